@@ -1,0 +1,2 @@
+// Placeholder until the command lands: boots nothing yet.
+console.log('pageframe: the demo is being built');
