@@ -1,0 +1,92 @@
+/**
+ * The scenario editor: a plain textarea (every browser's own editing and keyboard behaviour)
+ * beside a gutter of line numbers that marks the statement about to run and a line in error.
+ */
+export class ScenarioEditor {
+  private currentLine = 0;
+  private errorLine = 0;
+  private lineCount = 0;
+
+  constructor(
+    readonly textarea: HTMLTextAreaElement,
+    private readonly gutter: HTMLElement,
+  ) {
+    textarea.addEventListener('input', () => this.renderGutter());
+    textarea.addEventListener('scroll', () => {
+      this.gutter.scrollTop = this.textarea.scrollTop;
+    });
+    this.renderGutter();
+  }
+
+  get text(): string {
+    return this.textarea.value;
+  }
+
+  set text(value: string) {
+    this.textarea.value = value;
+    this.textarea.scrollTop = 0;
+    this.currentLine = 0;
+    this.errorLine = 0;
+    this.renderGutter();
+  }
+
+  onChange(listener: () => void): void {
+    this.textarea.addEventListener('input', listener);
+  }
+
+  /** Marks the line (1-based) of the next statement; 0 marks none. */
+  setCurrentLine(line: number): void {
+    this.currentLine = line;
+    this.renderGutter();
+    if (line > 0) this.revealLine(line);
+  }
+
+  /** Marks the line (1-based) an error points at; 0 clears it. */
+  setErrorLine(line: number): void {
+    this.errorLine = line;
+    this.renderGutter();
+  }
+
+  /** Puts the caret at the start of a line and scrolls it into view. */
+  focusLine(line: number): void {
+    const lines = this.textarea.value.split('\n');
+    let offset = 0;
+    for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i].length + 1;
+    this.textarea.focus();
+    this.textarea.setSelectionRange(offset, offset + (lines[line - 1]?.length ?? 0));
+    this.revealLine(line);
+  }
+
+  private revealLine(line: number): void {
+    const lineHeight = Number.parseFloat(getComputedStyle(this.textarea).lineHeight) || 18;
+    const top = (line - 1) * lineHeight;
+    const view = this.textarea;
+    if (top < view.scrollTop || top > view.scrollTop + view.clientHeight - 2 * lineHeight) {
+      view.scrollTop = Math.max(0, top - view.clientHeight / 3);
+    }
+    this.gutter.scrollTop = view.scrollTop;
+  }
+
+  private renderGutter(): void {
+    const count = this.textarea.value.split('\n').length;
+    if (count !== this.lineCount || this.gutter.childElementCount !== count) {
+      this.lineCount = count;
+      const fragment = document.createDocumentFragment();
+      for (let i = 1; i <= count; i++) {
+        const span = document.createElement('span');
+        span.textContent = String(i);
+        fragment.append(span);
+      }
+      // Room to scroll the last lines as far as the textarea does.
+      fragment.append(document.createElement('br'));
+      this.gutter.replaceChildren(fragment);
+    }
+    const spans = this.gutter.children;
+    for (let i = 0; i < count; i++) {
+      const span = spans[i] as HTMLElement;
+      const line = i + 1;
+      span.className = line === this.errorLine ? 'bad' : line === this.currentLine ? 'current' : '';
+    }
+    this.gutter.scrollTop = this.textarea.scrollTop;
+  }
+}
