@@ -1,0 +1,384 @@
+/**
+ * A binary buddy allocator over the frame table, with a per-CPU-style cache of single frames in
+ * front of it (Linux's per-CPU page lists). See docs/phys.md for the design.
+ *
+ * A free block of order k is 2^k frames starting at a multiple of 2^k. Its head frame carries
+ * `HEAD | k` in `frames.order` (every other frame carries 0) and links to the other free blocks of
+ * its order through `frames.next` / `frames.prev`, so a buddy can be unlinked in O(1) when it
+ * merges. Frames in the cache are free in the frame table but on no list.
+ */
+import { InvariantError } from '../common/errors.js';
+import { FrameState, type FrameTable, NO_FRAME } from './frame-table.js';
+import type { FrameAllocator } from './types.js';
+
+/** Marks the head frame of a free block in `frames.order`; the low bits hold the order. */
+const HEAD = 0x80;
+const ORDER_MASK = 0x7f;
+/** Frames the single-frame cache holds at most. */
+export const FRAME_CACHE_SIZE = 64;
+/** Frames moved between the cache and the buddy lists at once. */
+export const FRAME_CACHE_BATCH = 16;
+
+export class BuddyAllocator implements FrameAllocator {
+  readonly kind = 'buddy' as const;
+  /** Largest order: the biggest power of two of frames that fits in RAM. */
+  readonly maxOrder: number;
+  private readonly frames: FrameTable;
+  private readonly heads: Int32Array;
+  private readonly blockCounts: Int32Array;
+  /** Frames on the buddy lists (not counting the cache). */
+  private listFrames = 0;
+  private readonly cache = new Int32Array(FRAME_CACHE_SIZE);
+  private cacheCount = 0;
+
+  constructor(frames: FrameTable) {
+    this.frames = frames;
+    this.maxOrder = Math.max(0, Math.floor(Math.log2(frames.frameCount)));
+    this.heads = new Int32Array(this.maxOrder + 1).fill(NO_FRAME);
+    this.blockCounts = new Int32Array(this.maxOrder + 1);
+  }
+
+  allocateOne(): number {
+    if (this.cacheCount > 0) return this.cache[--this.cacheCount];
+    return this.refillAndTake();
+  }
+
+  freeOne(pfn: number): void {
+    if (this.cacheCount < FRAME_CACHE_SIZE) {
+      this.cache[this.cacheCount++] = pfn;
+      return;
+    }
+    this.drainBatch();
+    this.cache[this.cacheCount++] = pfn;
+  }
+
+  allocate(count: number, alignFrames: number, minFrame: number, limitFrame: number): number {
+    let pfn = this.allocateFromLists(count, alignFrames, minFrame, limitFrame);
+    if (pfn === NO_FRAME && this.cacheCount > 0) {
+      this.drainAll();
+      pfn = this.allocateFromLists(count, alignFrames, minFrame, limitFrame);
+    }
+    // A fit that no naturally aligned block holds (3 free frames at an odd address): slow path.
+    if (pfn === NO_FRAME) pfn = this.allocateByScan(count, alignFrames, minFrame, limitFrame);
+    return pfn;
+  }
+
+  allocateAt(pfn: number, count: number): boolean {
+    const end = pfn + count;
+    const state = this.frames.state;
+    for (let f = pfn; f < end; f++) if (state[f] !== FrameState.Free) return false;
+    for (let i = 0; i < this.cacheCount; i++) {
+      const cached = this.cache[i];
+      if (cached >= pfn && cached < end) {
+        this.drainAll();
+        break;
+      }
+    }
+    this.carveRange(pfn, end);
+    return true;
+  }
+
+  free(pfn: number, count: number): void {
+    this.addFreeRange(pfn, count);
+  }
+
+  addFreeRange(pfn: number, count: number): void {
+    let at = pfn;
+    const end = pfn + count;
+    while (at < end) {
+      const order = this.largestOrderAt(at, end);
+      this.freeBlock(at, order);
+      at += 1 << order;
+    }
+  }
+
+  freeFrameCount(): number {
+    return this.listFrames + this.cacheCount;
+  }
+
+  /** Longest run of free frames, from the frame table (allocate reaches any run by its slow path). */
+  largestFreeRun(): number {
+    const state = this.frames.state;
+    let best = 0;
+    let run = 0;
+    for (let f = 0; f < this.frames.frameCount; f++) {
+      if (state[f] === FrameState.Free) {
+        run++;
+        if (run > best) best = run;
+      } else run = 0;
+    }
+    return best;
+  }
+
+  /** Free blocks per order on the lists; cached frames are first given back so the answer is canonical. */
+  freeBlocksByOrder(): number[] {
+    this.drainAll();
+    return Array.from(this.blockCounts);
+  }
+
+  /** Frames currently held in the single-frame cache. */
+  get cachedFrames(): number {
+    return this.cacheCount;
+  }
+
+  /** Gives every cached frame back to the buddy lists (where they merge with their buddies). */
+  drainAll(): void {
+    while (this.cacheCount > 0) {
+      const pfn = this.cache[--this.cacheCount];
+      this.freeBlock(pfn, 0);
+    }
+  }
+
+  check(): void {
+    const { frames } = this;
+    const seen = new Uint8Array(frames.frameCount);
+    let listed = 0;
+    for (let k = 0; k <= this.maxOrder; k++) {
+      let blocks = 0;
+      let previous = NO_FRAME;
+      for (let b = this.heads[k]; b !== NO_FRAME; b = frames.next[b]) {
+        const size = 1 << k;
+        if (b < 0 || b + size > frames.frameCount || b % size !== 0) {
+          throw new InvariantError(`buddy: block at frame ${b} of order ${k} is misplaced`);
+        }
+        if (frames.order[b] !== (HEAD | k)) {
+          throw new InvariantError(
+            `buddy: head frame ${b} on the order-${k} list is marked ${frames.order[b]}`,
+          );
+        }
+        if (frames.prev[b] !== previous) {
+          throw new InvariantError(`buddy: frame ${b} on the order-${k} list has a wrong back link`);
+        }
+        for (let f = b; f < b + size; f++) {
+          if (seen[f]) throw new InvariantError(`buddy: frame ${f} is on the free lists twice`);
+          seen[f] = 1;
+          if (frames.state[f] !== FrameState.Free) {
+            throw new InvariantError(
+              `buddy: frame ${f} is on a free list but its state is ${frames.state[f]}`,
+            );
+          }
+        }
+        const buddy = b ^ size;
+        if (k < this.maxOrder && buddy < frames.frameCount && frames.order[buddy] === (HEAD | k)) {
+          throw new InvariantError(
+            `buddy: free buddies at frames ${Math.min(b, buddy)} (order ${k}) are not merged`,
+          );
+        }
+        blocks++;
+        listed += size;
+        previous = b;
+        if (blocks > frames.frameCount) throw new InvariantError(`buddy: order-${k} list has a cycle`);
+      }
+      if (blocks !== this.blockCounts[k]) {
+        throw new InvariantError(
+          `buddy: order ${k} counts ${this.blockCounts[k]} blocks but its list has ${blocks}`,
+        );
+      }
+    }
+    if (listed !== this.listFrames) {
+      throw new InvariantError(`buddy: ${this.listFrames} frames counted on the lists but ${listed} found`);
+    }
+    for (let i = 0; i < this.cacheCount; i++) {
+      const f = this.cache[i];
+      if (f < 0 || f >= frames.frameCount || seen[f]) {
+        throw new InvariantError(`buddy: cached frame ${f} is out of range or also listed`);
+      }
+      if (frames.state[f] !== FrameState.Free || frames.order[f] !== 0) {
+        throw new InvariantError(`buddy: cached frame ${f} is not free`);
+      }
+      seen[f] = 1;
+    }
+    for (let f = 0; f < frames.frameCount; f++) {
+      const isFree = frames.state[f] === FrameState.Free;
+      if (isFree !== (seen[f] === 1)) {
+        throw new InvariantError(
+          isFree ? `buddy: free frame ${f} is on no free list` : `buddy: frame ${f} is listed but not free`,
+        );
+      }
+      if (!seen[f] && frames.order[f] !== 0) {
+        throw new InvariantError(`buddy: frame ${f} is not free but marked as a block head`);
+      }
+    }
+  }
+
+  // --- the lists -------------------------------------------------------------------------------
+
+  private push(pfn: number, order: number): void {
+    const { next, prev } = this.frames;
+    const head = this.heads[order];
+    next[pfn] = head;
+    prev[pfn] = NO_FRAME;
+    if (head !== NO_FRAME) prev[head] = pfn;
+    this.heads[order] = pfn;
+    this.frames.order[pfn] = HEAD | order;
+    this.blockCounts[order]++;
+    this.listFrames += 1 << order;
+  }
+
+  private unlink(pfn: number, order: number): void {
+    const { next, prev } = this.frames;
+    const after = next[pfn];
+    const before = prev[pfn];
+    if (before === NO_FRAME) this.heads[order] = after;
+    else next[before] = after;
+    if (after !== NO_FRAME) prev[after] = before;
+    next[pfn] = NO_FRAME;
+    prev[pfn] = NO_FRAME;
+    this.frames.order[pfn] = 0;
+    this.blockCounts[order]--;
+    this.listFrames -= 1 << order;
+  }
+
+  /** Frees a block, merging it with its buddy as long as the buddy is a free block of its order. */
+  private freeBlock(pfn: number, order: number): void {
+    const marks = this.frames.order;
+    const frameCount = this.frames.frameCount;
+    let at = pfn;
+    let k = order;
+    while (k < this.maxOrder) {
+      const buddy = at ^ (1 << k);
+      if (buddy >= frameCount || marks[buddy] !== (HEAD | k)) break;
+      this.unlink(buddy, k);
+      at = Math.min(at, buddy);
+      k++;
+    }
+    this.push(at, k);
+  }
+
+  /** Largest order of an aligned block starting at `at` that ends at or before `end`. */
+  private largestOrderAt(at: number, end: number): number {
+    let k = 0;
+    while (k < this.maxOrder && (at & ((2 << k) - 1)) === 0 && at + (2 << k) <= end) k++;
+    return k;
+  }
+
+  // --- the single-frame cache ------------------------------------------------------------------
+
+  private refillAndTake(): number {
+    while (this.cacheCount < FRAME_CACHE_BATCH) {
+      const pfn = this.takeSmallest();
+      if (pfn === NO_FRAME) break;
+      this.cache[this.cacheCount++] = pfn;
+    }
+    if (this.cacheCount === 0) return NO_FRAME;
+    // Lowest address on top, so a fresh machine hands out frames in address order.
+    this.cache.subarray(0, this.cacheCount).reverse();
+    return this.cache[--this.cacheCount];
+  }
+
+  /** Gives the oldest (coldest) batch of cached frames back to the lists. */
+  private drainBatch(): void {
+    for (let i = 0; i < FRAME_CACHE_BATCH; i++) this.freeBlock(this.cache[i], 0);
+    this.cache.copyWithin(0, FRAME_CACHE_BATCH, this.cacheCount);
+    this.cacheCount -= FRAME_CACHE_BATCH;
+  }
+
+  /** One frame from the smallest non-empty order, splitting the block and listing the upper halves. */
+  private takeSmallest(): number {
+    let k = 0;
+    while (k <= this.maxOrder && this.heads[k] === NO_FRAME) k++;
+    if (k > this.maxOrder) return NO_FRAME;
+    const pfn = this.heads[k];
+    this.unlink(pfn, k);
+    while (k > 0) {
+      k--;
+      this.push(pfn + (1 << k), k);
+    }
+    return pfn;
+  }
+
+  // --- contiguous allocation -------------------------------------------------------------------
+
+  /**
+   * The buddy way: the smallest listed block of at least `count` frames (rounded up to a power of
+   * two) that holds a suitably aligned start inside the bounds; the unused tail goes back.
+   */
+  private allocateFromLists(
+    count: number,
+    alignFrames: number,
+    minFrame: number,
+    limitFrame: number,
+  ): number {
+    let order = 0;
+    while (1 << order < count) order++;
+    if (order > this.maxOrder) return NO_FRAME;
+    const step = Math.max(alignFrames, 1 << order);
+    const unconstrained = minFrame === 0 && limitFrame >= this.frames.frameCount;
+    const next = this.frames.next;
+    for (let k = order; k <= this.maxOrder; k++) {
+      const size = 1 << k;
+      if (unconstrained && size >= step) {
+        const head = this.heads[k];
+        if (head === NO_FRAME) continue;
+        this.carveBlock(head, k, head, head + count);
+        return head;
+      }
+      for (let b = this.heads[k]; b !== NO_FRAME; b = next[b]) {
+        const from = Math.max(b, minFrame);
+        const start = Math.ceil(from / step) * step;
+        if (start + count <= Math.min(b + size, limitFrame)) {
+          this.carveBlock(b, k, start, start + count);
+          return start;
+        }
+      }
+    }
+    return NO_FRAME;
+  }
+
+  /** Any run of listed free frames that fits, found by walking the frame table. */
+  private allocateByScan(count: number, alignFrames: number, minFrame: number, limitFrame: number): number {
+    const state = this.frames.state;
+    const limit = Math.min(limitFrame, this.frames.frameCount);
+    let start = Math.ceil(minFrame / alignFrames) * alignFrames;
+    while (start + count <= limit) {
+      let f = start;
+      const end = start + count;
+      while (f < end && state[f] === FrameState.Free) f++;
+      if (f === end) {
+        this.carveRange(start, end);
+        return start;
+      }
+      start = Math.ceil((f + 1) / alignFrames) * alignFrames;
+    }
+    return NO_FRAME;
+  }
+
+  /** Takes [from, to) off the lists; every frame in it is on a list. */
+  private carveRange(from: number, to: number): void {
+    let at = from;
+    while (at < to) {
+      const head = this.blockHeadOf(at);
+      const size = 1 << (this.frames.order[head] & ORDER_MASK);
+      const end = Math.min(to, head + size);
+      this.carveBlock(head, this.frames.order[head] & ORDER_MASK, at, end);
+      at = end;
+    }
+  }
+
+  /** The head of the listed block that holds frame `pfn`. */
+  private blockHeadOf(pfn: number): number {
+    const marks = this.frames.order;
+    for (let k = 0; k <= this.maxOrder; k++) {
+      const head = pfn & ~((1 << k) - 1);
+      if (marks[head] === (HEAD | k)) return head;
+    }
+    throw new InvariantError(`buddy: frame ${pfn} should be free but no listed block holds it`);
+  }
+
+  /** Unlists block (head, order) and lists again the parts of it outside [from, to). */
+  private carveBlock(head: number, order: number, from: number, to: number): void {
+    this.unlink(head, order);
+    this.listRange(head, from);
+    this.listRange(to, head + (1 << order));
+  }
+
+  /** Lists [from, to) as maximal aligned blocks; used for the remains of a carved block, which cannot merge. */
+  private listRange(from: number, to: number): void {
+    let at = from;
+    while (at < to) {
+      const order = this.largestOrderAt(at, to);
+      this.push(at, order);
+      at += 1 << order;
+    }
+  }
+}
