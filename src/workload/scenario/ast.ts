@@ -1,0 +1,185 @@
+/**
+ * The typed syntax tree of a scenario. Every statement knows its line, so the executor can report
+ * `file:line: message` for anything that goes wrong while it runs.
+ */
+
+export type Expr =
+  | { kind: 'number'; value: number }
+  | { kind: 'variable'; name: string }
+  | { kind: 'negate'; operand: Expr }
+  | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr }
+  | { kind: 'call'; name: ExprFunction; args: Expr[] };
+
+/** Functions an expression may call: `pa(va)` is the physical address a virtual one maps to. */
+export const EXPR_FUNCTIONS = { pa: 1, page: 1 } as const;
+export type ExprFunction = keyof typeof EXPR_FUNCTIONS;
+
+export type BinaryOp = '+' | '-' | '*' | '/' | '<<' | '>>';
+
+export const PAGING_FORMATS = ['i386', 'sv39', 'x86-64'] as const;
+export type PagingFormat = (typeof PAGING_FORMATS)[number];
+
+export const FRAME_ALLOCATORS = ['buddy', 'first-fit'] as const;
+export type FrameAllocatorName = (typeof FRAME_ALLOCATORS)[number];
+
+export const FILL_POLICIES = ['zero', 'junk', 'none'] as const;
+export type FillPolicyName = (typeof FILL_POLICIES)[number];
+
+export const RANGE_TYPES = ['usable', 'reserved', 'firmware', 'kernel', 'device'] as const;
+export type RangeType = (typeof RANGE_TYPES)[number];
+
+/** Heap settings a scenario may change: the area malloc carves, and the size from which an
+ *  allocation gets an area of its own. */
+export const HEAP_SETTINGS = ['area', 'large'] as const;
+export type HeapSetting = (typeof HEAP_SETTINGS)[number];
+
+export interface MemoryRangeSpec {
+  type: RangeType;
+  base: number;
+  length: number;
+  label?: string;
+  line: number;
+}
+
+/**
+ * The machine a scenario boots. A field left undefined takes the kernel's default (see
+ * docs/scenarios.md for the values); `memoryMap` undefined means the default PC-like map, an
+ * array (possibly empty: `machine map flat`) replaces it.
+ */
+export interface MachineSpec {
+  ramBytes?: number;
+  memoryMap?: MemoryRangeSpec[];
+  paging?: PagingFormat;
+  tlbEntries?: number;
+  tlbWays?: number;
+  allocator?: FrameAllocatorName;
+  fill?: FillPolicyName;
+  heap: Partial<Record<HeapSetting, number>>;
+}
+
+/** Access rights of a mapping: any of r, w, x, or none. */
+export interface Protection {
+  read: boolean;
+  write: boolean;
+  execute: boolean;
+}
+
+export type Access = 'read' | 'write' | 'execute';
+
+/** Page-fault causes an expectation can name (docs/scenarios.md explains each). */
+export const FAULT_CAUSES = [
+  'not-mapped',
+  'not-present',
+  'protection',
+  'privilege',
+  'reserved-bit',
+  'non-canonical',
+] as const;
+export type FaultCause = (typeof FAULT_CAUSES)[number];
+
+/** Figures an expectation can compare; `arg` says what follows the name. */
+export const FIGURES = {
+  'free-frames': 'none',
+  'allocated-frames': 'none',
+  'usable-frames': 'none',
+  'reserved-frames': 'none',
+  processes: 'none',
+  resident: 'process',
+  regions: 'process',
+  'page-table-frames': 'process',
+  'heap-live': 'process',
+  'heap-footprint': 'process',
+  refcount: 'address',
+  'tlb-hits': 'none',
+  'tlb-misses': 'none',
+  'tlb-flushes': 'none',
+  messages: 'none',
+  'bytes-copied': 'none',
+  'pages-moved': 'none',
+  'pages-shared': 'none',
+} as const;
+export type FigureName = keyof typeof FIGURES;
+
+export type Comparison = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+export type IpcMode = 'copy' | 'move' | 'share';
+
+/** The forms of ppm_alloc and vpm_alloc in the seed: (), (count), (where, count). */
+export type AllocForm = 'one' | 'count' | 'at';
+
+interface Base {
+  line: number;
+  /** `in NAME: ...` runs the statement as that process without switching to it. */
+  process?: string;
+}
+
+export type Statement =
+  | (Base & { kind: 'process'; name: string })
+  | (Base & { kind: 'switch'; name: string })
+  | (Base & { kind: 'fork'; child: string; parent?: string })
+  | (Base & { kind: 'exit'; name?: string })
+  | (Base & { kind: 'let'; target: string; value: Expr })
+  | (Base & {
+      kind: 'ppm-alloc';
+      target?: string;
+      form: AllocForm;
+      count?: Expr;
+      at?: Expr;
+      above?: Expr;
+      below?: Expr;
+      align?: Expr;
+    })
+  | (Base & { kind: 'ppm-free'; address: Expr; count?: Expr })
+  | (Base & { kind: 'vpm-alloc'; target?: string; form: AllocForm; count?: Expr; at?: Expr })
+  | (Base & {
+      kind: 'map';
+      target?: string;
+      type: 'anon' | 'phys';
+      size: Expr;
+      physical?: Expr;
+      at?: Expr;
+      protection: Protection;
+    })
+  | (Base & { kind: 'unmap'; address: Expr; size: Expr })
+  | (Base & { kind: 'protect'; address: Expr; size: Expr; protection: Protection })
+  | (Base & { kind: 'touch'; address: Expr; size?: Expr; access: Access })
+  | (Base & { kind: 'write'; address: Expr; data: Uint8Array })
+  | (Base & { kind: 'read'; address: Expr; length: Expr })
+  | (Base & { kind: 'malloc'; target?: string; size: Expr })
+  | (Base & { kind: 'calloc'; target?: string; count: Expr; size: Expr })
+  | (Base & { kind: 'realloc'; target?: string; pointer: Expr; size: Expr })
+  | (Base & { kind: 'free'; pointer: Expr })
+  | (Base & { kind: 'send'; mode: IpcMode; address: Expr; size: Expr; to: string })
+  | (Base & { kind: 'receive'; target?: string; from?: string })
+  | (Base & { kind: 'expect-read'; address: Expr; data: Uint8Array })
+  | (Base & { kind: 'expect-fault'; cause?: FaultCause; statement: Statement })
+  | (Base & { kind: 'expect-error'; code: string; statement: Statement })
+  | (Base & {
+      kind: 'expect-figure';
+      figure: FigureName;
+      subject?: string;
+      address?: Expr;
+      op: Comparison;
+      value: Expr;
+    })
+  | (Base & { kind: 'expect-compare'; left: Expr; op: Comparison; right: Expr })
+  | (Base & { kind: 'expect-all-freed' })
+  | (Base & { kind: 'check' })
+  | (Base & { kind: 'report' })
+  | (Base & { kind: 'print'; items: PrintItem[] })
+  | (Base & { kind: 'option'; name: 'on-error'; value: 'stop' | 'continue' });
+
+export type PrintItem = { kind: 'text'; text: string } | { kind: 'expr'; expr: Expr; source: string };
+
+export type StatementKind = Statement['kind'];
+
+/** The statement of one kind: `StatementOf<'malloc'>`. */
+export type StatementOf<K extends StatementKind> = Extract<Statement, { kind: K }>;
+
+export interface Scenario {
+  file: string;
+  machine: MachineSpec;
+  statements: Statement[];
+  /** Number of lines in the source, for messages about the end of the file. */
+  lineCount: number;
+}
