@@ -1,0 +1,352 @@
+/**
+ * One CPU's MMU: a current page-table root and address-space id (CR3 / satp), a TLB, and the
+ * hardware page-table walker that reads the tables from RAM, sets accessed and dirty bits and
+ * fills the TLB. translate() returns a physical address, or -1 with the fault described in the
+ * fault* fields (CR2 / stval, the x86 error code or RISC-V cause, the level): no object is
+ * allocated per translation or per fault.
+ *
+ * Modelled control state: x86 CR0.WP = 1, CR4.PSE = 1, CR4.PGE = 1, EFER.NXE = 1 (x86-64), no
+ * SMEP / SMAP / protection keys; x86-64 CR4.PCIDE = 1. RISC-V: Svadu (the walker sets A and D),
+ * MXR = 0, SUM from the `sum` field (default false).
+ */
+import { InvalidArgumentError } from '../common/errors.js';
+import { hex } from '../common/format.js';
+import type { PhysicalMemory } from '../phys/physical-memory.js';
+import { Access, FaultCause, Mode, PageFlags, RiscvCause, X86ErrorCode } from './flags.js';
+import type { PageTableFormat } from './page-table-format.js';
+import type { PageTables } from './page-tables.js';
+import { GLOBAL_ASID, Tlb, type TlbConfig } from './tlb.js';
+
+/** A TLB entry that disagrees with the page tables. */
+export interface TlbDisagreement {
+  /** Way index in the TLB. */
+  index: number;
+  va: number;
+  asid: number;
+  /** What the TLB holds and what the tables say (-1 when the tables map nothing). */
+  tlbPa: number;
+  tablePa: number;
+  reason: 'not mapped' | 'different frame' | 'more rights' | 'unknown address space';
+}
+
+/** Rights bits: bit (mode * 3 + access). */
+const R_KERNEL_READ = 1 << 0;
+const R_KERNEL_WRITE = 1 << 1;
+const R_KERNEL_EXEC = 1 << 2;
+const R_USER_READ = 1 << 3;
+const R_USER_WRITE = 1 << 4;
+const R_USER_EXEC = 1 << 5;
+const WRITE_RIGHTS = R_KERNEL_WRITE | R_USER_WRITE;
+
+const KIND_I386 = 0;
+const KIND_X86_64 = 1;
+const KIND_SV39 = 2;
+
+export class Mmu {
+  readonly pageTables: PageTables;
+  readonly format: PageTableFormat;
+  readonly memory: PhysicalMemory;
+  readonly tlb: Tlb;
+  /** Physical address of the current root (CR3 bits 31:12, satp.PPN * 4096). */
+  root: number;
+  /** Current ASID (PCID on x86-64; always 0 on i386). Change with setRoot. */
+  asid = 0;
+  /** RISC-V sstatus.SUM: supervisor loads and stores may touch U pages. */
+  sum = false;
+
+  // The last fault (valid after translate returned -1).
+  faultCause: FaultCause = FaultCause.None;
+  /** Level of the entry that caused the fault (levels - 1 = root; -1 for non-canonical). */
+  faultLevel = -1;
+  /** CR2 / stval: the faulting virtual address. */
+  faultAddress = 0;
+  /** x86 page-fault error code (0 for a non-canonical #GP) or RISC-V cause 12 / 13 / 15. */
+  faultCode = 0;
+  faultAccess: Access = Access.Read;
+  faultMode: Mode = Mode.Kernel;
+  /** Faults so far, and walks done (one per TLB miss or untracked translation). */
+  faults = 0;
+  walks = 0;
+
+  private readonly kind: number;
+  private readonly wide: boolean;
+  private readonly asidLimit: number;
+  /** Roots last installed for each ASID, for the TLB checker. */
+  private readonly asidRoots = new Map<number, number>();
+  /** Results of the last resolve(). */
+  private rPa = 0;
+  private rRights = 0;
+  private rDirty = false;
+  private rGlobal = false;
+  private rLevel = 0;
+  private rCause: FaultCause = FaultCause.None;
+  /** Entry addresses read by the last resolve(), indexed by level. */
+  private readonly walked: Float64Array;
+
+  constructor(pageTables: PageTables, tlbConfig: TlbConfig = {}) {
+    this.pageTables = pageTables;
+    this.format = pageTables.format;
+    this.memory = pageTables.memory;
+    this.tlb = new Tlb(tlbConfig);
+    this.root = pageTables.kernelRoot;
+    this.kind =
+      this.format.name === 'i386' ? KIND_I386 : this.format.name === 'x86-64' ? KIND_X86_64 : KIND_SV39;
+    this.wide = this.format.signExtended;
+    this.asidLimit = this.kind === KIND_I386 ? 1 : this.kind === KIND_X86_64 ? 4096 : 65536;
+    this.walked = new Float64Array(this.format.levels);
+    this.asidRoots.set(0, this.root);
+  }
+
+  /**
+   * Installs a root and ASID: a CR3 write (i386: flushes every non-global entry; x86-64: flushes
+   * the new PCID's non-global entries unless `keep`, CR3 bit 63) or a satp write (Sv39: flushes
+   * nothing, software issues SFENCE.VMA).
+   */
+  setRoot(root: number, asid = 0, keep = false): void {
+    if (!this.pageTables.isRoot(root))
+      throw new InvalidArgumentError(`${hex(root)} is not a live page-table root`);
+    if (!Number.isInteger(asid) || asid < 0 || asid >= this.asidLimit) {
+      throw new InvalidArgumentError(
+        `ASID ${asid} is out of range for ${this.format.name} (0..${this.asidLimit - 1})`,
+      );
+    }
+    this.root = root;
+    this.asid = asid;
+    this.asidRoots.set(asid, root);
+    if (this.kind === KIND_I386) this.tlb.invalidateNonGlobal();
+    else if (this.kind === KIND_X86_64 && !keep) this.tlb.invalidateAsid(asid);
+  }
+
+  /**
+   * Translates `va` for `access` in `mode` through the TLB: the physical address, or -1 with the
+   * fault in the fault* fields. A hit reads no table; a miss walks, sets A / D and fills the TLB.
+   */
+  translate(va: number, access: Access, mode: Mode): number {
+    const tlb = this.tlb;
+    const vpn = this.wide ? Math.floor(va / 4096) : va >>> 12;
+    const ways = tlb.ways;
+    let i = (vpn & tlb.setMask) * ways;
+    const end = i + ways;
+    const tags = tlb.vpn;
+    const asids = tlb.asid;
+    for (; i < end; i++) {
+      if (tags[i] === vpn) {
+        const a = asids[i];
+        if ((a === this.asid || a === GLOBAL_ASID) && (tlb.rights[i] & (1 << (mode * 3 + access))) !== 0) {
+          if (this.wide || va === va >>> 0) {
+            tlb.hits++;
+            return tlb.pa[i] + (va & 0xfff);
+          }
+        }
+        break;
+      }
+    }
+    return this.miss(va, access, mode);
+  }
+
+  /**
+   * Translates without the TLB and without setting A / D: what the page tables say now. For
+   * checkers and debuggers; faults are reported as by translate().
+   */
+  translateUntracked(va: number, access: Access, mode: Mode, root = this.root): number {
+    this.walks++;
+    if (!this.resolve(root, va)) return this.fault(va, access, mode, this.rCause, this.rLevel);
+    if ((this.rRights & (1 << (mode * 3 + access))) === 0) {
+      return this.fault(va, access, mode, FaultCause.Protection, this.rLevel);
+    }
+    return this.rPa;
+  }
+
+  /** INVLPG va (x86: this PCID's entries and global ones) or SFENCE.VMA va, asid. */
+  invalidatePage(va: number, asid = this.asid): void {
+    this.tlb.invalidatePage(Math.floor(va / 4096), asid);
+  }
+
+  /** INVPCID single-context or SFENCE.VMA x0, asid: the non-global entries of `asid`. */
+  invalidateAsid(asid: number): void {
+    this.tlb.invalidateAsid(asid);
+  }
+
+  /** INVPCID all-context or SFENCE.VMA x0, x0: everything, global entries included. */
+  invalidateAll(): void {
+    this.tlb.invalidateAll();
+  }
+
+  /**
+   * TLB entries that disagree with the page tables now: the tables map nothing there, map another
+   * frame, or grant fewer rights than the entry holds. `rootOf` gives each ASID's root (default:
+   * the root last installed with that ASID; global entries are checked against the current root).
+   */
+  tlbDisagreements(rootOf?: (asid: number) => number | undefined): TlbDisagreement[] {
+    const out: TlbDisagreement[] = [];
+    const tlb = this.tlb;
+    for (let i = 0; i < tlb.entries; i++) {
+      const vpn = tlb.vpn[i];
+      if (Number.isNaN(vpn)) continue;
+      const asid = tlb.asid[i];
+      const va = vpn * 4096;
+      const root = asid === GLOBAL_ASID ? this.root : rootOf ? rootOf(asid) : this.asidRoots.get(asid);
+      const base = { index: i, va, asid, tlbPa: tlb.pa[i] };
+      if (root === undefined || !this.pageTables.isRoot(root)) {
+        out.push({ ...base, tablePa: -1, reason: 'unknown address space' });
+        continue;
+      }
+      if (!this.resolve(root, va)) {
+        out.push({ ...base, tablePa: -1, reason: 'not mapped' });
+      } else if (this.rPa !== tlb.pa[i]) {
+        out.push({ ...base, tablePa: this.rPa, reason: 'different frame' });
+      } else {
+        const tableRights = this.rDirty ? this.rRights : this.rRights & ~WRITE_RIGHTS;
+        if ((tlb.rights[i] & ~tableRights) !== 0 || (asid === GLOBAL_ASID) !== this.rGlobal) {
+          out.push({ ...base, tablePa: this.rPa, reason: 'more rights' });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Fault cause name and details of the last fault, for messages. */
+  describeFault(): string {
+    const access = ['read', 'write', 'execute'][this.faultAccess];
+    const mode = this.faultMode === Mode.User ? 'user' : 'kernel';
+    const cause = ['none', 'not present', 'protection', 'reserved bit', 'non-canonical'][this.faultCause];
+    const code = this.kind === KIND_SV39 ? `cause ${this.faultCode}` : `error code ${hex(this.faultCode, 2)}`;
+    return `${mode} ${access} of ${hex(this.faultAddress)}: ${cause} at level ${this.faultLevel} (${code})`;
+  }
+
+  // --- the walker ---
+
+  private miss(va: number, access: Access, mode: Mode): number {
+    const tlb = this.tlb;
+    tlb.misses++;
+    this.walks++;
+    if (!this.resolve(this.root, va)) return this.fault(va, access, mode, this.rCause, this.rLevel);
+    if ((this.rRights & (1 << (mode * 3 + access))) === 0) {
+      return this.fault(va, access, mode, FaultCause.Protection, this.rLevel);
+    }
+    this.touch(access === Access.Write);
+    const dirty = this.rDirty || access === Access.Write;
+    const rights = dirty ? this.rRights : this.rRights & ~WRITE_RIGHTS;
+    const level = this.rLevel;
+    const spanLog = level === 0 ? 0 : (this.format.levelShift(level) - 12) | 0;
+    const pageVpn = this.wide ? Math.floor(va / 4096) : va >>> 12;
+    tlb.insert(pageVpn, this.rGlobal ? GLOBAL_ASID : this.asid, this.rPa - (va & 0xfff), rights, spanLog);
+    return this.rPa;
+  }
+
+  /**
+   * Walks `root` for `va` from RAM. On success sets rPa (the physical address of va), rRights
+   * (six rights bits, ignoring D), rDirty, rGlobal, rLevel and walked[]; returns false with
+   * rCause and rLevel on a fault. Writes nothing.
+   */
+  private resolve(root: number, va: number): boolean {
+    const f = this.format;
+    if (!f.isCanonical(va)) {
+      this.rCause = FaultCause.NonCanonical;
+      this.rLevel = -1;
+      return false;
+    }
+    const memory = this.memory;
+    const eight = f.entryBytes === 8;
+    let table = root;
+    let writable = true;
+    let user = true;
+    let executable = true;
+    let lo = 0;
+    let hi = 0;
+    let level = f.levels - 1;
+    for (; ; level--) {
+      const at = table + f.indexOf(va, level) * f.entryBytes;
+      this.walked[level] = at;
+      lo = memory.read32(at);
+      hi = eight ? memory.read32(at + 4) : 0;
+      if ((lo & 1) === 0) {
+        this.rCause = FaultCause.NotPresent;
+        this.rLevel = level;
+        return false;
+      }
+      if (f.hasReservedBits(lo, hi, level)) {
+        this.rCause = FaultCause.ReservedBit;
+        this.rLevel = level;
+        return false;
+      }
+      if (f.isLeaf(lo, hi, level)) break;
+      if (this.kind !== KIND_SV39) {
+        // x86 rights are the intersection over every level.
+        if ((lo & 2) === 0) writable = false;
+        if ((lo & 4) === 0) user = false;
+        if (hi & 0x80000000) executable = false;
+      }
+      table = f.addressOf(lo, hi, level);
+    }
+    const flags = f.flagsOf(lo, hi, level);
+    let rights = 0;
+    if (this.kind === KIND_SV39) {
+      const r = (flags & PageFlags.Read) !== 0;
+      const w = (flags & PageFlags.Write) !== 0;
+      const x = (flags & PageFlags.Execute) !== 0;
+      if (flags & PageFlags.User) {
+        rights = (r ? R_USER_READ : 0) | (w ? R_USER_WRITE : 0) | (x ? R_USER_EXEC : 0);
+        if (this.sum) rights |= (r ? R_KERNEL_READ : 0) | (w ? R_KERNEL_WRITE : 0);
+      } else {
+        rights = (r ? R_KERNEL_READ : 0) | (w ? R_KERNEL_WRITE : 0) | (x ? R_KERNEL_EXEC : 0);
+      }
+    } else {
+      const w = writable && (flags & PageFlags.Write) !== 0;
+      const x = executable && (flags & PageFlags.Execute) !== 0;
+      rights = R_KERNEL_READ | (w ? R_KERNEL_WRITE : 0) | (x ? R_KERNEL_EXEC : 0);
+      if (user && flags & PageFlags.User) {
+        rights |= R_USER_READ | (w ? R_USER_WRITE : 0) | (x ? R_USER_EXEC : 0);
+      }
+    }
+    const size = f.pageSizes[level];
+    this.rPa = f.addressOf(lo, hi, level) + ((va >>> 0) & (size - 1));
+    this.rRights = rights;
+    this.rDirty = (lo & f.dirtyBit) !== 0;
+    this.rGlobal = (flags & PageFlags.Global) !== 0;
+    this.rLevel = level;
+    return true;
+  }
+
+  /** Sets A in the entries the last resolve() used (x86: every level; Sv39: the leaf) and D on a store. */
+  private touch(write: boolean): void {
+    const f = this.format;
+    const memory = this.memory;
+    const a = f.accessedBit;
+    const first = this.kind === KIND_SV39 ? this.rLevel : f.levels - 1;
+    for (let level = first; level >= this.rLevel; level--) {
+      const at = this.walked[level];
+      const lo = memory.read32(at);
+      const want = level === this.rLevel && write ? lo | a | f.dirtyBit : lo | a;
+      if (want !== lo) memory.write32(at, want);
+    }
+  }
+
+  private fault(va: number, access: Access, mode: Mode, cause: FaultCause, level: number): number {
+    this.faults++;
+    this.faultCause = cause;
+    this.faultLevel = level;
+    this.faultAddress = va;
+    this.faultAccess = access;
+    this.faultMode = mode;
+    if (this.kind === KIND_SV39) {
+      this.faultCode =
+        access === Access.Execute
+          ? RiscvCause.InstructionPageFault
+          : access === Access.Write
+            ? RiscvCause.StorePageFault
+            : RiscvCause.LoadPageFault;
+    } else if (cause === FaultCause.NonCanonical) {
+      this.faultCode = 0; // #GP(0) on x86-64, not a page fault
+    } else {
+      let code = 0;
+      if (cause !== FaultCause.NotPresent) code |= X86ErrorCode.Present;
+      if (cause === FaultCause.ReservedBit) code |= X86ErrorCode.Reserved;
+      if (access === Access.Write) code |= X86ErrorCode.Write;
+      if (mode === Mode.User) code |= X86ErrorCode.User;
+      if (access === Access.Execute && this.kind === KIND_X86_64) code |= X86ErrorCode.Fetch;
+      this.faultCode = code;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * x86-64 4-level paging (Intel SDM vol. 3, 4.5) with EFER.NXE = 1 (XD bit 63), CR4.PGE = 1,
+ * CR0.WP = 1, 2 MiB and 1 GiB pages. The model's MAXPHYADDR is 32 (RAM lies below 4 GiB), so
+ * bits 51:32 of every entry are reserved; bits 62:52 are ignored (no protection keys).
+ */
+import { InvalidArgumentError } from '../common/errors.js';
+import { field, flag, index9 } from './entry-fields.js';
+import { ALL_FLAGS, PageFlags, PageSize } from './flags.js';
+import { fromSoftBits, softBits } from './i386-format.js';
+import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+
+const P = 1 << 0;
+const RW = 1 << 1;
+const US = 1 << 2;
+const A = 1 << 5;
+const D = 1 << 6;
+const PS = 1 << 7;
+const G = 1 << 8;
+/** XD is bit 63: bit 31 of the high half. */
+const XD_HI = 0x80000000;
+/** Bits 51:32 (high half 19:0): above MAXPHYADDR. */
+const ADDRESS_HIGH_RESERVED = 0x000fffff;
+/** Alignment bits of a large page's address field that must be 0. */
+const PDPTE1G_RESERVED = 0x3fffe000;
+const PDE2M_RESERVED = 0x001fe000;
+const TWO_39 = 2 ** 39;
+const LEVEL_NAMES = ['PTE', 'PDE', 'PDPTE', 'PML4E'];
+
+export class X8664Format implements PageTableFormat {
+  readonly name = 'x86-64';
+  readonly levels = 4;
+  readonly entryBytes = 8;
+  readonly indexBits = 9;
+  readonly entriesPerTable = 512;
+  readonly vaBits = 48;
+  readonly signExtended = true;
+  readonly minVa = -(2 ** 47);
+  readonly endVa = 2 ** 47;
+  readonly pageSizes = [PageSize.Size4K, PageSize.Size2M, PageSize.Size1G];
+  readonly kernelBase = -(2 ** 47);
+  readonly kernelRootIndex = 256;
+  readonly userEnd = 2 ** 47;
+  readonly hasNoExecute = true;
+  readonly supportedFlags = ALL_FLAGS;
+  readonly accessedBit = A;
+  readonly dirtyBit = D;
+
+  levelShift(level: number): number {
+    return 12 + 9 * level;
+  }
+
+  levelOfPageSize(size: number): number {
+    return size === PageSize.Size4K ? 0 : size === PageSize.Size2M ? 1 : size === PageSize.Size1G ? 2 : -1;
+  }
+
+  isCanonical(va: number): boolean {
+    return Number.isInteger(va) && va >= this.minVa && va < this.endVa;
+  }
+
+  indexOf(va: number, level: number): number {
+    return index9(va, 12 + 9 * level);
+  }
+
+  rootIndexBase(index: number): number {
+    return (index < 256 ? index : index - 512) * TWO_39;
+  }
+
+  effectiveFlags(flags: number): number {
+    if ((flags & ~ALL_FLAGS) !== 0) throw new InvalidArgumentError(`unknown page flags ${flags}`);
+    return flags | PageFlags.Read;
+  }
+
+  encodeLeaf(pa: number, flags: number, level: number, out: Uint32Array): void {
+    let lo = pa | P;
+    if (flags & PageFlags.Write) lo |= RW;
+    if (flags & PageFlags.User) lo |= US;
+    if (flags & PageFlags.Accessed) lo |= A;
+    if (flags & PageFlags.Dirty) lo |= D;
+    if (level > 0) lo |= PS;
+    if (flags & PageFlags.Global) lo |= G;
+    lo |= softBits(flags) << 9;
+    out[0] = lo;
+    out[1] = flags & PageFlags.Execute ? 0 : XD_HI;
+  }
+
+  encodeTable(tablePa: number, _level: number, out: Uint32Array): void {
+    // Upper levels grant everything (XD = 0); the leaf decides.
+    out[0] = tablePa | P | RW | US;
+    out[1] = 0;
+  }
+
+  isPresent(lo: number, _hi: number): boolean {
+    return (lo & P) !== 0;
+  }
+
+  isLeaf(lo: number, _hi: number, level: number): boolean {
+    return level === 0 || (level < 3 && (lo & PS) !== 0);
+  }
+
+  hasReservedBits(lo: number, hi: number, level: number): boolean {
+    if ((hi & ADDRESS_HIGH_RESERVED) !== 0) return true;
+    if ((lo & PS) === 0 || level === 0) return false;
+    if (level === 3) return true; // PS is reserved in a PML4E
+    return (lo & (level === 2 ? PDPTE1G_RESERVED : PDE2M_RESERVED)) !== 0;
+  }
+
+  addressOf(lo: number, _hi: number, level: number): number {
+    if (level > 0 && level < 3 && (lo & PS) !== 0)
+      return (lo & (level === 2 ? 0xc0000000 : 0xffe00000)) >>> 0;
+    return (lo & 0xfffff000) >>> 0;
+  }
+
+  flagsOf(lo: number, hi: number, _level: number): number {
+    let flags = PageFlags.Read;
+    if ((hi & XD_HI) === 0) flags |= PageFlags.Execute;
+    if (lo & RW) flags |= PageFlags.Write;
+    if (lo & US) flags |= PageFlags.User;
+    if (lo & A) flags |= PageFlags.Accessed;
+    if (lo & D) flags |= PageFlags.Dirty;
+    if (lo & G) flags |= PageFlags.Global;
+    return flags | fromSoftBits(lo >>> 9);
+  }
+
+  decode(lo: number, hi: number, level: number): DecodedEntry {
+    const present = this.isPresent(lo, hi);
+    const leaf = present && this.isLeaf(lo, hi, level);
+    const large = level > 0 && (lo & PS) !== 0;
+    const name = LEVEL_NAMES[level];
+    const fields: EntryField[] = [
+      flag(lo, hi, 'P', 0, 'present', 'not present'),
+      flag(lo, hi, 'R/W', 1, 'writable', 'read-only'),
+      flag(lo, hi, 'U/S', 2, 'user', 'supervisor'),
+      flag(lo, hi, 'PWT', 3, 'write-through', 'write-back'),
+      flag(lo, hi, 'PCD', 4, 'cache disabled', 'cacheable'),
+      flag(lo, hi, 'A', 5, 'accessed', 'not accessed'),
+    ];
+    if (level === 0) {
+      fields.push(
+        flag(lo, hi, 'D', 6, 'dirty', 'clean'),
+        flag(lo, hi, 'PAT', 7, 'PAT index bit 2', 'PAT index bit 2 clear'),
+        flag(lo, hi, 'G', 8, 'global', 'not global'),
+        field(lo, hi, 'AVL', 9, 11, 'available to software'),
+        field(lo, hi, 'address', 12, 31, 'page frame number'),
+      );
+    } else if (large && level < 3) {
+      const low = level === 2 ? 30 : 21;
+      fields.push(
+        flag(lo, hi, 'D', 6, 'dirty', 'clean'),
+        flag(lo, hi, 'PS', 7, `page size: ${level === 2 ? '1 GiB' : '2 MiB'} page`, 'page size: table'),
+        flag(lo, hi, 'G', 8, 'global', 'not global'),
+        field(lo, hi, 'AVL', 9, 11, 'available to software'),
+        flag(lo, hi, 'PAT', 12, 'PAT index bit 2', 'PAT index bit 2 clear'),
+        field(lo, hi, 'reserved', 13, low - 1, 'reserved: must be 0 (page alignment)'),
+        field(lo, hi, 'address', low, 31, `physical address bits 31:${low} of the page`),
+      );
+    } else {
+      fields.push(
+        field(lo, hi, 'ignored', 6, 6, 'ignored'),
+        flag(
+          lo,
+          hi,
+          'PS',
+          7,
+          level === 3 ? 'reserved: must be 0' : 'page size: large page',
+          'page size: table',
+        ),
+        field(lo, hi, 'ignored', 8, 11, 'ignored (available)'),
+        field(lo, hi, 'address', 12, 31, `frame number of the next table (${name})`),
+      );
+    }
+    fields.push(
+      field(lo, hi, 'reserved', 32, 51, 'reserved above MAXPHYADDR 32: must be 0'),
+      field(lo, hi, 'ignored', 52, 62, 'ignored'),
+      flag(lo, hi, 'XD', 63, 'execute disabled', 'executable'),
+    );
+    return {
+      format: this.name,
+      level,
+      kind: !present ? 'empty' : leaf ? 'page' : 'table',
+      address: present ? this.addressOf(lo, hi, level) : 0,
+      pageSize: leaf ? this.pageSizes[level] : 0,
+      flags: leaf ? this.flagsOf(lo, hi, level) : 0,
+      reserved: present && this.hasReservedBits(lo, hi, level),
+      fields,
+    };
+  }
+}
