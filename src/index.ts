@@ -8,3 +8,4 @@ export * from './phys/memory-map.js';
 export * from './phys/physical-memory.js';
 export * from './phys/physical-memory-manager.js';
 export * from './phys/types.js';
+export * from './mmu/index.js';
