@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest';
+import { DoubleFreeError, InvalidArgumentError, NotAllocatedError } from '../../src/common/errors.js';
+import { Heap } from '../../src/heap/heap.js';
+import { FreedBlockError, InteriorPointerError } from '../../src/heap/heap-errors.js';
+import { KernelHeap } from '../../src/heap/kernel-heap.js';
+import { SparseSpace } from '../../src/heap/sparse-space.js';
+
+function setup(options: ConstructorParameters<typeof Heap>[1] = {}) {
+  const space = new SparseSpace();
+  const heap = new Heap(space, options);
+  return { space, heap };
+}
+
+/** Everything observable about a heap and its space, to prove a failing call changed nothing. */
+function snapshot(heap: Heap, space: SparseSpace): string {
+  const blocks = heap.blocks().sort((a, b) => a[0] - b[0]);
+  return JSON.stringify({
+    stats: heap.stats(),
+    blocks,
+    regions: space.regions(),
+    resident: space.residentBytes,
+  });
+}
+
+describe('Heap', () => {
+  it('hands out aligned, disjoint blocks inside mapped ranges, and payloads survive', () => {
+    const { space, heap } = setup();
+    const sizes = [0, 1, 8, 15, 16, 17, 100, 1000, 1024, 1025, 4000, 5000, 16384, 16385, 70000, 300000];
+    const blocks = sizes.map((size) => [heap.malloc(size), size] as const);
+    heap.check();
+    for (const [va, size] of blocks) {
+      expect(va % 16).toBe(0);
+      expect(heap.usableSize(va)).toBeGreaterThanOrEqual(size);
+      expect(space.contains(va, Math.max(size, 1))).toBe(true);
+      space.fill(va, size, size & 0xff);
+    }
+    const sorted = blocks.map(([va]) => [va, heap.usableSize(va)]).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < sorted.length; i++)
+      expect(sorted[i][0]).toBeGreaterThanOrEqual(sorted[i - 1][0] + sorted[i - 1][1]);
+    for (const [va, size] of blocks) {
+      const data = new Uint8Array(size);
+      space.read(va, data);
+      expect(data.every((b) => b === (size & 0xff))).toBe(true);
+    }
+    for (const [va] of blocks) heap.free(va);
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
+    heap.trim();
+    heap.check();
+    expect(heap.footprint).toBe(0);
+    expect(space.reservedBytes).toBe(0);
+  });
+
+  it('carves small blocks from 64 KiB areas and gives large ones an area of their own', () => {
+    const { space, heap } = setup();
+    const a = heap.malloc(32);
+    const b = heap.malloc(32);
+    expect(b - a).toBe(32);
+    expect(heap.stats().areas).toBe(1);
+    expect(heap.footprint).toBe(65536);
+    const big = heap.malloc(20000);
+    expect(big % 4096).toBe(0);
+    expect(heap.footprint).toBe(65536 + 20480);
+    expect(space.regionCount).toBe(2);
+    heap.free(big);
+    expect(heap.footprint).toBe(65536);
+    heap.check();
+  });
+
+  it('returns an emptied area to the space, keeping one spare', () => {
+    const { space, heap } = setup();
+    const many: number[] = [];
+    for (let i = 0; i < 3000; i++) many.push(heap.malloc(64)); // 192000 bytes: three areas
+    expect(heap.stats().areas).toBe(3);
+    for (const va of many) heap.free(va);
+    heap.check();
+    expect(heap.stats().areas).toBe(1);
+    expect(space.reservedBytes).toBe(65536);
+    heap.trim();
+    expect(space.reservedBytes).toBe(0);
+    const none = setup({ keepSpareArea: false });
+    none.heap.free(none.heap.malloc(10));
+    expect(none.space.reservedBytes).toBe(0);
+  });
+
+  it('calloc returns zeroed memory, also in a reused slot', () => {
+    const { space, heap } = setup();
+    const a = heap.malloc(100);
+    space.fill(a, 100, 0xab);
+    heap.free(heap.malloc(8)); // keeps the slab alive
+    const keep = heap.malloc(100);
+    heap.free(a);
+    const b = heap.calloc(10, 10);
+    expect(b).toBe(a);
+    const data = new Uint8Array(100);
+    space.read(b, data);
+    expect(data.every((x) => x === 0)).toBe(true);
+    heap.free(keep);
+    heap.check();
+  });
+
+  it('realloc grows in place inside a class and a large area, and moves otherwise keeping the payload', () => {
+    const { space, heap } = setup();
+    const a = heap.malloc(20);
+    expect(heap.realloc(a, 32)).toBe(a);
+    const payload = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+    space.write(a, payload);
+    const b = heap.realloc(a, 5000);
+    expect(b).not.toBe(a);
+    const back = new Uint8Array(32);
+    space.read(b, back);
+    expect(back).toEqual(payload);
+    expect(() => heap.free(a)).toThrow(DoubleFreeError);
+    const big = heap.malloc(20000);
+    expect(heap.realloc(big, 20480)).toBe(big);
+    const moved = heap.realloc(big, 40000);
+    expect(moved).not.toBe(big);
+    const shrunk = heap.realloc(moved, 24000);
+    expect(shrunk).toBe(moved);
+    expect(heap.usableSize(shrunk)).toBe(24576);
+    const small = heap.realloc(shrunk, 100);
+    expect(heap.usableSize(small)).toBe(112);
+    expect(heap.realloc(0, 10)).toBeGreaterThan(0);
+    expect(heap.realloc(small, 0)).toBe(0);
+    expect(heap.isLive(small)).toBe(false);
+    heap.check();
+  });
+
+  it('memalign, aligned_alloc and posix_memalign align as asked', () => {
+    const { heap } = setup();
+    for (const alignment of [1, 2, 8, 16, 32, 64, 256, 4096, 8192, 65536]) {
+      for (const size of [1, 24, 100, 3000, 20000]) {
+        const va = heap.memalign(alignment, size);
+        expect(va % alignment).toBe(0);
+        expect(heap.usableSize(va)).toBeGreaterThanOrEqual(size);
+        heap.check();
+      }
+    }
+    expect(heap.alignedAlloc(128, 256) % 128).toBe(0);
+    expect(heap.posixMemalign(64, 10) % 64).toBe(0);
+    expect(() => heap.posixMemalign(4, 10)).toThrow(InvalidArgumentError);
+    expect(() => heap.memalign(24, 10)).toThrow(InvalidArgumentError);
+  });
+
+  it('alignment 8 packs blocks 8 bytes apart', () => {
+    const { heap } = setup({ alignment: 8 });
+    const a = heap.malloc(8);
+    expect(heap.malloc(8) - a).toBe(8);
+    expect(heap.usableSize(heap.malloc(20))).toBe(24);
+  });
+
+  it('reports per-class occupancy, resident pages and metadata', () => {
+    const { heap } = setup();
+    for (let i = 0; i < 10; i++) heap.malloc(48);
+    const stats = heap.stats();
+    const cls = stats.classes.find((c) => c.size === 48)!;
+    expect(cls.liveBlocks).toBe(10);
+    expect(cls.slabs).toBe(1);
+    expect(cls.capacity).toBe(cls.objectsPerSlab);
+    expect(stats.liveBytes).toBe(480);
+    expect(stats.residentBytes).toBe(4096);
+    expect(stats.metadataBytes).toBeGreaterThan(0);
+  });
+
+  it('the kernel heap is the same allocator under kernel names', () => {
+    const space = new SparseSpace({ base: 0xc0000000 });
+    const kheap = new KernelHeap(space);
+    const va = kheap.kzalloc(64);
+    expect(va).toBeGreaterThanOrEqual(0xc0000000);
+    expect(() => kheap.kfree(va + 8)).toThrow(/kernel heap: free.*interior pointer/);
+    kheap.kfree(kheap.krealloc(kheap.kmalloc(10), 300));
+    kheap.kfree(va);
+    kheap.check();
+    expect(kheap.liveBlocks).toBe(0);
+  });
+
+  it('runs on a space with negative (sign-extended) addresses', () => {
+    const space = new SparseSpace({ base: -(2 ** 47), size: 2 ** 32 });
+    const heap = new Heap(space);
+    const a = heap.malloc(40);
+    const b = heap.malloc(40000);
+    expect(a).toBeLessThan(0);
+    expect(() => heap.free(a + 16)).toThrow(InteriorPointerError);
+    heap.free(a);
+    heap.free(b);
+    expect(() => heap.free(b)).toThrow(DoubleFreeError);
+    heap.check();
+  });
+});
+
+describe('Heap bad input', () => {
+  const cases: Array<
+    [string, (heap: Heap, live: number, freed: number, big: number) => void, RegExp, unknown]
+  > = [
+    [
+      'free of a wild address',
+      (h) => h.free(0x12345670),
+      /free\(0x12345670\): not an address/,
+      NotAllocatedError,
+    ],
+    ['double free', (h, _l, freed) => h.free(freed), /double free/, DoubleFreeError],
+    [
+      'interior pointer',
+      (h, live) => h.free(live + 16),
+      /interior pointer, 16 bytes into/,
+      InteriorPointerError,
+    ],
+    [
+      'interior pointer of a large block',
+      (h, _l, _f, big) => h.free(big + 4096),
+      /interior pointer/,
+      InteriorPointerError,
+    ],
+    [
+      'realloc of a freed block',
+      (h, _l, freed) => h.realloc(freed, 10),
+      /realloc.*was freed/,
+      FreedBlockError,
+    ],
+    [
+      'usableSize of a slot never handed out',
+      (h, live) => h.usableSize(live + 192),
+      /not an address/,
+      NotAllocatedError,
+    ],
+    ['malloc of a negative size', (h) => h.malloc(-1), /malloc\(-1\)/, InvalidArgumentError],
+    ['malloc of a size past 2^47', (h) => h.malloc(2 ** 60), /overflows/, InvalidArgumentError],
+    [
+      'calloc whose product overflows',
+      (h) => h.calloc(2 ** 32, 2 ** 32),
+      /calloc.*overflows/,
+      InvalidArgumentError,
+    ],
+    ['realloc to a fractional size', (h, live) => h.realloc(live, 1.5), /realloc/, InvalidArgumentError],
+    ['free of a non-number', (h) => h.free(Number.NaN), /not an address/, InvalidArgumentError],
+  ];
+  for (const [name, call, message, kind] of cases) {
+    it(`${name}: typed error naming the address, nothing changed, later calls work`, () => {
+      const { space, heap } = setup();
+      const live = heap.malloc(48);
+      heap.malloc(48);
+      const freed = heap.malloc(48);
+      heap.malloc(48);
+      heap.free(freed);
+      const big = heap.malloc(50000);
+      const before = snapshot(heap, space);
+      let error: unknown;
+      try {
+        call(heap, live, freed, big);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(kind as new () => Error);
+      expect((error as Error).message).toMatch(message);
+      expect(snapshot(heap, space)).toBe(before);
+      heap.check();
+      heap.free(live);
+      heap.free(big);
+      expect(heap.malloc(48)).toBeGreaterThan(0);
+      heap.check();
+    });
+  }
+
+  it('out of virtual memory: malloc returns 0 and changes nothing', () => {
+    const space = new SparseSpace({ size: 3 * 65536 });
+    const heap = new Heap(space);
+    const a = heap.malloc(100000); // two areas' worth
+    const before = snapshot(heap, space);
+    expect(heap.malloc(200000)).toBe(0);
+    expect(snapshot(heap, space)).toBe(before);
+    const small = heap.malloc(10);
+    expect(small).toBeGreaterThan(0);
+    const before2 = snapshot(heap, space);
+    // realloc that must move and cannot: 0, old block intact.
+    expect(heap.realloc(a, 300000)).toBe(0);
+    expect(snapshot(heap, space)).toBe(before2);
+    expect(heap.memalign(65536, 70000)).toBe(0);
+    expect(snapshot(heap, space)).toBe(before2);
+    heap.check();
+  });
+
+  it('out of regions: a new area cannot be had, malloc returns 0', () => {
+    const space = new SparseSpace({ maxRegions: 1 });
+    const heap = new Heap(space);
+    heap.malloc(16);
+    const before = snapshot(heap, space);
+    expect(heap.malloc(30000)).toBe(0);
+    expect(snapshot(heap, space)).toBe(before);
+  });
+
+  it('out of frames during calloc zeroing: returns 0, the block is given back', () => {
+    const space = new SparseSpace({ maxResidentPages: 1 });
+    const heap = new Heap(space, { keepSpareArea: false });
+    const a = heap.malloc(2048);
+    space.fill(a, 2048, 1);
+    const b = heap.malloc(2048);
+    heap.free(a);
+    const before = snapshot(heap, space);
+    // The reused slot is dirty, so calloc must zero it; the page is resident, so zeroing works.
+    expect(heap.calloc(1, 2048)).toBe(a);
+    heap.free(a);
+    expect(snapshot(heap, space)).toBe(before);
+    heap.free(b);
+    heap.check();
+  });
+
+  it('rejects bad options', () => {
+    const space = new SparseSpace();
+    expect(() => new Heap(space, { areaSize: 3000 })).toThrow(InvalidArgumentError);
+    expect(() => new Heap(space, { largeThreshold: 200000 })).toThrow(InvalidArgumentError);
+    expect(() => new Heap(space, { sizeClasses: [16, 8, 16384] })).toThrow(InvalidArgumentError);
+  });
+});
