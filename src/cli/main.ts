@@ -1,2 +1,64 @@
-// Placeholder until the command lands: boots nothing yet.
-console.log('pageframe: the demo is being built');
+/**
+ * The `pageframe` command. Each subcommand lives in its own file; this one wires them to
+ * commander and turns a thrown error into a message and an exit status.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { benchCommand } from './bench-command.js';
+import { demoCommand } from './demo-command.js';
+import { runCommand } from './run-command.js';
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new InvalidArgumentError('the seed must be a whole number >= 0');
+  return seed;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('pageframe')
+    .description(
+      'An executable model of an OS memory-management stack: frames, real page tables, a TLB,\n' +
+        'address spaces, malloc and zero-copy IPC. Scenario language: docs/scenarios.md.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+
+  const seed = () =>
+    new Option('--seed <n>', 'seed of everything random in the run').argParser(parseSeed).default(1);
+
+  program
+    .command('run')
+    .description('run scenario files and print a report; exit status 0 only if every expectation held')
+    .argument('<file...>', 'scenario files (docs/scenarios.md)')
+    .option('--json', 'print one JSON object with every outcome and report')
+    .option('--no-report', 'print only output and failures, not the machine report')
+    .option(
+      '--check-at-end',
+      'run the invariant checker only at `check` and the end (faster for long scenarios)',
+    )
+    .addOption(seed())
+    .action(runCommand);
+
+  program
+    .command('demo')
+    .description("boot a default machine, run the tour of the seeds' design, print the report (npm start)")
+    .option('--json', 'print the outcome and report as JSON')
+    .addOption(seed())
+    .action(demoCommand);
+
+  program
+    .command('bench')
+    .description('run the benchmarks (all suites, or the ones named) and print their figures')
+    .argument('[suite...]', 'suites to run (default: all)')
+    .option('--json', 'print only the JSON object of figures')
+    .action(benchCommand);
+
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`pageframe: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}

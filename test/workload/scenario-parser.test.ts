@@ -75,7 +75,7 @@ describe('lexer', () => {
 describe('machine settings', () => {
   it('leaves every setting to its default when none is given', () => {
     const s = parseScenario('process a\n', 'f');
-    expect(s.machine).toEqual({ heap: {} });
+    expect(s.machine).toEqual({ heap: {}, lines: {} });
   });
 
   it('reads each setting', () => {
@@ -101,6 +101,7 @@ describe('machine settings', () => {
       allocator: 'first-fit',
       fill: 'junk',
       heap: { area: 65536, large: 16384 },
+      lines: { ram: 1, paging: 2, tlb: 3, allocator: 4, fill: 5, 'heap area': 6, 'heap large': 7, range: 8 },
       memoryMap: [
         { type: 'reserved', base: 0xa0000, length: 384 * 1024, label: 'VGA hole', line: 8 },
         { type: 'kernel', base: 2 ** 20, length: 2 ** 20, line: 9 },

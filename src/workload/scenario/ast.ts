@@ -55,6 +55,8 @@ export interface MachineSpec {
   allocator?: FrameAllocatorName;
   fill?: FillPolicyName;
   heap: Partial<Record<HeapSetting, number>>;
+  /** Line of each setting given (`ram`, `paging`, `heap area`, ...), for messages about them. */
+  lines: Record<string, number>;
 }
 
 /** Access rights of a mapping: any of r, w, x, or none. */

@@ -80,7 +80,7 @@ const MAX_DEPTH = 64;
 
 export function parseScenario(text: string, file = 'scenario'): Scenario {
   const lines = text.split('\n');
-  const machine: MachineSpec = { heap: {} };
+  const machine: MachineSpec = { heap: {}, lines: {} };
   const statements: Statement[] = [];
   const seen = new Map<string, number>();
   let firstOperation = 0;
@@ -94,6 +94,7 @@ export function parseScenario(text: string, file = 'scenario'): Scenario {
         parser.fail(`machine settings must come before the first operation (line ${firstOperation})`);
       }
       parser.machineSetting(machine, seen);
+      for (const [key, at] of seen) machine.lines[key] = at;
       continue;
     }
     const statement = parser.statement();
@@ -386,6 +387,7 @@ class LineParser {
           this.fail(`'machine range' cannot follow 'machine map pc'`);
         }
         machine.memoryMap = [...(machine.memoryMap ?? []), range];
+        seen.set('range', seen.get('range') ?? this.line);
         break;
       }
       case 'paging': {

@@ -1,0 +1,71 @@
+/** `pageframe run FILE...`: parse and run scenarios, print output, reports and failures. */
+import { readFileSync } from 'node:fs';
+import { ScenarioError } from '../workload/scenario/errors.js';
+import { runScenario, type ScenarioOutcome } from '../workload/scenario/executor.js';
+import { parseScenario } from '../workload/scenario/parser.js';
+import { renderOutcome } from './render-outcome.js';
+
+export interface RunCommandOptions {
+  json?: boolean;
+  report: boolean;
+  checkAtEnd?: boolean;
+  seed: number;
+}
+
+/** Parses and runs one scenario text; a syntax error becomes an outcome with that one failure. */
+export function runText(text: string, file: string, options: RunCommandOptions): ScenarioOutcome {
+  try {
+    const scenario = parseScenario(text, file);
+    return runScenario(scenario, {
+      seed: options.seed,
+      checkEvery: options.checkAtEnd ? 'end' : 'statement',
+    });
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    return {
+      file,
+      ok: false,
+      statementsRun: 0,
+      expectationsPassed: 0,
+      expectationsFailed: 0,
+      failures: [error.message],
+      output: [],
+      reports: [],
+      stoppedAt: error.line,
+    };
+  }
+}
+
+export function runCommand(files: string[], options: RunCommandOptions): void {
+  const outcomes: ScenarioOutcome[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+      outcomes.push({
+        file,
+        ok: false,
+        statementsRun: 0,
+        expectationsPassed: 0,
+        expectationsFailed: 0,
+        failures: [`${file}: ${reason}`],
+        output: [],
+        reports: [],
+      });
+      continue;
+    }
+    outcomes.push(runText(text, file, options));
+  }
+  const ok = outcomes.every((o) => o.ok);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ok, outcomes })}\n`);
+  } else {
+    for (const outcome of outcomes) {
+      process.stdout.write(renderOutcome(outcome, { report: options.report }));
+      for (const failure of outcome.failures) process.stderr.write(`${failure}\n`);
+    }
+  }
+  process.exitCode = ok ? 0 : 1;
+}

@@ -1,0 +1,403 @@
+/**
+ * Runs a parsed scenario on a machine, statement by statement, and collects what happened: the
+ * output of `print` and `read`, the reports asked for, and every failure as `file:line: message`.
+ *
+ * Rules (docs/scenarios.md): the machine boots at the first statement that is not an option; an
+ * operation that fails inside the machine is a failure of its line unless an `expect` guards it,
+ * and `option on-error` says whether the run goes on (the failed operation changed nothing); a
+ * mistake in the scenario itself (an unknown variable or process) and a broken invariant always
+ * stop the run; a failed expectation never does. After every statement the machine's invariant
+ * checker runs (unless `checkEvery: 'end'`).
+ */
+import { PageframeError } from '../../common/errors.js';
+import { hex } from '../../common/format.js';
+import type { MachineReport } from '../report.js';
+import type { Comparison, Expr, FigureName, Scenario, Statement, StatementOf } from './ast.js';
+import { ScenarioError } from './errors.js';
+import { ScenarioMachine } from './machine.js';
+import { applyBinary } from './parser.js';
+
+export interface RunOptions {
+  /** Seed of anything random the run does (default 1). */
+  seed?: number;
+  /** Run the invariant checker after every statement (default) or only at `check` and the end. */
+  checkEvery?: 'statement' | 'end';
+}
+
+export interface OutputLine {
+  line: number;
+  text: string;
+}
+
+export interface ScenarioOutcome {
+  file: string;
+  /** True when the scenario ran to its end with no failure. */
+  ok: boolean;
+  statementsRun: number;
+  expectationsPassed: number;
+  expectationsFailed: number;
+  /** Every failure, `file:line: message`, in the order they happened. */
+  failures: string[];
+  /** Lines printed by `print` and `read`. */
+  output: OutputLine[];
+  /** Reports asked for with `report`, with their line. */
+  reports: { line: number; report: MachineReport }[];
+  /** The line the run stopped at, when a failure stopped it. */
+  stoppedAt?: number;
+  /** The machine at the end (absent when it could not boot). */
+  report?: MachineReport;
+}
+
+/** Thrown inside the executor to stop the run at a line. */
+class Stop extends Error {}
+
+const COMPARE: Record<Comparison, (a: number, b: number) => boolean> = {
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+};
+
+/** A number as a user reads it: small ones in decimal, addresses in hex. */
+export function show(value: number): string {
+  return Math.abs(value) < 4096 ? String(value) : hex(value);
+}
+
+/** The word a statement starts with, for messages ("ppm_alloc failed: ..."). */
+export function verbOf(statement: Statement): string {
+  switch (statement.kind) {
+    case 'ppm-alloc':
+      return 'ppm_alloc';
+    case 'ppm-free':
+      return 'ppm_free';
+    case 'vpm-alloc':
+      return 'vpm_alloc';
+    default:
+      return statement.kind.startsWith('expect') ? 'expect' : statement.kind;
+  }
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioOutcome {
+  return new Execution(scenario, options).run();
+}
+
+class Execution {
+  private readonly variables = new Map<string, number>();
+  private machine: ScenarioMachine | undefined;
+  private onError: 'stop' | 'continue' = 'stop';
+  private readonly outcome: ScenarioOutcome;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly options: RunOptions,
+  ) {
+    this.outcome = {
+      file: scenario.file,
+      ok: true,
+      statementsRun: 0,
+      expectationsPassed: 0,
+      expectationsFailed: 0,
+      failures: [],
+      output: [],
+      reports: [],
+    };
+  }
+
+  run(): ScenarioOutcome {
+    try {
+      for (const statement of this.scenario.statements) this.step(statement);
+      const machine = this.boot(this.scenario.lineCount);
+      this.checkInvariants(this.scenario.lineCount);
+      this.outcome.report = machine.report();
+    } catch (error) {
+      if (!(error instanceof Stop)) throw error;
+      if (this.machine !== undefined) this.outcome.report = this.machine.report();
+    }
+    this.outcome.ok = this.outcome.failures.length === 0;
+    return this.outcome;
+  }
+
+  // --- failures -------------------------------------------------------------------------------
+
+  private fail(line: number, message: string): void {
+    this.outcome.failures.push(`${this.scenario.file}:${line}: ${message}`);
+  }
+
+  private stop(line: number, message: string): never {
+    this.fail(line, message);
+    this.outcome.stoppedAt = line;
+    throw new Stop(message);
+  }
+
+  private scenarioError(line: number, reason: string): never {
+    throw new ScenarioError(this.scenario.file, line, reason);
+  }
+
+  // --- the machine ----------------------------------------------------------------------------
+
+  private boot(line: number): ScenarioMachine {
+    if (this.machine !== undefined) return this.machine;
+    try {
+      this.machine = new ScenarioMachine(this.scenario.machine);
+    } catch (error) {
+      if (!(error instanceof PageframeError)) throw error;
+      const lines = Object.values(this.scenario.machine.lines);
+      const at = lines.length > 0 ? Math.min(...lines) : line;
+      this.stop(at, `the machine does not boot: ${error.code}: ${error.message}`);
+    }
+    return this.machine;
+  }
+
+  private checkInvariants(line: number): void {
+    if (this.machine === undefined) return;
+    try {
+      this.machine.check();
+    } catch (error) {
+      if (!(error instanceof PageframeError)) throw error;
+      this.stop(line, `the machine is inconsistent after this line (a bug in pageframe): ${error.message}`);
+    }
+  }
+
+  // --- statements -----------------------------------------------------------------------------
+
+  private step(statement: Statement): void {
+    if (statement.kind === 'option') {
+      this.onError = statement.value;
+      return;
+    }
+    this.boot(statement.line);
+    this.outcome.statementsRun++;
+    try {
+      this.execute(statement);
+    } catch (error) {
+      if (error instanceof Stop) throw error;
+      if (error instanceof ScenarioError) this.stop(error.line, error.reason);
+      if (!(error instanceof PageframeError)) {
+        const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        this.stop(statement.line, `internal error in pageframe while running ${verbOf(statement)}: ${what}`);
+      }
+      const message = `${verbOf(statement)} failed: ${error.code}: ${error.message}`;
+      if (this.onError === 'stop') this.stop(statement.line, message);
+      this.fail(statement.line, message);
+    }
+    if (this.options.checkEvery !== 'end' || statement.kind === 'check') this.checkInvariants(statement.line);
+  }
+
+  private execute(statement: Statement): void {
+    const machine = this.boot(statement.line);
+    switch (statement.kind) {
+      case 'let':
+        this.variables.set(statement.target, this.evaluate(statement.value, statement.line));
+        return;
+      case 'ppm-alloc':
+        this.ppmAlloc(statement, machine);
+        return;
+      case 'ppm-free': {
+        const address = this.evaluate(statement.address, statement.line);
+        const count = statement.count === undefined ? 1 : this.evaluate(statement.count, statement.line);
+        machine.pmm.free(address, count);
+        return;
+      }
+      case 'print':
+        this.print(statement);
+        return;
+      case 'check':
+        return; // the checker runs after the statement
+      case 'report':
+        this.outcome.reports.push({ line: statement.line, report: machine.report() });
+        return;
+      case 'expect-error':
+      case 'expect-fault':
+        this.expectFailure(statement);
+        return;
+      case 'expect-figure':
+        this.expectFigure(statement, machine);
+        return;
+      case 'expect-compare': {
+        const left = this.evaluate(statement.left, statement.line);
+        const right = this.evaluate(statement.right, statement.line);
+        this.expectation(
+          statement.line,
+          COMPARE[statement.op](left, right),
+          () => `expected ${show(left)} ${statement.op} ${show(right)}`,
+        );
+        return;
+      }
+      case 'expect-all-freed': {
+        const extra = machine.pmm.allocatedFrames - machine.bootAllocatedFrames;
+        this.expectation(statement.line, extra === 0, () => {
+          const holders = machine
+            .report()
+            .physical.byOwner.map((o) => `${o.owner} ${o.frames}`)
+            .join(', ');
+          return `expected all memory back, but ${extra} more frames are allocated than at boot (held by: ${holders})`;
+        });
+        return;
+      }
+      default:
+        this.scenarioError(
+          statement.line,
+          `'${verbOf(statement)}' needs processes, which this build of pageframe does not have yet`,
+        );
+    }
+  }
+
+  private assign(statement: { target?: string }, value: number): void {
+    if (statement.target !== undefined) this.variables.set(statement.target, value);
+  }
+
+  private ppmAlloc(statement: StatementOf<'ppm-alloc'>, machine: ScenarioMachine): void {
+    const line = statement.line;
+    if (statement.form === 'at') {
+      const at = this.evaluate(statement.at as Expr, line);
+      const count = this.evaluate(statement.count as Expr, line);
+      this.assign(statement, machine.pmm.allocAt(at, count));
+      return;
+    }
+    const constrained =
+      statement.above !== undefined || statement.below !== undefined || statement.align !== undefined;
+    if (statement.form === 'one' && !constrained) {
+      this.assign(statement, machine.pmm.allocFrame());
+      return;
+    }
+    const count = statement.count === undefined ? 1 : this.evaluate(statement.count, line);
+    const constraint: { above?: number; below?: number; alignment?: number } = {};
+    if (statement.above !== undefined) constraint.above = this.evaluate(statement.above, line);
+    if (statement.below !== undefined) constraint.below = this.evaluate(statement.below, line);
+    if (statement.align !== undefined) constraint.alignment = this.evaluate(statement.align, line);
+    this.assign(statement, machine.pmm.allocContiguous(count, constrained ? constraint : undefined));
+  }
+
+  private print(statement: StatementOf<'print'>): void {
+    const parts = statement.items.map((item) =>
+      item.kind === 'text' ? item.text : show(this.evaluate(item.expr, statement.line)),
+    );
+    this.outcome.output.push({ line: statement.line, text: parts.join(' ') });
+  }
+
+  // --- expectations ---------------------------------------------------------------------------
+
+  private expectation(line: number, holds: boolean, describe: () => string): void {
+    if (holds) {
+      this.outcome.expectationsPassed++;
+      return;
+    }
+    this.outcome.expectationsFailed++;
+    this.fail(line, describe());
+  }
+
+  private expectFailure(statement: StatementOf<'expect-error'> | StatementOf<'expect-fault'>): void {
+    const inner = statement.statement;
+    const wanted =
+      statement.kind === 'expect-error'
+        ? `error ${statement.code}`
+        : `a ${statement.cause === undefined ? '' : `${statement.cause} `}fault`;
+    let caught: PageframeError | undefined;
+    try {
+      this.execute(inner);
+    } catch (error) {
+      if (!(error instanceof PageframeError) || error instanceof ScenarioError) throw error;
+      caught = error;
+    }
+    const verb = verbOf(inner);
+    if (caught === undefined) {
+      this.expectation(statement.line, false, () => `expected ${wanted}, but ${verb} succeeded`);
+      return;
+    }
+    const error = caught;
+    const holds =
+      statement.kind === 'expect-error'
+        ? error.code === statement.code
+        : this.faultMatches(error, statement.cause);
+    this.expectation(
+      statement.line,
+      holds,
+      () => `expected ${wanted}, but ${verb} failed with ${error.code}: ${error.message}`,
+    );
+  }
+
+  /** Whether an error is a page fault (of the given cause). */
+  private faultMatches(error: PageframeError, cause: string | undefined): boolean {
+    if (error.code !== 'EFAULT') return false;
+    const reported = (error as PageframeError & { cause?: unknown }).cause;
+    return cause === undefined || reported === cause;
+  }
+
+  private expectFigure(statement: StatementOf<'expect-figure'>, machine: ScenarioMachine): void {
+    const value = this.figure(statement, machine);
+    const expected = this.evaluate(statement.value, statement.line);
+    const subject =
+      statement.subject !== undefined
+        ? ` ${statement.subject}`
+        : statement.address !== undefined
+          ? ' of the frame'
+          : '';
+    this.expectation(
+      statement.line,
+      COMPARE[statement.op](value, expected),
+      () =>
+        `expected ${statement.figure}${subject} ${statement.op} ${show(expected)}, but it is ${show(value)}`,
+    );
+  }
+
+  private figure(statement: StatementOf<'expect-figure'>, machine: ScenarioMachine): number {
+    const pmm = machine.pmm;
+    const name: FigureName = statement.figure;
+    switch (name) {
+      case 'free-frames':
+        return pmm.freeFrames;
+      case 'allocated-frames':
+        return pmm.allocatedFrames;
+      case 'usable-frames':
+        return pmm.usableFrames;
+      case 'reserved-frames':
+        return pmm.totalFrames - pmm.usableFrames;
+      case 'refcount':
+        return pmm.refCountOf(this.evaluate(statement.address as Expr, statement.line));
+      default:
+        return this.scenarioError(
+          statement.line,
+          `the figure '${name}' needs layers this build of pageframe does not have yet`,
+        );
+    }
+  }
+
+  // --- expressions ----------------------------------------------------------------------------
+
+  private evaluate(expr: Expr, line: number): number {
+    const value = this.value(expr, line);
+    if (!Number.isSafeInteger(value))
+      this.scenarioError(line, `the value ${value} is not a whole number below 2^53`);
+    return value;
+  }
+
+  private value(expr: Expr, line: number): number {
+    switch (expr.kind) {
+      case 'number':
+        return expr.value;
+      case 'variable': {
+        const value = this.variables.get(expr.name);
+        if (value === undefined) return this.scenarioError(line, `unknown variable '${expr.name}'`);
+        return value;
+      }
+      case 'negate':
+        return -this.value(expr.operand, line);
+      case 'binary': {
+        const left = this.value(expr.left, line);
+        const right = this.value(expr.right, line);
+        if (expr.op === '/' && right === 0) this.scenarioError(line, 'division by zero');
+        return applyBinary(expr.op, left, right);
+      }
+      case 'call': {
+        const argument = this.value(expr.args[0], line);
+        if (expr.name === 'page') return Math.floor(argument / 4096) * 4096;
+        return this.scenarioError(
+          line,
+          'pa() needs processes, which this build of pageframe does not have yet',
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * End-to-end: the `pageframe` executable run as a user runs it (node bin/pageframe.js ...):
+ * exit statuses, output, --json, --help.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'pageframe-cli-'));
+
+function pageframe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'pageframe.js'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function scenario(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return name;
+}
+
+describe('pageframe command', () => {
+  it('--help lists the commands, and every command has --help', () => {
+    const top = pageframe('--help');
+    expect(top.status).toBe(0);
+    for (const command of ['run', 'demo', 'bench']) expect(top.stdout).toContain(command);
+    for (const command of ['run', 'demo', 'bench']) {
+      const help = pageframe(command, '--help');
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain(`Usage: pageframe ${command}`);
+    }
+  });
+
+  it('run: a passing scenario exits 0 and prints the report', () => {
+    const file = scenario(
+      'pass.pf',
+      'machine ram 4M\np = ppm_alloc\nprint "p =" p\nppm_free p\nexpect all-freed\n',
+    );
+    const r = pageframe('run', file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('pass.pf:3: p = 0x');
+    expect(r.stdout).toContain('Physical memory');
+    expect(r.stdout).toContain('pass.pf: ok: 4 statements run, 1 expectations held, 0 failed');
+    expect(r.stderr).toBe('');
+  });
+
+  it('run: a failing expectation exits 1 with file:line on stderr', () => {
+    const file = scenario('fail.pf', 'machine ram 4M\np = ppm_alloc\nexpect all-freed\n');
+    const r = pageframe('run', file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^fail\.pf:3: expected all memory back/m);
+  });
+
+  it('run: a syntax error exits 1 with file:line', () => {
+    const file = scenario('syntax.pf', 'machine ram 4M\n\nmalocc 3\n');
+    const r = pageframe('run', file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("syntax.pf:3: unknown statement 'malocc'\n");
+  });
+
+  it('run: a missing file exits 1', () => {
+    const r = pageframe('run', 'nope.pf');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('nope.pf: no such file');
+  });
+
+  it('run --json prints one object with every outcome, and runs several files', () => {
+    const a = scenario('a.pf', 'machine ram 4M\np = ppm_alloc 2\n');
+    const b = scenario('b.pf', 'machine ram 4M\nexpect free-frames == 0\n');
+    const r = pageframe('run', '--json', a, b);
+    expect(r.status).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.ok).toBe(false);
+    expect(json.outcomes.map((o: { file: string; ok: boolean }) => [o.file, o.ok])).toEqual([
+      ['a.pf', true],
+      ['b.pf', false],
+    ]);
+    expect(json.outcomes[0].report.physical.stats.allocatedFrames).toBe(2);
+  });
+
+  it('run --no-report leaves the report out', () => {
+    const file = scenario('quiet.pf', 'machine ram 4M\nprint "hi"\n');
+    const r = pageframe('run', '--no-report', file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('Physical memory');
+    expect(r.stdout).toContain('quiet.pf:2: hi');
+  });
+
+  it('demo runs the tour and exits 0; --json parses', () => {
+    const r = pageframe('demo');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Physical memory');
+    expect(r.stdout).toMatch(/demo\.pf: ok: /);
+    const json = JSON.parse(pageframe('demo', '--json').stdout);
+    expect(json.ok).toBe(true);
+  });
+
+  it('bench with an unknown suite fails with a message', () => {
+    const r = pageframe('bench', 'no-such-suite');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown benchmark suite 'no-such-suite'");
+  });
+
+  it('an unknown command or a bad seed is an error', () => {
+    expect(pageframe('frobnicate').status).not.toBe(0);
+    const bad = pageframe('run', '--seed', 'x', 'a.pf');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('the seed must be a whole number');
+  });
+});
