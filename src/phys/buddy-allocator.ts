@@ -22,10 +22,11 @@ export const FRAME_CACHE_BATCH = 16;
 export class BuddyAllocator implements FrameAllocator {
   readonly kind = 'buddy' as const;
   /** Largest order: the biggest power of two of frames that fits in RAM. */
-  readonly maxOrder: number;
-  private readonly frames: FrameTable;
-  private readonly heads: Int32Array;
-  private readonly blockCounts: Int32Array;
+  // `declare`d: no `undefined` is stored first, so V8 keeps the exact field types (see the manager).
+  declare readonly maxOrder: number;
+  declare private readonly frames: FrameTable;
+  declare private readonly heads: Int32Array;
+  declare private readonly blockCounts: Int32Array;
   /** Frames on the buddy lists (not counting the cache). */
   private listFrames = 0;
   private readonly cache = new Int32Array(FRAME_CACHE_SIZE);
@@ -44,7 +45,7 @@ export class BuddyAllocator implements FrameAllocator {
   }
 
   freeOne(pfn: number): void {
-    if (this.cacheCount < FRAME_CACHE_SIZE) {
+    if (this.cacheCount < 64 /* FRAME_CACHE_SIZE; a literal is cheaper than a module binding */) {
       this.cache[this.cacheCount++] = pfn;
       return;
     }

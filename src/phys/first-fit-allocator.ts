@@ -12,9 +12,10 @@ import type { FrameAllocator } from './types.js';
 
 export class FirstFitAllocator implements FrameAllocator {
   readonly kind = 'first-fit' as const;
-  private readonly frames: FrameTable;
+  // `declare`d: no `undefined` is stored first, so V8 keeps the exact field types.
+  declare private readonly frames: FrameTable;
   /** Length of the free run starting at each run head (0 elsewhere). */
-  private readonly runLength: Int32Array;
+  declare private readonly runLength: Int32Array;
   private head = NO_FRAME;
   private freeFrames = 0;
   private runs = 0;

@@ -23,7 +23,7 @@ import { BuddyAllocator } from './buddy-allocator.js';
 import { FirstFitAllocator } from './first-fit-allocator.js';
 import { FrameState, FrameTable, FrameUse, KERNEL_OWNER, MAX_REF_COUNT, NO_FRAME } from './frame-table.js';
 import { defaultMemoryMap, describeRange, rangeAt, resolveMemoryMap } from './memory-map.js';
-import { FRAME_SHIFT, FRAME_SIZE, MAX_PHYSICAL_BYTES, PhysicalMemory } from './physical-memory.js';
+import { FRAME_SIZE, MAX_PHYSICAL_BYTES, PhysicalMemory } from './physical-memory.js';
 import type {
   AllocationConstraint,
   FillPolicy,
@@ -42,26 +42,30 @@ export const JUNK_BYTE = 0x5a;
 /** Highest owner id a frame record holds (16-bit field). */
 export const MAX_OWNER = 0xffff;
 
-const FRAME_MASK = FRAME_SIZE - 1;
+const _FRAME_MASK = FRAME_SIZE - 1;
 /** FrameUse names indexed by value. */
 const USE_NAMES: string[] = [];
 for (const [name, value] of Object.entries(FrameUse)) USE_NAMES[value] = name;
 const MAX_USE = USE_NAMES.length - 1;
 
 export class PhysicalMemoryManager implements FrameSource {
-  readonly memory: PhysicalMemory;
-  readonly frames: FrameTable;
-  readonly allocator: FrameAllocator;
+  // Fields are `declare`d so that no `undefined` is stored before the constructor's assignment:
+  // V8 then keeps each field's exact type and the hot path needs no checks on what it loads.
+  declare readonly memory: PhysicalMemory;
+  declare readonly frames: FrameTable;
+  declare readonly allocator: FrameAllocator;
   /** The boot memory map, sorted and covering all of RAM. */
-  readonly memoryMap: readonly MemoryRange[];
-  readonly fill: FillPolicy;
-  readonly ramBytes: number;
-  readonly totalFrames: number;
-  readonly usableFrames: number;
-  private allocated = 0;
-  /** 1 for frames handed out at least once: tells a double free from a free of a never-used frame. */
-  private readonly everAllocated: Uint8Array;
-  private readonly fillCode: number;
+  declare readonly memoryMap: readonly MemoryRange[];
+  declare readonly fill: FillPolicy;
+  declare readonly ramBytes: number;
+  declare readonly totalFrames: number;
+  declare readonly usableFrames: number;
+  declare private readonly fillCode: number;
+  // The frame table's arrays, one hop closer for the hot path.
+  declare private readonly state: Uint8Array;
+  declare private readonly refCount: Uint16Array;
+  declare private readonly use: Uint8Array;
+  declare private readonly owner: Uint16Array;
 
   constructor(config: PhysicalMemoryConfig = {}) {
     const ramBytes = config.ramBytes ?? DEFAULT_RAM_BYTES;
@@ -88,7 +92,10 @@ export class PhysicalMemoryManager implements FrameSource {
     this.memory = new PhysicalMemory(ramBytes);
     this.totalFrames = ramBytes / FRAME_SIZE;
     this.frames = new FrameTable(this.totalFrames);
-    this.everAllocated = new Uint8Array(this.totalFrames);
+    this.state = this.frames.state;
+    this.refCount = this.frames.refCount;
+    this.use = this.frames.use;
+    this.owner = this.frames.owner;
     this.allocator = kind === 'buddy' ? new BuddyAllocator(this.frames) : new FirstFitAllocator(this.frames);
     let usable = 0;
     for (const range of this.memoryMap) {
@@ -105,21 +112,19 @@ export class PhysicalMemoryManager implements FrameSource {
   }
 
   /** ppm_alloc(): one frame, filled per the policy, with reference count 1. Returns its address. */
-  allocFrame(use: FrameUse = FrameUse.Direct, owner: number = KERNEL_OWNER): number {
-    if (!(use >>> 0 === use && use <= MAX_USE && (owner & MAX_OWNER) === owner)) this.badHolder(use, owner);
+  allocFrame(use: FrameUse = 5, owner = 0): number {
+    // Hot path: literals instead of imported constants, which cost a module-binding load each.
+    // use = FrameUse.Direct (5), owner = KERNEL_OWNER (0); valid uses are 1 to 5, owners 16-bit.
+    if (!((use & 7) === use && use !== 0 && use <= 5 && (owner & 0xffff) === owner))
+      this.badHolder(use, owner);
     const pfn = this.allocator.allocateOne();
-    if (pfn === NO_FRAME) {
-      throw new OutOfMemoryError(`out of physical memory: no free frame (${this.totalFrames} frames of RAM)`);
-    }
+    if (pfn === -1) this.outOfFrames();
     if (this.fillCode !== 2) this.fillFrame(pfn);
-    const frames = this.frames;
-    frames.state[pfn] = FrameState.Allocated;
-    frames.refCount[pfn] = 1;
-    frames.use[pfn] = use;
-    frames.owner[pfn] = owner;
-    this.everAllocated[pfn] = 1;
-    this.allocated++;
-    return pfn * FRAME_SIZE;
+    this.state[pfn] = 1; // FrameState.Allocated
+    this.refCount[pfn] = 1;
+    this.use[pfn] = use;
+    this.owner[pfn] = owner;
+    return pfn * 4096;
   }
 
   /**
@@ -134,7 +139,8 @@ export class PhysicalMemoryManager implements FrameSource {
     owner: number = KERNEL_OWNER,
   ): number {
     this.checkCount(count, 'allocContiguous');
-    if (!(use >>> 0 === use && use <= MAX_USE && (owner & MAX_OWNER) === owner)) this.badHolder(use, owner);
+    if (!((use & 7) === use && use !== FrameUse.None && use <= MAX_USE && (owner & MAX_OWNER) === owner))
+      this.badHolder(use, owner);
     let minFrame = 0;
     let limitFrame = this.totalFrames;
     let alignFrames = 1;
@@ -183,7 +189,8 @@ export class PhysicalMemoryManager implements FrameSource {
   allocAt(pa: number, count = 1, use: FrameUse = FrameUse.Direct, owner: number = KERNEL_OWNER): number {
     this.checkAddress(pa, 'allocAt');
     this.checkCount(count, 'allocAt');
-    if (!(use >>> 0 === use && use <= MAX_USE && (owner & MAX_OWNER) === owner)) this.badHolder(use, owner);
+    if (!((use & 7) === use && use !== FrameUse.None && use <= MAX_USE && (owner & MAX_OWNER) === owner))
+      this.badHolder(use, owner);
     const first = pa / FRAME_SIZE;
     this.checkRangeInRam(first, count, 'allocAt');
     const state = this.frames.state;
@@ -207,21 +214,28 @@ export class PhysicalMemoryManager implements FrameSource {
    * allocation). A frame shared by several holders must be released by each of them instead.
    */
   free(pa: number, count = 1): void {
-    const frames = this.frames;
-    if (count === 1 && pa >= 0 && pa < this.ramBytes && (pa & FRAME_MASK) === 0 && pa % 1 === 0) {
-      const pfn = pa >>> FRAME_SHIFT;
-      if (frames.state[pfn] === FrameState.Allocated && frames.refCount[pfn] === 1) {
-        this.freeOne(pfn);
+    // The hot case, one frame held once, in a few integer tests (literals: 4 KiB frames, see
+    // allocFrame); anything else takes the full checks.
+    if (count === 1 && pa >>> 0 === pa && (pa & 4095) === 0 && pa < this.ramBytes) {
+      const pfn = pa >>> 12;
+      // refCount 1 implies Allocated: free and reserved frames hold 0 (check() proves it).
+      if (this.refCount[pfn] === 1) {
+        this.state[pfn] = 0; // FrameState.Free
+        this.refCount[pfn] = 0;
+        this.allocator.freeOne(pfn);
         return;
       }
     }
+    this.freeRange(pa, count);
+  }
+
+  private freeRange(pa: number, count: number): void {
     this.checkAddress(pa, 'free');
     this.checkCount(count, 'free');
     const first = pa / FRAME_SIZE;
     this.checkRangeInRam(first, count, 'free');
     for (let pfn = first; pfn < first + count; pfn++) this.checkHeldOnce(pfn, 'free');
     for (let pfn = first; pfn < first + count; pfn++) this.clearFrame(pfn);
-    this.allocated -= count;
     if (count === 1) this.allocator.freeOne(first);
     else this.allocator.free(first, count);
   }
@@ -251,7 +265,8 @@ export class PhysicalMemoryManager implements FrameSource {
   /** Hands an allocated frame to another holder (IPC moves a page to the receiving process). */
   setOwner(pa: number, use: FrameUse, owner: number): void {
     const pfn = this.allocatedFrame(pa, 'setOwner');
-    if (!(use >>> 0 === use && use <= MAX_USE && (owner & MAX_OWNER) === owner)) this.badHolder(use, owner);
+    if (!((use & 7) === use && use !== FrameUse.None && use <= MAX_USE && (owner & MAX_OWNER) === owner))
+      this.badHolder(use, owner);
     this.frames.use[pfn] = use;
     this.frames.owner[pfn] = owner;
   }
@@ -273,7 +288,7 @@ export class PhysicalMemoryManager implements FrameSource {
   }
 
   get allocatedFrames(): number {
-    return this.allocated;
+    return this.usableFrames - this.allocator.freeFrameCount();
   }
 
   stats(): PhysicalStats {
@@ -290,12 +305,12 @@ export class PhysicalMemoryManager implements FrameSource {
       usableFrames: this.usableFrames,
       reservedFrames: this.totalFrames - this.usableFrames,
       freeFrames,
-      allocatedFrames: this.allocated,
+      allocatedFrames: this.usableFrames - freeFrames,
       allocatedByUse,
       freeBlocksByOrder: this.allocator.freeBlocksByOrder(),
       largestFreeRun,
       fragmentation: freeFrames === 0 ? 0 : 1 - largestFreeRun / freeFrames,
-      hostBytes: this.memory.backedBytes + this.frames.byteSize + this.everAllocated.byteLength,
+      hostBytes: this.memory.backedBytes + this.frames.byteSize,
     };
   }
 
@@ -326,16 +341,13 @@ export class PhysicalMemoryManager implements FrameSource {
           free++;
         } else if (s === FrameState.Allocated) {
           if (refCount[pfn] < 1) throw new InvariantError(`allocated frame ${frameName(pfn)} has refCount 0`);
-          if (use[pfn] > MAX_USE)
-            throw new InvariantError(`allocated frame ${frameName(pfn)} has unknown use ${use[pfn]}`);
+          if (use[pfn] === FrameUse.None || use[pfn] > MAX_USE)
+            throw new InvariantError(`allocated frame ${frameName(pfn)} has use ${use[pfn]}`);
           allocated++;
         } else {
           throw new InvariantError(`usable frame ${frameName(pfn)} has state ${s}`);
         }
       }
-    }
-    if (allocated !== this.allocated) {
-      throw new InvariantError(`${this.allocated} frames counted allocated but ${allocated} are`);
     }
     if (free !== this.allocator.freeFrameCount()) {
       throw new InvariantError(
@@ -350,22 +362,19 @@ export class PhysicalMemoryManager implements FrameSource {
 
   // --- internals -------------------------------------------------------------------------------
 
+  private outOfFrames(): never {
+    throw new OutOfMemoryError(`out of physical memory: no free frame (${this.totalFrames} frames of RAM)`);
+  }
+
   private freeOne(pfn: number): void {
-    const frames = this.frames;
-    frames.state[pfn] = FrameState.Free;
-    frames.refCount[pfn] = 0;
-    frames.use[pfn] = FrameUse.None;
-    frames.owner[pfn] = KERNEL_OWNER;
-    this.allocated--;
+    this.state[pfn] = FrameState.Free;
+    this.refCount[pfn] = 0;
     this.allocator.freeOne(pfn);
   }
 
   private clearFrame(pfn: number): void {
-    const frames = this.frames;
-    frames.state[pfn] = FrameState.Free;
-    frames.refCount[pfn] = 0;
-    frames.use[pfn] = FrameUse.None;
-    frames.owner[pfn] = KERNEL_OWNER;
+    this.state[pfn] = FrameState.Free;
+    this.refCount[pfn] = 0;
   }
 
   private commitAllocation(first: number, count: number, use: FrameUse, owner: number): void {
@@ -376,9 +385,7 @@ export class PhysicalMemoryManager implements FrameSource {
       frames.refCount[pfn] = 1;
       frames.use[pfn] = use;
       frames.owner[pfn] = owner;
-      this.everAllocated[pfn] = 1;
     }
-    this.allocated += count;
   }
 
   private fillFrame(pfn: number): void {
@@ -395,7 +402,7 @@ export class PhysicalMemoryManager implements FrameSource {
       );
     }
     if (s === FrameState.Free) {
-      if (this.everAllocated[pfn])
+      if (this.use[pfn] !== FrameUse.None)
         throw new DoubleFreeError(`${operation}: frame ${frameName(pfn)} is already free (double free)`);
       throw new NotAllocatedError(`${operation}: frame ${frameName(pfn)} was never allocated`);
     }
@@ -418,7 +425,7 @@ export class PhysicalMemoryManager implements FrameSource {
         `${operation}: frame ${frameName(pfn)} is reserved (${this.reservedReason(pfn)})`,
       );
     }
-    if (this.everAllocated[pfn])
+    if (this.use[pfn] !== FrameUse.None)
       throw new DoubleFreeError(`${operation}: frame ${frameName(pfn)} is free (already freed)`);
     throw new NotAllocatedError(`${operation}: frame ${frameName(pfn)} was never allocated`);
   }
@@ -457,8 +464,8 @@ export class PhysicalMemoryManager implements FrameSource {
   }
 
   private badHolder(use: number, owner: number): never {
-    if (!(use >>> 0 === use && use <= MAX_USE)) {
-      throw new InvalidArgumentError(`frame use ${use} is not a FrameUse`);
+    if (!((use & 7) === use && use !== FrameUse.None && use <= MAX_USE)) {
+      throw new InvalidArgumentError(`frame use ${use} is not a FrameUse other than None`);
     }
     throw new InvalidArgumentError(`frame owner ${owner} is not an owner id from 0 to ${MAX_OWNER}`);
   }
