@@ -227,6 +227,8 @@ export class PageTables {
     f.encodeLeaf(pa, effective, level, this.entry);
     this.writeEntry(table, f.indexOf(va, level), this.entry[0], this.entry[1]);
     this.presentCount[table >>> FRAME_SHIFT]++;
+    // A kernel leaf in the root itself (a 4 MiB i386 page, a 1 GiB Sv39 page) goes into every root.
+    if (level === f.levels - 1 && kernelHalf) this.shareKernelEntry(table, f.indexOf(va, level));
   }
 
   /**
@@ -242,9 +244,16 @@ export class PageTables {
     const index = f.indexOf(va, level);
     this.readEntry(table, index, this.entry);
     const pa = f.addressOf(this.entry[0], this.entry[1], level);
-    this.writeEntry(table, index, 0, 0);
-    this.presentCount[table >>> FRAME_SHIFT]--;
-    this.releaseEmptyTables(va, level);
+    if (level === f.levels - 1 && index >= f.kernelRootIndex) {
+      for (const r of this.rootOwners.keys()) {
+        this.writeEntry(r, index, 0, 0);
+        this.presentCount[r >>> FRAME_SHIFT]--;
+      }
+    } else {
+      this.writeEntry(table, index, 0, 0);
+      this.presentCount[table >>> FRAME_SHIFT]--;
+      this.releaseEmptyTables(va, level);
+    }
     this.lastUnmappedSize = f.pageSizes[level];
     return pa;
   }
@@ -264,7 +273,11 @@ export class PageTables {
     const kept = old & (PageFlags.Accessed | PageFlags.Dirty);
     const effective = f.effectiveFlags((flags & ~(PageFlags.Accessed | PageFlags.Dirty)) | kept);
     f.encodeLeaf(pa, effective, level, this.entry);
-    this.writeEntry(table, index, this.entry[0], this.entry[1]);
+    if (level === f.levels - 1 && index >= f.kernelRootIndex) {
+      for (const r of this.rootOwners.keys()) this.writeEntry(r, index, this.entry[0], this.entry[1]);
+    } else {
+      this.writeEntry(table, index, this.entry[0], this.entry[1]);
+    }
   }
 
   /** The entry that maps `va` and the tables walked to reach it. Reads only; allocates a result. */
@@ -430,8 +443,8 @@ export class PageTables {
       for (let i = f.kernelRootIndex; i < f.entriesPerTable; i++) {
         this.readEntry(root, i, this.entry);
         this.readEntry(this.kernelRoot, i, kernel);
-        // The walker sets A in whichever copy it used, so A may differ between copies.
-        const a = f.accessedBit;
+        // The walker sets A (and D in a leaf) in whichever copy it used, so they may differ.
+        const a = f.accessedBit | f.dirtyBit;
         if ((this.entry[0] | a) !== (kernel[0] | a) || this.entry[1] !== kernel[1]) {
           throw new InvariantError(`root ${hex(root)} kernel entry ${i} differs from the kernel root's`);
         }
