@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runScenario, type ScenarioOutcome } from '../../src/workload/scenario/executor.js';
+import { runScenario, type ScenarioOutcome, ScenarioRun } from '../../src/workload/scenario/executor.js';
 import { parseScenario } from '../../src/workload/scenario/parser.js';
 
 function run(text: string): ScenarioOutcome {
@@ -161,5 +161,44 @@ print "after"`;
       [2 ** 21, 1],
     ]);
     expect(p.runs.reduce((n, r) => n + r.frames, 0)).toBe(1024);
+  });
+});
+
+describe('ScenarioRun, the step API the browser drives', () => {
+  it('runs one statement a step, with a live outcome, and finishes with the report', () => {
+    const run = new ScenarioRun(
+      parseScenario('machine ram 4M\n\na = ppm_alloc\nprint a\nexpect a > 0', 's.pf'),
+    );
+    expect(run.statementCount).toBe(3);
+    expect(run.nextLine).toBe(3);
+    expect(run.machine).toBeUndefined();
+    run.step();
+    expect(run.machine?.pmm.allocatedFrames).toBe(1);
+    expect(run.nextLine).toBe(4);
+    expect(run.outcome.statementsRun).toBe(1);
+    run.step();
+    expect(run.outcome.output).toHaveLength(1);
+    expect(run.done).toBe(false);
+    run.step();
+    expect(run.done).toBe(true);
+    expect(run.nextLine).toBe(0);
+    expect(run.outcome.ok).toBe(true);
+    expect(run.outcome.report?.physical.stats.allocatedFrames).toBe(1);
+    run.step();
+    expect(run.outcome.statementsRun).toBe(3);
+  });
+
+  it('is done after a stopping failure', () => {
+    const run = new ScenarioRun(parseScenario('print x\nprint 1', 's.pf'));
+    run.step();
+    expect(run.done).toBe(true);
+    expect(run.outcome.failures).toEqual(["s.pf:1: unknown variable 'x'"]);
+    expect(run.outcome.report).toBeDefined();
+  });
+
+  it('an empty scenario boots the default machine and ends', () => {
+    const run = new ScenarioRun(parseScenario('# nothing', 's.pf'));
+    expect(run.runToEnd().ok).toBe(true);
+    expect(run.outcome.report?.machine.ramBytes).toBe(64 * 2 ** 20);
   });
 });

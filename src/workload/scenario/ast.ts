@@ -66,7 +66,7 @@ export interface Protection {
   execute: boolean;
 }
 
-export type Access = 'read' | 'write' | 'execute';
+export type TouchAccess = 'read' | 'write' | 'execute';
 
 /** Page-fault causes an expectation can name (docs/scenarios.md explains each). */
 export const FAULT_CAUSES = [
@@ -77,7 +77,7 @@ export const FAULT_CAUSES = [
   'reserved-bit',
   'non-canonical',
 ] as const;
-export type FaultCause = (typeof FAULT_CAUSES)[number];
+export type FaultCauseName = (typeof FAULT_CAUSES)[number];
 
 /** Figures an expectation can compare; `arg` says what follows the name. */
 export const FIGURES = {
@@ -144,7 +144,7 @@ export type Statement =
     })
   | (Base & { kind: 'unmap'; address: Expr; size: Expr })
   | (Base & { kind: 'protect'; address: Expr; size: Expr; protection: Protection })
-  | (Base & { kind: 'touch'; address: Expr; size?: Expr; access: Access })
+  | (Base & { kind: 'touch'; address: Expr; size?: Expr; access: TouchAccess })
   | (Base & { kind: 'write'; address: Expr; data: Uint8Array })
   | (Base & { kind: 'read'; address: Expr; length: Expr })
   | (Base & { kind: 'malloc'; target?: string; size: Expr })
@@ -154,7 +154,7 @@ export type Statement =
   | (Base & { kind: 'send'; mode: IpcMode; address: Expr; size: Expr; to: string })
   | (Base & { kind: 'receive'; target?: string; from?: string })
   | (Base & { kind: 'expect-read'; address: Expr; data: Uint8Array })
-  | (Base & { kind: 'expect-fault'; cause?: FaultCause; statement: Statement })
+  | (Base & { kind: 'expect-fault'; cause?: FaultCauseName; statement: Statement })
   | (Base & { kind: 'expect-error'; code: string; statement: Statement })
   | (Base & {
       kind: 'expect-figure';

@@ -80,18 +80,24 @@ export function verbOf(statement: Statement): string {
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioOutcome {
-  return new Execution(scenario, options).run();
+  return new ScenarioRun(scenario, options).runToEnd();
 }
 
-class Execution {
+/**
+ * One run of a scenario that can be driven a statement at a time (the browser steps through it)
+ * or to its end. `outcome` is live: it grows as statements run.
+ */
+export class ScenarioRun {
+  readonly outcome: ScenarioOutcome;
   private readonly variables = new Map<string, number>();
-  private machine: ScenarioMachine | undefined;
+  private booted: ScenarioMachine | undefined;
   private onError: 'stop' | 'continue' = 'stop';
-  private readonly outcome: ScenarioOutcome;
+  private next = 0;
+  private finished = false;
 
   constructor(
     private readonly scenario: Scenario,
-    private readonly options: RunOptions,
+    private readonly options: RunOptions = {},
   ) {
     this.outcome = {
       file: scenario.file,
@@ -105,18 +111,54 @@ class Execution {
     };
   }
 
-  run(): ScenarioOutcome {
+  /** The machine, once the first statement booted it. */
+  get machine(): ScenarioMachine | undefined {
+    return this.booted;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  get statementCount(): number {
+    return this.scenario.statements.length;
+  }
+
+  /** Line of the statement the next step runs; 0 when the run is done. */
+  get nextLine(): number {
+    if (this.finished) return 0;
+    return this.scenario.statements[this.next]?.line ?? this.scenario.lineCount;
+  }
+
+  /** Runs the next statement; after the last one, the final invariant check and report. */
+  step(): void {
+    if (this.finished) return;
     try {
-      for (const statement of this.scenario.statements) this.step(statement);
-      const machine = this.boot(this.scenario.lineCount);
-      this.checkInvariants(this.scenario.lineCount);
-      this.outcome.report = machine.report();
+      const statement = this.scenario.statements[this.next];
+      if (statement !== undefined) {
+        this.next++;
+        this.runStatement(statement);
+      }
+      if (this.next >= this.scenario.statements.length) {
+        const machine = this.boot(this.scenario.lineCount);
+        this.checkInvariants(this.scenario.lineCount);
+        this.finish(machine);
+      }
     } catch (error) {
       if (!(error instanceof Stop)) throw error;
-      if (this.machine !== undefined) this.outcome.report = this.machine.report();
+      this.finish(this.booted);
     }
-    this.outcome.ok = this.outcome.failures.length === 0;
+  }
+
+  runToEnd(): ScenarioOutcome {
+    while (!this.finished) this.step();
     return this.outcome;
+  }
+
+  private finish(machine: ScenarioMachine | undefined): void {
+    this.finished = true;
+    if (machine !== undefined) this.outcome.report = machine.report();
+    this.outcome.ok = this.outcome.failures.length === 0;
   }
 
   // --- failures -------------------------------------------------------------------------------
@@ -138,22 +180,22 @@ class Execution {
   // --- the machine ----------------------------------------------------------------------------
 
   private boot(line: number): ScenarioMachine {
-    if (this.machine !== undefined) return this.machine;
+    if (this.booted !== undefined) return this.booted;
     try {
-      this.machine = new ScenarioMachine(this.scenario.machine);
+      this.booted = new ScenarioMachine(this.scenario.machine);
     } catch (error) {
       if (!(error instanceof PageframeError)) throw error;
       const lines = Object.values(this.scenario.machine.lines);
       const at = lines.length > 0 ? Math.min(...lines) : line;
       this.stop(at, `the machine does not boot: ${error.code}: ${error.message}`);
     }
-    return this.machine;
+    return this.booted;
   }
 
   private checkInvariants(line: number): void {
-    if (this.machine === undefined) return;
+    if (this.booted === undefined) return;
     try {
-      this.machine.check();
+      this.booted.check();
     } catch (error) {
       if (!(error instanceof PageframeError)) throw error;
       this.stop(line, `the machine is inconsistent after this line (a bug in pageframe): ${error.message}`);
@@ -162,7 +204,7 @@ class Execution {
 
   // --- statements -----------------------------------------------------------------------------
 
-  private step(statement: Statement): void {
+  private runStatement(statement: Statement): void {
     if (statement.kind === 'option') {
       this.onError = statement.value;
       return;

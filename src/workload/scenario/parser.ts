@@ -3,7 +3,6 @@
  * this file follows it statement by statement. Every error is a ScenarioError `file:line: reason`.
  */
 import {
-  type Access,
   type AllocForm,
   type BinaryOp,
   type Comparison,
@@ -11,7 +10,7 @@ import {
   type Expr,
   type ExprFunction,
   FAULT_CAUSES,
-  type FaultCause,
+  type FaultCauseName,
   FIGURES,
   FILL_POLICIES,
   type FigureName,
@@ -29,6 +28,7 @@ import {
   type Scenario,
   type Statement,
   type StatementOf,
+  type TouchAccess,
 } from './ast.js';
 import { ScenarioError } from './errors.js';
 import { type Token, tokenizeLine } from './lexer.js';
@@ -549,7 +549,7 @@ class LineParser {
       case 'touch': {
         const address = this.expression('the address to touch');
         const size = this.peekExpression() ? this.expression('the size to touch') : undefined;
-        let access: Access = 'write';
+        let access: TouchAccess = 'write';
         if (!this.atEnd()) access = this.choice(['read', 'write', 'execute'] as const, 'access');
         this.end('touch');
         return size === undefined
@@ -697,7 +697,7 @@ class LineParser {
       }
       case 'fault': {
         this.next();
-        let cause: FaultCause | undefined;
+        let cause: FaultCauseName | undefined;
         if (!this.peekOp(':')) cause = this.choice(FAULT_CAUSES, 'fault cause');
         this.expectOp(':', 'before the statement that should fault');
         const statement = this.guarded('fault');
