@@ -27,7 +27,8 @@ export const PAGE_SIZE = 4096;
 /** The seed's array holds room for about 1000 MemRegions. */
 export const DEFAULT_REGION_LIMIT = 1000;
 
-const NOT_FOUND = -1;
+/** What find() and findFree() return for nothing: never a page-aligned address, even in a negative kernel half. */
+export const NOT_FOUND = -1;
 
 /** How a splice changes the regions inside the range. */
 const Rewrite = {
@@ -35,8 +36,8 @@ const Rewrite = {
   Set: 0,
   /** Keep each region but give it new protection (FREE pieces stay FREE). */
   Protect: 1,
-  /** Keep each region but OR in flags (FREE pieces stay FREE). */
-  AddFlags: 2,
+  /** Keep each region but OR in flags and clear protection bits (FREE pieces stay FREE). */
+  Modify: 2,
 } as const;
 type Rewrite = (typeof Rewrite)[keyof typeof Rewrite];
 
@@ -222,7 +223,12 @@ export class RegionMap {
 
   /** ORs `flags` into every non-FREE region inside [base, ceiling). Throws LimitError. */
   addFlags(base: number, ceiling: number, flags: number): void {
-    this.splice(base, ceiling, Rewrite.AddFlags, undefined, flags);
+    this.splice(base, ceiling, Rewrite.Modify, undefined, flags & 0xff);
+  }
+
+  /** ORs `flags` into and clears `clearProtection` from every non-FREE region inside the range (sealing). */
+  modify(base: number, ceiling: number, flags: number, clearProtection: number): void {
+    this.splice(base, ceiling, Rewrite.Modify, undefined, (flags & 0xff) | ((clearProtection & 0xff) << 8));
   }
 
   /** How many regions the map would hold after set(); lets callers check the limit up front. */

@@ -1,0 +1,950 @@
+/**
+ * An address space: the seed's `AddressSpace` -> Pmap. A region map (sorted array, binary search)
+ * says what each range is; the page tables in RAM say which pages are present. There is no
+ * per-page list of frames: as the seed proposes, the page tables alone record which frames an
+ * area holds.
+ *
+ * - ANON pages are demand-zero: the first access faults, a zeroed frame is mapped.
+ * - PHYS pages map the frames the region names, also on first access; they hold no reference
+ *   (device memory and frames the kernel allocated directly, never another process's memory).
+ * - Each mapped ANON page holds one reference on its frame. After a copy-on-write fork both
+ *   spaces map the frame read-only; a write fault copies it, or takes it over when the count is 1.
+ *
+ * Every operation checks and reserves before it changes anything; a failure (typed error) leaves
+ * regions, page tables, frames and TLB as they were. The same class serves the kernel's own range
+ * (mode Kernel: global supervisor pages in the shared kernel tables).
+ */
+import {
+  AddressRangeError,
+  AlignmentError,
+  BusyError,
+  InvalidArgumentError,
+  InvariantError,
+  LimitError,
+  NotAllocatedError,
+  OutOfMemoryError,
+} from '../common/errors.js';
+import { hex } from '../common/format.js';
+import { Access, FaultCause, Mode, PageFlags, PERMISSION_FLAGS } from '../mmu/flags.js';
+import { FrameState, FrameUse } from '../phys/frame-table.js';
+import { ProtectionError, SegmentationFaultError } from './errors.js';
+import { DEFAULT_REGION_LIMIT, NOT_FOUND, PAGE_SIZE, RegionMap } from './region-map.js';
+import { Protection, RegionFlag, type RegionInfo, RegionType } from './region-types.js';
+import type { VmMachine } from './vm-machine.js';
+
+/** The seed keeps the lowest pages unmapped so that a null pointer faults (Linux: mmap_min_addr). */
+export const USER_SEARCH_FLOOR = 0x10000;
+
+export interface AddressSpaceOptions {
+  /** Process id owning the frames (KERNEL_OWNER for the kernel's space). */
+  owner: number;
+  /** Hardware address-space id (always 0 on i386, which has none). */
+  asid: number;
+  /** User (default) or Kernel: which half of the address space and which privilege. */
+  mode?: Mode;
+  /** Range of the space; default the format's whole user half, or its whole kernel half. */
+  start?: number;
+  end?: number;
+  regionLimit?: number;
+  name?: string;
+}
+
+export interface MapOptions {
+  /** Exactly here (the range must be free), or... */
+  at?: number;
+  /** ...here if free, else the first fit above, else the first fit from the bottom. */
+  hint?: number;
+  /** Alignment of the start: a power of two >= 4096. */
+  alignment?: number;
+  /** Default ReadWrite. */
+  protection?: number;
+  flags?: number;
+  name?: string;
+}
+
+/** One present page, for snapshots and reports. */
+export interface PageMapping {
+  va: number;
+  pa: number;
+  /** Permission flags of the entry (PageFlags, without Accessed / Dirty). */
+  flags: number;
+}
+
+export interface AddressSpaceSnapshot {
+  regions: RegionInfo[];
+  pages: PageMapping[];
+}
+
+/** What resolving one fault did, so that a multi-page operation can undo it. */
+const Undo = {
+  DemandAnon: -1,
+  DemandPhys: -2,
+  TakeOver: -3,
+  /** >= 0: a copy-on-write copy replaced the frame at this physical address. */
+} as const;
+
+const ACCESS_NAMES = ['read', 'write', 'execute'] as const;
+const PROTECTION_OF_ACCESS = [Protection.Read, Protection.Write, Protection.Execute];
+
+export class AddressSpace {
+  readonly machine: VmMachine;
+  readonly owner: number;
+  readonly asid: number;
+  readonly mode: Mode;
+  readonly name: string;
+  readonly regions: RegionMap;
+  /** Physical address of this space's root table (the kernel root for the kernel's space). */
+  readonly root: number;
+  /** Page faults resolved (demand-zero, PHYS, copy-on-write copies and takeovers). */
+  faults = { demandZero: 0, phys: 0, cowCopy: 0, cowTakeover: 0 };
+
+  private readonly hasAsids: boolean;
+  private readonly frameUse: FrameUse;
+  private alive = true;
+  private readonly entry = new Uint32Array(2);
+
+  constructor(machine: VmMachine, options: AddressSpaceOptions) {
+    const format = machine.pageTables.format;
+    this.machine = machine;
+    this.owner = options.owner;
+    this.asid = options.asid;
+    this.mode = options.mode ?? Mode.User;
+    this.name = options.name ?? (this.mode === Mode.Kernel ? 'kernel' : `process ${options.owner}`);
+    this.hasAsids = format.name !== 'i386';
+    this.frameUse = this.mode === Mode.Kernel ? FrameUse.Kernel : FrameUse.User;
+    const kernel = this.mode === Mode.Kernel;
+    const start = options.start ?? (kernel ? format.kernelBase : 0);
+    const end = options.end ?? (kernel ? (format.signExtended ? 0 : format.endVa) : format.userEnd);
+    const halfStart = kernel ? format.kernelBase : 0;
+    const halfEnd = kernel ? (format.signExtended ? 0 : format.endVa) : format.userEnd;
+    if (!(start >= halfStart && end <= halfEnd && start < end)) {
+      throw new AddressRangeError(
+        `${this.name}: range ${hex(start)}..${hex(end)} is outside the ${kernel ? 'kernel' : 'user'} half ${hex(halfStart)}..${hex(halfEnd)}`,
+      );
+    }
+    this.regions = new RegionMap(start, end, {
+      limit: options.regionLimit ?? DEFAULT_REGION_LIMIT,
+      searchFloor: kernel ? start : Math.max(start, USER_SEARCH_FLOOR),
+    });
+    // Last, so that nothing is left behind when an argument is refused.
+    this.root = kernel ? machine.pageTables.kernelRoot : machine.pageTables.createRoot(options.owner);
+  }
+
+  get start(): number {
+    return this.regions.start;
+  }
+  get end(): number {
+    return this.regions.end;
+  }
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  // --- the seed's vpm_alloc and mmap / munmap / mprotect ---
+
+  /** vpm_alloc(): one page of ANON read-write memory anywhere. */
+  vpmAlloc(): number;
+  /** vpm_alloc(count): `count` pages anywhere. */
+  vpmAlloc(count: number): number;
+  /** vpm_alloc(where, count): `count` pages exactly at `where`. */
+  vpmAlloc(where: number, count: number): number;
+  vpmAlloc(a?: number, b?: number): number {
+    if (b !== undefined) return this.mapAnon(this.pageCountBytes(b), { at: a });
+    return this.mapAnon(this.pageCountBytes(a ?? 1));
+  }
+
+  /** Maps `bytes` of demand-zero memory; returns its address. */
+  mapAnon(bytes: number, options: MapOptions = {}): number {
+    return this.mapRegion(RegionType.Anon, 0, bytes, options);
+  }
+
+  /**
+   * Maps the physical range [pa, pa + bytes): device memory (reserved frames) or frames the
+   * kernel allocated directly. Frames of processes, tables or free frames are refused.
+   */
+  mapPhys(pa: number, bytes: number, options: MapOptions = {}): number {
+    this.checkBytes(bytes, 'mapPhys');
+    if (!Number.isInteger(pa) || pa % PAGE_SIZE !== 0)
+      throw new AlignmentError(`mapPhys: ${hex(pa)} is not frame-aligned`);
+    const { memory, frameTable } = this.machine;
+    if (!memory.contains(pa, bytes)) {
+      throw new AddressRangeError(`mapPhys: ${hex(pa)}+${bytes} is outside RAM (${hex(memory.size)})`);
+    }
+    for (let pfn = pa / PAGE_SIZE; pfn < (pa + bytes) / PAGE_SIZE; pfn++) {
+      const state = frameTable.state[pfn];
+      if (
+        !(
+          state === FrameState.Reserved ||
+          (state === FrameState.Allocated && frameTable.use[pfn] === FrameUse.Direct)
+        )
+      ) {
+        throw new BusyError(
+          `mapPhys: frame ${hex(pfn * PAGE_SIZE)} is ${state === FrameState.Free ? 'free' : 'in use by a process or the page tables'}; only reserved or directly allocated frames may be mapped`,
+        );
+      }
+    }
+    return this.mapRegion(RegionType.Phys, pa, bytes, options);
+  }
+
+  /** munmap: gives back every page of [va, va + bytes); FREE parts are allowed and stay FREE. */
+  unmap(va: number, bytes: number): void {
+    this.checkRange(va, bytes, 'unmap');
+    const end = va + bytes;
+    this.checkLimit(this.regions.countAfterSet(va, end, { type: RegionType.Free }), va, end);
+    this.dropPages(va, end, true);
+    this.regions.set(va, end, { type: RegionType.Free });
+  }
+
+  /** mprotect: every page of [va, va + bytes) must be mapped. Sealed ranges never regain Write. */
+  protect(va: number, bytes: number, protection: number): void {
+    this.checkRange(va, bytes, 'protect');
+    this.checkProtection(protection);
+    const end = va + bytes;
+    const r = this.regions;
+    for (let i = r.find(va); i < r.count && r.base(i) < end; i++) {
+      if (r.type(i) === RegionType.Free) {
+        throw new NotAllocatedError(
+          `protect ${hex(va)}..${hex(end)} in ${this.name}: ${hex(Math.max(va, r.base(i)))} is not mapped`,
+        );
+      }
+      if (r.flags(i) & RegionFlag.Sealed && protection & Protection.Write) {
+        throw new ProtectionError(
+          `protect ${hex(va)}..${hex(end)} in ${this.name}: ${hex(Math.max(va, r.base(i)))} is sealed read-only`,
+        );
+      }
+    }
+    r.protect(va, end, protection); // LimitError: nothing changed
+    this.refreshEntries(va, end);
+  }
+
+  /**
+   * Makes [va, va + bytes) irrevocably read-only (sealed): Write goes now and can never return.
+   * Such a range can be shared with other spaces by reference counts (the seed's read-only IPC).
+   */
+  seal(va: number, bytes: number): void {
+    this.checkRange(va, bytes, 'seal');
+    const end = va + bytes;
+    if (!this.regions.isFullyUsed(va, end)) {
+      throw new NotAllocatedError(
+        `seal ${hex(va)}..${hex(end)} in ${this.name}: part of the range is not mapped`,
+      );
+    }
+    this.regions.modify(va, end, RegionFlag.Sealed, Protection.Write); // LimitError: nothing changed
+    this.refreshEntries(va, end);
+  }
+
+  // --- what the heap needs (HeapSpace, docs/architecture.md) ---
+
+  reserveAnon(bytes: number, alignment: number): number {
+    try {
+      return this.mapAnon(bytes, { alignment, name: 'heap' });
+    } catch (error) {
+      if (error instanceof LimitError) {
+        throw new OutOfMemoryError(`reserveAnon(${bytes}) in ${this.name}: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  release(va: number, bytes: number): void {
+    this.checkRange(va, bytes, 'release');
+    const end = va + bytes;
+    const r = this.regions;
+    for (let i = r.find(va); i < r.count && r.base(i) < end; i++) {
+      if (r.type(i) !== RegionType.Anon) {
+        throw new NotAllocatedError(
+          `release ${hex(va)}..${hex(end)} in ${this.name}: ${hex(Math.max(va, r.base(i)))} is not anonymous memory`,
+        );
+      }
+    }
+    this.unmap(va, bytes);
+  }
+
+  /** Copy-out: `length` bytes at `va` into `target`, through the MMU as the owner would read them. */
+  read(va: number, target: Uint8Array, offset = 0, length = target.length - offset): void {
+    this.checkBuffer(target, offset, length, 'read');
+    if (length === 0) return;
+    this.prepare(va, length, Access.Read, null);
+    const memory = this.machine.memory;
+    let done = 0;
+    while (done < length) {
+      const at = va + done;
+      const n = Math.min(length - done, PAGE_SIZE - this.pageOffset(at));
+      memory.read(this.translated(at, Access.Read), target, offset + done, n);
+      done += n;
+    }
+  }
+
+  /** Copy-in: `length` bytes of `source` into the space at `va`. */
+  write(va: number, source: Uint8Array, offset = 0, length = source.length - offset): void {
+    this.checkBuffer(source, offset, length, 'write');
+    if (length === 0) return;
+    this.prepare(va, length, Access.Write, null);
+    const memory = this.machine.memory;
+    let done = 0;
+    while (done < length) {
+      const at = va + done;
+      const n = Math.min(length - done, PAGE_SIZE - this.pageOffset(at));
+      memory.write(this.translated(at, Access.Write), source, offset + done, n);
+      done += n;
+    }
+  }
+
+  fill(va: number, length: number, value: number): void {
+    if (!Number.isInteger(length) || length < 0)
+      throw new InvalidArgumentError(`fill: length ${length} is not a count`);
+    if (length === 0) return;
+    this.prepare(va, length, Access.Write, null);
+    const memory = this.machine.memory;
+    let done = 0;
+    while (done < length) {
+      const at = va + done;
+      const n = Math.min(length - done, PAGE_SIZE - this.pageOffset(at));
+      memory.fill(this.translated(at, Access.Write), n, value & 0xff);
+      done += n;
+    }
+  }
+
+  /** memmove inside the space. */
+  copy(dstVa: number, srcVa: number, length: number): void {
+    if (!Number.isInteger(length) || length < 0)
+      throw new InvalidArgumentError(`copy: length ${length} is not a count`);
+    if (length === 0 || dstVa === srcVa) return;
+    const log: number[] = [];
+    try {
+      this.prepare(srcVa, length, Access.Read, log);
+      this.prepare(dstVa, length, Access.Write, log);
+    } catch (error) {
+      this.rollback(log);
+      throw error;
+    }
+    if (dstVa < srcVa + length && srcVa < dstVa + length) {
+      const temporary = new Uint8Array(length);
+      this.read(srcVa, temporary);
+      this.write(dstVa, temporary);
+      return;
+    }
+    const memory = this.machine.memory;
+    let done = 0;
+    while (done < length) {
+      const src = srcVa + done;
+      const dst = dstVa + done;
+      const n = Math.min(length - done, PAGE_SIZE - this.pageOffset(src), PAGE_SIZE - this.pageOffset(dst));
+      memory.copy(this.translated(dst, Access.Write), this.translated(src, Access.Read), n);
+      done += n;
+    }
+  }
+
+  // --- faults ---
+
+  /**
+   * An access as the space's code would make it: the physical address, after resolving a page
+   * fault if there is one. Throws SegmentationFaultError or OutOfMemoryError (nothing changed).
+   */
+  access(va: number, access: Access = Access.Read): number {
+    this.activate();
+    const mmu = this.machine.mmu;
+    const pa = mmu.translate(va, access, this.mode);
+    if (pa >= 0) return pa;
+    this.checkAllowed(va, access);
+    this.resolveFault(va - this.pageOffset(va), access, mmu.faultCause);
+    const again = mmu.translate(va, access, this.mode);
+    if (again < 0)
+      throw new InvariantError(`${this.name}: ${mmu.describeFault()} after the fault was resolved`);
+    return again;
+  }
+
+  /** Makes this space the MMU's current one (CR3 / satp), keeping its TLB entries. */
+  activate(): void {
+    const mmu = this.machine.mmu;
+    if (this.mode === Mode.Kernel) return; // mapped in every root
+    if (mmu.root !== this.root || mmu.asid !== this.asid) mmu.setRoot(this.root, this.asid, true);
+  }
+
+  // --- fork and teardown ---
+
+  /**
+   * A copy of this space for a child: same regions; ANON pages shared read-only with a reference
+   * each (copy-on-write), or copied now when `eager`. PHYS and Shared regions are shared as they
+   * are. Throws OutOfMemoryError or LimitError and leaves this space (and every frame) as it was.
+   */
+  fork(owner: number, asid: number, options: { eager?: boolean; name?: string } = {}): AddressSpace {
+    if (this.mode === Mode.Kernel) throw new InvalidArgumentError('the kernel space cannot be forked');
+    const child = new AddressSpace(this.machine, {
+      owner,
+      asid,
+      start: this.start,
+      end: this.end,
+      regionLimit: this.regions.limit,
+      name: options.name,
+    });
+    child.regions.copyFrom(this.regions);
+    const pages = this.collectPages(this.start, this.end);
+    const { frames, pageTables, memory } = this.machine;
+    const r = this.regions;
+    const eager = options.eager === true;
+    const ownFlags = (i: number): number => this.entryFlags(r.protection(i), true);
+    let writeProtect = 0;
+    try {
+      let i = 0;
+      for (let k = 0; k < pages.length; k += 3) {
+        const va = pages[k];
+        const pa = pages[k + 1];
+        const flags = pages[k + 2];
+        while (r.ceiling(i) <= va) i++;
+        const type = r.type(i);
+        if (type === RegionType.Phys) continue; // the child maps device frames on its first access
+        const shared = (r.flags(i) & RegionFlag.Shared) !== 0;
+        if (eager && !shared) {
+          const copy = frames.allocFrame(this.frameUse, owner);
+          memory.copy(copy, pa, PAGE_SIZE);
+          try {
+            pageTables.map(child.root, va, copy, PAGE_SIZE, ownFlags(i));
+          } catch (error) {
+            frames.release(copy);
+            throw error;
+          }
+          continue;
+        }
+        frames.retain(pa);
+        try {
+          pageTables.map(child.root, va, pa, PAGE_SIZE, shared ? flags : flags & ~PageFlags.Write);
+        } catch (error) {
+          frames.release(pa);
+          throw error;
+        }
+        if (!shared && flags & PageFlags.Write) writeProtect++;
+      }
+    } catch (error) {
+      child.destroy();
+      throw error;
+    }
+    if (writeProtect > 0) {
+      // Commit: the parent's private writable pages become copy-on-write too.
+      let i = 0;
+      for (let k = 0; k < pages.length; k += 3) {
+        const va = pages[k];
+        const flags = pages[k + 2];
+        while (r.ceiling(i) <= va) i++;
+        if (r.type(i) !== RegionType.Anon || r.flags(i) & RegionFlag.Shared || !(flags & PageFlags.Write))
+          continue;
+        pageTables.protect(this.root, va, flags & ~PageFlags.Write);
+      }
+      this.invalidateSpace();
+    }
+    return child;
+  }
+
+  /** Gives back every frame reference, every table page and the root. The space is dead after. */
+  destroy(): void {
+    if (!this.alive) return;
+    if (this.mode === Mode.Kernel) {
+      this.dropPages(this.start, this.end, true);
+      this.regions.set(this.start, this.end, { type: RegionType.Free });
+      this.alive = false;
+      return;
+    }
+    const { frames, pageTables, mmu } = this.machine;
+    const r = this.regions;
+    let i = 0;
+    pageTables.walkRange(this.root, this.start, this.end, (va, pa) => {
+      while (r.ceiling(i) <= va) i++;
+      if (r.type(i) === RegionType.Anon) frames.release(pa);
+    });
+    if (mmu.root === this.root) mmu.setRoot(pageTables.kernelRoot, 0);
+    if (this.hasAsids) mmu.invalidateAsid(this.asid);
+    pageTables.destroyRoot(this.root);
+    this.regions.set(this.start, this.end, { type: RegionType.Free });
+    this.alive = false;
+  }
+
+  // --- for the IPC layer: moving and sharing pages ---
+
+  /**
+   * Takes the pages of [va, va + bytes) out of this space without freeing their frames (a
+   * zero-copy move): returns, per page, the frame's physical address (whose reference passes to
+   * the caller) or -1 for a page never touched. The range must be ANON; it becomes FREE.
+   */
+  detachPages(va: number, bytes: number): Float64Array {
+    this.checkRange(va, bytes, 'detachPages');
+    const end = va + bytes;
+    const r = this.regions;
+    for (let i = r.find(va); i < r.count && r.base(i) < end; i++) {
+      if (r.type(i) !== RegionType.Anon) {
+        throw new NotAllocatedError(
+          `detachPages ${hex(va)}..${hex(end)} in ${this.name}: ${hex(Math.max(va, r.base(i)))} is not anonymous memory`,
+        );
+      }
+    }
+    this.checkLimit(r.countAfterSet(va, end, { type: RegionType.Free }), va, end);
+    const out = new Float64Array(bytes / PAGE_SIZE).fill(-1);
+    this.dropPages(va, end, false, (pageVa, pa) => {
+      out[(pageVa - va) / PAGE_SIZE] = pa;
+    });
+    r.set(va, end, { type: RegionType.Free });
+    return out;
+  }
+
+  /**
+   * Maps the given frames as a new ANON region (a zero-copy receive): one entry per page, -1 for
+   * a demand-zero page. The caller's reference on each frame passes to this space. Read-only
+   * mappings of frames with other holders stay shared; writable ones are copy-on-write when shared.
+   */
+  attachPages(pages: Float64Array, options: MapOptions = {}): number {
+    const bytes = pages.length * PAGE_SIZE;
+    const va = this.placeRegion(RegionType.Anon, bytes, options);
+    const protection = options.protection ?? Protection.ReadWrite;
+    const { pageTables, frameTable } = this.machine;
+    const done: number[] = [];
+    try {
+      for (let k = 0; k < pages.length; k++) {
+        const pa = pages[k];
+        if (pa < 0) continue;
+        if (
+          !(Number.isInteger(pa) && pa % PAGE_SIZE === 0 && this.machine.memory.contains(pa, PAGE_SIZE)) ||
+          frameTable.state[pa / PAGE_SIZE] !== FrameState.Allocated
+        ) {
+          throw new NotAllocatedError(`attachPages: frame ${hex(pa)} is not allocated`);
+        }
+        const writable = frameTable.refCount[pa / PAGE_SIZE] === 1;
+        pageTables.map(this.root, va + k * PAGE_SIZE, pa, PAGE_SIZE, this.entryFlags(protection, writable));
+        done.push(va + k * PAGE_SIZE);
+      }
+    } catch (error) {
+      for (const page of done) pageTables.unmap(this.root, page);
+      throw error;
+    }
+    this.regions.set(va, va + bytes, {
+      type: RegionType.Anon,
+      protection,
+      flags: options.flags ?? 0,
+      name: options.name ?? '',
+    });
+    return va;
+  }
+
+  // --- inspection ---
+
+  /** The present pages of [start, end), in address order. */
+  mappings(start = this.start, end = this.end): PageMapping[] {
+    const out: PageMapping[] = [];
+    this.machine.pageTables.walkRange(this.root, start, end, (va, pa, _size, flags) => {
+      out.push({ va, pa, flags: flags & PERMISSION_FLAGS });
+    });
+    return out;
+  }
+
+  snapshot(): AddressSpaceSnapshot {
+    return { regions: this.regions.regions(), pages: this.mappings() };
+  }
+
+  /** Bytes of ANON and PHYS pages present. */
+  residentBytes(): number {
+    let n = 0;
+    this.machine.pageTables.walkRange(this.root, this.start, this.end, () => {
+      n++;
+    });
+    return n * PAGE_SIZE;
+  }
+
+  /**
+   * Throws InvariantError unless the regions are consistent and every present page lies in a
+   * region that allows it: ANON pages map allocated frames, PHYS pages the frame the region
+   * names, no page grants more than its region, a writable private page's frame has one holder.
+   * `count` (when given) receives one per ANON mapping of each frame, for the kernel's
+   * reference-count check.
+   */
+  check(count?: Uint32Array): void {
+    if (!this.alive) return;
+    this.regions.check();
+    const { frameTable } = this.machine;
+    const r = this.regions;
+    let i = 0;
+    const fail = (va: number, why: string): never => {
+      throw new InvariantError(`${this.name}: page ${hex(va)} ${why}`);
+    };
+    this.machine.pageTables.walkRange(this.root, this.start, this.end, (va, pa, size, flags) => {
+      if (size !== PAGE_SIZE) fail(va, `is a ${size}-byte page; address spaces map 4 KiB pages`);
+      while (r.ceiling(i) <= va) i++;
+      const type = r.type(i);
+      if (type === RegionType.Free) fail(va, 'is mapped inside a FREE region');
+      const protection = r.protection(i);
+      if (flags & PageFlags.Write && !(protection & Protection.Write))
+        fail(va, 'is writable in a read-only region');
+      if (this.mode === Mode.User && flags & PageFlags.User && protection === Protection.None) {
+        fail(va, 'is reachable from user mode in a PROT_NONE region');
+      }
+      if (this.mode === Mode.Kernel && flags & PageFlags.User)
+        fail(va, 'is a kernel page reachable from user mode');
+      const pfn = pa / PAGE_SIZE;
+      if (type === RegionType.Phys) {
+        if (pa !== r.physBase(i) + (va - r.base(i)))
+          fail(va, `maps ${hex(pa)}, not the frame its PHYS region names`);
+        return;
+      }
+      if (frameTable.state[pfn] !== FrameState.Allocated)
+        fail(va, `maps frame ${hex(pa)} that is not allocated`);
+      if (frameTable.use[pfn] !== this.frameUse)
+        fail(va, `maps frame ${hex(pa)} of use ${frameTable.use[pfn]}`);
+      if (flags & PageFlags.Write && !(r.flags(i) & RegionFlag.Shared) && frameTable.refCount[pfn] !== 1) {
+        fail(
+          va,
+          `is writable but its frame ${hex(pa)} has ${frameTable.refCount[pfn]} holders (copy-on-write broken)`,
+        );
+      }
+      if (count) count[pfn]++;
+    });
+  }
+
+  // --- inside ---
+
+  private pageCountBytes(count: number): number {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new InvalidArgumentError(`vpm_alloc: page count ${count} must be a positive integer`);
+    }
+    return count * PAGE_SIZE;
+  }
+
+  private mapRegion(type: RegionType, physBase: number, bytes: number, options: MapOptions): number {
+    const va = this.placeRegion(type, bytes, options);
+    this.regions.set(va, va + bytes, {
+      type,
+      protection: options.protection ?? Protection.ReadWrite,
+      flags: options.flags ?? 0,
+      physBase,
+      name: options.name ?? '',
+    });
+    return va;
+  }
+
+  /** Validates a new region's request and finds its address; changes nothing. */
+  private placeRegion(type: RegionType, bytes: number, options: MapOptions): number {
+    this.checkBytes(bytes, 'map');
+    const protection = options.protection ?? Protection.ReadWrite;
+    this.checkProtection(protection);
+    const flags = options.flags ?? 0;
+    if (!Number.isInteger(flags) || flags < 0 || flags > (RegionFlag.Sealed | RegionFlag.Shared)) {
+      throw new InvalidArgumentError(`map: unknown region flags ${flags}`);
+    }
+    if (flags & RegionFlag.Sealed && protection & Protection.Write) {
+      throw new ProtectionError('map: a sealed region cannot be writable');
+    }
+    const alignment = options.alignment ?? PAGE_SIZE;
+    if (!(Number.isInteger(alignment) && alignment >= PAGE_SIZE && Number.isInteger(Math.log2(alignment)))) {
+      throw new InvalidArgumentError(`map: alignment ${alignment} must be a power of two >= 4096`);
+    }
+    let va: number;
+    if (options.at !== undefined) {
+      va = options.at;
+      this.checkRange(va, bytes, 'map');
+      if (va % alignment !== 0) throw new AlignmentError(`map: ${hex(va)} is not aligned to ${alignment}`);
+      if (!this.regions.isFree(va, va + bytes)) {
+        throw new BusyError(
+          `map ${hex(va)}..${hex(va + bytes)} in ${this.name}: the range overlaps a region in use`,
+        );
+      }
+    } else {
+      va = this.regions.findFree(bytes, alignment, options.hint);
+      if (va === NOT_FOUND) {
+        throw new OutOfMemoryError(
+          `map: no free range of ${bytes} bytes (alignment ${alignment}) in ${this.name}`,
+        );
+      }
+    }
+    const attributes = { type, protection, flags, name: options.name ?? '' };
+    this.checkLimit(this.regions.countAfterSet(va, va + bytes, attributes), va, va + bytes);
+    return va;
+  }
+
+  /** Removes the present pages of [start, end); `releaseFrames` drops ANON references (else `visit` takes them). */
+  private dropPages(
+    start: number,
+    end: number,
+    releaseFrames: boolean,
+    visit?: (va: number, pa: number) => void,
+  ): void {
+    const { frames, pageTables } = this.machine;
+    const r = this.regions;
+    for (let i = r.find(start); i < r.count && r.base(i) < end; i++) {
+      const type = r.type(i);
+      if (type === RegionType.Free) continue;
+      const lo = Math.max(start, r.base(i));
+      const hi = Math.min(end, r.ceiling(i));
+      pageTables.unmapRange(this.root, lo, hi, (va, pa) => {
+        this.invalidatePage(va);
+        if (type !== RegionType.Anon) return;
+        if (releaseFrames) frames.release(pa);
+        else visit?.(va, pa);
+      });
+    }
+  }
+
+  /** Rewrites the entries of present pages in [start, end) from their regions (after protect / seal). */
+  private refreshEntries(start: number, end: number): void {
+    const pages = this.collectPages(start, end);
+    const { pageTables, frameTable } = this.machine;
+    const r = this.regions;
+    let i = r.find(start);
+    for (let k = 0; k < pages.length; k += 3) {
+      const va = pages[k];
+      while (r.ceiling(i) <= va) i++;
+      const writable =
+        r.type(i) === RegionType.Phys ||
+        (r.flags(i) & RegionFlag.Shared) !== 0 ||
+        frameTable.refCount[pages[k + 1] / PAGE_SIZE] === 1;
+      const flags = this.entryFlags(r.protection(i), writable);
+      if (flags !== (pages[k + 2] & PERMISSION_FLAGS)) {
+        pageTables.protect(this.root, va, flags);
+        this.invalidatePage(va);
+      }
+    }
+  }
+
+  /** (va, pa, flags) triples of the present pages of [start, end). */
+  private collectPages(start: number, end: number): number[] {
+    const out: number[] = [];
+    this.machine.pageTables.walkRange(this.root, start, end, (va, pa, _size, flags) => {
+      out.push(va, pa, flags & PERMISSION_FLAGS);
+    });
+    return out;
+  }
+
+  /** The entry flags for a page of a region with `protection`; `writable` false keeps it read-only (COW). */
+  private entryFlags(protection: number, writable: boolean): number {
+    const w = writable && (protection & Protection.Write) !== 0;
+    if (this.mode === Mode.Kernel) {
+      return (
+        PageFlags.Global |
+        PageFlags.Read |
+        (w ? PageFlags.Write : 0) |
+        (protection & Protection.Execute ? PageFlags.Execute : 0)
+      );
+    }
+    // PROT_NONE keeps the frame in a supervisor-only entry: every user access faults.
+    if (protection === Protection.None) return PageFlags.Read;
+    return (
+      PageFlags.User |
+      PageFlags.Read |
+      (w ? PageFlags.Write : 0) |
+      (protection & Protection.Execute ? PageFlags.Execute : 0)
+    );
+  }
+
+  /** Throws SegmentationFaultError unless a region allows `access` at `va`. */
+  private checkAllowed(va: number, access: Access): void {
+    const r = this.regions;
+    const i = r.find(va);
+    if (i < 0) {
+      const inKernel = this.mode === Mode.User && !(va >= 0 && va < this.machine.pageTables.format.userEnd);
+      throw new SegmentationFaultError(
+        va,
+        ACCESS_NAMES[access],
+        inKernel ? 'kernel-only' : 'unmapped',
+        this.name,
+      );
+    }
+    if (r.type(i) === RegionType.Free)
+      throw new SegmentationFaultError(va, ACCESS_NAMES[access], 'unmapped', this.name);
+    let protection = r.protection(i);
+    if (protection & Protection.Write) protection |= Protection.Read;
+    if (!(protection & PROTECTION_OF_ACCESS[access])) {
+      throw new SegmentationFaultError(va, ACCESS_NAMES[access], 'protection', this.name);
+    }
+  }
+
+  /**
+   * Resolves a fault the MMU reported at `pageVa` that checkAllowed accepted. Returns what to do
+   * to undo it (see Undo). Throws OutOfMemoryError and changes nothing.
+   */
+  private resolveFault(pageVa: number, access: Access, cause: FaultCause): number {
+    const r = this.regions;
+    const i = r.find(pageVa);
+    const { frames, pageTables, memory, frameTable } = this.machine;
+    const protection = r.protection(i);
+    if (cause === FaultCause.NotPresent) {
+      if (r.type(i) === RegionType.Phys) {
+        pageTables.map(
+          this.root,
+          pageVa,
+          r.physBase(i) + (pageVa - r.base(i)),
+          PAGE_SIZE,
+          this.entryFlags(protection, true),
+        );
+        this.faults.phys++;
+        return Undo.DemandPhys;
+      }
+      const pa = frames.allocFrame(this.frameUse, this.owner);
+      if (!this.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE_SIZE);
+      try {
+        pageTables.map(this.root, pageVa, pa, PAGE_SIZE, this.entryFlags(protection, true));
+      } catch (error) {
+        frames.release(pa);
+        throw error;
+      }
+      this.faults.demandZero++;
+      return Undo.DemandAnon;
+    }
+    if (cause === FaultCause.Protection && access === Access.Write) {
+      const found = pageTables.lookup(this.root, pageVa);
+      const pa = found.pagePa;
+      const shared = r.type(i) === RegionType.Phys || (r.flags(i) & RegionFlag.Shared) !== 0;
+      if (shared || frameTable.refCount[pa / PAGE_SIZE] === 1) {
+        pageTables.protect(this.root, pageVa, this.entryFlags(protection, true));
+        this.invalidatePage(pageVa);
+        this.faults.cowTakeover++;
+        return Undo.TakeOver;
+      }
+      const copy = frames.allocFrame(this.frameUse, this.owner);
+      memory.copy(copy, pa, PAGE_SIZE);
+      this.replaceLeaf(found.entryAddress, copy, this.entryFlags(protection, true));
+      frames.release(pa);
+      this.invalidatePage(pageVa);
+      this.faults.cowCopy++;
+      return pa;
+    }
+    throw new InvariantError(
+      `${this.name}: unexpected fault at ${hex(pageVa)} (${this.machine.mmu.describeFault()}) in a region that allows it`,
+    );
+  }
+
+  /**
+   * Points a present 4 KiB leaf at another frame in place: no table page is freed or needed,
+   * so a copy-on-write copy cannot fail halfway.
+   */
+  private replaceLeaf(entryAddress: number, pa: number, flags: number): void {
+    const { pageTables, memory } = this.machine;
+    const format = pageTables.format;
+    format.encodeLeaf(pa, format.effectiveFlags(flags), 0, this.entry);
+    memory.write32(entryAddress, this.entry[0]);
+    if (format.entryBytes === 8) memory.write32(entryAddress + 4, this.entry[1]);
+  }
+
+  /** Faults in every page of [va, va + length) for `access`, or undoes what it did and throws. */
+  private prepare(va: number, length: number, access: Access, sharedLog: number[] | null): void {
+    if (!Number.isInteger(va))
+      throw new InvalidArgumentError(`${ACCESS_NAMES[access]}: address ${va} is not an integer`);
+    const end = va + length;
+    // Refuse before changing anything: every byte must be in a region that allows the access.
+    const r = this.regions;
+    let at = va;
+    while (at < end) {
+      this.checkAllowed(at, access);
+      at = r.ceiling(r.find(at));
+    }
+    this.activate();
+    const mmu = this.machine.mmu;
+    let log = sharedLog;
+    const first = va - this.pageOffset(va);
+    for (let page = first; page < end; page += PAGE_SIZE) {
+      if (mmu.translate(page, access, this.mode) >= 0) continue;
+      try {
+        const undo = this.resolveFault(page, access, mmu.faultCause);
+        if (log === null) log = [];
+        log.push(page, undo);
+      } catch (error) {
+        if (log !== null && log !== sharedLog) this.rollback(log);
+        throw error;
+      }
+    }
+  }
+
+  /** Undoes resolved faults, newest first. */
+  private rollback(log: number[]): void {
+    const { frames, pageTables } = this.machine;
+    const r = this.regions;
+    for (let k = log.length - 2; k >= 0; k -= 2) {
+      const page = log[k];
+      const undo = log[k + 1];
+      const protection = r.protection(r.find(page));
+      if (undo === Undo.DemandAnon || undo === Undo.DemandPhys) {
+        const pa = pageTables.unmap(this.root, page);
+        if (undo === Undo.DemandAnon) frames.release(pa);
+        this.faults[undo === Undo.DemandAnon ? 'demandZero' : 'phys']--;
+      } else if (undo === Undo.TakeOver) {
+        pageTables.protect(this.root, page, this.entryFlags(protection, false));
+        this.faults.cowTakeover--;
+      } else {
+        const found = pageTables.lookup(this.root, page);
+        frames.retain(undo);
+        this.replaceLeaf(found.entryAddress, undo, this.entryFlags(protection, false));
+        frames.release(found.pagePa);
+        this.faults.cowCopy--;
+      }
+      this.invalidatePage(page);
+    }
+    log.length = 0;
+  }
+
+  private translated(va: number, access: Access): number {
+    const mmu = this.machine.mmu;
+    const pa = mmu.translate(va, access, this.mode);
+    if (pa < 0)
+      throw new InvariantError(`${this.name}: ${mmu.describeFault()} after the range was faulted in`);
+    return pa;
+  }
+
+  private pageOffset(va: number): number {
+    return ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+  }
+
+  /** Drops the TLB entries for one page of this space, when the TLB can hold any. */
+  private invalidatePage(va: number): void {
+    const mmu = this.machine.mmu;
+    if (this.mode === Mode.Kernel) mmu.invalidatePage(va, mmu.asid);
+    else if (this.hasAsids || mmu.root === this.root) mmu.invalidatePage(va, this.asid);
+  }
+
+  /** Drops every TLB entry of this space (i386 keeps entries only for the current root). */
+  private invalidateSpace(): void {
+    const mmu = this.machine.mmu;
+    if (this.hasAsids || mmu.root === this.root) mmu.invalidateAsid(this.asid);
+  }
+
+  private checkLimit(count: number, start: number, end: number): void {
+    if (count > this.regions.limit) {
+      throw new LimitError(
+        `${this.name}: ${hex(start)}..${hex(end)} would need ${count} regions; the limit is ${this.regions.limit}`,
+      );
+    }
+  }
+
+  private checkBytes(bytes: number, what: string): void {
+    if (!Number.isInteger(bytes) || bytes <= 0)
+      throw new InvalidArgumentError(`${what}: size ${bytes} must be a positive integer`);
+    if (bytes % PAGE_SIZE !== 0) throw new AlignmentError(`${what}: size ${bytes} is not a multiple of 4096`);
+  }
+
+  private checkRange(va: number, bytes: number, what: string): void {
+    this.checkBytes(bytes, what);
+    if (!Number.isInteger(va) || va % PAGE_SIZE !== 0)
+      throw new AlignmentError(`${what}: ${hex(va)} is not page-aligned`);
+    if (!(va >= this.start && va + bytes <= this.end)) {
+      throw new AddressRangeError(
+        `${what}: ${hex(va)}..${hex(va + bytes)} is outside ${this.name}'s range ${hex(this.start)}..${hex(this.end)}`,
+      );
+    }
+  }
+
+  private checkProtection(protection: number): void {
+    if (!Number.isInteger(protection) || protection < 0 || protection > Protection.All) {
+      throw new InvalidArgumentError(`protection ${protection} is not a combination of read, write, execute`);
+    }
+    if (this.mode === Mode.Kernel && protection === Protection.None) {
+      throw new InvalidArgumentError('kernel memory cannot be PROT_NONE');
+    }
+  }
+
+  private checkBuffer(buffer: Uint8Array, offset: number, length: number, what: string): void {
+    if (
+      !Number.isInteger(offset) ||
+      !Number.isInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > buffer.length
+    ) {
+      throw new InvalidArgumentError(
+        `${what}: offset ${offset} and length ${length} do not fit a buffer of ${buffer.length}`,
+      );
+    }
+  }
+}

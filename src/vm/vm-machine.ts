@@ -1,0 +1,53 @@
+/**
+ * What an address space needs of the machine below it: RAM, a source of frames (the physical
+ * memory manager, or a wrapper that injects failures), the frame table for reference counts, the
+ * page tables and the MMU. The kernel builds one; tests and benchmarks build one with bootVm().
+ */
+
+import { createFormat } from '../mmu/formats.js';
+import { Mmu } from '../mmu/mmu.js';
+import type { FormatName } from '../mmu/page-table-format.js';
+import { PageTables } from '../mmu/page-tables.js';
+import type { TlbConfig } from '../mmu/tlb.js';
+import type { FrameTable } from '../phys/frame-table.js';
+import type { PhysicalMemory } from '../phys/physical-memory.js';
+import { PhysicalMemoryManager } from '../phys/physical-memory-manager.js';
+import type { FrameSource, PhysicalMemoryConfig } from '../phys/types.js';
+
+export interface VmMachine {
+  readonly memory: PhysicalMemory;
+  readonly frames: FrameSource;
+  readonly frameTable: FrameTable;
+  /** Whether allocFrame hands out zeroed frames (fill policy 'zero'), so demand-zero need not zero again. */
+  readonly framesArriveZeroed: boolean;
+  readonly pageTables: PageTables;
+  readonly mmu: Mmu;
+}
+
+export interface VmBootConfig extends PhysicalMemoryConfig {
+  format?: FormatName;
+  tlb?: TlbConfig;
+  /** Wraps the physical memory manager as the frame source of every layer above (fault injection). */
+  wrapFrames?: (pmm: PhysicalMemoryManager) => FrameSource;
+}
+
+export interface BootedVm extends VmMachine {
+  readonly pmm: PhysicalMemoryManager;
+}
+
+/** Boots RAM, the frame allocator, the kernel's page tables and the MMU. */
+export function bootVm(config: VmBootConfig = {}): BootedVm {
+  const pmm = new PhysicalMemoryManager(config);
+  const frames = config.wrapFrames ? config.wrapFrames(pmm) : pmm;
+  const pageTables = new PageTables(createFormat(config.format ?? 'i386'), pmm.memory, frames);
+  const mmu = new Mmu(pageTables, config.tlb ?? {});
+  return {
+    pmm,
+    memory: pmm.memory,
+    frames,
+    frameTable: pmm.frames,
+    framesArriveZeroed: pmm.fill === 'zero',
+    pageTables,
+    mmu,
+  };
+}
