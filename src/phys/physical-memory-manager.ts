@@ -42,7 +42,6 @@ export const JUNK_BYTE = 0x5a;
 /** Highest owner id a frame record holds (16-bit field). */
 export const MAX_OWNER = 0xffff;
 
-const _FRAME_MASK = FRAME_SIZE - 1;
 /** FrameUse names indexed by value. */
 const USE_NAMES: string[] = [];
 for (const [name, value] of Object.entries(FrameUse)) USE_NAMES[value] = name;
