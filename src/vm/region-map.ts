@@ -451,12 +451,13 @@ export class RegionMap {
             pieces,
           );
         } else {
+          // Modify: value holds flags to add (bits 7:0) and protection bits to clear (bits 15:8).
           pieces = this.emit(
             inLo,
             inHi,
             t,
-            p,
-            t === RegionType.Free ? 0 : f | value,
+            p & ~(value >>> 8),
+            f | (value & 0xff),
             pb + (inLo - b),
             nm,
             pieces,

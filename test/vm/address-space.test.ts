@@ -13,7 +13,7 @@ import { FrameUse } from '../../src/phys/frame-table.js';
 import { AddressSpace } from '../../src/vm/address-space.js';
 import { ProtectionError, SegmentationFaultError } from '../../src/vm/errors.js';
 import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
-import { Protection, RegionFlag } from '../../src/vm/region-types.js';
+import { Protection } from '../../src/vm/region-types.js';
 import { type BootedVm, bootVm } from '../../src/vm/vm-machine.js';
 
 const FORMATS: FormatName[] = ['i386', 'x86-64', 'sv39'];

@@ -1,0 +1,216 @@
+/**
+ * The machine: it boots the physical memory manager from a configuration, builds the page tables
+ * and the MMU, owns the kernel's own range (the higher half, shared by every address space and
+ * unreachable from user mode) and the process table (the seed's 128 processes). check() runs
+ * every layer's invariant checker and the ones that span layers.
+ */
+import { InvariantError, LimitError } from '../common/errors.js';
+import { hex } from '../common/format.js';
+import { Mode } from '../mmu/flags.js';
+import type { FormatName } from '../mmu/page-table-format.js';
+import type { TlbConfig } from '../mmu/tlb.js';
+import { FrameState, FrameUse, KERNEL_OWNER } from '../phys/frame-table.js';
+import type { PhysicalMemoryManager } from '../phys/physical-memory-manager.js';
+import type { FrameSource, PhysicalMemoryConfig } from '../phys/types.js';
+import { AddressSpace } from '../vm/address-space.js';
+import { DEFAULT_REGION_LIMIT } from '../vm/region-map.js';
+import { type BootedVm, bootVm } from '../vm/vm-machine.js';
+import { AsidAllocator } from './asid-allocator.js';
+import { UnknownProcessError } from './errors.js';
+import { Process } from './process.js';
+
+/** The seed plans for "say 128 processes". */
+export const DEFAULT_MAX_PROCESSES = 128;
+/** Pids are frame-table owner ids (16 bits; 0 is the kernel). */
+const MAX_PID = 0xffff;
+
+export interface KernelConfig extends PhysicalMemoryConfig {
+  /** Page-table format: 'i386' (default), 'x86-64' or 'sv39'. */
+  format?: FormatName;
+  tlb?: TlbConfig;
+  maxProcesses?: number;
+  /** Regions per address space (default 1000). */
+  regionLimit?: number;
+  /** Wraps the physical memory manager as every upper layer's frame source (fault injection). */
+  wrapFrames?: (pmm: PhysicalMemoryManager) => FrameSource;
+}
+
+/** Adds, per frame number, the holders a layer keeps outside page tables (messages in flight). */
+export type HolderCounter = (counts: Uint32Array) => void;
+export type ExitHook = (process: Process) => void;
+
+export class Kernel {
+  readonly machine: BootedVm;
+  readonly pmm: PhysicalMemoryManager;
+  /** The kernel's range: global supervisor pages, HeapSpace for the kernel heap. */
+  readonly kernelSpace: AddressSpace;
+  readonly maxProcesses: number;
+  readonly regionLimit: number;
+  readonly asids: AsidAllocator;
+
+  private readonly table = new Map<number, Process>();
+  private nextPid = 1;
+  private readonly holderCounters: HolderCounter[] = [];
+  private readonly exitHooks: ExitHook[] = [];
+
+  constructor(config: KernelConfig = {}) {
+    const maxProcesses = config.maxProcesses ?? DEFAULT_MAX_PROCESSES;
+    if (!Number.isInteger(maxProcesses) || maxProcesses < 1 || maxProcesses >= MAX_PID) {
+      throw new RangeError(`maxProcesses ${maxProcesses} must be in 1..${MAX_PID - 1}`);
+    }
+    this.maxProcesses = maxProcesses;
+    this.regionLimit = config.regionLimit ?? DEFAULT_REGION_LIMIT;
+    this.machine = bootVm(config);
+    this.pmm = this.machine.pmm;
+    this.asids = new AsidAllocator(this.machine.pageTables.format.name);
+    this.kernelSpace = new AddressSpace(this.machine, {
+      owner: KERNEL_OWNER,
+      asid: 0,
+      mode: Mode.Kernel,
+      regionLimit: this.regionLimit,
+      name: 'kernel',
+    });
+  }
+
+  get mmu() {
+    return this.machine.mmu;
+  }
+  get pageTables() {
+    return this.machine.pageTables;
+  }
+
+  /** Live processes, by pid. */
+  processes(): Process[] {
+    return [...this.table.values()].sort((a, b) => a.pid - b.pid);
+  }
+
+  get processCount(): number {
+    return this.table.size;
+  }
+
+  /** The process with this pid; throws UnknownProcessError. */
+  process(pid: number): Process {
+    const p = this.table.get(pid);
+    if (!p) throw new UnknownProcessError(pid, 'lookup');
+    return p;
+  }
+
+  /** A new process with an empty address space. Throws LimitError (table full) or OutOfMemoryError. */
+  createProcess(name = ''): Process {
+    const { pid, asid } = this.reserveSlot('createProcess');
+    const space = new AddressSpace(this.machine, {
+      owner: pid,
+      asid,
+      regionLimit: this.regionLimit,
+      name: `process ${pid}${name ? ` (${name})` : ''}`,
+    });
+    return this.admit(new Process(pid, name || `process ${pid}`, 0, space));
+  }
+
+  /**
+   * A child of `pid` with a copy-on-write copy of its address space (an eager copy when `eager`).
+   * Throws UnknownProcessError, LimitError or OutOfMemoryError, and then nothing changed.
+   */
+  fork(pid: number, options: { eager?: boolean; name?: string } = {}): Process {
+    const parent = this.table.get(pid);
+    if (!parent) throw new UnknownProcessError(pid, 'fork');
+    const slot = this.reserveSlot('fork');
+    const name = options.name ?? parent.name;
+    const space = parent.space.fork(slot.pid, slot.asid, {
+      eager: options.eager,
+      name: `process ${slot.pid} (${name})`,
+    });
+    return this.admit(new Process(slot.pid, name, parent.pid, space));
+  }
+
+  /** Ends a process: exit hooks run, then every frame, table page, region and its ASID go back. */
+  exit(pid: number): void {
+    const p = this.table.get(pid);
+    if (!p) throw new UnknownProcessError(pid, 'exit');
+    for (const hook of this.exitHooks) hook(p);
+    p.space.destroy();
+    this.asids.free(p.space.asid);
+    this.table.delete(pid);
+  }
+
+  /** Runs before a process's space is torn down (upper layers release what they attached). */
+  onExit(hook: ExitHook): void {
+    this.exitHooks.push(hook);
+  }
+
+  /** Registers holders of frames kept outside the page tables, for the reference-count check. */
+  addHolderCounter(counter: HolderCounter): void {
+    this.holderCounters.push(counter);
+  }
+
+  /**
+   * The invariant checker over every layer: the frame table and allocator, the page tables, each
+   * address space's regions and pages; then across layers: the reference count of every user and
+   * kernel frame equals the mappings that use it plus registered holders (so no allocated page
+   * frame is mapped by no one), and no TLB entry disagrees with the tables.
+   */
+  check(): void {
+    this.pmm.check();
+    this.pageTables.check();
+    const counts = new Uint32Array(this.pmm.totalFrames);
+    this.kernelSpace.check(counts);
+    for (const p of this.table.values()) {
+      if (!p.space.isAlive) throw new InvariantError(`process ${p.pid} has a destroyed address space`);
+      p.space.check(counts);
+    }
+    for (const counter of this.holderCounters) counter(counts);
+    const frames = this.pmm.frames;
+    for (let pfn = 0; pfn < frames.frameCount; pfn++) {
+      const use = frames.use[pfn];
+      if (frames.state[pfn] !== FrameState.Allocated || (use !== FrameUse.User && use !== FrameUse.Kernel))
+        continue;
+      if (frames.refCount[pfn] !== counts[pfn]) {
+        throw new InvariantError(
+          `frame ${hex(pfn * 4096)} (owner ${frames.owner[pfn]}) has reference count ${frames.refCount[pfn]} but ${counts[pfn]} mappings and holders`,
+        );
+      }
+    }
+    const seen = new Set<number>();
+    for (const p of this.table.values()) {
+      if (this.asids.tagged) {
+        if (seen.has(p.asid)) throw new InvariantError(`ASID ${p.asid} is used by two processes`);
+        if (!this.asids.isUsed(p.asid))
+          throw new InvariantError(`process ${p.pid}'s ASID ${p.asid} is marked free`);
+        seen.add(p.asid);
+      }
+    }
+    const disagreements = this.mmu.tlbDisagreements((asid) => this.rootOfAsid(asid));
+    if (disagreements.length > 0) {
+      const d = disagreements[0];
+      throw new InvariantError(
+        `TLB entry ${d.index} (${hex(d.va)}, ASID ${d.asid}) disagrees with the page tables: ${d.reason}`,
+      );
+    }
+  }
+
+  /** The root the TLB's entries tagged `asid` belong to. */
+  rootOfAsid(asid: number): number | undefined {
+    if (!this.asids.tagged || asid === 0) return this.mmu.root;
+    for (const p of this.table.values()) if (p.asid === asid) return p.space.root;
+    return undefined;
+  }
+
+  // --- inside ---
+
+  /** Finds a pid and an ASID without taking them: a refused request changes nothing. */
+  private reserveSlot(operation: string): { pid: number; asid: number } {
+    if (this.table.size >= this.maxProcesses) {
+      throw new LimitError(`${operation}: the process table is full (${this.maxProcesses} processes)`);
+    }
+    let pid = this.nextPid;
+    while (this.table.has(pid)) pid = pid >= MAX_PID ? 1 : pid + 1;
+    return { pid, asid: this.asids.peek() };
+  }
+
+  private admit(p: Process): Process {
+    this.asids.take(p.space.asid);
+    this.table.set(p.pid, p);
+    this.nextPid = p.pid >= MAX_PID ? 1 : p.pid + 1;
+    return p;
+  }
+}
