@@ -165,8 +165,10 @@ function step(pmm: PhysicalMemoryManager, model: number[], command: Command): vo
   };
   switch (command.op) {
     case 'allocFrame': {
-      if (!model.includes(FREE))
-        return refuse(() => pmm.allocFrame(FrameUse.User, command.owner), OutOfMemoryError);
+      if (!model.includes(FREE)) {
+        refuse(() => pmm.allocFrame(FrameUse.User, command.owner), OutOfMemoryError);
+        return;
+      }
       const pfn = pmm.allocFrame(FrameUse.User, command.owner) / FRAME_SIZE;
       expect(model[pfn]).toBe(FREE);
       model[pfn] = 1;
@@ -180,10 +182,13 @@ function step(pmm: PhysicalMemoryManager, model: number[], command: Command): vo
         alignment: c.align * FRAME_SIZE,
       };
       if (count > model.length || (c && c.above >= c.below)) {
-        return refuse(() => pmm.allocContiguous(count, constraint));
+        refuse(() => pmm.allocContiguous(count, constraint));
+        return;
       }
-      if (!fits(model, count, c))
-        return refuse(() => pmm.allocContiguous(count, constraint), OutOfMemoryError);
+      if (!fits(model, count, c)) {
+        refuse(() => pmm.allocContiguous(count, constraint), OutOfMemoryError);
+        return;
+      }
       const first = pmm.allocContiguous(count, constraint) / FRAME_SIZE;
       expect(all(model, first, count, (v) => v === FREE)).toBe(true);
       if (c) {
@@ -198,8 +203,10 @@ function step(pmm: PhysicalMemoryManager, model: number[], command: Command): vo
       // With `pick`, a free frame (perhaps one in the buddy's single-frame cache).
       const pfn = target(model, command.pfn, command.pick, (v) => v === FREE);
       const { count } = command;
-      if (!all(model, pfn, count, (v) => v === FREE))
-        return refuse(() => pmm.allocAt(pfn * FRAME_SIZE, count));
+      if (!all(model, pfn, count, (v) => v === FREE)) {
+        refuse(() => pmm.allocAt(pfn * FRAME_SIZE, count));
+        return;
+      }
       expect(pmm.allocAt(pfn * FRAME_SIZE, count)).toBe(pfn * FRAME_SIZE);
       model.fill(1, pfn, pfn + count);
       return;
@@ -215,21 +222,30 @@ function step(pmm: PhysicalMemoryManager, model: number[], command: Command): vo
         return;
       }
       const n = command.count;
-      if (!all(model, pfn, n, (v) => v === 1)) return refuse(() => pmm.free(pfn * FRAME_SIZE, n));
+      if (!all(model, pfn, n, (v) => v === 1)) {
+        refuse(() => pmm.free(pfn * FRAME_SIZE, n));
+        return;
+      }
       pmm.free(pfn * FRAME_SIZE, n);
       model.fill(FREE, pfn, pfn + n);
       return;
     }
     case 'retain': {
       const pfn = target(model, command.pfn, command.pick);
-      if (!all(model, pfn, 1, (v) => v > 0)) return refuse(() => pmm.retain(pfn * FRAME_SIZE));
+      if (!all(model, pfn, 1, (v) => v > 0)) {
+        refuse(() => pmm.retain(pfn * FRAME_SIZE));
+        return;
+      }
       pmm.retain(pfn * FRAME_SIZE);
       model[pfn]++;
       return;
     }
     case 'release': {
       const pfn = target(model, command.pfn, command.pick);
-      if (!all(model, pfn, 1, (v) => v > 0)) return refuse(() => pmm.release(pfn * FRAME_SIZE));
+      if (!all(model, pfn, 1, (v) => v > 0)) {
+        refuse(() => pmm.release(pfn * FRAME_SIZE));
+        return;
+      }
       expect(pmm.release(pfn * FRAME_SIZE)).toBe(model[pfn] === 1);
       model[pfn]--;
       return;
