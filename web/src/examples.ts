@@ -2,7 +2,9 @@
  * The scenarios of examples/, bundled as text at build time so the page needs no server to read
  * them.
  */
-const files = import.meta.glob('../../examples/*.{pf,txt,scenario}', {
+import { DEMO_FILE, DEMO_SCENARIO } from '../../src/index.js';
+
+const files = import.meta.glob('../../examples/*.pf', {
   query: '?raw',
   import: 'default',
   eager: true,
@@ -14,6 +16,11 @@ export interface Example {
   text: string;
 }
 
-export const EXAMPLES: Example[] = Object.entries(files)
-  .map(([path, text]) => ({ name: path.slice(path.lastIndexOf('/') + 1), text }))
-  .sort((a, b) => a.name.localeCompare(b.name));
+/** The built-in demo (what `pageframe demo` runs) first, then examples/ in name order. */
+export const EXAMPLES: Example[] = [
+  { name: DEMO_FILE, text: DEMO_SCENARIO },
+  ...Object.entries(files)
+    .map(([path, text]) => ({ name: path.slice(path.lastIndexOf('/') + 1), text }))
+    .filter((example) => example.name !== DEMO_FILE)
+    .sort((a, b) => a.name.localeCompare(b.name)),
+];

@@ -1,0 +1,308 @@
+/**
+ * The playground: wires the editor, the controls and the views to a Session (one scenario run,
+ * one statement at a time). Every view is redrawn from the machine after a step; while playing,
+ * at most once per animation frame.
+ */
+import { bytes, hex } from '../../src/index.js';
+import { RunCharts } from './charts.js';
+import { byId, el } from './dom.js';
+import { ScenarioEditor } from './editor.js';
+import { EXAMPLES } from './examples.js';
+import { LEGEND, processColor } from './frame-colors.js';
+import { FrameMap } from './frame-map.js';
+import type { MachineView } from './machine-view.js';
+import { Player } from './player.js';
+import { renderRegions } from './regions-view.js';
+import { Session } from './session.js';
+import { renderTlb } from './tlb-view.js';
+import { parseAddress, renderWalk, walk } from './walk-view.js';
+
+export class Playground {
+  private readonly editor = new ScenarioEditor(byId<HTMLTextAreaElement>('source'), byId('gutter'));
+  private readonly map = new FrameMap(byId<HTMLCanvasElement>('map'), byId('frame-info'), byId('map-scale'));
+  private readonly charts = new RunCharts(byId('charts'));
+  private readonly session = new Session();
+  private readonly player = new Player(
+    () => this.stepOnce(),
+    () => this.render(),
+    (playing) => this.onPlayState(playing),
+  );
+  private readonly exampleSelect = byId<HTMLSelectElement>('example');
+  private readonly processSelect = byId<HTMLSelectElement>('process');
+  private readonly walkInput = byId<HTMLInputElement>('walk-va');
+  private readonly status = byId('status');
+  private readonly errorBox = byId('error');
+  /** The source text the session was loaded from; an edit makes the next step start over. */
+  private loadedText: string | null = null;
+  private chosenPid = 0;
+  private walkVa = Number.NaN;
+
+  constructor() {
+    for (const example of EXAMPLES) this.exampleSelect.append(new Option(example.name, example.name));
+    this.exampleSelect.addEventListener('change', () => this.chooseExample(this.exampleSelect.value));
+    byId('legend').append(...LEGEND.map((entry) => legendItem(entry.label, entry.color)));
+
+    byId('run').addEventListener('click', () => this.runToEnd());
+    byId('step').addEventListener('click', () => this.step());
+    byId('play').addEventListener('click', () => this.togglePlay());
+    byId('reset').addEventListener('click', () => this.reset());
+    const speed = byId<HTMLInputElement>('speed');
+    const speedOut = byId<HTMLOutputElement>('speed-out');
+    const setSpeed = () => {
+      this.player.stepsPerSecond = Number(speed.value);
+      speedOut.value = `${speed.value} step${speed.value === '1' ? '' : 's'}/s`;
+    };
+    speed.addEventListener('input', setSpeed);
+    setSpeed();
+
+    byId('zoom-in').addEventListener('click', () => this.map.zoom(1));
+    byId('zoom-out').addEventListener('click', () => this.map.zoom(-1));
+    byId('zoom-fit').addEventListener('click', () => this.map.fit());
+
+    this.processSelect.addEventListener('change', () => {
+      this.chosenPid = Number(this.processSelect.value);
+      this.renderProcess();
+    });
+    byId<HTMLFormElement>('walk-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.walkVa = parseAddress(this.walkInput.value);
+      this.renderWalk();
+    });
+    this.editor.onChange(() => {
+      if (this.loadedText !== null && this.editor.text !== this.loadedText) {
+        this.player.pause();
+        this.setStatus('edited: the next step starts the scenario over');
+      }
+    });
+    document.addEventListener('keydown', (event) => this.onKey(event));
+
+    const first = EXAMPLES[0];
+    if (first) this.chooseExample(first.name);
+    else this.reset();
+  }
+
+  // --- actions --------------------------------------------------------------------------------
+
+  /** Puts the map's cursor on a frame (the info line describes it). */
+  select(pfn: number): void {
+    this.map.select(pfn);
+  }
+
+  chooseExample(name: string): void {
+    const example = EXAMPLES.find((e) => e.name === name);
+    if (!example) return;
+    this.exampleSelect.value = name;
+    this.editor.text = example.text;
+    this.reset();
+  }
+
+  /** Loads the editor's text into a fresh machine; false when it does not parse. */
+  reset(): boolean {
+    this.player.pause();
+    this.loadedText = this.editor.text;
+    const name = this.exampleSelect.value || 'scenario.pf';
+    const problem = this.session.load(this.loadedText, name);
+    this.charts.reset();
+    this.chosenPid = 0;
+    this.render();
+    if (problem) {
+      this.showError(problem.line, problem.message);
+      return false;
+    }
+    return true;
+  }
+
+  step(): void {
+    if (!this.ensureLoaded()) return;
+    this.stepOnce();
+    this.render();
+  }
+
+  runToEnd(): void {
+    this.player.pause();
+    if (!this.ensureLoaded()) return;
+    while (this.stepOnce()) {
+      // every statement is sampled for the charts
+    }
+    this.render();
+  }
+
+  togglePlay(): void {
+    if (!this.player.playing && !this.ensureLoaded()) return;
+    if (!this.player.playing && this.session.done) this.reset();
+    this.player.toggle();
+  }
+
+  private ensureLoaded(): boolean {
+    if (this.loadedText === this.editor.text && !this.session.parseProblem) return true;
+    return this.reset();
+  }
+
+  /** Runs one statement and samples the charts; false when the run is over. */
+  private stepOnce(): boolean {
+    if (this.session.done) return false;
+    this.session.step();
+    const sample = this.session.sample();
+    if (sample) this.charts.push(sample);
+    return !this.session.done;
+  }
+
+  private onPlayState(playing: boolean): void {
+    const button = byId('play');
+    button.setAttribute('aria-pressed', String(playing));
+    button.textContent = playing ? 'Pause' : 'Play';
+    if (!playing) this.render();
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.runToEnd();
+    else if (event.key === 'F10') this.step();
+    else if (event.key === 'F8' && event.shiftKey) this.reset();
+    else if (event.key === 'F8') this.togglePlay();
+    else if (event.key === 'Escape' && this.player.playing) this.player.pause();
+    else return;
+    event.preventDefault();
+  }
+
+  // --- drawing --------------------------------------------------------------------------------
+
+  private render(): void {
+    const session = this.session;
+    const view = session.view;
+    this.editor.setCurrentLine(session.done ? 0 : session.nextLine);
+    const failure = session.lastFailure;
+    if (session.parseProblem) this.showError(session.parseProblem.line, session.parseProblem.message);
+    else if (failure) this.showError(failure.line, failure.message);
+    else this.clearError();
+    this.renderStatus();
+    this.charts.redraw();
+    byId('report').textContent = session.reportText();
+    byId('report-step').textContent = session.stepsRun > 0 ? `after ${plural(session.stepsRun, 'step')}` : '';
+    if (!view) {
+      this.map.clear();
+      byId('map-summary').textContent = '';
+      this.processSelect.replaceChildren();
+      renderRegions(byId('regions'), null, () => {});
+      byId('walk').replaceChildren();
+      byId('tlb-counters').replaceChildren(
+        el('span', { class: 'muted' }, 'The machine boots at the first statement.'),
+      );
+      byId('tlb').replaceChildren();
+      return;
+    }
+    this.map.update(view.frameMapSource());
+    const phys = view.physical();
+    byId('map-summary').textContent =
+      `${bytes(phys.totalFrames * 4096)}: ${phys.freeFrames} free of ${phys.usableFrames} usable frames, ` +
+      `${view.allocatorKind}`;
+    byId('map-summary').dataset.freeFrames = String(phys.freeFrames);
+    this.renderProcessList(view);
+    this.renderProcess();
+    const tlb = view.tlb();
+    if (tlb)
+      renderTlb(byId('tlb-counters'), byId<HTMLTableElement>('tlb'), tlb, (asid) => view.asidName(asid));
+  }
+
+  private renderStatus(): void {
+    const s = this.session;
+    let text: string;
+    if (s.parseProblem) text = 'does not parse';
+    else if (!s.done)
+      text = `${Math.min(s.stepsRun, s.statementCount)} of ${s.statementCount} run, next: line ${s.nextLine}`;
+    else if (s.outcome?.ok)
+      text = `done: ${plural(s.outcome.statementsRun, 'statement')}, every expectation held`;
+    else text = `stopped: ${plural(s.outcome?.failures.length ?? 0, 'failure')}`;
+    this.setStatus(text, !!s.parseProblem || (s.done && s.outcome?.ok === false));
+  }
+
+  private setStatus(text: string, failed = false): void {
+    this.status.textContent = text;
+    this.status.classList.toggle('failed', failed);
+  }
+
+  private renderProcessList(view: MachineView): void {
+    const processes = view.processes();
+    if (!processes.some((p) => p.pid === this.chosenPid)) {
+      this.chosenPid = view.currentPid() ?? processes[0]?.pid ?? 0;
+    }
+    const options = processes.map((p) => {
+      const option = new Option(`${p.name} (pid ${p.pid})`, String(p.pid));
+      option.style.color = processColor(p.pid);
+      return option;
+    });
+    this.processSelect.replaceChildren(...options);
+    this.processSelect.value = String(this.chosenPid);
+    const legend = byId('legend');
+    legend.querySelectorAll('li[data-pid]').forEach((item) => {
+      item.remove();
+    });
+    for (const p of processes) {
+      const item = legendItem(p.name, processColor(p.pid));
+      item.dataset.pid = String(p.pid);
+      legend.append(item);
+    }
+  }
+
+  private renderProcess(): void {
+    const view = this.session.view;
+    const drawing = view?.space(this.chosenPid) ?? null;
+    renderRegions(byId('regions'), drawing, (base) => {
+      this.walkInput.value = hex(base);
+      this.walkVa = base;
+      this.renderWalk();
+    });
+    this.renderWalk();
+  }
+
+  private renderWalk(): void {
+    const view = this.session.view;
+    const target = byId('walk');
+    if (!view || Number.isNaN(this.walkVa)) {
+      target.replaceChildren(
+        el(
+          'p',
+          { class: 'muted' },
+          'Type a virtual address, or choose a region above, to walk its page tables.',
+        ),
+      );
+      return;
+    }
+    const tables = view.pageTables();
+    const root = view.rootOf(this.chosenPid);
+    if (!tables || root === undefined) {
+      target.replaceChildren(el('p', { class: 'muted' }, 'This process has no page tables.'));
+      return;
+    }
+    if (!tables.format.isCanonical(this.walkVa)) {
+      target.replaceChildren(
+        el('p', { class: 'fault' }, `${hex(this.walkVa)} is not a canonical ${tables.format.name} address`),
+      );
+      return;
+    }
+    renderWalk(target, tables.format.name, this.walkVa, walk(tables, root, this.walkVa));
+  }
+
+  private showError(line: number, message: string): void {
+    this.editor.setErrorLine(line);
+    const go = el('button', { type: 'button' }, `go to line ${line}`);
+    go.addEventListener('click', () => this.editor.focusLine(line));
+    this.errorBox.replaceChildren(message, line > 0 ? go : '');
+    this.errorBox.hidden = false;
+    this.errorBox.dataset.line = String(line);
+  }
+
+  private clearError(): void {
+    this.editor.setErrorLine(0);
+    this.errorBox.hidden = true;
+    this.errorBox.replaceChildren();
+    delete this.errorBox.dataset.line;
+  }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function legendItem(label: string, color: string): HTMLLIElement {
+  return el('li', {}, el('span', { class: 'swatch', style: `background:${color}` }), label);
+}

@@ -1,0 +1,112 @@
+/**
+ * One scenario run in the page: parsed from the editor's text, executed one statement at a time
+ * by the scenario executor's step API (the same executor as `pageframe run`), with a sample of
+ * the machine's figures after every statement for the charts.
+ */
+import {
+  parseScenario,
+  renderReport,
+  ScenarioError,
+  type ScenarioOutcome,
+  ScenarioRun,
+} from '../../src/index.js';
+import type { Sample } from './charts.js';
+import { MachineView } from './machine-view.js';
+
+export interface Problem {
+  /** 1-based line the problem is on (0 when it has none). */
+  line: number;
+  message: string;
+}
+
+/** The line of a `file:line: message` failure. */
+export function lineOf(failure: string): number {
+  const match = /:(\d+): /.exec(failure);
+  return match ? Number(match[1]) : 0;
+}
+
+export class Session {
+  private run: ScenarioRun | null = null;
+  private machineView: MachineView | null = null;
+  parseProblem: Problem | null = null;
+  stepsRun = 0;
+
+  /** Parses `text` and prepares a fresh run; returns the syntax error, if any. */
+  load(text: string, file: string): Problem | null {
+    this.run = null;
+    this.machineView = null;
+    this.stepsRun = 0;
+    this.parseProblem = null;
+    try {
+      this.run = new ScenarioRun(parseScenario(text, file));
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      this.parseProblem = { line: error.line, message: error.message };
+    }
+    return this.parseProblem;
+  }
+
+  get done(): boolean {
+    return this.run === null || this.run.done;
+  }
+
+  /** Line of the statement the next step runs (0 at the end). */
+  get nextLine(): number {
+    return this.run?.nextLine ?? 0;
+  }
+
+  get statementCount(): number {
+    return this.run?.statementCount ?? 0;
+  }
+
+  get outcome(): ScenarioOutcome | null {
+    return this.run?.outcome ?? null;
+  }
+
+  /** The newest failure of the run, with its line. */
+  get lastFailure(): Problem | null {
+    const failures = this.run?.outcome.failures ?? [];
+    const last = failures[failures.length - 1];
+    return last === undefined ? null : { line: lineOf(last), message: last };
+  }
+
+  /** The machine as the views see it; null before it boots. */
+  get view(): MachineView | null {
+    const machine = this.run?.machine;
+    if (!machine) return null;
+    if (this.machineView?.machine !== machine) this.machineView = new MachineView(machine);
+    return this.machineView;
+  }
+
+  step(): void {
+    if (!this.run || this.run.done) return;
+    this.run.step();
+    this.stepsRun++;
+  }
+
+  /** The figures the charts plot, now. */
+  sample(): Sample | null {
+    const view = this.view;
+    return view ? view.sample(this.stepsRun) : null;
+  }
+
+  /** What `pageframe run` prints for the machine as it is now, with the run's output so far. */
+  reportText(): string {
+    if (this.parseProblem) return '';
+    const run = this.run;
+    if (!run) return '';
+    const parts: string[] = [];
+    const outcome = run.outcome;
+    for (const line of outcome.output) parts.push(line.text);
+    if (parts.length > 0) parts.push('');
+    const machine = run.machine;
+    if (machine) parts.push(renderReport(machine.report()));
+    else parts.push('The machine boots at the first statement that is not a machine setting.');
+    parts.push('');
+    parts.push(
+      `statements run: ${outcome.statementsRun}, expectations passed: ${outcome.expectationsPassed}, failed: ${outcome.expectationsFailed}`,
+    );
+    for (const failure of outcome.failures) parts.push(failure);
+    return parts.join('\n');
+  }
+}
