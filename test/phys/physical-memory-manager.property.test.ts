@@ -146,6 +146,20 @@ function expectMatchesModel(pmm: PhysicalMemoryManager, model: number[]): void {
   expect(pmm.freeFrames).toBe(model.filter((v) => v === FREE).length);
 }
 
+/**
+ * New frames must come zeroed (the default fill); then they are dirtied, so that a frame handed
+ * out again without zeroing would show it.
+ */
+function handedOut(pmm: PhysicalMemoryManager, first: number, count: number): void {
+  for (let pfn = first; pfn < first + count; pfn++) {
+    const pa = pfn * FRAME_SIZE;
+    expect(pmm.memory.read32(pa), `first word of frame ${pfn}`).toBe(0);
+    expect(pmm.memory.read32(pa + FRAME_SIZE - 4), `last word of frame ${pfn}`).toBe(0);
+    pmm.memory.write32(pa, 0xdeadbeef);
+    pmm.memory.write32(pa + FRAME_SIZE - 4, 0xfeedface);
+  }
+}
+
 /** The target frame of a command: with `pick`, one the model holds (so that frees mostly succeed). */
 function target(model: number[], pfn: number, pick: boolean, wanted = (v: number) => v > 0): number {
   if (!pick) return pfn;
@@ -171,6 +185,7 @@ function step(pmm: PhysicalMemoryManager, model: number[], command: Command): vo
       }
       const pfn = pmm.allocFrame(FrameUse.User, command.owner) / FRAME_SIZE;
       expect(model[pfn]).toBe(FREE);
+      handedOut(pmm, pfn, 1);
       model[pfn] = 1;
       return;
     }
@@ -196,6 +211,7 @@ function step(pmm: PhysicalMemoryManager, model: number[], command: Command): vo
         expect(first + count).toBeLessThanOrEqual(c.below);
         expect(first % c.align).toBe(0);
       }
+      handedOut(pmm, first, count);
       model.fill(1, first, first + count);
       return;
     }
@@ -208,6 +224,7 @@ function step(pmm: PhysicalMemoryManager, model: number[], command: Command): vo
         return;
       }
       expect(pmm.allocAt(pfn * FRAME_SIZE, count)).toBe(pfn * FRAME_SIZE);
+      handedOut(pmm, pfn, count);
       model.fill(1, pfn, pfn + count);
       return;
     }
