@@ -9,6 +9,7 @@ type Suite = { run: () => Promise<Figures> };
 export const SUITES: Record<string, () => Promise<Suite>> = {
   // One line a suite, in layer order: name -> module with run().
   phys: () => import('./phys.js'),
+  mmu: () => import('./mmu.js'),
 };
 
 export async function runSuites(names: string[], log: (line: string) => void): Promise<Figures> {

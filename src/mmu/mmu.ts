@@ -70,6 +70,13 @@ export class Mmu {
 
   private readonly kind: number;
   private readonly wide: boolean;
+  // The TLB's hit index, one hop closer for the hot path (the same arrays as tlb.index*).
+  private readonly indexLog: number;
+  private readonly indexMask: number;
+  private readonly indexTag32: Int32Array;
+  private readonly indexTagWide: Float64Array;
+  private readonly indexPa: Float64Array;
+  private readonly hitCounter: Float64Array;
   private readonly asidLimit: number;
   /** Roots last installed for each ASID, for the TLB checker. */
   private readonly asidRoots = new Map<number, number>();
@@ -87,7 +94,13 @@ export class Mmu {
     this.pageTables = pageTables;
     this.format = pageTables.format;
     this.memory = pageTables.memory;
-    this.tlb = new Tlb(tlbConfig);
+    this.tlb = new Tlb(tlbConfig, this.format.signExtended);
+    this.indexLog = this.tlb.indexLog;
+    this.indexMask = this.tlb.indexMask;
+    this.indexTag32 = this.tlb.indexTag32;
+    this.indexTagWide = this.tlb.indexTagWide;
+    this.indexPa = this.tlb.indexPa;
+    this.hitCounter = this.tlb.hitCounter;
     this.root = pageTables.kernelRoot;
     this.kind =
       this.format.name === 'i386' ? KIND_I386 : this.format.name === 'x86-64' ? KIND_X86_64 : KIND_SV39;
@@ -115,33 +128,53 @@ export class Mmu {
     this.asidRoots.set(asid, root);
     if (this.kind === KIND_I386) this.tlb.invalidateNonGlobal();
     else if (this.kind === KIND_X86_64 && !keep) this.tlb.invalidateAsid(asid);
+    this.tlb.setContext(asid);
   }
 
   /**
    * Translates `va` for `access` in `mode` through the TLB: the physical address, or -1 with the
    * fault in the fault* fields. A hit reads no table; a miss walks, sets A / D and fills the TLB.
+   * On i386 `va` is a 32-bit linear address: it is taken modulo 2^32 (ToUint32), as a register
+   * would hold it. On the 64-bit formats a number outside the canonical range faults.
    */
   translate(va: number, access: Access, mode: Mode): number {
-    const tlb = this.tlb;
-    const vpn = this.wide ? Math.floor(va / 4096) : va >>> 12;
-    const ways = tlb.ways;
-    let i = (vpn & tlb.setMask) * ways;
-    const end = i + ways;
-    const tags = tlb.vpn;
-    const asids = tlb.asid;
-    for (; i < end; i++) {
-      if (tags[i] === vpn) {
-        const a = asids[i];
-        if ((a === this.asid || a === GLOBAL_ASID) && (tlb.rights[i] & (1 << (mode * 3 + access))) !== 0) {
-          if (this.wide || va === va >>> 0) {
-            tlb.hits++;
-            return tlb.pa[i] + (va & 0xfff);
-          }
-        }
-        break;
-      }
+    const pair = mode * 3 + access;
+    if (this.wide) return this.translateWide(va, pair, access, mode);
+    const vpn = va >>> 12;
+    const at = (pair << this.indexLog) | (vpn & this.indexMask);
+    if (this.indexTag32[at] === vpn) {
+      this.hitCounter[0]++;
+      return this.indexPa[at] + (va & 0xfff);
     }
-    return this.miss(va, access, mode);
+    return this.lookupSets(va >>> 0, vpn, pair, access, mode);
+  }
+
+  private translateWide(va: number, pair: number, access: Access, mode: Mode): number {
+    const vpn = Math.floor(va / 4096);
+    const at = (pair << this.indexLog) | (vpn & this.indexMask);
+    if (this.indexTagWide[at] === vpn) {
+      this.hitCounter[0]++;
+      return this.indexPa[at] + (va & 0xfff);
+    }
+    if (!this.format.isCanonical(va)) {
+      this.tlb.misses++;
+      return this.fault(va, access, mode, FaultCause.NonCanonical, -1);
+    }
+    return this.lookupSets(va, vpn, pair, access, mode);
+  }
+
+  /** The hit index missed: look through the set, then walk. */
+  private lookupSets(va: number, vpn: number, pair: number, access: Access, mode: Mode): number {
+    const tlb = this.tlb;
+    const way = tlb.find(vpn, this.asid);
+    if (way >= 0 && (tlb.rights[way] & (1 << pair)) !== 0) {
+      this.hitCounter[0]++;
+      tlb.indexEntry(way);
+      return tlb.pa[way] + (va & 0xfff);
+    }
+    tlb.misses++;
+    this.walks++;
+    return this.kind === KIND_I386 ? this.walkI386(va, access, mode) : this.walkGeneric(va, access, mode);
   }
 
   /**
@@ -216,10 +249,8 @@ export class Mmu {
 
   // --- the walker ---
 
-  private miss(va: number, access: Access, mode: Mode): number {
-    const tlb = this.tlb;
-    tlb.misses++;
-    this.walks++;
+  /** The walk on a TLB miss, for any format: resolve, check, set A / D, fill. */
+  private walkGeneric(va: number, access: Access, mode: Mode): number {
     if (!this.resolve(this.root, va)) return this.fault(va, access, mode, this.rCause, this.rLevel);
     if ((this.rRights & (1 << (mode * 3 + access))) === 0) {
       return this.fault(va, access, mode, FaultCause.Protection, this.rLevel);
@@ -230,8 +261,60 @@ export class Mmu {
     const level = this.rLevel;
     const spanLog = level === 0 ? 0 : (this.format.levelShift(level) - 12) | 0;
     const pageVpn = this.wide ? Math.floor(va / 4096) : va >>> 12;
-    tlb.insert(pageVpn, this.rGlobal ? GLOBAL_ASID : this.asid, this.rPa - (va & 0xfff), rights, spanLog);
+    this.tlb.insert(
+      pageVpn,
+      this.rGlobal ? GLOBAL_ASID : this.asid,
+      this.rPa - (va & 0xfff),
+      rights,
+      spanLog,
+    );
     return this.rPa;
+  }
+
+  /**
+   * The i386 walk written out (SDM 4.3): the page-directory entry, then (unless PS) the
+   * page-table entry, rights as the AND of both levels, A in both and D in the leaf on a store.
+   * Same results as walkGeneric, without the format's indirections (it is the common miss).
+   */
+  private walkI386(va: number, access: Access, mode: Mode): number {
+    const memory = this.memory;
+    const pdeAt = this.root + ((va >>> 22) << 2);
+    const pde = memory.read32(pdeAt);
+    if ((pde & 1) === 0) return this.fault(va, access, mode, FaultCause.NotPresent, 1);
+    let leaf = pde;
+    let leafAt = pdeAt;
+    let level = 1;
+    let pageBase: number;
+    let offset: number;
+    if (pde & 0x80) {
+      if (pde & 0x003fe000) return this.fault(va, access, mode, FaultCause.ReservedBit, 1);
+      pageBase = (pde & 0xffc00000) >>> 0;
+      offset = va & 0x3ff000;
+    } else {
+      leafAt = (pde & 0xfffff000) + ((va >>> 10) & 0xffc);
+      leaf = memory.read32(leafAt);
+      if ((leaf & 1) === 0) return this.fault(va, access, mode, FaultCause.NotPresent, 0);
+      level = 0;
+      pageBase = (leaf & 0xfffff000) >>> 0;
+      offset = 0;
+    }
+    const both = pde & leaf;
+    let rights = R_KERNEL_READ | R_KERNEL_EXEC;
+    if (both & 2) rights |= R_KERNEL_WRITE;
+    if (both & 4) rights |= both & 2 ? R_USER_READ | R_USER_EXEC | R_USER_WRITE : R_USER_READ | R_USER_EXEC;
+    if ((rights & (1 << (mode * 3 + access))) === 0) {
+      return this.fault(va, access, mode, FaultCause.Protection, level);
+    }
+    // A in every entry used, D in the leaf on a store (written only when they change).
+    if ((pde & 0x20) === 0) memory.write32(pdeAt, pde | 0x20);
+    const write = access === Access.Write;
+    const leafNow = level === 1 ? pde | 0x20 : leaf;
+    const wanted = write ? leafNow | 0x60 : leafNow | 0x20;
+    if (wanted !== leafNow) memory.write32(leafAt, wanted);
+    if ((wanted & 0x40) === 0) rights &= ~WRITE_RIGHTS;
+    const frame = pageBase + offset;
+    this.tlb.insert(va >>> 12, leaf & 0x100 ? GLOBAL_ASID : this.asid, frame, rights, level === 1 ? 10 : 0);
+    return frame + (va & 0xfff);
   }
 
   /**

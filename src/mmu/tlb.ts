@@ -12,10 +12,22 @@
  * global entry, which matches every ASID). Rights: six bits, bit (mode * 3 + access), already
  * combined over every level of the walk; write bits are set only once the entry's D bit is set,
  * so the first store to a clean page misses and walks to set D, as on hardware.
+ *
+ * The hit index: looking through the ways of a set costs more than the rest of a translation, so
+ * the TLB also keeps, for the current ASID only, a direct-mapped index of the entries it holds:
+ * one slot array per (mode, access) pair, slot = vpn & (slots - 1), holding the vpn and the
+ * physical address of an entry that grants that access. It is a cache of the TLB's own contents
+ * (every drop clears the slots of that page, a context switch rebuilds it), never of the page
+ * tables: a slot miss falls back to the sets, and only a set miss walks the tables.
  */
 import { InvalidArgumentError } from '../common/errors.js';
 
 export const GLOBAL_ASID = -1;
+
+/** Slots per (mode, access) pair in the hit index (at least the number of entries). */
+const MIN_INDEX_SLOTS = 256;
+/** Six (mode, access) pairs: bit mode * 3 + access. */
+const PAIRS = 6;
 
 export interface TlbConfig {
   /** Total entries, a power of two (default 64). */
@@ -69,13 +81,28 @@ export class Tlb {
   /** Valid entries splintered from a large page: invalidatePage scans everything only when some exist. */
   private largeEntries = 0;
 
-  hits = 0;
+  /** Whether virtual page numbers exceed 32 bits (x86-64, Sv39): selects which tag array the hit index uses. */
+  readonly wide: boolean;
+  /** The ASID whose entries (and the global ones) the hit index holds. */
+  context = 0;
+  /** log2 of the hit index's slots per pair, and slots - 1. */
+  readonly indexLog: number;
+  readonly indexMask: number;
+  /** Hit index tags (vpn, -1 = empty) for 32-bit page numbers, at (pair << indexLog) | (vpn & indexMask). */
+  readonly indexTag32: Int32Array;
+  /** Hit index tags for wide page numbers (NaN = empty). */
+  readonly indexTagWide: Float64Array;
+  /** Physical address of the cached 4 KiB page in each hit-index slot. */
+  readonly indexPa: Float64Array;
+  /** hits, kept in a typed array so the hot path increments it without a field store on this object. */
+  readonly hitCounter = new Float64Array(1);
+
   misses = 0;
   evictions = 0;
   flushes = 0;
   invalidatedEntries = 0;
 
-  constructor(config: TlbConfig = {}) {
+  constructor(config: TlbConfig = {}, wide = false) {
     const entries = config.entries ?? 64;
     const ways = config.ways ?? Math.min(4, entries);
     if (!isPowerOfTwo(entries) || !isPowerOfTwo(ways) || ways > entries) {
@@ -93,6 +120,62 @@ export class Tlb {
     this.rights = new Uint8Array(entries);
     this.spanLog = new Uint8Array(entries);
     this.victim = new Uint32Array(this.sets);
+    this.wide = wide;
+    const slots = Math.max(MIN_INDEX_SLOTS, entries);
+    this.indexLog = Math.log2(slots);
+    this.indexMask = slots - 1;
+    this.indexTag32 = new Int32Array(PAIRS * slots).fill(-1);
+    this.indexTagWide = new Float64Array(PAIRS * slots).fill(Number.NaN);
+    this.indexPa = new Float64Array(PAIRS * slots);
+  }
+
+  get hits(): number {
+    return this.hitCounter[0];
+  }
+
+  set hits(value: number) {
+    this.hitCounter[0] = value;
+  }
+
+  /** Makes `asid` current: the hit index is rebuilt from the entries of `asid` and the global ones. */
+  setContext(asid: number): void {
+    this.context = asid;
+    this.indexTag32.fill(-1);
+    this.indexTagWide.fill(Number.NaN);
+    for (let i = 0; i < this.entries; i++) {
+      if (!Number.isNaN(this.vpn[i]) && (this.asid[i] === asid || this.asid[i] === GLOBAL_ASID))
+        this.indexEntry(i);
+    }
+  }
+
+  /** Puts way `i` into the hit index (it must belong to the current context). */
+  indexEntry(i: number): void {
+    const vpn = this.vpn[i];
+    const rights = this.rights[i];
+    const slot = vpn & this.indexMask;
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const at = (pair << this.indexLog) | slot;
+      if (rights & (1 << pair)) {
+        if (this.wide) this.indexTagWide[at] = vpn;
+        else this.indexTag32[at] = vpn;
+        this.indexPa[at] = this.pa[i];
+      } else if (this.wide ? this.indexTagWide[at] === vpn : this.indexTag32[at] === vpn) {
+        this.unindexSlot(at);
+      }
+    }
+  }
+
+  private unindex(vpn: number): void {
+    const slot = vpn & this.indexMask;
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const at = (pair << this.indexLog) | slot;
+      if (this.wide ? this.indexTagWide[at] === vpn : this.indexTag32[at] === vpn) this.unindexSlot(at);
+    }
+  }
+
+  private unindexSlot(at: number): void {
+    this.indexTag32[at] = -1;
+    this.indexTagWide[at] = Number.NaN;
   }
 
   /** The way holding `vpn` for `asid` (or a global entry), or -1. Counts nothing. */
@@ -130,6 +213,7 @@ export class Tlb {
     this.rights[way] = rights;
     this.spanLog[way] = spanLog;
     if (spanLog !== 0) this.largeEntries++;
+    if (asid === this.context || asid === GLOBAL_ASID) this.indexEntry(way);
   }
 
   /**
@@ -192,7 +276,7 @@ export class Tlb {
   }
 
   resetCounters(): void {
-    this.hits = 0;
+    this.hitCounter[0] = 0;
     this.misses = 0;
     this.evictions = 0;
     this.flushes = 0;
@@ -223,7 +307,9 @@ export class Tlb {
   }
 
   private clear(i: number): void {
-    if (!Number.isNaN(this.vpn[i]) && this.spanLog[i] !== 0) this.largeEntries--;
+    if (Number.isNaN(this.vpn[i])) return;
+    if (this.spanLog[i] !== 0) this.largeEntries--;
+    this.unindex(this.vpn[i]);
     this.vpn[i] = Number.NaN;
     this.rights[i] = 0;
   }
