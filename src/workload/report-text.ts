@@ -3,11 +3,92 @@
  * terminal and the browser's report panel show the same lines).
  */
 import { bytes, hex } from '../common/format.js';
-import type { MachineReport, PhysicalReport } from './report.js';
+import type { HeapReport, MachineReport, PhysicalReport, ProcessReport } from './report.js';
 
 export function renderReport(report: MachineReport): string {
-  const sections = [renderMachine(report), renderPhysical(report.physical)];
+  const sections = [
+    renderMachine(report),
+    renderPhysical(report.physical),
+    ...renderProcesses(report.processes),
+    renderTlb(report),
+    renderPageTables(report),
+  ];
   return `${sections.join('\n\n')}\n`;
+}
+
+/** With more processes than this, the first DETAILED are drawn in full and all are listed in a table. */
+const MAX_DETAILED = 8;
+const DETAILED = 3;
+
+export function renderProcesses(processes: readonly ProcessReport[]): string[] {
+  if (processes.length <= MAX_DETAILED) return processes.map(renderProcess);
+  const table = [
+    `Processes (${processes.length}; the first ${DETAILED} drawn above)`,
+    `  ${'pid'.padStart(5)}  ${'name'.padEnd(16)}  ${'resident'.padStart(8)}  ${'tables'.padStart(6)}  ${'regions'.padStart(7)}  ${'heap live'.padStart(10)}  ${'footprint'.padStart(10)}  util`,
+  ];
+  for (const p of processes) {
+    const used = p.regions.filter((r) => r.type !== 'free').length;
+    const h = p.heap;
+    table.push(
+      `  ${String(p.pid).padStart(5)}  ${p.name.padEnd(16)}  ${String(p.residentPages).padStart(8)}  ${String(p.pageTableFrames).padStart(6)}  ${String(used).padStart(7)}  ${(h ? bytes(h.liveBytes) : '-').padStart(10)}  ${(h ? bytes(h.footprint) : '-').padStart(10)}  ${h ? `${(h.utilization * 100).toFixed(1)}%` : '-'}`,
+    );
+  }
+  return [...processes.slice(0, DETAILED).map(renderProcess), table.join('\n')];
+}
+
+/** Most regions listed for one process; the rest are summed up in a line. */
+const MAX_REGION_LINES = 48;
+
+export function renderProcess(p: ProcessReport): string {
+  const width = p.regions.some((r) => r.ceiling > 0xffffffff || r.base < 0) ? 18 : 10;
+  const lines = [
+    `Process ${p.name} (pid ${p.pid}): ${p.residentPages} resident pages (${bytes(p.residentPages * 4096)}), ${p.pageTableFrames} page-table frames`,
+    `  faults: ${p.faults.demandZero} demand-zero, ${p.faults.phys} phys, ${p.faults.cowCopy} copy-on-write copies, ${p.faults.cowTakeover} takeovers`,
+    `  ${'base'.padEnd(width)}  ${'ceiling'.padEnd(width)}  ${'type'.padEnd(5)}  prot  ${'mapped'.padStart(7)}  name`,
+  ];
+  for (const r of p.regions.slice(0, MAX_REGION_LINES)) {
+    const extra = [r.name, ...r.flags, r.physBase === undefined ? '' : `-> ${hex(r.physBase)}`]
+      .filter((x) => x !== '')
+      .join(' ');
+    const mapped = r.type === 'free' ? '' : `${r.mappedPages}/${Math.round((r.ceiling - r.base) / 4096)}`;
+    lines.push(
+      `  ${hex(r.base).padEnd(width)}  ${hex(r.ceiling).padEnd(width)}  ${r.type.toUpperCase().padEnd(5)}  ${r.type === 'free' ? '   ' : r.protection}   ${mapped.padStart(7)}  ${extra}`.trimEnd(),
+    );
+  }
+  if (p.regions.length > MAX_REGION_LINES)
+    lines.push(`  ... ${p.regions.length - MAX_REGION_LINES} more regions`);
+  if (p.heap !== undefined) lines.push(renderHeap(p.heap));
+  return lines.join('\n');
+}
+
+export function renderHeap(h: HeapReport): string {
+  const lines = [
+    `  heap: ${h.liveBlocks} live blocks, ${bytes(h.liveBytes)} live in ${bytes(h.footprint)} of areas (utilization ${(h.utilization * 100).toFixed(1)}%, peak footprint ${bytes(h.peakFootprint)})`,
+    `        ${h.areas} areas, ${h.slabs} slabs, ${h.largeBlocks} large blocks`,
+  ];
+  if (h.classes.length > 0) {
+    lines.push(
+      `        size classes: ${h.classes.map((c) => `${c.size}: ${c.liveBlocks}/${c.capacity} in ${c.slabs}`).join(', ')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function renderTlb(report: MachineReport): string {
+  const t = report.tlb;
+  return [
+    'TLB',
+    `  ${t.entries} entries, ${t.ways}-way: ${t.hits} hits, ${t.misses} misses (hit rate ${(t.hitRate * 100).toFixed(1)}%), ${t.flushes} flushes, ${t.evictions} evictions`,
+    `  ${t.walks} page-table walks, ${t.faults} page faults`,
+  ].join('\n');
+}
+
+function renderPageTables(report: MachineReport): string {
+  const t = report.pageTables;
+  return [
+    'Page tables',
+    `  ${t.format}: ${t.tablePages} table pages (${bytes(t.bytes)}), of which ${t.kernelTablePages} the kernel's`,
+  ].join('\n');
 }
 
 function renderMachine(report: MachineReport): string {
@@ -23,6 +104,10 @@ function frames(n: number): string {
   return `${n} ${n === 1 ? 'frame' : 'frames'} (${bytes(n * 4096)})`;
 }
 
+/** The text lists at most this many frame holders and runs; the JSON has more. */
+const MAX_TEXT_OWNERS = 12;
+const MAX_TEXT_RUNS = 32;
+
 export function renderPhysical(p: PhysicalReport): string {
   const s = p.stats;
   const lines = [
@@ -33,11 +118,17 @@ export function renderPhysical(p: PhysicalReport): string {
   ];
   if (p.byOwner.length > 0) {
     lines.push('  allocated by:');
-    for (const o of p.byOwner) {
+    for (const o of p.byOwner.slice(0, MAX_TEXT_OWNERS)) {
       const uses = Object.entries(o.byUse)
+        .sort((a, b) => a[0].localeCompare(b[0]))
         .map(([use, n]) => `${use} ${n}`)
         .join(', ');
       lines.push(`    ${o.owner.padEnd(16)} ${String(o.frames).padStart(8)} frames  (${uses})`);
+    }
+    const rest = p.byOwner.slice(MAX_TEXT_OWNERS);
+    if (rest.length > 0) {
+      const frames = rest.reduce((n, o) => n + o.frames, 0);
+      lines.push(`    ... ${rest.length} more holders with ${frames} frames`);
     }
   }
   lines.push('', '  Boot memory map');
@@ -45,17 +136,18 @@ export function renderPhysical(p: PhysicalReport): string {
   for (const r of p.ranges) {
     const label = r.label ? `  ${r.label}` : '';
     lines.push(
-      `    ${hex(r.base)}  ${hex(r.base + r.length)}  ${bytes(r.length).padStart(10)}  ${r.type.padEnd(8)}${label}`,
+      `    ${hex(r.base)}  ${hex(r.base + r.length)}  ${bytes(r.length).padStart(10)}  ${r.type.padEnd(8)}${label}`.trimEnd(),
     );
   }
   lines.push('', '  Frames in address order');
   lines.push(`    ${'base'.padEnd(10)}  ${'end'.padEnd(10)}  ${'frames'.padStart(8)}  state`);
-  for (const run of p.runs) {
+  for (const run of p.runs.slice(0, MAX_TEXT_RUNS)) {
     const who = run.state === 'allocated' ? `allocated  ${run.use} of ${run.owner}` : run.state;
     lines.push(
       `    ${hex(run.base)}  ${hex(run.base + run.frames * 4096)}  ${String(run.frames).padStart(8)}  ${who}`,
     );
   }
-  if (p.runsLeftOut > 0) lines.push(`    ... ${p.runsLeftOut} more runs`);
+  const more = p.runsLeftOut + Math.max(0, p.runs.length - MAX_TEXT_RUNS);
+  if (more > 0) lines.push(`    ... ${more} more runs`);
   return lines.join('\n');
 }

@@ -82,7 +82,7 @@ describe('pageframe command', () => {
       ['a.pf', true],
       ['b.pf', false],
     ]);
-    expect(json.outcomes[0].report.physical.stats.allocatedFrames).toBe(2);
+    expect(json.outcomes[0].report.physical.stats.allocatedByUse.Direct).toBe(2);
   });
 
   it('run --no-report leaves the report out', () => {

@@ -55,12 +55,13 @@ describe('scenario executor: the machine and physical memory', () => {
   it('runs ppm_alloc in its three forms and ppm_free, with figures', () => {
     const o = run(`machine ram 16M
 machine map flat
+boot = allocated-frames
 a = ppm_alloc
 b = ppm_alloc 16
 c = ppm_alloc at 8M 4
 d = ppm_alloc 2 below 4M align 1M
-expect allocated-frames == 1 + 16 + 4 + 2
-expect free-frames == 4096 - 23
+expect allocated-frames == boot + 1 + 16 + 4 + 2
+expect free-frames == 4096 - boot - 23
 expect c == 8M
 expect d - (d / 1M) * 1M == 0
 expect d < 4M
@@ -74,9 +75,9 @@ expect all-freed
 expect free-frames == usable`);
     // the last line fails: 'usable' is not a variable, and that stops the run
     expect(o.expectationsPassed).toBe(8);
-    expect(o.failures).toEqual(["s.pf:19: unknown variable 'usable'"]);
-    expect(o.stoppedAt).toBe(19);
-    expect(o.report?.physical.stats.allocatedFrames).toBe(0);
+    expect(o.failures).toEqual(["s.pf:20: unknown variable 'usable'"]);
+    expect(o.stoppedAt).toBe(20);
+    expect(o.report?.physical.stats.allocatedFrames).toBe(o.report?.pageTables.kernelTablePages);
   });
 
   it('counts failed expectations, names their line, and goes on', () => {
@@ -86,7 +87,7 @@ expect free-frames == 1
 expect refcount p == 2
 expect p == 0
 expect all-freed
-expect allocated-frames == 1`);
+expect allocated-frames == 2`);
     expect(o.ok).toBe(false);
     expect(o.expectationsPassed).toBe(1);
     expect(o.expectationsFailed).toBe(4);
@@ -94,7 +95,7 @@ expect allocated-frames == 1`);
     expect(o.failures[1]).toBe('s.pf:4: expected refcount of the frame == 2, but it is 1');
     expect(o.failures[2]).toMatch(/^s\.pf:5: expected 0x[0-9a-f]+ == 0$/);
     expect(o.failures[3]).toBe(
-      's.pf:6: expected all memory back, but 1 more frames are allocated than at boot (held by: kernel 1)',
+      's.pf:6: expected all memory back, but 1 more frames are allocated than at boot (now held: kernel: PageTable 1, Direct 1)',
     );
     expect(o.stoppedAt).toBeUndefined();
   });
@@ -116,11 +117,12 @@ expect error EBUSY: ppm_alloc at 1M 1`);
 
   it('a guarded failure changes nothing', () => {
     const o = run(`machine ram 4M
+boot = allocated-frames
 a = ppm_alloc 8
 expect error EBUSY: b = ppm_alloc at a 1
-expect allocated-frames == 8
+expect allocated-frames == boot + 8
 print b`);
-    expect(o.failures).toEqual(["s.pf:5: unknown variable 'b'"]);
+    expect(o.failures).toEqual(["s.pf:6: unknown variable 'b'"]);
   });
 
   it('stops at an unguarded failure by default, and goes on with option on-error continue', () => {
@@ -155,11 +157,14 @@ print "after"`;
   it('the report says who holds the frames', () => {
     const o = run('machine ram 4M\nmachine map flat\na = ppm_alloc 3\nb = ppm_alloc at 2M 1');
     const p = o.report!.physical;
-    expect(p.byOwner).toEqual([{ owner: 'kernel', frames: 4, byUse: { Direct: 4 } }]);
-    expect(p.runs.filter((r) => r.state === 'allocated').map((r) => [r.base, r.frames])).toEqual([
-      [0, 3],
-      [2 ** 21, 1],
+    const tables = o.report!.pageTables.kernelTablePages;
+    expect(tables).toBeGreaterThan(0);
+    expect(p.byOwner).toEqual([
+      { owner: 'kernel', frames: 4 + tables, byUse: { PageTable: tables, Direct: 4 } },
     ]);
+    const direct = p.runs.filter((r) => r.use === 'Direct');
+    expect(direct.map((r) => r.frames)).toEqual([3, 1]);
+    expect(direct[1].base).toBe(2 ** 21);
     expect(p.runs.reduce((n, r) => n + r.frames, 0)).toBe(1024);
   });
 });
@@ -173,7 +178,7 @@ describe('ScenarioRun, the step API the browser drives', () => {
     expect(run.nextLine).toBe(3);
     expect(run.machine).toBeUndefined();
     run.step();
-    expect(run.machine?.pmm.allocatedFrames).toBe(1);
+    expect(run.machine?.pmm.allocatedFrames).toBe((run.machine?.bootAllocatedFrames ?? 0) + 1);
     expect(run.nextLine).toBe(4);
     expect(run.outcome.statementsRun).toBe(1);
     run.step();
@@ -183,7 +188,9 @@ describe('ScenarioRun, the step API the browser drives', () => {
     expect(run.done).toBe(true);
     expect(run.nextLine).toBe(0);
     expect(run.outcome.ok).toBe(true);
-    expect(run.outcome.report?.physical.stats.allocatedFrames).toBe(1);
+    expect(run.outcome.report?.physical.stats.allocatedFrames).toBe(
+      (run.machine?.bootAllocatedFrames ?? 0) + 1,
+    );
     run.step();
     expect(run.outcome.statementsRun).toBe(3);
   });

@@ -323,11 +323,11 @@ describe('statements', () => {
       line: 1,
       statement: { kind: 'touch', line: 1, address: v('m'), access: 'write' },
     });
-    expect(one('expect fault not-present: read 0 1')).toMatchObject({
-      cause: 'not-present',
+    expect(one('expect fault not-mapped: read 0 1')).toMatchObject({
+      cause: 'not-mapped',
       statement: { kind: 'read' },
     });
-    for (const cause of ['not-mapped', 'protection', 'privilege', 'reserved-bit', 'non-canonical']) {
+    for (const cause of ['not-mapped', 'protection', 'privilege', 'non-canonical']) {
       expect(one(`expect fault ${cause}: touch m`)).toMatchObject({ cause });
     }
     expect(one('expect error ENOMEM: p = ppm_alloc 100000')).toEqual({
@@ -459,7 +459,10 @@ describe('error messages', () => {
     ['expect fault:', "expected a statement after 'expect fault:'"],
     ['expect error EINVAL: let a = 1', "'expect error:' needs an operation, not let"],
     ['expect fault: expect all-freed', "'expect fault:' needs an operation, not expect-all-freed"],
-    ['expect fault bus-error: touch p', "unknown fault cause 'bus-error' (expected not-mapped, not-present,"],
+    [
+      'expect fault bus-error: touch p',
+      "unknown fault cause 'bus-error' (expected not-mapped, protection, privilege, non-canonical)",
+    ],
     ['expect fault protection touch p', "expected ':' before the statement that should fault, found 'touch'"],
     ['touch p 4K rw', "unknown access 'rw' (expected read, write, execute)"],
     ['send fax p 4K to b', "unknown send mode 'fax' (expected copy, move, share)"],

@@ -69,14 +69,7 @@ export interface Protection {
 export type TouchAccess = 'read' | 'write' | 'execute';
 
 /** Page-fault causes an expectation can name (docs/scenarios.md explains each). */
-export const FAULT_CAUSES = [
-  'not-mapped',
-  'not-present',
-  'protection',
-  'privilege',
-  'reserved-bit',
-  'non-canonical',
-] as const;
+export const FAULT_CAUSES = ['not-mapped', 'protection', 'privilege', 'non-canonical'] as const;
 export type FaultCauseName = (typeof FAULT_CAUSES)[number];
 
 /** Figures an expectation can compare; `arg` says what follows the name. */
@@ -121,6 +114,7 @@ export type Statement =
   | (Base & { kind: 'fork'; child: string; parent?: string })
   | (Base & { kind: 'exit'; name?: string })
   | (Base & { kind: 'let'; target: string; value: Expr })
+  | (Base & { kind: 'measure'; target: string; figure: FigureName; subject?: string; address?: Expr })
   | (Base & {
       kind: 'ppm-alloc';
       target?: string;

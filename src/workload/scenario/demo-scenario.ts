@@ -1,34 +1,107 @@
 /**
  * The scenario `pageframe demo` (and `npm start`) runs: a tour of the seeds' design on a default
- * machine. It grows with the layers: today it shows the physical memory manager.
+ * machine. The text is generated once here (the language has no loops), so that the 128
+ * processes of the seed's "say 128 processes" need not be written out by hand.
  */
 export const DEMO_FILE = 'demo.pf';
+
+/** Processes with heaps the tour starts, as the seed's author planned for. */
+export const DEMO_PROCESSES = 128;
+
+function manyProcesses(count: number): string {
+  const lines: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const name = `worker-${String(i).padStart(3, '0')}`;
+    lines.push(`process ${name}`);
+    lines.push(`small = malloc ${16 * (1 + (i % 8))}`);
+    lines.push(`mid = calloc ${1 + (i % 5)} 512`);
+    if (i % 16 === 0)
+      lines.push('big = malloc 48K                  # above the large threshold: an area of its own');
+    lines.push(`write small "worker ${i}"`);
+  }
+  return lines.join('\n');
+}
+
+function exitAll(count: number): string {
+  const lines: string[] = [];
+  for (let i = 1; i <= count; i++) lines.push(`exit worker-${String(i).padStart(3, '0')}`);
+  return lines.join('\n');
+}
 
 export const DEMO_SCENARIO = `# pageframe demo: a tour of the seeds' design.
 # A PC-like machine: firmware at 0 and 640 KiB..1 MiB, the kernel image at 1 MiB.
 machine ram 64M
+machine paging i386
+machine tlb 64 ways 4
 machine allocator buddy
+boot = allocated-frames          # the kernel's own page tables
 
-# The physical memory manager, the seed's ppm_alloc in its three forms.
-one = ppm_alloc                   # ppm_alloc(): a single frame
-run = ppm_alloc 16                # ppm_alloc(count): 16 contiguous frames
+# --- 1. The physical page manager: the seed's ppm_alloc in its three forms.
+one = ppm_alloc                  # ppm_alloc(): a single frame
+run = ppm_alloc 16               # ppm_alloc(count): 16 contiguous frames
 dma = ppm_alloc 4 below 16M align 64K   # placed for an ISA DMA controller
-fixed = ppm_alloc at 32M 8        # ppm_alloc(where, count): exactly these frames
+fixed = ppm_alloc at 32M 8       # ppm_alloc(where, count): exactly these frames
 print "ppm_alloc()          ->" one
 print "ppm_alloc(16)        ->" run
 print "ppm_alloc(4) < 16M   ->" dma
 print "ppm_alloc(32M, 8)    ->" fixed
-expect refcount one == 1
-expect allocated-frames == 1 + 16 + 4 + 8
-
-# Frames that are not usable cannot be taken, and nothing is freed twice.
-expect error EBUSY: ppm_alloc at 1M 1              # the kernel image
-expect error EBUSY: ppm_alloc at fixed 1           # already in use
-report
+expect allocated-frames == boot + 1 + 16 + 4 + 8
+expect error EBUSY: ppm_alloc at 1M 1          # the kernel image is not RAM to hand out
+expect error EBUSY: ppm_alloc at fixed 1       # already in use
 ppm_free run 16
 expect error EDOUBLEFREE: ppm_free run 1
 ppm_free one
 ppm_free dma 4
 ppm_free fixed 8
+
+# --- 2. The seed's address space: regions sorted by address, some mapped, some not.
+#   MemRegion7 (0x0000 to 0x1000, mapped)   -> pf1
+#   MemRegion3 (0x1000 to 0x3000, unmapped)
+#   MemRegion1 (0x3000 to 0x6000, mapped)   -> pf2 - pf5 - pf7
+#   MemRegion4 (0x6000 to 0x8000, mapped)   -> pf6 - pf3
+#   MemRegion2 (0x8000 to 0x10000, unmapped)
+process init
+r7 = vpm_alloc at 0x0000 1       # vpm_alloc(where, count)
+r1 = vpm_alloc at 0x3000 3
+r4 = vpm_alloc at 0x6000 2
+touch r7
+touch r1 12K
+touch r4 8K
+protect r4 8K r                  # read-only now: a region of its own, not merged with r1
+expect regions init == 3
+expect resident init == 6
+expect fault not-mapped: touch 0x1000            # MemRegion3 is FREE
+expect fault not-mapped: touch 0x8000            # and so is MemRegion2
+
+# malloc carves 64 KiB areas into slabs; bigger requests get an area of their own.
+greeting = malloc 32
+write greeting "hello from init"
+expect read greeting "hello from init"
+table = calloc 100 8
+big = malloc 100K
+big = realloc big 200K
+expect read table x"00 00 00 00 00 00 00 00"
+
+# --- 3. fork: the child shares every page copy-on-write until one of them writes.
+fork shell
+expect refcount pa(r7) == 2
+in shell: write greeting "hello from shell"
+in shell: expect read greeting "hello from shell"
+expect read greeting "hello from init"           # the parent's copy is untouched
+expect refcount pa(r7) == 2                      # r7 is still shared
+in shell: write r7 "mine"
+expect refcount pa(r7) == 1                      # the child got a copy of its own
+
+# --- 4. ${DEMO_PROCESSES} processes, each with a heap, as the seed plans for.
+${manyProcesses(DEMO_PROCESSES)}
+expect processes == ${DEMO_PROCESSES + 2}
+switch init
+report
+
+# --- 5. Everything goes back: exits release frames, page tables and heaps.
+${exitAll(DEMO_PROCESSES)}
+exit shell
+exit init
+expect processes == 0
 expect all-freed
 `;

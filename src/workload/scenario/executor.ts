@@ -9,12 +9,25 @@
  * stop the run; a failed expectation never does. After every statement the machine's invariant
  * checker runs (unless `checkEvery: 'end'`).
  */
-import { PageframeError } from '../../common/errors.js';
+import { NotAllocatedError, OutOfMemoryError, PageframeError } from '../../common/errors.js';
 import { hex } from '../../common/format.js';
+import { NonCanonicalAddressError } from '../../mmu/errors.js';
+import { Access, Mode } from '../../mmu/flags.js';
+import { SegmentationFaultError } from '../../vm/errors.js';
+import { Protection as RegionProtection } from '../../vm/region-types.js';
 import type { MachineReport } from '../report.js';
-import type { Comparison, Expr, FigureName, Scenario, Statement, StatementOf } from './ast.js';
+import type {
+  Comparison,
+  Expr,
+  FaultCauseName,
+  FigureName,
+  Protection,
+  Scenario,
+  Statement,
+  StatementOf,
+} from './ast.js';
 import { ScenarioError } from './errors.js';
-import { ScenarioMachine } from './machine.js';
+import { ScenarioMachine, type ScenarioProcess } from './machine.js';
 import { applyBinary } from './parser.js';
 
 export interface RunOptions {
@@ -50,6 +63,65 @@ export interface ScenarioOutcome {
 
 /** Thrown inside the executor to stop the run at a line. */
 class Stop extends Error {}
+
+/** Most bytes one `read` prints. */
+const MAX_READ = 64 * 1024;
+
+function translateQuietly(mmu: ScenarioMachine['vm']['mmu'], va: number, root: number): number {
+  return mmu.translateUntracked(va, Access.Read, Mode.Kernel, root);
+}
+
+/** Rounds a size up to whole pages, as mmap does. */
+function pages(size: number): number {
+  return size <= 0 ? size : Math.ceil(size / 4096) * 4096;
+}
+
+function protectionBits(p: Protection): number {
+  return (
+    (p.read ? RegionProtection.Read : 0) |
+    (p.write ? RegionProtection.Write : 0) |
+    (p.execute ? RegionProtection.Execute : 0)
+  );
+}
+
+/** A NULL from malloc, calloc or realloc of a non-zero size is the scenario's ENOMEM. */
+function nonNull(va: number, size: number, call: string): number {
+  if (va === 0 && size > 0) throw new OutOfMemoryError(`${call} returned NULL: out of memory`);
+  return va;
+}
+
+/** The cause of a fault, in the scenario's words; undefined for an error that is not a fault. */
+export function faultCauseOf(error: PageframeError): FaultCauseName | undefined {
+  if (error instanceof SegmentationFaultError) {
+    return error.cause === 'unmapped'
+      ? 'not-mapped'
+      : error.cause === 'protection'
+        ? 'protection'
+        : 'privilege';
+  }
+  if (error instanceof NonCanonicalAddressError) return 'non-canonical';
+  return undefined;
+}
+
+/** "hello" when the bytes are printable ASCII, x"de ad" otherwise. */
+export function showBytes(data: Uint8Array): string {
+  if (data.every((b) => b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c)) {
+    return `"${String.fromCharCode(...data)}"`;
+  }
+  return `x"${Array.from(data, (b) => b.toString(16).padStart(2, '0')).join(' ')}"`;
+}
+
+/** Lines of `ADDR: 16 hex bytes |ascii|`. */
+export function hexDump(address: number, data: Uint8Array): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < data.length; i += 16) {
+    const row = data.subarray(i, i + 16);
+    const hexes = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${hex(address + i)}: ${hexes.padEnd(47)}  |${ascii}|`);
+  }
+  return lines;
+}
 
 const COMPARE: Record<Comparison, (a: number, b: number) => boolean> = {
   '==': (a, b) => a === b,
@@ -92,6 +164,10 @@ export class ScenarioRun {
   private readonly variables = new Map<string, number>();
   private booted: ScenarioMachine | undefined;
   private onError: 'stop' | 'continue' = 'stop';
+  /** The process memory statements act on (`process` and `switch` set it). */
+  private current: ScenarioProcess | undefined;
+  /** The process of the statement running now (its `in NAME:` or the current one). */
+  private acting: ScenarioProcess | undefined;
   private next = 0;
   private finished = false;
 
@@ -257,6 +333,9 @@ export class ScenarioRun {
       case 'expect-figure':
         this.expectFigure(statement, machine);
         return;
+      case 'measure':
+        this.variables.set(statement.target, this.figure(statement, machine));
+        return;
       case 'expect-compare': {
         const left = this.evaluate(statement.left, statement.line);
         const right = this.evaluate(statement.right, statement.line);
@@ -272,16 +351,184 @@ export class ScenarioRun {
         this.expectation(statement.line, extra === 0, () => {
           const holders = machine
             .report()
-            .physical.byOwner.map((o) => `${o.owner} ${o.frames}`)
-            .join(', ');
-          return `expected all memory back, but ${extra} more frames are allocated than at boot (held by: ${holders})`;
+            .physical.byOwner.map(
+              (o) =>
+                `${o.owner}: ${Object.entries(o.byUse)
+                  .map(([use, n]) => `${use} ${n}`)
+                  .join(', ')}`,
+            )
+            .join('; ');
+          return `expected all memory back, but ${extra} more frames are allocated than at boot (now held: ${holders})`;
         });
         return;
       }
       default:
+        this.processStatement(statement, machine);
+    }
+  }
+
+  /** The process a statement acts on: its `in NAME:`, else the current one. */
+  private processOf(statement: Statement, machine: ScenarioMachine): ScenarioProcess {
+    if (statement.process !== undefined) return this.named(statement.process, statement.line, machine);
+    if (this.current === undefined) {
+      this.scenarioError(
+        statement.line,
+        `'${verbOf(statement)}' needs a process: create one first with 'process NAME'`,
+      );
+    }
+    return this.current;
+  }
+
+  private named(name: string, line: number, machine: ScenarioMachine): ScenarioProcess {
+    const process = machine.process(name);
+    if (process === undefined) this.scenarioError(line, `unknown process '${name}'`);
+    return process;
+  }
+
+  private processStatement(statement: Statement, machine: ScenarioMachine): void {
+    const line = statement.line;
+    switch (statement.kind) {
+      case 'process':
+        this.current = machine.createProcess(statement.name);
+        this.current.space.activate();
+        return;
+      case 'switch':
+        this.current = this.named(statement.name, line, machine);
+        this.current.space.activate();
+        return;
+      case 'fork': {
+        const parent =
+          statement.parent !== undefined
+            ? this.named(statement.parent, line, machine)
+            : this.processOf(statement, machine);
+        machine.fork(parent, statement.child);
+        return;
+      }
+      case 'exit': {
+        const process =
+          statement.name !== undefined
+            ? this.named(statement.name, line, machine)
+            : this.processOf(statement, machine);
+        machine.exit(process);
+        if (this.current === process) this.current = undefined;
+        return;
+      }
+      default:
+        break;
+    }
+    const process = this.processOf(statement, machine);
+    this.acting = process;
+    try {
+      this.memoryStatement(statement, process);
+    } finally {
+      this.acting = undefined;
+    }
+  }
+
+  private memoryStatement(statement: Statement, process: ScenarioProcess): void {
+    const line = statement.line;
+    const space = process.space;
+    const at = (e: Expr) => this.evaluate(e, line);
+    switch (statement.kind) {
+      case 'vpm-alloc': {
+        const va =
+          statement.form === 'one'
+            ? space.vpmAlloc()
+            : statement.form === 'count'
+              ? space.vpmAlloc(at(statement.count as Expr))
+              : space.vpmAlloc(at(statement.at as Expr), at(statement.count as Expr));
+        this.assign(statement, va);
+        return;
+      }
+      case 'map': {
+        const options: { at?: number; protection: number } = {
+          protection: protectionBits(statement.protection),
+        };
+        if (statement.at !== undefined) options.at = at(statement.at);
+        const size = pages(at(statement.size));
+        const va =
+          statement.type === 'anon'
+            ? space.mapAnon(size, options)
+            : space.mapPhys(at(statement.physical as Expr), size, options);
+        this.assign(statement, va);
+        return;
+      }
+      case 'unmap':
+        space.unmap(at(statement.address), pages(at(statement.size)));
+        return;
+      case 'protect':
+        space.protect(at(statement.address), pages(at(statement.size)), protectionBits(statement.protection));
+        return;
+      case 'touch': {
+        const start = at(statement.address);
+        const size = statement.size === undefined ? 1 : at(statement.size);
+        const access =
+          statement.access === 'read'
+            ? Access.Read
+            : statement.access === 'write'
+              ? Access.Write
+              : Access.Execute;
+        for (let va = start - (((start % 4096) + 4096) % 4096); va < start + Math.max(size, 1); va += 4096) {
+          space.access(Math.max(va, start), access);
+        }
+        return;
+      }
+      case 'write':
+        space.write(at(statement.address), statement.data);
+        return;
+      case 'read': {
+        const address = at(statement.address);
+        const length = at(statement.length);
+        if (length < 0 || length > MAX_READ) {
+          this.scenarioError(line, `read prints at most ${MAX_READ} bytes, not ${length}`);
+        }
+        const data = new Uint8Array(length);
+        space.read(address, data);
+        for (const text of hexDump(address, data)) this.outcome.output.push({ line, text });
+        return;
+      }
+      case 'expect-read': {
+        const address = at(statement.address);
+        const data = new Uint8Array(statement.data.length);
+        space.read(address, data);
+        const same = data.every((b, i) => b === statement.data[i]);
+        this.expectation(
+          line,
+          same,
+          () => `expected ${showBytes(statement.data)} at ${hex(address)}, but read ${showBytes(data)}`,
+        );
+        return;
+      }
+      case 'malloc': {
+        const size = at(statement.size);
+        this.assign(statement, nonNull(process.heap.malloc(size), size, `malloc(${size})`));
+        return;
+      }
+      case 'calloc': {
+        const count = at(statement.count);
+        const size = at(statement.size);
+        this.assign(
+          statement,
+          nonNull(process.heap.calloc(count, size), count * size, `calloc(${count}, ${size})`),
+        );
+        return;
+      }
+      case 'realloc': {
+        const pointer = at(statement.pointer);
+        const size = at(statement.size);
+        this.assign(
+          statement,
+          nonNull(process.heap.realloc(pointer, size), size, `realloc(${hex(pointer)}, ${size})`),
+        );
+        return;
+      }
+      case 'free':
+        process.heap.free(at(statement.pointer));
+        return;
+      default:
         this.scenarioError(
-          statement.line,
-          `'${verbOf(statement)}' needs processes, which this build of pageframe does not have yet`,
+          line,
+          `'${verbOf(statement)}' needs the IPC layer, which this build of pageframe does not have yet`,
         );
     }
   }
@@ -353,18 +600,17 @@ export class ScenarioRun {
       statement.kind === 'expect-error'
         ? error.code === statement.code
         : this.faultMatches(error, statement.cause);
-    this.expectation(
-      statement.line,
-      holds,
-      () => `expected ${wanted}, but ${verb} failed with ${error.code}: ${error.message}`,
-    );
+    this.expectation(statement.line, holds, () => {
+      const cause = faultCauseOf(error);
+      const what = cause === undefined ? error.code : `a ${cause} fault (${error.code})`;
+      return `expected ${wanted}, but ${verb} failed with ${what}: ${error.message}`;
+    });
   }
 
   /** Whether an error is a page fault (of the given cause). */
-  private faultMatches(error: PageframeError, cause: string | undefined): boolean {
-    if (error.code !== 'EFAULT') return false;
-    const reported = (error as PageframeError & { cause?: unknown }).cause;
-    return cause === undefined || reported === cause;
+  private faultMatches(error: PageframeError, cause: FaultCauseName | undefined): boolean {
+    const reported = faultCauseOf(error);
+    return reported !== undefined && (cause === undefined || reported === cause);
   }
 
   private expectFigure(statement: StatementOf<'expect-figure'>, machine: ScenarioMachine): void {
@@ -384,7 +630,10 @@ export class ScenarioRun {
     );
   }
 
-  private figure(statement: StatementOf<'expect-figure'>, machine: ScenarioMachine): number {
+  private figure(
+    statement: StatementOf<'expect-figure'> | StatementOf<'measure'>,
+    machine: ScenarioMachine,
+  ): number {
     const pmm = machine.pmm;
     const name: FigureName = statement.figure;
     switch (name) {
@@ -398,15 +647,52 @@ export class ScenarioRun {
         return pmm.totalFrames - pmm.usableFrames;
       case 'refcount':
         return pmm.refCountOf(this.evaluate(statement.address as Expr, statement.line));
+      case 'processes':
+        return machine.processes.length;
+      case 'tlb-hits':
+        return machine.vm.mmu.tlb.hits;
+      case 'tlb-misses':
+        return machine.vm.mmu.tlb.misses;
+      case 'tlb-flushes':
+        return machine.vm.mmu.tlb.flushes;
+      default:
+        break;
+    }
+    const process =
+      statement.subject !== undefined
+        ? this.named(statement.subject, statement.line, machine)
+        : this.processOf(statement, machine);
+    switch (name) {
+      case 'resident':
+        return process.space.residentBytes() / 4096;
+      case 'regions':
+        return process.space.regions.usedRegions().length;
+      case 'page-table-frames':
+        return machine.report().processes.find((p) => p.pid === process.pid)?.pageTableFrames ?? 0;
+      case 'heap-live':
+        return process.heapIfUsed?.stats().liveBytes ?? 0;
+      case 'heap-footprint':
+        return process.heapIfUsed?.footprint ?? 0;
       default:
         return this.scenarioError(
           statement.line,
-          `the figure '${name}' needs layers this build of pageframe does not have yet`,
+          `the figure '${name}' needs the IPC layer, which this build of pageframe does not have yet`,
         );
     }
   }
 
   // --- expressions ----------------------------------------------------------------------------
+
+  /** pa(va): where va is mapped in the acting (or current) process, without faulting it in. */
+  private physicalAddress(va: number, line: number): number {
+    const process = this.acting ?? this.current;
+    if (process === undefined)
+      this.scenarioError(line, `pa() needs a process: create one first with 'process NAME'`);
+    const { mmu } = (this.booted as ScenarioMachine).vm;
+    const pa = translateQuietly(mmu, va, process.space.root);
+    if (pa < 0) throw new NotAllocatedError(`pa(${hex(va)}): no page is mapped there in ${process.name}`);
+    return pa;
+  }
 
   private evaluate(expr: Expr, line: number): number {
     const value = this.value(expr, line);
@@ -435,10 +721,7 @@ export class ScenarioRun {
       case 'call': {
         const argument = this.value(expr.args[0], line);
         if (expr.name === 'page') return Math.floor(argument / 4096) * 4096;
-        return this.scenarioError(
-          line,
-          'pa() needs processes, which this build of pageframe does not have yet',
-        );
+        return this.physicalAddress(argument, line);
       }
     }
   }

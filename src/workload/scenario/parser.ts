@@ -455,6 +455,19 @@ class LineParser {
   private assignment(): Statement {
     const target = this.variableName('a variable');
     this.next(); // '='
+    const figure = this.peekCompoundWord();
+    if (figure !== undefined && Object.hasOwn(FIGURES, figure)) {
+      this.compoundWord('a figure');
+      const statement: StatementOf<'measure'> = {
+        kind: 'measure',
+        line: this.line,
+        target,
+        figure: figure as FigureName,
+      };
+      this.figureSubject(statement);
+      this.end(figure);
+      return statement;
+    }
     const verb = this.peek();
     if (verb.kind === 'word' && KEYWORDS.has(verb.text)) {
       if (!ASSIGNABLE.has(verb.text)) {
@@ -727,7 +740,6 @@ class LineParser {
     if (word !== undefined && Object.hasOwn(FIGURES, word)) {
       this.compoundWord('a figure');
       const figure = word as FigureName;
-      const argument = FIGURES[figure];
       const statement: StatementOf<'expect-figure'> = {
         kind: 'expect-figure',
         line,
@@ -735,8 +747,7 @@ class LineParser {
         op: '==',
         value: { kind: 'number', value: 0 },
       };
-      if (argument === 'process' && this.peek().kind === 'word') statement.subject = this.processName();
-      if (argument === 'address') statement.address = this.expression(`the address for ${figure}`);
+      this.figureSubject(statement);
       statement.op = this.comparison();
       statement.value = this.expression('the expected value');
       this.end(`expect ${figure}`);
@@ -755,6 +766,13 @@ class LineParser {
     const right = this.expression('a value to compare with');
     this.end('the comparison');
     return { kind: 'expect-compare', line, left, op, right };
+  }
+
+  /** What follows a figure's name: a process name, or the frame's address for refcount. */
+  private figureSubject(statement: { figure: FigureName; subject?: string; address?: Expr }): void {
+    const argument = FIGURES[statement.figure];
+    if (argument === 'process' && this.peek().kind === 'word') statement.subject = this.processName();
+    if (argument === 'address') statement.address = this.expression(`the address for ${statement.figure}`);
   }
 
   /** The statement an `expect fault:` or `expect error:` runs. */
