@@ -326,20 +326,34 @@ export class BuddyAllocator implements FrameAllocator {
     return NO_FRAME;
   }
 
-  /** Any run of listed free frames that fits, found by walking the frame table. */
+  /**
+   * A fit that no single listed block holds: a run of free frames spanning blocks that are not
+   * buddies (3 free frames at an odd address). Any run of `count` free frames contains a
+   * naturally aligned free block of order floor(log2(count + 1)) - 1, which lies inside some
+   * listed block of at least that order; so only the neighbourhoods of those blocks are searched,
+   * not the whole frame table.
+   */
   private allocateByScan(count: number, alignFrames: number, minFrame: number, limitFrame: number): number {
     const state = this.frames.state;
+    const next = this.frames.next;
+    const lowest = Math.max(0, minFrame);
     const limit = Math.min(limitFrame, this.frames.frameCount);
-    let start = Math.ceil(minFrame / alignFrames) * alignFrames;
-    while (start + count <= limit) {
-      let f = start;
-      const end = start + count;
-      while (f < end && state[f] === FrameState.Free) f++;
-      if (f === end) {
-        this.carveRange(start, end);
-        return start;
+    const anchorOrder = Math.max(0, Math.floor(Math.log2(count + 1)) - 1);
+    for (let k = anchorOrder; k <= this.maxOrder; k++) {
+      for (let b = this.heads[k]; b !== NO_FRAME; b = next[b]) {
+        // The maximal free run around the block, looking no further than a run could reach.
+        const floor = Math.max(lowest, b - count);
+        const ceiling = Math.min(limit, b + (1 << k) + count);
+        let from = b;
+        while (from > floor && state[from - 1] === FrameState.Free) from--;
+        let to = b + (1 << k);
+        while (to < ceiling && state[to] === FrameState.Free) to++;
+        const start = Math.ceil(Math.max(from, lowest) / alignFrames) * alignFrames;
+        if (start + count <= Math.min(to, limit)) {
+          this.carveRange(start, start + count);
+          return start;
+        }
       }
-      start = Math.ceil((f + 1) / alignFrames) * alignFrames;
     }
     return NO_FRAME;
   }
