@@ -23,4 +23,11 @@ export interface HeapSpace {
   fill(va: number, length: number, value: number): void;
   /** memmove inside the space (realloc's move). */
   copy(dstVa: number, srcVa: number, length: number): void;
+  /**
+   * Optional, beyond the contract above: fresh ANON memory exactly at [va, va + bytes) when that
+   * range is free, returning true; false (nothing changed) when it is not. With it realloc grows
+   * a large block in place instead of copying it; without it realloc moves the block. Released
+   * later with the block it extends, by one release() of the whole range.
+   */
+  extendAnon?(va: number, bytes: number): boolean;
 }

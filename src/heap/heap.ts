@@ -37,6 +37,14 @@ export interface HeapOptions {
   alignment?: 8 | 16;
   /** Class sizes (ascending multiples of the alignment, the last equal to the large threshold). */
   sizeClasses?: readonly number[];
+  /** Most tail waste a slab may have before it spans more pages (fraction). Default 1/16. */
+  maxSlabWaste?: number;
+  /**
+   * When a class has no free object, take one from a bigger class that has one, if that class is
+   * at most this fraction bigger (0 turns it off). Pools the ups and downs of neighbouring classes,
+   * so fewer slabs are made. Default 1/8.
+   */
+  borrowWaste?: number;
   /** Keep one empty area instead of unmapping it at once. Default true. */
   keepSpareArea?: boolean;
   /** Named in error messages: "heap of process 3". Default "heap". */
@@ -96,6 +104,8 @@ export class Heap {
   private readonly classPartial: Int32Array;
   private readonly classSlabs: Int32Array;
   private readonly classLive: Int32Array;
+  /** The biggest class a request of each class may borrow an object from. */
+  private readonly classBorrowLimit: Int32Array;
   /** Bitmap words a slab has (enough for the class with most objects). */
   private readonly words: number;
 
@@ -211,12 +221,19 @@ export class Heap {
     this.classLive = new Int32Array(n);
     let maxObjects = 0;
     for (let c = 0; c < n; c++) {
-      const pages = slabPagesFor(sizes[c], this.pagesPerArea);
+      const pages = slabPagesFor(sizes[c], this.pagesPerArea, options.maxSlabWaste ?? 1 / 16);
       this.classPages[c] = pages;
       this.classObjects[c] = Math.floor((pages * PAGE_SIZE) / sizes[c]);
       maxObjects = Math.max(maxObjects, this.classObjects[c]);
     }
     this.words = Math.ceil(maxObjects / 32);
+    const borrowWaste = options.borrowWaste ?? 1 / 8;
+    this.classBorrowLimit = new Int32Array(n);
+    for (let c = 0; c < n; c++) {
+      let limit = c;
+      while (limit + 1 < n && sizes[limit + 1] <= sizes[c] * (1 + borrowWaste)) limit++;
+      this.classBorrowLimit[c] = limit;
+    }
     this.sizeToClass = new Uint16Array((largeThreshold >> this.granuleShift) + 1);
     let c = 0;
     for (let i = 0; i < this.sizeToClass.length; i++) {
@@ -233,8 +250,19 @@ export class Heap {
   /** malloc: a block of at least `size` bytes, aligned to the heap's alignment; 0 when out of memory. */
   malloc(size: number): number {
     if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) this.badSize('malloc', size);
-    if (size <= this.largeThreshold)
-      return this.allocSmall(this.sizeToClass[(size + this.alignment - 1) >> this.granuleShift]);
+    if (size <= this.largeThreshold) {
+      let cls = this.sizeToClass[(size + this.alignment - 1) >> this.granuleShift];
+      if (this.classPartial[cls] === NONE) {
+        // Rather than a new slab, a free object of a slightly bigger class.
+        for (let c = cls + 1; c <= this.classBorrowLimit[cls]; c++) {
+          if (this.classPartial[c] !== NONE) {
+            cls = c;
+            break;
+          }
+        }
+      }
+      return this.allocSmall(cls);
+    }
     return this.allocLarge(size, PAGE_SIZE);
   }
 
@@ -301,6 +329,23 @@ export class Heap {
         this.liveByteCount -= mapped - keep;
       }
       return va;
+    }
+    if (this.space.extendAnon) {
+      this.trim();
+      const more = roundUp(size, PAGE_SIZE) - mapped;
+      let extended = false;
+      try {
+        extended = this.space.extendAnon(va + mapped, more);
+      } catch (error) {
+        if (!isOutOfMemory(error)) throw error;
+      }
+      if (extended) {
+        this.largeBytes[large] = mapped + more;
+        this.liveByteCount += more;
+        this.residentPages += more / PAGE_SIZE;
+        this.addFootprint(more);
+        return va;
+      }
     }
     return this.move(va, mapped, size);
   }
@@ -856,6 +901,8 @@ export class Heap {
 
   private allocLarge(size: number, alignment: number): number {
     const bytes = roundUp(size, PAGE_SIZE);
+    // The spare area cannot serve this; give it back before mapping more.
+    this.trim();
     let va: number;
     try {
       va = this.space.reserveAnon(bytes, alignment);

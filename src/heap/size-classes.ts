@@ -9,11 +9,16 @@ import { InvalidArgumentError } from '../common/errors.js';
 export const PAGE_SIZE = 4096;
 
 /** Default class sizes for a granule (alignment) and a largest class. */
-export function defaultSizeClasses(granule: number, largest: number, stepsPerDoubling = 16): number[] {
+export function defaultSizeClasses(
+  granule: number,
+  largest: number,
+  stepsPerDoubling = 16,
+  linearUpTo = 1024,
+): number[] {
   const sizes: number[] = [];
-  const linearEnd = Math.min(1024, largest);
+  const linearEnd = Math.min(linearUpTo, largest);
   for (let s = granule; s <= linearEnd; s += granule) sizes.push(s);
-  for (let base = 1024; base < largest; base *= 2) {
+  for (let base = linearEnd; base < largest; base *= 2) {
     const step = base / stepsPerDoubling;
     for (let i = 1; i <= stepsPerDoubling; i++) {
       const s = Math.ceil((base + i * step) / granule) * granule;
@@ -27,9 +32,9 @@ export function defaultSizeClasses(granule: number, largest: number, stepsPerDou
 
 /**
  * How many pages one slab of `size`-byte objects spans: the fewest pages (at most `maxPages`)
- * whose tail waste is at most 1/32 of the slab, or else the pages with the least waste.
+ * whose tail waste is at most `maxWaste` of the slab, or else the pages with the least waste.
  */
-export function slabPagesFor(size: number, maxPages: number): number {
+export function slabPagesFor(size: number, maxPages: number, maxWaste = 1 / 32): number {
   let best = 0;
   let bestWaste = Number.POSITIVE_INFINITY;
   for (let pages = 1; pages <= maxPages; pages++) {
@@ -37,7 +42,7 @@ export function slabPagesFor(size: number, maxPages: number): number {
     const objects = Math.floor(bytes / size);
     if (objects === 0) continue;
     const waste = (bytes - objects * size) / bytes;
-    if (waste <= 1 / 32) return pages;
+    if (waste <= maxWaste) return pages;
     if (waste < bestWaste - 1e-9) {
       bestWaste = waste;
       best = pages;

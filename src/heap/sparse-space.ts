@@ -93,6 +93,23 @@ export class SparseSpace implements HeapSpace {
     throw new OutOfMemoryError(`reserveAnon(${bytes}): no free virtual gap of that size`);
   }
 
+  extendAnon(va: number, bytes: number): boolean {
+    if (va % PAGE !== 0 || bytes <= 0 || bytes % PAGE !== 0)
+      throw new InvalidArgumentError(`extendAnon(${hex(va)}, ${bytes}): range is not page aligned`);
+    if (va < this.base || va + bytes > this.end) return false;
+    let i = 0;
+    while (i < this.ranges.length && this.ranges[i].end <= va) i++;
+    if (i < this.ranges.length && this.ranges[i].start < va + bytes) return false;
+    const before = i > 0 && this.ranges[i - 1].end === va ? this.ranges[i - 1] : undefined;
+    if (!before && this.ranges.length >= this.maxRegions)
+      throw new OutOfMemoryError(`extendAnon(${bytes}): region limit ${this.maxRegions} reached`);
+    // Grown onto the range it extends, so one release() can give the whole block back.
+    if (before) before.end = va + bytes;
+    else this.ranges.splice(i, 0, { start: va, end: va + bytes });
+    this.reservedBytesNow += bytes;
+    return true;
+  }
+
   release(va: number, bytes: number): void {
     if (va % PAGE !== 0 || bytes <= 0 || bytes % PAGE !== 0)
       throw new InvalidArgumentError(`release(${hex(va)}, ${bytes}): range is not page aligned`);

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Heap } from '../../src/heap/heap.js';
+import type { HeapSpace } from '../../src/heap/heap-space.js';
 import { SparseSpace } from '../../src/heap/sparse-space.js';
 
 type Op =
@@ -84,12 +85,31 @@ function checkModel(heap: Heap, space: SparseSpace, live: Block[], alignment: nu
 }
 
 describe('Heap against a model of live blocks', () => {
-  for (const options of [{}, { alignment: 8 as const, areaSize: 16384, largeThreshold: 4096 }]) {
-    it(`random sequences keep every invariant (${JSON.stringify(options)})`, () => {
+  const configs = [
+    { options: {}, extend: true },
+    {
+      options: { alignment: 8 as const, areaSize: 16384, largeThreshold: 4096, borrowWaste: 0.25 },
+      extend: true,
+    },
+    { options: { keepSpareArea: false, borrowWaste: 0 }, extend: false },
+  ];
+  for (const { options, extend } of configs) {
+    it(`random sequences keep every invariant (${JSON.stringify(options)}, extendAnon ${extend})`, () => {
       fc.assert(
         fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
           const space = new SparseSpace();
-          const heap = new Heap(space, options);
+          // Without extendAnon the heap must move a growing large block.
+          const heapSpace: HeapSpace = extend
+            ? space
+            : {
+                reserveAnon: (b, a) => space.reserveAnon(b, a),
+                release: (v, b) => space.release(v, b),
+                read: (v, t, o, l) => space.read(v, t, o, l),
+                write: (v, t, o, l) => space.write(v, t, o, l),
+                fill: (v, l, x) => space.fill(v, l, x),
+                copy: (d, s, l) => space.copy(d, s, l),
+              };
+          const heap = new Heap(heapSpace, options);
           const minAlign = heap.alignment;
           const live: Block[] = [];
           const aligns: number[] = [];
@@ -145,7 +165,7 @@ describe('Heap against a model of live blocks', () => {
           expect(heap.footprint).toBe(0);
           expect(space.reservedBytes).toBe(0);
         }),
-        { numRuns: 300 },
+        { numRuns: 200 },
       );
     });
   }

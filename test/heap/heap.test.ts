@@ -113,8 +113,18 @@ describe('Heap', () => {
     expect(() => heap.free(a)).toThrow(DoubleFreeError);
     const big = heap.malloc(20000);
     expect(heap.realloc(big, 20480)).toBe(big);
+    // Nothing mapped after it: the space extends the area in place.
+    expect(heap.realloc(big, 30000)).toBe(big);
+    expect(heap.usableSize(big)).toBe(32768);
+    const neighbour = heap.malloc(20000);
+    expect(neighbour).toBe(big + 32768);
+    space.fill(big, 30000, 7);
     const moved = heap.realloc(big, 40000);
     expect(moved).not.toBe(big);
+    const kept = new Uint8Array(30000);
+    space.read(moved, kept);
+    expect(kept.every((x) => x === 7)).toBe(true);
+    heap.free(neighbour);
     const shrunk = heap.realloc(moved, 24000);
     expect(shrunk).toBe(moved);
     expect(heap.usableSize(shrunk)).toBe(24576);

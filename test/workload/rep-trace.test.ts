@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { Heap } from '../../src/heap/heap.js';
+import { SparseSpace } from '../../src/heap/sparse-space.js';
+import {
+  formatRep,
+  parseRep,
+  RepOp,
+  RepTraceBuilder,
+  TraceFormatError,
+} from '../../src/workload/rep-trace.js';
+import { heapAllocator } from '../../src/workload/traces/heap-allocator.js';
+import { type ReplayAllocator, ReplayError, replay, replayFast } from '../../src/workload/traces/replay.js';
+import { generateTrace, TRACE_PATTERNS } from '../../src/workload/traces/trace-generator.js';
+
+const SAMPLE = `20000
+3
+6
+1
+a 0 100
+a 1 2000
+r 0 300
+f 1
+f -1
+f 0
+`;
+
+describe('.rep reader and writer', () => {
+  it('reads the header and the operations', () => {
+    const t = parseRep(SAMPLE, 'sample.rep');
+    expect(t.suggestedHeapSize).toBe(20000);
+    expect(t.idCount).toBe(3);
+    expect(t.weight).toBe(1);
+    expect(Array.from(t.kinds)).toEqual([
+      RepOp.Alloc,
+      RepOp.Alloc,
+      RepOp.Realloc,
+      RepOp.Free,
+      RepOp.Free,
+      RepOp.Free,
+    ]);
+    expect(Array.from(t.ids)).toEqual([0, 1, 0, 1, -1, 0]);
+    expect(Array.from(t.sizes)).toEqual([100, 2000, 300, 0, 0, 0]);
+  });
+
+  it('writes what it reads', () => {
+    expect(formatRep(parseRep(SAMPLE))).toBe(SAMPLE);
+    const generated = generateTrace('random', 3, 0.05);
+    expect(formatRep(parseRep(formatRep(generated)))).toBe(formatRep(generated));
+  });
+
+  const bad: Array<[string, string, RegExp]> = [
+    ['short header', '1\n2\n', /t.rep:2: the header needs 4 numbers, found 2/],
+    ['header word', '1\nx\n1\n1\n', /t.rep:2: header line 2 must be a number/],
+    ['unknown op', '0\n1\n1\n1\nm 0 4\n', /t.rep:5: unknown operation 'm'/],
+    ['missing size', '0\n1\n1\n1\na 0\n', /t.rep:5: 'a' takes 2 number/],
+    ['id out of range', '0\n1\n1\n1\na 1 4\n', /t.rep:5: id 1 is outside 0..0/],
+    ['double malloc', '0\n1\n2\n1\na 0 4\na 0 4\n', /t.rep:6: malloc of id 0, which is already allocated/],
+    ['free of dead id', '0\n1\n1\n1\nf 0\n', /t.rep:5: free of id 0, which is not allocated/],
+    ['realloc of dead id', '0\n1\n1\n1\nr 0 5\n', /t.rep:5: realloc of id 0/],
+    ['negative size', '0\n1\n1\n1\na 0 -4\n', /t.rep:5: size '-4' is not a byte count/],
+    ['too many ops', '0\n1\n1\n1\na 0 4\nf 0\n', /t.rep:6: more operations than the 1/],
+    ['too few ops', '0\n1\n3\n1\na 0 4\nf 0\n', /the header announces 3 operations, found 2/],
+  ];
+  for (const [name, text, message] of bad) {
+    it(`rejects ${name} with file:line`, () => {
+      expect(() => parseRep(text, 't.rep')).toThrow(TraceFormatError);
+      expect(() => parseRep(text, 't.rep')).toThrow(message);
+    });
+  }
+});
+
+describe('trace generator', () => {
+  it('is deterministic and writes valid traces for every pattern', () => {
+    for (const pattern of TRACE_PATTERNS) {
+      const a = formatRep(generateTrace(pattern, 7, 0.1));
+      expect(formatRep(generateTrace(pattern, 7, 0.1))).toBe(a);
+      expect(() => parseRep(a, pattern)).not.toThrow();
+    }
+    expect(formatRep(generateTrace('random', 8, 0.1))).not.toBe(formatRep(generateTrace('random', 7, 0.1)));
+  });
+
+  it('the builder reuses freed ids', () => {
+    const b = new RepTraceBuilder('b');
+    const x = b.alloc(4);
+    b.free(x);
+    expect(b.alloc(8)).toBe(x);
+    expect(b.build().idCount).toBe(1);
+  });
+});
+
+describe('replay driver', () => {
+  it('replays every pattern through the heap with payload checking', () => {
+    for (const pattern of TRACE_PATTERNS) {
+      const space = new SparseSpace();
+      const heap = new Heap(space);
+      const result = replay(generateTrace(pattern, 2, 0.05), heapAllocator(heap), {
+        check: space,
+        alignment: 16,
+      });
+      expect(result.utilization).toBeGreaterThan(0);
+      expect(result.utilization).toBeLessThanOrEqual(1);
+      expect(result.peakPayload).toBeGreaterThan(0);
+      heap.check();
+      expect(heap.liveBlocks).toBe(0);
+    }
+  });
+
+  it('computes utilization as peak payload over peak footprint', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const result = replay(parseRep(SAMPLE), heapAllocator(heap));
+    expect(result.peakPayload).toBe(2300);
+    expect(result.peakFootprint).toBe(65536);
+    expect(result.utilization).toBeCloseTo(2300 / 65536, 6);
+  });
+
+  it('catches an allocator that overlaps blocks', () => {
+    const space = new SparseSpace();
+    const base = space.reserveAnon(65536, 4096);
+    // A broken allocator: every malloc returns the same address.
+    const broken: ReplayAllocator = {
+      malloc: () => base,
+      free: () => {},
+      realloc: (va) => va,
+      footprint: () => 65536,
+    };
+    expect(() => replay(parseRep(SAMPLE), broken, { check: space })).toThrow(ReplayError);
+    expect(() => replay(parseRep(SAMPLE), broken, { check: space })).toThrow(/overwritten/);
+  });
+
+  it('reports an allocator out of memory', () => {
+    const none: ReplayAllocator = { malloc: () => 0, free: () => {}, realloc: () => 0, footprint: () => 0 };
+    expect(() => replay(parseRep(SAMPLE), none)).toThrow(/operation 1: malloc\(100\) ran out of memory/);
+  });
+
+  it('replayFast runs the same operations', () => {
+    const heap = new Heap(new SparseSpace());
+    const trace = generateTrace('phases', 1, 0.05);
+    expect(replayFast(trace, heapAllocator(heap), new Float64Array(trace.idCount))).toBe(trace.kinds.length);
+    heap.check();
+    expect(heap.liveBlocks).toBe(0);
+  });
+});
