@@ -10,6 +10,7 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   // One line a suite, in layer order: name -> module with run().
   phys: () => import('./phys.js'),
   mmu: () => import('./mmu.js'),
+  vm: () => import('./vm.js'),
 };
 
 export async function runSuites(names: string[], log: (line: string) => void): Promise<Figures> {

@@ -28,9 +28,28 @@ import { hex } from '../common/format.js';
 import { Access, FaultCause, Mode, PageFlags, PERMISSION_FLAGS } from '../mmu/flags.js';
 import { FrameState, FrameUse } from '../phys/frame-table.js';
 import { ProtectionError, SegmentationFaultError } from './errors.js';
+import { LeafWriter, NO_TABLE } from './leaf-writer.js';
 import { DEFAULT_REGION_LIMIT, NOT_FOUND, PAGE_SIZE, RegionMap } from './region-map.js';
 import { Protection, RegionFlag, type RegionInfo, RegionType } from './region-types.js';
 import type { VmMachine } from './vm-machine.js';
+
+/*
+ * Local copies of imported constants: under the TypeScript loaders that run the tests and the
+ * benchmarks an imported binding is read through a getter, which the fault path should not pay.
+ */
+const PF = { ...PageFlags };
+const RT = { ...RegionType };
+const PROT = { ...Protection };
+const FC = { ...FaultCause };
+const FS = { ...FrameState };
+const FU = { ...FrameUse };
+const RF = { ...RegionFlag };
+const ACC = { ...Access };
+const MODE = { ...Mode };
+const PERMISSION = PERMISSION_FLAGS;
+const PAGE = PAGE_SIZE;
+const NO_LEAF_TABLE = NO_TABLE;
+const NO_ADDRESS = NOT_FOUND;
 
 /** The seed keeps the lowest pages unmapped so that a null pointer faults (Linux: mmap_min_addr). */
 export const USER_SEARCH_FLOOR = 0x10000;
@@ -84,7 +103,7 @@ const Undo = {
 } as const;
 
 const ACCESS_NAMES = ['read', 'write', 'execute'] as const;
-const PROTECTION_OF_ACCESS = [Protection.Read, Protection.Write, Protection.Execute];
+const PROTECTION_OF_ACCESS = [PROT.Read, PROT.Write, PROT.Execute];
 
 export class AddressSpace {
   readonly machine: VmMachine;
@@ -101,18 +120,18 @@ export class AddressSpace {
   private readonly hasAsids: boolean;
   private readonly frameUse: FrameUse;
   private alive = true;
-  private readonly entry = new Uint32Array(2);
+  private readonly leaf: LeafWriter;
 
   constructor(machine: VmMachine, options: AddressSpaceOptions) {
     const format = machine.pageTables.format;
     this.machine = machine;
     this.owner = options.owner;
     this.asid = options.asid;
-    this.mode = options.mode ?? Mode.User;
-    this.name = options.name ?? (this.mode === Mode.Kernel ? 'kernel' : `process ${options.owner}`);
+    this.mode = options.mode ?? MODE.User;
+    this.name = options.name ?? (this.mode === MODE.Kernel ? 'kernel' : `process ${options.owner}`);
     this.hasAsids = format.name !== 'i386';
-    this.frameUse = this.mode === Mode.Kernel ? FrameUse.Kernel : FrameUse.User;
-    const kernel = this.mode === Mode.Kernel;
+    this.frameUse = this.mode === MODE.Kernel ? FU.Kernel : FU.User;
+    const kernel = this.mode === MODE.Kernel;
     const start = options.start ?? (kernel ? format.kernelBase : 0);
     const end = options.end ?? (kernel ? (format.signExtended ? 0 : format.endVa) : format.userEnd);
     const halfStart = kernel ? format.kernelBase : 0;
@@ -126,6 +145,7 @@ export class AddressSpace {
       limit: options.regionLimit ?? DEFAULT_REGION_LIMIT,
       searchFloor: kernel ? start : Math.max(start, USER_SEARCH_FLOOR),
     });
+    this.leaf = new LeafWriter(machine.pageTables);
     // Last, so that nothing is left behind when an argument is refused.
     this.root = kernel ? machine.pageTables.kernelRoot : machine.pageTables.createRoot(options.owner);
   }
@@ -155,7 +175,7 @@ export class AddressSpace {
 
   /** Maps `bytes` of demand-zero memory; returns its address. */
   mapAnon(bytes: number, options: MapOptions = {}): number {
-    return this.mapRegion(RegionType.Anon, 0, bytes, options);
+    return this.mapRegion(RT.Anon, 0, bytes, options);
   }
 
   /**
@@ -164,35 +184,30 @@ export class AddressSpace {
    */
   mapPhys(pa: number, bytes: number, options: MapOptions = {}): number {
     this.checkBytes(bytes, 'mapPhys');
-    if (!Number.isInteger(pa) || pa % PAGE_SIZE !== 0)
+    if (!Number.isInteger(pa) || pa % PAGE !== 0)
       throw new AlignmentError(`mapPhys: ${hex(pa)} is not frame-aligned`);
     const { memory, frameTable } = this.machine;
     if (!memory.contains(pa, bytes)) {
       throw new AddressRangeError(`mapPhys: ${hex(pa)}+${bytes} is outside RAM (${hex(memory.size)})`);
     }
-    for (let pfn = pa / PAGE_SIZE; pfn < (pa + bytes) / PAGE_SIZE; pfn++) {
+    for (let pfn = pa / PAGE; pfn < (pa + bytes) / PAGE; pfn++) {
       const state = frameTable.state[pfn];
-      if (
-        !(
-          state === FrameState.Reserved ||
-          (state === FrameState.Allocated && frameTable.use[pfn] === FrameUse.Direct)
-        )
-      ) {
+      if (!(state === FS.Reserved || (state === FS.Allocated && frameTable.use[pfn] === FU.Direct))) {
         throw new BusyError(
-          `mapPhys: frame ${hex(pfn * PAGE_SIZE)} is ${state === FrameState.Free ? 'free' : 'in use by a process or the page tables'}; only reserved or directly allocated frames may be mapped`,
+          `mapPhys: frame ${hex(pfn * PAGE)} is ${state === FS.Free ? 'free' : 'in use by a process or the page tables'}; only reserved or directly allocated frames may be mapped`,
         );
       }
     }
-    return this.mapRegion(RegionType.Phys, pa, bytes, options);
+    return this.mapRegion(RT.Phys, pa, bytes, options);
   }
 
   /** munmap: gives back every page of [va, va + bytes); FREE parts are allowed and stay FREE. */
   unmap(va: number, bytes: number): void {
     this.checkRange(va, bytes, 'unmap');
     const end = va + bytes;
-    this.checkLimit(this.regions.countAfterSet(va, end, { type: RegionType.Free }), va, end);
+    this.checkLimit(this.regions.countAfterSet(va, end, { type: RT.Free }), va, end);
     this.dropPages(va, end, true);
-    this.regions.set(va, end, { type: RegionType.Free });
+    this.regions.set(va, end, { type: RT.Free });
   }
 
   /** mprotect: every page of [va, va + bytes) must be mapped. Sealed ranges never regain Write. */
@@ -202,12 +217,12 @@ export class AddressSpace {
     const end = va + bytes;
     const r = this.regions;
     for (let i = r.find(va); i < r.count && r.base(i) < end; i++) {
-      if (r.type(i) === RegionType.Free) {
+      if (r.type(i) === RT.Free) {
         throw new NotAllocatedError(
           `protect ${hex(va)}..${hex(end)} in ${this.name}: ${hex(Math.max(va, r.base(i)))} is not mapped`,
         );
       }
-      if (r.flags(i) & RegionFlag.Sealed && protection & Protection.Write) {
+      if (r.flags(i) & RF.Sealed && protection & PROT.Write) {
         throw new ProtectionError(
           `protect ${hex(va)}..${hex(end)} in ${this.name}: ${hex(Math.max(va, r.base(i)))} is sealed read-only`,
         );
@@ -229,7 +244,7 @@ export class AddressSpace {
         `seal ${hex(va)}..${hex(end)} in ${this.name}: part of the range is not mapped`,
       );
     }
-    this.regions.modify(va, end, RegionFlag.Sealed, Protection.Write); // LimitError: nothing changed
+    this.regions.modify(va, end, RF.Sealed, PROT.Write); // LimitError: nothing changed
     this.refreshEntries(va, end);
   }
 
@@ -251,7 +266,7 @@ export class AddressSpace {
     const end = va + bytes;
     const r = this.regions;
     for (let i = r.find(va); i < r.count && r.base(i) < end; i++) {
-      if (r.type(i) !== RegionType.Anon) {
+      if (r.type(i) !== RT.Anon) {
         throw new NotAllocatedError(
           `release ${hex(va)}..${hex(end)} in ${this.name}: ${hex(Math.max(va, r.base(i)))} is not anonymous memory`,
         );
@@ -264,13 +279,13 @@ export class AddressSpace {
   read(va: number, target: Uint8Array, offset = 0, length = target.length - offset): void {
     this.checkBuffer(target, offset, length, 'read');
     if (length === 0) return;
-    this.prepare(va, length, Access.Read, null);
+    this.prepare(va, length, ACC.Read, null);
     const memory = this.machine.memory;
     let done = 0;
     while (done < length) {
       const at = va + done;
-      const n = Math.min(length - done, PAGE_SIZE - this.pageOffset(at));
-      memory.read(this.translated(at, Access.Read), target, offset + done, n);
+      const n = Math.min(length - done, PAGE - this.pageOffset(at));
+      memory.read(this.translated(at, ACC.Read), target, offset + done, n);
       done += n;
     }
   }
@@ -279,13 +294,13 @@ export class AddressSpace {
   write(va: number, source: Uint8Array, offset = 0, length = source.length - offset): void {
     this.checkBuffer(source, offset, length, 'write');
     if (length === 0) return;
-    this.prepare(va, length, Access.Write, null);
+    this.prepare(va, length, ACC.Write, null);
     const memory = this.machine.memory;
     let done = 0;
     while (done < length) {
       const at = va + done;
-      const n = Math.min(length - done, PAGE_SIZE - this.pageOffset(at));
-      memory.write(this.translated(at, Access.Write), source, offset + done, n);
+      const n = Math.min(length - done, PAGE - this.pageOffset(at));
+      memory.write(this.translated(at, ACC.Write), source, offset + done, n);
       done += n;
     }
   }
@@ -294,13 +309,13 @@ export class AddressSpace {
     if (!Number.isInteger(length) || length < 0)
       throw new InvalidArgumentError(`fill: length ${length} is not a count`);
     if (length === 0) return;
-    this.prepare(va, length, Access.Write, null);
+    this.prepare(va, length, ACC.Write, null);
     const memory = this.machine.memory;
     let done = 0;
     while (done < length) {
       const at = va + done;
-      const n = Math.min(length - done, PAGE_SIZE - this.pageOffset(at));
-      memory.fill(this.translated(at, Access.Write), n, value & 0xff);
+      const n = Math.min(length - done, PAGE - this.pageOffset(at));
+      memory.fill(this.translated(at, ACC.Write), n, value & 0xff);
       done += n;
     }
   }
@@ -312,8 +327,8 @@ export class AddressSpace {
     if (length === 0 || dstVa === srcVa) return;
     const log: number[] = [];
     try {
-      this.prepare(srcVa, length, Access.Read, log);
-      this.prepare(dstVa, length, Access.Write, log);
+      this.prepare(srcVa, length, ACC.Read, log);
+      this.prepare(dstVa, length, ACC.Write, log);
     } catch (error) {
       this.rollback(log);
       throw error;
@@ -329,8 +344,8 @@ export class AddressSpace {
     while (done < length) {
       const src = srcVa + done;
       const dst = dstVa + done;
-      const n = Math.min(length - done, PAGE_SIZE - this.pageOffset(src), PAGE_SIZE - this.pageOffset(dst));
-      memory.copy(this.translated(dst, Access.Write), this.translated(src, Access.Read), n);
+      const n = Math.min(length - done, PAGE - this.pageOffset(src), PAGE - this.pageOffset(dst));
+      memory.copy(this.translated(dst, ACC.Write), this.translated(src, ACC.Read), n);
       done += n;
     }
   }
@@ -341,7 +356,7 @@ export class AddressSpace {
    * An access as the space's code would make it: the physical address, after resolving a page
    * fault if there is one. Throws SegmentationFaultError or OutOfMemoryError (nothing changed).
    */
-  access(va: number, access: Access = Access.Read): number {
+  access(va: number, access: Access = ACC.Read): number {
     this.activate();
     const mmu = this.machine.mmu;
     const pa = mmu.translate(va, access, this.mode);
@@ -357,7 +372,7 @@ export class AddressSpace {
   /** Makes this space the MMU's current one (CR3 / satp), keeping its TLB entries. */
   activate(): void {
     const mmu = this.machine.mmu;
-    if (this.mode === Mode.Kernel) return; // mapped in every root
+    if (this.mode === MODE.Kernel) return; // mapped in every root
     if (mmu.root !== this.root || mmu.asid !== this.asid) mmu.setRoot(this.root, this.asid, true);
   }
 
@@ -365,11 +380,13 @@ export class AddressSpace {
 
   /**
    * A copy of this space for a child: same regions; ANON pages shared read-only with a reference
-   * each (copy-on-write), or copied now when `eager`. PHYS and Shared regions are shared as they
-   * are. Throws OutOfMemoryError or LimitError and leaves this space (and every frame) as it was.
+   * each (copy-on-write), or copied now when `eager`. Shared regions stay shared and writable;
+   * PHYS pages are mapped again on the child's first access. The child's leaf tables are filled a
+   * table at a time (LeafWriter), as Linux's copy_pte_range does. Throws OutOfMemoryError or
+   * LimitError and leaves this space (and every frame) as it was.
    */
   fork(owner: number, asid: number, options: { eager?: boolean; name?: string } = {}): AddressSpace {
-    if (this.mode === Mode.Kernel) throw new InvalidArgumentError('the kernel space cannot be forked');
+    if (this.mode === MODE.Kernel) throw new InvalidArgumentError('the kernel space cannot be forked');
     const child = new AddressSpace(this.machine, {
       owner,
       asid,
@@ -379,57 +396,67 @@ export class AddressSpace {
       name: options.name,
     });
     child.regions.copyFrom(this.regions);
-    const pages = this.collectPages(this.start, this.end);
     const { frames, pageTables, memory } = this.machine;
+    const format = pageTables.format;
+    const leaf = this.leaf;
     const r = this.regions;
     const eager = options.eager === true;
-    const ownFlags = (i: number): number => this.entryFlags(r.protection(i), true);
-    let writeProtect = 0;
+    const span = leaf.tableSpan;
+    const entryBytes = format.entryBytes;
+    /** Parent entries to write-protect once the child is complete. */
+    const writeProtect: number[] = [];
     try {
-      let i = 0;
-      for (let k = 0; k < pages.length; k += 3) {
-        const va = pages[k];
-        const pa = pages[k + 1];
-        const flags = pages[k + 2];
-        while (r.ceiling(i) <= va) i++;
-        const type = r.type(i);
-        if (type === RegionType.Phys) continue; // the child maps device frames on its first access
-        const shared = (r.flags(i) & RegionFlag.Shared) !== 0;
-        if (eager && !shared) {
-          const copy = frames.allocFrame(this.frameUse, owner);
-          memory.copy(copy, pa, PAGE_SIZE);
-          try {
-            pageTables.map(child.root, va, copy, PAGE_SIZE, ownFlags(i));
-          } catch (error) {
-            frames.release(copy);
-            throw error;
+      for (let i = 0; i < r.count; i++) {
+        if (r.type(i) !== RT.Anon) continue;
+        const shared = (r.flags(i) & RF.Shared) !== 0;
+        const ownFlags = format.effectiveFlags(this.entryFlags(r.protection(i), true));
+        const base = r.base(i);
+        const ceiling = r.ceiling(i);
+        for (let tableBase = Math.floor(base / span) * span; tableBase < ceiling; tableBase += span) {
+          const lo = Math.max(base, tableBase);
+          const hi = Math.min(ceiling, tableBase + span);
+          const parentTable = leaf.leafTableOf(this.root, lo);
+          if (parentTable === NO_LEAF_TABLE) continue;
+          let childTable = NO_LEAF_TABLE;
+          let at = leaf.entryAddress(parentTable, lo);
+          for (let va = lo; va < hi; va += PAGE, at += entryBytes) {
+            if (!leaf.isPresentAt(at)) continue;
+            const pa = leaf.frameAt(at);
+            const flags = leaf.flagsAt(at) & PERMISSION;
+            let childPa = pa;
+            let childFlags = flags;
+            if (eager && !shared) {
+              childPa = frames.allocFrame(this.frameUse, owner);
+              memory.copy(childPa, pa, PAGE);
+              childFlags = ownFlags;
+            } else {
+              frames.retain(pa);
+              if (!shared && flags & PF.Write) {
+                childFlags = flags & ~PF.Write;
+                writeProtect.push(at);
+              }
+            }
+            try {
+              if (childTable === NO_LEAF_TABLE) {
+                pageTables.map(child.root, va, childPa, PAGE, childFlags);
+                childTable = leaf.leafTableOf(child.root, va);
+              } else {
+                leaf.fill(childTable, childTable + (at - parentTable), childPa, childFlags);
+              }
+            } catch (error) {
+              frames.release(childPa);
+              throw error;
+            }
           }
-          continue;
         }
-        frames.retain(pa);
-        try {
-          pageTables.map(child.root, va, pa, PAGE_SIZE, shared ? flags : flags & ~PageFlags.Write);
-        } catch (error) {
-          frames.release(pa);
-          throw error;
-        }
-        if (!shared && flags & PageFlags.Write) writeProtect++;
       }
     } catch (error) {
       child.destroy();
       throw error;
     }
-    if (writeProtect > 0) {
-      // Commit: the parent's private writable pages become copy-on-write too.
-      let i = 0;
-      for (let k = 0; k < pages.length; k += 3) {
-        const va = pages[k];
-        const flags = pages[k + 2];
-        while (r.ceiling(i) <= va) i++;
-        if (r.type(i) !== RegionType.Anon || r.flags(i) & RegionFlag.Shared || !(flags & PageFlags.Write))
-          continue;
-        pageTables.protect(this.root, va, flags & ~PageFlags.Write);
-      }
+    if (writeProtect.length > 0) {
+      // Commit: the parent's private writable pages become copy-on-write too (A and D kept).
+      for (const at of writeProtect) leaf.write(at, leaf.frameAt(at), leaf.flagsAt(at) & ~PF.Write);
       this.invalidateSpace();
     }
     return child;
@@ -438,9 +465,9 @@ export class AddressSpace {
   /** Gives back every frame reference, every table page and the root. The space is dead after. */
   destroy(): void {
     if (!this.alive) return;
-    if (this.mode === Mode.Kernel) {
+    if (this.mode === MODE.Kernel) {
       this.dropPages(this.start, this.end, true);
-      this.regions.set(this.start, this.end, { type: RegionType.Free });
+      this.regions.set(this.start, this.end, { type: RT.Free });
       this.alive = false;
       return;
     }
@@ -449,12 +476,12 @@ export class AddressSpace {
     let i = 0;
     pageTables.walkRange(this.root, this.start, this.end, (va, pa) => {
       while (r.ceiling(i) <= va) i++;
-      if (r.type(i) === RegionType.Anon) frames.release(pa);
+      if (r.type(i) === RT.Anon) frames.release(pa);
     });
     if (mmu.root === this.root) mmu.setRoot(pageTables.kernelRoot, 0);
     if (this.hasAsids) mmu.invalidateAsid(this.asid);
     pageTables.destroyRoot(this.root);
-    this.regions.set(this.start, this.end, { type: RegionType.Free });
+    this.regions.set(this.start, this.end, { type: RT.Free });
     this.alive = false;
   }
 
@@ -470,18 +497,18 @@ export class AddressSpace {
     const end = va + bytes;
     const r = this.regions;
     for (let i = r.find(va); i < r.count && r.base(i) < end; i++) {
-      if (r.type(i) !== RegionType.Anon) {
+      if (r.type(i) !== RT.Anon) {
         throw new NotAllocatedError(
           `detachPages ${hex(va)}..${hex(end)} in ${this.name}: ${hex(Math.max(va, r.base(i)))} is not anonymous memory`,
         );
       }
     }
-    this.checkLimit(r.countAfterSet(va, end, { type: RegionType.Free }), va, end);
-    const out = new Float64Array(bytes / PAGE_SIZE).fill(-1);
+    this.checkLimit(r.countAfterSet(va, end, { type: RT.Free }), va, end);
+    const out = new Float64Array(bytes / PAGE).fill(-1);
     this.dropPages(va, end, false, (pageVa, pa) => {
-      out[(pageVa - va) / PAGE_SIZE] = pa;
+      out[(pageVa - va) / PAGE] = pa;
     });
-    r.set(va, end, { type: RegionType.Free });
+    r.set(va, end, { type: RT.Free });
     return out;
   }
 
@@ -491,9 +518,9 @@ export class AddressSpace {
    * mappings of frames with other holders stay shared; writable ones are copy-on-write when shared.
    */
   attachPages(pages: Float64Array, options: MapOptions = {}): number {
-    const bytes = pages.length * PAGE_SIZE;
-    const va = this.placeRegion(RegionType.Anon, bytes, options);
-    const protection = options.protection ?? Protection.ReadWrite;
+    const bytes = pages.length * PAGE;
+    const va = this.placeRegion(RT.Anon, bytes, options);
+    const protection = options.protection ?? PROT.ReadWrite;
     const { pageTables, frameTable } = this.machine;
     const done: number[] = [];
     try {
@@ -501,21 +528,21 @@ export class AddressSpace {
         const pa = pages[k];
         if (pa < 0) continue;
         if (
-          !(Number.isInteger(pa) && pa % PAGE_SIZE === 0 && this.machine.memory.contains(pa, PAGE_SIZE)) ||
-          frameTable.state[pa / PAGE_SIZE] !== FrameState.Allocated
+          !(Number.isInteger(pa) && pa % PAGE === 0 && this.machine.memory.contains(pa, PAGE)) ||
+          frameTable.state[pa / PAGE] !== FS.Allocated
         ) {
           throw new NotAllocatedError(`attachPages: frame ${hex(pa)} is not allocated`);
         }
-        const writable = frameTable.refCount[pa / PAGE_SIZE] === 1;
-        pageTables.map(this.root, va + k * PAGE_SIZE, pa, PAGE_SIZE, this.entryFlags(protection, writable));
-        done.push(va + k * PAGE_SIZE);
+        const writable = frameTable.refCount[pa / PAGE] === 1;
+        pageTables.map(this.root, va + k * PAGE, pa, PAGE, this.entryFlags(protection, writable));
+        done.push(va + k * PAGE);
       }
     } catch (error) {
       for (const page of done) pageTables.unmap(this.root, page);
       throw error;
     }
     this.regions.set(va, va + bytes, {
-      type: RegionType.Anon,
+      type: RT.Anon,
       protection,
       flags: options.flags ?? 0,
       name: options.name ?? '',
@@ -529,7 +556,7 @@ export class AddressSpace {
   mappings(start = this.start, end = this.end): PageMapping[] {
     const out: PageMapping[] = [];
     this.machine.pageTables.walkRange(this.root, start, end, (va, pa, _size, flags) => {
-      out.push({ va, pa, flags: flags & PERMISSION_FLAGS });
+      out.push({ va, pa, flags: flags & PERMISSION });
     });
     return out;
   }
@@ -544,7 +571,7 @@ export class AddressSpace {
     this.machine.pageTables.walkRange(this.root, this.start, this.end, () => {
       n++;
     });
-    return n * PAGE_SIZE;
+    return n * PAGE;
   }
 
   /**
@@ -564,29 +591,26 @@ export class AddressSpace {
       throw new InvariantError(`${this.name}: page ${hex(va)} ${why}`);
     };
     this.machine.pageTables.walkRange(this.root, this.start, this.end, (va, pa, size, flags) => {
-      if (size !== PAGE_SIZE) fail(va, `is a ${size}-byte page; address spaces map 4 KiB pages`);
+      if (size !== PAGE) fail(va, `is a ${size}-byte page; address spaces map 4 KiB pages`);
       while (r.ceiling(i) <= va) i++;
       const type = r.type(i);
-      if (type === RegionType.Free) fail(va, 'is mapped inside a FREE region');
+      if (type === RT.Free) fail(va, 'is mapped inside a FREE region');
       const protection = r.protection(i);
-      if (flags & PageFlags.Write && !(protection & Protection.Write))
-        fail(va, 'is writable in a read-only region');
-      if (this.mode === Mode.User && flags & PageFlags.User && protection === Protection.None) {
+      if (flags & PF.Write && !(protection & PROT.Write)) fail(va, 'is writable in a read-only region');
+      if (this.mode === MODE.User && flags & PF.User && protection === PROT.None) {
         fail(va, 'is reachable from user mode in a PROT_NONE region');
       }
-      if (this.mode === Mode.Kernel && flags & PageFlags.User)
-        fail(va, 'is a kernel page reachable from user mode');
-      const pfn = pa / PAGE_SIZE;
-      if (type === RegionType.Phys) {
+      if (this.mode === MODE.Kernel && flags & PF.User) fail(va, 'is a kernel page reachable from user mode');
+      const pfn = pa / PAGE;
+      if (type === RT.Phys) {
         if (pa !== r.physBase(i) + (va - r.base(i)))
           fail(va, `maps ${hex(pa)}, not the frame its PHYS region names`);
         return;
       }
-      if (frameTable.state[pfn] !== FrameState.Allocated)
-        fail(va, `maps frame ${hex(pa)} that is not allocated`);
+      if (frameTable.state[pfn] !== FS.Allocated) fail(va, `maps frame ${hex(pa)} that is not allocated`);
       if (frameTable.use[pfn] !== this.frameUse)
         fail(va, `maps frame ${hex(pa)} of use ${frameTable.use[pfn]}`);
-      if (flags & PageFlags.Write && !(r.flags(i) & RegionFlag.Shared) && frameTable.refCount[pfn] !== 1) {
+      if (flags & PF.Write && !(r.flags(i) & RF.Shared) && frameTable.refCount[pfn] !== 1) {
         fail(
           va,
           `is writable but its frame ${hex(pa)} has ${frameTable.refCount[pfn]} holders (copy-on-write broken)`,
@@ -602,14 +626,14 @@ export class AddressSpace {
     if (!Number.isInteger(count) || count < 1) {
       throw new InvalidArgumentError(`vpm_alloc: page count ${count} must be a positive integer`);
     }
-    return count * PAGE_SIZE;
+    return count * PAGE;
   }
 
   private mapRegion(type: RegionType, physBase: number, bytes: number, options: MapOptions): number {
     const va = this.placeRegion(type, bytes, options);
     this.regions.set(va, va + bytes, {
       type,
-      protection: options.protection ?? Protection.ReadWrite,
+      protection: options.protection ?? PROT.ReadWrite,
       flags: options.flags ?? 0,
       physBase,
       name: options.name ?? '',
@@ -620,17 +644,17 @@ export class AddressSpace {
   /** Validates a new region's request and finds its address; changes nothing. */
   private placeRegion(type: RegionType, bytes: number, options: MapOptions): number {
     this.checkBytes(bytes, 'map');
-    const protection = options.protection ?? Protection.ReadWrite;
+    const protection = options.protection ?? PROT.ReadWrite;
     this.checkProtection(protection);
     const flags = options.flags ?? 0;
-    if (!Number.isInteger(flags) || flags < 0 || flags > (RegionFlag.Sealed | RegionFlag.Shared)) {
+    if (!Number.isInteger(flags) || flags < 0 || flags > (RF.Sealed | RF.Shared)) {
       throw new InvalidArgumentError(`map: unknown region flags ${flags}`);
     }
-    if (flags & RegionFlag.Sealed && protection & Protection.Write) {
+    if (flags & RF.Sealed && protection & PROT.Write) {
       throw new ProtectionError('map: a sealed region cannot be writable');
     }
-    const alignment = options.alignment ?? PAGE_SIZE;
-    if (!(Number.isInteger(alignment) && alignment >= PAGE_SIZE && Number.isInteger(Math.log2(alignment)))) {
+    const alignment = options.alignment ?? PAGE;
+    if (!(Number.isInteger(alignment) && alignment >= PAGE && Number.isInteger(Math.log2(alignment)))) {
       throw new InvalidArgumentError(`map: alignment ${alignment} must be a power of two >= 4096`);
     }
     let va: number;
@@ -645,7 +669,7 @@ export class AddressSpace {
       }
     } else {
       va = this.regions.findFree(bytes, alignment, options.hint);
-      if (va === NOT_FOUND) {
+      if (va === NO_ADDRESS) {
         throw new OutOfMemoryError(
           `map: no free range of ${bytes} bytes (alignment ${alignment}) in ${this.name}`,
         );
@@ -667,12 +691,12 @@ export class AddressSpace {
     const r = this.regions;
     for (let i = r.find(start); i < r.count && r.base(i) < end; i++) {
       const type = r.type(i);
-      if (type === RegionType.Free) continue;
+      if (type === RT.Free) continue;
       const lo = Math.max(start, r.base(i));
       const hi = Math.min(end, r.ceiling(i));
       pageTables.unmapRange(this.root, lo, hi, (va, pa) => {
         this.invalidatePage(va);
-        if (type !== RegionType.Anon) return;
+        if (type !== RT.Anon) return;
         if (releaseFrames) frames.release(pa);
         else visit?.(va, pa);
       });
@@ -689,11 +713,11 @@ export class AddressSpace {
       const va = pages[k];
       while (r.ceiling(i) <= va) i++;
       const writable =
-        r.type(i) === RegionType.Phys ||
-        (r.flags(i) & RegionFlag.Shared) !== 0 ||
-        frameTable.refCount[pages[k + 1] / PAGE_SIZE] === 1;
+        r.type(i) === RT.Phys ||
+        (r.flags(i) & RF.Shared) !== 0 ||
+        frameTable.refCount[pages[k + 1] / PAGE] === 1;
       const flags = this.entryFlags(r.protection(i), writable);
-      if (flags !== (pages[k + 2] & PERMISSION_FLAGS)) {
+      if (flags !== (pages[k + 2] & PERMISSION)) {
         pageTables.protect(this.root, va, flags);
         this.invalidatePage(va);
       }
@@ -704,30 +728,20 @@ export class AddressSpace {
   private collectPages(start: number, end: number): number[] {
     const out: number[] = [];
     this.machine.pageTables.walkRange(this.root, start, end, (va, pa, _size, flags) => {
-      out.push(va, pa, flags & PERMISSION_FLAGS);
+      out.push(va, pa, flags & PERMISSION);
     });
     return out;
   }
 
   /** The entry flags for a page of a region with `protection`; `writable` false keeps it read-only (COW). */
   private entryFlags(protection: number, writable: boolean): number {
-    const w = writable && (protection & Protection.Write) !== 0;
-    if (this.mode === Mode.Kernel) {
-      return (
-        PageFlags.Global |
-        PageFlags.Read |
-        (w ? PageFlags.Write : 0) |
-        (protection & Protection.Execute ? PageFlags.Execute : 0)
-      );
+    const w = writable && (protection & PROT.Write) !== 0;
+    if (this.mode === MODE.Kernel) {
+      return PF.Global | PF.Read | (w ? PF.Write : 0) | (protection & PROT.Execute ? PF.Execute : 0);
     }
     // PROT_NONE keeps the frame in a supervisor-only entry: every user access faults.
-    if (protection === Protection.None) return PageFlags.Read;
-    return (
-      PageFlags.User |
-      PageFlags.Read |
-      (w ? PageFlags.Write : 0) |
-      (protection & Protection.Execute ? PageFlags.Execute : 0)
-    );
+    if (protection === PROT.None) return PF.Read;
+    return PF.User | PF.Read | (w ? PF.Write : 0) | (protection & PROT.Execute ? PF.Execute : 0);
   }
 
   /** Throws SegmentationFaultError unless a region allows `access` at `va`. */
@@ -735,7 +749,7 @@ export class AddressSpace {
     const r = this.regions;
     const i = r.find(va);
     if (i < 0) {
-      const inKernel = this.mode === Mode.User && !(va >= 0 && va < this.machine.pageTables.format.userEnd);
+      const inKernel = this.mode === MODE.User && !(va >= 0 && va < this.machine.pageTables.format.userEnd);
       throw new SegmentationFaultError(
         va,
         ACCESS_NAMES[access],
@@ -743,10 +757,10 @@ export class AddressSpace {
         this.name,
       );
     }
-    if (r.type(i) === RegionType.Free)
+    if (r.type(i) === RT.Free)
       throw new SegmentationFaultError(va, ACCESS_NAMES[access], 'unmapped', this.name);
     let protection = r.protection(i);
-    if (protection & Protection.Write) protection |= Protection.Read;
+    if (protection & PROT.Write) protection |= PROT.Read;
     if (!(protection & PROTECTION_OF_ACCESS[access])) {
       throw new SegmentationFaultError(va, ACCESS_NAMES[access], 'protection', this.name);
     }
@@ -761,22 +775,35 @@ export class AddressSpace {
     const i = r.find(pageVa);
     const { frames, pageTables, memory, frameTable } = this.machine;
     const protection = r.protection(i);
-    if (cause === FaultCause.NotPresent) {
-      if (r.type(i) === RegionType.Phys) {
+    if (cause === FC.NotPresent) {
+      if (r.type(i) === RT.Phys) {
         pageTables.map(
           this.root,
           pageVa,
           r.physBase(i) + (pageVa - r.base(i)),
-          PAGE_SIZE,
+          PAGE,
           this.entryFlags(protection, true),
         );
         this.faults.phys++;
         return Undo.DemandPhys;
       }
+      const flags = this.entryFlags(protection, true);
+      // Fast path: the leaf table exists, so writing the entry cannot fail once the frame is had.
+      const table = this.leaf.leafTableOf(this.root, pageVa);
       const pa = frames.allocFrame(this.frameUse, this.owner);
-      if (!this.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE_SIZE);
+      if (!this.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE);
+      if (table !== NO_LEAF_TABLE) {
+        this.leaf.fill(
+          table,
+          this.leaf.entryAddress(table, pageVa),
+          pa,
+          pageTables.format.effectiveFlags(flags),
+        );
+        this.faults.demandZero++;
+        return Undo.DemandAnon;
+      }
       try {
-        pageTables.map(this.root, pageVa, pa, PAGE_SIZE, this.entryFlags(protection, true));
+        pageTables.map(this.root, pageVa, pa, PAGE, flags);
       } catch (error) {
         frames.release(pa);
         throw error;
@@ -784,18 +811,18 @@ export class AddressSpace {
       this.faults.demandZero++;
       return Undo.DemandAnon;
     }
-    if (cause === FaultCause.Protection && access === Access.Write) {
+    if (cause === FC.Protection && access === ACC.Write) {
       const found = pageTables.lookup(this.root, pageVa);
       const pa = found.pagePa;
-      const shared = r.type(i) === RegionType.Phys || (r.flags(i) & RegionFlag.Shared) !== 0;
-      if (shared || frameTable.refCount[pa / PAGE_SIZE] === 1) {
+      const shared = r.type(i) === RT.Phys || (r.flags(i) & RF.Shared) !== 0;
+      if (shared || frameTable.refCount[pa / PAGE] === 1) {
         pageTables.protect(this.root, pageVa, this.entryFlags(protection, true));
         this.invalidatePage(pageVa);
         this.faults.cowTakeover++;
         return Undo.TakeOver;
       }
       const copy = frames.allocFrame(this.frameUse, this.owner);
-      memory.copy(copy, pa, PAGE_SIZE);
+      memory.copy(copy, pa, PAGE);
       this.replaceLeaf(found.entryAddress, copy, this.entryFlags(protection, true));
       frames.release(pa);
       this.invalidatePage(pageVa);
@@ -812,11 +839,7 @@ export class AddressSpace {
    * so a copy-on-write copy cannot fail halfway.
    */
   private replaceLeaf(entryAddress: number, pa: number, flags: number): void {
-    const { pageTables, memory } = this.machine;
-    const format = pageTables.format;
-    format.encodeLeaf(pa, format.effectiveFlags(flags), 0, this.entry);
-    memory.write32(entryAddress, this.entry[0]);
-    if (format.entryBytes === 8) memory.write32(entryAddress + 4, this.entry[1]);
+    this.leaf.write(entryAddress, pa, this.machine.pageTables.format.effectiveFlags(flags));
   }
 
   /** Faults in every page of [va, va + length) for `access`, or undoes what it did and throws. */
@@ -835,7 +858,7 @@ export class AddressSpace {
     const mmu = this.machine.mmu;
     let log = sharedLog;
     const first = va - this.pageOffset(va);
-    for (let page = first; page < end; page += PAGE_SIZE) {
+    for (let page = first; page < end; page += PAGE) {
       if (mmu.translate(page, access, this.mode) >= 0) continue;
       try {
         const undo = this.resolveFault(page, access, mmu.faultCause);
@@ -884,13 +907,13 @@ export class AddressSpace {
   }
 
   private pageOffset(va: number): number {
-    return ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+    return ((va % PAGE) + PAGE) % PAGE;
   }
 
   /** Drops the TLB entries for one page of this space, when the TLB can hold any. */
   private invalidatePage(va: number): void {
     const mmu = this.machine.mmu;
-    if (this.mode === Mode.Kernel) mmu.invalidatePage(va, mmu.asid);
+    if (this.mode === MODE.Kernel) mmu.invalidatePage(va, mmu.asid);
     else if (this.hasAsids || mmu.root === this.root) mmu.invalidatePage(va, this.asid);
   }
 
@@ -911,12 +934,12 @@ export class AddressSpace {
   private checkBytes(bytes: number, what: string): void {
     if (!Number.isInteger(bytes) || bytes <= 0)
       throw new InvalidArgumentError(`${what}: size ${bytes} must be a positive integer`);
-    if (bytes % PAGE_SIZE !== 0) throw new AlignmentError(`${what}: size ${bytes} is not a multiple of 4096`);
+    if (bytes % PAGE !== 0) throw new AlignmentError(`${what}: size ${bytes} is not a multiple of 4096`);
   }
 
   private checkRange(va: number, bytes: number, what: string): void {
     this.checkBytes(bytes, what);
-    if (!Number.isInteger(va) || va % PAGE_SIZE !== 0)
+    if (!Number.isInteger(va) || va % PAGE !== 0)
       throw new AlignmentError(`${what}: ${hex(va)} is not page-aligned`);
     if (!(va >= this.start && va + bytes <= this.end)) {
       throw new AddressRangeError(
@@ -926,10 +949,10 @@ export class AddressSpace {
   }
 
   private checkProtection(protection: number): void {
-    if (!Number.isInteger(protection) || protection < 0 || protection > Protection.All) {
+    if (!Number.isInteger(protection) || protection < 0 || protection > PROT.All) {
       throw new InvalidArgumentError(`protection ${protection} is not a combination of read, write, execute`);
     }
-    if (this.mode === Mode.Kernel && protection === Protection.None) {
+    if (this.mode === MODE.Kernel && protection === PROT.None) {
       throw new InvalidArgumentError('kernel memory cannot be PROT_NONE');
     }
   }

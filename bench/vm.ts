@@ -1,0 +1,114 @@
+/**
+ * Virtual memory figures (issue 4), each a ratio of timings taken in this run:
+ * - lookupArrayVsList: 1000 regions; finding the region of an address by walking a linked list
+ *   (the seed's old design) / by binary search in the sorted array;
+ * - faultVsZero: a demand-zero fault (MMU miss, fault, region lookup, a zeroed frame, the entry
+ *   written, the access retried) / zero-filling a 4 KiB typed array;
+ * - forkCowVsCopy: a process with 10,000 touched pages; an eager-copy fork / a copy-on-write fork.
+ */
+import { Random } from '../src/common/random.js';
+import { Access } from '../src/mmu/flags.js';
+import { AddressSpace } from '../src/vm/address-space.js';
+import { LinkedRegionList } from '../src/vm/linked-region-list.js';
+import { RegionMap } from '../src/vm/region-map.js';
+import { Protection, RegionType } from '../src/vm/region-types.js';
+import { bootVm } from '../src/vm/vm-machine.js';
+import { consume, measure, round } from './harness.js';
+
+const PAGE = 4096;
+
+async function lookupArrayVsList(): Promise<number> {
+  const map = new RegionMap(0, 0xf0000000, { limit: 1000 });
+  // 500 used regions separated by gaps: 1000 regions in all (the last gap runs to the end).
+  for (let i = 0; i < 500; i++) {
+    map.set(i * 0x20000, i * 0x20000 + 0x10000, { type: RegionType.Anon, protection: Protection.ReadWrite });
+  }
+  const list = new LinkedRegionList();
+  for (let i = 0; i < map.count; i++) list.append(map.base(i), map.ceiling(i), map.type(i));
+  const random = new Random(4);
+  const addresses = new Float64Array(4096);
+  const top = map.base(map.count - 1);
+  for (let i = 0; i < addresses.length; i++) addresses[i] = random.below(top);
+  const array = await measure('binary search', addresses.length, () => {
+    let sum = 0;
+    for (let i = 0; i < addresses.length; i++) sum += map.find(addresses[i]);
+    consume(sum);
+  });
+  const walk = await measure('list walk', addresses.length, () => {
+    let sum = 0;
+    for (let i = 0; i < addresses.length; i++) sum += list.find(addresses[i])!.type;
+    consume(sum);
+  });
+  return walk.nsPerOp / array.nsPerOp;
+}
+
+async function faultVsZero(): Promise<number> {
+  const PAGES = 1024;
+  const vm = bootVm({ ramBytes: 64 << 20, format: 'i386' });
+  const space = new AddressSpace(vm, { owner: 1, asid: 0 });
+  const va = space.mapAnon(PAGES * PAGE);
+  // Back the RAM the frames come from, so that zeroing them is real work as in a running system.
+  space.fill(va, PAGES * PAGE, 0x5a);
+  const reset = () => {
+    space.unmap(va, PAGES * PAGE);
+    space.mapAnon(PAGES * PAGE, { at: va });
+  };
+  reset();
+  const fault = await measure(
+    'demand-zero fault',
+    PAGES,
+    () => {
+      for (let p = 0; p < PAGES; p++) consume(space.access(va + p * PAGE, Access.Write));
+    },
+    { setup: reset, iterations: 30 },
+  );
+  const buffer = new Uint8Array(PAGE);
+  const zero = await measure('zero 4 KiB', PAGES, () => {
+    for (let p = 0; p < PAGES; p++) {
+      buffer[p & 0xfff] = p;
+      buffer.fill(0);
+    }
+    consume(buffer[7]);
+  });
+  return fault.nsPerOp / zero.nsPerOp;
+}
+
+async function forkCowVsCopy(): Promise<number> {
+  const PAGES = 10_000;
+  const vm = bootVm({ ramBytes: 192 << 20, format: 'i386' });
+  const parent = new AddressSpace(vm, { owner: 1, asid: 0 });
+  const va = parent.mapAnon(PAGES * PAGE);
+  parent.fill(va, PAGES * PAGE, 0x33);
+  let child: AddressSpace | null = null;
+  const reset = () => {
+    child?.destroy();
+    child = null;
+    parent.protect(va, PAGES * PAGE, Protection.ReadWrite); // writable again: the next fork starts alike
+  };
+  const cow = await measure(
+    'copy-on-write fork',
+    1,
+    () => {
+      child = parent.fork(2, 0);
+    },
+    { setup: reset, iterations: 10, time: 500 },
+  );
+  const eager = await measure(
+    'eager-copy fork',
+    1,
+    () => {
+      child = parent.fork(2, 0, { eager: true });
+    },
+    { setup: reset, iterations: 10, time: 500 },
+  );
+  reset();
+  return eager.nsPerOp / cow.nsPerOp;
+}
+
+export async function run(): Promise<Record<string, number>> {
+  return {
+    lookupArrayVsList: round(await lookupArrayVsList()),
+    faultVsZero: round(await faultVsZero()),
+    forkCowVsCopy: round(await forkCowVsCopy()),
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Random sequences of map / unmap / protect / write / read / fork / exit across several processes,
+ * against a reference model (per process: page -> protection and bytes), with the kernel's
+ * invariant checker after every step, on every page-table format.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BusyError, NotAllocatedError } from '../../src/common/errors.js';
+import { Kernel } from '../../src/kernel/kernel.js';
+import type { Process } from '../../src/kernel/process.js';
+import type { FormatName } from '../../src/mmu/page-table-format.js';
+import { SegmentationFaultError } from '../../src/vm/errors.js';
+import { Protection } from '../../src/vm/region-types.js';
+
+const WINDOW = 0x400000;
+const PAGES = 20;
+const PAGE = 4096;
+const MAX_LIVE = 5;
+
+interface ModelPage {
+  protection: number;
+  data: Uint8Array;
+}
+type ModelSpace = Array<ModelPage | null>;
+
+const protectionArb = fc.constantFrom(Protection.None, Protection.Read, Protection.ReadWrite, Protection.All);
+const rangeArb = fc.record({ first: fc.nat(PAGES - 1), count: fc.integer({ min: 1, max: 6 }) });
+const opArb = fc.oneof(
+  fc.record({
+    kind: fc.constant('map' as const),
+    proc: fc.nat(),
+    range: rangeArb,
+    protection: protectionArb,
+  }),
+  fc.record({ kind: fc.constant('unmap' as const), proc: fc.nat(), range: rangeArb }),
+  fc.record({
+    kind: fc.constant('protect' as const),
+    proc: fc.nat(),
+    range: rangeArb,
+    protection: protectionArb,
+  }),
+  fc.record({
+    kind: fc.constant('write' as const),
+    proc: fc.nat(),
+    offset: fc.nat(PAGES * PAGE - 1),
+    length: fc.integer({ min: 1, max: 3 * PAGE }),
+    value: fc.integer({ min: 1, max: 255 }),
+  }),
+  fc.record({
+    kind: fc.constant('read' as const),
+    proc: fc.nat(),
+    offset: fc.nat(PAGES * PAGE - 1),
+    length: fc.integer({ min: 1, max: 3 * PAGE }),
+  }),
+  fc.record({ kind: fc.constant('fork' as const), proc: fc.nat(), eager: fc.boolean() }),
+  fc.record({ kind: fc.constant('exit' as const), proc: fc.nat() }),
+);
+
+function allows(page: ModelPage | null, write: boolean): boolean {
+  if (!page) return false;
+  const p = page.protection;
+  return write ? (p & Protection.Write) !== 0 : (p & (Protection.Read | Protection.Write)) !== 0;
+}
+
+/** The segmentation fault the model expects for an access, or null when it is allowed. */
+function expectedFault(model: ModelSpace, offset: number, length: number, write: boolean) {
+  const end = Math.min(offset + length, PAGES * PAGE);
+  for (let p = Math.floor(offset / PAGE); p * PAGE < offset + length; p++) {
+    if (p >= PAGES) return { address: WINDOW + Math.max(offset, p * PAGE), cause: 'unmapped' };
+    if (!allows(model[p], write)) {
+      return { address: WINDOW + Math.max(offset, p * PAGE), cause: model[p] ? 'protection' : 'unmapped' };
+    }
+  }
+  void end;
+  return null;
+}
+
+function segv(f: () => void): SegmentationFaultError | null {
+  try {
+    f();
+    return null;
+  } catch (error) {
+    if (error instanceof SegmentationFaultError) return error;
+    throw error;
+  }
+}
+
+type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
+
+function runSequence(format: FormatName, ops: Op[]): void {
+  const kernel = new Kernel({ format, ramBytes: 4 << 20, tlb: { entries: 16, ways: 2 } });
+  const baseline = kernel.pmm.allocatedFrames;
+  const live: Array<{ process: Process; model: ModelSpace }> = [];
+  const first = kernel.createProcess('init');
+  first.space.mapAnon(PAGE, { at: WINDOW - PAGE, name: 'guard' }); // keeps the window's tables apart from 0
+  live.push({ process: first, model: new Array<ModelPage | null>(PAGES).fill(null) });
+  for (const op of ops) {
+    const entry = live[op.proc % live.length];
+    const space = entry.process.space;
+    const model = entry.model;
+    switch (op.kind) {
+      case 'map': {
+        const count = Math.min(op.range.count, PAGES - op.range.first);
+        const va = WINDOW + op.range.first * PAGE;
+        const busy = model.slice(op.range.first, op.range.first + count).some((p) => p !== null);
+        if (busy) {
+          expect(() => space.mapAnon(count * PAGE, { at: va, protection: op.protection })).toThrow(BusyError);
+        } else {
+          space.mapAnon(count * PAGE, { at: va, protection: op.protection });
+          for (let p = op.range.first; p < op.range.first + count; p++) {
+            model[p] = { protection: op.protection, data: new Uint8Array(PAGE) };
+          }
+        }
+        break;
+      }
+      case 'unmap': {
+        const count = Math.min(op.range.count, PAGES - op.range.first);
+        space.unmap(WINDOW + op.range.first * PAGE, count * PAGE);
+        for (let p = op.range.first; p < op.range.first + count; p++) model[p] = null;
+        break;
+      }
+      case 'protect': {
+        const count = Math.min(op.range.count, PAGES - op.range.first);
+        const va = WINDOW + op.range.first * PAGE;
+        const holes = model.slice(op.range.first, op.range.first + count).some((p) => p === null);
+        if (holes) {
+          expect(() => space.protect(va, count * PAGE, op.protection)).toThrow(NotAllocatedError);
+        } else {
+          space.protect(va, count * PAGE, op.protection);
+          for (let p = op.range.first; p < op.range.first + count; p++) model[p]!.protection = op.protection;
+        }
+        break;
+      }
+      case 'write': {
+        const want = expectedFault(model, op.offset, op.length, true);
+        const got = segv(() => space.fill(WINDOW + op.offset, op.length, op.value));
+        expect(got && { address: got.address, cause: got.cause }).toEqual(want);
+        if (!want) {
+          for (let b = op.offset; b < op.offset + op.length; b++)
+            model[Math.floor(b / PAGE)]!.data[b % PAGE] = op.value;
+        }
+        break;
+      }
+      case 'read': {
+        const want = expectedFault(model, op.offset, op.length, false);
+        const buffer = new Uint8Array(op.length);
+        const got = segv(() => space.read(WINDOW + op.offset, buffer));
+        expect(got && { address: got.address, cause: got.cause }).toEqual(want);
+        if (!want) {
+          const expected = new Uint8Array(op.length);
+          for (let b = op.offset; b < op.offset + op.length; b++) {
+            expected[b - op.offset] = model[Math.floor(b / PAGE)]!.data[b % PAGE];
+          }
+          expect(buffer).toEqual(expected);
+        }
+        break;
+      }
+      case 'fork': {
+        if (live.length >= MAX_LIVE) break;
+        const child = kernel.fork(entry.process.pid, { eager: op.eager });
+        live.push({
+          process: child,
+          model: model.map((p) => (p ? { protection: p.protection, data: p.data.slice() } : null)),
+        });
+        break;
+      }
+      case 'exit': {
+        if (live.length <= 1) break;
+        kernel.exit(entry.process.pid);
+        live.splice(live.indexOf(entry), 1);
+        break;
+      }
+    }
+    kernel.check();
+  }
+  for (const { process } of live) kernel.exit(process.pid);
+  kernel.check();
+  expect(kernel.pmm.allocatedFrames).toBe(baseline);
+}
+
+describe.each<FormatName>(['i386', 'x86-64', 'sv39'])('kernel against a reference model on %s', (format) => {
+  it('random operations across processes keep memory, protections and invariants right', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 5, maxLength: 45 }), (ops) => runSequence(format, ops)),
+      { numRuns: 60 },
+    );
+  });
+});
