@@ -176,8 +176,12 @@ export class Playground {
     else this.clearError();
     this.renderStatus();
     this.charts.redraw();
-    byId('report').textContent = session.reportText();
-    byId('report-step').textContent = session.stepsRun > 0 ? `after ${plural(session.stepsRun, 'step')}` : '';
+    // The report is rebuilt by replaying the run (see Session.reportNow): not on every frame of play.
+    if (!this.player.playing) {
+      byId('report').textContent = session.reportText();
+      byId('report-step').textContent =
+        session.stepsRun > 0 ? `after ${plural(session.stepsRun, 'step')}` : '';
+    } else byId('report-step').textContent = 'playing: shown when paused';
     if (!view) {
       this.map.clear();
       byId('map-summary').textContent = '';

@@ -70,11 +70,15 @@ export class MachineView {
   }
 
   sample(step: number): Sample {
-    const stats = this.machine.pmm.stats();
+    // Not pmm.stats(): it gives the buddy's frame cache back to its lists, which would change
+    // the frames later statements get. These two reads change nothing.
+    const pmm = this.machine.pmm;
+    const free = pmm.freeFrames;
+    const fragmentation = free === 0 ? 0 : 1 - pmm.allocator.largestFreeRun() / free;
     return {
       step,
-      freeFrames: stats.freeFrames,
-      fragmentation: stats.fragmentation,
+      freeFrames: free,
+      fragmentation,
       heapUtilization: Number.NaN,
       tlbHitRate: Number.NaN,
       bytesCopied: 0,

@@ -4,6 +4,7 @@
  * the machine's figures after every statement for the charts.
  */
 import {
+  type MachineReport,
   parseScenario,
   renderReport,
   ScenarioError,
@@ -28,11 +29,15 @@ export function lineOf(failure: string): number {
 export class Session {
   private run: ScenarioRun | null = null;
   private machineView: MachineView | null = null;
+  private source: { text: string; file: string } | null = null;
+  private reported: { step: number; report: MachineReport | undefined } | null = null;
   parseProblem: Problem | null = null;
   stepsRun = 0;
 
   /** Parses `text` and prepares a fresh run; returns the syntax error, if any. */
   load(text: string, file: string): Problem | null {
+    this.source = { text, file };
+    this.reported = null;
     this.run = null;
     this.machineView = null;
     this.stepsRun = 0;
@@ -90,6 +95,22 @@ export class Session {
     return view ? view.sample(this.stepsRun) : null;
   }
 
+  /**
+   * The machine's report as it is now. Building a report reads allocator statistics, and the
+   * buddy's statistics give its single-frame cache back to the free lists: asking the stepped
+   * machine would change which frames later statements get, so the page would no longer show
+   * what `pageframe run` does. The report is taken from a second run replayed to the same step.
+   */
+  private reportNow(): MachineReport | undefined {
+    if (this.source === null || this.run === null) return undefined;
+    if (this.reported?.step === this.stepsRun) return this.reported.report;
+    const replay = new ScenarioRun(parseScenario(this.source.text, this.source.file));
+    for (let i = 0; i < this.stepsRun && !replay.done; i++) replay.step();
+    const report = replay.machine?.report();
+    this.reported = { step: this.stepsRun, report };
+    return report;
+  }
+
   /** What `pageframe run` prints for the machine as it is now, with the run's output so far. */
   reportText(): string {
     if (this.parseProblem) return '';
@@ -99,8 +120,8 @@ export class Session {
     const outcome = run.outcome;
     for (const line of outcome.output) parts.push(line.text);
     if (parts.length > 0) parts.push('');
-    const machine = run.machine;
-    if (machine) parts.push(renderReport(machine.report()));
+    const report = this.reportNow();
+    if (report) parts.push(renderReport(report));
     else parts.push('The machine boots at the first statement that is not a machine setting.');
     parts.push('');
     parts.push(
