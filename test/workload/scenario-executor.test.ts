@@ -209,3 +209,213 @@ describe('ScenarioRun, the step API the browser drives', () => {
     expect(run.outcome.report?.machine.ramBytes).toBe(64 * 2 ** 20);
   });
 });
+
+describe('scenario executor: processes, regions, heaps', () => {
+  it('creates, switches, forks and exits processes; exit gives every frame back', () => {
+    const o = run(`machine ram 8M
+process a
+process b
+expect processes == 2
+switch a
+x = vpm_alloc 4
+touch x 16K
+expect resident a == 4
+expect resident b == 0
+fork c from a
+expect processes == 3
+expect resident c == 4
+expect refcount pa(x) == 2
+exit c
+expect refcount pa(x) == 1
+exit b
+exit
+expect processes == 0
+expect all-freed`);
+    expect(o.failures).toEqual([]);
+    expect(o.expectationsPassed).toBe(9);
+  });
+
+  it('vpm_alloc in its three forms, map, unmap, protect', () => {
+    const o = run(`machine ram 8M
+process p
+a = vpm_alloc
+b = vpm_alloc 3
+c = vpm_alloc at 0x400000 2
+expect c == 0x400000
+expect regions == 2                 # a and b are neighbours of one kind: one region
+m = map anon 10000 at 0x800000 r
+expect m == 0x800000
+expect fault protection: write m "x"
+touch m 12K read
+expect resident == 3
+protect m 12K rw
+write m + 8K "ok"
+expect read m + 8K "ok"
+unmap m 12K
+expect fault not-mapped: touch m
+expect regions == 2
+unmap a 4K
+unmap b 12K
+unmap c 8K
+expect regions == 0
+exit p
+expect all-freed`);
+    expect(o.failures).toEqual([]);
+  });
+
+  it('maps physical memory: device memory and directly allocated frames', () => {
+    const o = run(`machine ram 8M
+machine range device 4M 64K "device"
+process p
+dev = map phys 4M 8K
+write dev "regs"
+f = ppm_alloc
+m = map phys f 4K r
+expect error ENOTALLOC: let x = pa(m)     # PHYS pages are mapped at the first access
+touch m 1 read
+expect pa(m) == f
+expect error EBUSY: map phys 5M 4K
+exit p
+ppm_free f
+expect all-freed`);
+    expect(o.failures).toEqual([]);
+  });
+
+  it('reads print a hex dump; writes go through the MMU into RAM', () => {
+    const o = run(`machine ram 4M
+process p
+a = vpm_alloc
+write a x"00 41 42 ff"
+read a 4
+expect read a + 1 "AB"`);
+    expect(o.failures).toEqual([]);
+    expect(o.output).toEqual([
+      { line: 5, text: expect.stringMatching(/^0x00010000: 00 41 42 ff +\|\.AB\.\|$/) },
+    ]);
+  });
+
+  it('malloc, calloc, realloc and free in named variables, with heap figures', () => {
+    const o = run(`machine ram 16M
+machine heap area 64K
+process p
+a = malloc 100
+b = calloc 10 10
+write a "abc"
+expect read b x"00 00 00 00"
+live = heap-live
+expect live >= 200
+c = realloc a 5000
+expect read c "abc"
+free b
+free c
+expect heap-live == 0
+expect heap-footprint >= 64K
+expect error ENOTALLOC: free c + 1
+expect error ENOMEM: big = malloc 4G
+exit p
+expect all-freed`);
+    expect(o.failures).toEqual([]);
+  });
+
+  it('reports faults, their cause, and a guarded statement that fails otherwise', () => {
+    const o = run(`machine ram 4M
+process p
+expect fault: touch 0x1000
+expect fault not-mapped: read 0x1000 4
+expect fault privilege: touch 0xF0000000 1 read
+expect fault protection: touch 0x1000
+expect fault: p = malloc 0 - 1
+expect error ENOMEM: touch 0x1000`);
+    expect(o.expectationsPassed).toBe(3);
+    expect(o.failures).toEqual([
+      expect.stringMatching(
+        /^s\.pf:6: expected a protection fault, but touch failed with a not-mapped fault \(ESEGV\): /,
+      ),
+      expect.stringMatching(/^s\.pf:7: expected a fault, but malloc failed with EINVAL: /),
+      expect.stringMatching(
+        /^s\.pf:8: expected error ENOMEM, but touch failed with a not-mapped fault \(ESEGV\): /,
+      ),
+    ]);
+  });
+
+  it('an unguarded fault is the failure of its line', () => {
+    const o = run('machine ram 4M\nprocess p\nwrite 0x20000 "x"\nprint "not reached"');
+    expect(o.failures).toEqual([
+      expect.stringMatching(
+        /^s\.pf:3: write failed: ESEGV: segmentation fault: write at 0x00020000 in p: no region maps it$/,
+      ),
+    ]);
+    expect(o.output).toEqual([]);
+  });
+
+  it('copy-on-write fork: writes after fork are private', () => {
+    const o = run(`machine ram 8M
+process parent
+buf = malloc 64
+write buf "parent"
+fork child
+in child: expect read buf "parent"
+in child: write buf "child!"
+expect read buf "parent"
+in child: expect read buf "child!"
+switch child
+expect read buf "child!"
+expect refcount pa(buf) == 1
+exit child
+exit parent
+expect all-freed`);
+    expect(o.failures).toEqual([]);
+  });
+
+  it('names processes and variables it does not know, and a memory statement without a process', () => {
+    expect(run('machine ram 4M\nswitch nobody').failures).toEqual(["s.pf:2: unknown process 'nobody'"]);
+    expect(run('machine ram 4M\na = vpm_alloc').failures).toEqual([
+      "s.pf:2: 'vpm_alloc' needs a process: create one first with 'process NAME'",
+    ]);
+    expect(run('machine ram 4M\nprocess a\nprocess a').failures).toEqual([
+      "s.pf:3: process failed: EINVAL: a process named 'a' already exists",
+    ]);
+    expect(run('machine ram 4M\nprocess a\nexpect resident b == 0').failures).toEqual([
+      "s.pf:3: unknown process 'b'",
+    ]);
+  });
+
+  it('runs on every paging format', () => {
+    for (const format of ['i386', 'sv39', 'x86-64']) {
+      const o = run(`machine ram 8M
+machine paging ${format}
+process p
+a = malloc 5000
+write a "x"
+fork q
+in q: write a "y"
+expect read a "x"
+exit q
+exit p
+expect all-freed`);
+      expect(o.failures, format).toEqual([]);
+      expect(o.report?.pageTables.format).toBe(format);
+    }
+  });
+
+  it('the report draws each process: regions with mapped pages, heap, TLB, page tables', () => {
+    const o = run(`machine ram 8M
+process p
+a = vpm_alloc at 0x3000 3
+touch a 8K
+b = malloc 100`);
+    const p = o.report!.processes[0];
+    expect(p.name).toBe('p');
+    expect(p.regions.filter((r) => r.type !== 'free').map((r) => [r.base, r.ceiling, r.mappedPages])).toEqual(
+      [
+        [0x3000, 0x6000, 2],
+        [0x10000, 0x20000, 0], // malloc keeps its bookkeeping outside: the slab is untouched
+      ],
+    );
+    expect(p.heap?.liveBlocks).toBe(1);
+    expect(p.residentPages).toBe(2);
+    expect(o.report!.tlb.misses).toBeGreaterThan(0);
+    expect(o.report!.pageTables.tablePages).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(JSON.stringify(o.report))).toEqual(o.report);
+  });
+});

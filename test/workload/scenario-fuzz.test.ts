@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../src/workload/scenario/errors.js';
+import { runScenario } from '../../src/workload/scenario/executor.js';
 import { parseScenario } from '../../src/workload/scenario/parser.js';
 
 const SAMPLE = `# a sample that uses every statement
@@ -140,6 +141,69 @@ describe('scenario parser fuzz', () => {
     fc.assert(
       fc.property(wordSoup, (text) => outcome(text)),
       { numRuns: 3000 },
+    );
+  });
+});
+
+const RUN_SAMPLE = `machine ram 4M
+machine paging sv39
+option on-error continue
+boot = allocated-frames
+process a
+p = ppm_alloc 2
+x = vpm_alloc 2
+touch x 8K
+m = map anon 16K r
+b = malloc 100
+c = calloc 4 100
+write b "hello"
+expect read b "hello"
+b = realloc b 9000
+fork k
+in k: write b "child"
+expect fault protection: write m "x"
+protect m 16K rw
+write m + 4K x"01 02"
+read m + 4K 2
+unmap x 4K
+in k: kc = malloc 50
+in k: free kc
+free c
+free b
+ppm_free p 2
+exit k
+exit a
+expect all-freed
+expect allocated-frames == boot
+`;
+
+describe('scenario runs fuzz', () => {
+  it('runs mutated scenarios to a file:line failure or success, never an internal error', () => {
+    const sampleRun = runScenario(parseScenario(RUN_SAMPLE, 'run.pf'));
+    expect(sampleRun.failures).toEqual([]);
+    const lines = RUN_SAMPLE.split('\n');
+    const statementLines = fc.array(fc.constantFrom(...lines.filter((l) => l !== '')), { maxLength: 30 });
+    fc.assert(
+      fc.property(statementLines, fc.constantFrom('i386', 'sv39', 'x86-64'), (body, paging) => {
+        const text = [
+          `machine ram 4M`,
+          `machine paging ${paging}`,
+          ...body.filter((l) => !l.startsWith('machine')),
+        ].join('\n');
+        let scenario: ReturnType<typeof parseScenario>;
+        try {
+          scenario = parseScenario(text, 'run.pf');
+        } catch (error) {
+          if (error instanceof ScenarioError) return;
+          throw error;
+        }
+        const outcome = runScenario(scenario);
+        for (const failure of outcome.failures) {
+          expect(failure).toMatch(/^run\.pf:\d+: /);
+          expect(failure).not.toMatch(/internal error|inconsistent/);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -457,7 +457,7 @@ describe('error messages', () => {
     ],
     ['expect free-pages == 3', "unknown figure 'free-pages' (figures: free-frames,"],
     ['expect fault:', "expected a statement after 'expect fault:'"],
-    ['expect error EINVAL: let a = 1', "'expect error:' needs an operation, not let"],
+    ['expect error EINVAL: option on-error stop', "'expect error:' needs an operation, not option"],
     ['expect fault: expect all-freed', "'expect fault:' needs an operation, not expect-all-freed"],
     [
       'expect fault bus-error: touch p',

@@ -779,7 +779,7 @@ class LineParser {
   private guarded(what: string): Statement {
     if (this.atEnd()) this.fail(`expected a statement after 'expect ${what}:'`);
     const inner = this.statement();
-    if (inner.kind.startsWith('expect') || inner.kind === 'option' || inner.kind === 'let') {
+    if (inner.kind.startsWith('expect') || inner.kind === 'option') {
       this.fail(`'expect ${what}:' needs an operation, not ${inner.kind}`);
     }
     return inner;
