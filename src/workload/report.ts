@@ -11,7 +11,10 @@ import { FrameState, FrameUse, KERNEL_OWNER } from '../phys/frame-table.js';
 import type { PhysicalMemoryManager } from '../phys/physical-memory-manager.js';
 import type { PhysicalStats } from '../phys/types.js';
 import type { AddressSpace } from '../vm/address-space.js';
-import { Protection, REGION_TYPE_NAMES, RegionFlag } from '../vm/region-types.js';
+import { protectionText, REGION_TYPE_NAMES, RegionFlag } from '../vm/region-types.js';
+
+// Reports print protections as the vm spells them; re-exported for the browser's views.
+export { protectionText };
 
 export interface MachineSettingsReport {
   ramBytes: number;
@@ -195,10 +198,6 @@ function tableFramesByOwner(pmm: PhysicalMemoryManager): Map<number, number> {
     }
   }
   return out;
-}
-
-export function protectionText(protection: number): string {
-  return `${protection & Protection.Read ? 'r' : '-'}${protection & Protection.Write ? 'w' : '-'}${protection & Protection.Execute ? 'x' : '-'}`;
 }
 
 export function buildProcessReport(process: ReportableProcess, pageTableFrames: number): ProcessReport {

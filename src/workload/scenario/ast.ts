@@ -60,7 +60,7 @@ export interface MachineSpec {
 }
 
 /** Access rights of a mapping: any of r, w, x, or none. */
-export interface Protection {
+export interface ProtectionSpec {
   read: boolean;
   write: boolean;
   execute: boolean;
@@ -134,10 +134,10 @@ export type Statement =
       size: Expr;
       physical?: Expr;
       at?: Expr;
-      protection: Protection;
+      protection: ProtectionSpec;
     })
   | (Base & { kind: 'unmap'; address: Expr; size: Expr })
-  | (Base & { kind: 'protect'; address: Expr; size: Expr; protection: Protection })
+  | (Base & { kind: 'protect'; address: Expr; size: Expr; protection: ProtectionSpec })
   | (Base & { kind: 'touch'; address: Expr; size?: Expr; access: TouchAccess })
   | (Base & { kind: 'write'; address: Expr; data: Uint8Array })
   | (Base & { kind: 'read'; address: Expr; length: Expr })

@@ -21,7 +21,7 @@ import type {
   Expr,
   FaultCauseName,
   FigureName,
-  Protection,
+  ProtectionSpec,
   Scenario,
   Statement,
   StatementOf,
@@ -76,7 +76,7 @@ function pages(size: number): number {
   return size <= 0 ? size : Math.ceil(size / 4096) * 4096;
 }
 
-function protectionBits(p: Protection): number {
+function protectionBits(p: ProtectionSpec): number {
   return (
     (p.read ? RegionProtection.Read : 0) |
     (p.write ? RegionProtection.Write : 0) |

@@ -22,7 +22,7 @@ import {
   type MemoryRangeSpec,
   PAGING_FORMATS,
   type PrintItem,
-  type Protection,
+  type ProtectionSpec,
   RANGE_TYPES,
   type RangeType,
   type Scenario,
@@ -327,7 +327,7 @@ class LineParser {
     return t.kind === 'word' && !KEYWORDS.has(t.text) && !isAccess(t.text);
   }
 
-  private protection(): Protection {
+  private protection(): ProtectionSpec {
     const t = this.peek();
     if (t.kind !== 'word' || !isProtection(t.text)) {
       this.fail(`expected access rights (r, rw, rx, rwx or none), found ${this.describe(t)}`);
@@ -688,7 +688,7 @@ class LineParser {
       this.next();
       at = this.expression('the virtual address after at');
     }
-    const protection: Protection = this.atEnd()
+    const protection: ProtectionSpec = this.atEnd()
       ? { read: true, write: true, execute: false }
       : this.protection();
     this.end('map');
