@@ -261,6 +261,25 @@ export class AddressSpace {
     }
   }
 
+  /**
+   * Fresh ANON read-write memory exactly at [va, va + bytes) when that range is free (realloc
+   * growing a block in place); false, changing nothing, when it is not free or the region limit
+   * is reached. Adjacent heap memory merges into one region.
+   */
+  extendAnon(va: number, bytes: number): boolean {
+    this.checkBytes(bytes, 'extendAnon');
+    if (!Number.isInteger(va) || va % PAGE !== 0)
+      throw new AlignmentError(`extendAnon: ${hex(va)} is not page-aligned`);
+    if (!(va >= this.start && va + bytes <= this.end) || !this.regions.isFree(va, va + bytes)) return false;
+    try {
+      this.mapAnon(bytes, { at: va, name: 'heap' });
+    } catch (error) {
+      if (error instanceof LimitError) return false;
+      throw error;
+    }
+    return true;
+  }
+
   release(va: number, bytes: number): void {
     this.checkRange(va, bytes, 'release');
     const end = va + bytes;

@@ -337,3 +337,44 @@ describe.each(FORMATS)('AddressSpace on %s', (format) => {
     checkAll(vm, [kernel, user]);
   });
 });
+
+describe('AddressSpace details', () => {
+  it('extendAnon grows heap memory in place only into a free range', () => {
+    const { vm } = boot('i386');
+    const s = space(vm, 1);
+    const va = s.reserveAnon(8192, 4096);
+    expect(s.extendAnon(va + 8192, 4096)).toBe(true);
+    expect(s.regions.usedRegions()).toHaveLength(1);
+    s.mapAnon(4096, { at: va + 12288 });
+    expect(s.extendAnon(va + 12288, 4096)).toBe(false);
+    expect(s.extendAnon(0xf0000000 - 4096, 8192)).toBe(false);
+    s.release(va, 12288);
+    checkAll(vm, [s]);
+  });
+
+  it('unmap invalidates exactly the TLB entries of the pages it removes', () => {
+    for (const format of FORMATS) {
+      const { vm } = boot(format);
+      const a = space(vm, 1);
+      const b = space(vm, 2, format === 'i386' ? 0 : 2);
+      const va = a.vpmAlloc(0x800000, 4);
+      b.vpmAlloc(0x800000, 4);
+      b.fill(va, 4 * 4096, 1);
+      a.fill(va, 4 * 4096, 1);
+      const asidA = a.asid;
+      const vpn = (x: number) => Math.floor(x / 4096);
+      for (let p = 0; p < 4; p++)
+        expect(vm.mmu.tlb.find(vpn(va + p * 4096), asidA)).toBeGreaterThanOrEqual(0);
+      const flushedBefore = vm.mmu.tlb.counters().flushes;
+      a.unmap(va + 4096, 4096);
+      expect(vm.mmu.tlb.find(vpn(va + 4096), asidA)).toBe(-1);
+      for (const p of [0, 2, 3]) expect(vm.mmu.tlb.find(vpn(va + p * 4096), asidA)).toBeGreaterThanOrEqual(0);
+      if (format !== 'i386') {
+        // b's entries (another ASID) survive a's unmap.
+        expect(vm.mmu.tlb.find(vpn(va + 4096), b.asid)).toBeGreaterThanOrEqual(0);
+      }
+      expect(vm.mmu.tlb.counters().flushes - flushedBefore).toBe(1);
+      checkAll(vm, [a, b]);
+    }
+  });
+});

@@ -1,0 +1,11 @@
+/** The kernel layer: the machine, the process table, the cross-layer invariant checker. */
+export { AsidAllocator } from './asid-allocator.js';
+export { UnknownProcessError } from './errors.js';
+export {
+  DEFAULT_MAX_PROCESSES,
+  type ExitHook,
+  type HolderCounter,
+  Kernel,
+  type KernelConfig,
+} from './kernel.js';
+export { Process } from './process.js';
