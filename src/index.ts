@@ -11,8 +11,6 @@ export * from './phys/physical-memory.js';
 export * from './phys/physical-memory-manager.js';
 export * from './phys/types.js';
 export * from './vm/index.js';
-// The vm's Protection constants win over the scenario AST's Protection interface of the same name.
-export { Protection } from './vm/index.js';
 export * from './workload/report.js';
 export * from './workload/report-text.js';
 export * from './workload/scenario/ast.js';
