@@ -42,7 +42,27 @@ const KIND_I386 = 0;
 const KIND_X86_64 = 1;
 const KIND_SV39 = 2;
 
+/** The few fields a TLB hit reads, in one small object so they sit in its first slots. */
+class HitPath {
+  readonly wide: boolean;
+  readonly indexLog: number;
+  readonly indexMask: number;
+  readonly indexTag32: Int32Array;
+  readonly indexPa: Float64Array;
+  readonly hitCounter: Int32Array;
+
+  constructor(tlb: Tlb) {
+    this.wide = tlb.wide;
+    this.indexLog = tlb.indexLog;
+    this.indexMask = tlb.indexMask;
+    this.indexTag32 = tlb.indexTag32;
+    this.indexPa = tlb.indexPa;
+    this.hitCounter = tlb.hitCounter;
+  }
+}
+
 export class Mmu {
+  private readonly hot: HitPath;
   readonly pageTables: PageTables;
   readonly format: PageTableFormat;
   readonly memory: PhysicalMemory;
@@ -76,7 +96,7 @@ export class Mmu {
   private readonly indexTag32: Int32Array;
   private readonly indexTagWide: Float64Array;
   private readonly indexPa: Float64Array;
-  private readonly hitCounter: Float64Array;
+  private readonly hitCounter: Int32Array;
   private readonly asidLimit: number;
   /** Roots last installed for each ASID, for the TLB checker. */
   private readonly asidRoots = new Map<number, number>();
@@ -95,6 +115,7 @@ export class Mmu {
     this.format = pageTables.format;
     this.memory = pageTables.memory;
     this.tlb = new Tlb(tlbConfig, this.format.signExtended);
+    this.hot = new HitPath(this.tlb);
     this.indexLog = this.tlb.indexLog;
     this.indexMask = this.tlb.indexMask;
     this.indexTag32 = this.tlb.indexTag32;
@@ -139,33 +160,42 @@ export class Mmu {
    */
   translate(va: number, access: Access, mode: Mode): number {
     const pair = mode * 3 + access;
-    if (this.wide) return this.translateWide(va, pair, access, mode);
-    const vpn = va >>> 12;
-    const at = (pair << this.indexLog) | (vpn & this.indexMask);
-    if (this.indexTag32[at] === vpn) {
-      this.hitCounter[0]++;
-      return this.indexPa[at] + (va & 0xfff);
+    const h = this.hot;
+    if (!h.wide) {
+      const vpn = va >>> 12;
+      const at = (pair << h.indexLog) | (vpn & h.indexMask);
+      if (h.indexTag32[at] === vpn) {
+        h.hitCounter[0]++;
+        return h.indexPa[at] + (va & 0xfff);
+      }
     }
-    return this.lookupSets(va >>> 0, vpn, pair, access, mode);
+    return this.translateSlow(va, pair, access, mode);
   }
 
-  private translateWide(va: number, pair: number, access: Access, mode: Mode): number {
-    const vpn = Math.floor(va / 4096);
-    const at = (pair << this.indexLog) | (vpn & this.indexMask);
-    if (this.indexTagWide[at] === vpn) {
-      this.hitCounter[0]++;
-      return this.indexPa[at] + (va & 0xfff);
-    }
-    if (!this.format.isCanonical(va)) {
-      this.tlb.misses++;
-      return this.fault(va, access, mode, FaultCause.NonCanonical, -1);
-    }
-    return this.lookupSets(va, vpn, pair, access, mode);
-  }
-
-  /** The hit index missed: look through the set, then walk. */
-  private lookupSets(va: number, vpn: number, pair: number, access: Access, mode: Mode): number {
+  /**
+   * Everything but an i386 hit-index hit: the wide formats' hit index, the TLB sets, the walk.
+   * Kept as one large function on purpose: V8 then leaves it out of line, and translate() stays
+   * small enough to be inlined into the caller's loop.
+   */
+  private translateSlow(va: number, pair: number, access: Access, mode: Mode): number {
     const tlb = this.tlb;
+    let vpn: number;
+    if (this.wide) {
+      vpn = Math.floor(va / 4096);
+      const at = (pair << this.indexLog) | (vpn & this.indexMask);
+      if (this.indexTagWide[at] === vpn) {
+        this.hitCounter[0]++;
+        return this.indexPa[at] + (va & 0xfff);
+      }
+      if (!this.format.isCanonical(va)) {
+        tlb.misses++;
+        return this.fault(va, access, mode, FaultCause.NonCanonical, -1);
+      }
+    } else {
+      // A 32-bit linear address: the number is taken modulo 2^32.
+      va >>>= 0;
+      vpn = va >>> 12;
+    }
     const way = tlb.find(vpn, this.asid);
     if (way >= 0 && (tlb.rights[way] & (1 << pair)) !== 0) {
       this.hitCounter[0]++;
@@ -173,8 +203,44 @@ export class Mmu {
       return tlb.pa[way] + (va & 0xfff);
     }
     tlb.misses++;
+    tlb.foldHits();
     this.walks++;
-    return this.kind === KIND_I386 ? this.walkI386(va, access, mode) : this.walkGeneric(va, access, mode);
+    if (this.kind !== KIND_I386) return this.walkGeneric(va, access, mode);
+
+    // The i386 walk written out (SDM 4.3): the page-directory entry, then (unless PS) the
+    // page-table entry, rights as the AND of both levels, A in both and D in the leaf on a store.
+    // Same results as walkGeneric without the format's indirections: it is the common miss.
+    const memory = this.memory;
+    const pdeAt = this.root + ((va >>> 22) << 2);
+    const pde = memory.read32(pdeAt);
+    if ((pde & 1) === 0) return this.fault(va, access, mode, FaultCause.NotPresent, 1);
+    let leaf = pde;
+    let leafAt = pdeAt;
+    let level = 1;
+    let frame: number;
+    if (pde & 0x80) {
+      if (pde & 0x003fe000) return this.fault(va, access, mode, FaultCause.ReservedBit, 1);
+      frame = ((pde & 0xffc00000) >>> 0) + (va & 0x3ff000);
+    } else {
+      leafAt = (pde & 0xfffff000) + ((va >>> 10) & 0xffc);
+      leaf = memory.read32(leafAt);
+      if ((leaf & 1) === 0) return this.fault(va, access, mode, FaultCause.NotPresent, 0);
+      level = 0;
+      frame = (leaf & 0xfffff000) >>> 0;
+    }
+    const both = pde & leaf;
+    let rights = R_KERNEL_READ | R_KERNEL_EXEC;
+    if (both & 2) rights |= R_KERNEL_WRITE;
+    if (both & 4) rights |= both & 2 ? R_USER_READ | R_USER_EXEC | R_USER_WRITE : R_USER_READ | R_USER_EXEC;
+    if ((rights & (1 << pair)) === 0) return this.fault(va, access, mode, FaultCause.Protection, level);
+    // A in every entry used, D in the leaf on a store (written only when they change).
+    if ((pde & 0x20) === 0) memory.write32(pdeAt, pde | 0x20);
+    const leafNow = level === 1 ? pde | 0x20 : leaf;
+    const wanted = access === Access.Write ? leafNow | 0x60 : leafNow | 0x20;
+    if (wanted !== leafNow) memory.write32(leafAt, wanted);
+    if ((wanted & 0x40) === 0) rights &= ~WRITE_RIGHTS;
+    tlb.insert(vpn, leaf & 0x100 ? GLOBAL_ASID : this.asid, frame, rights, level === 1 ? 10 : 0);
+    return frame + (va & 0xfff);
   }
 
   /**
@@ -269,52 +335,6 @@ export class Mmu {
       spanLog,
     );
     return this.rPa;
-  }
-
-  /**
-   * The i386 walk written out (SDM 4.3): the page-directory entry, then (unless PS) the
-   * page-table entry, rights as the AND of both levels, A in both and D in the leaf on a store.
-   * Same results as walkGeneric, without the format's indirections (it is the common miss).
-   */
-  private walkI386(va: number, access: Access, mode: Mode): number {
-    const memory = this.memory;
-    const pdeAt = this.root + ((va >>> 22) << 2);
-    const pde = memory.read32(pdeAt);
-    if ((pde & 1) === 0) return this.fault(va, access, mode, FaultCause.NotPresent, 1);
-    let leaf = pde;
-    let leafAt = pdeAt;
-    let level = 1;
-    let pageBase: number;
-    let offset: number;
-    if (pde & 0x80) {
-      if (pde & 0x003fe000) return this.fault(va, access, mode, FaultCause.ReservedBit, 1);
-      pageBase = (pde & 0xffc00000) >>> 0;
-      offset = va & 0x3ff000;
-    } else {
-      leafAt = (pde & 0xfffff000) + ((va >>> 10) & 0xffc);
-      leaf = memory.read32(leafAt);
-      if ((leaf & 1) === 0) return this.fault(va, access, mode, FaultCause.NotPresent, 0);
-      level = 0;
-      pageBase = (leaf & 0xfffff000) >>> 0;
-      offset = 0;
-    }
-    const both = pde & leaf;
-    let rights = R_KERNEL_READ | R_KERNEL_EXEC;
-    if (both & 2) rights |= R_KERNEL_WRITE;
-    if (both & 4) rights |= both & 2 ? R_USER_READ | R_USER_EXEC | R_USER_WRITE : R_USER_READ | R_USER_EXEC;
-    if ((rights & (1 << (mode * 3 + access))) === 0) {
-      return this.fault(va, access, mode, FaultCause.Protection, level);
-    }
-    // A in every entry used, D in the leaf on a store (written only when they change).
-    if ((pde & 0x20) === 0) memory.write32(pdeAt, pde | 0x20);
-    const write = access === Access.Write;
-    const leafNow = level === 1 ? pde | 0x20 : leaf;
-    const wanted = write ? leafNow | 0x60 : leafNow | 0x20;
-    if (wanted !== leafNow) memory.write32(leafAt, wanted);
-    if ((wanted & 0x40) === 0) rights &= ~WRITE_RIGHTS;
-    const frame = pageBase + offset;
-    this.tlb.insert(va >>> 12, leaf & 0x100 ? GLOBAL_ASID : this.asid, frame, rights, level === 1 ? 10 : 0);
-    return frame + (va & 0xfff);
   }
 
   /**

@@ -94,8 +94,13 @@ export class Tlb {
   readonly indexTagWide: Float64Array;
   /** Physical address of the cached 4 KiB page in each hit-index slot. */
   readonly indexPa: Float64Array;
-  /** hits, kept in a typed array so the hot path increments it without a field store on this object. */
-  readonly hitCounter = new Float64Array(1);
+  /**
+   * Hits not yet folded into `hitsFolded`: an int32 the hot path increments (a float64 counter
+   * would put a floating-point add on the loop's critical path). Read as uint32 and folded on
+   * every miss and every read of `hits`, so it is exact up to 2^32 consecutive hits.
+   */
+  readonly hitCounter = new Int32Array(1);
+  private hitsFolded = 0;
 
   misses = 0;
   evictions = 0;
@@ -130,11 +135,14 @@ export class Tlb {
   }
 
   get hits(): number {
-    return this.hitCounter[0];
+    this.foldHits();
+    return this.hitsFolded;
   }
 
-  set hits(value: number) {
-    this.hitCounter[0] = value;
+  /** Moves the hot path's int32 hit count into the float64 total. */
+  foldHits(): void {
+    this.hitsFolded += this.hitCounter[0] >>> 0;
+    this.hitCounter[0] = 0;
   }
 
   /** Makes `asid` current: the hit index is rebuilt from the entries of `asid` and the global ones. */
@@ -277,6 +285,7 @@ export class Tlb {
 
   resetCounters(): void {
     this.hitCounter[0] = 0;
+    this.hitsFolded = 0;
     this.misses = 0;
     this.evictions = 0;
     this.flushes = 0;
