@@ -3,11 +3,21 @@
  * processes and their address spaces, the page tables and the TLB, and the figures the charts
  * plot. Everything is read through pageframe's public API at the moment of drawing.
  */
-import type { PageTables, ScenarioMachine, Tlb } from '../../src/index.js';
+import {
+  FrameState,
+  FrameUse,
+  type PageTables,
+  protectionText,
+  REGION_TYPE_NAMES,
+  RegionType,
+  type ScenarioMachine,
+  type ScenarioProcess,
+  type Tlb,
+} from '../../src/index.js';
 import type { Sample } from './charts.js';
 import type { FrameMapSource } from './frame-map.js';
 import { forEachBuddyBlock } from './free-blocks.js';
-import type { SpaceDrawing } from './regions-view.js';
+import { MAX_FRAMES_LISTED, type RegionLine, type SpaceDrawing } from './regions-view.js';
 
 export interface ProcessEntry {
   pid: number;
@@ -42,31 +52,95 @@ export class MachineView {
   }
 
   processes(): ProcessEntry[] {
-    return [];
+    return this.machine.processes.map((p) => ({ pid: p.pid, name: p.name }));
   }
 
+  /** The process whose address space the MMU has loaded (the scenario's current one). */
   currentPid(): number | undefined {
-    return undefined;
+    const root = this.machine.vm.mmu.root;
+    return this.machine.processes.find((p) => p.space.root === root)?.pid;
   }
 
-  space(_pid: number): SpaceDrawing | null {
-    return null;
+  private processOf(pid: number): ScenarioProcess | undefined {
+    return this.machine.processes.find((p) => p.pid === pid);
   }
 
-  pageTables(): PageTables | undefined {
-    return undefined;
+  /** The seed's drawing of a process's address space: its regions and the frames mapped in each. */
+  space(pid: number): SpaceDrawing | null {
+    const process = this.processOf(pid);
+    if (!process) return null;
+    const space = process.space;
+    const regions = space.regions.regions();
+    const lines: RegionLine[] = regions.map((r) => ({
+      base: r.base,
+      ceiling: r.ceiling,
+      type: REGION_TYPE_NAMES[r.type] ?? String(r.type),
+      protection: r.type === RegionType.Free ? '' : protectionText(r.protection),
+      name: r.name,
+      frames: [],
+      mappedPages: 0,
+    }));
+    // One walk over the present pages, handed to their regions in address order.
+    let i = 0;
+    this.machine.vm.pageTables.walkRange(space.root, space.start, space.end, (va, pa, size) => {
+      for (let page = 0; page < size; page += 4096) {
+        const at = va + page;
+        while (i < lines.length && lines[i].ceiling <= at) i++;
+        const line = lines[i];
+        if (!line || at < line.base) continue;
+        line.mappedPages++;
+        if (line.frames.length <= MAX_FRAMES_LISTED) line.frames.push((pa + page) / 4096);
+      }
+    });
+    return {
+      process: process.name,
+      start: space.start,
+      end: space.end,
+      root: space.root,
+      tablePages: this.tablePagesOf(pid),
+      regions: lines,
+    };
   }
 
-  rootOf(_pid: number): number | undefined {
-    return undefined;
+  /** Frames holding page tables of `pid` (the frame table records their owner). */
+  private tablePagesOf(pid: number): number {
+    const { state, use, owner } = this.machine.pmm.frames;
+    let n = 0;
+    for (let pfn = 0; pfn < state.length; pfn++) {
+      if (state[pfn] === FrameState.Allocated && use[pfn] === FrameUse.PageTable && owner[pfn] === pid) n++;
+    }
+    return n;
   }
 
-  tlb(): Tlb | undefined {
-    return undefined;
+  pageTables(): PageTables {
+    return this.machine.vm.pageTables;
+  }
+
+  rootOf(pid: number): number | undefined {
+    return this.processOf(pid)?.space.root;
+  }
+
+  tlb(): Tlb {
+    return this.machine.vm.mmu.tlb;
   }
 
   asidName(asid: number): string {
-    return String(asid);
+    const names = this.machine.processes.filter((p) => p.space.asid === asid).map((p) => p.name);
+    return names.length > 0 ? `${asid} (${names.join(', ')})` : String(asid);
+  }
+
+  /** Live heap bytes over the heaps' footprint, over every process that used malloc. */
+  private heapUtilization(): number {
+    let live = 0;
+    let footprint = 0;
+    for (const p of this.machine.processes) {
+      const heap = p.heapIfUsed;
+      if (!heap) continue;
+      const stats = heap.stats();
+      live += stats.liveBytes;
+      footprint += stats.footprint;
+    }
+    return footprint === 0 ? Number.NaN : live / footprint;
   }
 
   sample(step: number): Sample {
@@ -75,14 +149,17 @@ export class MachineView {
     const pmm = this.machine.pmm;
     const free = pmm.freeFrames;
     const fragmentation = free === 0 ? 0 : 1 - pmm.allocator.largestFreeRun() / free;
+    const tlb = this.machine.vm.mmu.tlb.counters();
+    const lookups = tlb.hits + tlb.misses;
     return {
       step,
       freeFrames: free,
       fragmentation,
-      heapUtilization: Number.NaN,
-      tlbHitRate: Number.NaN,
-      bytesCopied: 0,
-      pagesMoved: 0,
+      heapUtilization: this.heapUtilization(),
+      tlbHitRate: lookups === 0 ? Number.NaN : tlb.hits / lookups,
+      // The machine has no IPC layer yet: nothing to plot.
+      bytesCopied: Number.NaN,
+      pagesMoved: Number.NaN,
     };
   }
 }
