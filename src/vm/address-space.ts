@@ -121,6 +121,8 @@ export class AddressSpace {
   private readonly frameUse: FrameUse;
   private alive = true;
   private readonly leaf: LeafWriter;
+  /** Entry flags by protection * 2 + writable, already in the format's effective form. */
+  private readonly flagTable = new Int32Array(16);
 
   constructor(machine: VmMachine, options: AddressSpaceOptions) {
     const format = machine.pageTables.format;
@@ -146,6 +148,14 @@ export class AddressSpace {
       searchFloor: kernel ? start : Math.max(start, USER_SEARCH_FLOOR),
     });
     this.leaf = new LeafWriter(machine.pageTables);
+    for (let protection = 0; protection <= PROT.All; protection++) {
+      if (this.mode === MODE.Kernel && protection === PROT.None) continue;
+      for (const writable of [false, true]) {
+        this.flagTable[protection * 2 + (writable ? 1 : 0)] = format.effectiveFlags(
+          this.rawEntryFlags(protection, writable),
+        );
+      }
+    }
     // Last, so that nothing is left behind when an argument is refused.
     this.root = kernel ? machine.pageTables.kernelRoot : machine.pageTables.createRoot(options.owner);
   }
@@ -428,7 +438,7 @@ export class AddressSpace {
       for (let i = 0; i < r.count; i++) {
         if (r.type(i) !== RT.Anon) continue;
         const shared = (r.flags(i) & RF.Shared) !== 0;
-        const ownFlags = format.effectiveFlags(this.entryFlags(r.protection(i), true));
+        const ownFlags = this.entryFlags(r.protection(i), true);
         const base = r.base(i);
         const ceiling = r.ceiling(i);
         for (let tableBase = Math.floor(base / span) * span; tableBase < ceiling; tableBase += span) {
@@ -752,8 +762,15 @@ export class AddressSpace {
     return out;
   }
 
-  /** The entry flags for a page of a region with `protection`; `writable` false keeps it read-only (COW). */
+  /**
+   * The entry flags (as the format stores them) for a page of a region with `protection`;
+   * `writable` false keeps it read-only (copy-on-write). From a table made once per space.
+   */
   private entryFlags(protection: number, writable: boolean): number {
+    return this.flagTable[protection * 2 + (writable ? 1 : 0)];
+  }
+
+  private rawEntryFlags(protection: number, writable: boolean): number {
     const w = writable && (protection & PROT.Write) !== 0;
     if (this.mode === MODE.Kernel) {
       return PF.Global | PF.Read | (w ? PF.Write : 0) | (protection & PROT.Execute ? PF.Execute : 0);
@@ -812,12 +829,7 @@ export class AddressSpace {
       const pa = frames.allocFrame(this.frameUse, this.owner);
       if (!this.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE);
       if (table !== NO_LEAF_TABLE) {
-        this.leaf.fill(
-          table,
-          this.leaf.entryAddress(table, pageVa),
-          pa,
-          pageTables.format.effectiveFlags(flags),
-        );
+        this.leaf.fill(table, this.leaf.entryAddress(table, pageVa), pa, flags);
         this.faults.demandZero++;
         return Undo.DemandAnon;
       }
@@ -858,7 +870,7 @@ export class AddressSpace {
    * so a copy-on-write copy cannot fail halfway.
    */
   private replaceLeaf(entryAddress: number, pa: number, flags: number): void {
-    this.leaf.write(entryAddress, pa, this.machine.pageTables.format.effectiveFlags(flags));
+    this.leaf.write(entryAddress, pa, flags);
   }
 
   /** Faults in every page of [va, va + length) for `access`, or undoes what it did and throws. */
