@@ -342,7 +342,7 @@ expect error ENOMEM: touch 0x1000`);
     const o = run('machine ram 4M\nprocess p\nwrite 0x20000 "x"\nprint "not reached"');
     expect(o.failures).toEqual([
       expect.stringMatching(
-        /^s\.pf:3: write failed: ESEGV: segmentation fault: write at 0x00020000 in p: no region maps it$/,
+        /^s\.pf:3: write failed: ESEGV: segmentation fault: write at 0x00020000 in process 1 \(p\): no region maps it$/,
       ),
     ]);
     expect(o.output).toEqual([]);

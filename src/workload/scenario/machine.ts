@@ -4,15 +4,17 @@
  * address space and a heap each) and knows the names the scenario gave to processes, so that
  * reports and messages speak the scenario's words.
  */
-import { InvalidArgumentError, InvariantError, LimitError } from '../../common/errors.js';
-import { hex } from '../../common/format.js';
+import { InvalidArgumentError, InvariantError } from '../../common/errors.js';
 import { Heap, type HeapOptions } from '../../heap/heap.js';
 import type { HeapSpace } from '../../heap/heap-space.js';
+import { Kernel } from '../../kernel/kernel.js';
+import type { Process } from '../../kernel/process.js';
 import type { FormatName } from '../../mmu/page-table-format.js';
-import { FrameState, FrameUse, KERNEL_OWNER } from '../../phys/frame-table.js';
+import { KERNEL_OWNER } from '../../phys/frame-table.js';
+import type { PhysicalMemoryManager } from '../../phys/physical-memory-manager.js';
 import type { MemoryRange } from '../../phys/types.js';
-import { AddressSpace } from '../../vm/address-space.js';
-import { type BootedVm, bootVm } from '../../vm/vm-machine.js';
+import type { AddressSpace } from '../../vm/address-space.js';
+import type { BootedVm } from '../../vm/vm-machine.js';
 import { buildMachineReport, type MachineReport, type ProcessSource } from '../report.js';
 import type { MachineSpec } from './ast.js';
 import { DEFAULT_MACHINE } from './defaults.js';
@@ -51,16 +53,26 @@ export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
   return resolved;
 }
 
-/** A process of the scenario: a name, an address space, and a heap made on first use. */
+/** A process of the scenario: the kernel's process, and a heap made on first use. */
 export class ScenarioProcess {
   private ownHeap: Heap | undefined;
 
   constructor(
-    readonly pid: number,
-    readonly name: string,
-    readonly space: AddressSpace,
+    readonly process: Process,
     private readonly heapOptions: HeapOptions,
   ) {}
+
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  get name(): string {
+    return this.process.name;
+  }
+
+  get space(): AddressSpace {
+    return this.process.space;
+  }
 
   get heap(): Heap {
     this.ownHeap ??= new Heap(this.space, { ...this.heapOptions, name: `heap of ${this.name}` });
@@ -86,24 +98,24 @@ function refuse(): never {
   throw new InvariantError('the heap-options probe has no memory');
 }
 
-/** Most processes alive at once: the seed's "say 128 processes", with room to spare. */
-export const MAX_PROCESSES = 1024;
-
 export class ScenarioMachine implements ProcessSource {
   readonly spec: ResolvedMachineSpec;
-  readonly vm: BootedVm;
+  readonly kernel: Kernel;
   /** Frames allocated right after boot: the machine's own; `expect all-freed` compares with it. */
   readonly bootAllocatedFrames: number;
   private readonly live = new Map<string, ScenarioProcess>();
   /** Names of every process ever made, by pid (frames in reports name their owner). */
   private readonly names = new Map<number, string>();
-  private nextPid = 1;
   private readonly heapOptions: HeapOptions;
 
   /** Throws a PageframeError when the settings do not make a machine (a bad memory map, too little RAM). */
   constructor(spec: MachineSpec) {
     this.spec = resolveSpec(spec);
-    this.vm = bootVm({
+    this.heapOptions = { areaSize: this.spec.heapArea };
+    if (this.spec.heapLarge !== undefined) this.heapOptions.largeThreshold = this.spec.heapLarge;
+    // A heap checks its options when made: check them now, at boot, rather than at the first malloc.
+    new Heap(NO_SPACE, this.heapOptions);
+    this.kernel = new Kernel({
       ramBytes: this.spec.ramBytes,
       allocator: this.spec.allocator,
       fill: this.spec.fill,
@@ -111,19 +123,19 @@ export class ScenarioMachine implements ProcessSource {
       tlb: { entries: this.spec.tlbEntries, ways: this.spec.tlbWays },
       ...(this.spec.memoryMap === undefined ? {} : { memoryMap: this.spec.memoryMap }),
     });
-    this.heapOptions = { areaSize: this.spec.heapArea };
-    if (this.spec.heapLarge !== undefined) this.heapOptions.largeThreshold = this.spec.heapLarge;
-    // A heap checks its options when made: check them now, at boot, rather than at the first malloc.
-    new Heap(NO_SPACE, this.heapOptions);
-    this.bootAllocatedFrames = this.vm.pmm.allocatedFrames;
+    this.bootAllocatedFrames = this.kernel.pmm.allocatedFrames;
   }
 
-  get pmm() {
-    return this.vm.pmm;
+  get vm(): BootedVm {
+    return this.kernel.machine;
+  }
+
+  get pmm(): PhysicalMemoryManager {
+    return this.kernel.pmm;
   }
 
   get processes(): ScenarioProcess[] {
-    return [...this.live.values()];
+    return [...this.live.values()].sort((a, b) => a.pid - b.pid);
   }
 
   process(name: string): ScenarioProcess | undefined {
@@ -133,77 +145,46 @@ export class ScenarioMachine implements ProcessSource {
   ownerName(owner: number): string {
     if (owner === KERNEL_OWNER) return 'kernel';
     const name = this.names.get(owner);
-    return name === undefined ? `pid ${owner}` : this.live.has(name) ? name : `${name} (exited)`;
+    return name === undefined
+      ? `pid ${owner}`
+      : this.live.get(name)?.pid === owner
+        ? name
+        : `${name} (exited)`;
   }
 
   createProcess(name: string): ScenarioProcess {
-    const pid = this.reservePid(name);
-    const space = new AddressSpace(this.vm, { owner: pid, asid: this.asidOf(pid), name });
-    return this.adopt(pid, name, space);
+    this.checkName(name);
+    return this.adopt(this.kernel.createProcess(name));
   }
 
   fork(parent: ScenarioProcess, child: string): ScenarioProcess {
-    const pid = this.reservePid(child);
-    const space = parent.space.fork(pid, this.asidOf(pid), { name: child });
-    return this.adopt(pid, child, space);
+    this.checkName(child);
+    return this.adopt(this.kernel.fork(parent.pid, { name: child }));
   }
 
   exit(process: ScenarioProcess): void {
-    process.space.destroy();
+    this.kernel.exit(process.pid);
     this.live.delete(process.name);
   }
 
-  /** Every layer's invariant checker, and the cross-layer one: each user frame's reference count
-   *  equals the mappings of it. Throws InvariantError. */
+  /** The kernel's checker over every layer and across them, and each heap's. Throws InvariantError. */
   check(): void {
-    const { pmm, pageTables, mmu } = this.vm;
-    pmm.check();
-    pageTables.check();
-    const count = new Uint32Array(pmm.totalFrames);
-    for (const p of this.live.values()) {
-      p.space.check(count);
-      p.heapIfUsed?.check();
-    }
-    const { state, use, refCount } = pmm.frames;
-    for (let pfn = 0; pfn < pmm.totalFrames; pfn++) {
-      if (state[pfn] === FrameState.Allocated && use[pfn] === FrameUse.User && refCount[pfn] !== count[pfn]) {
-        throw new InvariantError(
-          `frame ${hex(pfn * 4096)} has reference count ${refCount[pfn]} but ${count[pfn]} mappings`,
-        );
-      }
-    }
-    const wrong = mmu.tlbDisagreements();
-    if (wrong.length > 0) {
-      const w = wrong[0];
-      throw new InvariantError(
-        `TLB entry for ${hex(w.va)} (ASID ${w.asid}) disagrees with the tables: ${w.reason}`,
-      );
-    }
+    this.kernel.check();
+    for (const p of this.live.values()) p.heapIfUsed?.check();
   }
 
   report(): MachineReport {
     return buildMachineReport(this);
   }
 
-  private reservePid(name: string): number {
+  private checkName(name: string): void {
     if (this.live.has(name)) throw new InvalidArgumentError(`a process named '${name}' already exists`);
-    if (this.live.size >= MAX_PROCESSES)
-      throw new LimitError(`the process table is full (${MAX_PROCESSES} processes)`);
-    if (this.nextPid > 0xffff) throw new LimitError('process ids are exhausted');
-    return this.nextPid;
   }
 
-  private adopt(pid: number, name: string, space: AddressSpace): ScenarioProcess {
-    this.nextPid++;
-    const process = new ScenarioProcess(pid, name, space, this.heapOptions);
-    this.live.set(name, process);
-    this.names.set(pid, name);
-    return process;
-  }
-
-  /** i386 has no address-space ids; the others tag TLB entries with one per process. */
-  private asidOf(pid: number): number {
-    const limit = this.spec.paging === 'x86-64' ? 4096 : this.spec.paging === 'sv39' ? 65536 : 1;
-    return limit === 1 ? 0 : pid % limit;
+  private adopt(process: Process): ScenarioProcess {
+    const adopted = new ScenarioProcess(process, this.heapOptions);
+    this.live.set(process.name, adopted);
+    this.names.set(process.pid, process.name);
+    return adopted;
   }
 }
