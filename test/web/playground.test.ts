@@ -114,6 +114,76 @@ describe('the browser playground', () => {
     await page.context().close();
   });
 
+  it("shows a process's regions, a page-table walk and the TLB as the machine has them", async () => {
+    const text = [
+      'machine ram 64M',
+      'process shell',
+      'a = vpm_alloc at 0x10000 1',
+      'touch a',
+      'b = vpm_alloc at 0x30000 3',
+      'touch b 12K',
+      'buf = malloc 100',
+      'write buf "hello"',
+      'process web',
+      'c = map anon 64K',
+      'touch c 32K',
+      'switch shell',
+      'touch b read',
+      'touch b read',
+      '',
+    ].join('\n');
+    const expected = reference(Number.MAX_SAFE_INTEGER, text, 'procs.pf');
+    expect(expected.outcome.failures).toEqual([]);
+    const machine = expected.machine!;
+    const shell = machine.process('shell')!;
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    await page.click('#run');
+
+    // The processes, the current one chosen.
+    const names = await page.$$eval('#process option', (list) => list.map((o) => o.textContent));
+    expect(names).toEqual(machine.processes.map((p) => `${p.name} (pid ${p.pid})`));
+    expect(await page.inputValue('#process')).toBe(String(shell.pid));
+
+    // One line per region, free gaps included, with the frames of its mapped pages.
+    const regions = shell.space.regions.regions();
+    const bases = await page.$$eval('#regions button[data-base]', (list) =>
+      list.map((b) => Number(b.getAttribute('data-base'))),
+    );
+    expect(bases).toEqual(regions.map((r) => r.base));
+    const pages = shell.space.mappings(0x30000, 0x33000);
+    expect(pages).toHaveLength(3);
+    const line = (await page.textContent('#regions .seed-line:has(button[data-base="196608"])')) ?? '';
+    expect(line).toContain('(0x00030000 to 0x00033000, anon rw-, 3 pages mapped)');
+    expect(line).toContain(`-> ${pages.map((p) => `pf${p.pa / 4096}`).join(' - ')}`);
+
+    // Choosing the region walks the tables at its base, level by level.
+    await page.click('#regions button[data-base="196608"]');
+    const tables = machine.vm.pageTables;
+    const found = tables.lookup(shell.space.root, 0x30000);
+    expect(Number(await page.getAttribute('.walk-result', 'data-pa'))).toBe(found.pa);
+    expect(await page.$$eval('#walk tbody tr', (rows) => rows.length)).toBe(found.tables.length);
+    const leaf = (await page.textContent('#walk tbody tr[data-kind="page"]')) ?? '';
+    expect(leaf).toContain(`0x${(found.entryLo >>> 0).toString(16).padStart(8, '0')}`);
+    // A typed address outside every region stops at a level that is not present.
+    await page.fill('#walk-va', '0x00800000');
+    await page.press('#walk-va', 'Enter');
+    expect(await page.getAttribute('.walk-result', 'data-pa')).toBe('-1');
+    expect(await page.textContent('.walk-result')).toContain('not present');
+
+    // The TLB's counters and entries.
+    const counters = machine.vm.mmu.tlb.counters();
+    expect(await page.textContent('[data-counter="hits"] b')).toBe(String(counters.hits));
+    expect(await page.textContent('[data-counter="misses"] b')).toBe(String(counters.misses));
+    expect(counters.hits).toBeGreaterThan(0);
+    const valid = machine.vm.mmu.tlb.snapshot();
+    expect(await page.$$eval('#tlb tbody tr', (rows) => rows.length)).toBe(valid.length);
+    await page.$eval('#h-process', (e) => e.scrollIntoView());
+    await screenshot(page, 'playground-process');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('is usable with the keyboard: run, reset, step, and the map cursor', async () => {
     const { page, problems } = await playground.open(1280, 800);
     await page.selectOption('#example', EXAMPLE_NAME);
