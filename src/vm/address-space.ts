@@ -390,12 +390,21 @@ export class AddressSpace {
     const mmu = this.machine.mmu;
     const pa = mmu.translate(va, access, this.mode);
     if (pa >= 0) return pa;
-    this.checkAllowed(va, access);
-    this.resolveFault(va - this.pageOffset(va), access, mmu.faultCause);
+    this.handleFault(va, access, mmu.faultCause);
     const again = mmu.translate(va, access, this.mode);
     if (again < 0)
       throw new InvariantError(`${this.name}: ${mmu.describeFault()} after the fault was resolved`);
     return again;
+  }
+
+  /**
+   * The page-fault handler: the MMU refused `access` at `va` with `cause` (FaultCause). Maps a
+   * demand-zero or PHYS page, or breaks copy-on-write; throws SegmentationFaultError when no
+   * region allows the access, OutOfMemoryError when no frame is left (nothing changed then).
+   */
+  handleFault(va: number, access: Access, cause: FaultCause): void {
+    this.checkAllowed(va, access);
+    this.resolveFault(va - this.pageOffset(va), access, cause);
   }
 
   /** Makes this space the MMU's current one (CR3 / satp), keeping its TLB entries. */
