@@ -1,0 +1,513 @@
+/**
+ * The post office: every process's mailbox and the messages in flight between them. The seed's
+ * three ways to pass a range of memory:
+ *
+ * - copy: the send pins the sender's frames (one reference each, the sender's writable entries
+ *   turned copy-on-write, as Mach does for out-of-line data); the receive copies the payload
+ *   once, straight from those frames into the receiver's memory through the receiver's MMU, and
+ *   drops the pins. No kernel buffer holds the bytes in between.
+ * - move (L4 grant): the send detaches the pages from the sender (its entries and TLB entries
+ *   go, the range becomes FREE, so any later access faults); the message holds the frames; the
+ *   receive maps them into the receiver. Not one payload byte is copied.
+ * - share (L4 map, read-only): the send seals the range in the sender (irrevocably read-only)
+ *   and takes one reference per frame; the receive maps the frames read-only and sealed, the
+ *   message's reference passing to that mapping. The frames go back when the last mapping goes.
+ *
+ * Every operation checks first and changes nothing when it throws. The kernel constructs one,
+ * opens a mailbox per process, calls onProcessExit before tearing a process down, adds
+ * countHolders to its reference-count check and runs check() with its own.
+ */
+import {
+  AddressRangeError,
+  AlignmentError,
+  InvalidArgumentError,
+  InvariantError,
+  LimitError,
+  NotAllocatedError,
+} from '../common/errors.js';
+import { hex } from '../common/format.js';
+import { Access, FaultCause } from '../mmu/flags.js';
+import { FrameState, FrameUse, KERNEL_OWNER, MAX_REF_COUNT } from '../phys/frame-table.js';
+import type { AddressSpace } from '../vm/address-space.js';
+import { ProtectionError } from '../vm/errors.js';
+import { PAGE_SIZE } from '../vm/region-map.js';
+import { Protection, RegionFlag, RegionType } from '../vm/region-types.js';
+import type { BootedVm } from '../vm/vm-machine.js';
+import { MailboxFullError, NoSuchMailboxError } from './errors.js';
+import { DEFAULT_MAILBOX_DEPTH, Mailbox } from './mailbox.js';
+import type { Message, MessageHeader, ReceivedMessage, TransferKind } from './message.js';
+
+export interface PostOfficeOptions {
+  /** Messages each mailbox holds (default DEFAULT_MAILBOX_DEPTH). */
+  depth?: number;
+}
+
+export interface ReceiveOptions {
+  /**
+   * Where the area of a move, a share or a copy lands: exactly this page-aligned address, which
+   * must be free (BusyError otherwise). Without it (and without `into`) the kernel picks a gap.
+   */
+  at?: number;
+  /**
+   * Copy messages only: the payload is copied to this existing buffer of the receiver, which must
+   * be mapped writable for the whole length. Without it a copy lands in a fresh area.
+   */
+  into?: number;
+}
+
+export interface IpcStats {
+  messagesSent: number;
+  messagesReceived: number;
+  /** Messages released unread because their receiver exited. */
+  messagesDropped: number;
+  copies: number;
+  moves: number;
+  shares: number;
+  /** Payload bytes written into receivers by copy messages (each byte once). */
+  bytesCopied: number;
+  /** Pages granted by move messages (at send). */
+  pagesMoved: number;
+  /** Pages shared read-only by share messages (at send). */
+  pagesShared: number;
+}
+
+const READABLE = Protection.Read | Protection.Write;
+
+export class PostOffice {
+  readonly machine: BootedVm;
+  readonly depth: number;
+  readonly stats: IpcStats = {
+    messagesSent: 0,
+    messagesReceived: 0,
+    messagesDropped: 0,
+    copies: 0,
+    moves: 0,
+    shares: 0,
+    bytesCopied: 0,
+    pagesMoved: 0,
+    pagesShared: 0,
+  };
+  private readonly boxes = new Map<number, Mailbox>();
+  private nextId = 1;
+
+  constructor(machine: BootedVm, options: PostOfficeOptions = {}) {
+    const depth = options.depth ?? DEFAULT_MAILBOX_DEPTH;
+    checkDepth(depth);
+    this.machine = machine;
+    this.depth = depth;
+  }
+
+  // --- mailboxes ---
+
+  /** Opens the mailbox of a new process. */
+  open(pid: number, space: AddressSpace, depth = this.depth): Mailbox {
+    checkDepth(depth);
+    if (this.boxes.has(pid)) throw new InvalidArgumentError(`open: process ${pid} already has a mailbox`);
+    if (!space.isAlive)
+      throw new InvalidArgumentError(`open: the address space of process ${pid} is destroyed`);
+    const box = new Mailbox(pid, space, depth);
+    this.boxes.set(pid, box);
+    return box;
+  }
+
+  hasMailbox(pid: number): boolean {
+    return this.boxes.has(pid);
+  }
+
+  /** Messages waiting for `pid`. */
+  pending(pid: number): number {
+    return this.box(pid, 'pending').size;
+  }
+
+  /** Messages in flight, in all mailboxes. */
+  get inFlight(): number {
+    let n = 0;
+    for (const box of this.boxes.values()) n += box.size;
+    return n;
+  }
+
+  /**
+   * The receiver is going away (call it before its space is destroyed): every message waiting
+   * for it is released, its frames going back unless someone else holds them, and its mailbox
+   * closes. Messages it sent stay in their receivers' mailboxes.
+   */
+  onProcessExit(pid: number): void {
+    const box = this.boxes.get(pid);
+    if (!box) return;
+    for (const message of box.drain()) {
+      this.releaseFrames(message.frames);
+      this.stats.messagesDropped++;
+    }
+    this.boxes.delete(pid);
+  }
+
+  // --- sending ---
+
+  copy(from: number, to: number, va: number, length: number): number {
+    return this.send(from, to, va, length, 'copy');
+  }
+
+  move(from: number, to: number, va: number, length: number): number {
+    return this.send(from, to, va, length, 'move');
+  }
+
+  share(from: number, to: number, va: number, length: number): number {
+    return this.send(from, to, va, length, 'share');
+  }
+
+  /**
+   * Sends [va, va + length) of `from`'s memory to `to`'s mailbox; returns the message id.
+   * A copy takes any range; a move or a share takes whole pages (page-aligned address and
+   * length: AlignmentError otherwise). The range must be private anonymous memory the sender
+   * can read (and write, for a move). Throws NoSuchMailboxError, MailboxFullError,
+   * InvalidArgumentError, AlignmentError, AddressRangeError, NotAllocatedError, ProtectionError
+   * or LimitError, and then nothing changed.
+   */
+  send(from: number, to: number, va: number, length: number, kind: TransferKind): number {
+    const operation = `${kind} ${hex(va)}+${length} from ${from} to ${to}`;
+    const sender = this.box(from, operation).space;
+    const receiver = this.box(to, operation);
+    if (receiver.isFull) throw new MailboxFullError(to, receiver.depth, operation);
+    if (kind !== 'copy' && kind !== 'move' && kind !== 'share')
+      throw new InvalidArgumentError(`${operation}: unknown transfer kind '${kind}'`);
+    if (!Number.isInteger(length) || length <= 0)
+      throw new InvalidArgumentError(`${operation}: length ${length} must be a positive integer`);
+    if (!Number.isInteger(va))
+      throw new InvalidArgumentError(`${operation}: address ${va} is not an integer`);
+    const offset = pageOffset(va);
+    if (kind !== 'copy' && (offset !== 0 || length % PAGE_SIZE !== 0)) {
+      throw new AlignmentError(
+        `${operation}: a ${kind} takes whole pages; ${hex(va)}+${length} is not page-aligned (send the partial pages by copy)`,
+      );
+    }
+    const start = va - offset;
+    const end = start + Math.ceil((offset + length) / PAGE_SIZE) * PAGE_SIZE;
+    this.checkSource(sender, start, end, kind, operation);
+
+    let frames: Float64Array;
+    if (kind === 'move') {
+      frames = sender.detachPages(start, end - start); // LimitError: nothing changed
+      const { frameTable } = this.machine;
+      for (let k = 0; k < frames.length; k++) {
+        const pa = frames[k];
+        // A frame still shared copy-on-write with a forked child stays that child's User frame.
+        if (pa >= 0 && frameTable.refCount[pa / PAGE_SIZE] === 1)
+          this.machine.pmm.setOwner(pa, FrameUse.Message, KERNEL_OWNER);
+      }
+      this.stats.moves++;
+      this.stats.pagesMoved += frames.length;
+    } else {
+      frames = this.framesOf(sender, start, (end - start) / PAGE_SIZE, operation);
+      if (kind === 'share') sender.seal(start, end - start); // LimitError: nothing changed
+      const source = this.machine.frames;
+      for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) source.retain(frames[k]);
+      if (kind === 'copy') {
+        this.copyOnWrite(sender, start, end);
+        this.stats.copies++;
+      } else {
+        this.stats.shares++;
+        this.stats.pagesShared += frames.length;
+      }
+    }
+    const message: Message = { id: this.nextId++, kind, from, to, length, offset, frames };
+    receiver.push(message);
+    this.stats.messagesSent++;
+    return message.id;
+  }
+
+  // --- receiving ---
+
+  /** The oldest message waiting for `pid`, without taking it; null when the mailbox is empty. */
+  peek(pid: number): MessageHeader | null {
+    const m = this.box(pid, 'peek').peek();
+    if (!m) return null;
+    return { id: m.id, kind: m.kind, from: m.from, length: m.length, pages: m.frames.length };
+  }
+
+  /**
+   * Takes the oldest message for `pid` and delivers it into its address space; returns where the
+   * payload is, or null when the mailbox is empty. A move or a share maps a new area (at
+   * `options.at`, or a gap the kernel picks); a copy writes into `options.into` or into a new
+   * area. On error (BusyError at an occupied `at`, OutOfMemoryError, a bad `into`) the message
+   * stays first in the mailbox and nothing changed.
+   */
+  receive(pid: number, options: ReceiveOptions = {}): ReceivedMessage | null {
+    const box = this.box(pid, 'receive');
+    const m = box.peek();
+    if (!m) return null;
+    if (options.at !== undefined && options.into !== undefined)
+      throw new InvalidArgumentError(`receive by ${pid}: 'at' and 'into' exclude each other`);
+    const space = box.space;
+    let va: number;
+    if (m.kind === 'copy') {
+      va = this.deliverCopy(m, space, options);
+    } else {
+      if (options.into !== undefined) {
+        throw new InvalidArgumentError(
+          `receive by ${pid}: message ${m.id} is a ${m.kind}, which maps its own area; 'into' is for copies`,
+        );
+      }
+      const move = m.kind === 'move';
+      va = space.attachPages(m.frames, {
+        at: options.at,
+        protection: move ? Protection.ReadWrite : Protection.Read,
+        flags: move ? 0 : RegionFlag.Sealed,
+        name: `message ${m.id}`,
+      });
+      if (move) {
+        const { frameTable, pmm } = this.machine;
+        for (let k = 0; k < m.frames.length; k++) {
+          const pa = m.frames[k];
+          if (pa >= 0 && frameTable.use[pa / PAGE_SIZE] === FrameUse.Message)
+            pmm.setOwner(pa, FrameUse.User, pid);
+        }
+      }
+    }
+    box.shift();
+    this.stats.messagesReceived++;
+    return { id: m.id, kind: m.kind, from: m.from, length: m.length, va };
+  }
+
+  // --- for the kernel's invariant checker ---
+
+  /** Adds one per reference a message in flight holds, by frame number. */
+  countHolders(counts: Uint32Array): void {
+    for (const box of this.boxes.values()) {
+      for (const m of box.messages()) {
+        const frames = m.frames;
+        for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) counts[frames[k] / PAGE_SIZE]++;
+      }
+    }
+  }
+
+  /**
+   * Throws InvariantError unless every mailbox belongs to a live space and holds at most its
+   * depth, every frame a message holds is allocated, and every frame in the kernel's hands
+   * (FrameUse.Message) is held by messages exactly as many times as its reference count says.
+   */
+  check(): void {
+    const table = this.machine.frameTable;
+    const holds = new Uint32Array(table.frameCount);
+    for (const [pid, box] of this.boxes) {
+      if (box.pid !== pid) throw new InvariantError(`mailbox of process ${box.pid} is filed under ${pid}`);
+      if (!box.space.isAlive)
+        throw new InvariantError(`mailbox of process ${pid} belongs to a destroyed space`);
+      if (box.size > box.depth)
+        throw new InvariantError(
+          `mailbox of process ${pid} holds ${box.size} messages; its depth is ${box.depth}`,
+        );
+      for (const m of box.messages()) {
+        if (m.to !== pid) throw new InvariantError(`message ${m.id} for ${m.to} is in the mailbox of ${pid}`);
+        for (let k = 0; k < m.frames.length; k++) {
+          const pa = m.frames[k];
+          if (pa < 0) continue;
+          if (table.state[pa / PAGE_SIZE] !== FrameState.Allocated)
+            throw new InvariantError(`message ${m.id} holds frame ${hex(pa)}, which is not allocated`);
+          holds[pa / PAGE_SIZE]++;
+        }
+      }
+    }
+    for (let pfn = 0; pfn < table.frameCount; pfn++) {
+      if (table.state[pfn] !== FrameState.Allocated || table.use[pfn] !== FrameUse.Message) continue;
+      if (table.refCount[pfn] !== holds[pfn]) {
+        throw new InvariantError(
+          `frame ${hex(pfn * PAGE_SIZE)} is a message frame with reference count ${table.refCount[pfn]} but ${holds[pfn]} messages holding it`,
+        );
+      }
+      if (table.owner[pfn] !== KERNEL_OWNER)
+        throw new InvariantError(`message frame ${hex(pfn * PAGE_SIZE)} is owned by ${table.owner[pfn]}`);
+    }
+  }
+
+  // --- inside ---
+
+  private box(pid: number, operation: string): Mailbox {
+    const box = this.boxes.get(pid);
+    if (!box) throw new NoSuchMailboxError(pid, operation);
+    return box;
+  }
+
+  /** Refuses a source range that is not private anonymous memory the sender may read (or write, to move). */
+  private checkSource(
+    space: AddressSpace,
+    start: number,
+    end: number,
+    kind: TransferKind,
+    operation: string,
+  ): void {
+    if (!(start >= space.start && end <= space.end)) {
+      throw new AddressRangeError(
+        `${operation}: ${hex(start)}..${hex(end)} is outside ${space.name}'s range ${hex(space.start)}..${hex(space.end)}`,
+      );
+    }
+    const r = space.regions;
+    for (let at = start; at < end; ) {
+      const i = r.find(at);
+      if (i < 0 || r.type(i) === RegionType.Free)
+        throw new NotAllocatedError(`${operation}: ${hex(at)} is not mapped in ${space.name}`);
+      if (r.type(i) !== RegionType.Anon || r.flags(i) & RegionFlag.Shared) {
+        throw new InvalidArgumentError(
+          `${operation}: ${hex(at)} in ${space.name} is ${r.type(i) === RegionType.Anon ? 'shared writable' : 'PHYS'} memory; only private anonymous memory can be sent`,
+        );
+      }
+      const protection = r.protection(i);
+      if (!(protection & READABLE))
+        throw new ProtectionError(`${operation}: ${hex(at)} in ${space.name} is not readable`);
+      if (kind === 'move' && !(protection & Protection.Write)) {
+        throw new ProtectionError(
+          `${operation}: ${hex(at)} in ${space.name} is read-only${r.flags(i) & RegionFlag.Sealed ? ' (sealed)' : ''}; moving it would hand out write access`,
+        );
+      }
+      at = r.ceiling(i);
+    }
+  }
+
+  /** The frames of `pages` pages from `start` as the sender's MMU maps them (-1: never touched). */
+  private framesOf(space: AddressSpace, start: number, pages: number, operation: string): Float64Array {
+    space.activate();
+    const { mmu, frameTable } = this.machine;
+    const out = new Float64Array(pages);
+    for (let k = 0; k < pages; k++) {
+      const pa = mmu.translate(start + k * PAGE_SIZE, Access.Read, space.mode);
+      if (pa < 0) {
+        if (mmu.faultCause !== FaultCause.NotPresent)
+          throw new InvariantError(`${operation}: ${mmu.describeFault()} in a readable region`);
+        out[k] = -1;
+        continue;
+      }
+      if (frameTable.refCount[pa / PAGE_SIZE] >= MAX_REF_COUNT)
+        throw new LimitError(`${operation}: frame ${hex(pa)} already has the maximum number of holders`);
+      out[k] = pa;
+    }
+    return out;
+  }
+
+  /**
+   * After pinning: the sender's writable entries over the pinned frames become read-only, so
+   * that its next write copies the page (or takes it back once the message is gone).
+   * AddressSpace.protect rewrites entries from the reference counts, with the regions' own
+   * protection, so the region map does not change.
+   */
+  private copyOnWrite(space: AddressSpace, start: number, end: number): void {
+    const r = space.regions;
+    for (let at = start; at < end; ) {
+      const i = r.find(at);
+      const hi = Math.min(end, r.ceiling(i));
+      const protection = r.protection(i);
+      if (protection & Protection.Write) space.protect(at, hi - at, protection);
+      at = hi;
+    }
+  }
+
+  /** Copies a copy message into the receiver; returns where its first byte landed. */
+  private deliverCopy(m: Message, space: AddressSpace, options: ReceiveOptions): number {
+    const operation = `receive of message ${m.id} by ${m.to}`;
+    let area = -1;
+    let base: number;
+    if (options.into !== undefined) {
+      base = options.into;
+      this.checkDestination(space, base, m.length, operation);
+    } else {
+      area = space.mapAnon(m.frames.length * PAGE_SIZE, { at: options.at, name: `message ${m.id}` });
+      base = area + m.offset;
+    }
+    try {
+      this.faultInForWrite(space, base, m.length);
+    } catch (error) {
+      if (area >= 0) space.unmap(area, m.frames.length * PAGE_SIZE);
+      throw error;
+    }
+    this.copyPayload(m, space, base);
+    this.releaseFrames(m.frames);
+    return base;
+  }
+
+  private checkDestination(space: AddressSpace, va: number, length: number, operation: string): void {
+    if (!Number.isInteger(va))
+      throw new InvalidArgumentError(`${operation}: address ${va} is not an integer`);
+    if (!(va >= space.start && va + length <= space.end)) {
+      throw new AddressRangeError(
+        `${operation}: ${hex(va)}+${length} is outside ${space.name}'s range ${hex(space.start)}..${hex(space.end)}`,
+      );
+    }
+    const r = space.regions;
+    for (let at = va; at < va + length; ) {
+      const i = r.find(at);
+      if (r.type(i) === RegionType.Free)
+        throw new NotAllocatedError(`${operation}: buffer byte ${hex(at)} is not mapped in ${space.name}`);
+      if (!(r.protection(i) & Protection.Write))
+        throw new ProtectionError(`${operation}: buffer byte ${hex(at)} is not writable in ${space.name}`);
+      at = r.ceiling(i);
+    }
+  }
+
+  /**
+   * Makes every page of the destination present and writable. When one is not, AddressSpace.fill
+   * resolves the faults all-or-nothing (it undoes them on OutOfMemoryError); the zeros it writes
+   * are overwritten by the payload, so no payload byte is written twice.
+   */
+  private faultInForWrite(space: AddressSpace, va: number, length: number): void {
+    space.activate();
+    const mmu = this.machine.mmu;
+    const first = va - pageOffset(va);
+    for (let page = first; page < va + length; page += PAGE_SIZE) {
+      if (mmu.translate(page, Access.Write, space.mode) < 0) {
+        space.fill(va, length, 0);
+        return;
+      }
+    }
+  }
+
+  /** The single copy: from the pinned frames to the receiver's frames, a page piece at a time. */
+  private copyPayload(m: Message, space: AddressSpace, base: number): void {
+    space.activate();
+    const { mmu, memory } = this.machine;
+    const { frames, length, offset } = m;
+    let done = 0;
+    while (done < length) {
+      const source = offset + done;
+      const index = Math.floor(source / PAGE_SIZE);
+      const sourceIn = source - index * PAGE_SIZE;
+      const dst = base + done;
+      let n = Math.min(length - done, PAGE_SIZE - sourceIn, PAGE_SIZE - pageOffset(dst));
+      const dstPa = mmu.translate(dst, Access.Write, space.mode);
+      if (dstPa < 0)
+        throw new InvariantError(`${space.name}: ${mmu.describeFault()} after the buffer was faulted in`);
+      const src = frames[index];
+      if (src < 0) {
+        memory.fill(dstPa, n, 0);
+      } else {
+        if (n === PAGE_SIZE && sourceIn === 0) {
+          // Whole pages that follow contiguously on both sides go in one call.
+          let run = index + 1;
+          while (
+            done + n + PAGE_SIZE <= length &&
+            run < frames.length &&
+            frames[run] === src + n &&
+            mmu.translate(dst + n, Access.Write, space.mode) === dstPa + n
+          ) {
+            n += PAGE_SIZE;
+            run++;
+          }
+        }
+        memory.copy(dstPa, src + sourceIn, n);
+      }
+      done += n;
+    }
+    this.stats.bytesCopied += length;
+  }
+
+  private releaseFrames(frames: Float64Array): void {
+    const source = this.machine.frames;
+    for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) source.release(frames[k]);
+  }
+}
+
+function pageOffset(va: number): number {
+  return ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+}
+
+function checkDepth(depth: number): void {
+  if (!Number.isInteger(depth) || depth < 1)
+    throw new InvalidArgumentError(`mailbox depth ${depth} must be a positive integer`);
+}
