@@ -3,9 +3,25 @@
  * commander and turns a thrown error into a message and an exit status.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { PAGING_FORMATS } from '../workload/scenario/ast.js';
+import { parseNumber } from '../workload/scenario/lexer.js';
 import { benchCommand } from './bench-command.js';
 import { demoCommand } from './demo-command.js';
+import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
+
+function parseSize(value: string): number {
+  let size: number;
+  try {
+    size = parseNumber(value, (reason) => {
+      throw new InvalidArgumentError(reason);
+    });
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    throw new InvalidArgumentError(String(error));
+  }
+  return size;
+}
 
 function parseSeed(value: string): number {
   const seed = Number(value);
@@ -38,6 +54,26 @@ export function buildProgram(): Command {
     )
     .addOption(seed())
     .action(runCommand);
+
+  program
+    .command('replay')
+    .description(
+      'replay an allocation trace through a process heap, checking every payload; print utilization and the report',
+    )
+    .argument('<file>', 'the trace')
+    .addOption(
+      new Option('--format <format>', 'trace format (default: from the file extension)').choices(
+        TRACE_FORMATS,
+      ),
+    )
+    .option('--json', 'print the result and report as JSON')
+    .option('--no-check', 'skip filling and verifying payloads (faster)')
+    .option('--no-progress', 'never show the progress bar')
+    .option('--ram <size>', 'RAM of the machine (4K, 64M, ...)', parseSize)
+    .addOption(new Option('--paging <format>', 'page-table format').choices(PAGING_FORMATS))
+    .option('--heap-area <size>', 'bytes of each slab area of the heap', parseSize)
+    .addOption(seed())
+    .action(replayCommand);
 
   program
     .command('demo')

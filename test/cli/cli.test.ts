@@ -30,8 +30,8 @@ describe('pageframe command', () => {
   it('--help lists the commands, and every command has --help', () => {
     const top = pageframe('--help');
     expect(top.status).toBe(0);
-    for (const command of ['run', 'demo', 'bench']) expect(top.stdout).toContain(command);
-    for (const command of ['run', 'demo', 'bench']) {
+    for (const command of ['run', 'replay', 'demo', 'bench']) expect(top.stdout).toContain(command);
+    for (const command of ['run', 'replay', 'demo', 'bench']) {
       const help = pageframe(command, '--help');
       expect(help.status).toBe(0);
       expect(help.stdout).toContain(`Usage: pageframe ${command}`);
@@ -100,6 +100,32 @@ describe('pageframe command', () => {
     expect(r.stdout).toMatch(/demo\.pf: ok: /);
     const json = JSON.parse(pageframe('demo', '--json').stdout);
     expect(json.ok).toBe(true);
+  });
+
+  it('replay runs a .rep trace through a heap and reports utilization', () => {
+    const trace = scenario('t.rep', '0\n3\n6\n1\na 0 100\na 1 5000\nr 0 300\nf 1\nf 0\nf -1\n');
+    const text = pageframe('replay', trace);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('t.rep: 6 operations replayed');
+    expect(text.stdout).toMatch(/utilization \d+\.\d%/);
+    expect(text.stdout).toContain('Process replay');
+    const json = JSON.parse(
+      pageframe('replay', '--json', '--format', 'rep', '--paging', 'sv39', trace).stdout,
+    );
+    expect(json.result.ops).toBe(6);
+    expect(json.result.peakPayload).toBe(5300);
+    expect(json.report.machine.paging).toBe('sv39');
+    expect(json.report.processes[0].heap.liveBlocks).toBe(0);
+  });
+
+  it('replay refuses a malformed trace with file:line, and an unknown format', () => {
+    const bad = scenario('bad.rep', '0\n1\n1\n1\nx 0 4\n');
+    const r = pageframe('replay', bad);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^bad\.rep:5: /);
+    const unknown = pageframe('replay', scenario('t.txt', ''));
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown trace format 'txt'");
   });
 
   it('bench with an unknown suite fails with a message', () => {
