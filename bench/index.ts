@@ -11,6 +11,8 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   phys: () => import('./phys.js'),
   mmu: () => import('./mmu.js'),
   vm: () => import('./vm.js'),
+  ipc: () => import('./ipc.js'),
+  heap: () => import('./heap.js'),
 };
 
 export async function runSuites(names: string[], log: (line: string) => void): Promise<Figures> {

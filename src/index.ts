@@ -1,6 +1,12 @@
 // The public API of pageframe: one line a module, in layer order.
 export * from './common/errors.js';
 export * from './common/format.js';
+export * from './heap/heap.js';
+export * from './heap/heap-errors.js';
+export * from './heap/heap-space.js';
+export * from './heap/kernel-heap.js';
+export * from './heap/size-classes.js';
+export * from './heap/sparse-space.js';
 export * from './kernel/index.js';
 export * from './mmu/index.js';
 export * from './phys/buddy-allocator.js';
@@ -11,6 +17,7 @@ export * from './phys/physical-memory.js';
 export * from './phys/physical-memory-manager.js';
 export * from './phys/types.js';
 export * from './vm/index.js';
+export * from './workload/rep-trace.js';
 export * from './workload/report.js';
 export * from './workload/report-text.js';
 export * from './workload/scenario/ast.js';
@@ -19,3 +26,7 @@ export * from './workload/scenario/errors.js';
 export * from './workload/scenario/executor.js';
 export * from './workload/scenario/machine.js';
 export * from './workload/scenario/parser.js';
+export * from './workload/traces/heap-allocator.js';
+export * from './workload/traces/recorded-log.js';
+export * from './workload/traces/replay.js';
+export * from './workload/traces/trace-generator.js';

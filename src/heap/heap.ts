@@ -23,7 +23,9 @@ import { hex } from '../common/format.js';
 import { FreedBlockError, InteriorPointerError } from './heap-errors.js';
 import type { HeapSpace } from './heap-space.js';
 import { NumberMap } from './number-map.js';
-import { defaultSizeClasses, PAGE_SIZE, slabPagesFor } from './size-classes.js';
+import { defaultSizeClasses, slabPagesFor } from './size-classes.js';
+
+const PAGE_SIZE = 4096;
 
 /** Largest size any call accepts: the widest virtual range of the formats (2^47). */
 export const MAX_ALLOCATION = 2 ** 47;

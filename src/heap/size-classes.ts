@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../common/errors.js';
 
-export const PAGE_SIZE = 4096;
+const PAGE_SIZE = 4096;
 
 /** Default class sizes for a granule (alignment) and a largest class. */
 export function defaultSizeClasses(
