@@ -5,12 +5,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BusyError, NotAllocatedError } from '../../src/common/errors.js';
+import { BusyError, LimitError, NotAllocatedError, OutOfMemoryError } from '../../src/common/errors.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { Process } from '../../src/kernel/process.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { SegmentationFaultError } from '../../src/vm/errors.js';
+import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
 import { Protection } from '../../src/vm/region-types.js';
+import { kernelState } from './kernel-state.js';
 
 const WINDOW = 0x400000;
 const PAGES = 20;
@@ -25,7 +27,7 @@ type ModelSpace = Array<ModelPage | null>;
 
 const protectionArb = fc.constantFrom(Protection.None, Protection.Read, Protection.ReadWrite, Protection.All);
 const rangeArb = fc.record({ first: fc.nat(PAGES - 1), count: fc.integer({ min: 1, max: 6 }) });
-const opArb = fc.oneof(
+const baseOpArb = fc.oneof(
   fc.record({
     kind: fc.constant('map' as const),
     proc: fc.nat(),
@@ -55,6 +57,8 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant('fork' as const), proc: fc.nat(), eager: fc.boolean() }),
   fc.record({ kind: fc.constant('exit' as const), proc: fc.nat() }),
 );
+/** Each operation may run with the k-th frame allocation inside it failing. */
+const opArb = fc.tuple(baseOpArb, fc.option(fc.nat(4), { freq: 4 }));
 
 function allows(page: ModelPage | null, write: boolean): boolean {
   if (!page) return false;
@@ -85,16 +89,44 @@ function segv(f: () => void): SegmentationFaultError | null {
   }
 }
 
-type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
+type Op = typeof baseOpArb extends fc.Arbitrary<infer T> ? T : never;
 
-function runSequence(format: FormatName, ops: Op[]): void {
-  const kernel = new Kernel({ format, ramBytes: 4 << 20, tlb: { entries: 16, ways: 2 } });
+function runSequence(format: FormatName, steps: Array<[Op, number | null]>, regionLimit: number): void {
+  let failing: FailingFrameSource | undefined;
+  const kernel = new Kernel({
+    format,
+    ramBytes: 4 << 20,
+    tlb: { entries: 16, ways: 2 },
+    regionLimit,
+    wrapFrames: (pmm) => {
+      failing = new FailingFrameSource(pmm);
+      return failing;
+    },
+  });
   const baseline = kernel.pmm.allocatedFrames;
   const live: Array<{ process: Process; model: ModelSpace }> = [];
   const first = kernel.createProcess('init');
   first.space.mapAnon(PAGE, { at: WINDOW - PAGE, name: 'guard' }); // keeps the window's tables apart from 0
   live.push({ process: first, model: new Array<ModelPage | null>(PAGES).fill(null) });
-  for (const op of ops) {
+  for (const [op, failAt] of steps) {
+    const before = kernelState(kernel);
+    if (failAt !== null) failing!.failAfter(failAt);
+    try {
+      apply(op);
+    } catch (error) {
+      // Running out of frames or regions is allowed anywhere; it must change nothing.
+      if (!(error instanceof OutOfMemoryError || error instanceof LimitError)) throw error;
+      expect(kernelState(kernel)).toEqual(before);
+    } finally {
+      failing!.disarm();
+    }
+    kernel.check();
+  }
+  for (const { process } of live) kernel.exit(process.pid);
+  kernel.check();
+  expect(kernel.pmm.allocatedFrames).toBe(baseline);
+
+  function apply(op: Op): void {
     const entry = live[op.proc % live.length];
     const space = entry.process.space;
     const model = entry.model;
@@ -171,17 +203,17 @@ function runSequence(format: FormatName, ops: Op[]): void {
         break;
       }
     }
-    kernel.check();
   }
-  for (const { process } of live) kernel.exit(process.pid);
-  kernel.check();
-  expect(kernel.pmm.allocatedFrames).toBe(baseline);
 }
 
 describe.each<FormatName>(['i386', 'x86-64', 'sv39'])('kernel against a reference model on %s', (format) => {
   it('random operations across processes keep memory, protections and invariants right', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 5, maxLength: 45 }), (ops) => runSequence(format, ops)),
+      fc.property(
+        fc.array(opArb, { minLength: 5, maxLength: 45 }),
+        fc.constantFrom(4, 6, 10, 1000),
+        (steps, limit) => runSequence(format, steps, limit),
+      ),
       { numRuns: 60 },
     );
   });
