@@ -11,7 +11,6 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   phys: () => import('./phys.js'),
   mmu: () => import('./mmu.js'),
   vm: () => import('./vm.js'),
-  ipc: () => import('./ipc.js'),
   heap: () => import('./heap.js'),
 };
 
