@@ -13,7 +13,7 @@ import { FrameUse } from '../../src/phys/frame-table.js';
 import { AddressSpace } from '../../src/vm/address-space.js';
 import { ProtectionError, SegmentationFaultError } from '../../src/vm/errors.js';
 import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
-import { Protection } from '../../src/vm/region-types.js';
+import { Protection, RegionFlag } from '../../src/vm/region-types.js';
 import { type BootedVm, bootVm } from '../../src/vm/vm-machine.js';
 
 const FORMATS: FormatName[] = ['i386', 'x86-64', 'sv39'];
@@ -376,5 +376,33 @@ describe('AddressSpace details', () => {
       expect(vm.mmu.tlb.counters().flushes - flushedBefore).toBe(1);
       checkAll(vm, [a, b]);
     }
+  });
+
+  it('a sealed range can be shared read-only by reference counts, and comes back with its last holder', () => {
+    const { vm } = boot('x86-64');
+    const owner = space(vm, 1);
+    const va = owner.vpmAlloc(2);
+    owner.fill(va, 8192, 0x77);
+    owner.seal(va, 8192);
+    expect(() => owner.write(va, new Uint8Array(1))).toThrow(SegmentationFaultError);
+    const frames = Float64Array.from(owner.mappings().map((m) => m.pa));
+    const readers = [space(vm, 2), space(vm, 3)];
+    for (const reader of readers) {
+      for (const pa of frames) vm.pmm.retain(pa);
+      const at = reader.attachPages(frames, { protection: Protection.Read, flags: RegionFlag.Sealed });
+      const b = new Uint8Array(1);
+      reader.read(at + 4097, b);
+      expect(b[0]).toBe(0x77);
+      expect(() => reader.write(at, b)).toThrow(SegmentationFaultError);
+      expect(() => reader.protect(at, 4096, Protection.ReadWrite)).toThrow(ProtectionError);
+    }
+    expect(vm.frameTable.refCount[frames[0] / 4096]).toBe(3);
+    checkAll(vm, [owner, ...readers]);
+    owner.destroy();
+    readers[0].destroy();
+    expect(vm.frameTable.refCount[frames[0] / 4096]).toBe(1);
+    readers[1].destroy();
+    expect(vm.frameTable.state[frames[0] / 4096]).toBe(0);
+    checkAll(vm, []);
   });
 });
