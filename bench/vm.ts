@@ -20,27 +20,46 @@ import { consume, measure, round } from './harness.js';
 const PAGE = 4096;
 
 async function lookupArrayVsList(): Promise<number> {
-  const map = new RegionMap(0, 0xf0000000, { limit: 1000 });
-  // 500 used regions separated by gaps: 1000 regions in all (the last gap runs to the end).
-  for (let i = 0; i < 500; i++) {
-    map.set(i * 0x20000, i * 0x20000 + 0x10000, { type: RegionType.Anon, protection: Protection.ReadWrite });
-  }
-  const list = new LinkedRegionList();
-  for (let i = 0; i < map.count; i++) list.append(map.base(i), map.ceiling(i), map.type(i));
+  // 500 used regions separated by gaps: 1000 regions in all (the last gap runs to the end),
+  // created in a random order as a process's mmap calls would create them.
   const random = new Random(4);
+  const order = Array.from({ length: 500 }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = random.below(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const map = new RegionMap(0, 0xf0000000, { limit: 1000 });
+  const list = new LinkedRegionList();
+  for (const i of order) {
+    map.set(i * 0x20000, i * 0x20000 + 0x10000, { type: RegionType.Anon, protection: Protection.ReadWrite });
+    list.insert(i * 0x20000, i * 0x20000 + 0x10000, RegionType.Anon);
+  }
+  for (let i = 0; i < map.count; i++) {
+    if (map.type(i) === RegionType.Free) list.insert(map.base(i), map.ceiling(i), RegionType.Free);
+  }
   const addresses = new Float64Array(4096);
   const top = map.base(map.count - 1);
   for (let i = 0; i < addresses.length; i++) addresses[i] = random.below(top);
-  const array = await measure('binary search', addresses.length, () => {
-    let sum = 0;
-    for (let i = 0; i < addresses.length; i++) sum += map.find(addresses[i]);
-    consume(sum);
-  });
-  const walk = await measure('list walk', addresses.length, () => {
-    let sum = 0;
-    for (let i = 0; i < addresses.length; i++) sum += list.find(addresses[i])!.type;
-    consume(sum);
-  });
+  const array = await measure(
+    'binary search',
+    addresses.length,
+    () => {
+      let sum = 0;
+      for (let i = 0; i < addresses.length; i++) sum += map.find(addresses[i]);
+      consume(sum);
+    },
+    { time: 600, iterations: 50 },
+  );
+  const walk = await measure(
+    'list walk',
+    addresses.length,
+    () => {
+      let sum = 0;
+      for (let i = 0; i < addresses.length; i++) sum += list.find(addresses[i])!.type;
+      consume(sum);
+    },
+    { time: 600, iterations: 50 },
+  );
   return walk.nsPerOp / array.nsPerOp;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The seed's old design, kept as the benchmark's baseline: a linked list of MemRegion nodes
- * sorted by address, searched by walking it. Only what the comparison needs: append in address
- * order and lookup.
+ * sorted by address, searched by walking it. Only what the comparison needs: sorted insertion
+ * (regions are created in any order over a process's life, so the nodes end up scattered in
+ * memory as they would in the seed's shared pool) and lookup.
  */
 import type { RegionType } from './region-types.js';
 
@@ -26,6 +27,24 @@ export class LinkedRegionList {
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;
+    this.count++;
+  }
+
+  /** Inserts a region in address order (it must not overlap one already there). */
+  insert(base: number, ceiling: number, type: RegionType): void {
+    let previous: RegionNode | null = null;
+    let next = this.head;
+    while (next !== null && next.base < base) {
+      previous = next;
+      next = next.next;
+    }
+    if ((previous && previous.ceiling > base) || (next && next.base < ceiling)) {
+      throw new RangeError('insert: the region overlaps one already in the list');
+    }
+    const node: RegionNode = { base, ceiling, type, next };
+    if (previous) previous.next = node;
+    else this.head = node;
+    if (next === null) this.tail = node;
     this.count++;
   }
 

@@ -218,4 +218,16 @@ describe('LinkedRegionList (the seed baseline)', () => {
     expect(list.find(0x2fff)?.base).toBe(0x1000);
     expect(list.find(0x3000)).toBeNull();
   });
+
+  it('inserts regions in address order whatever the order of creation', () => {
+    const list = new LinkedRegionList();
+    list.insert(0x5000, 0x6000, RegionType.Anon);
+    list.insert(0x1000, 0x2000, RegionType.Anon);
+    list.insert(0x3000, 0x4000, RegionType.Phys);
+    expect(list.find(0x3800)?.type).toBe(RegionType.Phys);
+    expect(list.find(0x5fff)?.base).toBe(0x5000);
+    expect(list.find(0x2800)).toBeNull();
+    expect(() => list.insert(0x3800, 0x4800, RegionType.Anon)).toThrow(RangeError);
+    expect(list.count).toBe(3);
+  });
 });
