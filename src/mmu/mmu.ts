@@ -9,13 +9,13 @@
  * SMEP / SMAP / protection keys; x86-64 CR4.PCIDE = 1. RISC-V: Svadu (the walker sets A and D),
  * MXR = 0, SUM from the `sum` field (default false).
  */
-import { InvalidArgumentError } from '../common/errors.js';
+import { InvalidArgumentError, InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import type { PhysicalMemory } from '../phys/physical-memory.js';
 import { Access, FaultCause, Mode, PageFlags, RiscvCause, X86ErrorCode } from './flags.js';
 import type { PageTableFormat } from './page-table-format.js';
 import type { PageTables } from './page-tables.js';
-import { GLOBAL_ASID, Tlb, type TlbConfig } from './tlb.js';
+import { GLOBAL_ASID, INDEX_MASK, Tlb, type TlbConfig } from './tlb.js';
 
 /** A TLB entry that disagrees with the page tables. */
 export interface TlbDisagreement {
@@ -42,27 +42,16 @@ const KIND_I386 = 0;
 const KIND_X86_64 = 1;
 const KIND_SV39 = 2;
 
-/** The few fields a TLB hit reads, in one small object so they sit in its first slots. */
-class HitPath {
-  readonly wide: boolean;
-  readonly indexLog: number;
-  readonly indexMask: number;
-  readonly indexTag32: Int32Array;
-  readonly indexPa: Float64Array;
-  readonly hitCounter: Int32Array;
-
-  constructor(tlb: Tlb) {
-    this.wide = tlb.wide;
-    this.indexLog = tlb.indexLog;
-    this.indexMask = tlb.indexMask;
-    this.indexTag32 = tlb.indexTag32;
-    this.indexPa = tlb.indexPa;
-    this.hitCounter = tlb.hitCounter;
-  }
-}
-
 export class Mmu {
-  private readonly hot: HitPath;
+  // The fields a TLB hit reads (the same arrays as the Tlb's). `declare`: no class-field
+  // definition, so the constructor's one assignment is the only store and V8 can treat them as
+  // constant fields.
+  declare private readonly wide: boolean;
+  declare private readonly index32: Int32Array;
+  declare private readonly indexTagWide: Float64Array;
+  declare private readonly indexPaWide: Float64Array;
+  declare private readonly indexRightsWide: Uint8Array;
+
   readonly pageTables: PageTables;
   readonly format: PageTableFormat;
   readonly memory: PhysicalMemory;
@@ -89,14 +78,6 @@ export class Mmu {
   walks = 0;
 
   private readonly kind: number;
-  private readonly wide: boolean;
-  // The TLB's hit index, one hop closer for the hot path (the same arrays as tlb.index*).
-  private readonly indexLog: number;
-  private readonly indexMask: number;
-  private readonly indexTag32: Int32Array;
-  private readonly indexTagWide: Float64Array;
-  private readonly indexPa: Float64Array;
-  private readonly hitCounter: Int32Array;
   private readonly asidLimit: number;
   /** Roots last installed for each ASID, for the TLB checker. */
   private readonly asidRoots = new Map<number, number>();
@@ -115,13 +96,11 @@ export class Mmu {
     this.format = pageTables.format;
     this.memory = pageTables.memory;
     this.tlb = new Tlb(tlbConfig, this.format.signExtended);
-    this.hot = new HitPath(this.tlb);
-    this.indexLog = this.tlb.indexLog;
-    this.indexMask = this.tlb.indexMask;
-    this.indexTag32 = this.tlb.indexTag32;
+    if (INDEX_MASK !== 255) throw new InvariantError('translate() assumes 256 hit-index slots');
+    this.index32 = this.tlb.index32;
     this.indexTagWide = this.tlb.indexTagWide;
-    this.indexPa = this.tlb.indexPa;
-    this.hitCounter = this.tlb.hitCounter;
+    this.indexPaWide = this.tlb.indexPaWide;
+    this.indexRightsWide = this.tlb.indexRightsWide;
     this.root = pageTables.kernelRoot;
     this.kind =
       this.format.name === 'i386' ? KIND_I386 : this.format.name === 'x86-64' ? KIND_X86_64 : KIND_SV39;
@@ -159,17 +138,18 @@ export class Mmu {
    * would hold it. On the 64-bit formats a number outside the canonical range faults.
    */
   translate(va: number, access: Access, mode: Mode): number {
-    const pair = mode * 3 + access;
-    const h = this.hot;
-    if (!h.wide) {
+    if (!this.wide) {
       const vpn = va >>> 12;
-      const at = (pair << h.indexLog) | (vpn & h.indexMask);
-      if (h.indexTag32[at] === vpn) {
-        h.hitCounter[0]++;
-        return h.indexPa[at] + (va & 0xfff);
+      // Slot (vpn & 255): literals rather than the imported INDEX_MASK, whose every use would
+      // cost a module-cell load and a hole check (the constructor checks that they agree).
+      const at = 1 + 3 * (vpn & 255);
+      const index = this.index32;
+      if (index[at] === vpn && (index[at + 2] & (1 << (mode * 3 + access))) !== 0) {
+        index[0]++;
+        return (index[at + 1] | (va & 0xfff)) >>> 0;
       }
     }
-    return this.translateSlow(va, pair, access, mode);
+    return this.translateSlow(va, mode * 3 + access, access, mode);
   }
 
   /**
@@ -182,10 +162,10 @@ export class Mmu {
     let vpn: number;
     if (this.wide) {
       vpn = Math.floor(va / 4096);
-      const at = (pair << this.indexLog) | (vpn & this.indexMask);
-      if (this.indexTagWide[at] === vpn) {
-        this.hitCounter[0]++;
-        return this.indexPa[at] + (va & 0xfff);
+      const slot = vpn & 255;
+      if (this.indexTagWide[slot] === vpn && (this.indexRightsWide[slot] & (1 << pair)) !== 0) {
+        this.index32[0]++;
+        return this.indexPaWide[slot] + (va & 0xfff);
       }
       if (!this.format.isCanonical(va)) {
         tlb.misses++;
@@ -198,7 +178,7 @@ export class Mmu {
     }
     const way = tlb.find(vpn, this.asid);
     if (way >= 0 && (tlb.rights[way] & (1 << pair)) !== 0) {
-      this.hitCounter[0]++;
+      this.index32[0]++;
       tlb.indexEntry(way);
       return tlb.pa[way] + (va & 0xfff);
     }

@@ -15,19 +15,22 @@
  *
  * The hit index: looking through the ways of a set costs more than the rest of a translation, so
  * the TLB also keeps, for the current ASID only, a direct-mapped index of the entries it holds:
- * one slot array per (mode, access) pair, slot = vpn & (slots - 1), holding the vpn and the
- * physical address of an entry that grants that access. It is a cache of the TLB's own contents
- * (every drop clears the slots of that page, a context switch rebuilds it), never of the page
- * tables: a slot miss falls back to the sets, and only a set miss walks the tables.
+ * slot = vpn & 255 holds the vpn, the physical address and the rights of one entry. It is a cache
+ * of the TLB's own contents (every drop clears the slot of that page, a context switch rebuilds
+ * it), never of the page tables: a slot miss falls back to the sets, and only a set miss walks.
  */
 import { InvalidArgumentError } from '../common/errors.js';
 
 export const GLOBAL_ASID = -1;
 
-/** Slots per (mode, access) pair in the hit index (at least the number of entries). */
-const MIN_INDEX_SLOTS = 256;
-/** Six (mode, access) pairs: bit mode * 3 + access. */
-const PAIRS = 6;
+/**
+ * Slots in the hit index: a constant, so the hot path's index arithmetic needs no field loads
+ * (mmu.ts uses the literals). A TLB with more entries still works: the index is only a cache of
+ * the sets, and entries it cannot hold are found in their set.
+ */
+export const INDEX_LOG = 8;
+export const INDEX_MASK = (1 << INDEX_LOG) - 1;
+const INDEX_SLOTS = 1 << INDEX_LOG;
 
 export interface TlbConfig {
   /** Total entries, a power of two (default 64). */
@@ -85,21 +88,17 @@ export class Tlb {
   readonly wide: boolean;
   /** The ASID whose entries (and the global ones) the hit index holds. */
   context = 0;
-  /** log2 of the hit index's slots per pair, and slots - 1. */
-  readonly indexLog: number;
-  readonly indexMask: number;
-  /** Hit index tags (vpn, -1 = empty) for 32-bit page numbers, at (pair << indexLog) | (vpn & indexMask). */
-  readonly indexTag32: Int32Array;
-  /** Hit index tags for wide page numbers (NaN = empty). */
-  readonly indexTagWide: Float64Array;
-  /** Physical address of the cached 4 KiB page in each hit-index slot. */
-  readonly indexPa: Float64Array;
   /**
-   * Hits not yet folded into `hitsFolded`: an int32 the hot path increments (a float64 counter
-   * would put a floating-point add on the loop's critical path). Read as uint32 and folded on
-   * every miss and every read of `hits`, so it is exact up to 2^32 consecutive hits.
+   * The hit index for 32-bit page numbers, and the hit counter, in one int32 array so a hit
+   * touches a single typed array: element 0 counts hits not yet folded into `hits`; slot `s`
+   * (= vpn & INDEX_MASK) is elements 1 + 3s (the vpn, -1 = empty), 2 + 3s (the physical address
+   * of the cached page, as int32 bits) and 3 + 3s (the rights bits).
    */
-  readonly hitCounter = new Int32Array(1);
+  readonly index32: Int32Array;
+  /** The hit index for wide page numbers (x86-64, Sv39): tags (NaN = empty), addresses, rights. */
+  readonly indexTagWide: Float64Array;
+  readonly indexPaWide: Float64Array;
+  readonly indexRightsWide: Uint8Array;
   private hitsFolded = 0;
 
   misses = 0;
@@ -126,14 +125,14 @@ export class Tlb {
     this.spanLog = new Uint8Array(entries);
     this.victim = new Uint32Array(this.sets);
     this.wide = wide;
-    const slots = Math.max(MIN_INDEX_SLOTS, entries);
-    this.indexLog = Math.log2(slots);
-    this.indexMask = slots - 1;
-    this.indexTag32 = new Int32Array(PAIRS * slots).fill(-1);
-    this.indexTagWide = new Float64Array(PAIRS * slots).fill(Number.NaN);
-    this.indexPa = new Float64Array(PAIRS * slots);
+    this.index32 = new Int32Array(1 + 3 * INDEX_SLOTS);
+    for (let slot = 0; slot < INDEX_SLOTS; slot++) this.index32[1 + 3 * slot] = -1;
+    this.indexTagWide = new Float64Array(INDEX_SLOTS).fill(Number.NaN);
+    this.indexPaWide = new Float64Array(INDEX_SLOTS);
+    this.indexRightsWide = new Uint8Array(INDEX_SLOTS);
   }
 
+  /** Hits so far (exact up to 2^32 hits between two misses or reads: see index32). */
   get hits(): number {
     this.foldHits();
     return this.hitsFolded;
@@ -141,14 +140,14 @@ export class Tlb {
 
   /** Moves the hot path's int32 hit count into the float64 total. */
   foldHits(): void {
-    this.hitsFolded += this.hitCounter[0] >>> 0;
-    this.hitCounter[0] = 0;
+    this.hitsFolded += this.index32[0] >>> 0;
+    this.index32[0] = 0;
   }
 
   /** Makes `asid` current: the hit index is rebuilt from the entries of `asid` and the global ones. */
   setContext(asid: number): void {
     this.context = asid;
-    this.indexTag32.fill(-1);
+    for (let slot = 0; slot < INDEX_SLOTS; slot++) this.index32[1 + 3 * slot] = -1;
     this.indexTagWide.fill(Number.NaN);
     for (let i = 0; i < this.entries; i++) {
       if (!Number.isNaN(this.vpn[i]) && (this.asid[i] === asid || this.asid[i] === GLOBAL_ASID))
@@ -159,31 +158,27 @@ export class Tlb {
   /** Puts way `i` into the hit index (it must belong to the current context). */
   indexEntry(i: number): void {
     const vpn = this.vpn[i];
-    const rights = this.rights[i];
-    const slot = vpn & this.indexMask;
-    for (let pair = 0; pair < PAIRS; pair++) {
-      const at = (pair << this.indexLog) | slot;
-      if (rights & (1 << pair)) {
-        if (this.wide) this.indexTagWide[at] = vpn;
-        else this.indexTag32[at] = vpn;
-        this.indexPa[at] = this.pa[i];
-      } else if (this.wide ? this.indexTagWide[at] === vpn : this.indexTag32[at] === vpn) {
-        this.unindexSlot(at);
-      }
+    const slot = vpn & INDEX_MASK;
+    if (this.wide) {
+      this.indexTagWide[slot] = vpn;
+      this.indexPaWide[slot] = this.pa[i];
+      this.indexRightsWide[slot] = this.rights[i];
+    } else {
+      const at = 1 + 3 * slot;
+      this.index32[at] = vpn;
+      this.index32[at + 1] = this.pa[i];
+      this.index32[at + 2] = this.rights[i];
     }
   }
 
+  /** Clears the hit-index slot of `vpn` if it holds that page. */
   private unindex(vpn: number): void {
-    const slot = vpn & this.indexMask;
-    for (let pair = 0; pair < PAIRS; pair++) {
-      const at = (pair << this.indexLog) | slot;
-      if (this.wide ? this.indexTagWide[at] === vpn : this.indexTag32[at] === vpn) this.unindexSlot(at);
+    const slot = vpn & INDEX_MASK;
+    if (this.wide) {
+      if (this.indexTagWide[slot] === vpn) this.indexTagWide[slot] = Number.NaN;
+    } else if (this.index32[1 + 3 * slot] === vpn) {
+      this.index32[1 + 3 * slot] = -1;
     }
-  }
-
-  private unindexSlot(at: number): void {
-    this.indexTag32[at] = -1;
-    this.indexTagWide[at] = Number.NaN;
   }
 
   /** The way holding `vpn` for `asid` (or a global entry), or -1. Counts nothing. */
@@ -284,7 +279,7 @@ export class Tlb {
   }
 
   resetCounters(): void {
-    this.hitCounter[0] = 0;
+    this.index32[0] = 0;
     this.hitsFolded = 0;
     this.misses = 0;
     this.evictions = 0;
