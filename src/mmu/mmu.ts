@@ -183,7 +183,7 @@ export class Mmu {
       return tlb.pa[way] + (va & 0xfff);
     }
     tlb.misses++;
-    tlb.foldHits();
+    if (this.index32[0] < 0) tlb.foldHits(); // past 2^31 hits: fold before the int32 wraps twice
     this.walks++;
     if (this.kind !== KIND_I386) return this.walkGeneric(va, access, mode);
 
@@ -219,7 +219,7 @@ export class Mmu {
     const wanted = access === Access.Write ? leafNow | 0x60 : leafNow | 0x20;
     if (wanted !== leafNow) memory.write32(leafAt, wanted);
     if ((wanted & 0x40) === 0) rights &= ~WRITE_RIGHTS;
-    tlb.insert(vpn, leaf & 0x100 ? GLOBAL_ASID : this.asid, frame, rights, level === 1 ? 10 : 0);
+    tlb.insert(vpn, leaf & 0x100 ? GLOBAL_ASID : this.asid, frame, rights, level === 1 ? 10 : 0, way);
     return frame + (va & 0xfff);
   }
 

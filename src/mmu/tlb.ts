@@ -190,10 +190,20 @@ export class Tlb {
     return -1;
   }
 
-  /** Caches a translation, replacing an existing entry for the same page and ASID. */
-  insert(vpn: number, asid: number, pa: number, rights: number, spanLog: number): void {
+  /**
+   * Caches a translation, replacing an existing entry for the same page and ASID. `found` is
+   * find(vpn, asid) when the caller already has it (the miss path does).
+   */
+  insert(
+    vpn: number,
+    asid: number,
+    pa: number,
+    rights: number,
+    spanLog: number,
+    found = this.find(vpn, asid),
+  ): void {
     const first = (vpn & this.setMask) * this.ways;
-    let way = this.find(vpn, asid);
+    let way = found;
     if (way >= 0 && this.asid[way] !== asid) way = -1; // a global entry of another page table: keep it apart
     if (way < 0) {
       for (let i = first; i < first + this.ways; i++) {
