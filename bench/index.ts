@@ -12,6 +12,7 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   mmu: () => import('./mmu.js'),
   vm: () => import('./vm.js'),
   heap: () => import('./heap.js'),
+  ipc: () => import('./ipc.js'),
 };
 
 export async function runSuites(names: string[], log: (line: string) => void): Promise<Figures> {

@@ -26,10 +26,11 @@ import {
   NotAllocatedError,
 } from '../common/errors.js';
 import { hex } from '../common/format.js';
-import { Access, FaultCause } from '../mmu/flags.js';
+import { Access, Mode, PageFlags } from '../mmu/flags.js';
 import { FrameState, FrameUse, KERNEL_OWNER, MAX_REF_COUNT } from '../phys/frame-table.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import { ProtectionError } from '../vm/errors.js';
+import { LeafWriter, NO_TABLE } from '../vm/leaf-writer.js';
 import { PAGE_SIZE } from '../vm/region-map.js';
 import { Protection, RegionFlag, RegionType } from '../vm/region-types.js';
 import type { BootedVm } from '../vm/vm-machine.js';
@@ -89,12 +90,16 @@ export class PostOffice {
   };
   private readonly boxes = new Map<number, Mailbox>();
   private nextId = 1;
+  private readonly leaf: LeafWriter;
+  /** Scratch for framesOf: 1 where the sender's entry was writable. */
+  private writable = new Uint8Array(64);
 
   constructor(machine: BootedVm, options: PostOfficeOptions = {}) {
     const depth = options.depth ?? DEFAULT_MAILBOX_DEPTH;
     checkDepth(depth);
     this.machine = machine;
     this.depth = depth;
+    this.leaf = new LeafWriter(machine.pageTables);
   }
 
   // --- mailboxes ---
@@ -362,22 +367,40 @@ export class PostOffice {
     }
   }
 
-  /** The frames of `pages` pages from `start` as the sender's MMU maps them (-1: never touched). */
+  /**
+   * The frames of `pages` pages from `start` as the sender's page tables map them (-1: never
+   * touched), read in software a leaf table at a time, as a kernel pins user pages
+   * (get_user_pages): the sender is not running, so no TLB entry of its is used or made. Marks in
+   * `this.writable` the pages whose entry allows writing.
+   */
   private framesOf(space: AddressSpace, start: number, pages: number, operation: string): Float64Array {
-    space.activate();
-    const { mmu, frameTable } = this.machine;
+    const { frameTable } = this.machine;
+    const leaf = this.leaf;
+    const span = leaf.tableSpan;
     const out = new Float64Array(pages);
+    if (this.writable.length < pages)
+      this.writable = new Uint8Array(Math.max(pages, this.writable.length * 2));
+    const writable = this.writable;
+    let table = NO_TABLE;
+    let tableBase = Number.NaN;
     for (let k = 0; k < pages; k++) {
-      const pa = mmu.translate(start + k * PAGE_SIZE, Access.Read, space.mode);
-      if (pa < 0) {
-        if (mmu.faultCause !== FaultCause.NotPresent)
-          throw new InvariantError(`${operation}: ${mmu.describeFault()} in a readable region`);
+      const va = start + k * PAGE_SIZE;
+      const base = Math.floor(va / span) * span;
+      if (base !== tableBase) {
+        tableBase = base;
+        table = leaf.leafTableOf(space.root, va);
+      }
+      writable[k] = 0;
+      const at = table === NO_TABLE ? -1 : leaf.entryAddress(table, va);
+      if (at < 0 || !leaf.isPresentAt(at)) {
         out[k] = -1;
         continue;
       }
+      const pa = leaf.frameAt(at);
       if (frameTable.refCount[pa / PAGE_SIZE] >= MAX_REF_COUNT)
         throw new LimitError(`${operation}: frame ${hex(pa)} already has the maximum number of holders`);
       out[k] = pa;
+      if (leaf.flagsAt(at) & PageFlags.Write) writable[k] = 1;
     }
     return out;
   }
@@ -386,16 +409,22 @@ export class PostOffice {
    * After pinning: the sender's writable entries over the pinned frames become read-only, so
    * that its next write copies the page (or takes it back once the message is gone).
    * AddressSpace.protect rewrites entries from the reference counts, with the regions' own
-   * protection, so the region map does not change.
+   * protection, so the region map does not change. Only runs of pages whose entry was writable
+   * (framesOf marked them) are rewritten: a buffer sent again without a write in between costs
+   * nothing here.
    */
   private copyOnWrite(space: AddressSpace, start: number, end: number): void {
     const r = space.regions;
-    for (let at = start; at < end; ) {
-      const i = r.find(at);
-      const hi = Math.min(end, r.ceiling(i));
-      const protection = r.protection(i);
-      if (protection & Protection.Write) space.protect(at, hi - at, protection);
-      at = hi;
+    const writable = this.writable;
+    let runStart = -1;
+    for (let k = 0, page = start; page <= end; k++, page += PAGE_SIZE) {
+      const isWritable = page < end && writable[k] === 1;
+      // A run ends at a read-only page, at the end, or at a region boundary.
+      if (runStart >= 0 && (!isWritable || r.ceiling(r.find(runStart)) === page)) {
+        space.protect(runStart, page - runStart, r.protection(r.find(runStart)));
+        runStart = -1;
+      }
+      if (isWritable && runStart < 0) runStart = page;
     }
   }
 
@@ -442,16 +471,25 @@ export class PostOffice {
   }
 
   /**
-   * Makes every page of the destination present and writable. When one is not, AddressSpace.fill
-   * resolves the faults all-or-nothing (it undoes them on OutOfMemoryError); the zeros it writes
-   * are overwritten by the payload, so no payload byte is written twice.
+   * Makes every page of the destination present and writable. The entries are read in software
+   * first; when one does not allow the write, AddressSpace.fill resolves the faults
+   * all-or-nothing (it undoes them on OutOfMemoryError); the zeros it writes are overwritten by
+   * the payload, so no payload byte is written twice.
    */
   private faultInForWrite(space: AddressSpace, va: number, length: number): void {
-    space.activate();
-    const mmu = this.machine.mmu;
-    const first = va - pageOffset(va);
-    for (let page = first; page < va + length; page += PAGE_SIZE) {
-      if (mmu.translate(page, Access.Write, space.mode) < 0) {
+    const leaf = this.leaf;
+    const span = leaf.tableSpan;
+    const needed = space.mode === Mode.User ? PageFlags.Write | PageFlags.User : PageFlags.Write;
+    let table = NO_TABLE;
+    let tableBase = Number.NaN;
+    for (let page = va - pageOffset(va); page < va + length; page += PAGE_SIZE) {
+      const base = Math.floor(page / span) * span;
+      if (base !== tableBase) {
+        tableBase = base;
+        table = leaf.leafTableOf(space.root, page);
+      }
+      const at = table === NO_TABLE ? -1 : leaf.entryAddress(table, page);
+      if (at < 0 || !leaf.isPresentAt(at) || (leaf.flagsAt(at) & needed) !== needed) {
         space.fill(va, length, 0);
         return;
       }
