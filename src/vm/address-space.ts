@@ -838,7 +838,10 @@ export class AddressSpace {
       const pa = frames.allocFrame(this.frameUse, this.owner);
       if (!this.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE);
       if (table !== NO_LEAF_TABLE) {
-        this.leaf.fill(table, this.leaf.entryAddress(table, pageVa), pa, flags);
+        // Young, and dirty for a write, as Linux's do_anonymous_page makes it: the retried access
+        // need not write the bits back.
+        const young = flags | PF.Accessed | (access === ACC.Write ? PF.Dirty : 0);
+        this.leaf.fill(table, this.leaf.entryAddress(table, pageVa), pa, young);
         this.faults.demandZero++;
         return Undo.DemandAnon;
       }
