@@ -35,6 +35,7 @@ export class Playground {
   /** The source text the session was loaded from; an edit makes the next step start over. */
   private loadedText: string | null = null;
   private chosenPid = 0;
+  private processKey = '';
   private walkVa = Number.NaN;
 
   constructor() {
@@ -186,6 +187,7 @@ export class Playground {
       this.map.clear();
       byId('map-summary').textContent = '';
       this.processSelect.replaceChildren();
+      this.processKey = '';
       renderRegions(byId('regions'), null, () => {});
       byId('walk').replaceChildren();
       byId('tlb-counters').replaceChildren(
@@ -229,6 +231,13 @@ export class Playground {
     if (!processes.some((p) => p.pid === this.chosenPid)) {
       this.chosenPid = view.currentPid() ?? processes[0]?.pid ?? 0;
     }
+    // Rebuilt only when the process table changed: the demo has a hundred processes.
+    const key = processes.map((p) => `${p.pid}:${p.name}`).join(',');
+    if (key === this.processKey) {
+      this.processSelect.value = String(this.chosenPid);
+      return;
+    }
+    this.processKey = key;
     const options = processes.map((p) => {
       const option = new Option(`${p.name} (pid ${p.pid})`, String(p.pid));
       option.style.color = processColor(p.pid);

@@ -6,6 +6,8 @@ export class ScenarioEditor {
   private currentLine = 0;
   private errorLine = 0;
   private lineCount = 0;
+  /** Lines that carry a mark now, and which. */
+  private marked = new Map<number, string>();
 
   constructor(
     readonly textarea: HTMLTextAreaElement,
@@ -67,9 +69,10 @@ export class ScenarioEditor {
     this.gutter.scrollTop = view.scrollTop;
   }
 
+  /** Rebuilds the numbers when the line count changed; re-marks only the lines whose mark changed. */
   private renderGutter(): void {
     const count = this.textarea.value.split('\n').length;
-    if (count !== this.lineCount || this.gutter.childElementCount !== count) {
+    if (count !== this.lineCount) {
       this.lineCount = count;
       const fragment = document.createDocumentFragment();
       for (let i = 1; i <= count; i++) {
@@ -80,13 +83,17 @@ export class ScenarioEditor {
       // Room to scroll the last lines as far as the textarea does.
       fragment.append(document.createElement('br'));
       this.gutter.replaceChildren(fragment);
+      this.marked.clear();
     }
+    const wanted = new Map<number, string>();
+    if (this.currentLine > 0 && this.currentLine <= count) wanted.set(this.currentLine, 'current');
+    if (this.errorLine > 0 && this.errorLine <= count) wanted.set(this.errorLine, 'bad');
     const spans = this.gutter.children;
-    for (let i = 0; i < count; i++) {
-      const span = spans[i] as HTMLElement;
-      const line = i + 1;
-      span.className = line === this.errorLine ? 'bad' : line === this.currentLine ? 'current' : '';
+    for (const [line, mark] of this.marked) {
+      if (wanted.get(line) !== mark) (spans[line - 1] as HTMLElement).className = '';
     }
+    for (const [line, mark] of wanted) (spans[line - 1] as HTMLElement).className = mark;
+    this.marked = wanted;
     this.gutter.scrollTop = this.textarea.scrollTop;
   }
 }

@@ -53,7 +53,10 @@ export class FrameMap {
       },
       { passive: false },
     );
-    new ResizeObserver(() => this.render()).observe(canvas);
+    new ResizeObserver(() => {
+      this.size = null;
+      this.render();
+    }).observe(canvas);
   }
 
   get frameCount(): number {
@@ -190,12 +193,18 @@ export class FrameMap {
     }
   }
 
+  /** The canvas's size in device pixels, measured once per resize (measuring forces a layout). */
+  private size: { width: number; height: number } | null = null;
+
   private devicePixels(): { width: number; height: number } {
-    const ratio = window.devicePixelRatio || 1;
-    return {
-      width: Math.max(1, Math.round(this.canvas.clientWidth * ratio)),
-      height: Math.max(1, Math.round(this.canvas.clientHeight * ratio)),
-    };
+    if (this.size === null) {
+      const ratio = window.devicePixelRatio || 1;
+      this.size = {
+        width: Math.max(1, Math.round(this.canvas.clientWidth * ratio)),
+        height: Math.max(1, Math.round(this.canvas.clientHeight * ratio)),
+      };
+    }
+    return this.size;
   }
 
   private layout(): { cols: number; rows: number; visibleRows: number; cells: number } {

@@ -104,7 +104,8 @@ export class Session {
   private reportNow(): MachineReport | undefined {
     if (this.source === null || this.run === null) return undefined;
     if (this.reported?.step === this.stepsRun) return this.reported.report;
-    const replay = new ScenarioRun(parseScenario(this.source.text, this.source.file));
+    // The stepped run already checks invariants after every statement; the replay need not.
+    const replay = new ScenarioRun(parseScenario(this.source.text, this.source.file), { checkEvery: 'end' });
     for (let i = 0; i < this.stepsRun && !replay.done; i++) replay.step();
     const report = replay.machine?.report();
     this.reported = { step: this.stepsRun, report };
