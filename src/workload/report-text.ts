@@ -12,6 +12,7 @@ export function renderReport(report: MachineReport): string {
     ...renderProcesses(report.processes),
     renderTlb(report),
     renderPageTables(report),
+    ...(report.ipc === undefined ? [] : [renderIpc(report)]),
   ];
   return `${sections.join('\n\n')}\n`;
 }
@@ -80,6 +81,15 @@ function renderTlb(report: MachineReport): string {
     'TLB',
     `  ${t.entries} entries, ${t.ways}-way: ${t.hits} hits, ${t.misses} misses (hit rate ${(t.hitRate * 100).toFixed(1)}%), ${t.flushes} flushes, ${t.evictions} evictions`,
     `  ${t.walks} page-table walks, ${t.faults} page faults`,
+  ].join('\n');
+}
+
+function renderIpc(report: MachineReport): string {
+  const i = report.ipc!;
+  return [
+    'IPC',
+    `  ${i.messagesSent} messages sent (${i.copies} copy, ${i.moves} move, ${i.shares} share), ${i.messagesReceived} received, ${i.inFlight} in flight, ${i.messagesDropped} dropped at exit`,
+    `  ${bytes(i.bytesCopied)} copied, against ${i.pagesMoved} pages moved and ${i.pagesShared} pages shared without a copy`,
   ].join('\n');
 }
 

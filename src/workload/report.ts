@@ -128,12 +128,30 @@ export interface PageTableReport {
   kernelTablePages: number;
 }
 
+export interface IpcReport {
+  messagesSent: number;
+  messagesReceived: number;
+  /** Released unread because their receiver exited. */
+  messagesDropped: number;
+  /** Waiting in mailboxes now. */
+  inFlight: number;
+  copies: number;
+  moves: number;
+  shares: number;
+  /** Payload bytes the copies wrote, against pages handed over without a copy. */
+  bytesCopied: number;
+  pagesMoved: number;
+  pagesShared: number;
+}
+
 export interface MachineReport {
   machine: MachineSettingsReport;
   physical: PhysicalReport;
   processes: ProcessReport[];
   tlb: TlbReport;
   pageTables: PageTableReport;
+  /** Absent for a machine without a post office. */
+  ipc?: IpcReport;
 }
 
 /** What a report reads of a process. */
@@ -149,6 +167,7 @@ export interface ProcessSource {
   readonly spec: MachineSettingsReport;
   readonly vm: { readonly pmm: PhysicalMemoryManager; readonly pageTables: PageTables; readonly mmu: Mmu };
   readonly processes: readonly ReportableProcess[];
+  readonly post?: { readonly stats: Omit<IpcReport, 'inFlight'>; readonly inFlight: number };
   ownerName(owner: number): string;
 }
 
@@ -158,7 +177,7 @@ export function buildMachineReport(source: ProcessSource): MachineReport {
   const tableFrames = tableFramesByOwner(pmm);
   const tlb = mmu.tlb;
   const lookups = tlb.hits + tlb.misses;
-  return {
+  const report: MachineReport = {
     machine: {
       ramBytes: spec.ramBytes,
       paging: spec.paging,
@@ -187,6 +206,22 @@ export function buildMachineReport(source: ProcessSource): MachineReport {
       kernelTablePages: tableFrames.get(KERNEL_OWNER) ?? 0,
     },
   };
+  if (source.post !== undefined) {
+    const st = source.post.stats;
+    report.ipc = {
+      messagesSent: st.messagesSent,
+      messagesReceived: st.messagesReceived,
+      messagesDropped: st.messagesDropped,
+      inFlight: source.post.inFlight,
+      copies: st.copies,
+      moves: st.moves,
+      shares: st.shares,
+      bytesCopied: st.bytesCopied,
+      pagesMoved: st.pagesMoved,
+      pagesShared: st.pagesShared,
+    };
+  }
+  return report;
 }
 
 function tableFramesByOwner(pmm: PhysicalMemoryManager): Map<number, number> {

@@ -419,3 +419,73 @@ b = malloc 100`);
     expect(JSON.parse(JSON.stringify(o.report))).toEqual(o.report);
   });
 });
+
+describe('scenario executor: IPC', () => {
+  it('moves, shares and copies between mailboxes, with IPC figures and the report', () => {
+    const o = run(`machine ram 8M
+process a
+process b
+switch a
+buf = vpm_alloc 2
+write buf "moved"
+f = pa(buf)
+send move buf 8K to b
+in b: m = receive from a
+in b: expect pa(m) == f
+in b: expect read m "moved"
+t = vpm_alloc
+touch t
+send share t 4K to b
+in b: s = receive
+expect refcount pa(t) == 2
+send copy t 10 to b
+in b: c = receive
+expect messages == 3
+expect pages-moved == 2
+expect pages-shared == 1
+expect bytes-copied == 10`);
+    expect(o.failures).toEqual([]);
+    expect(o.report?.ipc).toMatchObject({
+      messagesSent: 3,
+      messagesReceived: 3,
+      inFlight: 0,
+      moves: 1,
+      shares: 1,
+    });
+  });
+
+  it('receive fails with ENOMSG when nothing waits or the sender is not the one named', () => {
+    const o = run(`machine ram 8M
+option on-error continue
+process a
+process b
+process c
+switch a
+in b: x = receive
+t = vpm_alloc
+send copy t 4 to b
+in b: y = receive from c
+in b: expect error ENOMSG: z = receive from c
+in b: z = receive from a`);
+    expect(o.failures).toEqual([
+      's.pf:7: receive failed: ENOMSG: receive: no message is waiting for b',
+      's.pf:10: receive failed: ENOMSG: receive from c: the next message for b comes from a',
+    ]);
+    expect(o.expectationsPassed).toBe(1);
+  });
+
+  it('messages in flight go back when their receiver exits', () => {
+    const ok = run(`machine ram 8M
+process a
+process b
+switch a
+t = vpm_alloc 4
+touch t 16K
+send move t 16K to b
+exit b
+exit a
+expect all-freed`);
+    expect(ok.failures).toEqual([]);
+    expect(ok.report?.ipc?.messagesDropped).toBe(1);
+  });
+});

@@ -92,14 +92,37 @@ expect refcount pa(r7) == 2                      # r7 is still shared
 in shell: write r7 "mine"
 expect refcount pa(r7) == 1                      # the child got a copy of its own
 
-# --- 4. The seed's "say 128 processes": ${DEMO_PROCESSES} workers more, each with a heap.
+# --- 4. Zero-copy IPC: pages handed over or shared instead of copied.
+switch init
+page = vpm_alloc 4
+write page "a 16 KiB message"
+frame = pa(page)
+send move page 16K to shell                     # unmapped here, mapped there: no byte copied
+expect fault not-mapped: touch page
+in shell: got = receive from init
+in shell: expect pa(got) == frame               # the very frames init wrote
+in shell: expect read got "a 16 KiB message"
+in shell: lookup = vpm_alloc
+in shell: write lookup "read-only table"
+in shell: send share lookup 4K to init          # sealed read-only, one frame, two holders
+table = receive from shell
+expect read table "read-only table"
+expect refcount pa(table) == 2
+expect fault protection: write table "x"
+send copy greeting 16 to shell                  # the single copy, for comparison
+in shell: copy = receive
+in shell: expect read copy "hello from init"
+expect pages-moved == 4
+expect bytes-copied == 16
+
+# --- 5. The seed's "say 128 processes": ${DEMO_PROCESSES} workers more, each with a heap.
 ${manyProcesses(DEMO_PROCESSES)}
 expect processes == 128
 expect error ELIMIT: process one-too-many      # the process table is full
 switch init
 report
 
-# --- 5. Everything goes back: exits release frames, page tables and heaps.
+# --- 6. Everything goes back: exits release frames, page tables and heaps.
 ${exitAll(DEMO_PROCESSES)}
 exit shell
 exit init

@@ -305,6 +305,16 @@ export class ScenarioRun {
 
   private execute(statement: Statement): void {
     const machine = this.boot(statement.line);
+    const previous = this.acting;
+    if (statement.process !== undefined) this.acting = this.named(statement.process, statement.line, machine);
+    try {
+      this.executeAs(statement, machine);
+    } finally {
+      this.acting = previous;
+    }
+  }
+
+  private executeAs(statement: Statement, machine: ScenarioMachine): void {
     switch (statement.kind) {
       case 'let':
         this.variables.set(statement.target, this.evaluate(statement.value, statement.line));
@@ -417,15 +427,16 @@ export class ScenarioRun {
         break;
     }
     const process = this.processOf(statement, machine);
+    const previous = this.acting;
     this.acting = process;
     try {
-      this.memoryStatement(statement, process);
+      this.memoryStatement(statement, process, machine);
     } finally {
-      this.acting = undefined;
+      this.acting = previous;
     }
   }
 
-  private memoryStatement(statement: Statement, process: ScenarioProcess): void {
+  private memoryStatement(statement: Statement, process: ScenarioProcess, machine: ScenarioMachine): void {
     const line = statement.line;
     const space = process.space;
     const at = (e: Expr) => this.evaluate(e, line);
@@ -525,11 +536,30 @@ export class ScenarioRun {
       case 'free':
         process.heap.free(at(statement.pointer));
         return;
+      case 'send': {
+        const to = this.named(statement.to, line, machine);
+        machine.post.send(process.pid, to.pid, at(statement.address), at(statement.size), statement.mode);
+        return;
+      }
+      case 'receive': {
+        const header = machine.post.peek(process.pid);
+        if (header === null)
+          throw new PageframeError('ENOMSG', `receive: no message is waiting for ${process.name}`);
+        if (statement.from !== undefined) {
+          const from = this.named(statement.from, line, machine);
+          if (header.from !== from.pid) {
+            throw new PageframeError(
+              'ENOMSG',
+              `receive from ${from.name}: the next message for ${process.name} comes from ${machine.ownerName(header.from)}`,
+            );
+          }
+        }
+        const received = machine.post.receive(process.pid);
+        if (received !== null) this.assign(statement, received.va);
+        return;
+      }
       default:
-        this.scenarioError(
-          line,
-          `'${verbOf(statement)}' needs the IPC layer, which this build of pageframe does not have yet`,
-        );
+        this.scenarioError(line, `'${verbOf(statement)}' cannot run here`);
     }
   }
 
@@ -578,7 +608,11 @@ export class ScenarioRun {
   }
 
   private expectFailure(statement: StatementOf<'expect-error'> | StatementOf<'expect-fault'>): void {
-    const inner = statement.statement;
+    // `in NAME: expect ...: STATEMENT` runs STATEMENT as NAME.
+    const inner =
+      statement.process !== undefined && statement.statement.process === undefined
+        ? { ...statement.statement, process: statement.process }
+        : statement.statement;
     const wanted =
       statement.kind === 'expect-error'
         ? `error ${statement.code}`
@@ -655,6 +689,14 @@ export class ScenarioRun {
         return machine.vm.mmu.tlb.misses;
       case 'tlb-flushes':
         return machine.vm.mmu.tlb.flushes;
+      case 'messages':
+        return machine.post.stats.messagesSent;
+      case 'bytes-copied':
+        return machine.post.stats.bytesCopied;
+      case 'pages-moved':
+        return machine.post.stats.pagesMoved;
+      case 'pages-shared':
+        return machine.post.stats.pagesShared;
       default:
         break;
     }
@@ -674,10 +716,7 @@ export class ScenarioRun {
       case 'heap-footprint':
         return process.heapIfUsed?.footprint ?? 0;
       default:
-        return this.scenarioError(
-          statement.line,
-          `the figure '${name}' needs the IPC layer, which this build of pageframe does not have yet`,
-        );
+        return this.scenarioError(statement.line, `the figure '${name}' is not known here`);
     }
   }
 

@@ -7,6 +7,7 @@
 import { InvalidArgumentError, InvariantError } from '../../common/errors.js';
 import { Heap, type HeapOptions } from '../../heap/heap.js';
 import type { HeapSpace } from '../../heap/heap-space.js';
+import { PostOffice } from '../../ipc/post-office.js';
 import { Kernel } from '../../kernel/kernel.js';
 import type { Process } from '../../kernel/process.js';
 import type { FormatName } from '../../mmu/page-table-format.js';
@@ -101,6 +102,8 @@ function refuse(): never {
 export class ScenarioMachine implements ProcessSource {
   readonly spec: ResolvedMachineSpec;
   readonly kernel: Kernel;
+  /** Mailboxes and messages in flight: one mailbox a process. */
+  readonly post: PostOffice;
   /** Frames allocated right after boot: the machine's own; `expect all-freed` compares with it. */
   readonly bootAllocatedFrames: number;
   private readonly live = new Map<string, ScenarioProcess>();
@@ -123,6 +126,11 @@ export class ScenarioMachine implements ProcessSource {
       tlb: { entries: this.spec.tlbEntries, ways: this.spec.tlbWays },
       ...(this.spec.memoryMap === undefined ? {} : { memoryMap: this.spec.memoryMap }),
     });
+    this.post = new PostOffice(this.kernel.machine);
+    // Messages in flight hold frame references the kernel's check must count, and a process's
+    // unread messages go back when it exits.
+    this.kernel.addHolderCounter((counts) => this.post.countHolders(counts));
+    this.kernel.onExit((process) => this.post.onProcessExit(process.pid));
     this.bootAllocatedFrames = this.kernel.pmm.allocatedFrames;
   }
 
@@ -167,9 +175,10 @@ export class ScenarioMachine implements ProcessSource {
     this.live.delete(process.name);
   }
 
-  /** The kernel's checker over every layer and across them, and each heap's. Throws InvariantError. */
+  /** The kernel's checker over every layer and across them, the post office's, each heap's. Throws InvariantError. */
   check(): void {
     this.kernel.check();
+    this.post.check();
     for (const p of this.live.values()) p.heapIfUsed?.check();
   }
 
@@ -182,6 +191,7 @@ export class ScenarioMachine implements ProcessSource {
   }
 
   private adopt(process: Process): ScenarioProcess {
+    this.post.open(process.pid, process.space);
     const adopted = new ScenarioProcess(process, this.heapOptions);
     this.live.set(process.name, adopted);
     this.names.set(process.pid, process.name);
