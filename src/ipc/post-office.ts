@@ -26,12 +26,11 @@ import {
   NotAllocatedError,
 } from '../common/errors.js';
 import { hex } from '../common/format.js';
-import { Access, Mode, PageFlags } from '../mmu/flags.js';
+import { Access, PageFlags } from '../mmu/flags.js';
 import { FrameState, FrameUse, KERNEL_OWNER, MAX_REF_COUNT } from '../phys/frame-table.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import { ProtectionError } from '../vm/errors.js';
 import { LeafWriter, NO_TABLE } from '../vm/leaf-writer.js';
-import { PAGE_SIZE } from '../vm/region-map.js';
 import { Protection, RegionFlag, RegionType } from '../vm/region-types.js';
 import type { BootedVm } from '../vm/vm-machine.js';
 import { MailboxFullError, NoSuchMailboxError } from './errors.js';
@@ -73,6 +72,11 @@ export interface IpcStats {
 }
 
 const READABLE = Protection.Read | Protection.Write;
+// Local copies for the per-page loops: imported bindings are getters under the test and
+// benchmark loaders.
+const PAGE = 4096;
+const WRITE = Access.Write;
+const ENTRY_WRITE = PageFlags.Write;
 
 export class PostOffice {
   readonly machine: BootedVm;
@@ -93,6 +97,8 @@ export class PostOffice {
   private readonly leaf: LeafWriter;
   /** Scratch for framesOf: 1 where the sender's entry was writable. */
   private writable = new Uint8Array(64);
+  /** Scratch for destinationFrames. */
+  private dstPages = new Float64Array(64);
 
   constructor(machine: BootedVm, options: PostOfficeOptions = {}) {
     const depth = options.depth ?? DEFAULT_MAILBOX_DEPTH;
@@ -180,13 +186,13 @@ export class PostOffice {
     if (!Number.isInteger(va))
       throw new InvalidArgumentError(`${operation}: address ${va} is not an integer`);
     const offset = pageOffset(va);
-    if (kind !== 'copy' && (offset !== 0 || length % PAGE_SIZE !== 0)) {
+    if (kind !== 'copy' && (offset !== 0 || length % PAGE !== 0)) {
       throw new AlignmentError(
         `${operation}: a ${kind} takes whole pages; ${hex(va)}+${length} is not page-aligned (send the partial pages by copy)`,
       );
     }
     const start = va - offset;
-    const end = start + Math.ceil((offset + length) / PAGE_SIZE) * PAGE_SIZE;
+    const end = start + Math.ceil((offset + length) / PAGE) * PAGE;
     this.checkSource(sender, start, end, kind, operation);
 
     let frames: Float64Array;
@@ -196,13 +202,13 @@ export class PostOffice {
       for (let k = 0; k < frames.length; k++) {
         const pa = frames[k];
         // A frame still shared copy-on-write with a forked child stays that child's User frame.
-        if (pa >= 0 && frameTable.refCount[pa / PAGE_SIZE] === 1)
+        if (pa >= 0 && frameTable.refCount[pa / PAGE] === 1)
           this.machine.pmm.setOwner(pa, FrameUse.Message, KERNEL_OWNER);
       }
       this.stats.moves++;
       this.stats.pagesMoved += frames.length;
     } else {
-      frames = this.framesOf(sender, start, (end - start) / PAGE_SIZE, operation);
+      frames = this.framesOf(sender, start, (end - start) / PAGE, operation);
       if (kind === 'share') sender.seal(start, end - start); // LimitError: nothing changed
       const source = this.machine.frames;
       for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) source.retain(frames[k]);
@@ -263,8 +269,7 @@ export class PostOffice {
         const { frameTable, pmm } = this.machine;
         for (let k = 0; k < m.frames.length; k++) {
           const pa = m.frames[k];
-          if (pa >= 0 && frameTable.use[pa / PAGE_SIZE] === FrameUse.Message)
-            pmm.setOwner(pa, FrameUse.User, pid);
+          if (pa >= 0 && frameTable.use[pa / PAGE] === FrameUse.Message) pmm.setOwner(pa, FrameUse.User, pid);
         }
       }
     }
@@ -280,7 +285,7 @@ export class PostOffice {
     for (const box of this.boxes.values()) {
       for (const m of box.messages()) {
         const frames = m.frames;
-        for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) counts[frames[k] / PAGE_SIZE]++;
+        for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) counts[frames[k] / PAGE]++;
       }
     }
   }
@@ -306,9 +311,9 @@ export class PostOffice {
         for (let k = 0; k < m.frames.length; k++) {
           const pa = m.frames[k];
           if (pa < 0) continue;
-          if (table.state[pa / PAGE_SIZE] !== FrameState.Allocated)
+          if (table.state[pa / PAGE] !== FrameState.Allocated)
             throw new InvariantError(`message ${m.id} holds frame ${hex(pa)}, which is not allocated`);
-          holds[pa / PAGE_SIZE]++;
+          holds[pa / PAGE]++;
         }
       }
     }
@@ -316,11 +321,11 @@ export class PostOffice {
       if (table.state[pfn] !== FrameState.Allocated || table.use[pfn] !== FrameUse.Message) continue;
       if (table.refCount[pfn] !== holds[pfn]) {
         throw new InvariantError(
-          `frame ${hex(pfn * PAGE_SIZE)} is a message frame with reference count ${table.refCount[pfn]} but ${holds[pfn]} messages holding it`,
+          `frame ${hex(pfn * PAGE)} is a message frame with reference count ${table.refCount[pfn]} but ${holds[pfn]} messages holding it`,
         );
       }
       if (table.owner[pfn] !== KERNEL_OWNER)
-        throw new InvariantError(`message frame ${hex(pfn * PAGE_SIZE)} is owned by ${table.owner[pfn]}`);
+        throw new InvariantError(`message frame ${hex(pfn * PAGE)} is owned by ${table.owner[pfn]}`);
     }
   }
 
@@ -384,7 +389,7 @@ export class PostOffice {
     let table = NO_TABLE;
     let tableBase = Number.NaN;
     for (let k = 0; k < pages; k++) {
-      const va = start + k * PAGE_SIZE;
+      const va = start + k * PAGE;
       const base = Math.floor(va / span) * span;
       if (base !== tableBase) {
         tableBase = base;
@@ -397,10 +402,10 @@ export class PostOffice {
         continue;
       }
       const pa = leaf.frameAt(at);
-      if (frameTable.refCount[pa / PAGE_SIZE] >= MAX_REF_COUNT)
+      if (frameTable.refCount[pa / PAGE] >= MAX_REF_COUNT)
         throw new LimitError(`${operation}: frame ${hex(pa)} already has the maximum number of holders`);
       out[k] = pa;
-      if (leaf.flagsAt(at) & PageFlags.Write) writable[k] = 1;
+      if (leaf.flagsAt(at) & ENTRY_WRITE) writable[k] = 1;
     }
     return out;
   }
@@ -417,7 +422,7 @@ export class PostOffice {
     const r = space.regions;
     const writable = this.writable;
     let runStart = -1;
-    for (let k = 0, page = start; page <= end; k++, page += PAGE_SIZE) {
+    for (let k = 0, page = start; page <= end; k++, page += PAGE) {
       const isWritable = page < end && writable[k] === 1;
       // A run ends at a read-only page, at the end, or at a region boundary.
       if (runStart >= 0 && (!isWritable || r.ceiling(r.find(runStart)) === page)) {
@@ -437,16 +442,17 @@ export class PostOffice {
       base = options.into;
       this.checkDestination(space, base, m.length, operation);
     } else {
-      area = space.mapAnon(m.frames.length * PAGE_SIZE, { at: options.at, name: `message ${m.id}` });
+      area = space.mapAnon(m.frames.length * PAGE, { at: options.at, name: `message ${m.id}` });
       base = area + m.offset;
     }
+    let dstPages: Float64Array;
     try {
-      this.faultInForWrite(space, base, m.length);
+      dstPages = this.destinationFrames(space, base, m.length);
     } catch (error) {
-      if (area >= 0) space.unmap(area, m.frames.length * PAGE_SIZE);
+      if (area >= 0) space.unmap(area, m.frames.length * PAGE);
       throw error;
     }
-    this.copyPayload(m, space, base);
+    this.copyPayload(m, dstPages, base);
     this.releaseFrames(m.frames);
     return base;
   }
@@ -471,61 +477,66 @@ export class PostOffice {
   }
 
   /**
-   * Makes every page of the destination present and writable. The entries are read in software
-   * first; when one does not allow the write, AddressSpace.fill resolves the faults
-   * all-or-nothing (it undoes them on OutOfMemoryError); the zeros it writes are overwritten by
-   * the payload, so no payload byte is written twice.
+   * The destination's frames, one a page, as the receiver's MMU translates a write to them
+   * (the receiver is running: its TLB is used). When a page is not present or not writable,
+   * AddressSpace.fill resolves the faults all-or-nothing first (it undoes them on
+   * OutOfMemoryError); the zeros it writes are overwritten by the payload, and no payload byte
+   * is written twice.
    */
-  private faultInForWrite(space: AddressSpace, va: number, length: number): void {
-    const leaf = this.leaf;
-    const span = leaf.tableSpan;
-    const needed = space.mode === Mode.User ? PageFlags.Write | PageFlags.User : PageFlags.Write;
-    let table = NO_TABLE;
-    let tableBase = Number.NaN;
-    for (let page = va - pageOffset(va); page < va + length; page += PAGE_SIZE) {
-      const base = Math.floor(page / span) * span;
-      if (base !== tableBase) {
-        tableBase = base;
-        table = leaf.leafTableOf(space.root, page);
+  private destinationFrames(space: AddressSpace, va: number, length: number): Float64Array {
+    const first = va - pageOffset(va);
+    const pages = Math.ceil((va + length - first) / PAGE);
+    if (this.dstPages.length < pages)
+      this.dstPages = new Float64Array(Math.max(pages, this.dstPages.length * 2));
+    const out = this.dstPages;
+    const mmu = this.machine.mmu;
+    const mode = space.mode;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      space.activate();
+      let k = 0;
+      for (; k < pages; k++) {
+        const pa = mmu.translate(first + k * PAGE, WRITE, mode);
+        if (pa < 0) break;
+        out[k] = pa;
       }
-      const at = table === NO_TABLE ? -1 : leaf.entryAddress(table, page);
-      if (at < 0 || !leaf.isPresentAt(at) || (leaf.flagsAt(at) & needed) !== needed) {
-        space.fill(va, length, 0);
-        return;
-      }
+      if (k === pages) return out;
+      if (attempt === 0) space.fill(va, length, 0);
     }
+    throw new InvariantError(`${space.name}: ${mmu.describeFault()} after the buffer was faulted in`);
   }
 
-  /** The single copy: from the pinned frames to the receiver's frames, a page piece at a time. */
-  private copyPayload(m: Message, space: AddressSpace, base: number): void {
-    space.activate();
-    const { mmu, memory } = this.machine;
+  /**
+   * The single copy: from the pinned frames to the receiver's frames. Pages that follow each
+   * other physically on both sides go in one call.
+   */
+  private copyPayload(m: Message, dstPages: Float64Array, base: number): void {
+    const memory = this.machine.memory;
     const { frames, length, offset } = m;
+    const dstFirst = base - pageOffset(base);
     let done = 0;
     while (done < length) {
       const source = offset + done;
-      const index = Math.floor(source / PAGE_SIZE);
-      const sourceIn = source - index * PAGE_SIZE;
-      const dst = base + done;
-      let n = Math.min(length - done, PAGE_SIZE - sourceIn, PAGE_SIZE - pageOffset(dst));
-      const dstPa = mmu.translate(dst, Access.Write, space.mode);
-      if (dstPa < 0)
-        throw new InvariantError(`${space.name}: ${mmu.describeFault()} after the buffer was faulted in`);
+      const index = Math.floor(source / PAGE);
+      const sourceIn = source - index * PAGE;
+      const dstRel = base + done - dstFirst;
+      const dstIndex = Math.floor(dstRel / PAGE);
+      const dstIn = dstRel - dstIndex * PAGE;
+      let n = Math.min(length - done, PAGE - sourceIn, PAGE - dstIn);
+      const dstPa = dstPages[dstIndex] + dstIn;
       const src = frames[index];
       if (src < 0) {
         memory.fill(dstPa, n, 0);
       } else {
-        if (n === PAGE_SIZE && sourceIn === 0) {
-          // Whole pages that follow contiguously on both sides go in one call.
-          let run = index + 1;
+        if (n === PAGE) {
+          let k = 1;
           while (
-            done + n + PAGE_SIZE <= length &&
-            run < frames.length &&
-            frames[run] === src + n &&
-            mmu.translate(dst + n, Access.Write, space.mode) === dstPa + n
+            done + n + PAGE <= length &&
+            index + k < frames.length &&
+            frames[index + k] === src + n &&
+            dstPages[dstIndex + k] === dstPa + n
           ) {
-            n += PAGE_SIZE;
-            run++;
+            n += PAGE;
+            k++;
           }
         }
         memory.copy(dstPa, src + sourceIn, n);
@@ -542,7 +553,7 @@ export class PostOffice {
 }
 
 function pageOffset(va: number): number {
-  return ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+  return ((va % PAGE) + PAGE) % PAGE;
 }
 
 function checkDepth(depth: number): void {
