@@ -443,6 +443,9 @@ export class AddressSpace {
     const entryBytes = format.entryBytes;
     /** Parent entries to write-protect once the child is complete. */
     const writeProtect: number[] = [];
+    const writeBit = leaf.writeBit;
+    const youngDirty = leaf.youngDirtyBits;
+    const privateClear = writeBit | youngDirty;
     try {
       for (let i = 0; i < r.count; i++) {
         if (r.type(i) !== RT.Anon) continue;
@@ -460,26 +463,30 @@ export class AddressSpace {
           for (let va = lo; va < hi; va += PAGE, at += entryBytes) {
             if (!leaf.isPresentAt(at)) continue;
             const pa = leaf.frameAt(at);
-            const flags = leaf.flagsAt(at) & PERMISSION;
+            const writable = (leaf.lowAt(at) & writeBit) !== 0;
             let childPa = pa;
-            let childFlags = flags;
             if (eager && !shared) {
               childPa = frames.allocFrame(this.frameUse, owner);
               memory.copy(childPa, pa, PAGE);
-              childFlags = ownFlags;
             } else {
               frames.retain(pa);
-              if (!shared && flags & PF.Write) {
-                childFlags = flags & ~PF.Write;
-                writeProtect.push(at);
-              }
+              if (!shared && writable) writeProtect.push(at);
             }
             try {
               if (childTable === NO_LEAF_TABLE) {
-                pageTables.map(child.root, va, childPa, PAGE, childFlags);
+                const flags = eager && !shared ? ownFlags : leaf.flagsAt(at) & PERMISSION;
+                pageTables.map(child.root, va, childPa, PAGE, shared || eager ? flags : flags & ~PF.Write);
                 childTable = leaf.leafTableOf(child.root, va);
+              } else if (eager && !shared) {
+                leaf.fill(childTable, childTable + (at - parentTable), childPa, ownFlags);
               } else {
-                leaf.fill(childTable, childTable + (at - parentTable), childPa, childFlags);
+                // The child's entry is the parent's, read-only unless shared, neither young nor dirty.
+                leaf.copyEntry(
+                  at,
+                  childTable,
+                  childTable + (at - parentTable),
+                  shared ? youngDirty : privateClear,
+                );
               }
             } catch (error) {
               frames.release(childPa);
@@ -494,7 +501,7 @@ export class AddressSpace {
     }
     if (writeProtect.length > 0) {
       // Commit: the parent's private writable pages become copy-on-write too (A and D kept).
-      for (const at of writeProtect) leaf.write(at, leaf.frameAt(at), leaf.flagsAt(at) & ~PF.Write);
+      for (const at of writeProtect) leaf.clearBits(at, writeBit);
       this.invalidateSpace();
     }
     return child;

@@ -8,6 +8,7 @@
  * or freed here: that stays with PageTables (map, unmap, unmapRange, destroyRoot). Nothing here
  * allocates.
  */
+import { PageFlags } from '../mmu/flags.js';
 import type { PageTables } from '../mmu/page-tables.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
 
@@ -18,9 +19,23 @@ const SHIFT = FRAME_SHIFT;
 export class LeafWriter {
   private readonly tables: PageTables;
   private readonly entry = new Uint32Array(2);
+  /**
+   * Bits of an entry's low word, found once by encoding sample entries: the write permission,
+   * and accessed plus dirty. Fork copies and write-protects raw entries with them, without
+   * decoding and encoding every entry.
+   */
+  readonly writeBit: number;
+  readonly youngDirtyBits: number;
 
   constructor(tables: PageTables) {
     this.tables = tables;
+    const f = tables.format;
+    const readOnly = f.effectiveFlags(PageFlags.Read | PageFlags.User);
+    f.encodeLeaf(0, readOnly, 0, this.entry);
+    const lo = this.entry[0];
+    f.encodeLeaf(0, f.effectiveFlags(readOnly | PageFlags.Write), 0, this.entry);
+    this.writeBit = (this.entry[0] ^ lo) >>> 0;
+    this.youngDirtyBits = (f.accessedBit | f.dirtyBit) >>> 0;
   }
 
   /** Bytes of address space one leaf table covers (4 MiB on i386, 2 MiB on x86-64 and Sv39). */
@@ -79,6 +94,28 @@ export class LeafWriter {
   fill(table: number, at: number, pa: number, flags: number): void {
     this.write(at, pa, flags);
     this.tables.presentCount[table >>> SHIFT]++;
+  }
+
+  /** The low word of the entry at `at`. */
+  lowAt(at: number): number {
+    return this.tables.memory.read32(at);
+  }
+
+  /**
+   * Copies the present entry at `from` into the empty entry `to` of leaf table `toTable`, with
+   * the low-word bits `clear` cleared (a fork's child entry: write permission, accessed, dirty).
+   */
+  copyEntry(from: number, toTable: number, to: number, clear: number): void {
+    const memory = this.tables.memory;
+    memory.write32(to, (memory.read32(from) & ~clear) >>> 0);
+    if (this.tables.format.entryBytes === 8) memory.write32(to + 4, memory.read32(from + 4));
+    this.tables.presentCount[toTable >>> SHIFT]++;
+  }
+
+  /** Clears low-word bits of the entry at `at` (write-protecting a fork's parent entry). */
+  clearBits(at: number, clear: number): void {
+    const memory = this.tables.memory;
+    memory.write32(at, (memory.read32(at) & ~clear) >>> 0);
   }
 
   /** Rewrites the present entry at `at` (same table, so no count changes). */
