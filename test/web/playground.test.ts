@@ -247,6 +247,32 @@ describe('the browser playground', () => {
     await page.context().close();
   });
 
+  it('points every error example at the line `pageframe run` names', async () => {
+    const folder = join(ROOT, 'examples', 'errors');
+    const names = readdirSync(folder).filter((n) => n.endsWith('.pf'));
+    expect(names.length).toBeGreaterThan(0);
+    const { page, problems } = await playground.open(1280, 800);
+    for (const name of names) {
+      const text = readFileSync(join(folder, name), 'utf8');
+      let expected: { line: number; message: string };
+      try {
+        const outcome = runScenario(parseScenario(text, name));
+        const last = outcome.failures.at(-1)!;
+        expected = { line: Number(/:(\d+): /.exec(last)![1]), message: last };
+      } catch (error) {
+        const e = error as { line: number; message: string };
+        expected = { line: e.line, message: e.message };
+      }
+      await page.selectOption('#example', `errors/${name}`);
+      await page.click('#run');
+      expect(await page.getAttribute('#error', 'data-line'), name).toBe(String(expected.line));
+      expect(await page.textContent('#error'), name).toContain(expected.message);
+      expect(await page.textContent('#gutter .bad'), name).toBe(String(expected.line));
+    }
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows a 4 GiB machine (a million frames) and stays readable on a large screen', async () => {
     const text = 'machine ram 4G\nbig = ppm_alloc 1000\n';
     const { page, problems } = await playground.open(1920, 1080);

@@ -101,7 +101,9 @@ export class Playground {
   reset(): boolean {
     this.player.pause();
     this.loadedText = this.editor.text;
-    const name = this.exampleSelect.value || 'scenario.pf';
+    // Messages name the file as `pageframe run` does: by its base name.
+    const chosen = this.exampleSelect.value || 'scenario.pf';
+    const name = chosen.slice(chosen.lastIndexOf('/') + 1);
     const problem = this.session.load(this.loadedText, name);
     this.charts.reset();
     this.chosenPid = 0;
