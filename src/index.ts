@@ -7,6 +7,7 @@ export * from './heap/heap-space.js';
 export * from './heap/kernel-heap.js';
 export * from './heap/size-classes.js';
 export * from './heap/sparse-space.js';
+export * from './ipc/index.js';
 export * from './kernel/index.js';
 export * from './mmu/index.js';
 export * from './phys/buddy-allocator.js';
