@@ -3,7 +3,16 @@
  * command's allocations into a .rep trace. Used by `npm run record` and `npm run record:samples`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { formatRep } from '../src/workload/rep-trace.js';
@@ -60,10 +69,7 @@ export function record(
     if (!existsSync(log))
       throw new Error(`the recorder wrote no log for ${command[0]} (is it a static binary?)`);
     const converted = convertRecordedLog(readFileSync(log, 'utf8'), name);
-    const logs = spawnSync('ls', [dir])
-      .stdout.toString()
-      .split('\n')
-      .filter((f) => f.endsWith('.log'));
+    const logs = readdirSync(dir).filter((f) => f.endsWith('.log'));
     return { ...converted, exitCode: result.status, children: logs.length - 1 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -77,4 +83,49 @@ export function writeTrace(path: string, recording: Recording): void {
 
 export function describe(path: string, r: Recording): string {
   return `${path}: ${r.trace.kinds.length} operations, ${r.trace.idCount} ids, ${r.leaked} blocks never freed, ${r.unknownPointers} unknown pointers${r.children > 0 ? `, ${r.children} child processes not included` : ''}`;
+}
+
+const SAMPLE_PYTHON = `
+import json, re
+words = {}
+text = " ".join("word%d other%d" % (i % 997, i % 89) for i in range(60000))
+for w in re.findall(r"[a-z]+[0-9]*", text):
+    words[w] = words.get(w, 0) + 1
+rows = [{"word": w, "count": c, "tags": [w[:3], str(c)]} for w, c in words.items()]
+blob = json.dumps(rows)
+back = json.loads(blob)
+print(len(back), len(blob))
+`;
+
+/** The real programs the heap benchmark replays: name, command, standard input. */
+export function samplePrograms(): Array<{ name: string; command: string[]; input?: string }> {
+  const lines: string[] = [];
+  for (let i = 0; i < 40000; i++)
+    lines.push(`${(i * 7919) % 100003} line ${i.toString(36)} ${'x'.repeat(i % 40)}`);
+  return [
+    { name: 'python3', command: ['python3', '-c', SAMPLE_PYTHON] },
+    { name: 'sort', command: ['sort', '-k1,1n', '-k3'], input: `${lines.join('\n')}\n` },
+    { name: 'git', command: ['git', '-C', ROOT, 'log', '--stat', '-n', '200'] },
+  ];
+}
+
+/** Records the sample programs into recordings/ (skipping missing ones); returns the paths written. */
+export function recordSamples(log: (line: string) => void): string[] {
+  if (!haveCompiler()) {
+    log('no C compiler (cc): cannot build the malloc recorder, nothing recorded');
+    return [];
+  }
+  const written: string[] = [];
+  for (const sample of samplePrograms()) {
+    if (spawnSync('which', [sample.command[0]], { stdio: 'ignore' }).status !== 0) {
+      log(`${sample.command[0]} not found: skipped`);
+      continue;
+    }
+    const recording = record(sample.command, sample.name, { input: sample.input, quiet: true });
+    const path = join(ROOT, 'recordings', `${sample.name}.rep`);
+    writeTrace(path, recording);
+    log(describe(`recordings/${sample.name}.rep`, recording));
+    written.push(path);
+  }
+  return written;
 }

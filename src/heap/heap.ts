@@ -733,12 +733,24 @@ export class Heap {
   /** Makes a slab for `cls` in the first area with room, mapping a new area if none has; NONE if out of memory. */
   private newSlab(cls: number): number {
     const pages = this.classPages[cls];
-    let a = this.openHead;
+    // Best fit over the areas with free pages: the shortest free run that holds the slab, so long
+    // runs stay whole for slabs that need them (an exact fit ends the search).
+    let a = NONE;
     let first = -1;
-    while (a !== NONE) {
-      first = freeRun(~this.areaUsed[a] & this.fullAreaMask, pages);
-      if (first >= 0) break;
-      a = this.areaNext[a];
+    let bestLength = 33;
+    for (let b = this.openHead; b !== NONE && bestLength > pages; b = this.areaNext[b]) {
+      let free = ~this.areaUsed[b] & this.fullAreaMask;
+      while (free !== 0) {
+        const start = 31 - Math.clz32(free & -free);
+        const length = Math.min(32 - start, trailingOnes(free >>> start));
+        if (length >= pages && length < bestLength) {
+          bestLength = length;
+          a = b;
+          first = start;
+          if (length === pages) break;
+        }
+        free &= ~runMask(start, length);
+      }
     }
     if (a === NONE) {
       a = this.newArea();
@@ -1098,12 +1110,10 @@ function runMask(first: number, count: number): number {
   return (count >= 32 ? FULL_WORD : ((1 << count) - 1) << first) >>> 0;
 }
 
-/** The lowest bit index where `count` consecutive bits of `free` are set, or -1. */
-function freeRun(free: number, count: number): number {
-  let m = free;
-  for (let i = 1; i < count && m !== 0; i++) m &= free >>> i;
-  if (m === 0) return -1;
-  return 31 - Math.clz32(m & -m);
+/** Number of consecutive set bits from bit 0. */
+function trailingOnes(value: number): number {
+  const zeros = ~value;
+  return zeros === 0 ? 32 : 31 - Math.clz32(zeros & -zeros);
 }
 
 function popcount(value: number): number {

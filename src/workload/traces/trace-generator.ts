@@ -50,7 +50,7 @@ export function generateTrace(pattern: TracePattern, seed = 1, scale = 1): RepTr
       // Alternating small and big blocks; all the big ones are freed, then slightly bigger ones
       // are asked for, which the freed holes cannot hold.
       const [small, big, bigger] = pattern === 'binary' ? [64, 448, 512] : [16, 112, 128];
-      const count = n(pattern === 'binary' ? 4000 : 12000);
+      const count = n(pattern === 'binary' ? 4000 : 6000);
       const smalls: number[] = [];
       const bigs: number[] = [];
       for (let i = 0; i < count; i++) {
