@@ -3,8 +3,8 @@ import { DEMO_FILE, DEMO_SCENARIO } from '../workload/scenario/demo-scenario.js'
 import { renderOutcome } from './render-outcome.js';
 import { runText } from './run-command.js';
 
-export function demoCommand(options: { json?: boolean; seed: number }): void {
-  const outcome = runText(DEMO_SCENARIO, DEMO_FILE, { report: true, seed: options.seed });
+export function demoCommand(options: { json?: boolean }): void {
+  const outcome = runText(DEMO_SCENARIO, DEMO_FILE, { report: true });
   if (options.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
   else {
     process.stdout.write(renderOutcome(outcome, { report: true }));

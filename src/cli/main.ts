@@ -52,7 +52,6 @@ export function buildProgram(): Command {
       '--check-at-end',
       'run the invariant checker only at `check` and the end (faster for long scenarios)',
     )
-    .addOption(seed())
     .action(runCommand);
 
   program
@@ -79,7 +78,6 @@ export function buildProgram(): Command {
     .command('demo')
     .description("boot a default machine, run the tour of the seeds' design, print the report (npm start)")
     .option('--json', 'print the outcome and report as JSON')
-    .addOption(seed())
     .action(demoCommand);
 
   program

@@ -9,7 +9,6 @@ export interface RunCommandOptions {
   json?: boolean;
   report: boolean;
   checkAtEnd?: boolean;
-  seed: number;
 }
 
 /** Parses and runs one scenario text; a syntax error becomes an outcome with that one failure. */
@@ -17,7 +16,6 @@ export function runText(text: string, file: string, options: RunCommandOptions):
   try {
     const scenario = parseScenario(text, file);
     return runScenario(scenario, {
-      seed: options.seed,
       checkEvery: options.checkAtEnd ? 'end' : 'statement',
     });
   } catch (error) {

@@ -136,7 +136,7 @@ describe('pageframe command', () => {
 
   it('an unknown command or a bad seed is an error', () => {
     expect(pageframe('frobnicate').status).not.toBe(0);
-    const bad = pageframe('run', '--seed', 'x', 'a.pf');
+    const bad = pageframe('replay', '--seed', 'x', 'a.rep');
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('the seed must be a whole number');
   });

@@ -365,6 +365,35 @@ describe('statements', () => {
     expect(one('expect all-freed')).toEqual({ kind: 'expect-all-freed', line: 1 });
   });
 
+  it('a variable can take a figure now', () => {
+    expect(one('boot = allocated-frames')).toEqual({
+      kind: 'measure',
+      line: 1,
+      target: 'boot',
+      figure: 'allocated-frames',
+    });
+    expect(one('r = resident shell')).toEqual({
+      kind: 'measure',
+      line: 1,
+      target: 'r',
+      figure: 'resident',
+      subject: 'shell',
+    });
+    expect(one('n = refcount pa(x)')).toMatchObject({
+      kind: 'measure',
+      figure: 'refcount',
+      address: { kind: 'call' },
+    });
+  });
+
+  it('in NAME: prefixes an expectation too', () => {
+    expect(one('in b: expect fault: write m "x"')).toMatchObject({
+      kind: 'expect-fault',
+      process: 'b',
+      statement: { kind: 'write' },
+    });
+  });
+
   it('in NAME: runs a statement as another process', () => {
     expect(one('in child: buf = malloc 10')).toEqual({
       kind: 'malloc',

@@ -31,8 +31,6 @@ import { ScenarioMachine, type ScenarioProcess } from './machine.js';
 import { applyBinary } from './parser.js';
 
 export interface RunOptions {
-  /** Seed of anything random the run does (default 1). */
-  seed?: number;
   /** Run the invariant checker after every statement (default) or only at `check` and the end. */
   checkEvery?: 'statement' | 'end';
 }
