@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FILE, parseScenario, runScenario, ScenarioRun } from '../../src/index.js';
+import { processColor } from '../../web/src/frame-colors.js';
 import { type Playground, ROOT, screenshot, startPlayground } from './browser.js';
 
 /** The example the tests step through: a short one from examples/. */
@@ -180,6 +181,65 @@ describe('the browser playground', () => {
     expect(await page.$$eval('#tlb tbody tr', (rows) => rows.length)).toBe(valid.length);
     await page.$eval('#h-process', (e) => e.scrollIntoView());
     await screenshot(page, 'playground-process');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('colours frames by owner and sharing, and charts IPC copies against moves', async () => {
+    const text = [
+      'machine ram 16M',
+      'process a',
+      'process b',
+      'switch a',
+      'buf = map anon 16K',
+      'touch buf 16K',
+      'send copy buf 4K to b',
+      'send move buf + 4K 4K to b',
+      'send share buf + 8K 8K to b',
+      'switch b',
+      'm1 = receive',
+      'm2 = receive',
+      'm3 = receive',
+      '',
+    ].join('\n');
+    const expected = reference(Number.MAX_SAFE_INTEGER, text, 'ipc.pf');
+    expect(expected.outcome.failures).toEqual([]);
+    const machine = expected.machine!;
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    await page.click('#run');
+
+    const stats = machine.post.stats;
+    expect(stats.bytesCopied).toBeGreaterThan(0);
+    expect(stats.pagesMoved).toBeGreaterThan(0);
+    expect(await page.textContent('[data-chart-value="ipc"]')).toBe(
+      `${stats.bytesCopied} / ${stats.pagesMoved}`,
+    );
+
+    // Shared frames (two holders) are drawn in the shared colour, a process's own in its colour.
+    const { state, refCount, owner, use } = machine.pmm.frames;
+    const colorOf = (pfn: number) =>
+      page.evaluate(
+        (n) => (window as unknown as { playground: { colorOf(pfn: number): string } }).playground.colorOf(n),
+        pfn,
+      );
+    await page.evaluate(() =>
+      (window as unknown as { playground: { select(pfn: number): void } }).playground.select(0),
+    );
+    let shared = 0;
+    let own = 0;
+    for (let pfn = 1; pfn < state.length; pfn++) {
+      if (state[pfn] !== 1 || use[pfn] !== 3) continue;
+      if (refCount[pfn] > 1) {
+        expect(await colorOf(pfn)).toBe('#d500f9');
+        shared++;
+      } else {
+        expect(await colorOf(pfn)).toBe(processColor(owner[pfn]));
+        own++;
+      }
+    }
+    expect(shared).toBe(2);
+    expect(own).toBeGreaterThan(0);
     expect(problems).toEqual([]);
     await page.context().close();
   });

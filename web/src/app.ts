@@ -17,6 +17,9 @@ import { Session } from './session.js';
 import { renderTlb } from './tlb-view.js';
 import { parseAddress, renderWalk, walk } from './walk-view.js';
 
+/** Processes named in the map's legend. */
+const LEGEND_PROCESSES = 12;
+
 export class Playground {
   private readonly editor = new ScenarioEditor(byId<HTMLTextAreaElement>('source'), byId('gutter'));
   private readonly map = new FrameMap(byId<HTMLCanvasElement>('map'), byId('frame-info'), byId('map-scale'));
@@ -87,6 +90,16 @@ export class Playground {
   /** Puts the map's cursor on a frame (the info line describes it). */
   select(pfn: number): void {
     this.map.select(pfn);
+  }
+
+  /** The colour the map draws a frame in, as '#rrggbb' (for tests and the curious). */
+  colorOf(pfn: number): string {
+    const at = this.map.cellCenter(pfn);
+    const canvas = byId<HTMLCanvasElement>('map');
+    const context = canvas.getContext('2d');
+    if (!at || !context) return '';
+    const [r, g, b] = context.getImageData(at.x, at.y, 1, 1).data;
+    return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
   }
 
   chooseExample(name: string): void {
@@ -251,10 +264,15 @@ export class Playground {
     legend.querySelectorAll('li[data-pid]').forEach((item) => {
       item.remove();
     });
-    for (const p of processes) {
+    // Process colours repeat after a dozen; the legend names the first ones.
+    for (const p of processes.slice(0, LEGEND_PROCESSES)) {
       const item = legendItem(p.name, processColor(p.pid));
       item.dataset.pid = String(p.pid);
       legend.append(item);
+    }
+    if (processes.length > LEGEND_PROCESSES) {
+      const more = el('li', { 'data-pid': 'more' }, `+${processes.length - LEGEND_PROCESSES} more processes`);
+      legend.append(more);
     }
   }
 

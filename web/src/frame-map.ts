@@ -141,6 +141,16 @@ export class FrameMap {
     this.render();
   }
 
+  /** Where a frame's cell is drawn on the canvas (device pixels, cell centre); null when scrolled away. */
+  cellCenter(pfn: number): { x: number; y: number } | null {
+    const { cols, visibleRows } = this.layout();
+    const cell = Math.floor(pfn / this.framesPerCell);
+    const row = Math.floor(cell / cols) - this.topRow;
+    if (row < 0 || row >= visibleRows) return null;
+    const inner = this.cellPx >= 4 ? this.cellPx - 1 : this.cellPx;
+    return { x: (cell % cols) * this.cellPx + (inner >> 1), y: row * this.cellPx + (inner >> 1) };
+  }
+
   /** Describes a frame as the info line does. */
   describe(pfn: number): string {
     const source = this.source;

@@ -151,15 +151,15 @@ export class MachineView {
     const fragmentation = free === 0 ? 0 : 1 - pmm.allocator.largestFreeRun() / free;
     const tlb = this.machine.vm.mmu.tlb.counters();
     const lookups = tlb.hits + tlb.misses;
+    const ipc = this.machine.post.stats;
     return {
       step,
       freeFrames: free,
       fragmentation,
       heapUtilization: this.heapUtilization(),
       tlbHitRate: lookups === 0 ? Number.NaN : tlb.hits / lookups,
-      // The machine has no IPC layer yet: nothing to plot.
-      bytesCopied: Number.NaN,
-      pagesMoved: Number.NaN,
+      bytesCopied: ipc.bytesCopied,
+      pagesMoved: ipc.pagesMoved,
     };
   }
 }
