@@ -489,3 +489,36 @@ expect all-freed`);
     expect(ok.report?.ipc?.messagesDropped).toBe(1);
   });
 });
+
+describe('a failed operation leaves the machine as it was', () => {
+  it('the report before and after each refused operation is the same', () => {
+    const failing = [
+      'ppm_free 0x3000',
+      'x = ppm_alloc at 1M 4',
+      'y = vpm_alloc at 0x10000 1',
+      'unmap a + 1 4K',
+      'protect 0x90000 4K r',
+      'write 0x900000 "x"',
+      'free 0x12345',
+      'send move b + 16 4K to q',
+      'send copy 0x900000 8 to q',
+      'z = map phys 0x2000 4K',
+    ];
+    for (const statement of failing) {
+      const o = run(`machine ram 8M
+option on-error continue
+process q
+process p
+a = vpm_alloc 4
+touch a 16K
+b = malloc 64
+report
+${statement}
+report`);
+      expect(o.failures, statement).toHaveLength(1);
+      expect(o.failures[0], statement).toMatch(/^s\.pf:9: /);
+      const [before, after] = o.reports.map((r) => ({ ...r.report, tlb: undefined }));
+      expect(after, statement).toEqual(before);
+    }
+  });
+});

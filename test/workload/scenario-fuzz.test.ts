@@ -168,6 +168,14 @@ read m + 4K 2
 unmap x 4K
 in k: kc = malloc 50
 in k: free kc
+t = vpm_alloc 2
+touch t 8K
+send move t 8K to k
+in k: got = receive
+send share m 4K to k
+in k: sh = receive from a
+send copy b 5 to k
+in k: cp = receive
 free c
 free b
 ppm_free p 2

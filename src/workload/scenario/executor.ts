@@ -13,6 +13,7 @@ import { NotAllocatedError, OutOfMemoryError, PageframeError } from '../../commo
 import { hex } from '../../common/format.js';
 import { NonCanonicalAddressError } from '../../mmu/errors.js';
 import { Access, Mode } from '../../mmu/flags.js';
+import { FrameState, FrameUse } from '../../phys/frame-table.js';
 import { SegmentationFaultError } from '../../vm/errors.js';
 import { Protection as RegionProtection } from '../../vm/region-types.js';
 import type { MachineReport } from '../report.js';
@@ -67,6 +68,26 @@ const MAX_READ = 64 * 1024;
 
 function translateQuietly(mmu: ScenarioMachine['vm']['mmu'], va: number, root: number): number {
   return mmu.translateUntracked(va, Access.Read, Mode.Kernel, root);
+}
+
+/**
+ * ppm_free gives back only what ppm_alloc handed out: a frame the kernel holds for a page table,
+ * a process page or a message is not the scenario's to free (the PMM alone cannot tell them apart).
+ */
+function checkDirect(machine: ScenarioMachine, address: number, count: number): void {
+  const { pmm } = machine;
+  if (!Number.isInteger(address) || !Number.isInteger(count) || address % 4096 !== 0 || count < 1) return;
+  const first = address / 4096;
+  const end = Math.min(first + count, pmm.totalFrames);
+  const { state, use, owner } = pmm.frames;
+  for (let pfn = Math.max(first, 0); pfn < end; pfn++) {
+    if (state[pfn] === FrameState.Allocated && use[pfn] !== FrameUse.Direct) {
+      const useName = Object.entries(FrameUse).find(([, v]) => v === use[pfn])?.[0] ?? String(use[pfn]);
+      throw new NotAllocatedError(
+        `ppm_free: frame ${hex(pfn * 4096)} holds a ${useName} frame of ${machine.ownerName(owner[pfn])}; ppm_free gives back only frames ppm_alloc handed out`,
+      );
+    }
+  }
 }
 
 /** Rounds a size up to whole pages, as mmap does. */
@@ -323,6 +344,7 @@ export class ScenarioRun {
       case 'ppm-free': {
         const address = this.evaluate(statement.address, statement.line);
         const count = statement.count === undefined ? 1 : this.evaluate(statement.count, statement.line);
+        checkDirect(machine, address, count);
         machine.pmm.free(address, count);
         return;
       }
