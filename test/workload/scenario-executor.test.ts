@@ -271,6 +271,7 @@ dev = map phys 4M 8K
 write dev "regs"
 f = ppm_alloc
 m = map phys f 4K r
+expect error EBUSY: ppm_free f            # still mapped: freeing it would leak the view
 expect error ENOTALLOC: let x = pa(m)     # PHYS pages are mapped at the first access
 touch m 1 read
 expect pa(m) == f
@@ -279,6 +280,11 @@ exit p
 ppm_free f
 expect all-freed`);
     expect(o.failures).toEqual([]);
+    expect(run('machine ram 8M\nprocess p\nppm_free 0x2000').failures).toEqual([
+      expect.stringMatching(
+        /^s\.pf:3: ppm_free failed: ENOTALLOC: ppm_free: frame 0x00002000 holds a PageTable frame of p;/,
+      ),
+    ]);
   });
 
   it('reads print a hex dump; writes go through the MMU into RAM', () => {
