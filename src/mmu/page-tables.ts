@@ -180,8 +180,11 @@ export class PageTables {
         `physical range ${hex(pa)}+${pageSize} is outside RAM (${hex(this.memory.size)})`,
       );
     }
-    const effective = f.effectiveFlags(flags);
     const kernelHalf = f.indexOf(va, f.levels - 1) >= f.kernelRootIndex;
+    // A kernel leaf in the root itself is copied into every root; the walker would set A and D in
+    // one copy only, so they are preset (as Linux maps its kernel large pages, A and D set).
+    const copied = kernelHalf && level === f.levels - 1;
+    const effective = f.effectiveFlags(copied ? flags | PageFlags.Accessed | PageFlags.Dirty : flags);
 
     // Walk down as far as tables exist.
     let table = root;

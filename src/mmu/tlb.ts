@@ -19,7 +19,7 @@
  * of the TLB's own contents (every drop clears the slot of that page, a context switch rebuilds
  * it), never of the page tables: a slot miss falls back to the sets, and only a set miss walks.
  */
-import { InvalidArgumentError } from '../common/errors.js';
+import { InvalidArgumentError, InvariantError } from '../common/errors.js';
 
 export const GLOBAL_ASID = -1;
 
@@ -313,6 +313,28 @@ export class Tlb {
       });
     }
     return out;
+  }
+
+  /**
+   * The TLB's own invariants: every hit-index slot in use mirrors a valid entry of the current
+   * context (same page, frame and rights), and the large-entry count is right. Throws InvariantError.
+   */
+  check(): void {
+    let large = 0;
+    for (let i = 0; i < this.entries; i++) if (!Number.isNaN(this.vpn[i]) && this.spanLog[i] !== 0) large++;
+    if (large !== this.largeEntries) {
+      throw new InvariantError(`TLB counts ${this.largeEntries} large-page entries but holds ${large}`);
+    }
+    for (let slot = 0; slot < INDEX_SLOTS; slot++) {
+      const vpn = this.wide ? this.indexTagWide[slot] : this.index32[1 + 3 * slot];
+      if (this.wide ? Number.isNaN(vpn) : vpn === -1) continue;
+      const pa = this.wide ? this.indexPaWide[slot] : this.index32[2 + 3 * slot] >>> 0;
+      const rights = this.wide ? this.indexRightsWide[slot] : this.index32[3 + 3 * slot];
+      const way = this.find(vpn, this.context);
+      if (way < 0 || this.pa[way] !== pa || this.rights[way] !== rights) {
+        throw new InvariantError(`TLB hit-index slot ${slot} (page ${vpn}) does not mirror a TLB entry`);
+      }
+    }
   }
 
   private drop(i: number): void {

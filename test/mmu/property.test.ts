@@ -181,7 +181,10 @@ function runSequence(name: FormatName, ops: Op[], useTlb: boolean): void {
       }
     }
     pt.check();
-    if (useTlb) expect(mmu.tlbDisagreements(rootOf)).toEqual([]);
+    if (useTlb) {
+      expect(mmu.tlbDisagreements(rootOf)).toEqual([]);
+      mmu.tlb.check();
+    }
   }
 
   // The tables hold exactly the model.

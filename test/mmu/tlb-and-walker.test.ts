@@ -129,6 +129,20 @@ describe('address-space switches', () => {
     expect(() => mmu.setRoot(other, 1)).toThrow(/ASID 1 is out of range/);
   });
 
+  it('i386: a 4 MiB global kernel page is mapped with A and D set in every root, so its TLB entry suits all', () => {
+    const { memory, pt, root, mmu } = setup('i386');
+    const other = pt.createRoot(2);
+    pt.map(root, 0xf0400000, 0, 4 * MiB, F.Read | F.Write | F.Global);
+    // P | R/W | A | D | PS | G = 0x1e3, in both directories (PDE 961) and the kernel's.
+    for (const r of [root, other, pt.kernelRoot]) expect(memory.read32(r + 961 * 4)).toBe(0x000001e3);
+    expect(mmu.translate(0xf0400010, Access.Write, Mode.Kernel)).toBe(0x10);
+    mmu.setRoot(other);
+    expect(mmu.tlbDisagreements()).toEqual([]);
+    expect(mmu.translate(0xf0400020, Access.Write, Mode.Kernel)).toBe(0x20);
+    expect(mmu.tlb.hits).toBe(1);
+    pt.check();
+  });
+
   it('x86-64: PCIDs keep their entries across switches; a CR3 write without bit 63 flushes the new PCID', () => {
     const { pt, root, mmu } = setup('x86-64');
     const other = pt.createRoot(2);
