@@ -47,6 +47,13 @@ export interface HeapOptions {
    * so fewer slabs are made. Default 1/8.
    */
   borrowWaste?: number;
+  /**
+   * Keep up to this many freed large areas (each at most 1 MiB) mapped, for a later request of
+   * the same page count: a program that mallocs and frees a 32 KiB buffer in a loop then maps it
+   * once. Given back before the heap maps anything else, so they never raise the peak footprint.
+   * Default 4; 0 turns the cache off.
+   */
+  largeCacheEntries?: number;
   /** Keep one empty area instead of unmapping it at once. Default true. */
   keepSpareArea?: boolean;
   /** Named in error messages: "heap of process 3". Default "heap". */
@@ -75,6 +82,8 @@ export interface HeapStats {
   peakFootprint: number;
   /** Bytes of the pages the heap has handed out to a block since they were mapped. */
   residentBytes: number;
+  /** Bytes of freed large areas kept mapped for reuse (part of the footprint). */
+  cachedLargeBytes: number;
   areas: number;
   slabs: number;
   /** Bytes of bookkeeping kept outside simulated memory (typed arrays), not in the footprint. */
@@ -93,6 +102,7 @@ export class Heap {
   readonly largeThreshold: number;
   readonly alignment: number;
   readonly keepSpareArea: boolean;
+  readonly largeCacheEntries: number;
   readonly sizeClasses: readonly number[];
 
   // Size classes.
@@ -160,6 +170,11 @@ export class Heap {
   private largeIdsUsed = 0;
   private largeCount = 0;
   private readonly largeByPage = new NumberMap();
+  // Freed large areas kept mapped for reuse, oldest first.
+  private readonly cacheBase: Float64Array;
+  private readonly cacheBytes: Float64Array;
+  private cacheCount = 0;
+  private cachedBytes = 0;
 
   // Recently freed addresses, to tell a double free from a wild pointer once the block's slab or
   // area is gone.
@@ -187,6 +202,9 @@ export class Heap {
     this.alignment = options.alignment ?? 16;
     this.largeThreshold = options.largeThreshold ?? 16384;
     this.keepSpareArea = options.keepSpareArea ?? true;
+    this.largeCacheEntries = options.largeCacheEntries ?? 4;
+    this.cacheBase = new Float64Array(this.largeCacheEntries);
+    this.cacheBytes = new Float64Array(this.largeCacheEntries);
     const { areaSize, alignment, largeThreshold } = this;
     if (alignment !== 8 && alignment !== 16)
       throw new InvalidArgumentError(`${this.name}: alignment ${alignment} must be 8 or 16`);
@@ -285,7 +303,7 @@ export class Heap {
     const va = this.malloc(total);
     if (va === 0 || total === 0) return va;
     // A fresh object on pages that never held a block is still demand-zero: no need to touch it.
-    if (total > this.largeThreshold || this.lastFresh) return va;
+    if (this.lastFresh) return va;
     try {
       this.space.fill(va, total, 0);
     } catch (error) {
@@ -416,6 +434,7 @@ export class Heap {
       this.spareArea = NONE;
       this.releaseArea(a);
     }
+    while (this.cacheCount > 0) this.uncache(this.cacheCount - 1, true);
   }
 
   /** Frees every block and gives every area back to the space. */
@@ -423,7 +442,7 @@ export class Heap {
     for (let l = 0; l < this.largeIdsUsed; l++) {
       if (!this.largeLiveFlag[l]) continue;
       this.space.release(this.largeBase[l], this.largeBytes[l]);
-      this.dropLarge(l);
+      this.dropLarge(l, true);
     }
     for (let a = 0; a < this.areaIdsUsed; a++) {
       if (!this.areaLiveFlag[a]) continue;
@@ -442,6 +461,7 @@ export class Heap {
       this.releaseArea(a);
     }
     this.spareArea = NONE;
+    this.trim();
   }
 
   // ---------------------------------------------------------------- statistics and checking
@@ -482,6 +502,7 @@ export class Heap {
       footprint: this.footprintNow,
       peakFootprint: this.peakFootprintNow,
       residentBytes: this.residentPages * PAGE_SIZE,
+      cachedLargeBytes: this.cachedBytes,
       areas: this.areaCount,
       slabs: this.slabCount,
       metadataBytes: this.metadataBytes(),
@@ -516,6 +537,8 @@ export class Heap {
       this.largeBytes,
       this.largeLiveFlag,
       this.freeLargeIds,
+      this.cacheBase,
+      this.cacheBytes,
       this.sizeToClass,
       this.classSize,
       this.classPages,
@@ -552,6 +575,7 @@ export class Heap {
       if (this.areaLiveFlag[a]) out.push([this.areaBase[a], this.areaSize]);
     for (let l = 0; l < this.largeIdsUsed; l++)
       if (this.largeLiveFlag[l]) out.push([this.largeBase[l], this.largeBytes[l]]);
+    for (let i = 0; i < this.cacheCount; i++) out.push([this.cacheBase[i], this.cacheBytes[i]]);
     return out;
   }
 
@@ -682,6 +706,19 @@ export class Heap {
       resident += size / PAGE_SIZE;
       footprint += size;
     }
+    let cached = 0;
+    for (let i = 0; i < this.cacheCount; i++) {
+      const base = this.cacheBase[i];
+      if (base % PAGE_SIZE !== 0 || this.cacheBytes[i] % PAGE_SIZE !== 0)
+        fail(`cached area ${hex(base)} is not page aligned`);
+      if (this.largeByPage.get(base / PAGE_SIZE) !== NONE)
+        fail(`cached area ${hex(base)} is also a live block`);
+      ranges.push([base, base + this.cacheBytes[i]]);
+      cached += this.cacheBytes[i];
+      resident += this.cacheBytes[i] / PAGE_SIZE;
+      footprint += this.cacheBytes[i];
+    }
+    if (cached !== this.cachedBytes) fail(`cached bytes ${this.cachedBytes} but ${cached} found`);
     for (let a = 0; a < this.areaIdsUsed; a++)
       if (this.areaLiveFlag[a]) ranges.push([this.areaBase[a], this.areaBase[a] + this.areaSize]);
     ranges.sort((x, y) => x[0] - y[0]);
@@ -860,6 +897,7 @@ export class Heap {
   // ---------------------------------------------------------------- areas
 
   private newArea(): number {
+    this.trim();
     let base: number;
     try {
       base = this.space.reserveAnon(this.areaSize, this.areaSize);
@@ -915,14 +953,27 @@ export class Heap {
 
   private allocLarge(size: number, alignment: number): number {
     const bytes = roundUp(size, PAGE_SIZE);
-    // The spare area cannot serve this; give it back before mapping more.
-    this.trim();
-    let va: number;
-    try {
-      va = this.space.reserveAnon(bytes, alignment);
-    } catch (error) {
-      if (isOutOfMemory(error)) return 0;
-      throw error;
+    let va = 0;
+    for (let i = this.cacheCount - 1; i >= 0; i--) {
+      if (this.cacheBytes[i] === bytes && this.cacheBase[i] % alignment === 0) {
+        va = this.cacheBase[i];
+        this.uncache(i, false);
+        this.lastFresh = false;
+        break;
+      }
+    }
+    if (va === 0) {
+      // The spare area and the cached areas cannot serve this; give them back before mapping more.
+      this.trim();
+      try {
+        va = this.space.reserveAnon(bytes, alignment);
+      } catch (error) {
+        if (isOutOfMemory(error)) return 0;
+        throw error;
+      }
+      this.lastFresh = true;
+      this.addFootprint(bytes);
+      this.residentPages += bytes / PAGE_SIZE;
     }
     if (this.freeLargeCount === 0 && this.largeIdsUsed === this.largeCapacity)
       this.growLarge(this.largeCapacity * 2);
@@ -934,20 +985,36 @@ export class Heap {
     this.largeCount++;
     this.liveBlockCount++;
     this.liveByteCount += bytes;
-    this.residentPages += bytes / PAGE_SIZE;
-    this.addFootprint(bytes);
     return va;
   }
 
-  private dropLarge(l: number): void {
+  /** Removes cache entry `i`, giving its area back to the space when `release`. */
+  private uncache(i: number, release: boolean): void {
+    const base = this.cacheBase[i];
+    const bytes = this.cacheBytes[i];
+    if (release) {
+      this.space.release(base, bytes);
+      this.footprintNow -= bytes;
+      this.residentPages -= bytes / PAGE_SIZE;
+    }
+    this.cachedBytes -= bytes;
+    this.cacheCount--;
+    this.cacheBase.copyWithin(i, i + 1, this.cacheCount + 1);
+    this.cacheBytes.copyWithin(i, i + 1, this.cacheCount + 1);
+  }
+
+  /** Forgets large block `l`; its area is either released (`released`) or kept in the cache. */
+  private dropLarge(l: number, released: boolean): void {
     const bytes = this.largeBytes[l];
     this.largeByPage.delete(this.largeBase[l] / PAGE_SIZE);
     this.largeLiveFlag[l] = 0;
     this.largeCount--;
     this.liveBlockCount--;
     this.liveByteCount -= bytes;
-    this.residentPages -= bytes / PAGE_SIZE;
-    this.footprintNow -= bytes;
+    if (released) {
+      this.residentPages -= bytes / PAGE_SIZE;
+      this.footprintNow -= bytes;
+    }
     this.freeLargeIds[this.freeLargeCount++] = l;
   }
 
@@ -973,9 +1040,19 @@ export class Heap {
       this.freeSmall(va);
     } else {
       const l = this.foundLarge;
-      this.space.release(va, this.largeBytes[l]);
+      const bytes = this.largeBytes[l];
+      if (this.largeCacheEntries > 0 && bytes <= 1048576) {
+        if (this.cacheCount === this.largeCacheEntries) this.uncache(0, true);
+        this.cacheBase[this.cacheCount] = va;
+        this.cacheBytes[this.cacheCount] = bytes;
+        this.cacheCount++;
+        this.cachedBytes += bytes;
+        this.dropLarge(l, false);
+      } else {
+        this.space.release(va, bytes);
+        this.dropLarge(l, true);
+      }
       this.rememberFreed(va);
-      this.dropLarge(l);
     }
   }
 

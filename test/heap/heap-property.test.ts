@@ -91,7 +91,7 @@ describe('Heap against a model of live blocks', () => {
       options: { alignment: 8 as const, areaSize: 16384, largeThreshold: 4096, borrowWaste: 0.25 },
       extend: true,
     },
-    { options: { keepSpareArea: false, borrowWaste: 0 }, extend: false },
+    { options: { keepSpareArea: false, borrowWaste: 0, largeCacheEntries: 0 }, extend: false },
   ];
   for (const { options, extend } of configs) {
     it(`random sequences keep every invariant (${JSON.stringify(options)}, extendAnon ${extend})`, () => {

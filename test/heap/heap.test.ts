@@ -62,8 +62,36 @@ describe('Heap', () => {
     expect(big % 4096).toBe(0);
     expect(heap.footprint).toBe(65536 + 20480);
     expect(space.regionCount).toBe(2);
+    space.fill(big, 20000, 0xee);
     heap.free(big);
+    // Kept mapped for a request of the same page count, and given back by trim().
+    expect(heap.stats().cachedLargeBytes).toBe(20480);
+    expect(heap.footprint).toBe(65536 + 20480);
+    heap.check();
+    const again = heap.calloc(1, 19000);
+    expect(again).toBe(big);
+    const data = new Uint8Array(19000);
+    space.read(again, data);
+    expect(data.every((x) => x === 0)).toBe(true);
+    heap.free(again);
+    expect(() => heap.free(again)).toThrow(DoubleFreeError);
+    heap.trim();
     expect(heap.footprint).toBe(65536);
+    expect(space.regionCount).toBe(1);
+    heap.check();
+  });
+
+  it('gives cached large areas back before mapping anything new', () => {
+    const { space, heap } = setup();
+    const sizes = [20000, 30000, 40000, 50000, 60000];
+    const vas = sizes.map((size) => heap.malloc(size));
+    for (const va of vas) heap.free(va);
+    expect(heap.stats().cachedLargeBytes).toBe(32768 + 40960 + 53248 + 61440); // the oldest went back
+    const peak = heap.peakFootprint;
+    heap.malloc(100000);
+    expect(heap.stats().cachedLargeBytes).toBe(0);
+    expect(heap.peakFootprint).toBe(peak);
+    expect(space.reservedBytes).toBe(heap.footprint);
     heap.check();
   });
 
