@@ -33,8 +33,7 @@ function parseSeed(value: string): number {
 export function buildProgram(): Command {
   const program = new Command('pageframe')
     .description(
-      'An executable model of an OS memory-management stack: frames, real page tables, a TLB,\n' +
-        'address spaces, malloc and zero-copy IPC. Scenario language: docs/scenarios.md.',
+      'An executable model of an OS memory-management stack: frames, real page tables, a TLB, address spaces, malloc and zero-copy IPC. Scenario language: docs/scenarios.md.',
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');

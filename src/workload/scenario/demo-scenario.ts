@@ -73,6 +73,12 @@ expect resident init == 6
 expect fault not-mapped: touch 0x1000            # MemRegion3 is FREE
 expect fault not-mapped: touch 0x8000            # and so is MemRegion2
 
+# The TLB caches translations: a second pass over the same pages hits instead of walking.
+hits = tlb-hits
+touch r1 12K read
+touch r1 12K read
+expect tlb-hits >= hits + 3
+
 # malloc carves 64 KiB areas into slabs; bigger requests get an area of their own.
 greeting = malloc 32
 write greeting "hello from init"
