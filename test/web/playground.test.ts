@@ -158,6 +158,14 @@ describe('the browser playground', () => {
     expect(line).toContain('(0x00030000 to 0x00033000, anon rw-, 3 pages mapped)');
     expect(line).toContain(`-> ${pages.map((p) => `pf${p.pa / 4096}`).join(' - ')}`);
 
+    // The map's info line names where a frame is mapped.
+    await page.evaluate((n) => {
+      (window as unknown as { playground: { select(pfn: number): void } }).playground.select(n);
+    }, pages[1].pa / 4096);
+    expect(await page.textContent('#frame-info')).toContain(
+      `owner shell, refcount 1; mapped at 0x00031000 in shell`,
+    );
+
     // Choosing the region walks the tables at its base, level by level.
     await page.click('#regions button[data-base="196608"]');
     const tables = machine.vm.pageTables;

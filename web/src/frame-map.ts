@@ -16,6 +16,8 @@ export interface FrameMapSource {
   forEachFreeBlock?: (visit: (pfn: number, order: number) => void) => void;
   /** A process's name for the frame info line. */
   ownerName(owner: number): string;
+  /** Where a frame is mapped ("at 0x00030000 in shell"), for the info line; optional. */
+  mappingsOf?: (pfn: number) => string;
 }
 
 const USE_NAMES: string[] = [];
@@ -168,7 +170,10 @@ export class FrameMap {
       return `${head}: reserved, ${range?.type ?? 'hole'}${range?.label ? ` (${range.label})` : ''}`;
     }
     const who = owner[pfn] === 0 ? 'kernel' : source.ownerName(owner[pfn]);
-    return `${head}: allocated, ${USE_NAMES[use[pfn]] ?? use[pfn]}, owner ${who}, refcount ${refCount[pfn]}`;
+    const where = use[pfn] === FrameUse.User ? (source.mappingsOf?.(pfn) ?? '') : '';
+    return `${head}: allocated, ${USE_NAMES[use[pfn]] ?? use[pfn]}, owner ${who}, refcount ${refCount[pfn]}${
+      where ? `; mapped ${where}` : ''
+    }`;
   }
 
   private classify(): void {

@@ -6,6 +6,7 @@
 import {
   FrameState,
   FrameUse,
+  hex,
   type PageTables,
   protectionText,
   REGION_TYPE_NAMES,
@@ -18,6 +19,9 @@ import type { Sample } from './charts.js';
 import type { FrameMapSource } from './frame-map.js';
 import { forEachBuddyBlock } from './free-blocks.js';
 import { MAX_FRAMES_LISTED, type RegionLine, type SpaceDrawing } from './regions-view.js';
+
+/** Mappings of one frame the info line names at most. */
+const MAX_MAPPINGS_LISTED = 4;
 
 export interface ProcessEntry {
   pid: number;
@@ -43,7 +47,24 @@ export class MachineView {
           }
         : {}),
       ownerName: (owner) => this.machine.ownerName(owner),
+      mappingsOf: (pfn) => this.mappingsOf(pfn),
     };
+  }
+
+  /** The virtual pages that map frame `pfn`, in every process: "at 0x00030000 in shell". */
+  mappingsOf(pfn: number): string {
+    const found: string[] = [];
+    const tables = this.machine.vm.pageTables;
+    const target = pfn * 4096;
+    for (const p of this.machine.processes) {
+      const space = p.space;
+      tables.walkRange(space.root, space.start, space.end, (va, pa, size) => {
+        if (target >= pa && target < pa + size && found.length < MAX_MAPPINGS_LISTED) {
+          found.push(`at ${hex(va + (target - pa))} in ${p.name}`);
+        }
+      });
+    }
+    return found.join(', ');
   }
 
   physical(): { totalFrames: number; usableFrames: number; freeFrames: number } {
