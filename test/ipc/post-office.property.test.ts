@@ -6,7 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AlignmentError, NotAllocatedError, type PageframeError } from '../../src/common/errors.js';
+import {
+  AlignmentError,
+  InvalidArgumentError,
+  NotAllocatedError,
+  type PageframeError,
+} from '../../src/common/errors.js';
 import { MailboxFullError, NoSuchMailboxError } from '../../src/ipc/errors.js';
 import type { TransferKind } from '../../src/ipc/message.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
@@ -53,6 +58,7 @@ type Op =
       misalign: boolean;
     }
   | { op: 'receive'; p: number }
+  | { op: 'receiveInto'; p: number; pick: number; at: number }
   | { op: 'exit'; p: number }
   | { op: 'verify'; p: number };
 
@@ -82,6 +88,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('receive' as const), p: fc.nat(PROCESSES - 1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('receiveInto' as const),
+      p: fc.nat(PROCESSES - 1),
+      pick: fc.nat(),
+      at: fc.nat(PAGE - 1),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('exit' as const), p: fc.nat(PROCESSES - 1) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('verify' as const), p: fc.nat(PROCESSES - 1) }) },
 );
@@ -227,6 +242,46 @@ function run(format: FormatName, ops: Op[]): void {
         p.pages.set(area + k * PAGE, { bytes, writable: message.kind !== 'share' });
         p.gone.delete(area + k * PAGE);
       }
+    } else if (op.op === 'receiveInto') {
+      const p = model[op.p];
+      if (!p.alive) continue;
+      const list = candidates(p);
+      const into = list[op.pick % list.length] + op.at;
+      const receive = () => m.post.receive(p.pid, { into });
+      const message = p.queue[0];
+      if (!message) {
+        expect(receive()).toBeNull();
+      } else if (message.kind !== 'copy') {
+        expectRefused(m, receive, InvalidArgumentError);
+      } else {
+        const first = into - op.at;
+        const count = Math.ceil((op.at + message.length) / PAGE);
+        let refusal: (new (...args: never[]) => PageframeError) | null = null;
+        for (let k = 0; k < count && !refusal; k++) {
+          const page = p.pages.get(first + k * PAGE);
+          if (!page) refusal = NotAllocatedError;
+          else if (!page.writable) refusal = ProtectionError;
+        }
+        if (refusal) {
+          expectRefused(m, receive, refusal);
+        } else {
+          expect(receive()?.va).toBe(into);
+          p.queue.shift();
+          // The payload, gathered from the message's pages, lands at `into`.
+          const payload = new Uint8Array(message.length);
+          for (let i = 0; i < message.length; i++) {
+            const at = message.offset + i;
+            payload[i] = message.pages[Math.floor(at / PAGE)][at % PAGE];
+          }
+          for (let i = 0; i < message.length; ) {
+            const at = op.at + i;
+            const page = p.pages.get(first + Math.floor(at / PAGE) * PAGE) as ModelPage;
+            const n = Math.min(message.length - i, PAGE - (at % PAGE));
+            page.bytes.set(payload.subarray(i, i + n), at % PAGE);
+            i += n;
+          }
+        }
+      }
     } else if (op.op === 'exit') {
       const p = model[op.p];
       if (!p.alive) continue;
@@ -255,10 +310,10 @@ describe('PostOffice against a model', () => {
     fc.assert(
       fc.property(
         fc.constantFrom<FormatName>('i386', 'x86-64', 'sv39'),
-        fc.array(opArb, { maxLength: 45 }),
+        fc.array(opArb, { minLength: 25, maxLength: 60 }),
         run,
       ),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 });

@@ -4,12 +4,14 @@ import {
   BusyError,
   InvalidArgumentError,
   NotAllocatedError,
+  OutOfMemoryError,
   type PageframeError,
 } from '../../src/common/errors.js';
 import { MailboxFullError, NoSuchMailboxError } from '../../src/ipc/errors.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { FrameUse, KERNEL_OWNER } from '../../src/phys/frame-table.js';
 import { ProtectionError, SegmentationFaultError } from '../../src/vm/errors.js';
+import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
 import { Protection } from '../../src/vm/region-types.js';
 import { bootIpc, type IpcMachine, machineState, pattern } from './helpers.js';
 
@@ -296,5 +298,59 @@ describe.each(FORMATS)('PostOffice on %s', (format) => {
     expectRefused(m, () => m.post.copy(a.pid, b.pid, va, 10), NoSuchMailboxError);
     expect(() => m.post.receive(b.pid)).toThrow(NoSuchMailboxError);
     m.check();
+  });
+
+  it('running out of memory at receive leaves the message waiting and the machine as it was', () => {
+    let failing: FailingFrameSource | undefined;
+    const m = bootIpc({
+      format,
+      wrapFrames: (pmm) => {
+        failing = new FailingFrameSource(pmm);
+        return failing;
+      },
+    });
+    const source = failing as FailingFrameSource;
+    const baseline = m.kernel.pmm.allocatedFrames;
+    const a = m.spawn();
+    const b = m.spawn();
+    const va = a.space.mapAnon(8 * PAGE);
+    a.space.write(va, pattern(8 * PAGE, 9));
+    const buffer = b.space.mapAnon(4 * PAGE);
+    m.post.copy(a.pid, b.pid, va + 10, 3 * PAGE); // into a fresh area
+    m.post.copy(a.pid, b.pid, va + 20, 3 * PAGE); // into the untouched buffer
+    m.post.move(a.pid, b.pid, va + 4 * PAGE, 2 * PAGE); // far away: new table pages
+    m.post.share(a.pid, b.pid, va + 6 * PAGE, 2 * PAGE);
+    const attempts: Array<() => unknown> = [
+      () => m.post.receive(b.pid),
+      () => m.post.receive(b.pid, { into: buffer + 20 }),
+      () => m.post.receive(b.pid, { at: 0x7000_0000 }),
+      () => m.post.receive(b.pid, { at: 0x3000_0000 }),
+    ];
+    for (const attempt of attempts) {
+      let failures = 0;
+      for (let k = 0; ; k++) {
+        const before = machineState(m);
+        source.failAfter(k);
+        try {
+          attempt();
+        } catch (error) {
+          expect(error).toBeInstanceOf(OutOfMemoryError);
+          expect(machineState(m)).toEqual(before);
+          m.check();
+          failures++;
+          continue;
+        }
+        source.disarm();
+        m.check();
+        break;
+      }
+      expect(failures).toBeGreaterThan(0);
+    }
+    expect(m.post.pending(b.pid)).toBe(0);
+    expect(read(m, b.pid, buffer + 20, 3 * PAGE)).toEqual(pattern(8 * PAGE, 9).subarray(20, 20 + 3 * PAGE));
+    m.kernel.exit(a.pid);
+    m.kernel.exit(b.pid);
+    m.check();
+    expect(m.kernel.pmm.allocatedFrames).toBe(baseline);
   });
 });
