@@ -52,12 +52,12 @@ export class Mmu {
   declare private readonly indexPaWide: Float64Array;
   declare private readonly indexRightsWide: Uint8Array;
 
-  readonly pageTables: PageTables;
-  readonly format: PageTableFormat;
-  readonly memory: PhysicalMemory;
-  readonly tlb: Tlb;
+  declare readonly pageTables: PageTables;
+  declare readonly format: PageTableFormat;
+  declare readonly memory: PhysicalMemory;
+  declare readonly tlb: Tlb;
   /** Physical address of the current root (CR3 bits 31:12, satp.PPN * 4096). */
-  root: number;
+  declare root: number;
   /** Current ASID (PCID on x86-64; always 0 on i386). Change with setRoot. */
   asid = 0;
   /** RISC-V sstatus.SUM: supervisor loads and stores may touch U pages. */
@@ -77,8 +77,8 @@ export class Mmu {
   faults = 0;
   walks = 0;
 
-  private readonly kind: number;
-  private readonly asidLimit: number;
+  declare private readonly kind: number;
+  declare private readonly asidLimit: number;
   /** Roots last installed for each ASID, for the TLB checker. */
   private readonly asidRoots = new Map<number, number>();
   /** Results of the last resolve(). */
@@ -89,7 +89,7 @@ export class Mmu {
   private rLevel = 0;
   private rCause: FaultCause = FaultCause.None;
   /** Entry addresses read by the last resolve(), indexed by level. */
-  private readonly walked: Float64Array;
+  declare private readonly walked: Float64Array;
 
   constructor(pageTables: PageTables, tlbConfig: TlbConfig = {}) {
     this.pageTables = pageTables;

@@ -66,26 +66,26 @@ export interface TlbEntry {
 }
 
 export class Tlb {
-  readonly entries: number;
-  readonly ways: number;
-  readonly sets: number;
-  readonly setMask: number;
+  declare readonly entries: number;
+  declare readonly ways: number;
+  declare readonly sets: number;
+  declare readonly setMask: number;
   /** Virtual page number of each way (NaN = empty). */
-  readonly vpn: Float64Array;
+  declare readonly vpn: Float64Array;
   /** ASID of each way, GLOBAL_ASID for global entries. */
-  readonly asid: Int32Array;
+  declare readonly asid: Int32Array;
   /** Physical address of the cached 4 KiB page. */
-  readonly pa: Float64Array;
+  declare readonly pa: Float64Array;
   /** Rights bits, see the file comment. */
-  readonly rights: Uint8Array;
+  declare readonly rights: Uint8Array;
   /** log2 of the original page's size in 4 KiB pages (0, 9, 10 or 18). */
-  readonly spanLog: Uint8Array;
-  private readonly victim: Uint32Array;
+  declare readonly spanLog: Uint8Array;
+  declare private readonly victim: Uint32Array;
   /** Valid entries splintered from a large page: invalidatePage scans everything only when some exist. */
   private largeEntries = 0;
 
   /** Whether virtual page numbers exceed 32 bits (x86-64, Sv39): selects which tag array the hit index uses. */
-  readonly wide: boolean;
+  declare readonly wide: boolean;
   /** The ASID whose entries (and the global ones) the hit index holds. */
   context = 0;
   /**
@@ -94,11 +94,11 @@ export class Tlb {
    * (= vpn & INDEX_MASK) is elements 1 + 3s (the vpn, -1 = empty), 2 + 3s (the physical address
    * of the cached page, as int32 bits) and 3 + 3s (the rights bits).
    */
-  readonly index32: Int32Array;
+  declare readonly index32: Int32Array;
   /** The hit index for wide page numbers (x86-64, Sv39): tags (NaN = empty), addresses, rights. */
-  readonly indexTagWide: Float64Array;
-  readonly indexPaWide: Float64Array;
-  readonly indexRightsWide: Uint8Array;
+  declare readonly indexTagWide: Float64Array;
+  declare readonly indexPaWide: Float64Array;
+  declare readonly indexRightsWide: Uint8Array;
   private hitsFolded = 0;
 
   misses = 0;
@@ -214,7 +214,7 @@ export class Tlb {
       }
     }
     if (way < 0) {
-      const set = first / this.ways;
+      const set = vpn & this.setMask;
       way = first + this.victim[set];
       this.victim[set] = (this.victim[set] + 1) & (this.ways - 1);
       this.evictions++;
