@@ -90,7 +90,9 @@ describe('the browser playground', () => {
 
     // The report panel has the run's output so far and the machine's report.
     const report = (await page.textContent('#report')) ?? '';
-    for (const line of expected.outcome.output) expect(report).toContain(line.text);
+    for (const line of expected.outcome.output)
+      expect(report).toContain(`${EXAMPLE_NAME}:${line.line}: ${line.text}`);
+    expect(report).toContain(`${EXAMPLE_NAME}: running: ${expected.outcome.statementsRun} statements run`);
     expect(report).toContain(`free ${machine.pmm.freeFrames} frames`);
 
     // The free-frames chart's latest point is the same count.
@@ -110,7 +112,10 @@ describe('the browser playground', () => {
     const { page, problems } = await playground.open(1280, 800);
     await page.fill('#source', text);
     for (let i = 0; i < 6; i++) await page.click('#step');
-    expect(((await page.textContent('#report')) ?? '').split('\n')[0]).toBe(cli.output[0].text);
+    // The line of `print d`, after the report's first line (`== file`).
+    expect(((await page.textContent('#report')) ?? '').split('\n')[1]).toMatch(
+      new RegExp(`:7: ${cli.output[0].text}$`),
+    );
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -112,23 +112,36 @@ export class Session {
     return report;
   }
 
-  /** What `pageframe run` prints for the machine as it is now, with the run's output so far. */
+  /**
+   * What `pageframe run --report` prints, as far as the run has come: the output of `print` and
+   * `read` and the reports of `report` statements by line, the machine's report as it is now,
+   * the failures, and the summary line.
+   */
   reportText(): string {
-    if (this.parseProblem) return '';
     const run = this.run;
-    if (!run) return '';
-    const parts: string[] = [];
+    if (this.parseProblem || !run) return '';
     const outcome = run.outcome;
-    for (const line of outcome.output) parts.push(line.text);
-    if (parts.length > 0) parts.push('');
-    const report = this.reportNow();
-    if (report) parts.push(renderReport(report));
-    else parts.push('The machine boots at the first statement that is not a machine setting.');
-    parts.push('');
-    parts.push(
-      `statements run: ${outcome.statementsRun}, expectations passed: ${outcome.expectationsPassed}, failed: ${outcome.expectationsFailed}`,
+    const file = outcome.file;
+    const out: string[] = [`== ${file}`];
+    const reports = new Map(outcome.reports.map((r) => [r.line, r.report]));
+    const lines = [...new Set([...outcome.output.map((o) => o.line), ...reports.keys()])].sort(
+      (a, b) => a - b,
     );
-    for (const failure of outcome.failures) parts.push(failure);
-    return parts.join('\n');
+    for (const line of lines) {
+      for (const o of outcome.output) if (o.line === line) out.push(`${file}:${line}: ${o.text}`);
+      const report = reports.get(line);
+      if (report !== undefined) out.push(`-- report at line ${line}`, renderReport(report));
+    }
+    const now = this.reportNow();
+    out.push(
+      '',
+      now ? renderReport(now) : 'The machine boots at the first statement that is not a machine setting.\n',
+    );
+    for (const failure of outcome.failures) out.push(failure);
+    const expectations = `${outcome.expectationsPassed} expectations held, ${outcome.expectationsFailed} failed`;
+    const stopped = outcome.stoppedAt === undefined ? '' : `, stopped at line ${outcome.stoppedAt}`;
+    const verdict = run.done ? (outcome.ok ? 'ok' : 'FAILED') : 'running';
+    out.push(`${file}: ${verdict}: ${outcome.statementsRun} statements run, ${expectations}${stopped}`);
+    return out.join('\n');
   }
 }
