@@ -344,6 +344,23 @@ expect error ENOMEM: touch 0x1000`);
     ]);
   });
 
+  it('tells a non-canonical address from kernel memory on each format', () => {
+    const cases: [string, string, string][] = [
+      ['x86-64', '0x800000000000', '0 - 0x1000'],
+      ['sv39', '0x4000000000', '0 - 0x1000'],
+      ['i386', '0x100000000', '0xF0000000'],
+    ];
+    for (const [format, outside, kernel] of cases) {
+      const o = run(`machine ram 4M
+machine paging ${format}
+process p
+expect fault non-canonical: touch ${outside}
+expect fault privilege: touch ${kernel} 1 read
+expect fault non-canonical: read ${outside} 1`);
+      expect(o.failures, format).toEqual([]);
+    }
+  });
+
   it('an unguarded fault is the failure of its line', () => {
     const o = run('machine ram 4M\nprocess p\nwrite 0x20000 "x"\nprint "not reached"');
     expect(o.failures).toEqual([

@@ -122,14 +122,24 @@ function nonNull(va: number, size: number, call: string): number {
   return va;
 }
 
-/** The cause of a fault, in the scenario's words; undefined for an error that is not a fault. */
-export function faultCauseOf(error: PageframeError): FaultCauseName | undefined {
+/** Half the virtual address space of each format: canonical addresses lie in [-half, half). */
+const CANONICAL_HALF: Record<string, number> = { 'x86-64': 2 ** 47, sv39: 2 ** 38 };
+
+function isCanonical(address: number, paging: string): boolean {
+  const half = CANONICAL_HALF[paging];
+  return half === undefined ? address >= 0 && address < 2 ** 32 : address >= -half && address < half;
+}
+
+/**
+ * The cause of a fault, in the scenario's words; undefined for an error that is not a fault.
+ * The vm calls any address outside the user half kernel-only; one the format cannot even express
+ * is named non-canonical here, as the hardware would.
+ */
+export function faultCauseOf(error: PageframeError, paging = 'i386'): FaultCauseName | undefined {
   if (error instanceof SegmentationFaultError) {
-    return error.cause === 'unmapped'
-      ? 'not-mapped'
-      : error.cause === 'protection'
-        ? 'protection'
-        : 'privilege';
+    if (error.cause === 'kernel-only' && !isCanonical(error.address, paging)) return 'non-canonical';
+    if (error.cause === 'unmapped') return 'not-mapped';
+    return error.cause === 'protection' ? 'protection' : 'privilege';
   }
   if (error instanceof NonCanonicalAddressError) return 'non-canonical';
   return undefined;
@@ -668,7 +678,7 @@ export class ScenarioRun {
         ? error.code === statement.code
         : this.faultMatches(error, statement.cause);
     this.expectation(statement.line, holds, () => {
-      const cause = faultCauseOf(error);
+      const cause = faultCauseOf(error, this.booted?.spec.paging);
       const what = cause === undefined ? error.code : `a ${cause} fault (${error.code})`;
       return `expected ${wanted}, but ${verb} failed with ${what}: ${error.message}`;
     });
@@ -676,7 +686,7 @@ export class ScenarioRun {
 
   /** Whether an error is a page fault (of the given cause). */
   private faultMatches(error: PageframeError, cause: FaultCauseName | undefined): boolean {
-    const reported = faultCauseOf(error);
+    const reported = faultCauseOf(error, this.booted?.spec.paging);
     return reported !== undefined && (cause === undefined || reported === cause);
   }
 

@@ -104,6 +104,7 @@ export class ScenarioMachine implements ProcessSource {
   readonly kernel: Kernel;
   /** Mailboxes and messages in flight: one mailbox a process. */
   readonly post: PostOffice;
+  private readonly ownsPost: boolean;
   /** Frames allocated right after boot: the machine's own; `expect all-freed` compares with it. */
   readonly bootAllocatedFrames: number;
   private readonly live = new Map<string, ScenarioProcess>();
@@ -126,11 +127,16 @@ export class ScenarioMachine implements ProcessSource {
       tlb: { entries: this.spec.tlbEntries, ways: this.spec.tlbWays },
       ...(this.spec.memoryMap === undefined ? {} : { memoryMap: this.spec.memoryMap }),
     });
-    this.post = new PostOffice(this.kernel.machine);
-    // Messages in flight hold frame references the kernel's check must count, and a process's
-    // unread messages go back when it exits.
-    this.kernel.addHolderCounter((counts) => this.post.countHolders(counts));
-    this.kernel.onExit((process) => this.post.onProcessExit(process.pid));
+    // The kernel owns the post office once it has one; until then the machine keeps its own and
+    // wires it in: messages in flight hold frame references the kernel's check must count, and a
+    // process's unread messages go back when it exits.
+    const kernelPost = (this.kernel as Kernel & { ipc?: PostOffice }).ipc;
+    this.ownsPost = kernelPost === undefined;
+    this.post = kernelPost ?? new PostOffice(this.kernel.machine);
+    if (this.ownsPost) {
+      this.kernel.addHolderCounter((counts) => this.post.countHolders(counts));
+      this.kernel.onExit((process) => this.post.onProcessExit(process.pid));
+    }
     this.bootAllocatedFrames = this.kernel.pmm.allocatedFrames;
   }
 
@@ -178,7 +184,7 @@ export class ScenarioMachine implements ProcessSource {
   /** The kernel's checker over every layer and across them, the post office's, each heap's. Throws InvariantError. */
   check(): void {
     this.kernel.check();
-    this.post.check();
+    if (this.ownsPost) this.post.check();
     for (const p of this.live.values()) p.heapIfUsed?.check();
   }
 
@@ -191,7 +197,7 @@ export class ScenarioMachine implements ProcessSource {
   }
 
   private adopt(process: Process): ScenarioProcess {
-    this.post.open(process.pid, process.space);
+    if (this.ownsPost) this.post.open(process.pid, process.space);
     const adopted = new ScenarioProcess(process, this.heapOptions);
     this.live.set(process.name, adopted);
     this.names.set(process.pid, process.name);
