@@ -46,12 +46,15 @@ export async function run(): Promise<Record<string, number>> {
     consume(sum);
   };
 
+  // Locals: under the module loaders imported bindings are getters, which the loop should not pay.
+  const READ = Access.Read;
+  const USER = Mode.User;
   const hitMmu = new Mmu(pt, { entries: 64, ways: 4 });
   hitMmu.setRoot(root);
   for (let i = 0; i < ACCESSES; i++) hitMmu.translate(addresses[i], Access.Read, Mode.User);
   const hitBatch = () => {
     let sum = 0;
-    for (let i = 0; i < ACCESSES; i++) sum += hitMmu.translate(addresses[i], Access.Read, Mode.User);
+    for (let i = 0; i < ACCESSES; i++) sum += hitMmu.translate(addresses[i], READ, USER);
     consume(sum);
   };
 
@@ -59,7 +62,7 @@ export async function run(): Promise<Record<string, number>> {
   missMmu.setRoot(root);
   const missBatch = () => {
     let sum = 0;
-    for (let i = 0; i < ACCESSES; i++) sum += missMmu.translate(addresses[i], Access.Read, Mode.User);
+    for (let i = 0; i < ACCESSES; i++) sum += missMmu.translate(addresses[i], READ, USER);
     consume(sum);
   };
 

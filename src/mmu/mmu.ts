@@ -29,6 +29,22 @@ export interface TlbDisagreement {
   reason: 'not mapped' | 'different frame' | 'more rights' | 'unknown address space';
 }
 
+// Local copies of imported constants: under the test and benchmark module loaders an imported
+// binding is a getter, which a per-access path should not call.
+const GLOBAL = GLOBAL_ASID;
+const WRITE = Access.Write;
+const EXECUTE = Access.Execute;
+const USER = Mode.User;
+const NOT_PRESENT = FaultCause.NotPresent;
+const PROTECTION = FaultCause.Protection;
+const RESERVED = FaultCause.ReservedBit;
+const NON_CANONICAL = FaultCause.NonCanonical;
+const F_READ = PageFlags.Read;
+const F_WRITE = PageFlags.Write;
+const F_EXECUTE = PageFlags.Execute;
+const F_USER = PageFlags.User;
+const F_GLOBAL = PageFlags.Global;
+
 /** Rights bits: bit (mode * 3 + access). */
 const R_KERNEL_READ = 1 << 0;
 const R_KERNEL_WRITE = 1 << 1;
@@ -169,7 +185,7 @@ export class Mmu {
       }
       if (!this.format.isCanonical(va)) {
         tlb.misses++;
-        return this.fault(va, access, mode, FaultCause.NonCanonical, -1);
+        return this.fault(va, access, mode, NON_CANONICAL, -1);
       }
     } else {
       // A 32-bit linear address: the number is taken modulo 2^32.
@@ -193,18 +209,18 @@ export class Mmu {
     const memory = this.memory;
     const pdeAt = this.root + ((va >>> 22) << 2);
     const pde = memory.read32(pdeAt);
-    if ((pde & 1) === 0) return this.fault(va, access, mode, FaultCause.NotPresent, 1);
+    if ((pde & 1) === 0) return this.fault(va, access, mode, NOT_PRESENT, 1);
     let leaf = pde;
     let leafAt = pdeAt;
     let level = 1;
     let frame: number;
     if (pde & 0x80) {
-      if (pde & 0x003fe000) return this.fault(va, access, mode, FaultCause.ReservedBit, 1);
+      if (pde & 0x003fe000) return this.fault(va, access, mode, RESERVED, 1);
       frame = ((pde & 0xffc00000) >>> 0) + (va & 0x3ff000);
     } else {
       leafAt = (pde & 0xfffff000) + ((va >>> 10) & 0xffc);
       leaf = memory.read32(leafAt);
-      if ((leaf & 1) === 0) return this.fault(va, access, mode, FaultCause.NotPresent, 0);
+      if ((leaf & 1) === 0) return this.fault(va, access, mode, NOT_PRESENT, 0);
       level = 0;
       frame = (leaf & 0xfffff000) >>> 0;
     }
@@ -212,14 +228,14 @@ export class Mmu {
     let rights = R_KERNEL_READ | R_KERNEL_EXEC;
     if (both & 2) rights |= R_KERNEL_WRITE;
     if (both & 4) rights |= both & 2 ? R_USER_READ | R_USER_EXEC | R_USER_WRITE : R_USER_READ | R_USER_EXEC;
-    if ((rights & (1 << pair)) === 0) return this.fault(va, access, mode, FaultCause.Protection, level);
+    if ((rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, level);
     // A in every entry used, D in the leaf on a store (written only when they change).
     if ((pde & 0x20) === 0) memory.write32(pdeAt, pde | 0x20);
     const leafNow = level === 1 ? pde | 0x20 : leaf;
-    const wanted = access === Access.Write ? leafNow | 0x60 : leafNow | 0x20;
+    const wanted = access === WRITE ? leafNow | 0x60 : leafNow | 0x20;
     if (wanted !== leafNow) memory.write32(leafAt, wanted);
     if ((wanted & 0x40) === 0) rights &= ~WRITE_RIGHTS;
-    tlb.insert(vpn, leaf & 0x100 ? GLOBAL_ASID : this.asid, frame, rights, level === 1 ? 10 : 0, way);
+    tlb.insert(vpn, leaf & 0x100 ? GLOBAL : this.asid, frame, rights, level === 1 ? 10 : 0, way);
     return frame + (va & 0xfff);
   }
 
@@ -231,7 +247,7 @@ export class Mmu {
     this.walks++;
     if (!this.resolve(root, va)) return this.fault(va, access, mode, this.rCause, this.rLevel);
     if ((this.rRights & (1 << (mode * 3 + access))) === 0) {
-      return this.fault(va, access, mode, FaultCause.Protection, this.rLevel);
+      return this.fault(va, access, mode, PROTECTION, this.rLevel);
     }
     return this.rPa;
   }
@@ -264,7 +280,7 @@ export class Mmu {
       if (Number.isNaN(vpn)) continue;
       const asid = tlb.asid[i];
       const va = vpn * 4096;
-      const root = asid === GLOBAL_ASID ? this.root : rootOf ? rootOf(asid) : this.asidRoots.get(asid);
+      const root = asid === GLOBAL ? this.root : rootOf ? rootOf(asid) : this.asidRoots.get(asid);
       const base = { index: i, va, asid, tlbPa: tlb.pa[i] };
       if (root === undefined || !this.pageTables.isRoot(root)) {
         out.push({ ...base, tablePa: -1, reason: 'unknown address space' });
@@ -276,7 +292,7 @@ export class Mmu {
         out.push({ ...base, tablePa: this.rPa, reason: 'different frame' });
       } else {
         const tableRights = this.rDirty ? this.rRights : this.rRights & ~WRITE_RIGHTS;
-        if ((tlb.rights[i] & ~tableRights) !== 0 || (asid === GLOBAL_ASID) !== this.rGlobal) {
+        if ((tlb.rights[i] & ~tableRights) !== 0 || (asid === GLOBAL) !== this.rGlobal) {
           out.push({ ...base, tablePa: this.rPa, reason: 'more rights' });
         }
       }
@@ -287,7 +303,7 @@ export class Mmu {
   /** Fault cause name and details of the last fault, for messages. */
   describeFault(): string {
     const access = ['read', 'write', 'execute'][this.faultAccess];
-    const mode = this.faultMode === Mode.User ? 'user' : 'kernel';
+    const mode = this.faultMode === USER ? 'user' : 'kernel';
     const cause = ['none', 'not present', 'protection', 'reserved bit', 'non-canonical'][this.faultCause];
     const code = this.kind === KIND_SV39 ? `cause ${this.faultCode}` : `error code ${hex(this.faultCode, 2)}`;
     return `${mode} ${access} of ${hex(this.faultAddress)}: ${cause} at level ${this.faultLevel} (${code})`;
@@ -299,21 +315,15 @@ export class Mmu {
   private walkGeneric(va: number, access: Access, mode: Mode): number {
     if (!this.resolve(this.root, va)) return this.fault(va, access, mode, this.rCause, this.rLevel);
     if ((this.rRights & (1 << (mode * 3 + access))) === 0) {
-      return this.fault(va, access, mode, FaultCause.Protection, this.rLevel);
+      return this.fault(va, access, mode, PROTECTION, this.rLevel);
     }
-    this.touch(access === Access.Write);
-    const dirty = this.rDirty || access === Access.Write;
+    this.touch(access === WRITE);
+    const dirty = this.rDirty || access === WRITE;
     const rights = dirty ? this.rRights : this.rRights & ~WRITE_RIGHTS;
     const level = this.rLevel;
     const spanLog = level === 0 ? 0 : (this.format.levelShift(level) - 12) | 0;
     const pageVpn = this.wide ? Math.floor(va / 4096) : va >>> 12;
-    this.tlb.insert(
-      pageVpn,
-      this.rGlobal ? GLOBAL_ASID : this.asid,
-      this.rPa - (va & 0xfff),
-      rights,
-      spanLog,
-    );
+    this.tlb.insert(pageVpn, this.rGlobal ? GLOBAL : this.asid, this.rPa - (va & 0xfff), rights, spanLog);
     return this.rPa;
   }
 
@@ -325,7 +335,7 @@ export class Mmu {
   private resolve(root: number, va: number): boolean {
     const f = this.format;
     if (!f.isCanonical(va)) {
-      this.rCause = FaultCause.NonCanonical;
+      this.rCause = NON_CANONICAL;
       this.rLevel = -1;
       return false;
     }
@@ -344,12 +354,12 @@ export class Mmu {
       lo = memory.read32(at);
       hi = eight ? memory.read32(at + 4) : 0;
       if ((lo & 1) === 0) {
-        this.rCause = FaultCause.NotPresent;
+        this.rCause = NOT_PRESENT;
         this.rLevel = level;
         return false;
       }
       if (f.hasReservedBits(lo, hi, level)) {
-        this.rCause = FaultCause.ReservedBit;
+        this.rCause = RESERVED;
         this.rLevel = level;
         return false;
       }
@@ -365,20 +375,20 @@ export class Mmu {
     const flags = f.flagsOf(lo, hi, level);
     let rights = 0;
     if (this.kind === KIND_SV39) {
-      const r = (flags & PageFlags.Read) !== 0;
-      const w = (flags & PageFlags.Write) !== 0;
-      const x = (flags & PageFlags.Execute) !== 0;
-      if (flags & PageFlags.User) {
+      const r = (flags & F_READ) !== 0;
+      const w = (flags & F_WRITE) !== 0;
+      const x = (flags & F_EXECUTE) !== 0;
+      if (flags & F_USER) {
         rights = (r ? R_USER_READ : 0) | (w ? R_USER_WRITE : 0) | (x ? R_USER_EXEC : 0);
         if (this.sum) rights |= (r ? R_KERNEL_READ : 0) | (w ? R_KERNEL_WRITE : 0);
       } else {
         rights = (r ? R_KERNEL_READ : 0) | (w ? R_KERNEL_WRITE : 0) | (x ? R_KERNEL_EXEC : 0);
       }
     } else {
-      const w = writable && (flags & PageFlags.Write) !== 0;
-      const x = executable && (flags & PageFlags.Execute) !== 0;
+      const w = writable && (flags & F_WRITE) !== 0;
+      const x = executable && (flags & F_EXECUTE) !== 0;
       rights = R_KERNEL_READ | (w ? R_KERNEL_WRITE : 0) | (x ? R_KERNEL_EXEC : 0);
-      if (user && flags & PageFlags.User) {
+      if (user && flags & F_USER) {
         rights |= R_USER_READ | (w ? R_USER_WRITE : 0) | (x ? R_USER_EXEC : 0);
       }
     }
@@ -386,7 +396,7 @@ export class Mmu {
     this.rPa = f.addressOf(lo, hi, level) + ((va >>> 0) & (size - 1));
     this.rRights = rights;
     this.rDirty = (lo & f.dirtyBit) !== 0;
-    this.rGlobal = (flags & PageFlags.Global) !== 0;
+    this.rGlobal = (flags & F_GLOBAL) !== 0;
     this.rLevel = level;
     return true;
   }
@@ -414,20 +424,20 @@ export class Mmu {
     this.faultMode = mode;
     if (this.kind === KIND_SV39) {
       this.faultCode =
-        access === Access.Execute
+        access === EXECUTE
           ? RiscvCause.InstructionPageFault
-          : access === Access.Write
+          : access === WRITE
             ? RiscvCause.StorePageFault
             : RiscvCause.LoadPageFault;
-    } else if (cause === FaultCause.NonCanonical) {
+    } else if (cause === NON_CANONICAL) {
       this.faultCode = 0; // #GP(0) on x86-64, not a page fault
     } else {
       let code = 0;
-      if (cause !== FaultCause.NotPresent) code |= X86ErrorCode.Present;
-      if (cause === FaultCause.ReservedBit) code |= X86ErrorCode.Reserved;
-      if (access === Access.Write) code |= X86ErrorCode.Write;
-      if (mode === Mode.User) code |= X86ErrorCode.User;
-      if (access === Access.Execute && this.kind === KIND_X86_64) code |= X86ErrorCode.Fetch;
+      if (cause !== NOT_PRESENT) code |= X86ErrorCode.Present;
+      if (cause === RESERVED) code |= X86ErrorCode.Reserved;
+      if (access === WRITE) code |= X86ErrorCode.Write;
+      if (mode === USER) code |= X86ErrorCode.User;
+      if (access === EXECUTE && this.kind === KIND_X86_64) code |= X86ErrorCode.Fetch;
       this.faultCode = code;
     }
     return -1;
