@@ -123,15 +123,15 @@ export class Heap {
 
   // Slabs, indexed by slab id.
   private slabCapacity = 0;
-  private slabClass = new Int32Array(0);
+  private slabClass = new Uint16Array(0);
   private slabArea = new Int32Array(0);
-  private slabFirstPage = new Int32Array(0);
-  private slabLive = new Int32Array(0);
+  private slabFirstPage = new Uint8Array(0);
+  private slabLive = new Uint16Array(0);
   /** Objects at index >= high were never handed out since the slab was made. */
-  private slabHigh = new Int32Array(0);
+  private slabHigh = new Uint16Array(0);
   /** Whether the slab's pages held blocks before it was made (so fresh objects are not zero). */
   private slabDirty = new Uint8Array(0);
-  private slabHint = new Int32Array(0);
+  private slabHint = new Uint16Array(0);
   private slabNext = new Int32Array(0);
   private slabPrev = new Int32Array(0);
   private slabBase = new Float64Array(0);
@@ -1169,7 +1169,7 @@ export class Heap {
   }
 }
 
-type Grow = Int32Array | Uint32Array | Uint8Array | Float64Array;
+type Grow = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
 
 function grown<T extends Grow>(array: T, length: number, fill = 0): T {
   const next = new (array.constructor as new (n: number) => T)(length);
