@@ -12,7 +12,7 @@
 import { BusyError, NotAllocatedError, OutOfMemoryError, PageframeError } from '../../common/errors.js';
 import { hex } from '../../common/format.js';
 import { NonCanonicalAddressError } from '../../mmu/errors.js';
-import { Access, Mode } from '../../mmu/flags.js';
+import { Access } from '../../mmu/flags.js';
 import { FrameState, FrameUse } from '../../phys/frame-table.js';
 import { SegmentationFaultError } from '../../vm/errors.js';
 import { Protection as RegionProtection, RegionType } from '../../vm/region-types.js';
@@ -66,8 +66,10 @@ class Stop extends Error {}
 /** Most bytes one `read` prints. */
 const MAX_READ = 64 * 1024;
 
-function translateQuietly(mmu: ScenarioMachine['vm']['mmu'], va: number, root: number): number {
-  return mmu.translateUntracked(va, Access.Read, Mode.Kernel, root);
+/** The frame a page maps, read from the tables as they are (no TLB, no rights, no A/D bits). */
+function translateQuietly(machine: ScenarioMachine, va: number, root: number): number {
+  const found = machine.vm.pageTables.lookup(root, va);
+  return found.present ? found.pa : -1;
 }
 
 /**
@@ -770,8 +772,7 @@ export class ScenarioRun {
     const process = this.acting ?? this.current;
     if (process === undefined)
       this.scenarioError(line, `pa() needs a process: create one first with 'process NAME'`);
-    const { mmu } = (this.booted as ScenarioMachine).vm;
-    const pa = translateQuietly(mmu, va, process.space.root);
+    const pa = translateQuietly(this.booted as ScenarioMachine, va, process.space.root);
     if (pa < 0) throw new NotAllocatedError(`pa(${hex(va)}): no page is mapped there in ${process.name}`);
     return pa;
   }
