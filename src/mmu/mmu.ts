@@ -156,8 +156,8 @@ export class Mmu {
   translate(va: number, access: Access, mode: Mode): number {
     if (!this.wide) {
       const vpn = va >>> 12;
-      // Slot (vpn & 255): literals rather than the imported INDEX_MASK, whose every use would
-      // cost a module-cell load and a hole check (the constructor checks that they agree).
+      // Slot (vpn & 255): literals rather than the imported INDEX_MASK, an imported binding being
+      // a getter under the module loaders (the constructor checks that they agree).
       const at = 1 + 3 * (vpn & 255);
       const index = this.index32;
       if (index[at] === vpn && (index[at + 2] & (1 << (mode * 3 + access))) !== 0) {
