@@ -145,9 +145,12 @@ export class MachineView {
     return this.machine.vm.mmu.tlb;
   }
 
+  /** An ASID and its process. Without ASIDs (i386) every space has 0: the entries are the loaded one's. */
   asidName(asid: number): string {
-    const names = this.machine.processes.filter((p) => p.space.asid === asid).map((p) => p.name);
-    return names.length > 0 ? `${asid} (${names.join(', ')})` : String(asid);
+    const holders = this.machine.processes.filter((p) => p.space.asid === asid);
+    const root = this.machine.vm.mmu.root;
+    const holder = holders.length > 1 ? holders.find((p) => p.space.root === root) : holders[0];
+    return holder ? `${asid} (${holder.name})` : String(asid);
   }
 
   /** Live heap bytes over the heaps' footprint, over every process that used malloc. */
