@@ -292,8 +292,10 @@ export class PostOffice {
 
   /**
    * Throws InvariantError unless every mailbox belongs to a live space and holds at most its
-   * depth, every frame a message holds is allocated, and every frame in the kernel's hands
-   * (FrameUse.Message) is held by messages exactly as many times as its reference count says.
+   * depth, every frame a message holds is allocated, and every frame of these messages in the
+   * kernel's hands (FrameUse.Message) is held by them exactly as many times as its reference
+   * count says, with the kernel as owner. A FrameUse.Message frame that no message holds at all
+   * is for the kernel's check to find (it counts every post office's holders).
    */
   check(): void {
     const table = this.machine.frameTable;
@@ -318,7 +320,7 @@ export class PostOffice {
       }
     }
     for (let pfn = 0; pfn < table.frameCount; pfn++) {
-      if (table.state[pfn] !== FrameState.Allocated || table.use[pfn] !== FrameUse.Message) continue;
+      if (holds[pfn] === 0 || table.use[pfn] !== FrameUse.Message) continue;
       if (table.refCount[pfn] !== holds[pfn]) {
         throw new InvariantError(
           `frame ${hex(pfn * PAGE)} is a message frame with reference count ${table.refCount[pfn]} but ${holds[pfn]} messages holding it`,

@@ -6,6 +6,7 @@
  */
 import { InvariantError, LimitError } from '../common/errors.js';
 import { hex } from '../common/format.js';
+import { PostOffice } from '../ipc/post-office.js';
 import { Mode } from '../mmu/flags.js';
 import type { FormatName } from '../mmu/page-table-format.js';
 import type { TlbConfig } from '../mmu/tlb.js';
@@ -33,6 +34,8 @@ export interface KernelConfig extends PhysicalMemoryConfig {
   regionLimit?: number;
   /** Wraps the physical memory manager as every upper layer's frame source (fault injection). */
   wrapFrames?: (pmm: PhysicalMemoryManager) => FrameSource;
+  /** Messages each process's mailbox holds (default DEFAULT_MAILBOX_DEPTH, see docs/ipc.md). */
+  mailboxDepth?: number;
 }
 
 /** Adds, per frame number, the holders a layer keeps outside page tables (messages in flight). */
@@ -47,6 +50,8 @@ export class Kernel {
   readonly maxProcesses: number;
   readonly regionLimit: number;
   readonly asids: AsidAllocator;
+  /** Every process's mailbox and the messages in flight (docs/ipc.md). */
+  readonly ipc: PostOffice;
 
   private readonly table = new Map<number, Process>();
   private nextPid = 1;
@@ -70,6 +75,8 @@ export class Kernel {
       regionLimit: this.regionLimit,
       name: 'kernel',
     });
+    this.ipc = new PostOffice(this.machine, { depth: config.mailboxDepth });
+    this.addHolderCounter((counts) => this.ipc.countHolders(counts));
   }
 
   get mmu() {
@@ -128,6 +135,7 @@ export class Kernel {
     const p = this.table.get(pid);
     if (!p) throw new UnknownProcessError(pid, 'exit');
     for (const hook of this.exitHooks) hook(p);
+    this.ipc.onProcessExit(pid); // messages waiting for it go; those it sent stay
     p.space.destroy();
     this.asids.free(p.space.asid);
     this.table.delete(pid);
@@ -145,9 +153,10 @@ export class Kernel {
 
   /**
    * The invariant checker over every layer: the frame table and allocator, the page tables, each
-   * address space's regions and pages; then across layers: the reference count of every user and
-   * kernel frame equals the mappings that use it plus registered holders (so no allocated page
-   * frame is mapped by no one), and no TLB entry disagrees with the tables.
+   * address space's regions and pages, the mailboxes; then across layers: the reference count of
+   * every user, kernel and message frame equals the mappings that use it plus registered holders
+   * (messages in flight among them), so no allocated page frame is held by no one, and no TLB
+   * entry disagrees with the tables.
    */
   check(): void {
     this.pmm.check();
@@ -159,10 +168,14 @@ export class Kernel {
       p.space.check(counts);
     }
     for (const counter of this.holderCounters) counter(counts);
+    this.ipc.check();
     const frames = this.pmm.frames;
     for (let pfn = 0; pfn < frames.frameCount; pfn++) {
       const use = frames.use[pfn];
-      if (frames.state[pfn] !== FrameState.Allocated || (use !== FrameUse.User && use !== FrameUse.Kernel))
+      if (
+        frames.state[pfn] !== FrameState.Allocated ||
+        (use !== FrameUse.User && use !== FrameUse.Kernel && use !== FrameUse.Message)
+      )
         continue;
       if (frames.refCount[pfn] !== counts[pfn]) {
         throw new InvariantError(
@@ -208,6 +221,7 @@ export class Kernel {
   }
 
   private admit(p: Process): Process {
+    p.attachments.set('mailbox', this.ipc.open(p.pid, p.space));
     this.asids.take(p.space.asid);
     this.table.set(p.pid, p);
     this.nextPid = p.pid >= MAX_PID ? 1 : p.pid + 1;

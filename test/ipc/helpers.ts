@@ -1,34 +1,25 @@
 /** Test helpers: a kernel with a post office, and the state a refused IPC call must leave alone. */
-import { PostOffice } from '../../src/ipc/post-office.js';
+import type { PostOffice } from '../../src/ipc/post-office.js';
 import { Kernel, type KernelConfig } from '../../src/kernel/kernel.js';
 import type { Process } from '../../src/kernel/process.js';
 
 export interface IpcMachine {
   kernel: Kernel;
   post: PostOffice;
-  /** A new process with a mailbox. */
+  /** A new process (the kernel opens its mailbox). */
   spawn(name?: string): Process;
   /** Every layer's invariant checker, the post office's included. */
   check(): void;
 }
 
 export function bootIpc(config: KernelConfig = {}, depth?: number): IpcMachine {
-  const kernel = new Kernel({ ramBytes: 16 << 20, ...config });
-  const post = new PostOffice(kernel.machine, { depth });
-  kernel.addHolderCounter((counts) => post.countHolders(counts));
-  kernel.onExit((p) => post.onProcessExit(p.pid));
+  const kernel = new Kernel({ ramBytes: 16 << 20, mailboxDepth: depth, ...config });
   return {
     kernel,
-    post,
-    spawn(name?: string) {
-      const p = kernel.createProcess(name);
-      post.open(p.pid, p.space);
-      return p;
-    },
-    check() {
-      kernel.check();
-      post.check();
-    },
+    post: kernel.ipc,
+    spawn: (name?: string) => kernel.createProcess(name),
+    // The kernel's checker runs the post office's and counts messages in flight as holders.
+    check: () => kernel.check(),
   };
 }
 

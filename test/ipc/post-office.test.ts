@@ -163,7 +163,6 @@ describe.each(FORMATS)('PostOffice on %s', (format) => {
     const va = a.space.mapAnon(2 * PAGE);
     a.space.write(va, pattern(2 * PAGE, 4));
     const child = m.kernel.fork(a.pid);
-    m.post.open(child.pid, child.space);
     m.post.move(a.pid, b.pid, va, 2 * PAGE);
     m.check();
     const got = m.post.receive(b.pid);
