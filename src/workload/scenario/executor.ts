@@ -11,10 +11,8 @@
  */
 import { BusyError, NotAllocatedError, OutOfMemoryError, PageframeError } from '../../common/errors.js';
 import { hex } from '../../common/format.js';
-import { NonCanonicalAddressError } from '../../mmu/errors.js';
 import { Access } from '../../mmu/flags.js';
 import { FrameState, FrameUse } from '../../phys/frame-table.js';
-import { SegmentationFaultError } from '../../vm/errors.js';
 import { Protection as RegionProtection, RegionType } from '../../vm/region-types.js';
 import type { MachineReport } from '../report.js';
 import type {
@@ -28,8 +26,10 @@ import type {
   StatementOf,
 } from './ast.js';
 import { ScenarioError } from './errors.js';
+import { faultCauseOf } from './faults.js';
 import { ScenarioMachine, type ScenarioProcess } from './machine.js';
 import { applyBinary } from './parser.js';
+import { hexDump, show, showBytes, verbOf } from './show.js';
 
 export interface RunOptions {
   /** Run the invariant checker after every statement (default) or only at `check` and the end. */
@@ -124,49 +124,6 @@ function nonNull(va: number, size: number, call: string): number {
   return va;
 }
 
-/** Half the virtual address space of each format: canonical addresses lie in [-half, half). */
-const CANONICAL_HALF: Record<string, number> = { 'x86-64': 2 ** 47, sv39: 2 ** 38 };
-
-function isCanonical(address: number, paging: string): boolean {
-  const half = CANONICAL_HALF[paging];
-  return half === undefined ? address >= 0 && address < 2 ** 32 : address >= -half && address < half;
-}
-
-/**
- * The cause of a fault, in the scenario's words; undefined for an error that is not a fault.
- * The vm calls any address outside the user half kernel-only; one the format cannot even express
- * is named non-canonical here, as the hardware would.
- */
-export function faultCauseOf(error: PageframeError, paging = 'i386'): FaultCauseName | undefined {
-  if (error instanceof SegmentationFaultError) {
-    if (error.cause === 'kernel-only' && !isCanonical(error.address, paging)) return 'non-canonical';
-    if (error.cause === 'unmapped') return 'not-mapped';
-    return error.cause === 'protection' ? 'protection' : 'privilege';
-  }
-  if (error instanceof NonCanonicalAddressError) return 'non-canonical';
-  return undefined;
-}
-
-/** "hello" when the bytes are printable ASCII, x"de ad" otherwise. */
-export function showBytes(data: Uint8Array): string {
-  if (data.every((b) => b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c)) {
-    return `"${String.fromCharCode(...data)}"`;
-  }
-  return `x"${Array.from(data, (b) => b.toString(16).padStart(2, '0')).join(' ')}"`;
-}
-
-/** Lines of `ADDR: 16 hex bytes |ascii|`. */
-export function hexDump(address: number, data: Uint8Array): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < data.length; i += 16) {
-    const row = data.subarray(i, i + 16);
-    const hexes = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
-    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-    lines.push(`${hex(address + i)}: ${hexes.padEnd(47)}  |${ascii}|`);
-  }
-  return lines;
-}
-
 const COMPARE: Record<Comparison, (a: number, b: number) => boolean> = {
   '==': (a, b) => a === b,
   '!=': (a, b) => a !== b,
@@ -175,25 +132,6 @@ const COMPARE: Record<Comparison, (a: number, b: number) => boolean> = {
   '>': (a, b) => a > b,
   '>=': (a, b) => a >= b,
 };
-
-/** A number as a user reads it: small ones in decimal, addresses in hex. */
-export function show(value: number): string {
-  return Math.abs(value) < 4096 ? String(value) : hex(value);
-}
-
-/** The word a statement starts with, for messages ("ppm_alloc failed: ..."). */
-export function verbOf(statement: Statement): string {
-  switch (statement.kind) {
-    case 'ppm-alloc':
-      return 'ppm_alloc';
-    case 'ppm-free':
-      return 'ppm_free';
-    case 'vpm-alloc':
-      return 'vpm_alloc';
-    default:
-      return statement.kind.startsWith('expect') ? 'expect' : statement.kind;
-  }
-}
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioOutcome {
   return new ScenarioRun(scenario, options).runToEnd();
