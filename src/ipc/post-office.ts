@@ -209,7 +209,8 @@ export class PostOffice {
       this.stats.pagesMoved += frames.length;
     } else {
       frames = this.framesOf(sender, start, (end - start) / PAGE, operation);
-      if (kind === 'share') sender.seal(start, end - start); // LimitError: nothing changed
+      // Sealing again would change nothing (a sealed range has no writable entry): skip its walk.
+      if (kind === 'share' && !isSealed(sender, start, end)) sender.seal(start, end - start); // LimitError: nothing changed
       const source = this.machine.frames;
       for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) source.retain(frames[k]);
       if (kind === 'copy') {
@@ -556,6 +557,17 @@ export class PostOffice {
 
 function pageOffset(va: number): number {
   return ((va % PAGE) + PAGE) % PAGE;
+}
+
+/** Whether every region over [start, end) is sealed. */
+function isSealed(space: AddressSpace, start: number, end: number): boolean {
+  const r = space.regions;
+  for (let at = start; at < end; ) {
+    const i = r.find(at);
+    if (!(r.flags(i) & RegionFlag.Sealed)) return false;
+    at = r.ceiling(i);
+  }
+  return true;
 }
 
 function checkDepth(depth: number): void {
