@@ -267,10 +267,12 @@ export class PostOffice {
         name: `message ${m.id}`,
       });
       if (move) {
+        // A frame the receiver alone maps is its own now; one still shared copy-on-write with
+        // the sender's forked child keeps its owner.
         const { frameTable, pmm } = this.machine;
         for (let k = 0; k < m.frames.length; k++) {
           const pa = m.frames[k];
-          if (pa >= 0 && frameTable.use[pa / PAGE] === FrameUse.Message) pmm.setOwner(pa, FrameUse.User, pid);
+          if (pa >= 0 && frameTable.refCount[pa / PAGE] === 1) pmm.setOwner(pa, FrameUse.User, pid);
         }
       }
     }

@@ -3,6 +3,7 @@ import {
   AlignmentError,
   BusyError,
   InvalidArgumentError,
+  LimitError,
   NotAllocatedError,
   OutOfMemoryError,
   type PageframeError,
@@ -351,5 +352,20 @@ describe.each(FORMATS)('PostOffice on %s', (format) => {
     m.kernel.exit(b.pid);
     m.check();
     expect(m.kernel.pmm.allocatedFrames).toBe(baseline);
+  });
+
+  it('a move or share that would split regions past the limit is refused and changes nothing', () => {
+    const m = bootIpc({ format, regionLimit: 4 });
+    const a = m.spawn();
+    const b = m.spawn();
+    const va = a.space.mapAnon(8 * PAGE); // regions: free, anon, free
+    a.space.write(va, pattern(8 * PAGE, 10));
+    m.post.copy(a.pid, b.pid, va + 2 * PAGE + 5, PAGE); // copy-on-write keeps the regions as they are
+    expect(a.space.regions.count).toBe(3);
+    m.check();
+    expectRefused(m, () => m.post.share(a.pid, b.pid, va + 4 * PAGE, PAGE), LimitError);
+    expectRefused(m, () => m.post.move(a.pid, b.pid, va + 4 * PAGE, PAGE), LimitError);
+    m.post.move(a.pid, b.pid, va + 6 * PAGE, 2 * PAGE); // the end of the region: one region more
+    m.check();
   });
 });
