@@ -317,6 +317,22 @@ describe('Heap bad input', () => {
     heap.check();
   });
 
+  it('out of memory with cached areas: they go back, no block changes', () => {
+    const space = new SparseSpace({ size: 4 * 65536 });
+    const heap = new Heap(space);
+    const small = heap.malloc(100);
+    space.fill(small, 100, 0x42);
+    heap.free(heap.malloc(30000)); // cached
+    const blocks = JSON.stringify(heap.blocks());
+    expect(heap.malloc(500000)).toBe(0);
+    expect(JSON.stringify(heap.blocks())).toBe(blocks);
+    expect(heap.stats().cachedLargeBytes).toBe(0);
+    const data = new Uint8Array(100);
+    space.read(small, data);
+    expect(data.every((x) => x === 0x42)).toBe(true);
+    heap.check();
+  });
+
   it('out of regions: a new area cannot be had, malloc returns 0', () => {
     const space = new SparseSpace({ maxRegions: 1 });
     const heap = new Heap(space);

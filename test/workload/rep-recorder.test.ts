@@ -70,5 +70,30 @@ describe.skipIf(!canRecord)('malloc recorder (LD_PRELOAD, built with cc)', () =>
     expect(result.peakPayload).toBeGreaterThan(0);
     heap.check();
   });
+
+  it.skipIf(spawnSync('which', ['python3'], { stdio: 'ignore' }).status !== 0)(
+    'records a threaded program that forks: one trace for the process itself',
+    () => {
+      const script = [
+        'import threading, os',
+        'def work(n):',
+        '    return [str(i) * 40 for i in range(n)]',
+        'ts = [threading.Thread(target=work, args=(3000,)) for _ in range(4)]',
+        '[t.start() for t in ts]; [t.join() for t in ts]',
+        'pid = os.fork()',
+        'if pid == 0:',
+        '    work(100); os._exit(0)',
+        'os.waitpid(pid, 0)',
+      ].join('\n');
+      const recording = record(['python3', '-c', script], 'python3', { quiet: true });
+      expect(recording.exitCode).toBe(0);
+      expect(recording.children).toBeGreaterThanOrEqual(1);
+      const trace = parseRep(formatRep(recording.trace), 'python3.rep');
+      const space = new SparseSpace();
+      const heap = new Heap(space);
+      replay(trace, heapAllocator(heap), { check: space, alignment: 16 });
+      heap.check();
+    },
+  );
 });
 if (!canRecord) console.warn('malloc recorder test skipped: no C compiler (cc) or no sort on this machine');
