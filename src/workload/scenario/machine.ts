@@ -7,7 +7,7 @@
 import { InvalidArgumentError, InvariantError } from '../../common/errors.js';
 import { Heap, type HeapOptions } from '../../heap/heap.js';
 import type { HeapSpace } from '../../heap/heap-space.js';
-import { PostOffice } from '../../ipc/post-office.js';
+import type { PostOffice } from '../../ipc/post-office.js';
 import { Kernel } from '../../kernel/kernel.js';
 import type { Process } from '../../kernel/process.js';
 import type { FormatName } from '../../mmu/page-table-format.js';
@@ -102,9 +102,6 @@ function refuse(): never {
 export class ScenarioMachine implements ProcessSource {
   readonly spec: ResolvedMachineSpec;
   readonly kernel: Kernel;
-  /** Mailboxes and messages in flight: one mailbox a process. */
-  readonly post: PostOffice;
-  private readonly ownsPost: boolean;
   /** Frames allocated right after boot: the machine's own; `expect all-freed` compares with it. */
   readonly bootAllocatedFrames: number;
   private readonly live = new Map<string, ScenarioProcess>();
@@ -127,17 +124,12 @@ export class ScenarioMachine implements ProcessSource {
       tlb: { entries: this.spec.tlbEntries, ways: this.spec.tlbWays },
       ...(this.spec.memoryMap === undefined ? {} : { memoryMap: this.spec.memoryMap }),
     });
-    // The kernel owns the post office once it has one; until then the machine keeps its own and
-    // wires it in: messages in flight hold frame references the kernel's check must count, and a
-    // process's unread messages go back when it exits.
-    const kernelPost = (this.kernel as Kernel & { ipc?: PostOffice }).ipc;
-    this.ownsPost = kernelPost === undefined;
-    this.post = kernelPost ?? new PostOffice(this.kernel.machine);
-    if (this.ownsPost) {
-      this.kernel.addHolderCounter((counts) => this.post.countHolders(counts));
-      this.kernel.onExit((process) => this.post.onProcessExit(process.pid));
-    }
     this.bootAllocatedFrames = this.kernel.pmm.allocatedFrames;
+  }
+
+  /** Mailboxes and messages in flight: the kernel's post office, one mailbox a process. */
+  get post(): PostOffice {
+    return this.kernel.ipc;
   }
 
   get vm(): BootedVm {
@@ -181,10 +173,9 @@ export class ScenarioMachine implements ProcessSource {
     this.live.delete(process.name);
   }
 
-  /** The kernel's checker over every layer and across them, the post office's, each heap's. Throws InvariantError. */
+  /** The kernel's checker over every layer (mailboxes included) and across them, and each heap's. Throws InvariantError. */
   check(): void {
     this.kernel.check();
-    if (this.ownsPost) this.post.check();
     for (const p of this.live.values()) p.heapIfUsed?.check();
   }
 
@@ -197,7 +188,6 @@ export class ScenarioMachine implements ProcessSource {
   }
 
   private adopt(process: Process): ScenarioProcess {
-    if (this.ownsPost) this.post.open(process.pid, process.space);
     const adopted = new ScenarioProcess(process, this.heapOptions);
     this.live.set(process.name, adopted);
     this.names.set(process.pid, process.name);
