@@ -20,6 +20,8 @@ import { bootIpc, type IpcMachine, machineState } from './helpers.js';
 
 const PAGE = 4096;
 const PROCESSES = 4;
+/** Forks add processes up to this many. */
+const MAX_PROCESSES = 6;
 const DEPTH = 3;
 const AREA_PAGES = 6;
 
@@ -60,6 +62,7 @@ type Op =
   | { op: 'receive'; p: number }
   | { op: 'receiveInto'; p: number; pick: number; at: number }
   | { op: 'exit'; p: number }
+  | { op: 'fork'; p: number }
   | { op: 'verify'; p: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -67,7 +70,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       op: fc.constant('write' as const),
-      p: fc.nat(PROCESSES - 1),
+      p: fc.nat(MAX_PROCESSES - 1),
       pick: fc.nat(),
       at: fc.nat(PAGE - 1),
       length: fc.integer({ min: 1, max: 300 }),
@@ -79,26 +82,27 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('send' as const),
       kind: fc.constantFrom<TransferKind>('copy', 'move', 'share'),
-      from: fc.nat(PROCESSES - 1),
-      to: fc.nat(PROCESSES - 1),
+      from: fc.nat(MAX_PROCESSES - 1),
+      to: fc.nat(MAX_PROCESSES - 1),
       pick: fc.nat(),
       at: fc.nat(PAGE - 1),
       size: fc.integer({ min: 1, max: 3 }),
       misalign: fc.nat(4).map((n) => n === 0),
     }),
   },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('receive' as const), p: fc.nat(PROCESSES - 1) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('receive' as const), p: fc.nat(MAX_PROCESSES - 1) }) },
   {
     weight: 2,
     arbitrary: fc.record({
       op: fc.constant('receiveInto' as const),
-      p: fc.nat(PROCESSES - 1),
+      p: fc.nat(MAX_PROCESSES - 1),
       pick: fc.nat(),
       at: fc.nat(PAGE - 1),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('exit' as const), p: fc.nat(PROCESSES - 1) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('verify' as const), p: fc.nat(PROCESSES - 1) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('exit' as const), p: fc.nat(MAX_PROCESSES - 1) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('fork' as const), p: fc.nat(MAX_PROCESSES - 1) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('verify' as const), p: fc.nat(MAX_PROCESSES - 1) }) },
 );
 
 function expectRefused(
@@ -149,7 +153,7 @@ function run(format: FormatName, ops: Op[]): void {
 
   for (const op of ops) {
     if (op.op === 'write') {
-      const p = model[op.p];
+      const p = model[op.p % model.length];
       if (!p.alive) continue;
       const list = candidates(p);
       const va = list[op.pick % list.length];
@@ -164,8 +168,8 @@ function run(format: FormatName, ops: Op[]): void {
         expectRefused(m, () => space.fill(va + op.at, length, op.value), SegmentationFaultError);
       }
     } else if (op.op === 'send') {
-      const from = model[op.from];
-      const to = model[op.to];
+      const from = model[op.from % model.length];
+      const to = model[op.to % model.length];
       if (!from.alive) {
         expectRefused(m, () => m.post.send(from.pid, to.pid, 0x10000, PAGE, op.kind), NoSuchMailboxError);
         continue;
@@ -215,7 +219,7 @@ function run(format: FormatName, ops: Op[]): void {
       }
       to.queue.push({ kind: op.kind, offset, length, pages });
     } else if (op.op === 'receive') {
-      const p = model[op.p];
+      const p = model[op.p % model.length];
       if (!p.alive) {
         expect(() => m.post.receive(p.pid)).toThrow(NoSuchMailboxError);
         continue;
@@ -243,7 +247,7 @@ function run(format: FormatName, ops: Op[]): void {
         p.gone.delete(area + k * PAGE);
       }
     } else if (op.op === 'receiveInto') {
-      const p = model[op.p];
+      const p = model[op.p % model.length];
       if (!p.alive) continue;
       const list = candidates(p);
       const into = list[op.pick % list.length] + op.at;
@@ -282,14 +286,23 @@ function run(format: FormatName, ops: Op[]): void {
           }
         }
       }
+    } else if (op.op === 'fork') {
+      const parent = model[op.p % model.length];
+      if (!parent.alive || model.length >= MAX_PROCESSES) continue;
+      // Copy-on-write: the child sees the parent's bytes, with the same rights; an empty mailbox.
+      const child = m.kernel.fork(parent.pid);
+      const pages = new Map<number, ModelPage>();
+      for (const [va, page] of parent.pages)
+        pages.set(va, { bytes: page.bytes.slice(), writable: page.writable });
+      model.push({ pid: child.pid, alive: true, pages, gone: new Set(parent.gone), queue: [] });
     } else if (op.op === 'exit') {
-      const p = model[op.p];
+      const p = model[op.p % model.length];
       if (!p.alive) continue;
       m.kernel.exit(p.pid);
       p.alive = false;
       p.queue = [];
     } else {
-      const p = model[op.p];
+      const p = model[op.p % model.length];
       if (p.alive) verify(m, p);
     }
     m.check();
