@@ -52,6 +52,9 @@ export interface MachineSpec {
   paging?: PagingFormat;
   tlbEntries?: number;
   tlbWays?: number;
+  /** Size of the process table, and messages a mailbox holds. */
+  maxProcesses?: number;
+  mailboxDepth?: number;
   allocator?: FrameAllocatorName;
   fill?: FillPolicyName;
   heap: Partial<Record<HeapSetting, number>>;

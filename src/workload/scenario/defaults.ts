@@ -12,4 +12,7 @@ export const DEFAULT_MACHINE = {
   allocator: 'buddy' as FrameAllocatorName,
   fill: 'zero' as FillPolicyName,
   heapArea: 64 * 1024,
+  /** The seed's "say 128 processes". */
+  maxProcesses: 128,
+  mailboxDepth: 64,
 };

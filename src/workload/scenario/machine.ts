@@ -30,6 +30,8 @@ export interface ResolvedMachineSpec {
   fill: 'zero' | 'junk' | 'none';
   heapArea: number;
   heapLarge?: number;
+  maxProcesses: number;
+  mailboxDepth: number;
 }
 
 export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
@@ -41,6 +43,8 @@ export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
     allocator: spec.allocator ?? DEFAULT_MACHINE.allocator,
     fill: spec.fill ?? DEFAULT_MACHINE.fill,
     heapArea: spec.heap.area ?? DEFAULT_MACHINE.heapArea,
+    maxProcesses: spec.maxProcesses ?? DEFAULT_MACHINE.maxProcesses,
+    mailboxDepth: spec.mailboxDepth ?? DEFAULT_MACHINE.mailboxDepth,
   };
   if (spec.heap.large !== undefined) resolved.heapLarge = spec.heap.large;
   if (spec.memoryMap !== undefined) {
@@ -116,12 +120,18 @@ export class ScenarioMachine implements ProcessSource {
     if (this.spec.heapLarge !== undefined) this.heapOptions.largeThreshold = this.spec.heapLarge;
     // A heap checks its options when made: check them now, at boot, rather than at the first malloc.
     new Heap(NO_SPACE, this.heapOptions);
+    // The kernel refuses a bad table size with a plain RangeError; name it as every other setting.
+    if (!(this.spec.maxProcesses >= 1 && this.spec.maxProcesses < 0xffff)) {
+      throw new InvalidArgumentError(`machine processes ${this.spec.maxProcesses} must be in 1..65534`);
+    }
     this.kernel = new Kernel({
       ramBytes: this.spec.ramBytes,
       allocator: this.spec.allocator,
       fill: this.spec.fill,
       format: this.spec.paging,
       tlb: { entries: this.spec.tlbEntries, ways: this.spec.tlbWays },
+      maxProcesses: this.spec.maxProcesses,
+      mailboxDepth: this.spec.mailboxDepth,
       ...(this.spec.memoryMap === undefined ? {} : { memoryMap: this.spec.memoryMap }),
     });
     this.bootAllocatedFrames = this.kernel.pmm.allocatedFrames;

@@ -355,7 +355,7 @@ class LineParser {
   machineSetting(machine: MachineSpec, seen: Map<string, number>): void {
     this.next();
     const setting = this.compoundWord(
-      'a machine setting (ram, map, range, paging, tlb, allocator, fill, heap)',
+      'a machine setting (ram, map, range, paging, tlb, allocator, fill, heap, processes, mailbox)',
     );
     const once = (key: string) => {
       const earlier = seen.get(key);
@@ -404,6 +404,16 @@ class LineParser {
         }
         break;
       }
+      case 'processes': {
+        once('processes');
+        machine.maxProcesses = this.constant('the size of the process table');
+        break;
+      }
+      case 'mailbox': {
+        once('mailbox');
+        machine.mailboxDepth = this.constant('the messages a mailbox holds');
+        break;
+      }
       case 'allocator': {
         once('allocator');
         machine.allocator = this.choice(FRAME_ALLOCATORS, 'frame allocator');
@@ -422,7 +432,7 @@ class LineParser {
       }
       default:
         this.fail(
-          `unknown machine setting '${setting}' (expected ram, map, range, paging, tlb, allocator, fill, heap)`,
+          `unknown machine setting '${setting}' (expected ram, map, range, paging, tlb, allocator, fill, heap, processes, mailbox)`,
         );
     }
     this.end(`machine ${setting}`);
