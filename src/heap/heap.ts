@@ -336,8 +336,10 @@ export class Heap {
     const large = this.foundLarge;
     const mapped = this.largeBytes[large];
     if (size <= this.largeThreshold && size <= mapped / 2) {
-      // Shrunk below the threshold: a slab object wastes less than a mostly empty area.
-      return this.move(va, size, size);
+      // Shrunk below the threshold: a slab object wastes less than a mostly empty area. (If no
+      // slab can be had, it shrinks in place below: a shrink never fails.)
+      const moved = this.move(va, size, size);
+      if (moved !== 0) return moved;
     }
     if (size <= mapped) {
       const keep = roundUp(size, PAGE_SIZE);

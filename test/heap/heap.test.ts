@@ -333,6 +333,19 @@ describe('Heap bad input', () => {
     heap.check();
   });
 
+  it('a shrinking realloc never fails: without room for a slab it shrinks in place', () => {
+    const space = new SparseSpace({ size: 65536 });
+    const heap = new Heap(space);
+    const big = heap.malloc(60000);
+    space.fill(big, 100, 5);
+    expect(heap.realloc(big, 100)).toBe(big);
+    expect(heap.usableSize(big)).toBe(4096);
+    const data = new Uint8Array(100);
+    space.read(big, data);
+    expect(data.every((x) => x === 5)).toBe(true);
+    heap.check();
+  });
+
   it('out of regions: a new area cannot be had, malloc returns 0', () => {
     const space = new SparseSpace({ maxRegions: 1 });
     const heap = new Heap(space);
