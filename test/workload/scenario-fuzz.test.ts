@@ -192,25 +192,35 @@ describe('scenario runs fuzz', () => {
     const lines = RUN_SAMPLE.split('\n');
     const statementLines = fc.array(fc.constantFrom(...lines.filter((l) => l !== '')), { maxLength: 30 });
     fc.assert(
-      fc.property(statementLines, fc.constantFrom('i386', 'sv39', 'x86-64'), (body, paging) => {
-        const text = [
-          `machine ram 4M`,
-          `machine paging ${paging}`,
-          ...body.filter((l) => !l.startsWith('machine')),
-        ].join('\n');
-        let scenario: ReturnType<typeof parseScenario>;
-        try {
-          scenario = parseScenario(text, 'run.pf');
-        } catch (error) {
-          if (error instanceof ScenarioError) return;
-          throw error;
-        }
-        const outcome = runScenario(scenario);
-        for (const failure of outcome.failures) {
-          expect(failure).toMatch(/^run\.pf:\d+: /);
-          expect(failure).not.toMatch(/internal error|inconsistent/);
-        }
-      }),
+      fc.property(
+        statementLines,
+        fc.constantFrom('i386', 'sv39', 'x86-64'),
+        fc.constantFrom('buddy', 'first-fit'),
+        fc.constantFrom('zero', 'junk'),
+        fc.constantFrom('8', '16 ways 2', '64 ways 4'),
+        (body, paging, allocator, fill, tlb) => {
+          const text = [
+            'machine ram 4M',
+            `machine paging ${paging}`,
+            `machine allocator ${allocator}`,
+            `machine fill ${fill}`,
+            `machine tlb ${tlb}`,
+            ...body.filter((l) => !l.startsWith('machine')),
+          ].join('\n');
+          let scenario: ReturnType<typeof parseScenario>;
+          try {
+            scenario = parseScenario(text, 'run.pf');
+          } catch (error) {
+            if (error instanceof ScenarioError) return;
+            throw error;
+          }
+          const outcome = runScenario(scenario);
+          for (const failure of outcome.failures) {
+            expect(failure).toMatch(/^run\.pf:\d+: /);
+            expect(failure).not.toMatch(/internal error|inconsistent/);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
