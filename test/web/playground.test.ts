@@ -253,6 +253,15 @@ describe('the browser playground', () => {
     }
     expect(shared).toBe(2);
     expect(own).toBeGreaterThan(0);
+    expect(await page.$$eval('#legend li[data-pid]', (list) => list.map((li) => li.textContent))).toEqual([
+      'a',
+      'b',
+    ]);
+    // Another scenario without processes leaves none in the legend or the list.
+    await page.fill('#source', 'machine ram 4M\np = ppm_alloc\n');
+    await page.click('#run');
+    expect(await page.$$('#legend li[data-pid]')).toHaveLength(0);
+    expect(await page.$$('#process option')).toHaveLength(0);
     expect(problems).toEqual([]);
     await page.context().close();
   });
@@ -320,28 +329,37 @@ describe('the browser playground', () => {
     await page.context().close();
   });
 
-  it('points every error example at the line `pageframe run` names', async () => {
+  it('points every error example at the lines `pageframe run` names', async () => {
     const folder = join(ROOT, 'examples', 'errors');
     const names = readdirSync(folder).filter((n) => n.endsWith('.pf'));
     expect(names.length).toBeGreaterThan(0);
     const { page, problems } = await playground.open(1280, 800);
     for (const name of names) {
       const text = readFileSync(join(folder, name), 'utf8');
-      let expected: { line: number; message: string };
+      let expected: { line: number; message: string }[];
       try {
         const outcome = runScenario(parseScenario(text, name));
-        const last = outcome.failures.at(-1)!;
-        expected = { line: Number(/:(\d+): /.exec(last)![1]), message: last };
+        expected = outcome.failures.map((message) => ({
+          line: Number(/:(\d+): /.exec(message)![1]),
+          message,
+        }));
       } catch (error) {
         const e = error as { line: number; message: string };
-        expected = { line: e.line, message: e.message };
+        expected = [{ line: e.line, message: e.message }];
       }
+      expect(expected.length, name).toBeGreaterThan(0);
       await page.selectOption('#example', `errors/${name}`);
       await page.click('#run');
-      expect(await page.getAttribute('#error', 'data-line'), name).toBe(String(expected.line));
-      expect(await page.textContent('#error'), name).toContain(expected.message);
-      expect(await page.textContent('#gutter .bad'), name).toBe(String(expected.line));
+      expect(await page.getAttribute('#error', 'data-line'), name).toBe(String(expected.at(-1)!.line));
+      const listed = await page.$$eval('#error .problem', (list) =>
+        list.map((p) => p.getAttribute('data-line')),
+      );
+      expect(listed, name).toEqual(expected.slice(-4).map((p) => String(p.line)));
+      for (const p of expected.slice(-4)) expect(await page.textContent('#error'), name).toContain(p.message);
+      const marked = await page.$$eval('#gutter .bad', (list) => list.map((span) => span.textContent));
+      expect(marked, name).toEqual([...new Set(expected.map((p) => String(p.line)))].sort((a, b) => +a - +b));
     }
+    await screenshot(page, 'playground-failures');
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -13,10 +13,12 @@ import { FrameMap } from './frame-map.js';
 import type { MachineView } from './machine-view.js';
 import { Player } from './player.js';
 import { renderRegions } from './regions-view.js';
-import { Session } from './session.js';
+import { type Problem, Session } from './session.js';
 import { renderTlb } from './tlb-view.js';
 import { parseAddress, renderWalk, walk } from './walk-view.js';
 
+/** Failures listed under the editor at most (the newest). */
+const MAX_PROBLEMS_SHOWN = 4;
 /** Processes named in the map's legend. */
 const LEGEND_PROCESSES = 12;
 
@@ -38,7 +40,8 @@ export class Playground {
   /** The source text the session was loaded from; an edit makes the next step start over. */
   private loadedText: string | null = null;
   private chosenPid = 0;
-  private processKey = '';
+  /** The process table the list and legend were drawn for ('-': none drawn). */
+  private processKey = '-';
   private walkVa = Number.NaN;
 
   constructor() {
@@ -122,7 +125,7 @@ export class Playground {
     this.chosenPid = 0;
     this.render();
     if (problem) {
-      this.showError(problem.line, problem.message);
+      this.showErrors([problem]);
       return false;
     }
     return true;
@@ -186,10 +189,7 @@ export class Playground {
     const session = this.session;
     const view = session.view;
     this.editor.setCurrentLine(session.done ? 0 : session.nextLine);
-    const failure = session.lastFailure;
-    if (session.parseProblem) this.showError(session.parseProblem.line, session.parseProblem.message);
-    else if (failure) this.showError(failure.line, failure.message);
-    else this.clearError();
+    this.showErrors(session.parseProblem ? [session.parseProblem] : session.failures);
     this.renderStatus();
     this.charts.redraw();
     // The report is rebuilt by replaying the run (see Session.reportNow): not on every frame of play.
@@ -202,7 +202,12 @@ export class Playground {
       this.map.clear();
       byId('map-summary').textContent = '';
       this.processSelect.replaceChildren();
-      this.processKey = '';
+      this.processKey = '-';
+      byId('legend')
+        .querySelectorAll('li[data-pid]')
+        .forEach((item) => {
+          item.remove();
+        });
       renderRegions(byId('regions'), null, () => {});
       byId('walk').replaceChildren();
       byId('tlb-counters').replaceChildren(
@@ -315,20 +320,32 @@ export class Playground {
     renderWalk(target, tables.format.name, this.walkVa, walk(tables, root, this.walkVa));
   }
 
-  private showError(line: number, message: string): void {
-    this.editor.setErrorLine(line);
-    const go = el('button', { type: 'button' }, `go to line ${line}`);
-    go.addEventListener('click', () => this.editor.focusLine(line));
-    this.errorBox.replaceChildren(message, line > 0 ? go : '');
+  /** Lists the problems (the newest last) and marks their lines; none hides the box. */
+  private showErrors(problems: Problem[]): void {
+    this.editor.setErrorLines(problems.map((p) => p.line));
+    if (problems.length === 0) {
+      this.errorBox.hidden = true;
+      this.errorBox.replaceChildren();
+      delete this.errorBox.dataset.line;
+      return;
+    }
+    const shown = problems.slice(-MAX_PROBLEMS_SHOWN);
+    const items = shown.map(({ line, message }) => {
+      const item = el('div', { class: 'problem', 'data-line': line }, message);
+      if (line > 0) {
+        const go = el('button', { type: 'button' }, `go to line ${line}`);
+        go.addEventListener('click', () => this.editor.focusLine(line));
+        item.append(go);
+      }
+      return item;
+    });
+    const earlier = problems.length - shown.length;
+    this.errorBox.replaceChildren(
+      earlier > 0 ? el('div', {}, `${earlier} earlier failures not shown`) : '',
+      ...items,
+    );
     this.errorBox.hidden = false;
-    this.errorBox.dataset.line = String(line);
-  }
-
-  private clearError(): void {
-    this.editor.setErrorLine(0);
-    this.errorBox.hidden = true;
-    this.errorBox.replaceChildren();
-    delete this.errorBox.dataset.line;
+    this.errorBox.dataset.line = String(problems[problems.length - 1].line);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 export class ScenarioEditor {
   private currentLine = 0;
-  private errorLine = 0;
+  private errorLines: number[] = [];
   private lineCount = 0;
   /** Lines that carry a mark now, and which. */
   private marked = new Map<number, string>();
@@ -28,7 +28,7 @@ export class ScenarioEditor {
     this.textarea.value = value;
     this.textarea.scrollTop = 0;
     this.currentLine = 0;
-    this.errorLine = 0;
+    this.errorLines = [];
     this.renderGutter();
   }
 
@@ -43,9 +43,9 @@ export class ScenarioEditor {
     if (line > 0) this.revealLine(line);
   }
 
-  /** Marks the line (1-based) an error points at; 0 clears it. */
-  setErrorLine(line: number): void {
-    this.errorLine = line;
+  /** Marks the lines (1-based) errors point at; an empty list clears them. */
+  setErrorLines(lines: number[]): void {
+    this.errorLines = lines;
     this.renderGutter();
   }
 
@@ -87,7 +87,7 @@ export class ScenarioEditor {
     }
     const wanted = new Map<number, string>();
     if (this.currentLine > 0 && this.currentLine <= count) wanted.set(this.currentLine, 'current');
-    if (this.errorLine > 0 && this.errorLine <= count) wanted.set(this.errorLine, 'bad');
+    for (const line of this.errorLines) if (line > 0 && line <= count) wanted.set(line, 'bad');
     const spans = this.gutter.children;
     for (const [line, mark] of this.marked) {
       if (wanted.get(line) !== mark) (spans[line - 1] as HTMLElement).className = '';

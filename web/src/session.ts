@@ -68,11 +68,9 @@ export class Session {
     return this.run?.outcome ?? null;
   }
 
-  /** The newest failure of the run, with its line. */
-  get lastFailure(): Problem | null {
-    const failures = this.run?.outcome.failures ?? [];
-    const last = failures[failures.length - 1];
-    return last === undefined ? null : { line: lineOf(last), message: last };
+  /** The run's failures so far, each with its line. */
+  get failures(): Problem[] {
+    return (this.run?.outcome.failures ?? []).map((message) => ({ line: lineOf(message), message }));
   }
 
   /** The machine as the views see it; null before it boots. */
