@@ -11,6 +11,7 @@ const PAGE = 4096;
 describe('Kernel and IPC', () => {
   it('opens a mailbox for every created or forked process and closes it at exit', () => {
     const kernel = new Kernel({ ramBytes: 8 << 20, mailboxDepth: 5 });
+    const baseline = kernel.pmm.allocatedFrames;
     const a = kernel.createProcess();
     const b = kernel.fork(a.pid);
     for (const p of [a, b]) {
@@ -22,6 +23,8 @@ describe('Kernel and IPC', () => {
     kernel.exit(b.pid);
     expect(kernel.ipc.hasMailbox(b.pid)).toBe(false);
     kernel.check();
+    kernel.exit(a.pid);
+    expect(kernel.pmm.allocatedFrames).toBe(baseline);
   });
 
   it("counts a message's frames as holders, and catches a message frame no message holds", () => {
@@ -53,6 +56,7 @@ describe('Kernel and IPC', () => {
 
   it('a second post office on the same kernel checks only its own messages', () => {
     const kernel = new Kernel({ ramBytes: 8 << 20 });
+    const baseline = kernel.pmm.allocatedFrames;
     const other = new PostOffice(kernel.machine);
     kernel.addHolderCounter((counts) => other.countHolders(counts));
     kernel.onExit((p) => other.onProcessExit(p.pid));
@@ -68,5 +72,8 @@ describe('Kernel and IPC', () => {
     kernel.check();
     kernel.exit(b.pid);
     kernel.check();
+    kernel.exit(a.pid);
+    kernel.check();
+    expect(kernel.pmm.allocatedFrames).toBe(baseline);
   });
 });

@@ -248,6 +248,7 @@ describe.each(FORMATS)('PostOffice on %s', (format) => {
 
   it('refuses bad input with typed errors and changes nothing', () => {
     const m = bootIpc({ format }, 2);
+    const baseline = m.kernel.pmm.allocatedFrames;
     const a = m.spawn();
     const b = m.spawn();
     const va = a.space.mapAnon(5 * PAGE);
@@ -298,6 +299,10 @@ describe.each(FORMATS)('PostOffice on %s', (format) => {
     expectRefused(m, () => m.post.copy(a.pid, b.pid, va, 10), NoSuchMailboxError);
     expect(() => m.post.receive(b.pid)).toThrow(NoSuchMailboxError);
     m.check();
+    m.kernel.exit(a.pid);
+    m.kernel.pmm.free(phys);
+    m.check();
+    expect(m.kernel.pmm.allocatedFrames).toBe(baseline);
   });
 
   it('running out of memory at receive leaves the message waiting and the machine as it was', () => {
@@ -356,6 +361,7 @@ describe.each(FORMATS)('PostOffice on %s', (format) => {
 
   it('a move or share that would split regions past the limit is refused and changes nothing', () => {
     const m = bootIpc({ format, regionLimit: 4 });
+    const baseline = m.kernel.pmm.allocatedFrames;
     const a = m.spawn();
     const b = m.spawn();
     const va = a.space.mapAnon(8 * PAGE); // regions: free, anon, free
@@ -367,5 +373,9 @@ describe.each(FORMATS)('PostOffice on %s', (format) => {
     expectRefused(m, () => m.post.move(a.pid, b.pid, va + 4 * PAGE, PAGE), LimitError);
     m.post.move(a.pid, b.pid, va + 6 * PAGE, 2 * PAGE); // the end of the region: one region more
     m.check();
+    m.kernel.exit(b.pid); // both messages released
+    m.kernel.exit(a.pid);
+    m.check();
+    expect(m.kernel.pmm.allocatedFrames).toBe(baseline);
   });
 });
