@@ -118,8 +118,8 @@ export class Heap {
   private readonly classLive: Int32Array;
   /** The biggest class a request of each class may borrow an object from. */
   private readonly classBorrowLimit: Int32Array;
-  /** Bitmap words a slab has (enough for the class with most objects). */
-  private readonly words: number;
+  /** log2 of the bitmap words a slab of each class takes (a power of two >= its objects / 32). */
+  private readonly classOrder: Uint8Array;
 
   // Slabs, indexed by slab id.
   private slabCapacity = 0;
@@ -135,7 +135,13 @@ export class Heap {
   private slabNext = new Int32Array(0);
   private slabPrev = new Int32Array(0);
   private slabBase = new Float64Array(0);
-  private bitmap = new Uint32Array(0);
+  /** Where each slab's bitmap starts in `bitmap` (words). */
+  private slabBitmapAt = new Int32Array(0);
+  /** Every slab's bitmap, in segments of a power of two of words; freed segments are reused by size. */
+  private bitmap = new Uint32Array(256);
+  private bitmapTop = 0;
+  private readonly freeSegments: Int32Array[] = [];
+  private readonly freeSegmentCount = new Int32Array(16);
   private freeSlabIds = new Int32Array(0);
   private freeSlabCount = 0;
   private slabCount = 0;
@@ -246,7 +252,12 @@ export class Heap {
       this.classObjects[c] = Math.floor((pages * PAGE_SIZE) / sizes[c]);
       maxObjects = Math.max(maxObjects, this.classObjects[c]);
     }
-    this.words = Math.ceil(maxObjects / 32);
+    this.classOrder = new Uint8Array(n);
+    for (let c = 0; c < n; c++)
+      this.classOrder[c] = Math.ceil(Math.log2(Math.ceil(this.classObjects[c] / 32)));
+    for (let order = 0; order < 16; order++) this.freeSegments.push(new Int32Array(0));
+    if (maxObjects > 65535)
+      throw new InvalidArgumentError(`${this.name}: a slab would hold ${maxObjects} objects`);
     const borrowWaste = options.borrowWaste ?? 1 / 8;
     this.classBorrowLimit = new Int32Array(n);
     for (let c = 0; c < n; c++) {
@@ -525,7 +536,10 @@ export class Heap {
       this.slabNext,
       this.slabPrev,
       this.slabBase,
+      this.slabBitmapAt,
       this.bitmap,
+      this.freeSegmentCount,
+      ...this.freeSegments,
       this.freeSlabIds,
       this.areaBase,
       this.areaUsed,
@@ -562,7 +576,7 @@ export class Heap {
       if (this.slabLive[s] === 0) continue;
       const size = this.classSize[this.slabClass[s]];
       for (let i = 0; i < this.classObjects[this.slabClass[s]]; i++)
-        if (this.bitmap[s * this.words + (i >>> 5)] & (1 << (i & 31)))
+        if (this.bitmap[this.slabBitmapAt[s] + (i >>> 5)] & (1 << (i & 31)))
           out.push([this.slabBase[s] + i * size, size]);
     }
     for (let l = 0; l < this.largeIdsUsed; l++)
@@ -641,7 +655,7 @@ export class Heap {
       let highest = -1;
       const usedWords = Math.ceil(objects / 32);
       for (let w = 0; w < usedWords; w++) {
-        let bits = this.bitmap[s * this.words + w];
+        let bits = this.bitmap[this.slabBitmapAt[s] + w];
         if (w === usedWords - 1 && objects % 32 !== 0) {
           const padding = ~((1 << (objects % 32)) - 1) >>> 0;
           if ((bits & padding) >>> 0 !== padding) fail(`slab ${s}: a padding bit is clear`);
@@ -660,6 +674,21 @@ export class Heap {
       blocks += count;
       bytes += count * this.classSize[cls];
     }
+    // Bitmap segments: live slabs' and free ones are disjoint and below the top.
+    const owner = new Uint8Array(this.bitmapTop);
+    const claim = (at: number, order: number, what: string) => {
+      if (at < 0 || at + (1 << order) > this.bitmapTop) fail(`${what}: bitmap segment ${at} beyond the top`);
+      for (let w = at; w < at + (1 << order); w++) {
+        if (owner[w]) fail(`${what}: bitmap word ${w} has two owners`);
+        owner[w] = 1;
+      }
+    };
+    for (let s = 0; s < this.slabIdsUsed; s++)
+      if (this.slabArea[s] !== NONE)
+        claim(this.slabBitmapAt[s], this.classOrder[this.slabClass[s]], `slab ${s}`);
+    for (let order = 0; order < this.freeSegmentCount.length; order++)
+      for (let i = 0; i < this.freeSegmentCount[order]; i++)
+        claim(this.freeSegments[order][i], order, 'free segment');
     for (let c = 0; c < this.classSize.length; c++) {
       if (classSlabs[c] !== this.classSlabs[c]) fail(`class ${this.classSize[c]}: slab count disagrees`);
       if (classLive[c] !== this.classLive[c]) fail(`class ${this.classSize[c]}: block count disagrees`);
@@ -746,7 +775,7 @@ export class Heap {
       if (s === NONE) return 0;
     }
     const bitmap = this.bitmap;
-    const w0 = s * this.words;
+    const w0 = this.slabBitmapAt[s];
     let w = this.slabHint[s];
     let bits = bitmap[w0 + w];
     while (bits === FULL_WORD) bits = bitmap[w0 + ++w];
@@ -813,9 +842,10 @@ export class Heap {
     this.slabDirty[s] = (this.areaTouched[a] & mask) !== 0 ? 1 : 0;
     this.slabBase[s] = this.areaBase[a] + first * PAGE_SIZE;
     const objects = this.classObjects[cls];
-    const w0 = s * this.words;
+    const w0 = this.takeSegment(this.classOrder[cls]);
+    this.slabBitmapAt[s] = w0;
     const usedWords = Math.ceil(objects / 32);
-    for (let w = 0; w < this.words; w++) this.bitmap[w0 + w] = 0;
+    for (let w = 0; w < usedWords; w++) this.bitmap[w0 + w] = 0;
     // Bits past the last object stay set, so the search never hands them out.
     if (objects % 32 !== 0) this.bitmap[w0 + usedWords - 1] = ~((1 << (objects % 32)) - 1) >>> 0;
     this.slabNext[s] = this.classPartial[cls];
@@ -833,7 +863,7 @@ export class Heap {
     const index = this.foundIndex;
     const cls = this.slabClass[s];
     const w = index >>> 5;
-    this.bitmap[s * this.words + w] &= ~(1 << (index & 31));
+    this.bitmap[this.slabBitmapAt[s] + w] &= ~(1 << (index & 31));
     if (w < this.slabHint[s]) this.slabHint[s] = w;
     const objects = this.classObjects[cls];
     const live = --this.slabLive[s];
@@ -859,6 +889,7 @@ export class Heap {
     this.areaUsed[a] = (this.areaUsed[a] & ~runMask(first, pages)) >>> 0;
     for (let p = first; p < first + pages; p++) this.areaPageSlab[a * this.pagesPerArea + p] = NONE;
     if (wasFull) this.linkOpen(a);
+    this.giveSegment(this.classOrder[cls], this.slabBitmapAt[s]);
     this.slabArea[s] = NONE;
     this.classSlabs[cls]--;
     this.slabCount--;
@@ -867,6 +898,25 @@ export class Heap {
       if (this.keepSpareArea && this.spareArea === NONE) this.spareArea = a;
       else this.releaseArea(a);
     }
+  }
+
+  /** A bitmap segment of 2^order words: a freed one of that size, or a new one at the top. */
+  private takeSegment(order: number): number {
+    if (this.freeSegmentCount[order] > 0) return this.freeSegments[order][--this.freeSegmentCount[order]];
+    const words = 1 << order;
+    if (this.bitmapTop + words > this.bitmap.length)
+      this.bitmap = grown(this.bitmap, Math.max(this.bitmap.length * 2, this.bitmapTop + words));
+    const at = this.bitmapTop;
+    this.bitmapTop += words;
+    return at;
+  }
+
+  private giveSegment(order: number, at: number): void {
+    const count = this.freeSegmentCount[order];
+    if (count === this.freeSegments[order].length)
+      this.freeSegments[order] = grown(this.freeSegments[order], Math.max(16, count * 2));
+    this.freeSegments[order][count] = at;
+    this.freeSegmentCount[order] = count + 1;
   }
 
   private markTouched(s: number, endOffset: number): void {
@@ -1079,7 +1129,7 @@ export class Heap {
         const inSlab = va - this.slabBase[s];
         const index = (inSlab / size) | 0;
         if (index < this.classObjects[this.slabClass[s]]) {
-          const live = (this.bitmap[s * this.words + (index >>> 5)] & (1 << (index & 31))) !== 0;
+          const live = (this.bitmap[this.slabBitmapAt[s] + (index >>> 5)] & (1 << (index & 31))) !== 0;
           if (live && index * size === inSlab) {
             this.foundSlab = s;
             this.foundIndex = index;
@@ -1145,7 +1195,7 @@ export class Heap {
     this.slabNext = grown(this.slabNext, capacity, NONE);
     this.slabPrev = grown(this.slabPrev, capacity, NONE);
     this.slabBase = grown(this.slabBase, capacity);
-    this.bitmap = grown(this.bitmap, capacity * this.words);
+    this.slabBitmapAt = grown(this.slabBitmapAt, capacity);
     this.freeSlabIds = grown(this.freeSlabIds, capacity);
     this.slabCapacity = capacity;
   }
