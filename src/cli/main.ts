@@ -2,7 +2,7 @@
  * The `pageframe` command. Each subcommand lives in its own file; this one wires them to
  * commander and turns a thrown error into a message and an exit status.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PAGING_FORMATS } from '../workload/scenario/ast.js';
 import { parseNumber } from '../workload/scenario/lexer.js';
 import { benchCommand } from './bench-command.js';
@@ -36,7 +36,9 @@ export function buildProgram(): Command {
       'An executable model of an OS memory-management stack: frames, real page tables, a TLB, address spaces, malloc and zero-copy IPC. Scenario language: docs/scenarios.md.',
     )
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Usage errors throw (exit status 2) instead of exiting, like every other error here.
+    .exitOverride();
 
   const seed = () =>
     new Option('--seed <n>', 'seed of everything random in the run').argParser(parseSeed).default(1);
@@ -92,6 +94,11 @@ export function buildProgram(): Command {
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`pageframe: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help, or the version) already.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`pageframe: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  }
 }

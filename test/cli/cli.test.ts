@@ -135,9 +135,10 @@ describe('pageframe command', () => {
   });
 
   it('an unknown command or a bad seed is an error', () => {
-    expect(pageframe('frobnicate').status).not.toBe(0);
+    expect(pageframe('frobnicate').status).toBe(2);
+    expect(pageframe('run').status).toBe(2);
     const bad = pageframe('replay', '--seed', 'x', 'a.rep');
-    expect(bad.status).not.toBe(0);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('the seed must be a whole number');
   });
 });
