@@ -125,6 +125,19 @@ expect bytes-copied == 16
 ${manyProcesses(DEMO_PROCESSES)}
 expect processes == 128
 expect error ELIMIT: process one-too-many      # the process table is full
+
+# A three-stage zero-copy pipeline: the same two frames go from worker to worker.
+switch worker-001
+batch = vpm_alloc 2
+write batch "stage 1"
+frames = pa(batch)
+send move batch 8K to worker-002
+in worker-002: b2 = receive from worker-001
+in worker-002: write b2 + 6 "2"
+in worker-002: send move b2 8K to worker-003
+in worker-003: b3 = receive from worker-002
+in worker-003: expect read b3 "stage 2"
+in worker-003: expect pa(b3) == frames
 switch init
 report
 
