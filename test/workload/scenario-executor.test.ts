@@ -217,8 +217,10 @@ process a
 process b
 expect processes == 2
 switch a
+expect page-table-frames a == 1
 x = vpm_alloc 4
 touch x 16K
+expect page-table-frames a == 2
 expect resident a == 4
 expect resident b == 0
 fork c from a
@@ -232,7 +234,7 @@ exit
 expect processes == 0
 expect all-freed`);
     expect(o.failures).toEqual([]);
-    expect(o.expectationsPassed).toBe(9);
+    expect(o.expectationsPassed).toBe(11);
   });
 
   it('vpm_alloc in its three forms, map, unmap, protect', () => {

@@ -105,6 +105,16 @@ function checkDirect(machine: ScenarioMachine, address: number, count: number): 
   }
 }
 
+/** Allocated frames of one use held by one owner. */
+function countFrames(machine: ScenarioMachine, frameUse: FrameUse, owner: number): number {
+  const { state, use, owner: owners } = machine.pmm.frames;
+  let n = 0;
+  for (let pfn = 0; pfn < state.length; pfn++) {
+    if (state[pfn] === FrameState.Allocated && use[pfn] === frameUse && owners[pfn] === owner) n++;
+  }
+  return n;
+}
+
 /** Rounds a size up to whole pages, as mmap does. */
 function pages(size: number): number {
   return size <= 0 ? size : Math.ceil(size / 4096) * 4096;
@@ -693,7 +703,7 @@ export class ScenarioRun {
       case 'regions':
         return process.space.regions.usedRegions().length;
       case 'page-table-frames':
-        return machine.report().processes.find((p) => p.pid === process.pid)?.pageTableFrames ?? 0;
+        return countFrames(machine, FrameUse.PageTable, process.pid);
       case 'heap-live':
         return process.heapIfUsed?.stats().liveBytes ?? 0;
       case 'heap-footprint':
