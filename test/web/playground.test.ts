@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_FILE, parseScenario, runScenario, ScenarioRun } from '../../src/index.js';
+import { DEMO_FILE, hex, parseScenario, runScenario, ScenarioRun } from '../../src/index.js';
 import { processColor } from '../../web/src/frame-colors.js';
 import { type Playground, ROOT, screenshot, startPlayground } from './browser.js';
 
@@ -148,7 +148,10 @@ describe('the browser playground', () => {
 
     // The processes, the current one chosen.
     const names = await page.$$eval('#process option', (list) => list.map((o) => o.textContent));
-    expect(names).toEqual(machine.processes.map((p) => `${p.name} (pid ${p.pid})`));
+    expect(names).toEqual([
+      ...machine.processes.map((p) => `${p.name} (pid ${p.pid})`),
+      "kernel (the kernel's half)",
+    ]);
     expect(await page.inputValue('#process')).toBe(String(shell.pid));
 
     // One line per region, free gaps included, with the frames of its mapped pages.
@@ -184,6 +187,13 @@ describe('the browser playground', () => {
     await page.press('#walk-va', 'Enter');
     expect(await page.getAttribute('.walk-result', 'data-pa')).toBe('-1');
     expect(await page.textContent('.walk-result')).toContain('not present');
+
+    // The kernel's own address space can be drawn and walked too.
+    await page.selectOption('#process', '0');
+    const kernel = machine.kernel.kernelSpace;
+    expect(await page.textContent('#regions .seed-line')).toContain(
+      `AddressSpace kernel (range ${hex(kernel.start)} to ${hex(kernel.end)}) ---> Pmap (root ${hex(kernel.root)}`,
+    );
 
     // The TLB's counters and entries.
     const counters = machine.vm.mmu.tlb.counters();
@@ -261,7 +271,7 @@ describe('the browser playground', () => {
     await page.fill('#source', 'machine ram 4M\np = ppm_alloc\n');
     await page.click('#run');
     expect(await page.$$('#legend li[data-pid]')).toHaveLength(0);
-    expect(await page.$$('#process option')).toHaveLength(0);
+    expect(await page.$$eval('#process option', (list) => list.map((o) => o.getAttribute('value')))).toEqual(['0']);
     expect(problems).toEqual([]);
     await page.context().close();
   });

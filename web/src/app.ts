@@ -10,7 +10,7 @@ import { ScenarioEditor } from './editor.js';
 import { EXAMPLES } from './examples.js';
 import { LEGEND, processColor } from './frame-colors.js';
 import { FrameMap } from './frame-map.js';
-import type { MachineView } from './machine-view.js';
+import { KERNEL_PID, type MachineView } from './machine-view.js';
 import { Player } from './player.js';
 import { renderRegions } from './regions-view.js';
 import { type Problem, Session } from './session.js';
@@ -39,7 +39,9 @@ export class Playground {
   private readonly errorBox = byId('error');
   /** The source text the session was loaded from; an edit makes the next step start over. */
   private loadedText: string | null = null;
-  private chosenPid = 0;
+  private chosenPid = KERNEL_PID;
+  /** Whether the user chose the process shown (else it follows the running one). */
+  private pinned = false;
   /** The process table the list and legend were drawn for ('-': none drawn). */
   private processKey = '-';
   private walkVa = Number.NaN;
@@ -68,6 +70,7 @@ export class Playground {
 
     this.processSelect.addEventListener('change', () => {
       this.chosenPid = Number(this.processSelect.value);
+      this.pinned = true;
       this.renderProcess();
     });
     byId<HTMLFormElement>('walk-form').addEventListener('submit', (event) => {
@@ -122,7 +125,8 @@ export class Playground {
     const name = chosen.slice(chosen.lastIndexOf('/') + 1);
     const problem = this.session.load(this.loadedText, name);
     this.charts.reset();
-    this.chosenPid = 0;
+    this.chosenPid = KERNEL_PID;
+    this.pinned = false;
     this.render();
     if (problem) {
       this.showErrors([problem]);
@@ -248,9 +252,9 @@ export class Playground {
 
   private renderProcessList(view: MachineView): void {
     const processes = view.processes();
-    if (!processes.some((p) => p.pid === this.chosenPid)) {
-      this.chosenPid = view.currentPid() ?? processes[0]?.pid ?? 0;
-    }
+    // The view follows the running process until a process is chosen in the list.
+    const exists = this.chosenPid === KERNEL_PID || processes.some((p) => p.pid === this.chosenPid);
+    if (!this.pinned || !exists) this.chosenPid = view.currentPid() ?? processes[0]?.pid ?? KERNEL_PID;
     // Rebuilt only when the process table changed: the demo has a hundred processes.
     const key = processes.map((p) => `${p.pid}:${p.name}`).join(',');
     if (key === this.processKey) {
@@ -263,6 +267,7 @@ export class Playground {
       option.style.color = processColor(p.pid);
       return option;
     });
+    options.push(new Option("kernel (the kernel's half)", String(KERNEL_PID)));
     this.processSelect.replaceChildren(...options);
     this.processSelect.value = String(this.chosenPid);
     const legend = byId('legend');

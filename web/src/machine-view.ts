@@ -4,6 +4,7 @@
  * plot. Everything is read through pageframe's public API at the moment of drawing.
  */
 import {
+  type AddressSpace,
   FrameState,
   FrameUse,
   hex,
@@ -19,6 +20,9 @@ import type { Sample } from './charts.js';
 import type { FrameMapSource } from './frame-map.js';
 import { forEachBuddyBlock } from './free-blocks.js';
 import { MAX_FRAMES_LISTED, type RegionLine, type SpaceDrawing } from './regions-view.js';
+
+/** The id the views give the kernel's own address space (frames of the kernel have owner 0). */
+export const KERNEL_PID = 0;
 
 /** Mappings of one frame the info line names at most. */
 const MAX_MAPPINGS_LISTED = 4;
@@ -86,11 +90,18 @@ export class MachineView {
     return this.machine.processes.find((p) => p.pid === pid);
   }
 
-  /** The seed's drawing of a process's address space: its regions and the frames mapped in each. */
-  space(pid: number): SpaceDrawing | null {
+  /** The address space of `pid`; KERNEL_PID is the kernel's own (its half, its heap). */
+  private spaceOf(pid: number): { name: string; space: AddressSpace } | undefined {
+    if (pid === KERNEL_PID) return { name: 'kernel', space: this.machine.kernel.kernelSpace };
     const process = this.processOf(pid);
-    if (!process) return null;
-    const space = process.space;
+    return process && { name: process.name, space: process.space };
+  }
+
+  /** The seed's drawing of an address space: its regions and the frames mapped in each. */
+  space(pid: number): SpaceDrawing | null {
+    const found = this.spaceOf(pid);
+    if (!found) return null;
+    const space = found.space;
     const regions = space.regions.regions();
     const lines: RegionLine[] = regions.map((r) => ({
       base: r.base,
@@ -114,7 +125,7 @@ export class MachineView {
       }
     });
     return {
-      process: process.name,
+      process: found.name,
       start: space.start,
       end: space.end,
       root: space.root,
@@ -138,7 +149,7 @@ export class MachineView {
   }
 
   rootOf(pid: number): number | undefined {
-    return this.processOf(pid)?.space.root;
+    return this.spaceOf(pid)?.space.root;
   }
 
   tlb(): Tlb {
