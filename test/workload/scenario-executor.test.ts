@@ -181,6 +181,8 @@ describe('ScenarioRun, the step API the browser drives', () => {
     expect(run.machine?.pmm.allocatedFrames).toBe((run.machine?.bootAllocatedFrames ?? 0) + 1);
     expect(run.nextLine).toBe(4);
     expect(run.outcome.statementsRun).toBe(1);
+    expect(run.variables.get('a')).toBeGreaterThan(0);
+    expect(run.currentProcess).toBeUndefined();
     run.step();
     expect(run.outcome.output).toHaveLength(1);
     expect(run.done).toBe(false);

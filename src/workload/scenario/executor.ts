@@ -153,7 +153,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
  */
 export class ScenarioRun {
   readonly outcome: ScenarioOutcome;
-  private readonly variables = new Map<string, number>();
+  private readonly values = new Map<string, number>();
   private booted: ScenarioMachine | undefined;
   private onError: 'stop' | 'continue' = 'stop';
   /** The process memory statements act on (`process` and `switch` set it). */
@@ -186,6 +186,16 @@ export class ScenarioRun {
 
   get done(): boolean {
     return this.finished;
+  }
+
+  /** The scenario's variables and their values now. */
+  get variables(): ReadonlyMap<string, number> {
+    return this.values;
+  }
+
+  /** The process memory statements act on now, if any. */
+  get currentProcess(): string | undefined {
+    return this.current?.name;
   }
 
   get statementCount(): number {
@@ -309,7 +319,7 @@ export class ScenarioRun {
   private executeAs(statement: Statement, machine: ScenarioMachine): void {
     switch (statement.kind) {
       case 'let':
-        this.variables.set(statement.target, this.evaluate(statement.value, statement.line));
+        this.values.set(statement.target, this.evaluate(statement.value, statement.line));
         return;
       case 'ppm-alloc':
         this.ppmAlloc(statement, machine);
@@ -337,7 +347,7 @@ export class ScenarioRun {
         this.expectFigure(statement, machine);
         return;
       case 'measure':
-        this.variables.set(statement.target, this.figure(statement, machine));
+        this.values.set(statement.target, this.figure(statement, machine));
         return;
       case 'expect-compare': {
         const left = this.evaluate(statement.left, statement.line);
@@ -557,7 +567,7 @@ export class ScenarioRun {
   }
 
   private assign(statement: { target?: string }, value: number): void {
-    if (statement.target !== undefined) this.variables.set(statement.target, value);
+    if (statement.target !== undefined) this.values.set(statement.target, value);
   }
 
   private ppmAlloc(statement: StatementOf<'ppm-alloc'>, machine: ScenarioMachine): void {
@@ -737,7 +747,7 @@ export class ScenarioRun {
       case 'number':
         return expr.value;
       case 'variable': {
-        const value = this.variables.get(expr.name);
+        const value = this.values.get(expr.name);
         if (value === undefined) return this.scenarioError(line, `unknown variable '${expr.name}'`);
         return value;
       }
