@@ -46,7 +46,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('run scenario files and print a report; exit status 0 only if every expectation held')
-    .argument('<file...>', 'scenario files (docs/scenarios.md)')
+    .argument('<file...>', 'scenario files (docs/scenarios.md); - reads standard input')
     .option('--json', 'print one JSON object with every outcome and report')
     .option('--no-report', 'print only output and failures, not the machine report')
     .option(

@@ -39,7 +39,8 @@ export function runCommand(files: string[], options: RunCommandOptions): void {
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      // `-` reads the scenario from standard input (file descriptor 0).
+      text = readFileSync(file === '-' ? 0 : file, 'utf8');
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
       outcomes.push({

@@ -12,10 +12,18 @@ const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'pageframe-cli-'));
 
 function pageframe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return pageframeWithInput('', ...args);
+}
+
+function pageframeWithInput(
+  input: string,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [join(root, 'bin', 'pageframe.js'), ...args], {
     cwd: dir,
     encoding: 'utf8',
     timeout: 30_000,
+    input,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -83,6 +91,17 @@ describe('pageframe command', () => {
       ['b.pf', false],
     ]);
     expect(json.outcomes[0].report.physical.stats.allocatedByUse.Direct).toBe(2);
+  });
+
+  it('run - reads the scenario from standard input', () => {
+    const r = pageframeWithInput(
+      'machine ram 4M\nprint "from stdin"\nexpect free-frames > 0\n',
+      'run',
+      '--no-report',
+      '-',
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('-:2: from stdin');
   });
 
   it('run --no-report leaves the report out', () => {
