@@ -182,6 +182,13 @@ describe('the browser playground', () => {
     expect(await page.$$eval('#walk tbody tr', (rows) => rows.length)).toBe(found.tables.length);
     const leaf = (await page.textContent('#walk tbody tr[data-kind="page"]')) ?? '';
     expect(leaf).toContain(`0x${(found.entryLo >>> 0).toString(16).padStart(8, '0')}`);
+    // A variable's button walks its value.
+    const b = expected.variables.get('b')!;
+    await page.click('#variables button[data-name="b"]');
+    expect(await page.inputValue('#walk-va')).toBe(hex(b));
+    expect(Number(await page.getAttribute('.walk-result', 'data-pa'))).toBe(
+      tables.lookup(shell.space.root, b).pa,
+    );
     // A typed address outside every region stops at a level that is not present.
     await page.fill('#walk-va', '0x00800000');
     await page.press('#walk-va', 'Enter');
@@ -267,11 +274,26 @@ describe('the browser playground', () => {
       'a',
       'b',
     ]);
+
+    // Every frame as the map describes it agrees with the frame table of the same run in Node.
+    const shown = await page.evaluate((n) => {
+      const p = (window as unknown as { playground: { describeFrame(pfn: number): string } }).playground;
+      return Array.from({ length: n }, (_, pfn) => p.describeFrame(pfn));
+    }, state.length);
+    shown.forEach((info, pfn) => {
+      const word = ['free', 'allocated', 'reserved'][state[pfn]];
+      expect(info).toMatch(new RegExp(`^frame ${pfn} \\(0x[0-9a-f]{8}\\): ${word}`));
+      if (word !== 'allocated') return;
+      const who = owner[pfn] === 0 ? 'kernel' : machine.ownerName(owner[pfn]);
+      expect(info).toContain(`owner ${who}, refcount ${refCount[pfn]}`);
+    });
     // Another scenario without processes leaves none in the legend or the list.
     await page.fill('#source', 'machine ram 4M\np = ppm_alloc\n');
     await page.click('#run');
     expect(await page.$$('#legend li[data-pid]')).toHaveLength(0);
-    expect(await page.$$eval('#process option', (list) => list.map((o) => o.getAttribute('value')))).toEqual(['0']);
+    expect(await page.$$eval('#process option', (list) => list.map((o) => o.getAttribute('value')))).toEqual([
+      '0',
+    ]);
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -98,6 +98,11 @@ export class Playground {
     this.map.select(pfn);
   }
 
+  /** The map's description of a frame, as its info line shows it. */
+  describeFrame(pfn: number): string {
+    return this.map.describe(pfn);
+  }
+
   /** The colour the map draws a frame in, as '#rrggbb' (for tests and the curious). */
   colorOf(pfn: number): string {
     const at = this.map.cellCenter(pfn);
@@ -213,6 +218,7 @@ export class Playground {
           item.remove();
         });
       renderRegions(byId('regions'), null, () => {});
+      byId('variables').replaceChildren();
       byId('walk').replaceChildren();
       byId('tlb-counters').replaceChildren(
         el('span', { class: 'muted' }, 'The machine boots at the first statement.'),
@@ -227,6 +233,7 @@ export class Playground {
       `${view.allocatorKind}`;
     byId('map-summary').dataset.freeFrames = String(phys.freeFrames);
     this.renderProcessList(view);
+    this.renderVariables();
     this.renderProcess();
     const tlb = view.tlb();
     if (tlb)
@@ -284,6 +291,30 @@ export class Playground {
       const more = el('li', { 'data-pid': 'more' }, `+${processes.length - LEGEND_PROCESSES} more processes`);
       legend.append(more);
     }
+  }
+
+  /** The scenario's variables as buttons: choosing one walks the page tables at its value. */
+  private renderVariables(): void {
+    const target = byId('variables');
+    const variables = this.session.variables;
+    if (variables.length === 0) {
+      target.replaceChildren();
+      return;
+    }
+    const buttons = variables.map(([name, value]) => {
+      const button = el(
+        'button',
+        { type: 'button', class: 'variable', 'data-name': name, title: `Walk the page tables at ${name}` },
+        `${name} = ${hex(value, 1)}`,
+      );
+      button.addEventListener('click', () => {
+        this.walkInput.value = hex(value);
+        this.walkVa = value;
+        this.renderWalk();
+      });
+      return button;
+    });
+    target.replaceChildren(el('span', { class: 'muted' }, 'Variables: '), ...buttons);
   }
 
   private renderProcess(): void {

@@ -33,7 +33,11 @@ export interface ProcessEntry {
 }
 
 export class MachineView {
-  constructor(readonly machine: ScenarioMachine) {}
+  constructor(
+    readonly machine: ScenarioMachine,
+    /** The name of the process the scenario's statements act on now. */
+    private readonly current: () => string | undefined = () => undefined,
+  ) {}
 
   get allocatorKind(): string {
     return this.machine.pmm.allocator.kind;
@@ -80,10 +84,10 @@ export class MachineView {
     return this.machine.processes.map((p) => ({ pid: p.pid, name: p.name }));
   }
 
-  /** The process whose address space the MMU has loaded (the scenario's current one). */
+  /** The scenario's current process. */
   currentPid(): number | undefined {
-    const root = this.machine.vm.mmu.root;
-    return this.machine.processes.find((p) => p.space.root === root)?.pid;
+    const name = this.current();
+    return name === undefined ? undefined : this.machine.process(name)?.pid;
   }
 
   private processOf(pid: number): ScenarioProcess | undefined {

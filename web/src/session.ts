@@ -60,6 +60,11 @@ export class Session {
     return this.run?.nextLine ?? 0;
   }
 
+  /** The scenario's variables now, in the order they were first set. */
+  get variables(): [string, number][] {
+    return this.run ? [...this.run.variables] : [];
+  }
+
   get statementCount(): number {
     return this.run?.statementCount ?? 0;
   }
@@ -77,7 +82,10 @@ export class Session {
   get view(): MachineView | null {
     const machine = this.run?.machine;
     if (!machine) return null;
-    if (this.machineView?.machine !== machine) this.machineView = new MachineView(machine);
+    if (this.machineView?.machine !== machine) {
+      const run = this.run;
+      this.machineView = new MachineView(machine, () => run?.currentProcess);
+    }
     return this.machineView;
   }
 
