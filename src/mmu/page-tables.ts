@@ -344,28 +344,85 @@ export class PageTables {
   /**
    * Removes every leaf in [start, end), calling `visit` (when given) with each one before it
    * goes, and gives back emptied table pages. Throws AlignmentError and changes nothing when a
-   * large page straddles either end of the range.
+   * large page straddles either end of the range. Visits only the tables over the range, and
+   * clears each leaf table's entries in one pass (no walk from the root per page).
    */
   unmapRange(root: number, start: number, end: number, visit?: LeafVisitor): void {
     this.checkRoot(root);
     this.checkRange(start, end);
-    let straddling = -1;
-    this.visitRoot(root, start, end, (va, _pa, size) => {
-      if (straddling === -1 && (va < start || va + size > end)) straddling = va;
-    });
-    if (straddling !== -1) {
+    if (start >= end) return;
+    const straddling = this.largeLeafIn(root, start, end, false);
+    if (!Number.isNaN(straddling)) {
       throw new AlignmentError(
         `unmapping ${hex(start)}..${hex(end)} would split the large page at ${hex(straddling)}`,
       );
     }
-    // Collect first: unmapping frees tables the walk would still be reading.
-    const found: number[] = [];
-    this.visitRoot(root, start, end, (va, pa, size, flags) => {
-      found.push(va, pa, size, flags);
-    });
-    for (let i = 0; i < found.length; i += 4) {
-      visit?.(found[i], found[i + 1], found[i + 2], found[i + 3]);
-      this.unmap(root, found[i]);
+    this.clearRange(root, start, end, visit ?? null, null);
+  }
+
+  /**
+   * Removes the 4 KiB pages of [start, end) like unmapRange, writing the frame of each page
+   * removed at frames[(va - start) / 4096] (the slots of absent pages are left as they are);
+   * returns how many pages it removed. For a caller that takes the frames over (a zero-copy
+   * move): no visitor call per page. Throws AlignmentError and changes nothing when a large page
+   * overlaps the range, InvalidArgumentError when `frames` is shorter than the range.
+   */
+  takeRange(root: number, start: number, end: number, frames: Float64Array): number {
+    this.checkRoot(root);
+    this.checkRange(start, end);
+    if (start >= end) return 0;
+    if (frames.length * 4096 < end - start)
+      throw new InvalidArgumentError(`takeRange: ${frames.length} slots for ${(end - start) / 4096} pages`);
+    const large = this.largeLeafIn(root, start, end, true);
+    if (!Number.isNaN(large)) {
+      throw new AlignmentError(`taking ${hex(start)}..${hex(end)}: a large page is mapped at ${hex(large)}`);
+    }
+    return this.clearRange(root, start, end, null, frames);
+  }
+
+  /**
+   * Makes the leaf table (level 0) of every 4 KiB page of [start, end) exist under `root`, so
+   * that the entries can be written a table at a time (LeafWriter); with `pages`, only of the
+   * pages whose slot pages[(va - start) / 4096] is >= 0 (a table no page will use would be an
+   * empty table). All or nothing: every missing table is allocated before any is linked, so
+   * OutOfMemoryError leaves the tables as they were. Throws BusyError (nothing changed) when a
+   * large page covers part of the range, InvalidArgumentError when `pages` is too short.
+   */
+  prepareLeafTables(root: number, start: number, end: number, pages: Float64Array | null = null): void {
+    this.checkRoot(root);
+    this.checkRange(start, end);
+    if (start >= end) return;
+    if (pages !== null && pages.length * 4096 < end - start)
+      throw new InvalidArgumentError(
+        `prepareLeafTables: ${pages.length} slots for ${(end - start) / 4096} pages`,
+      );
+    const f = this.format;
+    const top = f.levels - 1;
+    const rootSpan = 2 ** f.levelShift(top);
+    let missing = 0;
+    for (let va = start; va < end; ) {
+      const index = f.indexOf(va, top);
+      const base = f.rootIndexBase(index);
+      missing += this.missingTables(root, index, top, base, start, end, pages);
+      va = base + rootSpan;
+    }
+    if (missing === 0) return;
+    // A table of the kernel half belongs to the kernel, as map() makes it.
+    const owner = this.rootOwners.get(root) ?? KERNEL_OWNER;
+    const fresh: number[] = [];
+    try {
+      for (let k = 0; k < missing; k++) {
+        fresh.push(this.allocTable(f.indexOf(start, top) >= f.kernelRootIndex ? KERNEL_OWNER : owner));
+      }
+    } catch (error) {
+      for (const t of fresh) this.freeTable(t);
+      throw error;
+    }
+    for (let va = start; va < end; ) {
+      const index = f.indexOf(va, top);
+      const base = f.rootIndexBase(index);
+      this.linkTables(root, index, top, base, start, end, pages, fresh);
+      va = base + rootSpan;
     }
   }
 
@@ -543,16 +600,246 @@ export class PageTables {
     }
   }
 
+  /** Visits the root entries over [start, end) only, in ascending address order. */
   private visitRoot(root: number, start: number, end: number, visit: LeafVisitor): void {
     const f = this.format;
-    const n = f.entriesPerTable;
     const top = f.levels - 1;
-    // In ascending address order: on sign-extended formats the kernel half (negative) comes first.
-    const first = f.signExtended ? f.kernelRootIndex : 0;
-    for (let k = 0; k < n; k++) {
-      const i = (first + k) % n;
-      const base = f.rootIndexBase(i);
-      this.visitEntry(root, i, top, base, start, end, visit);
+    const rootSpan = 2 ** f.levelShift(top);
+    // By address, so that on sign-extended formats the kernel half (negative) comes first.
+    for (let va = start; va < end; ) {
+      const index = f.indexOf(va, top);
+      const base = f.rootIndexBase(index);
+      this.visitEntry(root, index, top, base, start, end, visit);
+      va = base + rootSpan;
+    }
+  }
+
+  /**
+   * The address of a large leaf overlapping [start, end) that straddles one of its ends (or,
+   * when `any`, of any large leaf overlapping it); NaN when there is none. Reads only the tables
+   * above the leaf tables.
+   */
+  private largeLeafIn(root: number, start: number, end: number, any: boolean): number {
+    const f = this.format;
+    const top = f.levels - 1;
+    const rootSpan = 2 ** f.levelShift(top);
+    for (let va = start; va < end; ) {
+      const index = f.indexOf(va, top);
+      const base = f.rootIndexBase(index);
+      const found = this.largeLeafUnder(root, index, top, base, start, end, any);
+      if (!Number.isNaN(found)) return found;
+      va = base + rootSpan;
+    }
+    return Number.NaN;
+  }
+
+  private largeLeafUnder(
+    table: number,
+    index: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    any: boolean,
+  ): number {
+    const f = this.format;
+    const at = table + index * f.entryBytes;
+    const lo = this.memory.read32(at);
+    const hi = f.entryBytes === 8 ? this.memory.read32(at + 4) : 0;
+    if (!f.isPresent(lo, hi)) return Number.NaN;
+    if (f.isLeaf(lo, hi, level)) {
+      const size = f.pageSizes[level];
+      return any || base < start || base + size > end ? base : Number.NaN;
+    }
+    if (level === 1) return Number.NaN; // its entries are 4 KiB leaves
+    const child = f.addressOf(lo, hi, level);
+    const childSpan = 2 ** f.levelShift(level - 1);
+    const first = start > base ? Math.floor((start - base) / childSpan) : 0;
+    for (let i = first; i < f.entriesPerTable; i++) {
+      const childBase = base + i * childSpan;
+      if (childBase >= end) break;
+      const found = this.largeLeafUnder(child, i, level - 1, childBase, start, end, any);
+      if (!Number.isNaN(found)) return found;
+    }
+    return Number.NaN;
+  }
+
+  /**
+   * Clears every leaf in [start, end) (no large page may straddle it), table by table from the
+   * root entries over the range, calling `visit` before each leaf goes or writing 4 KiB frames
+   * into `frames`; gives back the tables it empties. Returns the leaves cleared.
+   */
+  private clearRange(
+    root: number,
+    start: number,
+    end: number,
+    visit: LeafVisitor | null,
+    frames: Float64Array | null,
+  ): number {
+    const f = this.format;
+    const top = f.levels - 1;
+    const rootSpan = 2 ** f.levelShift(top);
+    let cleared = 0;
+    for (let va = start; va < end; ) {
+      const index = f.indexOf(va, top);
+      const base = f.rootIndexBase(index);
+      cleared += this.clearEntry(root, root, index, top, base, start, end, visit, frames);
+      va = base + rootSpan;
+    }
+    return cleared;
+  }
+
+  /** clearRange under entry `index` of `table` (at `level`, mapping from `base`). */
+  private clearEntry(
+    root: number,
+    table: number,
+    index: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    visit: LeafVisitor | null,
+    frames: Float64Array | null,
+  ): number {
+    const f = this.format;
+    const memory = this.memory;
+    const eight = f.entryBytes === 8;
+    const at = table + index * f.entryBytes;
+    const lo = memory.read32(at);
+    const hi = eight ? memory.read32(at + 4) : 0;
+    if (!f.isPresent(lo, hi)) return 0;
+    const top = f.levels - 1;
+    const kernelHalf = f.indexOf(base, top) >= f.kernelRootIndex;
+    if (f.isLeaf(lo, hi, level)) {
+      if (visit !== null)
+        visit(base, f.addressOf(lo, hi, level), f.pageSizes[level], f.flagsOf(lo, hi, level));
+      if (level === top && kernelHalf) {
+        // A kernel leaf in the root itself is in every root.
+        for (const r of this.rootOwners.keys()) {
+          this.writeEntry(r, index, 0, 0);
+          this.presentCount[r >>> FRAME_SHIFT]--;
+        }
+      } else {
+        this.writeEntry(table, index, 0, 0);
+        this.presentCount[table >>> FRAME_SHIFT]--;
+      }
+      return 1;
+    }
+    const child = f.addressOf(lo, hi, level);
+    const childPfn = child >>> FRAME_SHIFT;
+    const childSpan = 2 ** f.levelShift(level - 1);
+    const first = start > base ? Math.floor((start - base) / childSpan) : 0;
+    const n = f.entriesPerTable;
+    let cleared = 0;
+    if (level === 1) {
+      // The leaf table: one pass over its entries in the range.
+      const last = Math.min(n, Math.ceil((end - base) / childSpan));
+      const entryBytes = f.entryBytes;
+      const counts = this.presentCount;
+      for (let i = first, e = child + first * entryBytes; i < last; i++, e += entryBytes) {
+        const elo = memory.read32(e);
+        const ehi = eight ? memory.read32(e + 4) : 0;
+        if (!f.isPresent(elo, ehi)) continue;
+        const va = base + i * childSpan;
+        const pa = f.addressOf(elo, ehi, 0);
+        if (visit !== null) visit(va, pa, childSpan, f.flagsOf(elo, ehi, 0));
+        if (frames !== null) frames[(va - start) / childSpan] = pa;
+        memory.write32(e, 0);
+        if (eight) memory.write32(e + 4, 0);
+        cleared++;
+      }
+      counts[childPfn] -= cleared;
+    } else {
+      for (let i = first; i < n; i++) {
+        const childBase = base + i * childSpan;
+        if (childBase >= end) break;
+        cleared += this.clearEntry(root, child, i, level - 1, childBase, start, end, visit, frames);
+      }
+    }
+    // Tables right under the root stay in the kernel half: every root points to them.
+    const highest = kernelHalf ? top - 2 : top - 1;
+    if (cleared > 0 && level - 1 <= highest && this.presentCount[childPfn] === 0) {
+      this.writeEntry(table, index, 0, 0);
+      this.presentCount[table >>> FRAME_SHIFT]--;
+      this.kind[childPfn] = NOT_TABLE;
+      this.freeTable(child);
+    }
+    return cleared;
+  }
+
+  /**
+   * The table pages missing under entry `index` of `table` (at `level`, mapping from `base`) for
+   * the 4 KiB pages of [start, end) that `pages` selects to have a leaf table; `table` -1 is a
+   * table not made yet. Throws BusyError when a large page covers part of the range.
+   */
+  private missingTables(
+    table: number,
+    index: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    pages: Float64Array | null,
+  ): number {
+    const f = this.format;
+    let child = -1;
+    if (table >= 0) {
+      const at = table + index * f.entryBytes;
+      const lo = this.memory.read32(at);
+      const hi = f.entryBytes === 8 ? this.memory.read32(at + 4) : 0;
+      if (f.isPresent(lo, hi)) {
+        if (f.isLeaf(lo, hi, level))
+          throw new BusyError(
+            `${hex(Math.max(base, start))} is already inside a ${f.pageSizes[level]}-byte page`,
+          );
+        child = f.addressOf(lo, hi, level);
+      }
+    }
+    if (level === 1) return child < 0 && anySelected(pages, base, f.pageSizes[1], start, end) ? 1 : 0;
+    const childSpan = 2 ** f.levelShift(level - 1);
+    const first = start > base ? Math.floor((start - base) / childSpan) : 0;
+    let below = 0;
+    for (let i = first; i < f.entriesPerTable; i++) {
+      const childBase = base + i * childSpan;
+      if (childBase >= end) break;
+      below += this.missingTables(child, i, level - 1, childBase, start, end, pages);
+    }
+    return below + (child < 0 && below > 0 ? 1 : 0);
+  }
+
+  /** Links tables taken from `fresh` where missingTables counted them. */
+  private linkTables(
+    table: number,
+    index: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    pages: Float64Array | null,
+    fresh: number[],
+  ): void {
+    const f = this.format;
+    const at = table + index * f.entryBytes;
+    const lo = this.memory.read32(at);
+    const hi = f.entryBytes === 8 ? this.memory.read32(at + 4) : 0;
+    let child: number;
+    if (f.isPresent(lo, hi)) {
+      child = f.addressOf(lo, hi, level);
+    } else {
+      if (this.missingTables(-1, index, level, base, start, end, pages) === 0) return;
+      child = fresh.pop() as number;
+      f.encodeTable(child, level, this.entry);
+      this.writeEntry(table, index, this.entry[0], this.entry[1]);
+      this.presentCount[table >>> FRAME_SHIFT]++;
+      if (level === f.levels - 1 && index >= f.kernelRootIndex) this.shareKernelEntry(table, index);
+    }
+    if (level === 1) return;
+    const childSpan = 2 ** f.levelShift(level - 1);
+    const first = start > base ? Math.floor((start - base) / childSpan) : 0;
+    for (let i = first; i < f.entriesPerTable; i++) {
+      const childBase = base + i * childSpan;
+      if (childBase >= end) break;
+      this.linkTables(child, i, level - 1, childBase, start, end, pages, fresh);
     }
   }
 
@@ -635,4 +922,19 @@ export class PageTables {
       );
     }
   }
+}
+
+/** Whether some page of [base, base + span) ∩ [start, end) is selected (pages null: all are). */
+function anySelected(
+  pages: Float64Array | null,
+  base: number,
+  span: number,
+  start: number,
+  end: number,
+): boolean {
+  if (pages === null) return true;
+  const first = (Math.max(base, start) - start) / 4096;
+  const last = (Math.min(base + span, end) - start) / 4096;
+  for (let k = first; k < last; k++) if (pages[k] >= 0) return true;
+  return false;
 }

@@ -51,6 +51,17 @@ const PAGE = PAGE_SIZE;
 const NO_LEAF_TABLE = NO_TABLE;
 const NO_ADDRESS = NOT_FOUND;
 
+/**
+ * Above this many pages of range, an operation that removes or changes entries in bulk (a move's
+ * detach, munmap) drops the space's whole ASID from the TLB with one flush (INVPCID
+ * single-context, SFENCE.VMA with the ASID) instead of one invalidation per page. Linux makes the
+ * same choice in flush_tlb_mm_range (tlb_single_page_flush_ceiling, 33 pages). In this model a
+ * page invalidation probes one set, an ASID flush scans the whole TLB (2048 entries in the
+ * benchmarks), and the flush also costs the space its other entries, refilled by later walks.
+ * Kernel (global) pages are always invalidated page by page: an ASID flush keeps them.
+ */
+export const TLB_FLUSH_CEILING = 32;
+
 /** The seed keeps the lowest pages unmapped so that a null pointer faults (Linux: mmap_min_addr). */
 export const USER_SEARCH_FLOOR = 0x10000;
 
@@ -550,9 +561,9 @@ export class AddressSpace {
     }
     this.checkLimit(r.countAfterSet(va, end, { type: RT.Free }), va, end);
     const out = new Float64Array(bytes / PAGE).fill(-1);
-    this.dropPages(va, end, false, (pageVa, pa) => {
-      out[(pageVa - va) / PAGE] = pa;
-    });
+    // The leaf entries go a table at a time; the frames land in `out` (no visitor per page).
+    const taken = this.machine.pageTables.takeRange(this.root, va, end, out);
+    if (taken > 0) this.invalidateTaken(va, out);
     r.set(va, end, { type: RT.Free });
     return out;
   }
@@ -566,27 +577,45 @@ export class AddressSpace {
     const bytes = pages.length * PAGE;
     const va = this.placeRegion(RT.Anon, bytes, options);
     const protection = options.protection ?? PROT.ReadWrite;
-    const { pageTables, frameTable } = this.machine;
-    const done: number[] = [];
-    try {
-      for (let k = 0; k < pages.length; k++) {
-        const pa = pages[k];
-        if (pa < 0) continue;
-        if (
-          !(Number.isInteger(pa) && pa % PAGE === 0 && this.machine.memory.contains(pa, PAGE)) ||
-          frameTable.state[pa / PAGE] !== FS.Allocated
-        ) {
-          throw new NotAllocatedError(`attachPages: frame ${hex(pa)} is not allocated`);
-        }
-        const writable = frameTable.refCount[pa / PAGE] === 1;
-        pageTables.map(this.root, va + k * PAGE, pa, PAGE, this.entryFlags(protection, writable));
-        done.push(va + k * PAGE);
-      }
-    } catch (error) {
-      for (const page of done) pageTables.unmap(this.root, page);
-      throw error;
+    const { pageTables, frameTable, memory } = this.machine;
+    // Check every frame before anything changes: a whole RAM frame number, allocated.
+    const state = frameTable.state;
+    const frameCount = memory.frameCount;
+    for (let k = 0; k < pages.length; k++) {
+      const pa = pages[k];
+      if (pa < 0) continue;
+      const pfn = pa / PAGE;
+      if (!(pfn >>> 0 === pfn && pfn < frameCount) || state[pfn] !== FS.Allocated)
+        throw new NotAllocatedError(`attachPages: frame ${hex(pa)} is not allocated`);
     }
-    this.regions.set(va, va + bytes, {
+    const end = va + bytes;
+    // Every leaf table a frame needs, all or nothing (OutOfMemoryError: nothing changed). The
+    // range was FREE, so its entries are empty and filling them cannot fail.
+    pageTables.prepareLeafTables(this.root, va, end, pages);
+    const leaf = this.leaf;
+    const span = leaf.tableSpan;
+    const own = this.entryFlags(protection, true);
+    const shared = this.entryFlags(protection, false);
+    const refCount = frameTable.refCount;
+    for (let lo = va; lo < end; ) {
+      const hi = Math.min(end, (Math.floor(lo / span) + 1) * span);
+      const table = leaf.leafTableOf(this.root, lo);
+      // No table: no frame of this stretch is present (prepareLeafTables made the others).
+      if (table !== NO_LEAF_TABLE) {
+        leaf.fillFrames(
+          table,
+          leaf.entryAddress(table, lo),
+          pages,
+          (lo - va) / PAGE,
+          (hi - lo) / PAGE,
+          refCount,
+          own,
+          shared,
+        );
+      }
+      lo = hi;
+    }
+    this.regions.set(va, end, {
       type: RT.Anon,
       protection,
       flags: options.flags ?? 0,
@@ -965,6 +994,18 @@ export class AddressSpace {
     const mmu = this.machine.mmu;
     if (this.mode === MODE.Kernel) mmu.invalidatePage(va, mmu.asid);
     else if (this.hasAsids || mmu.root === this.root) mmu.invalidatePage(va, this.asid);
+  }
+
+  /**
+   * Drops the TLB entries of the pages a bulk removal took (slots >= 0 of `pages`, from `start`):
+   * one by one up to TLB_FLUSH_CEILING pages of range, above it the whole ASID at once.
+   */
+  private invalidateTaken(start: number, pages: Float64Array): void {
+    if (this.mode !== MODE.Kernel && pages.length > TLB_FLUSH_CEILING) {
+      this.invalidateSpace();
+      return;
+    }
+    for (let k = 0; k < pages.length; k++) if (pages[k] >= 0) this.invalidatePage(start + k * PAGE);
   }
 
   /** Drops every TLB entry of this space (i386 keeps entries only for the current root). */

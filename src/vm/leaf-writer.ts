@@ -26,6 +26,12 @@ export class LeafWriter {
    */
   readonly writeBit: number;
   readonly youngDirtyBits: number;
+  /**
+   * Where a 4 KiB leaf keeps its frame number in the low word (12 on x86, 10 on Sv39), when every
+   * frame of RAM below 4 GiB encodes as `frame number << shift` ORed into the entry of frame 0
+   * (checked on sample frames); -1 when it does not, and fillFrames encodes each entry.
+   */
+  private readonly frameShift: number;
 
   constructor(tables: PageTables) {
     this.tables = tables;
@@ -36,6 +42,7 @@ export class LeafWriter {
     f.encodeLeaf(0, f.effectiveFlags(readOnly | PageFlags.Write), 0, this.entry);
     this.writeBit = (this.entry[0] ^ lo) >>> 0;
     this.youngDirtyBits = (f.accessedBit | f.dirtyBit) >>> 0;
+    this.frameShift = this.linearFrameShift();
   }
 
   /** Bytes of address space one leaf table covers (4 MiB on i386, 2 MiB on x86-64 and Sv39). */
@@ -118,6 +125,55 @@ export class LeafWriter {
     memory.write32(at, (memory.read32(at) & ~clear) >>> 0);
   }
 
+  /**
+   * Fills the empty entries of leaf table `table` from `at` on with the frames
+   * pages[from .. from + count) (a slot of -1 leaves its entry empty): a frame whose reference
+   * count is 1 gets `ownFlags`, a frame with other holders `sharedFlags` (copy-on-write). The
+   * entry of frame 0 is encoded once per flags and the frame number ORed in: no encoding, walk
+   * or allocation per page. Returns the entries filled. Flags must be valid for the format.
+   */
+  fillFrames(
+    table: number,
+    at: number,
+    pages: Float64Array,
+    from: number,
+    count: number,
+    refCount: Uint16Array,
+    ownFlags: number,
+    sharedFlags: number,
+  ): number {
+    const shift = this.frameShift;
+    const f = this.tables.format;
+    const memory = this.tables.memory;
+    const eight = f.entryBytes === 8;
+    const step = f.entryBytes;
+    const entry = this.entry;
+    f.encodeLeaf(0, ownFlags, 0, entry);
+    const ownLo = entry[0];
+    const ownHi = entry[1];
+    f.encodeLeaf(0, sharedFlags, 0, entry);
+    const sharedLo = entry[0];
+    const sharedHi = entry[1];
+    let filled = 0;
+    for (let k = from, e = at; k < from + count; k++, e += step) {
+      const pa = pages[k];
+      if (pa < 0) continue;
+      const pfn = pa >>> SHIFT;
+      const own = refCount[pfn] === 1;
+      if (shift < 0) {
+        f.encodeLeaf(pa, own ? ownFlags : sharedFlags, 0, entry);
+        memory.write32(e, entry[0]);
+        if (eight) memory.write32(e + 4, entry[1]);
+      } else {
+        memory.write32(e, ((own ? ownLo : sharedLo) | (pfn << shift)) >>> 0);
+        if (eight) memory.write32(e + 4, own ? ownHi : sharedHi);
+      }
+      filled++;
+    }
+    this.tables.presentCount[table >>> SHIFT] += filled;
+    return filled;
+  }
+
   /** Rewrites the present entry at `at` (same table, so no count changes). */
   write(at: number, pa: number, flags: number): void {
     const f = this.tables.format;
@@ -125,5 +181,24 @@ export class LeafWriter {
     f.encodeLeaf(pa, flags, 0, this.entry);
     memory.write32(at, this.entry[0]);
     if (f.entryBytes === 8) memory.write32(at + 4, this.entry[1]);
+  }
+
+  /** See frameShift: the shift that makes `frame 0's entry | pfn << shift` every frame's entry, or -1. */
+  private linearFrameShift(): number {
+    const f = this.tables.format;
+    const flags = f.effectiveFlags(PageFlags.Read | PageFlags.User | PageFlags.Write);
+    const entry = this.entry;
+    f.encodeLeaf(0, flags, 0, entry);
+    const lo0 = entry[0];
+    const hi0 = entry[1];
+    f.encodeLeaf(4096, flags, 0, entry);
+    const bit = (entry[0] ^ lo0) >>> 0;
+    const shift = 31 - Math.clz32(bit);
+    if (bit === 0 || bit !== (1 << shift) >>> 0) return -1;
+    for (const pfn of [1, 0x5a5a5, 0xfffff]) {
+      f.encodeLeaf(pfn * 4096, flags, 0, entry);
+      if (entry[0] !== (lo0 | (pfn << shift)) >>> 0 || entry[1] !== hi0) return -1;
+    }
+    return shift;
   }
 }
