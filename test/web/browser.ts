@@ -2,7 +2,7 @@
  * The browser tests' fixture: builds the playground with Vite, serves the build on 127.0.0.1 at a
  * free port, and drives Debian's Chromium through playwright-core (no downloaded browser).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -22,6 +22,11 @@ export interface Playground {
 }
 
 export async function startPlayground(): Promise<Playground> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH`,
+    );
+  }
   const outDir = join(OUTPUT, 'web-dist');
   mkdirSync(OUTPUT, { recursive: true });
   await build({

@@ -329,6 +329,22 @@ describe('the browser playground', () => {
     }
     await page.keyboard.press('ArrowLeft');
     expect(await page.textContent('#frame-info')).toMatch(/^frame 2 /);
+    // The mouse: hovering describes a frame, clicking puts the cursor on it.
+    const position = await page.evaluate(() =>
+      (
+        window as unknown as { playground: { cellPosition(pfn: number): { x: number; y: number } } }
+      ).playground.cellPosition(300),
+    );
+    await page.mouse.move(position.x, position.y);
+    expect(await page.textContent('#frame-info')).toMatch(/^frame 300 /);
+    await page.mouse.move(1, 1);
+    expect(await page.textContent('#frame-info')).toMatch(/^frame 2 /);
+    await page.mouse.click(position.x, position.y);
+    await page.mouse.move(1, 1);
+    expect(await page.textContent('#frame-info')).toMatch(/^frame 300 /);
+    await page.keyboard.press('ArrowRight');
+    expect(await page.textContent('#frame-info')).toMatch(/^frame 301 /);
+
     // + zooms in, 0 fits all of RAM again.
     const fitted = await page.textContent('#map-scale');
     await page.keyboard.press('+');

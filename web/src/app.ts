@@ -98,6 +98,15 @@ export class Playground {
     this.map.select(pfn);
   }
 
+  /** Where a frame's cell is on the page, in CSS pixels of the viewport; null when scrolled away. */
+  cellPosition(pfn: number): { x: number; y: number } | null {
+    const at = this.map.cellCenter(pfn);
+    if (!at) return null;
+    const rect = byId('map').getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    return { x: rect.left + (at.x + 0.5) / ratio, y: rect.top + (at.y + 0.5) / ratio };
+  }
+
   /** The map's description of a frame, as its info line shows it. */
   describeFrame(pfn: number): string {
     return this.map.describe(pfn);

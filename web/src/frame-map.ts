@@ -46,6 +46,14 @@ export class FrameMap {
   ) {
     canvas.addEventListener('keydown', (event) => this.onKey(event));
     canvas.addEventListener('click', (event) => this.onClick(event));
+    // Hovering describes the frame under the pointer; leaving goes back to the cursor's frame.
+    canvas.addEventListener('mousemove', (event) => {
+      const pfn = this.frameAt(event);
+      this.info.textContent = this.describe(pfn >= 0 ? pfn : this.cursor);
+    });
+    canvas.addEventListener('mouseleave', () => {
+      this.info.textContent = this.describe(this.cursor);
+    });
     canvas.addEventListener(
       'wheel',
       (event) => {
@@ -289,15 +297,21 @@ export class FrameMap {
     if (handled) event.preventDefault();
   }
 
-  private onClick(event: MouseEvent): void {
+  /** The first frame of the cell under the pointer, or -1. */
+  private frameAt(event: MouseEvent): number {
     const rect = this.canvas.getBoundingClientRect();
     const ratio = window.devicePixelRatio || 1;
     const x = Math.floor(((event.clientX - rect.left) * ratio) / this.cellPx);
     const y = Math.floor(((event.clientY - rect.top) * ratio) / this.cellPx) + this.topRow;
     const { cols } = this.layout();
-    if (x >= cols) return;
+    if (x < 0 || x >= cols || y < 0) return -1;
     const pfn = (y * cols + x) * this.framesPerCell;
-    if (pfn < this.frameCount) this.select(pfn);
+    return pfn < this.frameCount ? pfn : -1;
+  }
+
+  private onClick(event: MouseEvent): void {
+    const pfn = this.frameAt(event);
+    if (pfn >= 0) this.select(pfn);
     this.canvas.focus();
   }
 
