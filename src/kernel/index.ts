@@ -8,4 +8,11 @@ export {
   Kernel,
   type KernelConfig,
 } from './kernel.js';
+export {
+  checkKernelConfig,
+  MAX_MAILBOX_DEPTH,
+  MAX_PID,
+  MAX_REGION_LIMIT,
+  MAX_TLB_ENTRIES,
+} from './kernel-config.js';
 export { Process } from './process.js';

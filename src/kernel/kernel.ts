@@ -18,12 +18,11 @@ import { DEFAULT_REGION_LIMIT } from '../vm/region-map.js';
 import { type BootedVm, bootVm } from '../vm/vm-machine.js';
 import { AsidAllocator } from './asid-allocator.js';
 import { UnknownProcessError } from './errors.js';
+import { checkKernelConfig, MAX_PID } from './kernel-config.js';
 import { Process } from './process.js';
 
 /** The seed plans for "say 128 processes". */
 export const DEFAULT_MAX_PROCESSES = 128;
-/** Pids are frame-table owner ids (16 bits; 0 is the kernel). */
-const MAX_PID = 0xffff;
 
 export interface KernelConfig extends PhysicalMemoryConfig {
   /** Page-table format: 'i386' (default), 'x86-64' or 'sv39'. */
@@ -59,11 +58,8 @@ export class Kernel {
   private readonly exitHooks: ExitHook[] = [];
 
   constructor(config: KernelConfig = {}) {
-    const maxProcesses = config.maxProcesses ?? DEFAULT_MAX_PROCESSES;
-    if (!Number.isInteger(maxProcesses) || maxProcesses < 1 || maxProcesses >= MAX_PID) {
-      throw new RangeError(`maxProcesses ${maxProcesses} must be in 1..${MAX_PID - 1}`);
-    }
-    this.maxProcesses = maxProcesses;
+    checkKernelConfig(config); // InvalidArgumentError naming the field: nothing is booted yet
+    this.maxProcesses = config.maxProcesses ?? DEFAULT_MAX_PROCESSES;
     this.regionLimit = config.regionLimit ?? DEFAULT_REGION_LIMIT;
     this.machine = bootVm(config);
     this.pmm = this.machine.pmm;

@@ -120,7 +120,7 @@ export class ScenarioMachine implements ProcessSource {
     if (this.spec.heapLarge !== undefined) this.heapOptions.largeThreshold = this.spec.heapLarge;
     // A heap checks its options when made: check them now, at boot, rather than at the first malloc.
     new Heap(NO_SPACE, this.heapOptions);
-    // The kernel refuses a bad table size with a plain RangeError; name it as every other setting.
+    // The kernel would refuse it too (InvalidArgumentError); this names the scenario's setting.
     if (!(this.spec.maxProcesses >= 1 && this.spec.maxProcesses < 0xffff)) {
       throw new InvalidArgumentError(`machine processes ${this.spec.maxProcesses} must be in 1..65534`);
     }
