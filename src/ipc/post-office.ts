@@ -28,6 +28,7 @@ import {
 import { hex } from '../common/format.js';
 import { Access, PageFlags } from '../mmu/flags.js';
 import { FrameState, FrameUse, KERNEL_OWNER, MAX_REF_COUNT } from '../phys/frame-table.js';
+import { MAX_OWNER } from '../phys/physical-memory-manager.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import { ProtectionError } from '../vm/errors.js';
 import { LeafWriter, NO_TABLE } from '../vm/leaf-writer.js';
@@ -77,6 +78,9 @@ const READABLE = Protection.Read | Protection.Write;
 const PAGE = 4096;
 const WRITE = Access.Write;
 const ENTRY_WRITE = PageFlags.Write;
+const MESSAGE = FrameUse.Message;
+const USER = FrameUse.User;
+const KERNEL = KERNEL_OWNER;
 
 export class PostOffice {
   readonly machine: BootedVm;
@@ -99,6 +103,8 @@ export class PostOffice {
   private writable = new Uint8Array(64);
   /** Scratch for destinationFrames. */
   private dstPages = new Float64Array(64);
+  /** The send in progress, described only when it fails (operation()). */
+  private readonly sending = { kind: 'copy' as TransferKind, va: 0, length: 0, from: 0, to: 0 };
 
   constructor(machine: BootedVm, options: PostOfficeOptions = {}) {
     const depth = options.depth ?? DEFAULT_MAILBOX_DEPTH;
@@ -175,44 +181,61 @@ export class PostOffice {
    * or LimitError, and then nothing changed.
    */
   send(from: number, to: number, va: number, length: number, kind: TransferKind): number {
-    const operation = `${kind} ${hex(va)}+${length} from ${from} to ${to}`;
-    const sender = this.box(from, operation).space;
-    const receiver = this.box(to, operation);
-    if (receiver.isFull) throw new MailboxFullError(to, receiver.depth, operation);
+    // The operation's description is built only for an error message (see operation()).
+    const sending = this.sending;
+    sending.kind = kind;
+    sending.va = va;
+    sending.length = length;
+    sending.from = from;
+    sending.to = to;
+    const senderBox = this.boxes.get(from);
+    if (!senderBox) throw new NoSuchMailboxError(from, this.operation());
+    const sender = senderBox.space;
+    const receiver = this.boxes.get(to);
+    if (!receiver) throw new NoSuchMailboxError(to, this.operation());
+    if (receiver.isFull) throw new MailboxFullError(to, receiver.depth, this.operation());
     if (kind !== 'copy' && kind !== 'move' && kind !== 'share')
-      throw new InvalidArgumentError(`${operation}: unknown transfer kind '${kind}'`);
+      throw new InvalidArgumentError(`${this.operation()}: unknown transfer kind '${kind}'`);
     if (!Number.isInteger(length) || length <= 0)
-      throw new InvalidArgumentError(`${operation}: length ${length} must be a positive integer`);
+      throw new InvalidArgumentError(`${this.operation()}: length ${length} must be a positive integer`);
     if (!Number.isInteger(va))
-      throw new InvalidArgumentError(`${operation}: address ${va} is not an integer`);
+      throw new InvalidArgumentError(`${this.operation()}: address ${va} is not an integer`);
     const offset = pageOffset(va);
     if (kind !== 'copy' && (offset !== 0 || length % PAGE !== 0)) {
       throw new AlignmentError(
-        `${operation}: a ${kind} takes whole pages; ${hex(va)}+${length} is not page-aligned (send the partial pages by copy)`,
+        `${this.operation()}: a ${kind} takes whole pages; ${hex(va)}+${length} is not page-aligned (send the partial pages by copy)`,
       );
     }
     const start = va - offset;
     const end = start + Math.ceil((offset + length) / PAGE) * PAGE;
-    this.checkSource(sender, start, end, kind, operation);
+    this.checkSource(sender, start, end, kind);
 
     let frames: Float64Array;
+    const { frameTable } = this.machine;
     if (kind === 'move') {
       frames = sender.detachPages(start, end - start); // LimitError: nothing changed
-      const { frameTable } = this.machine;
+      // The frames are in the kernel's hands now, in one pass over the frame table (they were
+      // just taken from the sender's page tables, so they are allocated). A frame still shared
+      // copy-on-write with a forked child stays that child's User frame.
+      const { refCount, use, owner } = frameTable;
       for (let k = 0; k < frames.length; k++) {
         const pa = frames[k];
-        // A frame still shared copy-on-write with a forked child stays that child's User frame.
-        if (pa >= 0 && frameTable.refCount[pa / PAGE] === 1)
-          this.machine.pmm.setOwner(pa, FrameUse.Message, KERNEL_OWNER);
+        if (pa < 0) continue;
+        const pfn = pa / PAGE;
+        if (refCount[pfn] === 1) {
+          use[pfn] = MESSAGE;
+          owner[pfn] = KERNEL;
+        }
       }
       this.stats.moves++;
       this.stats.pagesMoved += frames.length;
     } else {
-      frames = this.framesOf(sender, start, (end - start) / PAGE, operation);
+      frames = this.framesOf(sender, start, (end - start) / PAGE);
       // Sealing again would change nothing (a sealed range has no writable entry): skip its walk.
       if (kind === 'share' && !isSealed(sender, start, end)) sender.seal(start, end - start); // LimitError: nothing changed
-      const source = this.machine.frames;
-      for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) source.retain(frames[k]);
+      // One reference per frame for the message (framesOf checked none is at the maximum).
+      const refCount = frameTable.refCount;
+      for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) refCount[frames[k] / PAGE]++;
       if (kind === 'copy') {
         this.copyOnWrite(sender, start, end);
         this.stats.copies++;
@@ -260,6 +283,9 @@ export class PostOffice {
         );
       }
       const move = m.kind === 'move';
+      // The frame table's owner field holds 16 bits: refuse before anything changes.
+      if (move && (pid & MAX_OWNER) !== pid)
+        throw new InvalidArgumentError(`receive by ${pid}: ${pid} is not a frame owner id (0..${MAX_OWNER})`);
       va = space.attachPages(m.frames, {
         at: options.at,
         protection: move ? Protection.ReadWrite : Protection.Read,
@@ -268,11 +294,17 @@ export class PostOffice {
       });
       if (move) {
         // A frame the receiver alone maps is its own now; one still shared copy-on-write with
-        // the sender's forked child keeps its owner.
-        const { frameTable, pmm } = this.machine;
-        for (let k = 0; k < m.frames.length; k++) {
-          const pa = m.frames[k];
-          if (pa >= 0 && frameTable.refCount[pa / PAGE] === 1) pmm.setOwner(pa, FrameUse.User, pid);
+        // the sender's forked child keeps its owner. One pass over the frame table.
+        const { refCount, use, owner } = this.machine.frameTable;
+        const frames = m.frames;
+        for (let k = 0; k < frames.length; k++) {
+          const pa = frames[k];
+          if (pa < 0) continue;
+          const pfn = pa / PAGE;
+          if (refCount[pfn] === 1) {
+            use[pfn] = USER;
+            owner[pfn] = pid;
+          }
         }
       }
     }
@@ -342,35 +374,35 @@ export class PostOffice {
     return box;
   }
 
+  /** What the send in progress is, for error messages: "move 0x10000+4096 from 1 to 2". */
+  private operation(): string {
+    const { kind, va, length, from, to } = this.sending;
+    return `${kind} ${hex(va)}+${length} from ${from} to ${to}`;
+  }
+
   /** Refuses a source range that is not private anonymous memory the sender may read (or write, to move). */
-  private checkSource(
-    space: AddressSpace,
-    start: number,
-    end: number,
-    kind: TransferKind,
-    operation: string,
-  ): void {
+  private checkSource(space: AddressSpace, start: number, end: number, kind: TransferKind): void {
     if (!(start >= space.start && end <= space.end)) {
       throw new AddressRangeError(
-        `${operation}: ${hex(start)}..${hex(end)} is outside ${space.name}'s range ${hex(space.start)}..${hex(space.end)}`,
+        `${this.operation()}: ${hex(start)}..${hex(end)} is outside ${space.name}'s range ${hex(space.start)}..${hex(space.end)}`,
       );
     }
     const r = space.regions;
     for (let at = start; at < end; ) {
       const i = r.find(at);
       if (i < 0 || r.type(i) === RegionType.Free)
-        throw new NotAllocatedError(`${operation}: ${hex(at)} is not mapped in ${space.name}`);
+        throw new NotAllocatedError(`${this.operation()}: ${hex(at)} is not mapped in ${space.name}`);
       if (r.type(i) !== RegionType.Anon || r.flags(i) & RegionFlag.Shared) {
         throw new InvalidArgumentError(
-          `${operation}: ${hex(at)} in ${space.name} is ${r.type(i) === RegionType.Anon ? 'shared writable' : 'PHYS'} memory; only private anonymous memory can be sent`,
+          `${this.operation()}: ${hex(at)} in ${space.name} is ${r.type(i) === RegionType.Anon ? 'shared writable' : 'PHYS'} memory; only private anonymous memory can be sent`,
         );
       }
       const protection = r.protection(i);
       if (!(protection & READABLE))
-        throw new ProtectionError(`${operation}: ${hex(at)} in ${space.name} is not readable`);
+        throw new ProtectionError(`${this.operation()}: ${hex(at)} in ${space.name} is not readable`);
       if (kind === 'move' && !(protection & Protection.Write)) {
         throw new ProtectionError(
-          `${operation}: ${hex(at)} in ${space.name} is read-only${r.flags(i) & RegionFlag.Sealed ? ' (sealed)' : ''}; moving it would hand out write access`,
+          `${this.operation()}: ${hex(at)} in ${space.name} is read-only${r.flags(i) & RegionFlag.Sealed ? ' (sealed)' : ''}; moving it would hand out write access`,
         );
       }
       at = r.ceiling(i);
@@ -383,7 +415,7 @@ export class PostOffice {
    * (get_user_pages): the sender is not running, so no TLB entry of its is used or made. Marks in
    * `this.writable` the pages whose entry allows writing.
    */
-  private framesOf(space: AddressSpace, start: number, pages: number, operation: string): Float64Array {
+  private framesOf(space: AddressSpace, start: number, pages: number): Float64Array {
     const { frameTable } = this.machine;
     const leaf = this.leaf;
     const span = leaf.tableSpan;
@@ -408,7 +440,9 @@ export class PostOffice {
       }
       const pa = leaf.frameAt(at);
       if (frameTable.refCount[pa / PAGE] >= MAX_REF_COUNT)
-        throw new LimitError(`${operation}: frame ${hex(pa)} already has the maximum number of holders`);
+        throw new LimitError(
+          `${this.operation()}: frame ${hex(pa)} already has the maximum number of holders`,
+        );
       out[k] = pa;
       if (leaf.flagsAt(at) & ENTRY_WRITE) writable[k] = 1;
     }
