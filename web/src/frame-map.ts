@@ -113,7 +113,7 @@ export class FrameMap {
     for (let i = 0; i < Math.abs(steps); i++) {
       if (steps > 0) {
         if (this.framesPerCell > 1) this.framesPerCell /= 2;
-        else if (this.cellPx < MAX_CELL_PX) this.cellPx *= 2;
+        else this.cellPx = Math.min(MAX_CELL_PX, this.cellPx * 2);
       } else if (this.cellPx > 1) this.cellPx = Math.max(1, this.cellPx >> 1);
       else if (this.framesPerCell < this.frameCount) this.framesPerCell *= 2;
     }
