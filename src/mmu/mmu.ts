@@ -154,44 +154,33 @@ export class Mmu {
    * would hold it. On the 64-bit formats a number outside the canonical range faults.
    */
   translate(va: number, access: Access, mode: Mode): number {
-    if (!this.wide) {
-      const vpn = va >>> 12;
-      // Slot (vpn & 255): literals rather than the imported INDEX_MASK, an imported binding being
-      // a getter under the module loaders (the constructor checks that they agree).
-      const at = 1 + 3 * (vpn & 255);
-      const index = this.index32;
-      if (index[at] === vpn && (index[at + 2] & (1 << (mode * 3 + access))) !== 0) {
-        index[0]++;
-        return (index[at + 1] | (va & 0xfff)) >>> 0;
-      }
+    // The i386 hit index: the table of this (mode, access) pair, slot vpn & 255, holds the page
+    // only while its entry grants the pair, so a hit is one tag compare. Literals rather than the
+    // imported INDEX_MASK, an imported binding being a getter under the module loaders (the
+    // constructor checks that they agree). The wide formats keep every tag at -1: they never hit
+    // here, and a page number is never -1.
+    const vpn = va >>> 12;
+    const pair = mode * 3 + access;
+    const at = 1 + (((pair << 8) | (vpn & 255)) << 1);
+    const index = this.index32;
+    if (index[at] === vpn) {
+      const pa = (index[at + 1] | (va & 0xfff)) >>> 0;
+      index[0]++; // after the loads: V8 re-checks the array after a store to it
+      return pa;
     }
-    return this.translateSlow(va, mode * 3 + access, access, mode);
+    return this.wide ? this.translateWide(va, pair, access, mode) : this.miss32(va, pair, access, mode);
   }
 
   /**
-   * Everything but an i386 hit-index hit: the wide formats' hit index, the TLB sets, the walk.
-   * Kept as one large function on purpose: V8 then leaves it out of line, and translate() stays
-   * small enough to be inlined into the caller's loop.
+   * An i386 hit-index miss: the TLB set, else the walk and the fill. Kept compact, with the
+   * wide formats elsewhere, so that V8 inlines every callee on this path (each call left in costs
+   * about as much as the walk), and kept out of line so translate() stays small enough to be
+   * inlined into the caller's loop.
    */
-  private translateSlow(va: number, pair: number, access: Access, mode: Mode): number {
+  private miss32(va: number, pair: number, access: Access, mode: Mode): number {
     const tlb = this.tlb;
-    let vpn: number;
-    if (this.wide) {
-      vpn = Math.floor(va / 4096);
-      const slot = vpn & 255;
-      if (this.indexTagWide[slot] === vpn && (this.indexRightsWide[slot] & (1 << pair)) !== 0) {
-        this.index32[0]++;
-        return this.indexPaWide[slot] + (va & 0xfff);
-      }
-      if (!this.format.isCanonical(va)) {
-        tlb.misses++;
-        return this.fault(va, access, mode, NON_CANONICAL, -1);
-      }
-    } else {
-      // A 32-bit linear address: the number is taken modulo 2^32.
-      va >>>= 0;
-      vpn = va >>> 12;
-    }
+    va >>>= 0; // a 32-bit linear address: the number is taken modulo 2^32
+    const vpn = va >>> 12;
     const way = tlb.find(vpn, this.asid);
     if (way >= 0 && (tlb.rights[way] & (1 << pair)) !== 0) {
       this.index32[0]++;
@@ -201,7 +190,6 @@ export class Mmu {
     tlb.misses++;
     if (this.index32[0] < 0) tlb.foldHits(); // past 2^31 hits: fold before the int32 wraps twice
     this.walks++;
-    if (this.kind !== KIND_I386) return this.walkGeneric(va, access, mode);
 
     // The i386 walk written out (SDM 4.3): the page-directory entry, then (unless PS) the
     // page-table entry, rights as the AND of both levels, A in both and D in the leaf on a store.
@@ -212,7 +200,7 @@ export class Mmu {
     if ((pde & 1) === 0) return this.fault(va, access, mode, NOT_PRESENT, 1);
     let leaf = pde;
     let leafAt = pdeAt;
-    let level = 1;
+    let large = true;
     let frame: number;
     if (pde & 0x80) {
       if (pde & 0x003fe000) return this.fault(va, access, mode, RESERVED, 1);
@@ -221,22 +209,47 @@ export class Mmu {
       leafAt = (pde & 0xfffff000) + ((va >>> 10) & 0xffc);
       leaf = memory.read32(leafAt);
       if ((leaf & 1) === 0) return this.fault(va, access, mode, NOT_PRESENT, 0);
-      level = 0;
+      large = false;
       frame = (leaf & 0xfffff000) >>> 0;
     }
     const both = pde & leaf;
     let rights = R_KERNEL_READ | R_KERNEL_EXEC;
     if (both & 2) rights |= R_KERNEL_WRITE;
     if (both & 4) rights |= both & 2 ? R_USER_READ | R_USER_EXEC | R_USER_WRITE : R_USER_READ | R_USER_EXEC;
-    if ((rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, level);
+    if ((rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, large ? 1 : 0);
     // A in every entry used, D in the leaf on a store (written only when they change).
     if ((pde & 0x20) === 0) memory.write32(pdeAt, pde | 0x20);
-    const leafNow = level === 1 ? pde | 0x20 : leaf;
+    const leafNow = large ? pde | 0x20 : leaf;
     const wanted = access === WRITE ? leafNow | 0x60 : leafNow | 0x20;
     if (wanted !== leafNow) memory.write32(leafAt, wanted);
     if ((wanted & 0x40) === 0) rights &= ~WRITE_RIGHTS;
-    tlb.insert(vpn, leaf & 0x100 ? GLOBAL : this.asid, frame, rights, level === 1 ? 10 : 0, way);
+    tlb.fill32(vpn, leaf & 0x100 ? GLOBAL : this.asid, frame, rights, large ? 10 : 0, way, pair);
     return frame + (va & 0xfff);
+  }
+
+  /** A translation on x86-64 or Sv39: the wide hit index, the TLB sets, the walk. */
+  private translateWide(va: number, pair: number, access: Access, mode: Mode): number {
+    const tlb = this.tlb;
+    const vpn = Math.floor(va / 4096);
+    const slot = vpn & 255;
+    if (this.indexTagWide[slot] === vpn && (this.indexRightsWide[slot] & (1 << pair)) !== 0) {
+      this.index32[0]++;
+      return this.indexPaWide[slot] + (va & 0xfff);
+    }
+    if (!this.format.isCanonical(va)) {
+      tlb.misses++;
+      return this.fault(va, access, mode, NON_CANONICAL, -1);
+    }
+    const way = tlb.find(vpn, this.asid);
+    if (way >= 0 && (tlb.rights[way] & (1 << pair)) !== 0) {
+      this.index32[0]++;
+      tlb.indexEntry(way);
+      return tlb.pa[way] + (va & 0xfff);
+    }
+    tlb.misses++;
+    if (this.index32[0] < 0) tlb.foldHits(); // past 2^31 hits: fold before the int32 wraps twice
+    this.walks++;
+    return this.walkGeneric(va, access, mode);
   }
 
   /**

@@ -14,10 +14,13 @@
  * so the first store to a clean page misses and walks to set D, as on hardware.
  *
  * The hit index: looking through the ways of a set costs more than the rest of a translation, so
- * the TLB also keeps, for the current ASID only, a direct-mapped index of the entries it holds:
- * slot = vpn & 255 holds the vpn, the physical address and the rights of one entry. It is a cache
- * of the TLB's own contents (every drop clears the slot of that page, a context switch rebuilds
- * it), never of the page tables: a slot miss falls back to the sets, and only a set miss walks.
+ * the TLB also keeps, for the current ASID only, a direct-mapped index of the entries it holds.
+ * With 32-bit page numbers (i386) it has one table per (mode, access) pair: slot vpn & 255 of
+ * pair p holds the vpn and the physical address of an entry that grants p, so a hit is one tag
+ * load and one compare (no rights test). Wide page numbers use one table whose slot also holds
+ * the rights. It is a cache of the TLB's own contents (every drop clears that page's slots, a
+ * context switch rebuilds it), never of the page tables: a slot miss falls back to the sets, and
+ * only a set miss walks.
  */
 import { InvalidArgumentError, InvariantError } from '../common/errors.js';
 
@@ -31,6 +34,10 @@ export const GLOBAL_ASID = -1;
 export const INDEX_LOG = 8;
 export const INDEX_MASK = (1 << INDEX_LOG) - 1;
 const INDEX_SLOTS = 1 << INDEX_LOG;
+/** (mode, access) pairs: a rights bit each, bit mode * 3 + access. */
+const PAIRS = 6;
+/** The `indexed` bit of the wide hit index. */
+const INDEXED_WIDE = 0x40;
 
 export interface TlbConfig {
   /** Total entries, a power of two (default 64). */
@@ -81,6 +88,11 @@ export class Tlb {
   /** log2 of the original page's size in 4 KiB pages (0, 9, 10 or 18). */
   declare readonly spanLog: Uint8Array;
   declare private readonly victim: Uint32Array;
+  /**
+   * The hit-index slots that may hold way i's page: bit p for pair p's table (32-bit page
+   * numbers), INDEXED_WIDE for the wide table. Dropping the way clears only those slots.
+   */
+  declare private readonly indexed: Uint8Array;
   /** Valid entries splintered from a large page: invalidatePage scans everything only when some exist. */
   private largeEntries = 0;
 
@@ -91,8 +103,9 @@ export class Tlb {
   /**
    * The hit index for 32-bit page numbers, and the hit counter, in one int32 array so a hit
    * touches a single typed array: element 0 counts hits not yet folded into `hits`; slot `s`
-   * (= vpn & INDEX_MASK) is elements 1 + 3s (the vpn, -1 = empty), 2 + 3s (the physical address
-   * of the cached page, as int32 bits) and 3 + 3s (the rights bits).
+   * (= vpn & INDEX_MASK) of pair `p` (= mode * 3 + access) is elements at = 1 + 2 (256p + s) (the
+   * vpn, -1 = empty) and at + 1 (the physical address of the cached page, as int32 bits). A tag
+   * is there only while its entry grants the pair. Wide formats leave every tag at -1.
    */
   declare readonly index32: Int32Array;
   /** The hit index for wide page numbers (x86-64, Sv39): tags (NaN = empty), addresses, rights. */
@@ -124,9 +137,10 @@ export class Tlb {
     this.rights = new Uint8Array(entries);
     this.spanLog = new Uint8Array(entries);
     this.victim = new Uint32Array(this.sets);
+    this.indexed = new Uint8Array(entries);
     this.wide = wide;
-    this.index32 = new Int32Array(1 + 3 * INDEX_SLOTS);
-    for (let slot = 0; slot < INDEX_SLOTS; slot++) this.index32[1 + 3 * slot] = -1;
+    this.index32 = new Int32Array(1 + 2 * PAIRS * INDEX_SLOTS).fill(-1);
+    this.index32[0] = 0;
     this.indexTagWide = new Float64Array(INDEX_SLOTS).fill(Number.NaN);
     this.indexPaWide = new Float64Array(INDEX_SLOTS);
     this.indexRightsWide = new Uint8Array(INDEX_SLOTS);
@@ -147,8 +161,11 @@ export class Tlb {
   /** Makes `asid` current: the hit index is rebuilt from the entries of `asid` and the global ones. */
   setContext(asid: number): void {
     this.context = asid;
-    for (let slot = 0; slot < INDEX_SLOTS; slot++) this.index32[1 + 3 * slot] = -1;
+    const hits = this.index32[0];
+    this.index32.fill(-1);
+    this.index32[0] = hits;
     this.indexTagWide.fill(Number.NaN);
+    this.indexed.fill(0);
     for (let i = 0; i < this.entries; i++) {
       if (!Number.isNaN(this.vpn[i]) && (this.asid[i] === asid || this.asid[i] === GLOBAL_ASID))
         this.indexEntry(i);
@@ -159,25 +176,50 @@ export class Tlb {
   indexEntry(i: number): void {
     const vpn = this.vpn[i];
     const slot = vpn & INDEX_MASK;
+    this.indexed[i] = this.wide ? INDEXED_WIDE : this.rights[i];
     if (this.wide) {
       this.indexTagWide[slot] = vpn;
       this.indexPaWide[slot] = this.pa[i];
       this.indexRightsWide[slot] = this.rights[i];
     } else {
-      const at = 1 + 3 * slot;
-      this.index32[at] = vpn;
-      this.index32[at + 1] = this.pa[i];
-      this.index32[at + 2] = this.rights[i];
+      const index = this.index32;
+      const pa = this.pa[i] | 0;
+      const rights = this.rights[i];
+      for (let pair = 0, at = 1 + 2 * slot; pair < PAIRS; pair++, at += 2 * INDEX_SLOTS) {
+        if ((rights & (1 << pair)) !== 0) {
+          index[at] = vpn;
+          index[at + 1] = pa;
+        } else if (index[at] === vpn) {
+          index[at] = -1; // an older entry's rights for this page are no longer cached
+        }
+      }
     }
   }
 
-  /** Clears the hit-index slot of `vpn` if it holds that page. */
-  private unindex(vpn: number): void {
+  /**
+   * Puts way `i` into the 32-bit hit index for one (mode, access) pair only, which it must grant
+   * (the miss path: the pair just walked for; the other pairs are indexed on their first hit in
+   * the set). The way must belong to the current context.
+   */
+  indexPair(i: number, pair: number): void {
+    const vpn = this.vpn[i] | 0;
+    const at = 1 + (((pair << INDEX_LOG) | (vpn & INDEX_MASK)) << 1);
+    this.index32[at] = vpn;
+    this.index32[at + 1] = this.pa[i];
+    this.indexed[i] |= 1 << pair;
+  }
+
+  /** Clears the hit-index slots in `pairs` (see `indexed`) that hold page `vpn`. */
+  private unindex(vpn: number, pairs: number): void {
     const slot = vpn & INDEX_MASK;
     if (this.wide) {
       if (this.indexTagWide[slot] === vpn) this.indexTagWide[slot] = Number.NaN;
-    } else if (this.index32[1 + 3 * slot] === vpn) {
-      this.index32[1 + 3 * slot] = -1;
+    } else {
+      const index = this.index32;
+      const tag = vpn | 0;
+      for (let bits = pairs, at = 1 + 2 * slot; bits !== 0; bits >>>= 1, at += 2 * INDEX_SLOTS) {
+        if ((bits & 1) !== 0 && index[at] === tag) index[at] = -1;
+      }
     }
   }
 
@@ -191,8 +233,10 @@ export class Tlb {
   }
 
   /**
-   * Caches a translation, replacing an existing entry for the same page and ASID. `found` is
-   * find(vpn, asid) when the caller already has it (the miss path does).
+   * Caches a translation, replacing an existing entry for the same page and ASID, and returns its
+   * way. `found` is find(vpn, asid) when the caller already has it (the miss path does). With wide
+   * page numbers the entry goes into the hit index at once (if of the current context); with
+   * 32-bit ones the caller indexes the pair it needs (indexPair), or the first hit in the set does.
    */
   insert(
     vpn: number,
@@ -201,32 +245,67 @@ export class Tlb {
     rights: number,
     spanLog: number,
     found = this.find(vpn, asid),
-  ): void {
-    const first = (vpn & this.setMask) * this.ways;
+  ): number {
     let way = found;
-    if (way >= 0 && this.asid[way] !== asid) way = -1; // a global entry of another page table: keep it apart
-    if (way < 0) {
-      for (let i = first; i < first + this.ways; i++) {
-        if (Number.isNaN(this.vpn[i])) {
-          way = i;
-          break;
-        }
-      }
-    }
-    if (way < 0) {
-      const set = vpn & this.setMask;
-      way = first + this.victim[set];
-      this.victim[set] = (this.victim[set] + 1) & (this.ways - 1);
-      this.evictions++;
-    }
-    this.clear(way);
+    // Not cached, or only as a global entry of another page table (kept apart): a new way.
+    if (way < 0 || this.asid[way] !== asid) way = this.wayFor(vpn);
+    else this.forget(way);
     this.vpn[way] = vpn;
     this.asid[way] = asid;
     this.pa[way] = pa;
     this.rights[way] = rights;
     this.spanLog[way] = spanLog;
     if (spanLog !== 0) this.largeEntries++;
-    if (asid === this.context || asid === GLOBAL_ASID) this.indexEntry(way);
+    if (this.wide && (asid === this.context || asid === GLOBAL_ASID)) this.indexEntry(way);
+    return way;
+  }
+
+  /**
+   * insert() for 32-bit page numbers, on the MMU's miss path: caches a translation that grants
+   * `pair` (mode * 3 + access) and puts it into that pair's hit-index table. `found` is
+   * find(vpn, asid). Same replacement and counters as insert(); written for the case at hand
+   * (integer tags, the victim known once the set has no empty way, one index slot).
+   */
+  fill32(
+    vpn: number,
+    asid: number,
+    pa: number,
+    rights: number,
+    spanLog: number,
+    found: number,
+    pair: number,
+  ): void {
+    let way = found;
+    if (way < 0 || this.asid[way] !== asid) way = this.wayFor(vpn);
+    else this.forget(way);
+    this.vpn[way] = vpn;
+    this.asid[way] = asid;
+    this.pa[way] = pa;
+    this.rights[way] = rights;
+    this.spanLog[way] = spanLog;
+    if (spanLog !== 0) this.largeEntries++;
+    if (asid === this.context || asid === GLOBAL_ASID) {
+      const at = 1 + (((pair << INDEX_LOG) | (vpn & INDEX_MASK)) << 1);
+      this.index32[at] = vpn;
+      this.index32[at + 1] = pa;
+      this.indexed[way] = 1 << pair;
+    }
+  }
+
+  /**
+   * The way a new entry for page `vpn` goes to: an empty way of its set, else the set's
+   * round-robin victim, whose entry is evicted (counted, its index slots cleared).
+   */
+  private wayFor(vpn: number): number {
+    const ways = this.ways;
+    const set = vpn & this.setMask;
+    const first = set * ways;
+    for (let i = first; i < first + ways; i++) if (Number.isNaN(this.vpn[i])) return i;
+    const victim = this.victim[set];
+    this.victim[set] = (victim + 1) & (ways - 1);
+    this.evictions++;
+    this.forget(first + victim);
+    return first + victim;
   }
 
   /**
@@ -326,15 +405,40 @@ export class Tlb {
       throw new InvariantError(`TLB counts ${this.largeEntries} large-page entries but holds ${large}`);
     }
     for (let slot = 0; slot < INDEX_SLOTS; slot++) {
-      const vpn = this.wide ? this.indexTagWide[slot] : this.index32[1 + 3 * slot];
-      if (this.wide ? Number.isNaN(vpn) : vpn === -1) continue;
-      const pa = this.wide ? this.indexPaWide[slot] : this.index32[2 + 3 * slot] >>> 0;
-      const rights = this.wide ? this.indexRightsWide[slot] : this.index32[3 + 3 * slot];
-      const way = this.find(vpn, this.context);
-      if (way < 0 || this.pa[way] !== pa || this.rights[way] !== rights) {
-        throw new InvariantError(`TLB hit-index slot ${slot} (page ${vpn}) does not mirror a TLB entry`);
+      if (this.wide) {
+        const vpn = this.indexTagWide[slot];
+        if (
+          !Number.isNaN(vpn) &&
+          !this.mirrors(vpn, this.indexPaWide[slot], this.indexRightsWide[slot], true)
+        ) {
+          throw new InvariantError(`TLB hit-index slot ${slot} (page ${vpn}) does not mirror a TLB entry`);
+        }
+      }
+      for (let pair = 0; pair < PAIRS; pair++) {
+        const at = 1 + 2 * (pair * INDEX_SLOTS + slot);
+        const vpn = this.index32[at];
+        if (vpn === -1) continue;
+        const pa = this.index32[at + 1] >>> 0;
+        if (this.wide || (vpn & INDEX_MASK) !== slot || !this.mirrors(vpn, pa, 1 << pair, false)) {
+          throw new InvariantError(
+            `TLB hit-index slot ${slot} of rights pair ${pair} (page ${vpn}) does not mirror a TLB entry`,
+          );
+        }
       }
     }
+  }
+
+  /**
+   * Whether a valid entry of the current context caches page `vpn` at `pa` with the rights
+   * `rights` (exactly those, or at least those when not `exact`).
+   */
+  private mirrors(vpn: number, pa: number, rights: number, exact: boolean): boolean {
+    for (let i = 0; i < this.entries; i++) {
+      if (this.vpn[i] !== vpn || this.pa[i] !== pa) continue;
+      if (this.asid[i] !== this.context && this.asid[i] !== GLOBAL_ASID) continue;
+      if (exact ? this.rights[i] === rights : (this.rights[i] & rights) === rights) return true;
+    }
+    return false;
   }
 
   private drop(i: number): void {
@@ -344,10 +448,24 @@ export class Tlb {
 
   private clear(i: number): void {
     if (Number.isNaN(this.vpn[i])) return;
-    if (this.spanLog[i] !== 0) this.largeEntries--;
-    this.unindex(this.vpn[i]);
+    this.forget(i);
     this.vpn[i] = Number.NaN;
     this.rights[i] = 0;
+  }
+
+  /**
+   * The bookkeeping of way i's entry leaving (large-entry count, hit-index slots), without
+   * marking the way empty: the caller refills it at once or empties it.
+   */
+  private forget(i: number): void {
+    const vpn = this.vpn[i];
+    if (Number.isNaN(vpn)) return;
+    if (this.spanLog[i] !== 0) this.largeEntries--;
+    const pairs = this.indexed[i];
+    if (pairs !== 0) {
+      this.indexed[i] = 0;
+      this.unindex(vpn, pairs);
+    }
   }
 }
 
