@@ -830,13 +830,13 @@ export class AddressSpace {
     const r = this.regions;
     const i = r.find(va);
     if (i < 0) {
-      const inKernel = this.mode === MODE.User && !(va >= 0 && va < this.machine.pageTables.format.userEnd);
-      throw new SegmentationFaultError(
-        va,
-        ACCESS_NAMES[access],
-        inKernel ? 'kernel-only' : 'unmapped',
-        this.name,
-      );
+      const format = this.machine.pageTables.format;
+      const cause = !format.isCanonical(va)
+        ? 'non-canonical'
+        : this.mode === MODE.User && !(va >= 0 && va < format.userEnd)
+          ? 'kernel-only'
+          : 'unmapped';
+      throw new SegmentationFaultError(va, ACCESS_NAMES[access], cause, this.name);
     }
     if (r.type(i) === RT.Free)
       throw new SegmentationFaultError(va, ACCESS_NAMES[access], 'unmapped', this.name);

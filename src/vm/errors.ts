@@ -5,8 +5,12 @@
 import { PageframeError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 
-/** Why an access was refused. */
-export type SegmentationCause = 'unmapped' | 'protection' | 'kernel-only';
+/**
+ * Why an access was refused: no region, the region's protection, the kernel half from user mode,
+ * or an address the format cannot express (outside the canonical range: above 4 GiB on i386,
+ * bits 63:47 not all equal on x86-64, bits 63:39 on Sv39).
+ */
+export type SegmentationCause = 'unmapped' | 'protection' | 'kernel-only' | 'non-canonical';
 
 export class SegmentationFaultError extends PageframeError {
   readonly address: number;
@@ -24,7 +28,9 @@ export class SegmentationFaultError extends PageframeError {
         ? 'no region maps it'
         : cause === 'protection'
           ? 'the region does not allow it'
-          : 'it is kernel memory, unreachable from user mode';
+          : cause === 'kernel-only'
+            ? 'it is kernel memory, unreachable from user mode'
+            : 'it is not a canonical address of this paging format';
     super('ESEGV', `segmentation fault: ${access} at ${hex(address)} in ${where}: ${reason}`);
     this.address = address;
     this.cause = cause;

@@ -638,7 +638,7 @@ export class ScenarioRun {
         ? error.code === statement.code
         : this.faultMatches(error, statement.cause);
     this.expectation(statement.line, holds, () => {
-      const cause = faultCauseOf(error, this.booted?.spec.paging);
+      const cause = faultCauseOf(error);
       const what = cause === undefined ? error.code : `a ${cause} fault (${error.code})`;
       return `expected ${wanted}, but ${verb} failed with ${what}: ${error.message}`;
     });
@@ -646,7 +646,7 @@ export class ScenarioRun {
 
   /** Whether an error is a page fault (of the given cause). */
   private faultMatches(error: PageframeError, cause: FaultCauseName | undefined): boolean {
-    const reported = faultCauseOf(error, this.booted?.spec.paging);
+    const reported = faultCauseOf(error);
     return reported !== undefined && (cause === undefined || reported === cause);
   }
 
