@@ -373,11 +373,22 @@ export class PageTables {
     if (start >= end) return 0;
     if (frames.length * 4096 < end - start)
       throw new InvalidArgumentError(`takeRange: ${frames.length} slots for ${(end - start) / 4096} pages`);
-    const large = this.largeLeafIn(root, start, end, true);
-    if (!Number.isNaN(large)) {
-      throw new AlignmentError(`taking ${hex(start)}..${hex(end)}: a large page is mapped at ${hex(large)}`);
+    const f = this.format;
+    // Each leaf table's worth of the range is reached by one walk from the root; a range within
+    // one leaf table (any small message) is checked for large pages by that walk itself.
+    const span = f.pageSizes[1];
+    const firstBase = Math.floor(start / span) * span;
+    if (end > firstBase + span) {
+      const large = this.largeLeafIn(root, start, end, true);
+      if (!Number.isNaN(large)) throw this.largePageInTake(start, end, large);
     }
-    return this.clearRange(root, start, end, null, frames);
+    let taken = 0;
+    for (let lo = start, tableBase = firstBase; lo < end; tableBase += span) {
+      const hi = Math.min(end, tableBase + span);
+      taken += this.takeSpan(root, lo, hi, start, frames);
+      lo = hi;
+    }
+    return taken;
   }
 
   /**
@@ -612,6 +623,53 @@ export class PageTables {
       this.visitEntry(root, index, top, base, start, end, visit);
       va = base + rootSpan;
     }
+  }
+
+  /**
+   * takeRange within one leaf table's span [lo, hi): walks down once (the tables in this.path),
+   * clears the present entries in one pass, gives back the tables it empties. Throws
+   * AlignmentError before changing anything when a large page covers the span.
+   */
+  private takeSpan(root: number, lo: number, hi: number, start: number, frames: Float64Array): number {
+    const f = this.format;
+    const memory = this.memory;
+    const eight = f.entryBytes === 8;
+    const entryBytes = f.entryBytes;
+    const path = this.path;
+    let table = root;
+    for (let level = f.levels - 1; level > 0; level--) {
+      path[level] = table;
+      const at = table + f.indexOf(lo, level) * entryBytes;
+      const elo = memory.read32(at);
+      const ehi = eight ? memory.read32(at + 4) : 0;
+      if (!f.isPresent(elo, ehi)) return 0;
+      if (f.isLeaf(elo, ehi, level))
+        throw this.largePageInTake(lo, hi, Math.floor(lo / f.pageSizes[level]) * f.pageSizes[level]);
+      table = f.addressOf(elo, ehi, level);
+    }
+    path[0] = table;
+    let taken = 0;
+    const first = (lo - start) / 4096;
+    const last = (hi - start) / 4096;
+    for (let k = first, e = table + f.indexOf(lo, 0) * entryBytes; k < last; k++, e += entryBytes) {
+      const elo = memory.read32(e);
+      const ehi = eight ? memory.read32(e + 4) : 0;
+      if (!f.isPresent(elo, ehi)) continue;
+      frames[k] = f.addressOf(elo, ehi, 0);
+      memory.write32(e, 0);
+      if (eight) memory.write32(e + 4, 0);
+      taken++;
+    }
+    if (taken > 0) {
+      const pfn = table >>> FRAME_SHIFT;
+      this.presentCount[pfn] -= taken;
+      if (this.presentCount[pfn] === 0) this.releaseEmptyTables(lo, 0);
+    }
+    return taken;
+  }
+
+  private largePageInTake(start: number, end: number, page: number): AlignmentError {
+    return new AlignmentError(`taking ${hex(start)}..${hex(end)}: a large page is mapped at ${hex(page)}`);
   }
 
   /**

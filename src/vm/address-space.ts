@@ -589,11 +589,22 @@ export class AddressSpace {
         throw new NotAllocatedError(`attachPages: frame ${hex(pa)} is not allocated`);
     }
     const end = va + bytes;
-    // Every leaf table a frame needs, all or nothing (OutOfMemoryError: nothing changed). The
-    // range was FREE, so its entries are empty and filling them cannot fail.
-    pageTables.prepareLeafTables(this.root, va, end, pages);
     const leaf = this.leaf;
     const span = leaf.tableSpan;
+    // Every leaf table a frame needs, all or nothing (OutOfMemoryError: nothing changed); when
+    // they all exist already (a walk per leaf table tells), nothing to prepare. The range was
+    // FREE, so its entries are empty and filling them cannot fail.
+    for (let lo = va; lo < end; ) {
+      const hi = Math.min(end, (Math.floor(lo / span) + 1) * span);
+      if (
+        hasFrame(pages, (lo - va) / PAGE, (hi - va) / PAGE) &&
+        leaf.leafTableOf(this.root, lo) === NO_LEAF_TABLE
+      ) {
+        pageTables.prepareLeafTables(this.root, va, end, pages);
+        break;
+      }
+      lo = hi;
+    }
     const own = this.entryFlags(protection, true);
     const shared = this.entryFlags(protection, false);
     const refCount = frameTable.refCount;
@@ -1061,4 +1072,10 @@ export class AddressSpace {
       );
     }
   }
+}
+
+/** Whether pages[from, to) holds a frame (a slot >= 0). */
+function hasFrame(pages: Float64Array, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (pages[k] >= 0) return true;
+  return false;
 }
