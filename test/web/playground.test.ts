@@ -29,6 +29,12 @@ async function status(page: Page): Promise<string> {
   return (await page.textContent('#status')) ?? '';
 }
 
+/** Clicks Run and waits for the run to reach its end (it runs in slices). */
+async function run(page: Page): Promise<void> {
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.running === undefined);
+}
+
 async function shownFreeFrames(page: Page): Promise<number> {
   return Number(await page.getAttribute('#map-summary', 'data-free-frames'));
 }
@@ -144,7 +150,7 @@ describe('the browser playground', () => {
     const shell = machine.process('shell')!;
     const { page, problems } = await playground.open(1280, 800);
     await page.fill('#source', text);
-    await page.click('#run');
+    await run(page);
 
     // The processes, the current one chosen.
     const names = await page.$$eval('#process option', (list) => list.map((o) => o.textContent));
@@ -237,7 +243,7 @@ describe('the browser playground', () => {
     const machine = expected.machine!;
     const { page, problems } = await playground.open(1280, 800);
     await page.fill('#source', text);
-    await page.click('#run');
+    await run(page);
 
     const stats = machine.post.stats;
     expect(stats.bytesCopied).toBeGreaterThan(0);
@@ -289,7 +295,7 @@ describe('the browser playground', () => {
     });
     // Another scenario without processes leaves none in the legend or the list.
     await page.fill('#source', 'machine ram 4M\np = ppm_alloc\n');
-    await page.click('#run');
+    await run(page);
     expect(await page.$$('#legend li[data-pid]')).toHaveLength(0);
     expect(await page.$$eval('#process option', (list) => list.map((o) => o.getAttribute('value')))).toEqual([
       '0',
@@ -303,6 +309,7 @@ describe('the browser playground', () => {
     await page.selectOption('#example', EXAMPLE_NAME);
     await page.focus('#source');
     await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => document.body.dataset.running === undefined);
     const done = reference(Number.MAX_SAFE_INTEGER);
     // The page ends as the same run in Node does: every expectation held, or the same failures.
     if (done.outcome.ok)
@@ -352,6 +359,15 @@ describe('the browser playground', () => {
     await page.keyboard.press('0');
     expect(await page.textContent('#map-scale')).toBe(fitted);
 
+    // A long Run (the demo) keeps the page alive, and Escape stops it where it is.
+    await page.selectOption('#example', DEMO_FILE);
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('running: '));
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.body.dataset.running)).toBeUndefined();
+    expect(await status(page)).toMatch(/^\d+ of \d+ run, next: line \d+$/);
+    await page.selectOption('#example', EXAMPLE_NAME);
+
     // F8 plays: at full speed the run reaches its end by itself.
     await page.keyboard.press('Shift+F8');
     await page.fill('#speed', '60');
@@ -397,7 +413,7 @@ describe('the browser playground', () => {
       }
       expect(expected.length, name).toBeGreaterThan(0);
       await page.selectOption('#example', `errors/${name}`);
-      await page.click('#run');
+      await run(page);
       expect(await page.getAttribute('#error', 'data-line'), name).toBe(String(expected.at(-1)!.line));
       const listed = await page.$$eval('#error .problem', (list) =>
         list.map((p) => p.getAttribute('data-line')),

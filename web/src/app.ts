@@ -17,6 +17,8 @@ import { type Problem, Session } from './session.js';
 import { renderTlb } from './tlb-view.js';
 import { parseAddress, renderWalk, walk } from './walk-view.js';
 
+/** Milliseconds of statements a Run executes before it lets the page draw and take input. */
+const RUN_SLICE_MS = 30;
 /** Failures listed under the editor at most (the newest). */
 const MAX_PROBLEMS_SHOWN = 4;
 /** Processes named in the map's legend. */
@@ -39,6 +41,8 @@ export class Playground {
   private readonly errorBox = byId('error');
   /** The source text the session was loaded from; an edit makes the next step start over. */
   private loadedText: string | null = null;
+  /** The pending slice of a Run, or 0. */
+  private runHandle = 0;
   private chosenPid = KERNEL_PID;
   /** Whether the user chose the process shown (else it follows the running one). */
   private pinned = false;
@@ -133,6 +137,7 @@ export class Playground {
   /** Loads the editor's text into a fresh machine; false when it does not parse. */
   reset(): boolean {
     this.player.pause();
+    this.stopRunning();
     this.loadedText = this.editor.text;
     // Messages name the file as `pageframe run` does: by its base name.
     const chosen = this.exampleSelect.value || 'scenario.pf';
@@ -150,21 +155,48 @@ export class Playground {
   }
 
   step(): void {
+    if (this.runHandle !== 0) {
+      this.stopRunning();
+      this.render();
+      return;
+    }
     if (!this.ensureLoaded()) return;
     this.stepOnce();
     this.render();
   }
 
+  /**
+   * Runs the rest of the scenario in slices of a few milliseconds, so that the page stays alive
+   * (and Escape, Step or Reset stop it) on a long scenario; draws once at the end.
+   */
   runToEnd(): void {
     this.player.pause();
+    this.stopRunning();
     if (!this.ensureLoaded()) return;
-    while (this.stepOnce()) {
-      // every statement is sampled for the charts
-    }
-    this.render();
+    document.body.dataset.running = 'true';
+    const slice = () => {
+      const deadline = performance.now() + RUN_SLICE_MS;
+      let more = true;
+      while (more && performance.now() < deadline) more = this.stepOnce();
+      if (!more) {
+        this.stopRunning();
+        this.render();
+        return;
+      }
+      this.setStatus(`running: ${this.session.stepsRun} of ${this.session.statementCount}`);
+      this.runHandle = window.setTimeout(slice, 0);
+    };
+    slice();
+  }
+
+  private stopRunning(): void {
+    if (this.runHandle !== 0) window.clearTimeout(this.runHandle);
+    this.runHandle = 0;
+    delete document.body.dataset.running;
   }
 
   togglePlay(): void {
+    this.stopRunning();
     if (!this.player.playing && !this.ensureLoaded()) return;
     if (!this.player.playing && this.session.done) this.reset();
     this.player.toggle();
@@ -196,8 +228,11 @@ export class Playground {
     else if (event.key === 'F10') this.step();
     else if (event.key === 'F8' && event.shiftKey) this.reset();
     else if (event.key === 'F8') this.togglePlay();
-    else if (event.key === 'Escape' && this.player.playing) this.player.pause();
-    else return;
+    else if (event.key === 'Escape' && (this.player.playing || this.runHandle !== 0)) {
+      this.player.pause();
+      this.stopRunning();
+      this.render();
+    } else return;
     event.preventDefault();
   }
 
