@@ -157,6 +157,7 @@ export class Kernel {
   check(): void {
     this.pmm.check();
     this.pageTables.check();
+    this.checkTablePages();
     const counts = new Uint32Array(this.pmm.totalFrames);
     this.kernelSpace.check(counts);
     for (const p of this.table.values()) {
@@ -194,6 +195,87 @@ export class Kernel {
       throw new InvariantError(
         `TLB entry ${d.index} (${hex(d.va)}, ASID ${d.asid}) disagrees with the page tables: ${d.reason}`,
       );
+    }
+  }
+
+  /**
+   * Every table page reachable from a live root (each process's, and the kernel's with the shared
+   * kernel tables) is an allocated PageTable frame of the root's owner (KERNEL_OWNER for kernel
+   * tables); every allocated PageTable frame is reachable so (else a dead or detached table leaked);
+   * every leaf maps an allocated or reserved frame (a mapping of a free frame breaks isolation: its
+   * next owner would share it). Frees behind the page tables' back show up here.
+   */
+  private checkTablePages(): void {
+    const tables = this.pageTables;
+    const f = tables.format;
+    const { state, use, owner } = this.pmm.frames;
+    const frameCount = this.pmm.totalFrames;
+    const reached = new Uint8Array(frameCount);
+    const entry = new Uint32Array(2);
+    const describe = (pfn: number): string =>
+      state[pfn] === FrameState.Free
+        ? 'free'
+        : state[pfn] === FrameState.Reserved
+          ? 'reserved'
+          : `allocated with use ${use[pfn]}, owner ${owner[pfn]}`;
+    const visit = (
+      table: number,
+      level: number,
+      expectedOwner: number,
+      firstIndex: number,
+      endIndex: number,
+      whose: string,
+    ): void => {
+      const pfn = table / 4096;
+      if (!(Number.isInteger(pfn) && pfn >= 0 && pfn < frameCount)) {
+        throw new InvariantError(`${whose}: table ${hex(table)} (level ${level}) is outside RAM`);
+      }
+      if (
+        state[pfn] !== FrameState.Allocated ||
+        use[pfn] !== FrameUse.PageTable ||
+        owner[pfn] !== expectedOwner
+      ) {
+        throw new InvariantError(
+          `${whose}: table page ${hex(table)} (level ${level}) is ${describe(pfn)}, not a PageTable frame of owner ${expectedOwner}`,
+        );
+      }
+      if (reached[pfn]) {
+        throw new InvariantError(`${whose}: table page ${hex(table)} (level ${level}) is reached twice`);
+      }
+      reached[pfn] = 1;
+      for (let i = firstIndex; i < endIndex; i++) {
+        tables.readEntry(table, i, entry);
+        const lo = entry[0];
+        const hi = entry[1];
+        if (!f.isPresent(lo, hi)) continue;
+        const pa = f.addressOf(lo, hi, level);
+        if (!f.isLeaf(lo, hi, level)) {
+          visit(pa, level - 1, expectedOwner, 0, f.entriesPerTable, whose);
+          continue;
+        }
+        const first = pa / 4096;
+        const count = f.entriesPerTable ** level;
+        for (let k = first; k < first + count; k++) {
+          if (k >= frameCount || state[k] === FrameState.Free) {
+            throw new InvariantError(
+              `${whose}: entry ${i} of table ${hex(table)} (level ${level}) maps frame ${hex(k * 4096)}, which is ${k >= frameCount ? 'outside RAM' : 'free'}`,
+            );
+          }
+        }
+      }
+    };
+    const top = f.levels - 1;
+    visit(tables.kernelRoot, top, KERNEL_OWNER, 0, f.entriesPerTable, 'the kernel root');
+    for (const p of this.table.values()) {
+      // The kernel half of a user root holds the shared kernel tables, visited from the kernel root.
+      visit(p.space.root, top, p.pid, 0, f.kernelRootIndex, `process ${p.pid}`);
+    }
+    for (let pfn = 0; pfn < frameCount; pfn++) {
+      if (state[pfn] === FrameState.Allocated && use[pfn] === FrameUse.PageTable && !reached[pfn]) {
+        throw new InvariantError(
+          `table page ${hex(pfn * 4096)} (owner ${owner[pfn]}) is held but no live root reaches it (a leaked table)`,
+        );
+      }
     }
   }
 
