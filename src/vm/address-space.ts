@@ -5,8 +5,10 @@
  * area holds.
  *
  * - ANON pages are demand-zero: the first access faults, a zeroed frame is mapped.
- * - PHYS pages map the frames the region names, also on first access; they hold no reference
- *   (device memory and frames the kernel allocated directly, never another process's memory).
+ * - PHYS pages map the frames the region names, also on first access (device memory and frames
+ *   the kernel allocated directly, never another process's memory). The region holds one
+ *   reference on each allocated frame it names, from map to unmap, so such a frame cannot be
+ *   freed (and reach a new owner) while it is mapped; reserved frames need none.
  * - Each mapped ANON page holds one reference on its frame. After a copy-on-write fork both
  *   spaces map the frame read-only; a write fault copies it, or takes it over when the count is 1.
  *
@@ -30,7 +32,13 @@ import { FrameState, FrameUse } from '../phys/frame-table.js';
 import { ProtectionError, SegmentationFaultError } from './errors.js';
 import { LeafWriter, NO_TABLE } from './leaf-writer.js';
 import { DEFAULT_REGION_LIMIT, NOT_FOUND, PAGE_SIZE, RegionMap } from './region-map.js';
-import { Protection, RegionFlag, type RegionInfo, RegionType } from './region-types.js';
+import {
+  Protection,
+  type RegionAttributes,
+  RegionFlag,
+  type RegionInfo,
+  RegionType,
+} from './region-types.js';
 import type { VmMachine } from './vm-machine.js';
 
 /*
@@ -61,6 +69,8 @@ const NO_ADDRESS = NOT_FOUND;
  * Kernel (global) pages are always invalidated page by page: an ASID flush keeps them.
  */
 export const TLB_FLUSH_CEILING = 32;
+
+const FREE_REGION: RegionAttributes = { type: RT.Free };
 
 /** The seed keeps the lowest pages unmapped so that a null pointer faults (Linux: mmap_min_addr). */
 export const USER_SEARCH_FLOOR = 0x10000;
@@ -201,7 +211,9 @@ export class AddressSpace {
 
   /**
    * Maps the physical range [pa, pa + bytes): device memory (reserved frames) or frames the
-   * kernel allocated directly. Frames of processes, tables or free frames are refused.
+   * kernel allocated directly, on each of which the region takes a reference until it is
+   * unmapped (so freeing such a frame is refused: BusyError). Frames of processes, tables or
+   * free frames are refused.
    */
   mapPhys(pa: number, bytes: number, options: MapOptions = {}): number {
     this.checkBytes(bytes, 'mapPhys');
@@ -219,7 +231,16 @@ export class AddressSpace {
         );
       }
     }
-    return this.mapRegion(RT.Phys, pa, bytes, options);
+    const va = this.placeRegion(RT.Phys, bytes, options);
+    this.retainPhys(pa, pa + bytes); // LimitError (a frame's count is full): nothing changed
+    this.regions.set(va, va + bytes, {
+      type: RT.Phys,
+      protection: options.protection ?? PROT.ReadWrite,
+      flags: options.flags ?? 0,
+      physBase: pa,
+      name: options.name ?? '',
+    });
+    return va;
   }
 
   /** munmap: gives back every page of [va, va + bytes); FREE parts are allowed and stay FREE. */
@@ -445,6 +466,13 @@ export class AddressSpace {
       name: options.name,
     });
     child.regions.copyFrom(this.regions);
+    try {
+      child.retainAllPhys();
+    } catch (error) {
+      child.regions.set(child.start, child.end, { type: RT.Free }); // it holds no PHYS reference
+      child.destroy();
+      throw error;
+    }
     const { frames, pageTables, memory } = this.machine;
     const format = pageTables.format;
     const leaf = this.leaf;
@@ -534,6 +562,7 @@ export class AddressSpace {
       while (r.ceiling(i) <= va) i++;
       if (r.type(i) === RT.Anon) frames.release(pa);
     });
+    this.releasePhys(this.start, this.end);
     if (mmu.root === this.root) mmu.setRoot(pageTables.kernelRoot, 0);
     if (this.hasAsids) mmu.invalidateAsid(this.asid);
     pageTables.destroyRoot(this.root);
@@ -559,12 +588,13 @@ export class AddressSpace {
         );
       }
     }
-    this.checkLimit(r.countAfterSet(va, end, { type: RT.Free }), va, end);
+    // The region first: it is the only step that can be refused (LimitError, nothing changed);
+    // one region operation, no separate count.
+    this.setRegions(va, end, FREE_REGION);
     const out = new Float64Array(bytes / PAGE).fill(-1);
     // The leaf entries go a table at a time; the frames land in `out` (no visitor per page).
     const taken = this.machine.pageTables.takeRange(this.root, va, end, out);
     if (taken > 0) this.invalidateTaken(va, out);
-    r.set(va, end, { type: RT.Free });
     return out;
   }
 
@@ -575,7 +605,7 @@ export class AddressSpace {
    */
   attachPages(pages: Float64Array, options: MapOptions = {}): number {
     const bytes = pages.length * PAGE;
-    const va = this.placeRegion(RT.Anon, bytes, options);
+    const va = this.placeRegion(RT.Anon, bytes, options, false);
     const protection = options.protection ?? PROT.ReadWrite;
     const { pageTables, frameTable, memory } = this.machine;
     // Check every frame before anything changes: a whole RAM frame number, allocated.
@@ -589,6 +619,14 @@ export class AddressSpace {
         throw new NotAllocatedError(`attachPages: frame ${hex(pa)} is not allocated`);
     }
     const end = va + bytes;
+    // The region before the tables: setting it is the one region operation (its LimitError
+    // changes nothing); a failure to prepare the tables sets the range FREE again.
+    this.setRegions(va, end, {
+      type: RT.Anon,
+      protection,
+      flags: options.flags ?? 0,
+      name: options.name ?? '',
+    });
     const leaf = this.leaf;
     const span = leaf.tableSpan;
     // Every leaf table a frame needs, all or nothing (OutOfMemoryError: nothing changed); when
@@ -600,7 +638,12 @@ export class AddressSpace {
         hasFrame(pages, (lo - va) / PAGE, (hi - va) / PAGE) &&
         leaf.leafTableOf(this.root, lo) === NO_LEAF_TABLE
       ) {
-        pageTables.prepareLeafTables(this.root, va, end, pages);
+        try {
+          pageTables.prepareLeafTables(this.root, va, end, pages);
+        } catch (error) {
+          this.regions.set(va, end, FREE_REGION);
+          throw error;
+        }
         break;
       }
       lo = hi;
@@ -662,9 +705,10 @@ export class AddressSpace {
   /**
    * Throws InvariantError unless the regions are consistent and every present page lies in a
    * region that allows it: ANON pages map allocated frames, PHYS pages the frame the region
-   * names, no page grants more than its region, a writable private page's frame has one holder.
-   * `count` (when given) receives one per ANON mapping of each frame, for the kernel's
-   * reference-count check.
+   * names, no page grants more than its region, a writable private page's frame has one holder;
+   * every frame a PHYS region names is reserved or allocated Direct (never free). `count` (when
+   * given) receives one per ANON mapping of each frame and one per PHYS region page naming an
+   * allocated frame (the reference the region holds), for the kernel's reference-count check.
    */
   check(count?: Uint32Array): void {
     if (!this.alive) return;
@@ -690,6 +734,13 @@ export class AddressSpace {
       if (type === RT.Phys) {
         if (pa !== r.physBase(i) + (va - r.base(i)))
           fail(va, `maps ${hex(pa)}, not the frame its PHYS region names`);
+        const state = frameTable.state[pfn];
+        if (state === FS.Free) fail(va, `maps frame ${hex(pa)} of a PHYS region, which is free`);
+        if (state === FS.Allocated && frameTable.use[pfn] !== FU.Direct)
+          fail(
+            va,
+            `maps frame ${hex(pa)} of a PHYS region, which has use ${frameTable.use[pfn]}, not Direct`,
+          );
         return;
       }
       if (frameTable.state[pfn] !== FS.Allocated) fail(va, `maps frame ${hex(pa)} that is not allocated`);
@@ -703,6 +754,21 @@ export class AddressSpace {
       }
       if (count) count[pfn]++;
     });
+    for (let k = 0; k < r.count; k++) {
+      if (r.type(k) !== RT.Phys) continue;
+      const first = r.physBase(k) / PAGE;
+      const last = first + (r.ceiling(k) - r.base(k)) / PAGE;
+      for (let pfn = first; pfn < last; pfn++) {
+        const state = frameTable.state[pfn];
+        if (state === FS.Reserved) continue;
+        if (state !== FS.Allocated || frameTable.use[pfn] !== FU.Direct) {
+          throw new InvariantError(
+            `${this.name}: the PHYS region at ${hex(r.base(k))} names frame ${hex(pfn * PAGE)}, which is ${state === FS.Free ? 'free' : `in use ${frameTable.use[pfn]}`}`,
+          );
+        }
+        if (count) count[pfn]++;
+      }
+    }
   }
 
   // --- inside ---
@@ -726,8 +792,11 @@ export class AddressSpace {
     return va;
   }
 
-  /** Validates a new region's request and finds its address; changes nothing. */
-  private placeRegion(type: RegionType, bytes: number, options: MapOptions): number {
+  /**
+   * Validates a new region's request and finds its address; changes nothing. `limit` false
+   * leaves the region limit to the caller (setRegions refuses it when setting the region).
+   */
+  private placeRegion(type: RegionType, bytes: number, options: MapOptions, limit = true): number {
     this.checkBytes(bytes, 'map');
     const protection = options.protection ?? PROT.ReadWrite;
     this.checkProtection(protection);
@@ -760,8 +829,10 @@ export class AddressSpace {
         );
       }
     }
-    const attributes = { type, protection, flags, name: options.name ?? '' };
-    this.checkLimit(this.regions.countAfterSet(va, va + bytes, attributes), va, va + bytes);
+    if (limit) {
+      const attributes = { type, protection, flags, name: options.name ?? '' };
+      this.checkLimit(this.regions.countAfterSet(va, va + bytes, attributes), va, va + bytes);
+    }
     return va;
   }
 
@@ -785,6 +856,56 @@ export class AddressSpace {
         if (releaseFrames) frames.release(pa);
         else visit?.(va, pa);
       });
+    }
+    if (releaseFrames) this.releasePhys(start, end);
+  }
+
+  /**
+   * Takes the references a PHYS region holds on the allocated frames of [startPa, endPa), all or
+   * none: LimitError (a frame already has the maximum count) and nothing changed.
+   */
+  private retainPhys(startPa: number, endPa: number): void {
+    const { frames, frameTable } = this.machine;
+    let pa = startPa;
+    try {
+      for (; pa < endPa; pa += PAGE) if (frameTable.state[pa / PAGE] === FS.Allocated) frames.retain(pa);
+    } catch (error) {
+      for (let back = startPa; back < pa; back += PAGE)
+        if (frameTable.state[back / PAGE] === FS.Allocated) frames.release(back);
+      throw error;
+    }
+  }
+
+  /** retainPhys for every PHYS region (a forked child's copy of them), all or none. */
+  private retainAllPhys(): void {
+    const r = this.regions;
+    for (let i = 0; i < r.count; i++) {
+      if (r.type(i) !== RT.Phys) continue;
+      try {
+        this.retainPhys(r.physBase(i), r.physBase(i) + (r.ceiling(i) - r.base(i)));
+      } catch (error) {
+        for (let k = 0; k < i; k++) if (r.type(k) === RT.Phys) this.releasePhysOf(k, r.base(k), r.ceiling(k));
+        throw error;
+      }
+    }
+  }
+
+  /** Drops the references the PHYS regions over [start, end) hold (unmap, teardown). */
+  private releasePhys(start: number, end: number): void {
+    const r = this.regions;
+    for (let i = r.find(start); i >= 0 && i < r.count && r.base(i) < end; i++) {
+      if (r.type(i) === RT.Phys)
+        this.releasePhysOf(i, Math.max(start, r.base(i)), Math.min(end, r.ceiling(i)));
+    }
+  }
+
+  /** Drops the references PHYS region i holds for its pages [lo, hi). */
+  private releasePhysOf(i: number, lo: number, hi: number): void {
+    const { frames, frameTable } = this.machine;
+    const r = this.regions;
+    const first = r.physBase(i) + (lo - r.base(i));
+    for (let pa = first; pa < first + (hi - lo); pa += PAGE) {
+      if (frameTable.state[pa / PAGE] === FS.Allocated) frames.release(pa);
     }
   }
 
@@ -1023,6 +1144,17 @@ export class AddressSpace {
   private invalidateSpace(): void {
     const mmu = this.machine.mmu;
     if (this.hasAsids || mmu.root === this.root) mmu.invalidateAsid(this.asid);
+  }
+
+  /** regions.set, refused as checkLimit refuses it (LimitError naming this space; nothing changed). */
+  private setRegions(start: number, end: number, attributes: RegionAttributes): void {
+    try {
+      this.regions.set(start, end, attributes);
+    } catch (error) {
+      if (error instanceof LimitError)
+        this.checkLimit(this.regions.countAfterSet(start, end, attributes), start, end);
+      throw error;
+    }
   }
 
   private checkLimit(count: number, start: number, end: number): void {
