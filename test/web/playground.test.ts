@@ -276,6 +276,11 @@ describe('the browser playground', () => {
     }
     expect(shared).toBe(2);
     expect(own).toBeGreaterThan(0);
+    // Reserved frames by the boot map's kind: the VGA hole (firmware) and the kernel image.
+    expect(await colorOf(0xa0000 / 4096)).toBe('#616161');
+    expect(await colorOf(0x100000 / 4096)).toBe('#37474f');
+    // Free frames in one of the two tints of alternating buddy blocks.
+    expect(['#d6e6f7', '#e3f1d6']).toContain(await colorOf(state.length - 1));
     expect(await page.$$eval('#legend li[data-pid]', (list) => list.map((li) => li.textContent))).toEqual([
       'a',
       'b',

@@ -205,7 +205,7 @@ export class FrameMap {
         // Blocks alternate between two tints by their position, so neighbouring blocks differ.
         kinds[pfn] =
           headFrame >= 0 && ((headFrame >> this.blockOrder[pfn]) & 1) === 1 ? Kind.FreeAlt : Kind.Free;
-      }
+      } else kinds[pfn] = Kind.Firmware; // reserved; the boot map's ranges below say what kind
     }
     for (const range of memoryMap) {
       if (range.type === 'usable') continue;
