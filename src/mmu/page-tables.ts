@@ -74,6 +74,8 @@ export class PageTables {
   private readonly entry = new Uint32Array(2);
   /** Table addresses of the current walk, indexed by level; reused by every operation. */
   private readonly path: Float64Array;
+  /** Word views of RAM chunks holding tables, by chunk (tableWords). */
+  private readonly chunkWords: (Uint32Array | undefined)[] = [];
 
   constructor(format: PageTableFormat, memory: PhysicalMemory, frames: FrameSource) {
     this.format = format;
@@ -437,6 +439,26 @@ export class PageTables {
     }
   }
 
+  /**
+   * The 32-bit words of the RAM chunk holding the table page `tablePa`, backed (written to once
+   * if it never was), for loops over a whole leaf table that index entries directly instead of
+   * calling read32 / write32 per word: the word of `pa` is at (pa & (length * 4 - 1)) >>> 2. A
+   * view per chunk, made once and kept while the chunk's backing stays the same.
+   */
+  tableWords(tablePa: number): Uint32Array {
+    const memory = this.memory;
+    let bytes = memory.chunkOf(tablePa);
+    const chunk = Math.floor(tablePa / bytes.length);
+    const cached = this.chunkWords[chunk];
+    if (cached !== undefined && cached.buffer === bytes.buffer) return cached;
+    // A never-written chunk shares one buffer of zeros: back it first (the word keeps its value).
+    memory.write32(tablePa, memory.read32(tablePa));
+    bytes = memory.chunkOf(tablePa);
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    this.chunkWords[chunk] = words;
+    return words;
+  }
+
   /** Reads entry `index` of the table page at `tablePa` into out[0] (lo) and out[1] (hi). */
   readEntry(tablePa: number, index: number, out: Uint32Array): void {
     const at = tablePa + index * this.format.entryBytes;
@@ -651,13 +673,18 @@ export class PageTables {
     let taken = 0;
     const first = (lo - start) / 4096;
     const last = (hi - start) / 4096;
-    for (let k = first, e = table + f.indexOf(lo, 0) * entryBytes; k < last; k++, e += entryBytes) {
-      const elo = memory.read32(e);
-      const ehi = eight ? memory.read32(e + 4) : 0;
+    // The leaf table's words, indexed directly (an entry is 1 or 2 words).
+    const words = this.tableWords(table);
+    const step = entryBytes >>> 2;
+    let w = ((table & (words.length * 4 - 1)) + f.indexOf(lo, 0) * entryBytes) >>> 2;
+    for (let k = first; k < last; k++, w += step) {
+      const elo = words[w];
+      if (elo === 0) continue; // an entry never written or cleared: not present
+      const ehi = eight ? words[w + 1] : 0;
       if (!f.isPresent(elo, ehi)) continue;
       frames[k] = f.addressOf(elo, ehi, 0);
-      memory.write32(e, 0);
-      if (eight) memory.write32(e + 4, 0);
+      words[w] = 0;
+      if (eight) words[w + 1] = 0;
       taken++;
     }
     if (taken > 0) {

@@ -155,20 +155,29 @@ export class LeafWriter {
     const sharedLo = entry[0];
     const sharedHi = entry[1];
     let filled = 0;
-    for (let k = from, e = at; k < from + count; k++, e += step) {
-      const pa = pages[k];
-      if (pa < 0) continue;
-      const pfn = pa >>> SHIFT;
-      const own = refCount[pfn] === 1;
-      if (shift < 0) {
-        f.encodeLeaf(pa, own ? ownFlags : sharedFlags, 0, entry);
+    if (shift < 0) {
+      for (let k = from, e = at; k < from + count; k++, e += step) {
+        const pa = pages[k];
+        if (pa < 0) continue;
+        f.encodeLeaf(pa, refCount[pa >>> SHIFT] === 1 ? ownFlags : sharedFlags, 0, entry);
         memory.write32(e, entry[0]);
         if (eight) memory.write32(e + 4, entry[1]);
-      } else {
-        memory.write32(e, ((own ? ownLo : sharedLo) | (pfn << shift)) >>> 0);
-        if (eight) memory.write32(e + 4, own ? ownHi : sharedHi);
+        filled++;
       }
-      filled++;
+    } else {
+      // The table's words, indexed directly (an entry is 1 or 2 words).
+      const words = this.tables.tableWords(table);
+      const wordStep = step >>> 2;
+      let w = (at & (words.length * 4 - 1)) >>> 2;
+      for (let k = from; k < from + count; k++, w += wordStep) {
+        const pa = pages[k];
+        if (pa < 0) continue;
+        const pfn = pa >>> SHIFT;
+        const own = refCount[pfn] === 1;
+        words[w] = (own ? ownLo : sharedLo) | (pfn << shift);
+        if (eight) words[w + 1] = own ? ownHi : sharedHi;
+        filled++;
+      }
     }
     this.tables.presentCount[table >>> SHIFT] += filled;
     return filled;
