@@ -169,11 +169,17 @@ export class Kernel {
     const frames = this.pmm.frames;
     for (let pfn = 0; pfn < frames.frameCount; pfn++) {
       const use = frames.use[pfn];
-      if (
-        frames.state[pfn] !== FrameState.Allocated ||
-        (use !== FrameUse.User && use !== FrameUse.Kernel && use !== FrameUse.Message)
-      )
+      if (frames.state[pfn] !== FrameState.Allocated) continue;
+      if (use === FrameUse.Direct) {
+        // Whoever allocated it may hold a reference too (or may have passed it to the mappings).
+        if (frames.refCount[pfn] < counts[pfn]) {
+          throw new InvariantError(
+            `frame ${hex(pfn * 4096)} (allocated directly) has reference count ${frames.refCount[pfn]} but ${counts[pfn]} PHYS mappings and holders`,
+          );
+        }
         continue;
+      }
+      if (use !== FrameUse.User && use !== FrameUse.Kernel && use !== FrameUse.Message) continue;
       if (frames.refCount[pfn] !== counts[pfn]) {
         throw new InvariantError(
           `frame ${hex(pfn * 4096)} (owner ${frames.owner[pfn]}) has reference count ${frames.refCount[pfn]} but ${counts[pfn]} mappings and holders`,
