@@ -78,6 +78,7 @@ const READABLE = Protection.Read | Protection.Write;
 const PAGE = 4096;
 const WRITE = Access.Write;
 const ENTRY_WRITE = PageFlags.Write;
+const SHIFT = 12;
 const MESSAGE = FrameUse.Message;
 const USER = FrameUse.User;
 const KERNEL = KERNEL_OWNER;
@@ -221,7 +222,7 @@ export class PostOffice {
       for (let k = 0; k < frames.length; k++) {
         const pa = frames[k];
         if (pa < 0) continue;
-        const pfn = pa / PAGE;
+        const pfn = pa >>> SHIFT; // physical addresses are below 4 GiB
         if (refCount[pfn] === 1) {
           use[pfn] = MESSAGE;
           owner[pfn] = KERNEL;
@@ -235,7 +236,7 @@ export class PostOffice {
       if (kind === 'share' && !isSealed(sender, start, end)) sender.seal(start, end - start); // LimitError: nothing changed
       // One reference per frame for the message (framesOf checked none is at the maximum).
       const refCount = frameTable.refCount;
-      for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) refCount[frames[k] / PAGE]++;
+      for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) refCount[frames[k] >>> SHIFT]++;
       if (kind === 'copy') {
         this.copyOnWrite(sender, start, end);
         this.stats.copies++;
@@ -300,7 +301,7 @@ export class PostOffice {
         for (let k = 0; k < frames.length; k++) {
           const pa = frames[k];
           if (pa < 0) continue;
-          const pfn = pa / PAGE;
+          const pfn = pa >>> SHIFT;
           if (refCount[pfn] === 1) {
             use[pfn] = USER;
             owner[pfn] = pid;

@@ -614,8 +614,9 @@ export class AddressSpace {
     for (let k = 0; k < pages.length; k++) {
       const pa = pages[k];
       if (pa < 0) continue;
-      const pfn = pa / PAGE;
-      if (!(pfn >>> 0 === pfn && pfn < frameCount) || state[pfn] !== FS.Allocated)
+      // Below 4 GiB and aligned exactly when the frame number gives the address back.
+      const pfn = pa >>> 12;
+      if (pfn * PAGE !== pa || pfn >= frameCount || state[pfn] !== FS.Allocated)
         throw new NotAllocatedError(`attachPages: frame ${hex(pa)} is not allocated`);
     }
     const end = va + bytes;
