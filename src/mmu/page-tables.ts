@@ -410,6 +410,13 @@ export class PageTables {
         `prepareLeafTables: ${pages.length} slots for ${(end - start) / 4096} pages`,
       );
     const f = this.format;
+    // A range within one leaf table (any small message): one walk.
+    const span = f.pageSizes[1];
+    const tableBase = Math.floor(start / span) * span;
+    if (end <= tableBase + span) {
+      if (anySelected(pages, tableBase, span, start, end)) this.prepareLeafTable(root, start);
+      return;
+    }
     const top = f.levels - 1;
     const rootSpan = 2 ** f.levelShift(top);
     let missing = 0;
@@ -644,6 +651,48 @@ export class PageTables {
       const base = f.rootIndexBase(index);
       this.visitEntry(root, index, top, base, start, end, visit);
       va = base + rootSpan;
+    }
+  }
+
+  /**
+   * prepareLeafTables for the one leaf table of `va`: walks down once, allocates the missing
+   * tables (giving them back on OutOfMemoryError), then links them top-down as map() does.
+   */
+  private prepareLeafTable(root: number, va: number): void {
+    const f = this.format;
+    const memory = this.memory;
+    const top = f.levels - 1;
+    let table = root;
+    let level = top;
+    for (; level > 0; level--) {
+      const at = table + f.indexOf(va, level) * f.entryBytes;
+      const lo = memory.read32(at);
+      const hi = f.entryBytes === 8 ? memory.read32(at + 4) : 0;
+      if (!f.isPresent(lo, hi)) break;
+      if (f.isLeaf(lo, hi, level))
+        throw new BusyError(`${hex(va)} is already inside a ${f.pageSizes[level]}-byte page`);
+      table = f.addressOf(lo, hi, level);
+    }
+    if (level === 0) return;
+    // The entry at `level` is empty: tables for levels level - 1 down to 0 are missing.
+    const kernelHalf = f.indexOf(va, top) >= f.kernelRootIndex;
+    const owner = kernelHalf ? KERNEL_OWNER : (this.rootOwners.get(root) ?? KERNEL_OWNER);
+    const fresh = this.path;
+    let made = 0;
+    try {
+      for (; made < level; made++) fresh[made] = this.allocTable(owner);
+    } catch (error) {
+      for (let k = 0; k < made; k++) this.freeTable(fresh[k]);
+      throw error;
+    }
+    for (let k = 0, l = level; k < made; k++, l--) {
+      const child = fresh[k];
+      const index = f.indexOf(va, l);
+      f.encodeTable(child, l, this.entry);
+      this.writeEntry(table, index, this.entry[0], this.entry[1]);
+      this.presentCount[table >>> FRAME_SHIFT]++;
+      if (l === top && kernelHalf) this.shareKernelEntry(table, index);
+      table = child;
     }
   }
 
@@ -911,7 +960,8 @@ export class PageTables {
     if (f.isPresent(lo, hi)) {
       child = f.addressOf(lo, hi, level);
     } else {
-      if (this.missingTables(-1, index, level, base, start, end, pages) === 0) return;
+      // A table only where a selected page will use it.
+      if (!anySelected(pages, base, 2 ** f.levelShift(level), start, end)) return;
       child = fresh.pop() as number;
       f.encodeTable(child, level, this.entry);
       this.writeEntry(table, index, this.entry[0], this.entry[1]);
