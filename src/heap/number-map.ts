@@ -95,6 +95,16 @@ export class NumberMap {
       if (this.values[i] !== EMPTY) visit(this.keys[i], this.values[i]);
   }
 
+  /** An independent copy (a forked heap's bookkeeping). */
+  clone(): NumberMap {
+    const copy = new NumberMap(1);
+    copy.keys = this.keys.slice();
+    copy.values = this.values.slice();
+    copy.mask = this.mask;
+    copy.count = this.count;
+    return copy;
+  }
+
   private resize(capacity: number): void {
     const oldKeys = this.keys;
     const oldValues = this.values;

@@ -394,6 +394,32 @@ expect all-freed`);
     expect(o.failures).toEqual([]);
   });
 
+  it("fork copies the parent's heap: the child frees and reallocs what it inherited", () => {
+    const o = run(`machine ram 8M
+process parent
+a = malloc 64
+big = malloc 40000
+write a "parent"
+fork child
+switch child
+expect read a "parent"
+free a
+b = realloc big 90000
+write b "child"
+c = malloc 64
+expect c == a                       # the child's heap reuses its own freed slot
+switch parent
+expect read a "parent"
+free a
+free big
+exit parent
+in child: expect read b "child"
+in child: free b
+exit child
+expect all-freed`);
+    expect(o.failures).toEqual([]);
+  });
+
   it('names processes and variables it does not know, and a memory statement without a process', () => {
     expect(run('machine ram 4M\nswitch nobody').failures).toEqual(["s.pf:2: unknown process 'nobody'"]);
     expect(run('machine ram 4M\na = vpm_alloc').failures).toEqual([

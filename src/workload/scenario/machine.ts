@@ -58,14 +58,20 @@ export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
   return resolved;
 }
 
-/** A process of the scenario: the kernel's process, and a heap made on first use. */
+/**
+ * A process of the scenario: the kernel's process, and a heap made on first use (or, for a forked
+ * child, a clone of its parent's heap, as fork copies malloc's state).
+ */
 export class ScenarioProcess {
   private ownHeap: Heap | undefined;
 
   constructor(
     readonly process: Process,
     private readonly heapOptions: HeapOptions,
-  ) {}
+    inherited?: Heap,
+  ) {
+    this.ownHeap = inherited;
+  }
 
   get pid(): number {
     return this.process.pid;
@@ -173,9 +179,18 @@ export class ScenarioMachine implements ProcessSource {
     return this.adopt(this.kernel.createProcess(name));
   }
 
+  /** A copy-on-write child; its heap is a clone of the parent's (it may free what it inherited). */
   fork(parent: ScenarioProcess, child: string): ScenarioProcess {
     this.checkName(child);
-    return this.adopt(this.kernel.fork(parent.pid, { name: child }));
+    const process = this.kernel.fork(parent.pid, { name: child });
+    let heap: Heap | undefined;
+    try {
+      heap = parent.heapIfUsed?.cloneFor(process.space, `heap of ${child}`);
+    } catch (error) {
+      this.kernel.exit(process.pid); // nothing changed
+      throw error;
+    }
+    return this.adopt(process, heap);
   }
 
   exit(process: ScenarioProcess): void {
@@ -197,8 +212,8 @@ export class ScenarioMachine implements ProcessSource {
     if (this.live.has(name)) throw new InvalidArgumentError(`a process named '${name}' already exists`);
   }
 
-  private adopt(process: Process): ScenarioProcess {
-    const adopted = new ScenarioProcess(process, this.heapOptions);
+  private adopt(process: Process, heap?: Heap): ScenarioProcess {
+    const adopted = new ScenarioProcess(process, this.heapOptions, heap);
     this.live.set(process.name, adopted);
     this.names.set(process.pid, process.name);
     return adopted;
