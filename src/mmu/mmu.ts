@@ -44,6 +44,14 @@ const F_WRITE = PageFlags.Write;
 const F_EXECUTE = PageFlags.Execute;
 const F_USER = PageFlags.User;
 const F_GLOBAL = PageFlags.Global;
+const EC_PRESENT = X86ErrorCode.Present;
+const EC_WRITE = X86ErrorCode.Write;
+const EC_USER = X86ErrorCode.User;
+const EC_RESERVED = X86ErrorCode.Reserved;
+const EC_FETCH = X86ErrorCode.Fetch;
+const RV_FETCH = RiscvCause.InstructionPageFault;
+const RV_LOAD = RiscvCause.LoadPageFault;
+const RV_STORE = RiscvCause.StorePageFault;
 
 /** Rights bits: bit (mode * 3 + access). */
 const R_KERNEL_READ = 1 << 0;
@@ -436,21 +444,16 @@ export class Mmu {
     this.faultAccess = access;
     this.faultMode = mode;
     if (this.kind === KIND_SV39) {
-      this.faultCode =
-        access === EXECUTE
-          ? RiscvCause.InstructionPageFault
-          : access === WRITE
-            ? RiscvCause.StorePageFault
-            : RiscvCause.LoadPageFault;
+      this.faultCode = access === EXECUTE ? RV_FETCH : access === WRITE ? RV_STORE : RV_LOAD;
     } else if (cause === NON_CANONICAL) {
       this.faultCode = 0; // #GP(0) on x86-64, not a page fault
     } else {
       let code = 0;
-      if (cause !== NOT_PRESENT) code |= X86ErrorCode.Present;
-      if (cause === RESERVED) code |= X86ErrorCode.Reserved;
-      if (access === WRITE) code |= X86ErrorCode.Write;
-      if (mode === USER) code |= X86ErrorCode.User;
-      if (access === EXECUTE && this.kind === KIND_X86_64) code |= X86ErrorCode.Fetch;
+      if (cause !== NOT_PRESENT) code |= EC_PRESENT;
+      if (cause === RESERVED) code |= EC_RESERVED;
+      if (access === WRITE) code |= EC_WRITE;
+      if (mode === USER) code |= EC_USER;
+      if (access === EXECUTE && this.kind === KIND_X86_64) code |= EC_FETCH;
       this.faultCode = code;
     }
     return -1;
