@@ -1,7 +1,8 @@
 /**
- * Random sequences of map / unmap / protect / write / read / fork / exit across several processes,
- * against a reference model (per process: page -> protection and bytes), with the kernel's
- * invariant checker after every step, on every page-table format.
+ * Random sequences of map / map phys / unmap / protect / write / read / fork / exit / ppm_free
+ * across several processes, against a reference model (per process: page -> protection and bytes;
+ * PHYS pages share the bytes of their frame), with the kernel's invariant checker after every
+ * step, on every page-table format.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,10 +19,15 @@ const WINDOW = 0x400000;
 const PAGES = 20;
 const PAGE = 4096;
 const MAX_LIVE = 5;
+/** Directly allocated frames that PHYS regions map (a shared buffer, as a frame buffer would be). */
+const POOL = 3;
 
 interface ModelPage {
   protection: number;
+  /** A PHYS page's bytes are its frame's, shared by every mapping of it (and kept by fork). */
   data: Uint8Array;
+  /** The pool frame a PHYS page maps, or -1 for ANON. */
+  frame: number;
 }
 type ModelSpace = Array<ModelPage | null>;
 
@@ -34,6 +40,15 @@ const baseOpArb = fc.oneof(
     range: rangeArb,
     protection: protectionArb,
   }),
+  fc.record({
+    kind: fc.constant('mapPhys' as const),
+    proc: fc.nat(),
+    first: fc.nat(PAGES - 1),
+    frame: fc.nat(POOL - 1),
+    count: fc.integer({ min: 1, max: POOL }),
+    protection: protectionArb,
+  }),
+  fc.record({ kind: fc.constant('ppmFree' as const), proc: fc.nat(), frame: fc.nat(POOL - 1) }),
   fc.record({ kind: fc.constant('unmap' as const), proc: fc.nat(), range: rangeArb }),
   fc.record({
     kind: fc.constant('protect' as const),
@@ -104,6 +119,8 @@ function runSequence(format: FormatName, steps: Array<[Op, number | null]>, regi
     },
   });
   const baseline = kernel.pmm.allocatedFrames;
+  const pool = kernel.pmm.allocContiguous(POOL);
+  const poolData = Array.from({ length: POOL }, () => new Uint8Array(PAGE));
   const live: Array<{ process: Process; model: ModelSpace }> = [];
   const first = kernel.createProcess('init');
   first.space.mapAnon(PAGE, { at: WINDOW - PAGE, name: 'guard' }); // keeps the window's tables apart from 0
@@ -121,9 +138,16 @@ function runSequence(format: FormatName, steps: Array<[Op, number | null]>, regi
       failing!.disarm();
     }
     kernel.check();
+    // Each pool frame: the allocation's reference and one per PHYS page that names it.
+    for (let f = 0; f < POOL; f++) {
+      let mappings = 0;
+      for (const { model } of live) for (const page of model) if (page?.frame === f) mappings++;
+      expect(kernel.pmm.refCountOf(pool + f * PAGE)).toBe(1 + mappings);
+    }
   }
   for (const { process } of live) kernel.exit(process.pid);
   kernel.check();
+  kernel.pmm.free(pool, POOL);
   expect(kernel.pmm.allocatedFrames).toBe(baseline);
 
   function apply(op: Op): void {
@@ -140,8 +164,43 @@ function runSequence(format: FormatName, steps: Array<[Op, number | null]>, regi
         } else {
           space.mapAnon(count * PAGE, { at: va, protection: op.protection });
           for (let p = op.range.first; p < op.range.first + count; p++) {
-            model[p] = { protection: op.protection, data: new Uint8Array(PAGE) };
+            model[p] = { protection: op.protection, data: new Uint8Array(PAGE), frame: -1 };
           }
+        }
+        break;
+      }
+      case 'mapPhys': {
+        const count = Math.min(op.count, POOL - op.frame, PAGES - op.first);
+        const va = WINDOW + op.first * PAGE;
+        const pa = pool + op.frame * PAGE;
+        const busy = model.slice(op.first, op.first + count).some((p) => p !== null);
+        if (busy) {
+          expect(() => space.mapPhys(pa, count * PAGE, { at: va, protection: op.protection })).toThrow(
+            BusyError,
+          );
+        } else {
+          space.mapPhys(pa, count * PAGE, { at: va, protection: op.protection });
+          for (let k = 0; k < count; k++) {
+            model[op.first + k] = {
+              protection: op.protection,
+              data: poolData[op.frame + k],
+              frame: op.frame + k,
+            };
+          }
+        }
+        break;
+      }
+      case 'ppmFree': {
+        // Mapped frames are refused (their mappings hold references); an unmapped one is freed
+        // and allocated again at once (allocAt), zeroed by the fill policy.
+        const pa = pool + op.frame * PAGE;
+        const mapped = live.some(({ model: m }) => m.some((page) => page?.frame === op.frame));
+        if (mapped) {
+          expect(() => kernel.pmm.free(pa)).toThrow(BusyError);
+        } else {
+          kernel.pmm.free(pa);
+          kernel.pmm.allocAt(pa);
+          poolData[op.frame].fill(0);
         }
         break;
       }
@@ -192,7 +251,11 @@ function runSequence(format: FormatName, steps: Array<[Op, number | null]>, regi
         const child = kernel.fork(entry.process.pid, { eager: op.eager });
         live.push({
           process: child,
-          model: model.map((p) => (p ? { protection: p.protection, data: p.data.slice() } : null)),
+          model: model.map((p) =>
+            p
+              ? { protection: p.protection, data: p.frame < 0 ? p.data.slice() : p.data, frame: p.frame }
+              : null,
+          ),
         });
         break;
       }
