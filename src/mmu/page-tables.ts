@@ -74,8 +74,9 @@ export class PageTables {
   private readonly entry = new Uint32Array(2);
   /** Table addresses of the current walk, indexed by level; reused by every operation. */
   private readonly path: Float64Array;
-  /** Word views of RAM chunks holding tables, by chunk (tableWords). */
+  /** Word views of RAM chunks holding tables, by chunk, and the byte arrays they were made for (tableWords). */
   private readonly chunkWords: (Uint32Array | undefined)[] = [];
+  private readonly chunkBytes: (Uint8Array | undefined)[] = [];
 
   constructor(format: PageTableFormat, memory: PhysicalMemory, frames: FrameSource) {
     this.format = format;
@@ -455,14 +456,14 @@ export class PageTables {
   tableWords(tablePa: number): Uint32Array {
     const memory = this.memory;
     let bytes = memory.chunkOf(tablePa);
-    const chunk = Math.floor(tablePa / bytes.length);
-    const cached = this.chunkWords[chunk];
-    if (cached !== undefined && cached.buffer === bytes.buffer) return cached;
+    const index = Math.floor(tablePa / bytes.length);
+    if (this.chunkBytes[index] === bytes) return this.chunkWords[index] as Uint32Array;
     // A never-written chunk shares one buffer of zeros: back it first (the word keeps its value).
     memory.write32(tablePa, memory.read32(tablePa));
     bytes = memory.chunkOf(tablePa);
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
-    this.chunkWords[chunk] = words;
+    this.chunkWords[index] = words;
+    this.chunkBytes[index] = bytes;
     return words;
   }
 

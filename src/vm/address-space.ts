@@ -809,7 +809,10 @@ export class AddressSpace {
       throw new ProtectionError('map: a sealed region cannot be writable');
     }
     const alignment = options.alignment ?? PAGE;
-    if (!(Number.isInteger(alignment) && alignment >= PAGE && Number.isInteger(Math.log2(alignment)))) {
+    if (
+      alignment !== PAGE &&
+      !(Number.isInteger(alignment) && alignment >= PAGE && Number.isInteger(Math.log2(alignment)))
+    ) {
       throw new InvalidArgumentError(`map: alignment ${alignment} must be a power of two >= 4096`);
     }
     let va: number;
