@@ -284,6 +284,13 @@ exit p
 ppm_free f
 expect all-freed`);
     expect(o.failures).toEqual([]);
+    expect(
+      run('machine ram 8M\nprocess p\nf = ppm_alloc\nm = map phys f 4K\nfork q\nppm_free f').failures,
+    ).toEqual([
+      expect.stringMatching(
+        /^s\.pf:6: ppm_free failed: EBUSY: ppm_free: frame 0x[0-9a-f]+ is still mapped by 2 PHYS pages \(3 holders\); unmap them first$/,
+      ),
+    ]);
     expect(run('machine ram 8M\nprocess p\nppm_free 0x2000').failures).toEqual([
       expect.stringMatching(
         /^s\.pf:3: ppm_free failed: ENOTALLOC: ppm_free: frame 0x00002000 holds a PageTable frame of p;/,

@@ -9,7 +9,7 @@
  * stop the run; a failed expectation never does. After every statement the machine's invariant
  * checker runs (unless `checkEvery: 'end'`).
  */
-import { NotAllocatedError, OutOfMemoryError, PageframeError } from '../../common/errors.js';
+import { BusyError, NotAllocatedError, OutOfMemoryError, PageframeError } from '../../common/errors.js';
 import { hex } from '../../common/format.js';
 import { Access } from '../../mmu/flags.js';
 import { FrameState, FrameUse } from '../../phys/frame-table.js';
@@ -92,6 +92,23 @@ function checkDirect(machine: ScenarioMachine, address: number, count: number): 
       );
     }
   }
+}
+
+/**
+ * The physical memory manager refused ppm_free because a frame has other holders: with frames
+ * from ppm_alloc, those are PHYS regions mapping it. Says so in the scenario's words (same code).
+ */
+function stillMapped(machine: ScenarioMachine, address: number, count: number, error: BusyError): BusyError {
+  const { refCount } = machine.pmm.frames;
+  for (let pfn = address / 4096; pfn < address / 4096 + count; pfn++) {
+    if (refCount[pfn] > 1) {
+      const mappings = refCount[pfn] - 1;
+      return new BusyError(
+        `ppm_free: frame ${hex(pfn * 4096)} is still mapped by ${mappings} PHYS page${mappings === 1 ? '' : 's'} (${refCount[pfn]} holders); unmap ${mappings === 1 ? 'it' : 'them'} first`,
+      );
+    }
+  }
+  return error;
 }
 
 /** Allocated frames of one use held by one owner. */
@@ -317,7 +334,11 @@ export class ScenarioRun {
         const address = this.evaluate(statement.address, statement.line);
         const count = statement.count === undefined ? 1 : this.evaluate(statement.count, statement.line);
         checkDirect(machine, address, count);
-        machine.pmm.free(address, count);
+        try {
+          machine.pmm.free(address, count);
+        } catch (error) {
+          throw error instanceof BusyError ? stillMapped(machine, address, count, error) : error;
+        }
         return;
       }
       case 'print':
