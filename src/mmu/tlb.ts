@@ -217,8 +217,11 @@ export class Tlb {
     } else {
       const index = this.index32;
       const tag = vpn | 0;
-      for (let bits = pairs, at = 1 + 2 * slot; bits !== 0; bits >>>= 1, at += 2 * INDEX_SLOTS) {
-        if ((bits & 1) !== 0 && index[at] === tag) index[at] = -1;
+      const base = 1 + 2 * slot;
+      // One step per pair in `pairs` (usually one): the lowest set bit each time.
+      for (let bits = pairs; bits !== 0; bits &= bits - 1) {
+        const at = base + ((31 - Math.clz32(bits & -bits)) << (INDEX_LOG + 1));
+        if (index[at] === tag) index[at] = -1;
       }
     }
   }
