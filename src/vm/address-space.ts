@@ -607,7 +607,7 @@ export class AddressSpace {
     const bytes = pages.length * PAGE;
     const va = this.placeRegion(RT.Anon, bytes, options, false);
     const protection = options.protection ?? PROT.ReadWrite;
-    const { pageTables, frameTable, memory } = this.machine;
+    const { frameTable, memory } = this.machine;
     // Check every frame before anything changes: a whole RAM frame number, allocated.
     const state = frameTable.state;
     const frameCount = memory.frameCount;
@@ -630,6 +630,20 @@ export class AddressSpace {
     });
     const leaf = this.leaf;
     const span = leaf.tableSpan;
+    const own = this.entryFlags(protection, true);
+    const shared = this.entryFlags(protection, false);
+    const refCount = frameTable.refCount;
+    if (end <= (Math.floor(va / span) + 1) * span) {
+      // Within one leaf table (any small message): one walk, unless the table must be made.
+      let table = leaf.leafTableOf(this.root, va);
+      if (table === NO_LEAF_TABLE) {
+        if (!hasFrame(pages, 0, pages.length)) return va;
+        this.prepareTables(va, end, pages);
+        table = leaf.leafTableOf(this.root, va);
+      }
+      leaf.fillFrames(table, leaf.entryAddress(table, va), pages, 0, pages.length, refCount, own, shared);
+      return va;
+    }
     // Every leaf table a frame needs, all or nothing (OutOfMemoryError: nothing changed); when
     // they all exist already (a walk per leaf table tells), nothing to prepare. The range was
     // FREE, so its entries are empty and filling them cannot fail.
@@ -639,19 +653,11 @@ export class AddressSpace {
         hasFrame(pages, (lo - va) / PAGE, (hi - va) / PAGE) &&
         leaf.leafTableOf(this.root, lo) === NO_LEAF_TABLE
       ) {
-        try {
-          pageTables.prepareLeafTables(this.root, va, end, pages);
-        } catch (error) {
-          this.regions.set(va, end, FREE_REGION);
-          throw error;
-        }
+        this.prepareTables(va, end, pages);
         break;
       }
       lo = hi;
     }
-    const own = this.entryFlags(protection, true);
-    const shared = this.entryFlags(protection, false);
-    const refCount = frameTable.refCount;
     for (let lo = va; lo < end; ) {
       const hi = Math.min(end, (Math.floor(lo / span) + 1) * span);
       const table = leaf.leafTableOf(this.root, lo);
@@ -670,13 +676,17 @@ export class AddressSpace {
       }
       lo = hi;
     }
-    this.regions.set(va, end, {
-      type: RT.Anon,
-      protection,
-      flags: options.flags ?? 0,
-      name: options.name ?? '',
-    });
     return va;
+  }
+
+  /** attachPages' leaf tables for `pages` over [va, end), or the range FREE again and the error. */
+  private prepareTables(va: number, end: number, pages: Float64Array): void {
+    try {
+      this.machine.pageTables.prepareLeafTables(this.root, va, end, pages);
+    } catch (error) {
+      this.regions.set(va, end, FREE_REGION);
+      throw error;
+    }
   }
 
   // --- inspection ---
