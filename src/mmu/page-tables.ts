@@ -365,7 +365,7 @@ export class PageTables {
 
   /**
    * Removes the 4 KiB pages of [start, end) like unmapRange, writing the frame of each page
-   * removed at frames[(va - start) / 4096] (the slots of absent pages are left as they are);
+   * removed at frames[(va - start) / 4096] and -1 in the slots of pages that were not present;
    * returns how many pages it removed. For a caller that takes the frames over (a zero-copy
    * move): no visitor call per page. Throws AlignmentError and changes nothing when a large page
    * overlaps the range, InvalidArgumentError when `frames` is shorter than the range.
@@ -714,7 +714,10 @@ export class PageTables {
       const at = table + f.indexOf(lo, level) * entryBytes;
       const elo = memory.read32(at);
       const ehi = eight ? memory.read32(at + 4) : 0;
-      if (!f.isPresent(elo, ehi)) return 0;
+      if (!f.isPresent(elo, ehi)) {
+        frames.fill(-1, (lo - start) / 4096, (hi - start) / 4096);
+        return 0;
+      }
       if (f.isLeaf(elo, ehi, level))
         throw this.largePageInTake(lo, hi, Math.floor(lo / f.pageSizes[level]) * f.pageSizes[level]);
       table = f.addressOf(elo, ehi, level);
@@ -729,9 +732,11 @@ export class PageTables {
     let w = ((table & (words.length * 4 - 1)) + f.indexOf(lo, 0) * entryBytes) >>> 2;
     for (let k = first; k < last; k++, w += step) {
       const elo = words[w];
-      if (elo === 0) continue; // an entry never written or cleared: not present
       const ehi = eight ? words[w + 1] : 0;
-      if (!f.isPresent(elo, ehi)) continue;
+      if (!f.isPresent(elo, ehi)) {
+        frames[k] = -1;
+        continue;
+      }
       frames[k] = f.addressOf(elo, ehi, 0);
       words[w] = 0;
       if (eight) words[w + 1] = 0;

@@ -591,8 +591,9 @@ export class AddressSpace {
     // The region first: it is the only step that can be refused (LimitError, nothing changed);
     // one region operation, no separate count.
     this.setRegions(va, end, FREE_REGION);
-    const out = new Float64Array(bytes / PAGE).fill(-1);
-    // The leaf entries go a table at a time; the frames land in `out` (no visitor per page).
+    const out = new Float64Array(bytes / PAGE);
+    // The leaf entries go a table at a time; the frames land in `out`, -1 for the pages never
+    // touched (no visitor per page).
     const taken = this.machine.pageTables.takeRange(this.root, va, end, out);
     if (taken > 0) this.invalidateTaken(va, out);
     return out;
@@ -859,13 +860,17 @@ export class AddressSpace {
   ): void {
     const { frames, pageTables } = this.machine;
     const r = this.regions;
+    // Above TLB_FLUSH_CEILING pages of range, one ASID flush (before any frame can go back)
+    // instead of an invalidation per page.
+    const flushSpace = this.mode !== MODE.Kernel && (end - start) / PAGE > TLB_FLUSH_CEILING;
+    if (flushSpace) this.invalidateSpace();
     for (let i = r.find(start); i < r.count && r.base(i) < end; i++) {
       const type = r.type(i);
       if (type === RT.Free) continue;
       const lo = Math.max(start, r.base(i));
       const hi = Math.min(end, r.ceiling(i));
       pageTables.unmapRange(this.root, lo, hi, (va, pa) => {
-        this.invalidatePage(va);
+        if (!flushSpace) this.invalidatePage(va);
         if (type !== RT.Anon) return;
         if (releaseFrames) frames.release(pa);
         else visit?.(va, pa);
