@@ -26,7 +26,7 @@ import {
   NotAllocatedError,
 } from '../common/errors.js';
 import { hex } from '../common/format.js';
-import { Access, PageFlags } from '../mmu/flags.js';
+import { Access } from '../mmu/flags.js';
 import { FrameState, FrameUse, KERNEL_OWNER, MAX_REF_COUNT } from '../phys/frame-table.js';
 import { MAX_OWNER } from '../phys/physical-memory-manager.js';
 import type { AddressSpace } from '../vm/address-space.js';
@@ -77,7 +77,6 @@ const READABLE = Protection.Read | Protection.Write;
 // benchmark loaders.
 const PAGE = 4096;
 const WRITE = Access.Write;
-const ENTRY_WRITE = PageFlags.Write;
 const SHIFT = 12;
 const MESSAGE = FrameUse.Message;
 const USER = FrameUse.User;
@@ -417,35 +416,34 @@ export class PostOffice {
    * `this.writable` the pages whose entry allows writing.
    */
   private framesOf(space: AddressSpace, start: number, pages: number): Float64Array {
-    const { frameTable } = this.machine;
     const leaf = this.leaf;
     const span = leaf.tableSpan;
     const out = new Float64Array(pages);
     if (this.writable.length < pages)
       this.writable = new Uint8Array(Math.max(pages, this.writable.length * 2));
     const writable = this.writable;
-    let table = NO_TABLE;
-    let tableBase = Number.NaN;
+    const end = start + pages * PAGE;
+    // A leaf table at a time: one walk from the root, then one pass over its entries.
+    for (let lo = start; lo < end; ) {
+      const hi = Math.min(end, (Math.floor(lo / span) + 1) * span);
+      const from = (lo - start) / PAGE;
+      const count = (hi - lo) / PAGE;
+      const table = leaf.leafTableOf(space.root, lo);
+      if (table === NO_TABLE) {
+        out.fill(-1, from, from + count);
+        writable.fill(0, from, from + count);
+      } else {
+        leaf.readFrames(table, leaf.entryAddress(table, lo), count, out, writable, from);
+      }
+      lo = hi;
+    }
+    const refCount = this.machine.frameTable.refCount;
     for (let k = 0; k < pages; k++) {
-      const va = start + k * PAGE;
-      const base = Math.floor(va / span) * span;
-      if (base !== tableBase) {
-        tableBase = base;
-        table = leaf.leafTableOf(space.root, va);
-      }
-      writable[k] = 0;
-      const at = table === NO_TABLE ? -1 : leaf.entryAddress(table, va);
-      if (at < 0 || !leaf.isPresentAt(at)) {
-        out[k] = -1;
-        continue;
-      }
-      const pa = leaf.frameAt(at);
-      if (frameTable.refCount[pa / PAGE] >= MAX_REF_COUNT)
+      const pa = out[k];
+      if (pa >= 0 && refCount[pa >>> SHIFT] >= MAX_REF_COUNT)
         throw new LimitError(
           `${this.operation()}: frame ${hex(pa)} already has the maximum number of holders`,
         );
-      out[k] = pa;
-      if (leaf.flagsAt(at) & ENTRY_WRITE) writable[k] = 1;
     }
     return out;
   }

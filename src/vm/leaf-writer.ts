@@ -183,6 +183,38 @@ export class LeafWriter {
     return filled;
   }
 
+  /**
+   * Reads `count` entries of leaf table `table` from `at` on, in one pass over the table's words:
+   * out[from + k] is the frame of a present entry or -1, writable[from + k] is 1 where the entry
+   * allows writing, else 0. Reads only.
+   */
+  readFrames(
+    table: number,
+    at: number,
+    count: number,
+    out: Float64Array,
+    writable: Uint8Array,
+    from: number,
+  ): void {
+    const f = this.tables.format;
+    const eight = f.entryBytes === 8;
+    const words = this.tables.tableWords(table);
+    const step = f.entryBytes >>> 2;
+    const writeBit = this.writeBit;
+    let w = (at & (words.length * 4 - 1)) >>> 2;
+    for (let k = from; k < from + count; k++, w += step) {
+      const lo = words[w];
+      const hi = eight ? words[w + 1] : 0;
+      if (!f.isPresent(lo, hi)) {
+        out[k] = -1;
+        writable[k] = 0;
+        continue;
+      }
+      out[k] = f.addressOf(lo, hi, 0);
+      writable[k] = (lo & writeBit) !== 0 ? 1 : 0;
+    }
+  }
+
   /** Rewrites the present entry at `at` (same table, so no count changes). */
   write(at: number, pa: number, flags: number): void {
     const f = this.tables.format;
