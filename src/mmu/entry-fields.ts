@@ -2,7 +2,7 @@
  * Helpers the formats share to describe raw entries bit by bit (decode) and to split virtual
  * addresses. Not on a hot path except splitVa's arithmetic, which is inlined by each format.
  */
-import type { EntryField } from './page-table-format.js';
+import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
 
 const TWO_32 = 4294967296;
 
@@ -49,4 +49,26 @@ export function index9(va: number, shift: number): number {
   const hi = vaHigh(va);
   if (shift === 30) return ((lo >>> 30) | (hi << 2)) & 511;
   return (hi >>> (shift - 32)) & 511;
+}
+
+/** The decoded form of an entry whose bit fields a format has described. */
+export function describeEntry(
+  format: PageTableFormat,
+  lo: number,
+  hi: number,
+  level: number,
+  fields: EntryField[],
+): DecodedEntry {
+  const present = format.isPresent(lo, hi);
+  const leaf = present && format.isLeaf(lo, hi, level);
+  return {
+    format: format.name,
+    level,
+    kind: !present ? 'empty' : leaf ? 'page' : 'table',
+    address: present ? format.addressOf(lo, hi, level) : 0,
+    pageSize: leaf ? format.pageSizes[level] : 0,
+    flags: leaf ? format.flagsOf(lo, hi, level) : 0,
+    reserved: present && format.hasReservedBits(lo, hi, level),
+    fields,
+  };
 }

@@ -4,17 +4,11 @@
  * so bits 21:13 of a 4 MiB PDE (PSE-36 address bits and bit 21) are reserved.
  */
 import { InvalidArgumentError } from '../common/errors.js';
-import { field, flag } from './entry-fields.js';
+import { describeEntry, field, flag } from './entry-fields.js';
 import { ALL_FLAGS, PageFlags, PageSize } from './flags.js';
 import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+import { A, D, decodeX86LeafBits, encodeX86LeafBits, P, PS, RW, US, x86CommonFields } from './x86-entry.js';
 
-const P = 1 << 0;
-const RW = 1 << 1;
-const US = 1 << 2;
-const A = 1 << 5;
-const D = 1 << 6;
-const PS = 1 << 7;
-const G = 1 << 8;
 /** Bits 21:13 of a 4 MiB PDE: reserved with MAXPHYADDR = 32. */
 const PDE4M_RESERVED = 0x003fe000;
 
@@ -63,15 +57,7 @@ export class I386Format implements PageTableFormat {
   }
 
   encodeLeaf(pa: number, flags: number, level: number, out: Uint32Array): void {
-    let lo = pa | P;
-    if (flags & PageFlags.Write) lo |= RW;
-    if (flags & PageFlags.User) lo |= US;
-    if (flags & PageFlags.Accessed) lo |= A;
-    if (flags & PageFlags.Dirty) lo |= D;
-    if (level === 1) lo |= PS;
-    if (flags & PageFlags.Global) lo |= G;
-    lo |= softBits(flags) << 9;
-    out[0] = lo;
+    out[0] = pa | encodeX86LeafBits(flags) | (level === 1 ? PS : 0);
     out[1] = 0;
   }
 
@@ -98,27 +84,12 @@ export class I386Format implements PageTableFormat {
   }
 
   flagsOf(lo: number, _hi: number, _level: number): number {
-    let flags = PageFlags.Read | PageFlags.Execute;
-    if (lo & RW) flags |= PageFlags.Write;
-    if (lo & US) flags |= PageFlags.User;
-    if (lo & A) flags |= PageFlags.Accessed;
-    if (lo & D) flags |= PageFlags.Dirty;
-    if (lo & G) flags |= PageFlags.Global;
-    return flags | fromSoftBits(lo >>> 9);
+    return PageFlags.Read | PageFlags.Execute | decodeX86LeafBits(lo);
   }
 
   decode(lo: number, hi: number, level: number): DecodedEntry {
-    const present = this.isPresent(lo, hi);
-    const leaf = present && this.isLeaf(lo, hi, level);
     const large = level === 1 && (lo & PS) !== 0;
-    const fields: EntryField[] = [
-      flag(lo, 0, 'P', 0, 'present', 'not present'),
-      flag(lo, 0, 'R/W', 1, 'writable', 'read-only'),
-      flag(lo, 0, 'U/S', 2, 'user', 'supervisor'),
-      flag(lo, 0, 'PWT', 3, 'write-through', 'write-back'),
-      flag(lo, 0, 'PCD', 4, 'cache disabled', 'cacheable'),
-      flag(lo, 0, 'A', 5, 'accessed', 'not accessed'),
-    ];
+    const fields: EntryField[] = x86CommonFields(lo, 0);
     if (level === 0) {
       fields.push(
         flag(lo, 0, 'D', 6, 'dirty', 'clean'),
@@ -146,28 +117,6 @@ export class I386Format implements PageTableFormat {
         field(lo, 0, 'address', 12, 31, 'frame number of the page table'),
       );
     }
-    return {
-      format: this.name,
-      level,
-      kind: !present ? 'empty' : leaf ? 'page' : 'table',
-      address: present ? this.addressOf(lo, hi, level) : 0,
-      pageSize: leaf ? this.pageSizes[level] : 0,
-      flags: leaf ? this.flagsOf(lo, hi, level) : 0,
-      reserved: present && this.hasReservedBits(lo, hi, level),
-      fields,
-    };
+    return describeEntry(this, lo, hi, level, fields);
   }
-}
-
-/** x86 software bits 9, 10, 11 from the neutral flags, as a 3-bit number. */
-export function softBits(flags: number): number {
-  return (
-    (flags & PageFlags.Soft0 ? 1 : 0) | (flags & PageFlags.Soft1 ? 2 : 0) | (flags & PageFlags.Soft2 ? 4 : 0)
-  );
-}
-
-export function fromSoftBits(bits: number): number {
-  return (
-    (bits & 1 ? PageFlags.Soft0 : 0) | (bits & 2 ? PageFlags.Soft1 : 0) | (bits & 4 ? PageFlags.Soft2 : 0)
-  );
 }

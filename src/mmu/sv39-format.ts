@@ -4,7 +4,7 @@
  * itself (Svadu behaviour, see docs/mmu.md).
  */
 import { InvalidArgumentError } from '../common/errors.js';
-import { field, flag, index9 } from './entry-fields.js';
+import { describeEntry, field, flag, index9 } from './entry-fields.js';
 import { ALL_FLAGS, PageFlags, PageSize } from './flags.js';
 import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
 
@@ -138,8 +138,6 @@ export class Sv39Format implements PageTableFormat {
   }
 
   decode(lo: number, hi: number, level: number): DecodedEntry {
-    const present = this.isPresent(lo, hi);
-    const leaf = present && this.isLeaf(lo, hi, level);
     const fields: EntryField[] = [
       flag(lo, hi, 'V', 0, 'valid', 'invalid'),
       flag(lo, hi, 'R', 1, 'readable', 'not readable'),
@@ -157,15 +155,6 @@ export class Sv39Format implements PageTableFormat {
       field(lo, hi, 'PBMT', 61, 62, 'page-based memory type (Svpbmt): reserved here'),
       flag(lo, hi, 'N', 63, 'NAPOT (Svnapot): reserved here', 'not NAPOT'),
     ];
-    return {
-      format: this.name,
-      level,
-      kind: !present ? 'empty' : leaf ? 'page' : 'table',
-      address: present ? this.addressOf(lo, hi, level) : 0,
-      pageSize: leaf ? this.pageSizes[level] : 0,
-      flags: leaf ? this.flagsOf(lo, hi, level) : 0,
-      reserved: present && this.hasReservedBits(lo, hi, level),
-      fields,
-    };
+    return describeEntry(this, lo, hi, level, fields);
   }
 }

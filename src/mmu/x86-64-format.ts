@@ -4,18 +4,11 @@
  * bits 51:32 of every entry are reserved; bits 62:52 are ignored (no protection keys).
  */
 import { InvalidArgumentError } from '../common/errors.js';
-import { field, flag, index9 } from './entry-fields.js';
+import { describeEntry, field, flag, index9 } from './entry-fields.js';
 import { ALL_FLAGS, PageFlags, PageSize } from './flags.js';
-import { fromSoftBits, softBits } from './i386-format.js';
 import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+import { A, D, decodeX86LeafBits, encodeX86LeafBits, P, PS, RW, US, x86CommonFields } from './x86-entry.js';
 
-const P = 1 << 0;
-const RW = 1 << 1;
-const US = 1 << 2;
-const A = 1 << 5;
-const D = 1 << 6;
-const PS = 1 << 7;
-const G = 1 << 8;
 /** XD is bit 63: bit 31 of the high half. */
 const XD_HI = 0x80000000;
 /** Bits 51:32 (high half 19:0): above MAXPHYADDR. */
@@ -71,15 +64,7 @@ export class X8664Format implements PageTableFormat {
   }
 
   encodeLeaf(pa: number, flags: number, level: number, out: Uint32Array): void {
-    let lo = pa | P;
-    if (flags & PageFlags.Write) lo |= RW;
-    if (flags & PageFlags.User) lo |= US;
-    if (flags & PageFlags.Accessed) lo |= A;
-    if (flags & PageFlags.Dirty) lo |= D;
-    if (level > 0) lo |= PS;
-    if (flags & PageFlags.Global) lo |= G;
-    lo |= softBits(flags) << 9;
-    out[0] = lo;
+    out[0] = pa | encodeX86LeafBits(flags) | (level > 0 ? PS : 0);
     out[1] = flags & PageFlags.Execute ? 0 : XD_HI;
   }
 
@@ -111,29 +96,13 @@ export class X8664Format implements PageTableFormat {
   }
 
   flagsOf(lo: number, hi: number, _level: number): number {
-    let flags = PageFlags.Read;
-    if ((hi & XD_HI) === 0) flags |= PageFlags.Execute;
-    if (lo & RW) flags |= PageFlags.Write;
-    if (lo & US) flags |= PageFlags.User;
-    if (lo & A) flags |= PageFlags.Accessed;
-    if (lo & D) flags |= PageFlags.Dirty;
-    if (lo & G) flags |= PageFlags.Global;
-    return flags | fromSoftBits(lo >>> 9);
+    return PageFlags.Read | ((hi & XD_HI) === 0 ? PageFlags.Execute : 0) | decodeX86LeafBits(lo);
   }
 
   decode(lo: number, hi: number, level: number): DecodedEntry {
-    const present = this.isPresent(lo, hi);
-    const leaf = present && this.isLeaf(lo, hi, level);
     const large = level > 0 && (lo & PS) !== 0;
     const name = LEVEL_NAMES[level];
-    const fields: EntryField[] = [
-      flag(lo, hi, 'P', 0, 'present', 'not present'),
-      flag(lo, hi, 'R/W', 1, 'writable', 'read-only'),
-      flag(lo, hi, 'U/S', 2, 'user', 'supervisor'),
-      flag(lo, hi, 'PWT', 3, 'write-through', 'write-back'),
-      flag(lo, hi, 'PCD', 4, 'cache disabled', 'cacheable'),
-      flag(lo, hi, 'A', 5, 'accessed', 'not accessed'),
-    ];
+    const fields: EntryField[] = x86CommonFields(lo, hi);
     if (level === 0) {
       fields.push(
         flag(lo, hi, 'D', 6, 'dirty', 'clean'),
@@ -173,15 +142,6 @@ export class X8664Format implements PageTableFormat {
       field(lo, hi, 'ignored', 52, 62, 'ignored'),
       flag(lo, hi, 'XD', 63, 'execute disabled', 'executable'),
     );
-    return {
-      format: this.name,
-      level,
-      kind: !present ? 'empty' : leaf ? 'page' : 'table',
-      address: present ? this.addressOf(lo, hi, level) : 0,
-      pageSize: leaf ? this.pageSizes[level] : 0,
-      flags: leaf ? this.flagsOf(lo, hi, level) : 0,
-      reserved: present && this.hasReservedBits(lo, hi, level),
-      fields,
-    };
+    return describeEntry(this, lo, hi, level, fields);
   }
 }
