@@ -71,6 +71,8 @@ const NO_ADDRESS = NOT_FOUND;
 export const TLB_FLUSH_CEILING = 32;
 
 const FREE_REGION: RegionAttributes = { type: RT.Free };
+/** Largest ANON piece (64K pages, 256 MiB) that munmap takes out through a dense frame list. */
+const DENSE_UNMAP_PAGES = 1 << 16;
 
 /** The seed keeps the lowest pages unmapped so that a null pointer faults (Linux: mmap_min_addr). */
 export const USER_SEARCH_FLOOR = 0x10000;
@@ -142,6 +144,8 @@ export class AddressSpace {
   private readonly frameUse: FrameUse;
   private alive = true;
   private readonly leaf: LeafWriter;
+  /** Scratch for dropAnon: the frames of the pages an unmap takes out. */
+  private dropped = new Float64Array(0);
   /** Entry flags by protection * 2 + writable, already in the format's effective form. */
   private readonly flagTable = new Int32Array(16);
 
@@ -869,6 +873,12 @@ export class AddressSpace {
       if (type === RT.Free) continue;
       const lo = Math.max(start, r.base(i));
       const hi = Math.min(end, r.ceiling(i));
+      if (type === RT.Anon && releaseFrames && (hi - lo) / PAGE <= DENSE_UNMAP_PAGES) {
+        // A leaf table at a time into a scratch list, then the TLB, then the frames: no visitor
+        // call per page. (A larger, typically sparse, range is walked by its present tables.)
+        this.dropAnon(lo, hi, flushSpace);
+        continue;
+      }
       pageTables.unmapRange(this.root, lo, hi, (va, pa) => {
         if (!flushSpace) this.invalidatePage(va);
         if (type !== RT.Anon) return;
@@ -926,6 +936,18 @@ export class AddressSpace {
     for (let pa = first; pa < first + (hi - lo); pa += PAGE) {
       if (frameTable.state[pa / PAGE] === FS.Allocated) frames.release(pa);
     }
+  }
+
+  /** dropPages for an ANON piece of at most DENSE_UNMAP_PAGES pages, through PageTables.takeRange. */
+  private dropAnon(lo: number, hi: number, flushedSpace: boolean): void {
+    const pages = (hi - lo) / PAGE;
+    if (this.dropped.length < pages)
+      this.dropped = new Float64Array(Math.min(DENSE_UNMAP_PAGES, Math.max(pages, this.dropped.length * 2)));
+    const taken = this.dropped;
+    if (this.machine.pageTables.takeRange(this.root, lo, hi, taken) === 0) return;
+    if (!flushedSpace) for (let k = 0; k < pages; k++) if (taken[k] >= 0) this.invalidatePage(lo + k * PAGE);
+    const frames = this.machine.frames;
+    for (let k = 0; k < pages; k++) if (taken[k] >= 0) frames.release(taken[k]);
   }
 
   /** Rewrites the entries of present pages in [start, end) from their regions (after protect / seal). */
