@@ -26,7 +26,7 @@ import {
   NotAllocatedError,
 } from '../common/errors.js';
 import { hex } from '../common/format.js';
-import { Access } from '../mmu/flags.js';
+import { Access, Mode } from '../mmu/flags.js';
 import { FrameState, FrameUse, KERNEL_OWNER, MAX_REF_COUNT } from '../phys/frame-table.js';
 import { MAX_OWNER } from '../phys/physical-memory-manager.js';
 import type { AddressSpace } from '../vm/address-space.js';
@@ -286,15 +286,19 @@ export class PostOffice {
       // The frame table's owner field holds 16 bits: refuse before anything changes.
       if (move && (pid & MAX_OWNER) !== pid)
         throw new InvalidArgumentError(`receive by ${pid}: ${pid} is not a frame owner id (0..${MAX_OWNER})`);
+      // A frame the receiver alone maps is its own now (the attach adopts it in the pass that
+      // maps it, when the receiver's pid is its space's owner); one still shared copy-on-write
+      // with the sender's forked child keeps its owner.
+      const adopt = move && pid === space.owner && space.mode === Mode.User;
       va = space.attachPages(m.frames, {
         at: options.at,
         protection: move ? Protection.ReadWrite : Protection.Read,
         flags: move ? 0 : RegionFlag.Sealed,
         name: `message ${m.id}`,
+        adopt,
       });
-      if (move) {
-        // A frame the receiver alone maps is its own now; one still shared copy-on-write with
-        // the sender's forked child keeps its owner. One pass over the frame table.
+      if (move && !adopt) {
+        // The same, in a pass of its own.
         const { refCount, use, owner } = this.machine.frameTable;
         const frames = m.frames;
         for (let k = 0; k < frames.length; k++) {

@@ -104,6 +104,16 @@ export interface MapOptions {
   name?: string;
 }
 
+/** attachPages' options: where and how the area lands, and who owns its frames. */
+export interface AttachOptions extends MapOptions {
+  /**
+   * A frame this space alone maps after the attach (reference count 1) becomes this space's: its
+   * use and owner are set in the pass that writes its entry (an IPC move's receive, which would
+   * otherwise make a second pass over the frame table). Default false: uses and owners stay.
+   */
+  adopt?: boolean;
+}
+
 /** One present page, for snapshots and reports. */
 export interface PageMapping {
   va: number;
@@ -608,7 +618,7 @@ export class AddressSpace {
    * a demand-zero page. The caller's reference on each frame passes to this space. Read-only
    * mappings of frames with other holders stay shared; writable ones are copy-on-write when shared.
    */
-  attachPages(pages: Float64Array, options: MapOptions = {}): number {
+  attachPages(pages: Float64Array, options: AttachOptions = {}): number {
     const bytes = pages.length * PAGE;
     const va = this.placeRegion(RT.Anon, bytes, options, false);
     const protection = options.protection ?? PROT.ReadWrite;
@@ -638,6 +648,8 @@ export class AddressSpace {
     const own = this.entryFlags(protection, true);
     const shared = this.entryFlags(protection, false);
     const refCount = frameTable.refCount;
+    // Adopting: the frames this space alone maps become its own in the fill pass.
+    const adopt = options.adopt === true ? frameTable : null;
     if (end <= (Math.floor(va / span) + 1) * span) {
       // Within one leaf table (any small message): one walk, unless the table must be made.
       let table = leaf.leafTableOf(this.root, va);
@@ -646,7 +658,19 @@ export class AddressSpace {
         this.prepareTables(va, end, pages);
         table = leaf.leafTableOf(this.root, va);
       }
-      leaf.fillFrames(table, leaf.entryAddress(table, va), pages, 0, pages.length, refCount, own, shared);
+      leaf.fillFrames(
+        table,
+        leaf.entryAddress(table, va),
+        pages,
+        0,
+        pages.length,
+        refCount,
+        own,
+        shared,
+        adopt,
+        this.frameUse,
+        this.owner,
+      );
       return va;
     }
     // Every leaf table a frame needs, all or nothing (OutOfMemoryError: nothing changed); when
@@ -677,6 +701,9 @@ export class AddressSpace {
           refCount,
           own,
           shared,
+          adopt,
+          this.frameUse,
+          this.owner,
         );
       }
       lo = hi;

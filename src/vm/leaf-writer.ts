@@ -10,6 +10,7 @@
  */
 import { PageFlags } from '../mmu/flags.js';
 import type { PageTables } from '../mmu/page-tables.js';
+import type { FrameTable } from '../phys/frame-table.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
 
 export const NO_TABLE = -1;
@@ -130,7 +131,9 @@ export class LeafWriter {
    * pages[from .. from + count) (a slot of -1 leaves its entry empty): a frame whose reference
    * count is 1 gets `ownFlags`, a frame with other holders `sharedFlags` (copy-on-write). The
    * entry of frame 0 is encoded once per flags and the frame number ORed in: no encoding, walk
-   * or allocation per page. Returns the entries filled. Flags must be valid for the format.
+   * or allocation per page. With `adopt` (the frame table), a frame of reference count 1 also
+   * gets `use` and `owner` there, in the same pass (the space that alone maps it owns it).
+   * Returns the entries filled. Flags must be valid for the format.
    */
   fillFrames(
     table: number,
@@ -141,6 +144,9 @@ export class LeafWriter {
     refCount: Uint16Array,
     ownFlags: number,
     sharedFlags: number,
+    adopt: FrameTable | null = null,
+    use = 0,
+    owner = 0,
   ): number {
     const shift = this.frameShift;
     const f = this.tables.format;
@@ -159,15 +165,23 @@ export class LeafWriter {
       for (let k = from, e = at; k < from + count; k++, e += step) {
         const pa = pages[k];
         if (pa < 0) continue;
-        f.encodeLeaf(pa, refCount[pa >>> SHIFT] === 1 ? ownFlags : sharedFlags, 0, entry);
+        const pfn = pa >>> SHIFT;
+        const own = refCount[pfn] === 1;
+        f.encodeLeaf(pa, own ? ownFlags : sharedFlags, 0, entry);
         memory.write32(e, entry[0]);
         if (eight) memory.write32(e + 4, entry[1]);
+        if (own && adopt !== null) {
+          adopt.use[pfn] = use;
+          adopt.owner[pfn] = owner;
+        }
         filled++;
       }
     } else {
       // The table's words, indexed directly (an entry is 1 or 2 words).
       const words = this.tables.tableWords(table);
       const wordStep = step >>> 2;
+      const uses = adopt === null ? null : adopt.use;
+      const owners = adopt === null ? null : adopt.owner;
       let w = (at & (words.length * 4 - 1)) >>> 2;
       for (let k = from; k < from + count; k++, w += wordStep) {
         const pa = pages[k];
@@ -176,6 +190,10 @@ export class LeafWriter {
         const own = refCount[pfn] === 1;
         words[w] = (own ? ownLo : sharedLo) | (pfn << shift);
         if (eight) words[w + 1] = own ? ownHi : sharedHi;
+        if (own && uses !== null && owners !== null) {
+          uses[pfn] = use;
+          owners[pfn] = owner;
+        }
         filled++;
       }
     }
