@@ -626,12 +626,13 @@ export class AddressSpace {
     // Check every frame before anything changes: a whole RAM frame number, allocated.
     const state = frameTable.state;
     const frameCount = memory.frameCount;
+    const allocated = FS.Allocated;
     for (let k = 0; k < pages.length; k++) {
       const pa = pages[k];
       if (pa < 0) continue;
       // Below 4 GiB and aligned exactly when the frame number gives the address back.
       const pfn = pa >>> 12;
-      if (pfn * PAGE !== pa || pfn >= frameCount || state[pfn] !== FS.Allocated)
+      if (pfn * PAGE !== pa || pfn >= frameCount || state[pfn] !== allocated)
         throw new NotAllocatedError(`attachPages: frame ${hex(pa)} is not allocated`);
     }
     const end = va + bytes;
