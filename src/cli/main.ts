@@ -9,6 +9,7 @@ import { benchCommand } from './bench-command.js';
 import { demoCommand } from './demo-command.js';
 import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
+import { registerServe } from './serve.js';
 
 function parseSize(value: string): number {
   let size: number;
@@ -87,6 +88,8 @@ export function buildProgram(): Command {
     .argument('[suite...]', 'suites to run (default: all)')
     .option('--json', 'print only the JSON object of figures')
     .action(benchCommand);
+
+  registerServe(program);
 
   return program;
 }

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { serveFolder } from './static-server.js';
+import { serveFolder } from '../../src/cli/serve.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const OUTPUT = join(ROOT, 'test-output');
