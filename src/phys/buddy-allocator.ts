@@ -111,10 +111,15 @@ export class BuddyAllocator implements FrameAllocator {
     return best;
   }
 
-  /** Free blocks per order on the lists; cached frames are first given back so the answer is canonical. */
+  /**
+   * Free blocks per order on the lists, with each frame of the single-frame cache counted as an
+   * order-0 block (the cache holds them unmerged). Reading it changes nothing: draining the cache
+   * here would make later allocations land elsewhere, so looking at the machine would change it.
+   */
   freeBlocksByOrder(): number[] {
-    this.drainAll();
-    return Array.from(this.blockCounts);
+    const counts = Array.from(this.blockCounts);
+    counts[0] += this.cacheCount;
+    return counts;
   }
 
   /** Frames currently held in the single-frame cache. */

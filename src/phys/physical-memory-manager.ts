@@ -290,6 +290,15 @@ export class PhysicalMemoryManager implements FrameSource {
     return this.usableFrames - this.allocator.freeFrameCount();
   }
 
+  /**
+   * Gives the frames held in the buddy's single-frame cache back to its lists, where they merge
+   * (Linux's drain_all_pages). Afterwards `freeBlocksByOrder` is the fully merged picture. It
+   * changes where later single frames come from, so only a caller that wants that calls it.
+   */
+  drainFrameCache(): void {
+    if (this.allocator instanceof BuddyAllocator) this.allocator.drainAll();
+  }
+
   stats(): PhysicalStats {
     const allocatedByUse: Record<string, number> = {};
     for (const name of USE_NAMES) allocatedByUse[name] = 0;

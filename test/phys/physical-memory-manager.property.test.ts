@@ -170,8 +170,6 @@ function target(model: number[], pfn: number, pick: boolean, wanted = (v: number
 
 /** Runs one command on the machine and the model; a refused command must change nothing. */
 function step(pmm: PhysicalMemoryManager, model: number[], command: Command): void {
-  // Snapshot only before a call the model says must fail: stats() empties the buddy's frame
-  // cache, and the cache must stay in play for the other steps.
   const refuse = (call: () => unknown, type: typeof PageframeError = PageframeError): void => {
     const before = snapshot(pmm);
     expect(call).toThrow(type);

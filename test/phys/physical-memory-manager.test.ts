@@ -444,8 +444,28 @@ describe('buddy specifics', () => {
     const run = pmm.allocContiguous(37);
     for (const pa of frames.reverse()) pmm.free(pa);
     pmm.free(run, 37);
+    pmm.drainFrameCache();
     expect(pmm.stats().freeBlocksByOrder).toEqual(before);
     pmm.check();
+  });
+
+  it('reading the statistics changes nothing: later frames come from the same place', () => {
+    const observed = new PhysicalMemoryManager({ ramBytes: MiB, memoryMap: [] });
+    const unobserved = new PhysicalMemoryManager({ ramBytes: MiB, memoryMap: [] });
+    const trace = (pmm: PhysicalMemoryManager, look: boolean): number[] => {
+      const out: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const pa = pmm.allocFrame();
+        out.push(pa);
+        if (i % 3 === 0) pmm.free(pa);
+        if (look) pmm.stats();
+      }
+      return out;
+    };
+    expect(trace(observed, true)).toEqual(trace(unobserved, false));
+    const stats = observed.stats();
+    const sum = stats.freeBlocksByOrder.reduce((total, n, order) => total + n * 2 ** order, 0);
+    expect(sum).toBe(stats.freeFrames);
   });
 
   it('catches unmerged free buddies', () => {

@@ -41,7 +41,7 @@ describe('helpers', () => {
     const taken: number[] = [];
     for (let i = 0; i < 300; i++) taken.push(pmm.allocFrame());
     for (let i = 0; i < taken.length; i += 3) pmm.free(taken[i]);
-    pmm.stats(); // gives the single-frame cache back to the lists, so every free frame is in a block
+    pmm.drainFrameCache(); // the single-frame cache back to the lists: every free frame is in a block
     const covered = new Uint8Array(pmm.totalFrames);
     forEachBuddyBlock(pmm.frames, (pfn, order) => {
       expect(pfn % (1 << order)).toBe(0);

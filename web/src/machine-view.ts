@@ -183,8 +183,7 @@ export class MachineView {
   }
 
   sample(step: number): Sample {
-    // Not pmm.stats(): it gives the buddy's frame cache back to its lists, which would change
-    // the frames later statements get. These two reads change nothing.
+    // Two reads rather than pmm.stats(): a chart sample is taken on every step.
     const pmm = this.machine.pmm;
     const free = pmm.freeFrames;
     const fragmentation = free === 0 ? 0 : 1 - pmm.allocator.largestFreeRun() / free;
