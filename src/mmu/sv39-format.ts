@@ -4,9 +4,10 @@
  * itself (Svadu behaviour, see docs/mmu.md).
  */
 import { InvalidArgumentError } from '../common/errors.js';
-import { describeEntry, field, flag, index9 } from './entry-fields.js';
-import { ALL_FLAGS, PageFlags, PageSize } from './flags.js';
+import { describeEntry, field, flag } from './entry-fields.js';
+import { ALL_FLAGS, PageFlags } from './flags.js';
 import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+import { SignExtendedFormat } from './sign-extended-format.js';
 
 const V = 1 << 0;
 const R = 1 << 1;
@@ -21,45 +22,16 @@ const HIGH_RESERVED = 0xffc00000;
 /** PPN[0] (bits 18:10) and PPN[1:0] (bits 27:10): must be 0 in a 2 MiB or 1 GiB leaf. */
 const PPN0 = 0x0007fc00;
 const PPN10 = 0x0ffffc00;
-const TWO_30 = 2 ** 30;
 
-export class Sv39Format implements PageTableFormat {
+export class Sv39Format extends SignExtendedFormat implements PageTableFormat {
   readonly name = 'sv39';
-  readonly levels = 3;
-  readonly entryBytes = 8;
-  readonly indexBits = 9;
-  readonly entriesPerTable = 512;
-  readonly vaBits = 39;
-  readonly signExtended = true;
-  readonly minVa = -(2 ** 38);
-  readonly endVa = 2 ** 38;
-  readonly pageSizes = [PageSize.Size4K, PageSize.Size2M, PageSize.Size1G];
-  readonly kernelBase = -(2 ** 38);
-  readonly kernelRootIndex = 256;
-  readonly userEnd = 2 ** 38;
-  readonly hasNoExecute = true;
+
   readonly supportedFlags = ALL_FLAGS & ~PageFlags.Soft2;
   readonly accessedBit = A;
   readonly dirtyBit = D;
 
-  levelShift(level: number): number {
-    return 12 + 9 * level;
-  }
-
-  levelOfPageSize(size: number): number {
-    return size === PageSize.Size4K ? 0 : size === PageSize.Size2M ? 1 : size === PageSize.Size1G ? 2 : -1;
-  }
-
-  isCanonical(va: number): boolean {
-    return Number.isInteger(va) && va >= this.minVa && va < this.endVa;
-  }
-
-  indexOf(va: number, level: number): number {
-    return index9(va, 12 + 9 * level);
-  }
-
-  rootIndexBase(index: number): number {
-    return (index < 256 ? index : index - 512) * TWO_30;
+  constructor() {
+    super(3);
   }
 
   effectiveFlags(flags: number): number {

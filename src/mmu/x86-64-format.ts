@@ -4,9 +4,10 @@
  * bits 51:32 of every entry are reserved; bits 62:52 are ignored (no protection keys).
  */
 import { InvalidArgumentError } from '../common/errors.js';
-import { describeEntry, field, flag, index9 } from './entry-fields.js';
-import { ALL_FLAGS, PageFlags, PageSize } from './flags.js';
+import { describeEntry, field, flag } from './entry-fields.js';
+import { ALL_FLAGS, PageFlags } from './flags.js';
 import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+import { SignExtendedFormat } from './sign-extended-format.js';
 import { A, D, decodeX86LeafBits, encodeX86LeafBits, P, PS, RW, US, x86CommonFields } from './x86-entry.js';
 
 /** XD is bit 63: bit 31 of the high half. */
@@ -16,46 +17,17 @@ const ADDRESS_HIGH_RESERVED = 0x000fffff;
 /** Alignment bits of a large page's address field that must be 0. */
 const PDPTE1G_RESERVED = 0x3fffe000;
 const PDE2M_RESERVED = 0x001fe000;
-const TWO_39 = 2 ** 39;
 const LEVEL_NAMES = ['PTE', 'PDE', 'PDPTE', 'PML4E'];
 
-export class X8664Format implements PageTableFormat {
+export class X8664Format extends SignExtendedFormat implements PageTableFormat {
   readonly name = 'x86-64';
-  readonly levels = 4;
-  readonly entryBytes = 8;
-  readonly indexBits = 9;
-  readonly entriesPerTable = 512;
-  readonly vaBits = 48;
-  readonly signExtended = true;
-  readonly minVa = -(2 ** 47);
-  readonly endVa = 2 ** 47;
-  readonly pageSizes = [PageSize.Size4K, PageSize.Size2M, PageSize.Size1G];
-  readonly kernelBase = -(2 ** 47);
-  readonly kernelRootIndex = 256;
-  readonly userEnd = 2 ** 47;
-  readonly hasNoExecute = true;
+
   readonly supportedFlags = ALL_FLAGS;
   readonly accessedBit = A;
   readonly dirtyBit = D;
 
-  levelShift(level: number): number {
-    return 12 + 9 * level;
-  }
-
-  levelOfPageSize(size: number): number {
-    return size === PageSize.Size4K ? 0 : size === PageSize.Size2M ? 1 : size === PageSize.Size1G ? 2 : -1;
-  }
-
-  isCanonical(va: number): boolean {
-    return Number.isInteger(va) && va >= this.minVa && va < this.endVa;
-  }
-
-  indexOf(va: number, level: number): number {
-    return index9(va, 12 + 9 * level);
-  }
-
-  rootIndexBase(index: number): number {
-    return (index < 256 ? index : index - 512) * TWO_39;
+  constructor() {
+    super(4);
   }
 
   effectiveFlags(flags: number): number {
