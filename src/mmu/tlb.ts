@@ -249,16 +249,7 @@ export class Tlb {
     spanLog: number,
     found = this.find(vpn, asid),
   ): number {
-    let way = found;
-    // Not cached, or only as a global entry of another page table (kept apart): a new way.
-    if (way < 0 || this.asid[way] !== asid) way = this.wayFor(vpn);
-    else this.forget(way);
-    this.vpn[way] = vpn;
-    this.asid[way] = asid;
-    this.pa[way] = pa;
-    this.rights[way] = rights;
-    this.spanLog[way] = spanLog;
-    if (spanLog !== 0) this.largeEntries++;
+    const way = this.store(vpn, asid, pa, rights, spanLog, found);
     if (this.wide && (asid === this.context || asid === GLOBAL_ASID)) this.indexEntry(way);
     return way;
   }
@@ -278,6 +269,28 @@ export class Tlb {
     found: number,
     pair: number,
   ): void {
+    const way = this.store(vpn, asid, pa, rights, spanLog, found);
+    if (asid === this.context || asid === GLOBAL_ASID) {
+      const at = 1 + (((pair << INDEX_LOG) | (vpn & INDEX_MASK)) << 1);
+      this.index32[at] = vpn;
+      this.index32[at + 1] = pa;
+      this.indexed[way] = 1 << pair;
+    }
+  }
+
+  /**
+   * Writes an entry and returns its way: the way already caching (vpn, asid), refreshed, or a
+   * new one from the replacement policy when the page is not cached, or only as a global entry
+   * of another page table (kept apart).
+   */
+  private store(
+    vpn: number,
+    asid: number,
+    pa: number,
+    rights: number,
+    spanLog: number,
+    found: number,
+  ): number {
     let way = found;
     if (way < 0 || this.asid[way] !== asid) way = this.wayFor(vpn);
     else this.forget(way);
@@ -287,12 +300,7 @@ export class Tlb {
     this.rights[way] = rights;
     this.spanLog[way] = spanLog;
     if (spanLog !== 0) this.largeEntries++;
-    if (asid === this.context || asid === GLOBAL_ASID) {
-      const at = 1 + (((pair << INDEX_LOG) | (vpn & INDEX_MASK)) << 1);
-      this.index32[at] = vpn;
-      this.index32[at + 1] = pa;
-      this.indexed[way] = 1 << pair;
-    }
+    return way;
   }
 
   /**
