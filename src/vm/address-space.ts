@@ -220,7 +220,14 @@ export class AddressSpace {
 
   /** Maps `bytes` of demand-zero memory; returns its address. */
   mapAnon(bytes: number, options: MapOptions = {}): number {
-    return this.mapRegion(RT.Anon, 0, bytes, options);
+    const va = this.placeRegion(RT.Anon, bytes, options);
+    this.regions.set(va, va + bytes, {
+      type: RT.Anon,
+      protection: options.protection ?? PROT.ReadWrite,
+      flags: options.flags ?? 0,
+      name: options.name ?? '',
+    });
+    return va;
   }
 
   /**
@@ -822,18 +829,6 @@ export class AddressSpace {
       throw new InvalidArgumentError(`vpm_alloc: page count ${count} must be a positive integer`);
     }
     return count * PAGE;
-  }
-
-  private mapRegion(type: RegionType, physBase: number, bytes: number, options: MapOptions): number {
-    const va = this.placeRegion(type, bytes, options);
-    this.regions.set(va, va + bytes, {
-      type,
-      protection: options.protection ?? PROT.ReadWrite,
-      flags: options.flags ?? 0,
-      physBase,
-      name: options.name ?? '',
-    });
-    return va;
   }
 
   /**
