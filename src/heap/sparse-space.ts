@@ -6,9 +6,8 @@
  */
 import { AddressRangeError, InvalidArgumentError, OutOfMemoryError } from '../common/errors.js';
 import { hex } from '../common/format.js';
+import { PAGE_SIZE } from './heap-constants.js';
 import type { HeapSpace } from './heap-space.js';
-
-const PAGE = 4096;
 
 export interface SparseSpaceOptions {
   /** First usable virtual address (page aligned). Default 0x10000000. */
@@ -42,7 +41,7 @@ export class SparseSpace implements HeapSpace {
     this.end = this.base + (options.size ?? 2 ** 36);
     this.maxRegions = options.maxRegions ?? Number.POSITIVE_INFINITY;
     this.maxResidentPages = options.maxResidentPages ?? Number.POSITIVE_INFINITY;
-    if (this.base % PAGE !== 0)
+    if (this.base % PAGE_SIZE !== 0)
       throw new InvalidArgumentError(`SparseSpace base ${hex(this.base)} is not page aligned`);
   }
 
@@ -53,7 +52,7 @@ export class SparseSpace implements HeapSpace {
 
   /** Pages written at least once and still reserved, in bytes. */
   get residentBytes(): number {
-    return this.pages.size * PAGE;
+    return this.pages.size * PAGE_SIZE;
   }
 
   get regionCount(): number {
@@ -72,10 +71,14 @@ export class SparseSpace implements HeapSpace {
   }
 
   reserveAnon(bytes: number, alignment: number): number {
-    if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % PAGE !== 0)
-      throw new InvalidArgumentError(`reserveAnon(${bytes}): size must be a positive multiple of ${PAGE}`);
-    if (!Number.isSafeInteger(alignment) || alignment < PAGE || !Number.isInteger(Math.log2(alignment)))
-      throw new InvalidArgumentError(`reserveAnon: alignment ${alignment} is not a power of two >= ${PAGE}`);
+    if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % PAGE_SIZE !== 0)
+      throw new InvalidArgumentError(
+        `reserveAnon(${bytes}): size must be a positive multiple of ${PAGE_SIZE}`,
+      );
+    if (!Number.isSafeInteger(alignment) || alignment < PAGE_SIZE || !Number.isInteger(Math.log2(alignment)))
+      throw new InvalidArgumentError(
+        `reserveAnon: alignment ${alignment} is not a power of two >= ${PAGE_SIZE}`,
+      );
     if (this.ranges.length >= this.maxRegions)
       throw new OutOfMemoryError(`reserveAnon(${bytes}): region limit ${this.maxRegions} reached`);
     // First fit over the gaps between reserved ranges.
@@ -94,7 +97,7 @@ export class SparseSpace implements HeapSpace {
   }
 
   extendAnon(va: number, bytes: number): boolean {
-    if (va % PAGE !== 0 || bytes <= 0 || bytes % PAGE !== 0)
+    if (va % PAGE_SIZE !== 0 || bytes <= 0 || bytes % PAGE_SIZE !== 0)
       throw new InvalidArgumentError(`extendAnon(${hex(va)}, ${bytes}): range is not page aligned`);
     if (va < this.base || va + bytes > this.end) return false;
     let i = 0;
@@ -111,7 +114,7 @@ export class SparseSpace implements HeapSpace {
   }
 
   release(va: number, bytes: number): void {
-    if (va % PAGE !== 0 || bytes <= 0 || bytes % PAGE !== 0)
+    if (va % PAGE_SIZE !== 0 || bytes <= 0 || bytes % PAGE_SIZE !== 0)
       throw new InvalidArgumentError(`release(${hex(va)}, ${bytes}): range is not page aligned`);
     const i = this.rangeIndex(va);
     if (i < 0 || va + bytes > this.ranges[i].end)
@@ -122,7 +125,7 @@ export class SparseSpace implements HeapSpace {
     if (va + bytes < r.end) pieces.push({ start: va + bytes, end: r.end });
     this.ranges.splice(i, 1, ...pieces);
     this.reservedBytesNow -= bytes;
-    for (let page = va / PAGE; page < (va + bytes) / PAGE; page++) this.pages.delete(page);
+    for (let page = va / PAGE_SIZE; page < (va + bytes) / PAGE_SIZE; page++) this.pages.delete(page);
   }
 
   read(va: number, target: Uint8Array, offset = 0, length = target.length - offset): void {
@@ -130,9 +133,9 @@ export class SparseSpace implements HeapSpace {
     let done = 0;
     while (done < length) {
       const addr = va + done;
-      const page = Math.floor(addr / PAGE);
-      const inPage = addr - page * PAGE;
-      const n = Math.min(PAGE - inPage, length - done);
+      const page = Math.floor(addr / PAGE_SIZE);
+      const inPage = addr - page * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - inPage, length - done);
       const data = this.pages.get(page);
       if (data) target.set(data.subarray(inPage, inPage + n), offset + done);
       else target.fill(0, offset + done, offset + done + n);
@@ -146,9 +149,9 @@ export class SparseSpace implements HeapSpace {
     let done = 0;
     while (done < length) {
       const addr = va + done;
-      const page = Math.floor(addr / PAGE);
-      const inPage = addr - page * PAGE;
-      const n = Math.min(PAGE - inPage, length - done);
+      const page = Math.floor(addr / PAGE_SIZE);
+      const inPage = addr - page * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - inPage, length - done);
       this.pages.get(page)!.set(source.subarray(offset + done, offset + done + n), inPage);
       done += n;
     }
@@ -160,9 +163,9 @@ export class SparseSpace implements HeapSpace {
     let done = 0;
     while (done < length) {
       const addr = va + done;
-      const page = Math.floor(addr / PAGE);
-      const inPage = addr - page * PAGE;
-      const n = Math.min(PAGE - inPage, length - done);
+      const page = Math.floor(addr / PAGE_SIZE);
+      const inPage = addr - page * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - inPage, length - done);
       this.pages.get(page)!.fill(value, inPage, inPage + n);
       done += n;
     }
@@ -179,13 +182,13 @@ export class SparseSpace implements HeapSpace {
   /** Makes every page of [va, va + length) resident, or throws having changed nothing. */
   private touch(va: number, length: number): void {
     if (length === 0) return;
-    const first = Math.floor(va / PAGE);
-    const last = Math.floor((va + length - 1) / PAGE);
+    const first = Math.floor(va / PAGE_SIZE);
+    const last = Math.floor((va + length - 1) / PAGE_SIZE);
     let missing = 0;
     for (let p = first; p <= last; p++) if (!this.pages.has(p)) missing++;
     if (this.pages.size + missing > this.maxResidentPages)
       throw new OutOfMemoryError(`touching ${hex(va)}: no free frame for ${missing} page(s)`);
-    for (let p = first; p <= last; p++) if (!this.pages.has(p)) this.pages.set(p, new Uint8Array(PAGE));
+    for (let p = first; p <= last; p++) if (!this.pages.has(p)) this.pages.set(p, new Uint8Array(PAGE_SIZE));
   }
 
   private checkAccess(va: number, length: number, what: string): void {
