@@ -2,7 +2,9 @@
  * The areas small blocks live in: ANON ranges of `areaSize` bytes reserved from the space, aligned
  * to their size so `floor(va / areaSize)` finds an address's area. Each area is a row of pages
  * that slabs take as runs (a bit a page in `used`); areas with a free page form the open list,
- * and one empty area may be kept as a spare. Used by the slab cache; read by the checker.
+ * and one empty area may be kept as a spare. An empty area the space refuses to take back (the
+ * region limit) stays held as a stranded area, reused like any open area and offered back again
+ * at the next trim. Used by the slab cache; read by the checker.
  */
 import { FULL_WORD, popcount, runMask, trailingOnes, WORD_BITS } from './bit-runs.js';
 import { grown } from './grown.js';
@@ -10,7 +12,7 @@ import { NONE, PAGE_SHIFT, PAGE_SIZE } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
 import { NumberMap } from './number-map.js';
-import { isOutOfMemory } from './out-of-memory.js';
+import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 
 const INITIAL_AREAS = 16;
 
@@ -42,6 +44,8 @@ export class AreaPool {
   openHead = NONE;
   private openTail = NONE;
   spare = NONE;
+  /** Empty areas the space refused to take back. */
+  stranded = 0;
   readonly byKey = new NumberMap();
   /** First page of the run the last findRun chose. */
   runFirst = 0;
@@ -125,22 +129,23 @@ export class AreaPool {
   /** Gives slab `slab` the run of `pages` pages from `first` in area `a`. */
   claim(a: number, first: number, pages: number, slab: number): void {
     if (a === this.spare) this.spare = NONE;
+    else if (this.used[a] === 0 && this.stranded > 0 && this.isStranded(a)) this.stranded--;
     this.used[a] = (this.used[a] | runMask(first, pages)) >>> 0;
     if (this.used[a] === this.fullMask >>> 0) this.unlinkOpen(a);
     const row = a * this.pagesPerArea;
     for (let p = first; p < first + pages; p++) this.pageSlab[row + p] = slab;
   }
 
-  /** Takes a run back from a slab; an area left empty is kept as the spare or given back when `mayRelease`. */
-  vacate(a: number, first: number, pages: number, mayRelease: boolean): void {
+  /** Takes a run back from a slab; an area left empty is kept as the spare or given back. */
+  vacate(a: number, first: number, pages: number): void {
     const wasFull = this.used[a] === this.fullMask >>> 0;
     this.used[a] = (this.used[a] & ~runMask(first, pages)) >>> 0;
     const row = a * this.pagesPerArea;
     for (let p = first; p < first + pages; p++) this.pageSlab[row + p] = NONE;
     if (wasFull) this.linkOpen(a);
-    if (mayRelease && this.used[a] === 0) {
+    if (this.used[a] === 0) {
       if (this.keepSpare && this.spare === NONE) this.spare = a;
-      else this.release(a);
+      else if (!this.release(a)) this.stranded++;
     }
   }
 
@@ -159,10 +164,10 @@ export class AreaPool {
     }
   }
 
-  /** Gives area `a` back to the space. */
-  release(a: number): void {
+  /** Gives area `a` back to the space; false (nothing changed) when the space refuses. */
+  release(a: number): boolean {
     const base = this.base[a];
-    this.space.release(base, this.areaSize);
+    if (!tryRelease(this.space, base, this.areaSize)) return false;
     this.byKey.delete(base / this.areaSize);
     if (this.used[a] !== this.fullMask >>> 0) this.unlinkOpen(a);
     this.residentPages -= popcount(this.touched[a]);
@@ -170,15 +175,30 @@ export class AreaPool {
     this.live[a] = 0;
     this.count--;
     this.freeIds[this.freeIdCount++] = a;
+    return true;
   }
 
-  /** Gives back the spare area, if one is kept. */
-  releaseSpare(): void {
-    const a = this.spare;
-    if (a !== NONE) {
+  /** Gives back the spare area and the stranded ones, keeping those the space still refuses. */
+  releaseEmpty(): void {
+    if (this.spare !== NONE) {
       this.spare = NONE;
-      this.release(a);
+      this.stranded++;
     }
+    // Until nothing more goes: giving one back can let its neighbour go without a split.
+    for (let progress = this.stranded > 0; progress; ) {
+      progress = false;
+      for (let a = 0; a < this.idsUsed; a++) {
+        if (this.isStranded(a) && this.release(a)) {
+          this.stranded--;
+          progress = true;
+        }
+      }
+    }
+  }
+
+  /** Whether area `a` is held, empty, and not the spare. */
+  isStranded(a: number): boolean {
+    return this.live[a] === 1 && this.used[a] === 0 && a !== this.spare;
   }
 
   get byteLength(): number {
@@ -211,6 +231,7 @@ export class AreaPool {
     this.openHead = other.openHead;
     this.openTail = other.openTail;
     this.spare = other.spare;
+    this.stranded = other.stranded;
     this.byKey.copyFrom(other.byKey);
     this.runFirst = other.runFirst;
     this.residentPages = other.residentPages;

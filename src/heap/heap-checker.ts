@@ -47,6 +47,7 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
   const { areas, slabs } = parts;
   const perArea = areas.pagesPerArea;
   let count = 0;
+  let stranded = 0;
   for (let a = 0; a < areas.idsUsed; a++) {
     if (!areas.live[a]) continue;
     count++;
@@ -66,12 +67,14 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
         fail(`page ${p} of area ${hex(base)} lies outside its slab ${s}`);
     }
     if (used >>> 0 !== areas.used[a]) fail(`area ${hex(base)}: used-page mask disagrees with its slabs`);
-    if (used === 0 && a !== areas.spare) fail(`area ${hex(base)} is empty but still held`);
+    if (used === 0 && a !== areas.spare) stranded++;
     tally.residentPages += popcount(areas.touched[a]);
   }
   if (areas.spare !== NONE && (!areas.live[areas.spare] || areas.used[areas.spare] !== 0))
     fail('the spare area is not an empty held area');
   if (count !== areas.count || areas.byKey.size !== count) fail('area count disagrees');
+  if (stranded !== areas.stranded)
+    fail(`${stranded} empty areas held besides the spare, but ${areas.stranded} the space refused`);
 }
 
 function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {

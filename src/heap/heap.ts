@@ -228,22 +228,27 @@ export class Heap {
     }
   }
 
-  /** Gives back the spare empty area and the cached large ranges. */
+  /**
+   * Gives back the empty areas and the cached large ranges. What the space refuses to take back
+   * (the region limit) stays held, counted in the footprint, and is offered again next time.
+   */
   trim(): void {
-    this.areas.releaseSpare();
-    this.large.trimCache();
+    // Again while something went: giving back one range can let its neighbour go without a split.
+    for (let before = Number.POSITIVE_INFINITY; this.counters.footprint < before; ) {
+      before = this.counters.footprint;
+      this.areas.releaseEmpty();
+      this.large.trimCache();
+    }
   }
 
-  /** Frees every block and gives every area back to the space. */
+  /**
+   * Frees every block and gives every area back to the space. What the space still refuses (the
+   * region limit) stays held as empty areas and cached ranges, as trim() leaves it.
+   */
   releaseAll(): void {
-    this.large.releaseAll();
+    this.large.freeAll();
     const areas = this.areas;
-    for (let a = 0; a < areas.idsUsed; a++) {
-      if (!areas.live[a]) continue;
-      this.slabs.dropAllIn(a);
-      if (a === areas.spare) areas.spare = NONE;
-      areas.release(a);
-    }
+    for (let a = 0; a < areas.idsUsed; a++) if (areas.live[a]) this.slabs.dropAllIn(a);
     this.trim();
   }
 

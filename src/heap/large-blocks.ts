@@ -2,14 +2,16 @@
  * Large blocks: a request above the large threshold gets an ANON range of its own, rounded up to
  * pages and found again through a page-number map. Up to `cacheEntries` freed ranges of at most
  * LARGE_CACHE_MAX_BYTES stay mapped for a later request of the same size, oldest given back first.
- * Used by Heap for large malloc, free and realloc; read by the checker and stats.
+ * A freed range the space refuses to take back (the region limit) joins the cache too, beyond its
+ * size, and is offered back at the next trim. Used by Heap for large malloc, free and realloc;
+ * read by the checker and stats.
  */
 import { grown, roundUp } from './grown.js';
 import { NONE, PAGE_SIZE } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
 import { NumberMap } from './number-map.js';
-import { isOutOfMemory } from './out-of-memory.js';
+import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 
 /** Largest freed block the cache keeps (a bigger one is given back at once). */
 export const LARGE_CACHE_MAX_BYTES = 1 << 20;
@@ -71,7 +73,7 @@ export class LargeBlocks {
     for (let i = this.cacheCount - 1; i >= 0; i--) {
       if (this.cacheBytes[i] === bytes && this.cacheBase[i] % alignment === 0) {
         va = this.cacheBase[i];
-        this.uncache(i, false);
+        this.forget(i);
         this.lastFresh = false;
         break;
       }
@@ -105,23 +107,21 @@ export class LargeBlocks {
     const va = this.base[l];
     const bytes = this.bytes[l];
     if (this.cacheEntries > 0 && bytes <= LARGE_CACHE_MAX_BYTES) {
-      if (this.cacheCount === this.cacheEntries) this.uncache(0, true);
-      this.cacheBase[this.cacheCount] = va;
-      this.cacheBytes[this.cacheCount] = bytes;
-      this.cacheCount++;
-      this.cachedBytes += bytes;
+      if (this.cacheCount >= this.cacheEntries) this.uncache(0);
+      this.cache(va, bytes);
       this.drop(l, false);
-    } else {
-      this.space.release(va, bytes);
+    } else if (tryRelease(this.space, va, bytes)) {
       this.drop(l, true);
+    } else {
+      this.cache(va, bytes);
+      this.drop(l, false);
     }
   }
 
-  /** Gives back the pages of block `l` past its first `keep` bytes (a multiple of the page). */
+  /** Gives back the pages of block `l` past its first `keep` bytes (a multiple of the page), if the space takes them. */
   shrink(l: number, keep: number): void {
     const mapped = this.bytes[l];
-    if (keep >= mapped) return;
-    this.space.release(this.base[l] + keep, mapped - keep);
+    if (keep >= mapped || !tryRelease(this.space, this.base[l] + keep, mapped - keep)) return;
     this.bytes[l] = keep;
     this.removeMapped(mapped - keep);
     this.liveBytes -= mapped - keep;
@@ -147,18 +147,21 @@ export class LargeBlocks {
     return true;
   }
 
-  /** Gives every live block back to the space (releaseAll). */
-  releaseAll(): void {
+  /** Frees every live block, into the cache (releaseAll then trims it). */
+  freeAll(): void {
     for (let l = 0; l < this.idsUsed; l++) {
       if (!this.live[l]) continue;
-      this.space.release(this.base[l], this.bytes[l]);
-      this.drop(l, true);
+      this.cache(this.base[l], this.bytes[l]);
+      this.drop(l, false);
     }
   }
 
-  /** Gives every cached range back to the space, newest first. */
+  /** Gives every cached range back to the space, newest first; keeps those the space refuses. */
   trimCache(): void {
-    while (this.cacheCount > 0) this.uncache(this.cacheCount - 1, true);
+    for (let progress = true; progress && this.cacheCount > 0; ) {
+      progress = false;
+      for (let i = this.cacheCount - 1; i >= 0; i--) if (this.uncache(i)) progress = true;
+    }
   }
 
   /** Live blocks as [address, bytes] pairs. */
@@ -197,14 +200,29 @@ export class LargeBlocks {
     this.residentPages = other.residentPages;
   }
 
-  /** Removes cache entry `i`, giving its range back to the space when `release`. */
-  private uncache(i: number, release: boolean): void {
-    const base = this.cacheBase[i];
-    const bytes = this.cacheBytes[i];
-    if (release) {
-      this.space.release(base, bytes);
-      this.removeMapped(bytes);
+  /** Keeps a freed range mapped, at the end of the cache (which grows past its size only for ranges the space refused). */
+  private cache(va: number, bytes: number): void {
+    if (this.cacheCount === this.cacheBase.length) {
+      this.cacheBase = grown(this.cacheBase, this.cacheCount * 2 + 1);
+      this.cacheBytes = grown(this.cacheBytes, this.cacheCount * 2 + 1);
     }
+    this.cacheBase[this.cacheCount] = va;
+    this.cacheBytes[this.cacheCount] = bytes;
+    this.cacheCount++;
+    this.cachedBytes += bytes;
+  }
+
+  /** Gives cache entry `i` back to the space; false (kept) when the space refuses. */
+  private uncache(i: number): boolean {
+    if (!tryRelease(this.space, this.cacheBase[i], this.cacheBytes[i])) return false;
+    this.removeMapped(this.cacheBytes[i]);
+    this.forget(i);
+    return true;
+  }
+
+  /** Removes cache entry `i` (its range was given back or handed out again). */
+  private forget(i: number): void {
+    const bytes = this.cacheBytes[i];
     this.cachedBytes -= bytes;
     this.cacheCount--;
     this.cacheBase.copyWithin(i, i + 1, this.cacheCount + 1);

@@ -117,7 +117,7 @@ export class SlabCache {
     this.liveBytes -= this.classSize[cls];
     if (live === 0) {
       if (objects > 1) this.unlinkPartial(cls, s);
-      this.destroy(s, true);
+      this.destroy(s);
     } else if (live === objects - 1) {
       this.linkPartial(cls, s);
     }
@@ -128,7 +128,7 @@ export class SlabCache {
     return (this.words[this.bitmapAt[s] + (index >>> WORD_SHIFT)] & (1 << (index & BIT_MASK))) !== 0;
   }
 
-  /** Drops every slab of area `a` and its blocks, without giving the area back (releaseAll). */
+  /** Drops every slab of area `a` and its blocks; the emptied area is kept or given back as any (releaseAll). */
   dropAllIn(a: number): void {
     const pagesPerArea = this.areas.pagesPerArea;
     for (let p = 0; p < pagesPerArea; p++) {
@@ -141,7 +141,7 @@ export class SlabCache {
       this.liveBytes -= live * this.classSize[cls];
       if (live < this.classes.objects[cls]) this.unlinkPartial(cls, s);
       this.live[s] = 0;
-      this.destroy(s, false);
+      this.destroy(s);
     }
   }
 
@@ -240,8 +240,8 @@ export class SlabCache {
     return s;
   }
 
-  /** Gives an empty slab's pages back to its area (and the area back to the space when empty and `mayRelease`). */
-  private destroy(s: number, mayRelease: boolean): void {
+  /** Gives an empty slab's pages back to its area (which is kept or given back when it empties). */
+  private destroy(s: number): void {
     const cls = this.classOf[s];
     const a = this.area[s];
     this.bitmaps.give(this.classes.bitmapOrder[cls], this.bitmapAt[s]);
@@ -249,7 +249,7 @@ export class SlabCache {
     this.slabsOf[cls]--;
     this.count--;
     this.freeIds[this.freeIdCount++] = s;
-    this.areas.vacate(a, this.firstPage[s], this.classes.pages[cls], mayRelease);
+    this.areas.vacate(a, this.firstPage[s], this.classes.pages[cls]);
   }
 
   private linkPartial(cls: number, s: number): void {

@@ -4,7 +4,7 @@
  * shown in a browser) before or without page tables; it checks every access against the reserved
  * ranges as an MMU would, so a heap bug that touches unreserved memory throws.
  */
-import { AddressRangeError, InvalidArgumentError, OutOfMemoryError } from '../common/errors.js';
+import { AddressRangeError, InvalidArgumentError, LimitError, OutOfMemoryError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import { PAGE_SIZE } from './heap-constants.js';
 import type { HeapSpace } from './heap-space.js';
@@ -14,8 +14,16 @@ export interface SparseSpaceOptions {
   base?: number;
   /** Bytes of virtual range. Default 2^36. */
   size?: number;
-  /** Most ranges that may be reserved at once (a region table's limit). Default unlimited. */
+  /**
+   * Most ranges that may be reserved at once (a region table's limit). Default unlimited. Enforced
+   * on release too: giving back the middle of a range splits it in two.
+   */
   maxRegions?: number;
+  /**
+   * Merge ranges that touch into one, as an address space merges adjacent heap memory into one
+   * region (so releasing one area between two others needs a region more). Default false.
+   */
+  mergeAdjacent?: boolean;
   /** Most pages that may be resident (written) at once; beyond it a touch throws OutOfMemoryError. */
   maxResidentPages?: number;
 }
@@ -30,6 +38,7 @@ export class SparseSpace implements HeapSpace {
   readonly end: number;
   private readonly maxRegions: number;
   private readonly maxResidentPages: number;
+  private readonly mergeAdjacent: boolean;
   /** Reserved ranges, sorted and disjoint. */
   private readonly ranges: SparseRange[] = [];
   /** Written pages by page number; a page never written reads as zeros. */
@@ -41,6 +50,7 @@ export class SparseSpace implements HeapSpace {
     this.end = this.base + (options.size ?? 2 ** 36);
     this.maxRegions = options.maxRegions ?? Number.POSITIVE_INFINITY;
     this.maxResidentPages = options.maxResidentPages ?? Number.POSITIVE_INFINITY;
+    this.mergeAdjacent = options.mergeAdjacent ?? false;
     if (this.base % PAGE_SIZE !== 0)
       throw new InvalidArgumentError(`SparseSpace base ${hex(this.base)} is not page aligned`);
   }
@@ -79,7 +89,7 @@ export class SparseSpace implements HeapSpace {
       throw new InvalidArgumentError(
         `reserveAnon: alignment ${alignment} is not a power of two >= ${PAGE_SIZE}`,
       );
-    if (this.ranges.length >= this.maxRegions)
+    if (!this.mergeAdjacent && this.ranges.length >= this.maxRegions)
       throw new OutOfMemoryError(`reserveAnon(${bytes}): region limit ${this.maxRegions} reached`);
     // First fit over the gaps between reserved ranges.
     let gapStart = this.base;
@@ -87,8 +97,7 @@ export class SparseSpace implements HeapSpace {
       const gapEnd = i < this.ranges.length ? this.ranges[i].start : this.end;
       const start = Math.ceil(gapStart / alignment) * alignment;
       if (start + bytes <= gapEnd) {
-        this.ranges.splice(i, 0, { start, end: start + bytes });
-        this.reservedBytesNow += bytes;
+        this.insert(i, start, start + bytes, 'reserveAnon');
         return start;
       }
       if (i < this.ranges.length) gapStart = this.ranges[i].end;
@@ -103,13 +112,7 @@ export class SparseSpace implements HeapSpace {
     let i = 0;
     while (i < this.ranges.length && this.ranges[i].end <= va) i++;
     if (i < this.ranges.length && this.ranges[i].start < va + bytes) return false;
-    const before = i > 0 && this.ranges[i - 1].end === va ? this.ranges[i - 1] : undefined;
-    if (!before && this.ranges.length >= this.maxRegions)
-      throw new OutOfMemoryError(`extendAnon(${bytes}): region limit ${this.maxRegions} reached`);
-    // Grown onto the range it extends, so one release() can give the whole block back.
-    if (before) before.end = va + bytes;
-    else this.ranges.splice(i, 0, { start: va, end: va + bytes });
-    this.reservedBytesNow += bytes;
+    this.insert(i, va, va + bytes, 'extendAnon');
     return true;
   }
 
@@ -123,6 +126,10 @@ export class SparseSpace implements HeapSpace {
     const pieces: SparseRange[] = [];
     if (r.start < va) pieces.push({ start: r.start, end: va });
     if (va + bytes < r.end) pieces.push({ start: va + bytes, end: r.end });
+    if (this.ranges.length - 1 + pieces.length > this.maxRegions)
+      throw new LimitError(
+        `release(${hex(va)}, ${bytes}): splitting its range would pass the region limit ${this.maxRegions}`,
+      );
     this.ranges.splice(i, 1, ...pieces);
     this.reservedBytesNow -= bytes;
     for (let page = va / PAGE_SIZE; page < (va + bytes) / PAGE_SIZE; page++) this.pages.delete(page);
@@ -177,6 +184,32 @@ export class SparseSpace implements HeapSpace {
     const buffer = new Uint8Array(length);
     this.read(srcVa, buffer);
     this.write(dstVa, buffer);
+  }
+
+  /**
+   * Reserves [start, end) as range `i` of the sorted list (the gap before range i): grown onto
+   * the range before it when it touches it (always, for extendAnon, so one release() gives a
+   * grown block back) and onto the range after it too when ranges merge.
+   */
+  private insert(i: number, start: number, end: number, what: string): void {
+    const before = i > 0 && this.ranges[i - 1].end === start ? this.ranges[i - 1] : undefined;
+    const joinsBefore = before !== undefined && (this.mergeAdjacent || what === 'extendAnon');
+    const after = i < this.ranges.length && this.ranges[i].start === end ? this.ranges[i] : undefined;
+    const joinsAfter = after !== undefined && this.mergeAdjacent;
+    const count = this.ranges.length + 1 - (joinsBefore ? 1 : 0) - (joinsAfter ? 1 : 0);
+    if (count > this.maxRegions)
+      throw new OutOfMemoryError(`${what}(${end - start}): region limit ${this.maxRegions} reached`);
+    if (joinsBefore && joinsAfter) {
+      before.end = after.end;
+      this.ranges.splice(i, 1);
+    } else if (joinsBefore) {
+      before.end = end;
+    } else if (joinsAfter) {
+      after.start = start;
+    } else {
+      this.ranges.splice(i, 0, { start, end });
+    }
+    this.reservedBytesNow += end - start;
   }
 
   /** Makes every page of [va, va + length) resident, or throws having changed nothing. */
