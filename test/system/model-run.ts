@@ -125,7 +125,7 @@ export class ModelRun {
 
   run(): SystemModelResult {
     this.referee.operation = 'boot';
-    this.spawn();
+    this.guarded('create', () => this.spawn(false));
     for (let step = 1; step <= this.options.ops; step++) {
       this.referee.step = step;
       let pick = this.random.below(TOTAL_WEIGHT);
@@ -220,15 +220,18 @@ export class ModelRun {
       receive: () => this.receive(),
       audit: () => this.audit(),
     };
+    // The first process's creation may have been stopped by an injected failure.
+    if (this.live.length === 0) this.spawn(false);
     handlers[kind]();
   }
 
   // --- processes ---
 
-  private spawn(): void {
+  private spawn(inject = true): void {
     if (this.live.length >= MAX_LIVE) return;
     this.describe('create');
-    const result = this.referee.attempt(null, () => this.kernel.createProcess('model'), this.inject());
+    const failAfter = inject ? this.inject() : -1;
+    const result = this.referee.attempt(null, () => this.kernel.createProcess('model'), failAfter);
     if (!result.ok) return;
     const process = result.value;
     const heap = new Heap(process.space, { name: `heap of process ${process.pid}` });
