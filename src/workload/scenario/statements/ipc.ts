@@ -1,0 +1,66 @@
+/**
+ * Messages between processes: `send copy|move|share ADDRESS SIZE to NAME` and
+ * `receive [from NAME]`, which maps the next waiting message into the receiver.
+ */
+import { PageframeError } from '../../../common/errors.js';
+import type { IpcMode } from '../ast.js';
+import { parseExpression } from '../expression-parser.js';
+import { assign, type ExecutorsOf, type StatementSyntax, withTarget } from './definition.js';
+
+const SEND_MODES: readonly IpcMode[] = ['copy', 'move', 'share'];
+
+export const IPC_SYNTAX = {
+  send: {
+    parse({ cursor, line }) {
+      const mode = cursor.choice(SEND_MODES, 'send mode');
+      const address = parseExpression(cursor, 'the address to send');
+      const size = parseExpression(cursor, 'the size to send');
+      if (!cursor.skipWord('to')) {
+        cursor.fail(`expected 'to PROCESS' after the size, found ${cursor.describe(cursor.peek())}`);
+      }
+      const to = cursor.processName();
+      cursor.end('send');
+      return { kind: 'send', line, mode, address, size, to };
+    },
+  },
+  receive: {
+    givesValue: true,
+    parse({ cursor, line, target }) {
+      const from = cursor.skipWord('from') ? cursor.processName() : undefined;
+      cursor.end('receive');
+      return withTarget(
+        from === undefined ? { kind: 'receive', line } : { kind: 'receive', line, from },
+        target,
+      );
+    },
+  },
+} satisfies Record<string, StatementSyntax>;
+
+export const IPC_EXECUTORS: ExecutorsOf<'send' | 'receive'> = {
+  send(statement, run) {
+    const sender = run.processOf(statement);
+    const to = run.named(statement.to, statement.line);
+    const address = run.evaluate(statement.address, statement.line);
+    const size = run.evaluate(statement.size, statement.line);
+    run.machine.post.send(sender.pid, to.pid, address, size, statement.mode);
+  },
+  receive(statement, run) {
+    const { machine } = run;
+    const receiver = run.processOf(statement);
+    const header = machine.post.peek(receiver.pid);
+    if (header === null) {
+      throw new PageframeError('ENOMSG', `receive: no message is waiting for ${receiver.name}`);
+    }
+    if (statement.from !== undefined) {
+      const from = run.named(statement.from, statement.line);
+      if (header.from !== from.pid) {
+        throw new PageframeError(
+          'ENOMSG',
+          `receive from ${from.name}: the next message for ${receiver.name} comes from ${machine.ownerName(header.from)}`,
+        );
+      }
+    }
+    const received = machine.post.receive(receiver.pid);
+    if (received !== null) assign(run, statement, received.va);
+  },
+};
