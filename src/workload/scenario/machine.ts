@@ -164,6 +164,15 @@ export class ScenarioMachine implements ProcessSource {
     return this.live.get(name);
   }
 
+  /** The pid a name stands for: the live process, else the last one of that name that exited. */
+  pidOf(name: string): number | undefined {
+    const live = this.live.get(name);
+    if (live !== undefined) return live.pid;
+    let last: number | undefined;
+    for (const [pid, known] of this.names) if (known === name) last = pid;
+    return last;
+  }
+
   ownerName(owner: number): string {
     if (owner === KERNEL_OWNER) return 'kernel';
     const name = this.names.get(owner);

@@ -21,8 +21,11 @@ import { TokenCursor } from './token-cursor.js';
 export { applyBinary, evaluateConstant } from './expression-value.js';
 export { KEYWORDS } from './keywords.js';
 
+/** The UTF-8 byte-order mark some editors put at the start of a file. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
 export function parseScenario(text: string, file = 'scenario'): Scenario {
-  const lines = text.split('\n');
+  const lines = (text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text).split('\n');
   const machine: MachineSpec = { heap: {}, lines: {} };
   const statements: Statement[] = [];
   const seen: SettingLines = new Map();

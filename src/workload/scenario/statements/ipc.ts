@@ -38,11 +38,22 @@ export const IPC_SYNTAX = {
 
 export const IPC_EXECUTORS: ExecutorsOf<'send' | 'receive'> = {
   send(statement, run) {
+    const { machine } = run;
     const sender = run.processOf(statement);
-    const to = run.named(statement.to, statement.line);
+    // A receiver that has exited is still named: sending to it is ESRCH, as in a kernel.
+    if (machine.pidOf(statement.to) === undefined) {
+      run.scenarioError(statement.line, `unknown process '${statement.to}'`);
+    }
     const address = run.evaluate(statement.address, statement.line);
     const size = run.evaluate(statement.size, statement.line);
-    run.machine.post.send(sender.pid, to.pid, address, size, statement.mode);
+    const to = machine.process(statement.to);
+    if (to === undefined) {
+      throw new PageframeError(
+        'ESRCH',
+        `send to ${statement.to}: the process has exited, its mailbox is gone`,
+      );
+    }
+    machine.post.send(sender.pid, to.pid, address, size, statement.mode);
   },
   receive(statement, run) {
     const { machine } = run;
@@ -52,11 +63,13 @@ export const IPC_EXECUTORS: ExecutorsOf<'send' | 'receive'> = {
       throw new PageframeError('ENOMSG', `receive: no message is waiting for ${receiver.name}`);
     }
     if (statement.from !== undefined) {
-      const from = run.named(statement.from, statement.line);
-      if (header.from !== from.pid) {
+      // A sender that has exited is still named: its messages wait until received.
+      const from = machine.pidOf(statement.from);
+      if (from === undefined) return run.scenarioError(statement.line, `unknown process '${statement.from}'`);
+      if (header.from !== from) {
         throw new PageframeError(
           'ENOMSG',
-          `receive from ${from.name}: the next message for ${receiver.name} comes from ${machine.ownerName(header.from)}`,
+          `receive from ${machine.ownerName(from)}: the next message for ${receiver.name} comes from ${machine.ownerName(header.from)}`,
         );
       }
     }
