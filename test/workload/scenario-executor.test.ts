@@ -48,7 +48,9 @@ describe('scenario executor: the machine and physical memory', () => {
     const o = run('# c\nmachine ram 5000\ncheck');
     expect(o.ok).toBe(false);
     expect(o.failures).toHaveLength(1);
-    expect(o.failures[0]).toMatch(/^s\.pf:2: the machine does not boot: EINVAL: RAM size 5000/);
+    expect(o.failures[0]).toBe(
+      's.pf:2: the machine does not boot: EINVAL: machine ram: 5000 bytes is not a multiple of 4 KiB from 4 KiB to 4 GiB',
+    );
     expect(o.report).toBeUndefined();
   });
 

@@ -17,6 +17,7 @@ import type { Expr, Scenario, Statement, StatementKind } from './ast.js';
 import { ScenarioError } from './errors.js';
 import { applyBinary, foldExpression, type LeafExpr } from './expression-value.js';
 import { ScenarioMachine, type ScenarioProcess } from './machine.js';
+import { MachineSettingError } from './machine-checks.js';
 import { verbOf } from './show.js';
 import type { RunContext, StatementExecutor } from './statements/definition.js';
 import { STATEMENT_EXECUTORS } from './statements/registry.js';
@@ -175,8 +176,10 @@ export class ScenarioRun {
       this.booted = new ScenarioMachine(this.scenario.machine);
     } catch (error) {
       if (!(error instanceof PageframeError)) throw error;
-      const lines = Object.values(this.scenario.machine.lines);
-      const at = lines.length > 0 ? Math.min(...lines) : line;
+      const lines = this.scenario.machine.lines;
+      const first = Object.values(lines);
+      const atSetting = error instanceof MachineSettingError ? lines[error.setting] : undefined;
+      const at = atSetting ?? (first.length > 0 ? Math.min(...first) : line);
       this.stop(at, `the machine does not boot: ${error.code}: ${error.message}`);
     }
     return this.booted;
