@@ -104,3 +104,37 @@ expect messages == 0`,
     expect(o.expectationsPassed).toBe(3);
   });
 });
+
+describe('numbers as people read them', () => {
+  const outcome = (text: string) => runScenario(parseScenario(`option on-error continue\n${text}`, 's.pf'));
+
+  it('prints counts and sizes in decimal, addresses in hex', () => {
+    const o = outcome(`process a
+p = map anon 32M
+touch p 4097*4K
+n = resident
+print n 5000 p p + 4K p + 4K - p page(p + 5) pa(p) n * 2`);
+    expect(o.output).toEqual([
+      { line: 6, text: '4097 5000 0x00010000 0x00011000 4096 0x00010000 0x00003000 8194' },
+    ]);
+  });
+
+  it('names both sides of a failed comparison as written, with their values', () => {
+    const o = outcome(`process a
+p = map anon 32M
+touch p 4097*4K
+n = resident
+expect resident == 4112
+expect n == 0
+expect n + 1 == n
+expect 1 == 2
+expect heap-live == n * 2`);
+    expect(o.failures).toEqual([
+      's.pf:6: expected resident == 4112 pages, but it is 4097 pages',
+      's.pf:7: expected n == 0, but n is 4097',
+      's.pf:8: expected n + 1 == n, but n + 1 is 4098 and n is 4097',
+      's.pf:9: expected 1 == 2, which is false',
+      's.pf:10: expected heap-live == n * 2: 8194 bytes, but it is 0 bytes',
+    ]);
+  });
+});

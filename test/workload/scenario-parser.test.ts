@@ -357,6 +357,7 @@ describe('statements', () => {
       figure: 'free-frames',
       op: '==',
       value: num(100),
+      valueSource: '100',
     });
     expect(one('expect resident child >= 2')).toMatchObject({
       figure: 'resident',
@@ -376,6 +377,8 @@ describe('statements', () => {
       left: { kind: 'binary', op: '+', left: v('a'), right: num(1) },
       op: '<=',
       right: v('b'),
+      leftSource: 'a + 1',
+      rightSource: 'b',
     });
     expect(one('expect all-freed')).toEqual({ kind: 'expect-all-freed', line: 1 });
   });

@@ -65,6 +65,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
 export class ScenarioRun {
   readonly outcome: ScenarioOutcome;
   private readonly values = new Map<string, number>();
+  /** Variables that hold an address (from malloc, map, ppm_alloc, pa() ...), shown in hex. */
+  private readonly addresses = new Set<string>();
   private booted: ScenarioMachine | undefined;
   private onError: 'stop' | 'continue' = 'stop';
   /** The process memory statements act on (`process` and `switch` set it). */
@@ -272,9 +274,12 @@ export class ScenarioRun {
         run.current = process;
       },
       evaluate: (expr, line) => this.evaluate(expr, line),
-      setVariable: (name, value) => {
+      setVariable: (name, value, isAddress) => {
         this.values.set(name, value);
+        if (isAddress) this.addresses.add(name);
+        else this.addresses.delete(name);
       },
+      isAddress: (expr) => this.isAddress(expr),
       processOf: (statement) => this.processOf(statement),
       named: (name, line) => this.named(name, line),
       print: (line, text) => {
@@ -314,6 +319,26 @@ export class ScenarioRun {
     if (!Number.isSafeInteger(value))
       this.scenarioError(line, `the value ${value} is not a whole number below 2^53`);
     return value;
+  }
+
+  /**
+   * An address plus or minus a count is an address; the difference of two addresses, a product,
+   * a quotient or a shift is a count; pa() and page() give addresses.
+   */
+  private isAddress(expr: Expr): boolean {
+    const ADDRESS = 1;
+    const COUNT = 0;
+    const kind = foldExpression(
+      expr,
+      (leaf) =>
+        leaf.kind === 'call' || (leaf.kind === 'variable' && this.addresses.has(leaf.name)) ? ADDRESS : COUNT,
+      (op, left, right) => {
+        if (op === '+') return left !== COUNT || right !== COUNT ? ADDRESS : COUNT;
+        if (op === '-') return left !== COUNT && right === COUNT ? ADDRESS : COUNT;
+        return COUNT;
+      },
+    );
+    return kind !== COUNT;
   }
 
   private leafValue(leaf: LeafExpr, line: number): number {

@@ -37,11 +37,15 @@ export class TokenCursor {
     return this.position;
   }
 
+  /** The text of the tokens read since `offset`, spaced as written (a space where there was any). */
   sourceSince(offset: number): string {
-    return this.tokens
-      .slice(offset, this.position)
-      .map((token) => token.text)
-      .join(' ');
+    let text = '';
+    for (let index = offset; index < this.position; index++) {
+      const token = this.tokens[index];
+      if (index > offset && token.start > this.tokens[index - 1].end) text += ' ';
+      text += token.text;
+    }
+    return text;
   }
 
   peekWord(word: string): boolean {

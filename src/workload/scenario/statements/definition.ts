@@ -32,7 +32,10 @@ export interface RunContext {
   current: ScenarioProcess | undefined;
   /** A whole number below 2^53, or a ScenarioError at the line. */
   evaluate(expr: Expr, line: number): number;
-  setVariable(name: string, value: number): void;
+  /** Sets a variable; an address prints in hex, a count or a size in decimal. */
+  setVariable(name: string, value: number, isAddress: boolean): void;
+  /** Whether an expression stands for an address (it uses one, or pa() or page()). */
+  isAddress(expr: Expr): boolean;
   /** The process a statement acts on: its `in NAME:`, else the current one. */
   processOf(statement: Statement): ScenarioProcess;
   /** A live process by name, or a ScenarioError at the line. */
@@ -52,9 +55,9 @@ export type StatementExecutor<K extends StatementKind> = (statement: StatementOf
 /** Executors of some statement kinds (a statement file exports one of these). */
 export type ExecutorsOf<K extends StatementKind> = { [Kind in K]: StatementExecutor<Kind> };
 
-/** Sets the statement's target variable, if it has one (`p = malloc 64`). */
-export function assign(run: RunContext, statement: { target?: string }, value: number): void {
-  if (statement.target !== undefined) run.setVariable(statement.target, value);
+/** Sets the statement's target variable to the address it gave, if it has one (`p = malloc 64`). */
+export function assign(run: RunContext, statement: { target?: string }, address: number): void {
+  if (statement.target !== undefined) run.setVariable(statement.target, address, true);
 }
 
 export function withTarget<T extends Statement>(statement: T, target: string | undefined): T {

@@ -7,6 +7,7 @@ import type { PageframeError } from '../../../common/errors.js';
 import { hex } from '../../../common/format.js';
 import {
   type Comparison,
+  type Expr,
   FAULT_CAUSES,
   type FaultCauseName,
   FIGURES,
@@ -19,7 +20,12 @@ import { faultCauseOf } from '../faults.js';
 import { KEYWORDS } from '../keywords.js';
 import { show, showBytes, verbOf } from '../show.js';
 import type { ExecutorsOf, RunContext, StatementInput, StatementSyntax } from './definition.js';
-import { figureValue, parseFigureSubject } from './figures.js';
+import { figureQuantity, figureValue, parseFigureSubject } from './figures.js';
+
+/** A number written as such (`-1` too): its value says no more than its text. */
+function isLiteral(expr: Expr): boolean {
+  return expr.kind === 'number' || (expr.kind === 'negate' && expr.operand.kind === 'number');
+}
 
 export const COMPARE: Record<Comparison, (left: number, right: number) => boolean> = {
   '==': (left, right) => left === right,
@@ -82,10 +88,13 @@ function parseExpectation(input: StatementInput): Statement {
       figure: word as FigureName,
       op: '==',
       value: { kind: 'number', value: 0 },
+      valueSource: '',
     };
     parseFigureSubject(cursor, statement);
     statement.op = cursor.comparison();
+    const from = cursor.offset;
     statement.value = parseExpression(cursor, 'the expected value');
+    statement.valueSource = cursor.sourceSince(from);
     cursor.end(`expect ${word}`);
     return statement;
   }
@@ -97,11 +106,15 @@ function parseExpectation(input: StatementInput): Statement {
   if (word?.includes('-')) {
     cursor.fail(`unknown figure '${word}' (figures: ${Object.keys(FIGURES).join(', ')})`);
   }
+  const leftStart = cursor.offset;
   const left = parseExpression(cursor, 'a figure or a value to compare after expect');
+  const leftSource = cursor.sourceSince(leftStart);
   const op = cursor.comparison();
+  const rightStart = cursor.offset;
   const right = parseExpression(cursor, 'a value to compare with');
+  const rightSource = cursor.sourceSince(rightStart);
   cursor.end('the comparison');
-  return { kind: 'expect-compare', line, left, op, right };
+  return { kind: 'expect-compare', line, left, op, right, leftSource, rightSource };
 }
 
 /** The statement an `expect fault:` or `expect error:` runs. */
@@ -150,21 +163,28 @@ export const EXPECTATION_EXECUTORS: ExecutorsOf<ExpectationKind> = {
         : statement.address !== undefined
           ? ' of the frame'
           : '';
+    const written = isLiteral(statement.value) ? '' : `${statement.valueSource}: `;
     run.expectation(
       statement.line,
       COMPARE[statement.op](value, expected),
       () =>
-        `expected ${statement.figure}${subject} ${statement.op} ${show(expected)}, but it is ${show(value)}`,
+        `expected ${statement.figure}${subject} ${statement.op} ${written}${figureQuantity(statement.figure, expected)}, but it is ${figureQuantity(statement.figure, value)}`,
     );
   },
   'expect-compare'(statement, run) {
     const left = run.evaluate(statement.left, statement.line);
     const right = run.evaluate(statement.right, statement.line);
-    run.expectation(
-      statement.line,
-      COMPARE[statement.op](left, right),
-      () => `expected ${show(left)} ${statement.op} ${show(right)}`,
-    );
+    run.expectation(statement.line, COMPARE[statement.op](left, right), () => {
+      const sides = [
+        [statement.left, statement.leftSource, left],
+        [statement.right, statement.rightSource, right],
+      ] as const;
+      const values = sides
+        .filter(([expr]) => !isLiteral(expr))
+        .map(([expr, source, value]) => `${source} is ${show(value, run.isAddress(expr))}`);
+      const why = values.length === 0 ? 'which is false' : `but ${values.join(' and ')}`;
+      return `expected ${statement.leftSource} ${statement.op} ${statement.rightSource}, ${why}`;
+    });
   },
   'expect-all-freed'(statement, run) {
     const { machine } = run;

@@ -45,6 +45,34 @@ const PROCESS_FIGURES: Record<ProcessFigure, (process: ScenarioProcess, machine:
     'heap-footprint': (process) => process.heapIfUsed?.footprint ?? 0,
   };
 
+/** The unit of each figure, singular and plural. */
+const FIGURE_UNITS: Record<FigureName, readonly [string, string]> = {
+  'free-frames': ['frame', 'frames'],
+  'allocated-frames': ['frame', 'frames'],
+  'usable-frames': ['frame', 'frames'],
+  'reserved-frames': ['frame', 'frames'],
+  processes: ['process', 'processes'],
+  resident: ['page', 'pages'],
+  regions: ['region', 'regions'],
+  'page-table-frames': ['frame', 'frames'],
+  'heap-live': ['byte', 'bytes'],
+  'heap-footprint': ['byte', 'bytes'],
+  refcount: ['holder', 'holders'],
+  'tlb-hits': ['hit', 'hits'],
+  'tlb-misses': ['miss', 'misses'],
+  'tlb-flushes': ['flush', 'flushes'],
+  messages: ['message', 'messages'],
+  'bytes-copied': ['byte', 'bytes'],
+  'pages-moved': ['page', 'pages'],
+  'pages-shared': ['page', 'pages'],
+};
+
+/** A figure's value with its unit, in decimal: `4097 pages`. */
+export function figureQuantity(figure: FigureName, value: number): string {
+  const [one, many] = FIGURE_UNITS[figure];
+  return `${value} ${value === 1 ? one : many}`;
+}
+
 /** What follows a figure's name: a process name, or the frame's address for refcount. */
 export function parseFigureSubject(cursor: TokenCursor, reference: FigureReference): void {
   const argument = FIGURES[reference.figure];
@@ -69,7 +97,7 @@ export function figureValue(
 
 export const FIGURE_EXECUTORS: ExecutorsOf<'measure'> = {
   measure(statement, run) {
-    run.setVariable(statement.target, figureValue(statement, run));
+    run.setVariable(statement.target, figureValue(statement, run), false);
   },
 };
 

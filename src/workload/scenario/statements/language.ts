@@ -77,7 +77,8 @@ export const LANGUAGE_EXECUTORS: ExecutorsOf<'option' | 'let' | 'check' | 'repor
     run.setOnError(statement.value);
   },
   let(statement, run) {
-    run.setVariable(statement.target, run.evaluate(statement.value, statement.line));
+    const value = run.evaluate(statement.value, statement.line);
+    run.setVariable(statement.target, value, run.isAddress(statement.value));
   },
   check() {
     // The checker runs after every statement, and after `check` even with checkEvery 'end'.
@@ -87,7 +88,9 @@ export const LANGUAGE_EXECUTORS: ExecutorsOf<'option' | 'let' | 'check' | 'repor
   },
   print(statement, run) {
     const parts = statement.items.map((item) =>
-      item.kind === 'text' ? item.text : show(run.evaluate(item.expr, statement.line)),
+      item.kind === 'text'
+        ? item.text
+        : show(run.evaluate(item.expr, statement.line), run.isAddress(item.expr)),
     );
     run.print(statement.line, parts.join(' '));
   },
