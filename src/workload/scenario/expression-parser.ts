@@ -21,6 +21,15 @@ export function parseExpression(cursor: TokenCursor, what = 'a value'): Expr {
   return new ExpressionParser(cursor).expression(what);
 }
 
+/** An expression where a count or a size is expected: a negative number there is refused. */
+export function parseCount(cursor: TokenCursor, what: string): Expr {
+  const expr = parseExpression(cursor, what);
+  if (expr.kind === 'negate' && expr.operand.kind === 'number') {
+    cursor.fail(`${what} cannot be negative: -${expr.operand.value}`);
+  }
+  return expr;
+}
+
 /** Whether an expression can start here (for optional arguments). */
 export function canStartExpression(cursor: TokenCursor): boolean {
   const token = cursor.peek();
@@ -44,7 +53,7 @@ class ExpressionParser {
     let left = this.binary(level + 1, what);
     for (;;) {
       const op = operators.find((candidate) => this.cursor.peekOp(candidate));
-      if (op === undefined) return left;
+      if (op === undefined || (op === '-' && this.cursor.atNegativeNumber())) return left;
       this.cursor.next();
       left = { kind: 'binary', op, left, right: this.binary(level + 1, `a value after '${op}'`) };
     }

@@ -80,7 +80,31 @@ export class TokenCursor {
 
   /** Fails unless the line ends here. */
   end(what: string): void {
+    if (this.atNegativeNumber()) {
+      const number = `-${this.peek(1).text}`;
+      this.fail(
+        `unexpected '${number}' after ${what} (to subtract, write '- ${this.peek(1).text}' with a space)`,
+      );
+    }
     if (!this.atEnd()) this.fail(`unexpected ${this.describe(this.peek())} after ${what}`);
+  }
+
+  /**
+   * Whether a negative number starts here: `-` written apart from what comes before and against
+   * the number after it, as in `ppm_free a -1`. It starts a new argument rather than subtracting.
+   */
+  atNegativeNumber(): boolean {
+    const before = this.tokens[this.position - 1];
+    const dash = this.peek();
+    const after = this.peek(1);
+    return (
+      before !== undefined &&
+      dash.kind === 'op' &&
+      dash.text === '-' &&
+      dash.start > before.end &&
+      after.kind === 'number' &&
+      after.start === dash.end
+    );
   }
 
   /**

@@ -4,14 +4,14 @@
  */
 import { OutOfMemoryError } from '../../../common/errors.js';
 import { hex } from '../../../common/format.js';
-import { parseExpression } from '../expression-parser.js';
+import { parseCount, parseExpression } from '../expression-parser.js';
 import { assign, type ExecutorsOf, type StatementSyntax, withTarget } from './definition.js';
 
 export const HEAP_SYNTAX = {
   malloc: {
     givesValue: true,
     parse({ cursor, line, target }) {
-      const size = parseExpression(cursor, 'the size to allocate');
+      const size = parseCount(cursor, 'the size to allocate');
       cursor.end('malloc');
       return withTarget({ kind: 'malloc', line, size }, target);
     },
@@ -19,8 +19,8 @@ export const HEAP_SYNTAX = {
   calloc: {
     givesValue: true,
     parse({ cursor, line, target }) {
-      const count = parseExpression(cursor, 'the number of elements');
-      const size = parseExpression(cursor, 'the element size');
+      const count = parseCount(cursor, 'the number of elements');
+      const size = parseCount(cursor, 'the element size');
       cursor.end('calloc');
       return withTarget({ kind: 'calloc', line, count, size }, target);
     },
@@ -29,7 +29,7 @@ export const HEAP_SYNTAX = {
     givesValue: true,
     parse({ cursor, line, target }) {
       const pointer = parseExpression(cursor, 'the pointer to reallocate');
-      const size = parseExpression(cursor, 'the new size');
+      const size = parseCount(cursor, 'the new size');
       cursor.end('realloc');
       return withTarget({ kind: 'realloc', line, pointer, size }, target);
     },

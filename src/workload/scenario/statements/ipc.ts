@@ -4,7 +4,7 @@
  */
 import { PageframeError } from '../../../common/errors.js';
 import type { IpcMode } from '../ast.js';
-import { parseExpression } from '../expression-parser.js';
+import { parseCount, parseExpression } from '../expression-parser.js';
 import { assign, type ExecutorsOf, type StatementSyntax, withTarget } from './definition.js';
 
 const SEND_MODES: readonly IpcMode[] = ['copy', 'move', 'share'];
@@ -14,7 +14,7 @@ export const IPC_SYNTAX = {
     parse({ cursor, line }) {
       const mode = cursor.choice(SEND_MODES, 'send mode');
       const address = parseExpression(cursor, 'the address to send');
-      const size = parseExpression(cursor, 'the size to send');
+      const size = parseCount(cursor, 'the size to send');
       if (!cursor.skipWord('to')) {
         cursor.fail(`expected 'to PROCESS' after the size, found ${cursor.describe(cursor.peek())}`);
       }

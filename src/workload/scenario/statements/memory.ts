@@ -6,7 +6,7 @@ import { Access } from '../../../mmu/flags.js';
 import { PAGE_SIZE } from '../../../vm/region-map.js';
 import { Protection as RegionProtection } from '../../../vm/region-types.js';
 import type { ProtectionSpec, TouchAccess } from '../ast.js';
-import { canStartExpression, parseExpression } from '../expression-parser.js';
+import { canStartExpression, parseCount, parseExpression } from '../expression-parser.js';
 import { hexDump } from '../show.js';
 import { assign, type ExecutorsOf, type StatementSyntax, withTarget } from './definition.js';
 
@@ -27,12 +27,12 @@ export const MEMORY_SYNTAX = {
     parse({ cursor, line, target }) {
       if (cursor.skipWord('at')) {
         const at = parseExpression(cursor, 'the virtual address after at');
-        const count = parseExpression(cursor, 'the number of pages');
+        const count = parseCount(cursor, 'the number of pages');
         cursor.end('vpm_alloc at');
         return withTarget({ kind: 'vpm-alloc', line, form: 'at', at, count }, target);
       }
       if (cursor.atEnd()) return withTarget({ kind: 'vpm-alloc', line, form: 'one' }, target);
-      const count = parseExpression(cursor, 'the number of pages');
+      const count = parseCount(cursor, 'the number of pages');
       cursor.end('vpm_alloc');
       return withTarget({ kind: 'vpm-alloc', line, form: 'count', count }, target);
     },
@@ -42,7 +42,7 @@ export const MEMORY_SYNTAX = {
     parse({ cursor, line, target }) {
       const type = cursor.choice(['anon', 'phys'] as const, 'region type');
       const physical = type === 'phys' ? parseExpression(cursor, 'the physical address to map') : undefined;
-      const size = parseExpression(cursor, 'the size to map');
+      const size = parseCount(cursor, 'the size to map');
       const at = cursor.skipWord('at') ? parseExpression(cursor, 'the virtual address after at') : undefined;
       const protection = cursor.atEnd() ? READ_WRITE : cursor.protection();
       cursor.end('map');
@@ -63,7 +63,7 @@ export const MEMORY_SYNTAX = {
   unmap: {
     parse({ cursor, line }) {
       const address = parseExpression(cursor, 'the address to unmap');
-      const size = parseExpression(cursor, 'the size to unmap');
+      const size = parseCount(cursor, 'the size to unmap');
       cursor.end('unmap');
       return { kind: 'unmap', line, address, size };
     },
@@ -71,7 +71,7 @@ export const MEMORY_SYNTAX = {
   protect: {
     parse({ cursor, line }) {
       const address = parseExpression(cursor, 'the address to protect');
-      const size = parseExpression(cursor, 'the size to protect');
+      const size = parseCount(cursor, 'the size to protect');
       const protection = cursor.protection();
       cursor.end('protect');
       return { kind: 'protect', line, address, size, protection };
@@ -80,7 +80,7 @@ export const MEMORY_SYNTAX = {
   touch: {
     parse({ cursor, line }) {
       const address = parseExpression(cursor, 'the address to touch');
-      const size = canStartExpression(cursor) ? parseExpression(cursor, 'the size to touch') : undefined;
+      const size = canStartExpression(cursor) ? parseCount(cursor, 'the size to touch') : undefined;
       const access: TouchAccess = cursor.atEnd() ? 'write' : cursor.choice(ACCESSES, 'access');
       cursor.end('touch');
       return size === undefined
@@ -99,7 +99,7 @@ export const MEMORY_SYNTAX = {
   read: {
     parse({ cursor, line }) {
       const address = parseExpression(cursor, 'the address to read');
-      const length = parseExpression(cursor, 'the number of bytes to read');
+      const length = parseCount(cursor, 'the number of bytes to read');
       cursor.end('read');
       return { kind: 'read', line, address, length };
     },

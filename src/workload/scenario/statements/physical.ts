@@ -7,7 +7,7 @@ import { hex } from '../../../common/format.js';
 import { FrameState, FrameUse } from '../../../phys/frame-table.js';
 import { FRAME_SIZE } from '../../../phys/physical-memory.js';
 import type { StatementOf } from '../ast.js';
-import { canStartExpression, parseExpression } from '../expression-parser.js';
+import { canStartExpression, parseCount, parseExpression } from '../expression-parser.js';
 import type { ScenarioMachine } from '../machine.js';
 import { assign, type ExecutorsOf, type StatementSyntax, withTarget } from './definition.js';
 
@@ -19,13 +19,13 @@ export const PHYSICAL_SYNTAX = {
     parse({ cursor, line, target }) {
       if (cursor.skipWord('at')) {
         const at = parseExpression(cursor, 'the physical address after at');
-        const count = parseExpression(cursor, 'the number of frames');
+        const count = parseCount(cursor, 'the number of frames');
         cursor.end('ppm_alloc at');
         return withTarget({ kind: 'ppm-alloc', line, form: 'at', at, count }, target);
       }
       const form = canStartExpression(cursor) ? 'count' : 'one';
       const statement: StatementOf<'ppm-alloc'> = { kind: 'ppm-alloc', line, form };
-      if (form === 'count') statement.count = parseExpression(cursor, 'the number of frames');
+      if (form === 'count') statement.count = parseCount(cursor, 'the number of frames');
       while (!cursor.atEnd()) {
         const word = cursor.peek();
         const key = CONSTRAINTS.find((constraint) => word.kind === 'word' && word.text === constraint);
@@ -41,7 +41,7 @@ export const PHYSICAL_SYNTAX = {
   ppm_free: {
     parse({ cursor, line }) {
       const address = parseExpression(cursor, 'the physical address to free');
-      const count = cursor.atEnd() ? undefined : parseExpression(cursor, 'the number of frames');
+      const count = cursor.atEnd() ? undefined : parseCount(cursor, 'the number of frames');
       cursor.end('ppm_free');
       return count === undefined
         ? { kind: 'ppm-free', line, address }
