@@ -7,6 +7,7 @@ import { PAGING_FORMATS } from '../workload/scenario/ast.js';
 import { parseNumber } from '../workload/scenario/lexer.js';
 import { benchCommand } from './bench-command.js';
 import { demoCommand } from './demo-command.js';
+import { registerExec } from './exec-command.js';
 import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
 import { registerServe } from './serve.js';
@@ -90,6 +91,7 @@ export function buildProgram(): Command {
     .action(benchCommand);
 
   registerServe(program);
+  registerExec(program);
 
   return program;
 }

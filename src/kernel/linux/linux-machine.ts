@@ -100,7 +100,8 @@ export class LinuxMachine<Context = unknown> {
   }
 
   /**
-   * A new process running `image` (the ELF file's bytes) with argv and envp. Throws ElfError for
+   * A new process running `image` (the ELF file's bytes) with argv and envp; `path` is the name it
+   * was started by (AT_EXECFN), `absolutePath` what /proc/self/exe names. Throws ElfError for
    * a file that cannot run, OutOfMemoryError or LimitError; then no process and no frame remain.
    */
   exec(
@@ -108,6 +109,7 @@ export class LinuxMachine<Context = unknown> {
     image: Uint8Array,
     argv: readonly string[],
     envp: readonly string[],
+    absolutePath = path.startsWith('/') ? path : `/${path}`,
   ): LinuxProcess<Context> {
     const elf = parseElf(image, path);
     const name = path.slice(path.lastIndexOf('/') + 1) || path;
@@ -154,7 +156,7 @@ export class LinuxMachine<Context = unknown> {
       this.hart.restoreContext(this.blankContext);
       this.hart.pc = loaded.entry;
       this.hart.writeRegister(Register.sp, BigInt(stack.sp));
-      const linux = new LinuxProcess<Context>(process, 0, path, new FileTable(), {
+      const linux = new LinuxProcess<Context>(process, 0, absolutePath, new FileTable(), {
         top,
         limitBytes: this.stackLimitBytes,
       });

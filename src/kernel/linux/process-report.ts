@@ -43,7 +43,9 @@ export function processReport(kernel: Kernel, process: Process): string {
     ...mapsLines(space),
     `VmRSS: ${space.residentBytes() / 1024} kB  VmPTE: ${pageTableBytes(kernel, process.pid) / 1024} kB`,
     `page faults: demand-zero ${faults.demandZero}, copy-on-write copies ${faults.cowCopy}, takeovers ${faults.cowTakeover}`,
-    `frames: ${stats.totalFrames} total, ${stats.allocatedFrames} allocated (${Object.entries(stats.allocatedByUse)
+    `frames: ${stats.totalFrames} total, ${stats.allocatedFrames} allocated (${Object.entries(
+      stats.allocatedByUse,
+    )
       .filter(([, n]) => n > 0)
       .map(([use, n]) => `${use} ${n}`)
       .join(', ')}), ${stats.freeFrames} free`,
