@@ -190,7 +190,7 @@ export class LinuxMachine<Context = unknown> {
       this.counters.instructions += ran;
       left -= ran;
       if (stop === HartStop.Trap) this.handleTrap(next);
-      if (next.state !== RunState.Zombie) this.sampleMemory();
+      else this.sampleMemory(); // at the end of each time slice, and when a process ends
     }
   }
 
