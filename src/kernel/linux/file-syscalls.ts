@@ -19,7 +19,8 @@ const SEEK_CUR = 1;
 const SEEK_END = 2;
 /** struct stat of the generic ABI (asm-generic/stat.h): 128 bytes. */
 const STAT_BYTES = 128;
-const S_IFCHR = 0o020000;
+/** The standard streams read as pipes, as under a test harness or a shell pipeline. */
+const S_IFIFO = 0o010000;
 const S_IFREG = 0o100000;
 /** Largest single transfer a call makes (Linux's MAX_RW_COUNT is about 2 GiB; ours is smaller). */
 const MAX_TRANSFER = 1 << 24;
@@ -157,13 +158,13 @@ export function ioctl(c: FileCallContext, fd: number, request: number): number {
   return -Errno.ENOTTY;
 }
 
-/** struct stat: a character device for the streams, a read-only regular file for host files. */
+/** struct stat: a pipe for the streams, a read-only regular file for host files. */
 function statOf(file: OpenFile): Uint8Array {
   const bytes = new Uint8Array(STAT_BYTES);
   const view = new DataView(bytes.buffer);
   const regular = file.kind === OpenFileKind.File;
   view.setBigUint64(8, BigInt(regular ? 1000 + file.path.length : 3 + file.kind), true); // st_ino
-  view.setUint32(16, regular ? S_IFREG | 0o444 : S_IFCHR | 0o620, true); // st_mode
+  view.setUint32(16, regular ? S_IFREG | 0o444 : S_IFIFO | 0o600, true); // st_mode
   view.setUint32(20, 1, true); // st_nlink
   view.setBigInt64(48, BigInt(regular ? file.bytes.length : 0), true); // st_size
   view.setInt32(56, 4096, true); // st_blksize
