@@ -130,6 +130,7 @@ function decodeOp(word: number, out: DecodedFields): number {
     }
     case 0x07:
       out.imm = immI(word);
+      out.rd = (word >>> 7) & 31; // a float register: f0 is a real destination
       return funct3 === 2 ? Op.Flw : funct3 === 3 ? Op.Fld : Op.Illegal;
     case 0x27:
       out.imm = immS(word);

@@ -383,7 +383,7 @@ export function interpret(hart: Hart, budget: number): 1 | 2 {
           const lo = (xlo[rs1] + imm) | 0;
           const hi = (xhi[rs1] + (imm >> 31) + (lo >>> 0 < xlo[rs1] >>> 0 ? 1 : 0)) | 0;
           accesses++;
-          loadFloat(hart, ops[slot] === Op.Fld, (word >>> 7) & 31, lo, hi);
+          loadFloat(hart, ops[slot] === Op.Fld, rd, lo, hi);
           break;
         }
         case Op.Fsw:
