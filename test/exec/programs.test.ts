@@ -59,6 +59,7 @@ const CASES: [string, string[]][] = [
   ['fork-cow', []],
   ['mmap-protect', []],
   ['mmap-protect', ['segfault']],
+  ['float', []],
   ['stack-growth', []],
   ['unknown-syscall', []],
 ];
@@ -70,7 +71,6 @@ describe.skipIf(!qemu)('shipped programs print what qemu-riscv64 prints', () => 
     expect(ours.stdout).toBe(reference.stdout);
     expect(ours.status).toBe(reference.status);
   });
-  it.todo('float: runs once the hart has the F and D extensions');
 });
 
 describe('programs that fail', () => {
