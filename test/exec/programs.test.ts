@@ -26,10 +26,21 @@ interface Run {
 }
 
 /** Runs a shipped program on a fresh machine; checks the machine and that every frame came back. */
-function run(name: string, args: string[] = [], ramBytes = 64 << 20): Run {
+/** Reads the real files (read-only), keeps the output. */
+class FileReadingHost extends BufferedHost {
+  override readFile(path: string): Uint8Array | undefined {
+    try {
+      return new Uint8Array(readFileSync(path));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function run(name: string, args: string[] = [], ramBytes = 64 << 20, input = ''): Run {
   const kernel = new Kernel({ format: 'sv39', ramBytes });
   const baseline = kernel.pmm.allocatedFrames;
-  const host = new BufferedHost();
+  const host = new FileReadingHost(new Map(), new TextEncoder().encode(input));
   const machine = new LinuxMachine<HartContext>(kernel, host, (mmu, memory) => new Hart(mmu, memory));
   const path = PROGRAMS + name;
   const main = machine.exec(path, new Uint8Array(readFileSync(path)), [path, ...args], []);
@@ -44,15 +55,15 @@ function run(name: string, args: string[] = [], ramBytes = 64 << 20): Run {
 }
 
 /** What qemu-riscv64 prints and its exit status (128 + signal when killed, as a shell reports). */
-function underQemu(name: string, args: string[] = []): { stdout: string; status: number } {
+function underQemu(name: string, args: string[] = [], input = ''): { stdout: string; status: number } {
   const path = PROGRAMS + name;
-  const result = spawnSync('qemu-riscv64', [path, ...args], { env: {}, encoding: 'utf8' });
+  const result = spawnSync('qemu-riscv64', [path, ...args], { env: {}, encoding: 'utf8', input });
   const signals: Record<string, number> = { SIGSEGV: 11, SIGABRT: 6, SIGKILL: 9 };
   const status = result.status ?? 128 + (signals[result.signal ?? ''] ?? 0);
   return { stdout: result.stdout, status };
 }
 
-const CASES: [string, string[]][] = [
+const CASES: [string, string[], string?][] = [
   ['hello', []],
   ['hello', ['one', 'two words', '']],
   ['malloc-heavy', []],
@@ -62,12 +73,14 @@ const CASES: [string, string[]][] = [
   ['float', []],
   ['stack-growth', []],
   ['unknown-syscall', []],
+  ['wc', [`${PROGRAMS}wc.c`, `${PROGRAMS}hello.c`, `${PROGRAMS}no-such-file`]],
+  ['wc', [], 'one two\nthree\n\n  four  '],
 ];
 
 describe.skipIf(!qemu)('shipped programs print what qemu-riscv64 prints', () => {
-  it.each(CASES)('%s %j', (name, args) => {
-    const ours = run(name, args);
-    const reference = underQemu(name, args);
+  it.each(CASES)('%s %j', (name, args, input = '') => {
+    const ours = run(name, args, 64 << 20, input);
+    const reference = underQemu(name, args, input);
     expect(ours.stdout).toBe(reference.stdout);
     expect(ours.status).toBe(reference.status);
   });

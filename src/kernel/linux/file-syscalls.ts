@@ -1,11 +1,11 @@
 /**
  * The file system calls: read, write, readv, writev on the standard streams and on host files
  * opened read-only; openat, close, lseek, fstat, newfstatat, readlinkat (/proc/self/exe) and
- * ioctl (TCGETS: not a terminal). Each returns a count or a negated errno.
+ * ioctl (TCGETS: not a terminal), dup, dup3 and fcntl. Each returns a count or a negated errno.
  */
 import type { AddressSpace } from '../../vm/address-space.js';
 import { Errno } from './errno.js';
-import { type OpenFile, OpenFileKind } from './file-table.js';
+import { MAX_OPEN_FILES, type OpenFile, OpenFileKind } from './file-table.js';
 import type { ExecHost } from './host.js';
 import type { LinuxProcess } from './linux-process.js';
 import { readUser, readUserString, writeUser } from './user-memory.js';
@@ -14,6 +14,13 @@ const AT_FDCWD = -100;
 const AT_EMPTY_PATH = 0x1000;
 const O_ACCMODE = 3;
 const O_DIRECTORY = 0x10000;
+const O_WRONLY = 1;
+const F_DUPFD = 0;
+const F_GETFD = 1;
+const F_SETFD = 2;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const F_DUPFD_CLOEXEC = 1030;
 const SEEK_SET = 0;
 const SEEK_CUR = 1;
 const SEEK_END = 2;
@@ -156,6 +163,39 @@ export function ioctl(c: FileCallContext, fd: number, request: number): number {
   // TCGETS and every other terminal request: no descriptor here is a terminal.
   void request;
   return -Errno.ENOTTY;
+}
+
+/** dup, dup3 and fcntl's F_DUPFD: a second descriptor for the same open file (the lowest free, or `target`). */
+export function dup(c: FileCallContext, fd: number, target = -1): number {
+  const file = c.self.files.get(fd);
+  if (!file) return -Errno.EBADF;
+  if (target < 0) {
+    const copy = c.self.files.open(file);
+    return copy < 0 ? -Errno.EMFILE : copy;
+  }
+  if (target === fd || target >= MAX_OPEN_FILES) return -Errno.EINVAL;
+  c.self.files.close(target);
+  c.self.files.place(target, file);
+  return target;
+}
+
+/** fcntl: F_DUPFD, the descriptor flags (kept as none) and the status flags (the access mode). */
+export function fcntl(c: FileCallContext, fd: number, command: number): number {
+  const file = c.self.files.get(fd);
+  if (!file) return -Errno.EBADF;
+  switch (command) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+      return dup(c, fd);
+    case F_GETFD:
+    case F_SETFD:
+    case F_SETFL:
+      return 0;
+    case F_GETFL:
+      return file.kind === OpenFileKind.Output || file.kind === OpenFileKind.Error ? O_WRONLY : 0;
+    default:
+      return -Errno.EINVAL;
+  }
 }
 
 /** struct stat: a pipe for the streams, a read-only regular file for host files. */

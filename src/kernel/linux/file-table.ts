@@ -45,6 +45,11 @@ export class FileTable {
     return -1;
   }
 
+  /** Puts `file` at descriptor `fd`, which must be free (dup3). */
+  place(fd: number, file: OpenFile): void {
+    this.slots[fd] = file;
+  }
+
   /** Whether `fd` was open. */
   close(fd: number): boolean {
     if (this.get(fd) === undefined) return false;

@@ -16,6 +16,7 @@ import { readUser } from './user-memory.js';
 /** Signals whose default action is not to end the process. */
 const HARMLESS_SIGNALS = new Set([0, Signal.SIGCHLD, 18, 23, 28]);
 const SIGSET_BYTES = 8;
+const O_CLOEXEC = 0o2000000;
 const SIGACTION_BYTES = 24;
 
 export function dispatchSyscall<Context>(
@@ -55,6 +56,12 @@ export function dispatchSyscall<Context>(
       return files.readlinkat(context, unsigned(1), unsigned(2), long(3));
     case Syscall.ioctl:
       return files.ioctl(context, int(0), unsigned(1));
+    case Syscall.dup:
+      return files.dup(context, int(0));
+    case Syscall.dup3:
+      return int(2) & ~O_CLOEXEC ? -Errno.EINVAL : files.dup(context, int(0), int(1));
+    case Syscall.fcntl:
+      return files.fcntl(context, int(0), int(1));
     case Syscall.brk:
       return memory.brk(self, space, unsigned(0));
     case Syscall.mmap:

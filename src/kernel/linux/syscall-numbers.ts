@@ -5,6 +5,7 @@
 export const Syscall = {
   getcwd: 17,
   dup: 23,
+  dup3: 24,
   fcntl: 25,
   ioctl: 29,
   faccessat: 48,
