@@ -9,6 +9,8 @@ export * from './heap/size-classes.js';
 export * from './heap/sparse-space.js';
 export * from './ipc/index.js';
 export * from './kernel/index.js';
+// Running Linux programs (exec): the loader, the system calls, the machine that runs them.
+export * from './kernel/linux/index.js';
 export * from './mmu/index.js';
 export * from './phys/buddy-allocator.js';
 export * from './phys/first-fit-allocator.js';

@@ -1,6 +1,6 @@
 /**
- * Errors of loading and running a program: a file that is not a runnable ELF for this machine,
- * and a host file that cannot be read. Each names the problem, so `pageframe exec` can print it.
+ * Errors of loading a program: a file that is not a runnable ELF for this machine. Each names
+ * the problem, so `pageframe exec` can print it.
  */
 import { PageframeError } from '../../common/errors.js';
 
@@ -21,12 +21,5 @@ export class ElfError extends PageframeError {
   constructor(problem: ElfProblem, message: string) {
     super('ENOEXEC', message);
     this.problem = problem;
-  }
-}
-
-/** The program file, or an argument of exec, is missing or unusable. */
-export class ProgramFileError extends PageframeError {
-  constructor(message: string) {
-    super('ENOENT', message);
   }
 }
