@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../phys/physical-memory.js';
 import { PAGING_FORMATS } from '../workload/scenario/ast.js';
 import { benchCommand } from './bench-command.js';
-import { demoCommand } from './demo-command.js';
+import { DEMO_PATH, demoCommand } from './demo-command.js';
 import { countOption, showUsageAfterErrors, sizeOption } from './options.js';
 import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
@@ -71,7 +71,11 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description("boot a default machine, run the tour of the seeds' design, print the report (npm start)")
+    .description(
+      `run the built-in tour of the memory manager and tell it one line a step (npm start); the scenario is ${DEMO_PATH}`,
+    )
+    .option('--report', 'show the whole run: every line the tour prints and every report')
+    .option('--print', 'print the scenario the tour runs, to read or to edit and run with `pageframe run -`')
     .option('--json', 'print the outcome and report as JSON')
     .action(demoCommand);
 
