@@ -7,6 +7,7 @@ import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../phys/physical-memory.js';
 import { PAGING_FORMATS } from '../workload/scenario/ast.js';
 import { benchCommand } from './bench-command.js';
 import { DEMO_PATH, demoCommand } from './demo-command.js';
+import { registerExec } from './exec-command.js';
 import { countOption, showUsageAfterErrors, sizeOption } from './options.js';
 import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
     .action(benchCommand);
 
   registerServe(program);
+  registerExec(program);
   showUsageAfterErrors(program);
   return program;
 }

@@ -8,11 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { countOption } from './options.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = PACKAGE_ROOT;
 /** Where the playground is built and served from. */
 export const WEB_DIST = join(ROOT, 'web', 'dist');
 
