@@ -90,3 +90,11 @@ describe('help and hints', () => {
     );
   });
 });
+
+describe('trace errors name a line of the file', () => {
+  it('points a trace whose header is empty at its first line, not line 0', () => {
+    const ran = pageframe(['replay', scratchFile('blank.rep', '\n\n\n\n')]);
+    expect(ran.status).toBe(1);
+    expect(ran.stderr).toBe('blank.rep:1: the header needs 4 numbers, found 0\n');
+  });
+});
