@@ -4,7 +4,7 @@
  * utilization and the machine's report. A progress bar goes to stderr when it is a terminal and
  * the trace is long.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { PageframeError } from '../common/errors.js';
@@ -15,8 +15,12 @@ import type { MachineSpec, PagingFormat } from '../workload/scenario/ast.js';
 import { ScenarioMachine } from '../workload/scenario/machine.js';
 import { heapAllocator } from '../workload/traces/heap-allocator.js';
 import { type ReplayAllocator, type ReplayResult, replay } from '../workload/traces/replay.js';
+import { InputFileError, readInputFile } from './options.js';
 
 export const TRACE_FORMATS = ['rep'] as const;
+
+const RECORD_HINT =
+  'Traces of real programs are recorded on this machine: `npm run record -- COMMAND...` writes recordings/COMMAND.rep, `npm run record:samples` a few at once.';
 
 /** Traces with at least this many operations get a progress bar (on a terminal). */
 const LONG_TRACE_OPS = 20_000;
@@ -49,10 +53,12 @@ export function replayCommand(file: string, options: ReplayCommandOptions): void
   }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputFile(file);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
-    process.stderr.write(`${file}: ${reason}\n`);
+    if (!(error instanceof InputFileError)) throw error;
+    // recordings/ is made on this machine, not shipped: say how.
+    const hint = existsSync(file) ? '' : `\n${RECORD_HINT}`;
+    process.stderr.write(`${error.message}${hint}\n`);
     process.exitCode = 1;
     return;
   }

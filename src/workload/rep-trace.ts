@@ -61,7 +61,7 @@ export function parseRep(text: string, name = 'trace'): RepTrace {
         return line;
       }
     }
-    lineNo = lastContent; // at the end, errors name the last line that had something
+    lineNo = Math.max(lastContent, 1); // at the end, errors name the last line that had something (or the first)
     return undefined;
   };
   for (let i = 0; i < 4; i++) {

@@ -3,7 +3,7 @@
  * and an executor for each kind it produces. `registry.ts` lists them; the run loop (executor.ts)
  * hands every executor a RunContext, its only way into the run's state.
  */
-import type { PageframeError } from '../../../common/errors.js';
+import { PageframeError } from '../../../common/errors.js';
 import type { Expr, Statement, StatementKind, StatementOf } from '../ast.js';
 import type { StatementVerb } from '../keywords.js';
 import type { ScenarioMachine, ScenarioProcess } from '../machine.js';
@@ -58,6 +58,20 @@ export type ExecutorsOf<K extends StatementKind> = { [Kind in K]: StatementExecu
 /** Sets the statement's target variable to the address it gave, if it has one (`p = malloc 64`). */
 export function assign(run: RunContext, statement: { target?: string }, address: number): void {
   if (statement.target !== undefined) run.setVariable(statement.target, address, true);
+}
+
+/**
+ * Runs a call into a layer whose messages name its own method (`allocContiguous: ...`) and makes
+ * them name the statement the user wrote instead (`ppm_alloc: ...`).
+ */
+export function inUserWords<T>(statement: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof PageframeError)
+      error.message = error.message.replace(/^[a-zA-Z]+: /, `${statement}: `);
+    throw error;
+  }
 }
 
 export function withTarget<T extends Statement>(statement: T, target: string | undefined): T {
