@@ -213,16 +213,7 @@ export class PostOffice {
    */
   private grant(sender: AddressSpace, start: number, end: number): Float64Array {
     const frames = sender.detachPages(start, end - start);
-    const { refCount, use, owner } = this.machine.frameTable;
-    for (let k = 0; k < frames.length; k++) {
-      const pa = frames[k];
-      if (pa < 0) continue;
-      const pfn = pa / PAGE_SIZE;
-      if (refCount[pfn] === 1) {
-        use[pfn] = FrameUse.Message;
-        owner[pfn] = KERNEL_OWNER;
-      }
-    }
+    this.handOver(frames, frames.length, FrameUse.Message, KERNEL_OWNER);
     this.stats.moves++;
     this.stats.pagesMoved += frames.length;
     return frames;
@@ -234,9 +225,13 @@ export class PostOffice {
     const frames = new Float64Array(pages);
     this.pinning.readFrames(sender, start, pages, frames, this.operation());
     // Sealing again would change nothing (a sealed range has no writable entry): skip its walk.
-    if (kind === 'share' && !isSealed(sender, start, end)) sender.seal(start, end - start); // LimitError: nothing changed
-    const refCount = this.machine.frameTable.refCount;
-    for (let k = 0; k < pages; k++) if (frames[k] >= 0) refCount[frames[k] / PAGE_SIZE]++;
+    this.retainFrames(frames, pages);
+    try {
+      if (kind === 'share' && !isSealed(sender, start, end)) sender.seal(start, end - start);
+    } catch (error) {
+      this.releaseFrames(frames); // LimitError: nothing changed
+      throw error;
+    }
     if (kind === 'copy') {
       this.pinning.writeProtect(sender, start, end);
       this.stats.copies++;
@@ -263,18 +258,7 @@ export class PostOffice {
       name: `message ${m.id}`,
       adopt,
     });
-    if (move && !adopt) {
-      const { refCount, use, owner } = this.machine.frameTable;
-      for (let k = 0; k < m.frames.length; k++) {
-        const pa = m.frames[k];
-        if (pa < 0) continue;
-        const pfn = pa / PAGE_SIZE;
-        if (refCount[pfn] === 1) {
-          use[pfn] = FrameUse.User;
-          owner[pfn] = pid;
-        }
-      }
-    }
+    if (move && !adopt) this.handOver(m.frames, m.frames.length, FrameUse.User, pid);
     return va;
   }
 
@@ -288,6 +272,28 @@ export class PostOffice {
   private operation(): string {
     const { kind, va, length, from, to } = this.sending;
     return `${kind} ${hex(va)}+${length} from ${from} to ${to}`;
+  }
+
+  /** Hands the frames of frames[0, count) that nobody else holds to `use` and `owner`. */
+  private handOver(frames: Float64Array, count: number, use: FrameUse, owner: number): void {
+    const refCount = this.machine.frameTable.refCount;
+    const source = this.machine.frames;
+    for (let k = 0; k < count; k++) {
+      const pa = frames[k];
+      if (pa >= 0 && refCount[pa / PAGE_SIZE] === 1) source.setOwner(pa, use, owner);
+    }
+  }
+
+  /** One reference for the message on each frame of frames[0, count), all or none. */
+  private retainFrames(frames: Float64Array, count: number): void {
+    const source = this.machine.frames;
+    let k = 0;
+    try {
+      for (; k < count; k++) if (frames[k] >= 0) source.retain(frames[k]);
+    } catch (error) {
+      for (let back = 0; back < k; back++) if (frames[back] >= 0) source.release(frames[back]);
+      throw error;
+    }
   }
 
   private releaseFrames(frames: Float64Array): void {

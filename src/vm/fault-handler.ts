@@ -108,7 +108,7 @@ function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, l
   const copy = frames.allocFrame(space.frameUse, space.owner);
   memory.copy(copy, pa, PAGE_SIZE);
   leaf.write(at, copy, writable);
-  space.tlb.page(pageVa);
+  space.tlb.page(pageVa); // before the old frame loses this holder
   frames.release(pa);
   space.faults.cowCopy++;
   log?.record(pageVa, FaultKind.CowCopy, pa);

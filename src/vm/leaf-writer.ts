@@ -10,8 +10,9 @@
  */
 import { PageFlags } from '../mmu/flags.js';
 import type { PageTables } from '../mmu/page-tables.js';
-import type { FrameTable } from '../phys/frame-table.js';
+import type { FrameUse } from '../phys/frame-table.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
+import type { FrameSource } from '../phys/types.js';
 
 export const NO_TABLE = -1;
 const SHIFT = FRAME_SHIFT;
@@ -131,8 +132,8 @@ export class LeafWriter {
    * pages[from .. from + count) (a slot of -1 leaves its entry empty): a frame whose reference
    * count is 1 gets `ownFlags`, a frame with other holders `sharedFlags` (copy-on-write). The
    * entry of frame 0 is encoded once per flags and the frame number ORed in: no encoding, walk
-   * or allocation per page. With `adopt` (the frame table), a frame of reference count 1 also
-   * gets `use` and `owner` there, in the same pass (the space that alone maps it owns it).
+   * or allocation per page. With `adopt` (the frame source), a frame of reference count 1 is
+   * also handed to `use` and `owner` in the same pass (the space that alone maps it owns it).
    * Returns the entries filled. Flags must be valid for the format.
    */
   fillFrames(
@@ -144,8 +145,8 @@ export class LeafWriter {
     refCount: Uint16Array,
     ownFlags: number,
     sharedFlags: number,
-    adopt: FrameTable | null = null,
-    use = 0,
+    adopt: FrameSource | null = null,
+    use: FrameUse = 0,
     owner = 0,
   ): number {
     const shift = this.frameShift;
@@ -170,18 +171,13 @@ export class LeafWriter {
         f.encodeLeaf(pa, own ? ownFlags : sharedFlags, 0, entry);
         memory.write32(e, entry[0]);
         if (eight) memory.write32(e + 4, entry[1]);
-        if (own && adopt !== null) {
-          adopt.use[pfn] = use;
-          adopt.owner[pfn] = owner;
-        }
+        if (own && adopt !== null) adopt.setOwner(pa, use, owner);
         filled++;
       }
     } else {
       // The table's words, indexed directly (an entry is 1 or 2 words).
       const words = this.tables.tableWords(table);
       const wordStep = step >>> 2;
-      const uses = adopt === null ? null : adopt.use;
-      const owners = adopt === null ? null : adopt.owner;
       let w = (at & (words.length * 4 - 1)) >>> 2;
       for (let k = from; k < from + count; k++, w += wordStep) {
         const pa = pages[k];
@@ -190,10 +186,7 @@ export class LeafWriter {
         const own = refCount[pfn] === 1;
         words[w] = (own ? ownLo : sharedLo) | (pfn << shift);
         if (eight) words[w + 1] = own ? ownHi : sharedHi;
-        if (own && uses !== null && owners !== null) {
-          uses[pfn] = use;
-          owners[pfn] = owner;
-        }
+        if (own && adopt !== null) adopt.setOwner(pa, use, owner);
         filled++;
       }
     }
