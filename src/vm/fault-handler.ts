@@ -99,7 +99,8 @@ function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, l
   const shared =
     regions.type(region) === RegionType.Phys || (regions.flags(region) & RegionFlag.Shared) !== 0;
   if (shared || frameTable.refCount[pa / PAGE_SIZE] === 1) {
-    space.machine.pageTables.protect(space.root, pageVa, writable);
+    // The entry is the region's read-only one: the write bit is all it lacks.
+    leaf.allowWrite(at);
     space.tlb.page(pageVa);
     space.faults.cowTakeover++;
     log?.record(pageVa, FaultKind.TakeOver, -1);

@@ -121,6 +121,12 @@ export class LeafWriter {
     this.tables.presentCount[toTable >>> SHIFT]++;
   }
 
+  /** Gives the present entry at `at` the write permission, keeping everything else (a copy-on-write takeover). */
+  allowWrite(at: number): void {
+    const memory = this.tables.memory;
+    memory.write32(at, (memory.read32(at) | this.writeBit) >>> 0);
+  }
+
   /** Takes the write permission from the entry at `at`, keeping accessed and dirty (a fork's parent). */
   writeProtect(at: number): void {
     const memory = this.tables.memory;
