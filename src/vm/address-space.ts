@@ -243,8 +243,8 @@ export class AddressSpace {
    * access, OutOfMemoryError when no frame is left (nothing changed then).
    */
   handleFault(va: number, access: Access, cause: FaultCause): void {
-    checkAllowed(this, va, access);
-    resolveFault(this, va - pageOffset(va), access, cause, null);
+    const region = checkAllowed(this, va, access);
+    resolveFault(this, va - pageOffset(va), region, access, cause, null);
   }
 
   /** Makes this space the MMU's current one (CR3 / satp), keeping its TLB entries. */

@@ -12,16 +12,16 @@ import { NO_TABLE } from './leaf-writer.js';
 import { PAGE_SIZE } from './region-map.js';
 import { RegionFlag, RegionType } from './region-types.js';
 
-/** Resolves the fault the MMU reported at `pageVa`, which checkAllowed accepted. */
+/** Resolves the fault the MMU reported at `pageVa`, in region `i`, which checkAllowed accepted. */
 export function resolveFault(
   space: AddressSpace,
   pageVa: number,
+  i: number,
   access: Access,
   cause: FaultCause,
   log: FaultLog | null,
 ): void {
   const regions = space.regions;
-  const i = regions.find(pageVa);
   if (cause === FaultCause.NotPresent) {
     if (regions.type(i) === RegionType.Phys) mapPhysPage(space, pageVa, i, log);
     else mapZeroPage(space, pageVa, i, access, log);

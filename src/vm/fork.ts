@@ -39,7 +39,7 @@ export function populateSharedRegions(parent: AddressSpace, log: FaultLog): void
       for (let page = regions.base(i); page < regions.ceiling(i); page += PAGE_SIZE) {
         const table = leaf.leafTableOf(parent.root, page);
         if (table !== NO_TABLE && leaf.isPresentAt(leaf.entryAddress(table, page))) continue;
-        resolveFault(parent, page, Access.Read, FaultCause.NotPresent, log);
+        resolveFault(parent, page, i, Access.Read, FaultCause.NotPresent, log);
       }
     }
   } catch (error) {
