@@ -33,6 +33,9 @@ export class LeafWriter {
    * (checked on sample frames); -1 when it does not, and fillFrames encodes each entry.
    */
   private readonly frameShift: number;
+  /** fill()'s entry of frame 0 for `fillFlags`. */
+  private readonly fillEntry = new Uint32Array(2);
+  private fillFlags = -1;
 
   constructor(tables: PageTables) {
     this.tables = tables;
@@ -98,9 +101,24 @@ export class LeafWriter {
     return f.flagsOf(memory.read32(at), f.entryBytes === 8 ? memory.read32(at + 4) : 0, 0);
   }
 
-  /** Fills the empty entry at `at` of leaf table `table` with a 4 KiB page. `flags` must be valid for the format. */
+  /**
+   * Fills the empty entry at `at` of leaf table `table` with a 4 KiB page (a demand-zero fault's
+   * entry). `flags` must be valid for the format. With a linear frame field, the entry of frame 0
+   * for the last flags used is kept and the frame number ORed in: no encoding per fault.
+   */
   fill(table: number, at: number, pa: number, flags: number): void {
-    this.write(at, pa, flags);
+    if (this.frameShift < 0) {
+      this.write(at, pa, flags);
+    } else {
+      if (flags !== this.fillFlags) {
+        this.tables.format.encodeLeaf(0, flags, 0, this.fillEntry);
+        this.fillFlags = flags;
+      }
+      const words = this.tables.tableWords(table);
+      const w = (at & (words.length * 4 - 1)) >>> 2;
+      words[w] = this.fillEntry[0] | ((pa >>> SHIFT) << this.frameShift);
+      if (this.tables.format.entryBytes === 8) words[w + 1] = this.fillEntry[1];
+    }
     this.tables.presentCount[table >>> SHIFT]++;
   }
 
