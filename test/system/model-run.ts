@@ -196,33 +196,34 @@ export class ModelRun {
     if (!condition) throw this.referee.violation(detail);
   }
 
+  /** Each kind's step. */
+  private readonly handlers: Record<string, () => void> = {
+    create: () => this.spawn(),
+    fork: () => this.fork(),
+    exit: () => this.exit(),
+    mmap: () => this.mmap(),
+    mapPhys: () => this.mapPhys(),
+    munmap: () => this.munmap(),
+    mprotect: () => this.mprotect(),
+    write: () => this.write(),
+    read: () => this.read(),
+    malloc: () => this.malloc(false),
+    calloc: () => this.malloc(true),
+    free: () => this.free(),
+    realloc: () => this.realloc(),
+    heapWrite: () => this.heapWrite(),
+    heapRead: () => this.heapRead(this.pickHeap()),
+    ppmAlloc: () => this.ppmAlloc(),
+    ppmFree: () => this.ppmFree(),
+    ppmWrite: () => this.ppmWrite(),
+    send: () => this.send(),
+    receive: () => this.receive(),
+    audit: () => this.audit(),
+  };
   private apply(kind: string): void {
-    const handlers: Record<string, () => void> = {
-      create: () => this.spawn(),
-      fork: () => this.fork(),
-      exit: () => this.exit(),
-      mmap: () => this.mmap(),
-      mapPhys: () => this.mapPhys(),
-      munmap: () => this.munmap(),
-      mprotect: () => this.mprotect(),
-      write: () => this.write(),
-      read: () => this.read(),
-      malloc: () => this.malloc(false),
-      calloc: () => this.malloc(true),
-      free: () => this.free(),
-      realloc: () => this.realloc(),
-      heapWrite: () => this.heapWrite(),
-      heapRead: () => this.heapRead(this.pickHeap()),
-      ppmAlloc: () => this.ppmAlloc(),
-      ppmFree: () => this.ppmFree(),
-      ppmWrite: () => this.ppmWrite(),
-      send: () => this.send(),
-      receive: () => this.receive(),
-      audit: () => this.audit(),
-    };
     // The first process's creation may have been stopped by an injected failure.
     if (this.live.length === 0) this.spawn(false);
-    handlers[kind]();
+    this.handlers[kind]();
   }
 
   // --- processes ---
