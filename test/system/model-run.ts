@@ -42,6 +42,7 @@ import {
   ALLOCATORS,
   bootModelKernel,
   FORMATS,
+  FOUND_BUG_KERNEL_TABLES_KEPT,
   firstDifference,
   KNOWN_BUG_HEAP_NOT_ALL_OR_NOTHING,
   KNOWN_BUG_SHARED_AFTER_FORK,
@@ -550,7 +551,12 @@ export class ModelRun {
     const bytes = new Uint8Array(block.size);
     this.random.fill(bytes);
     this.describe(`write block ${va.toString(16)}+${block.size} of ${h.heap.name}`);
-    const result = this.referee.attempt(null, () => h.space.write(va, bytes), this.inject());
+    const kernelWrite = h === this.kernelHeap && FOUND_BUG_KERNEL_TABLES_KEPT;
+    const result = this.referee.attempt(
+      null,
+      () => h.space.write(va, bytes),
+      kernelWrite ? -1 : this.inject(),
+    );
     if (result.ok) block.data = bytes;
   }
 
