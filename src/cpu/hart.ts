@@ -108,6 +108,15 @@ export class Hart implements FloatControl {
     return this.port.misses;
   }
 
+  /** sstatus.MXR ("make executable readable"): user loads may read pages that are X but not R. */
+  get mxr(): boolean {
+    return this.port.mxr;
+  }
+
+  set mxr(on: boolean) {
+    this.port.mxr = on;
+  }
+
   readRegister(index: number): bigint {
     checkRegister(index);
     return (BigInt(this.xhi[index]) << 32n) | BigInt(this.xlo[index] >>> 0);

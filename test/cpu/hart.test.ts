@@ -73,6 +73,19 @@ describe('page faults', () => {
     expectTrap(fetch, 12, DATA, DATA);
   });
 
+  it('with MXR a load may read an execute-only page; without it, it faults; stores fault either way', () => {
+    const executeOnly = PageFlags.Execute | PageFlags.User;
+    const machine = machineWith([asm.lw(A1, A0, 0)], executeOnly);
+    machine.memory.write32(machine.pages.get(DATA / 4096)!, 42);
+    expectTrap(machine, 13, DATA, CODE);
+    machine.hart.mxr = true;
+    expectTrap(machine, 8, 0, CODE + 4);
+    expect(machine.hart.readRegister(A1)).toBe(42n);
+    const store = machineWith([asm.sw(A1, A0, 0)], executeOnly);
+    store.hart.mxr = true;
+    expectTrap(store, 15, DATA, CODE);
+  });
+
   it('an address in the upper half or beyond Sv39 faults without reaching the fast path', () => {
     const machine = machineWith([asm.addi(A1, 0, -1), asm.ld(A2, A1, 0)]);
     expectTrap(machine, 13, -1, CODE + 4);
