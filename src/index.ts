@@ -1,6 +1,8 @@
 // The public API of pageframe: one line a module, in layer order.
 export * from './common/errors.js';
 export * from './common/format.js';
+// The RISC-V hart (cpu layer).
+export * from './cpu/index.js';
 export * from './heap/heap.js';
 export * from './heap/heap-errors.js';
 export * from './heap/heap-space.js';
