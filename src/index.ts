@@ -15,7 +15,6 @@ export {
   PageframeError,
 } from './common/errors.js';
 export { bytes, hex } from './common/format.js';
-export { Heap, type HeapOptions, type HeapStats, MAX_ALLOCATION, type SizeClassStats } from './heap/heap.js';
 // The RISC-V hart: RV64GC user mode, every access translated by the Sv39 MMU.
 export {
   AccessKind,
@@ -27,6 +26,7 @@ export {
   StopReason,
   TrapCause,
 } from './cpu/index.js';
+export { Heap, type HeapOptions, type HeapStats, MAX_ALLOCATION, type SizeClassStats } from './heap/heap.js';
 
 // The heap: malloc per address space, and the kernel's own.
 export { FreedBlockError, InteriorPointerError } from './heap/heap-errors.js';

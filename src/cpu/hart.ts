@@ -48,9 +48,8 @@ export class Hart implements FloatControl {
   readonly f = new FloatRegisters();
   fflags = 0;
   frm = 0;
-  /** The LR reservation's address (-1: none) and size. */
+  /** The LR reservation's address (-1: none); an SC to that address succeeds and clears it. */
   reservation = -1;
-  reservationSize = 0;
   /** Instructions retired so far. */
   instret = 0;
   /** Loads, stores and atomics executed (each one translated once). */

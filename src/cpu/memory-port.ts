@@ -266,7 +266,10 @@ export class MemoryPort {
       this.fetchBase = pa & 0xffff;
     }
     this.fetchStart = vpn * 4096;
-    if (this.recorder) this.recorder(AccessKind.Fetch, pc, 4);
+    if (this.recorder) {
+      const compressed = (this.fetchView.getUint8(this.fetchBase + (pc - this.fetchStart)) & 3) !== 3;
+      this.recorder(AccessKind.Fetch, pc, compressed ? 2 : 4);
+    }
   }
 
   /** The halfword at `va` for a fetch (an instruction that crosses into the next page). */

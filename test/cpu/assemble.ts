@@ -32,6 +32,6 @@ export const asm = {
 export function code(...words: number[]): Uint8Array {
   const bytes = new Uint8Array(words.length * 4);
   const view = new DataView(bytes.buffer);
-  words.forEach((word, k) => view.setUint32(4 * k, word, true));
+  for (const [k, word] of words.entries()) view.setUint32(4 * k, word, true);
   return bytes;
 }

@@ -248,16 +248,19 @@ describe('traps from instructions', () => {
 
 describe('the access recorder and contexts', () => {
   it('sees every fetch, load and store with its address and size', () => {
-    const machine = machineWith([asm.lw(A1, A0, 4), asm.sb(A1, A0, 9)]);
+    const twoCompressedNops = 0x00010001;
+    const machine = machineWith([asm.lw(A1, A0, 4), twoCompressedNops, asm.sb(A1, A0, 9)]);
     const seen: [number, number, number][] = [];
     machine.hart.onAccess = (kind, va, size) => seen.push([kind, va, size]);
     machine.hart.run(1000);
     expect(seen).toEqual([
       [AccessKind.Fetch, CODE, 4],
       [AccessKind.Load, DATA + 4, 4],
-      [AccessKind.Fetch, CODE + 4, 4],
-      [AccessKind.Store, DATA + 9, 1],
+      [AccessKind.Fetch, CODE + 4, 2],
+      [AccessKind.Fetch, CODE + 6, 2],
       [AccessKind.Fetch, CODE + 8, 4],
+      [AccessKind.Store, DATA + 9, 1],
+      [AccessKind.Fetch, CODE + 12, 4],
     ]);
   });
 
