@@ -15,7 +15,19 @@ export {
   PageframeError,
 } from './common/errors.js';
 export { bytes, hex } from './common/format.js';
+// The RISC-V hart: RV64GC user mode, every access translated by the Sv39 MMU.
+export {
+  AccessKind,
+  type AccessRecorder,
+  Csr,
+  Hart,
+  type HartContext,
+  type HartOptions,
+  StopReason,
+  TrapCause,
+} from './cpu/index.js';
 export { Heap, type HeapOptions, type HeapStats, MAX_ALLOCATION, type SizeClassStats } from './heap/heap.js';
+
 // The heap: malloc per address space, and the kernel's own.
 export { FreedBlockError, InteriorPointerError } from './heap/heap-errors.js';
 export type { HeapSpace } from './heap/heap-space.js';
