@@ -12,21 +12,12 @@ import { Access, type FaultCause, Mode } from '../../mmu/flags.js';
 import { FrameState, FrameUse, KERNEL_OWNER } from '../../phys/frame-table.js';
 import { SegmentationFaultError } from '../../vm/errors.js';
 import { PAGE_SIZE } from '../../vm/region-map.js';
-import { Protection } from '../../vm/region-types.js';
 import type { Kernel } from '../kernel.js';
-import { PF_X, parseElf } from './elf.js';
+import { parseElf } from './elf.js';
 import { FileTable } from './file-table.js';
 import type { ExecHost } from './host.js';
-import { AuxKey, layOutInitialStack } from './initial-stack.js';
-import {
-  DEFAULT_STACK_LIMIT,
-  LinuxProcess,
-  RunState,
-  shellStatus,
-  signaledStatus,
-  USER_ID,
-} from './linux-process.js';
-import { loadProgram } from './program-loader.js';
+import { DEFAULT_STACK_LIMIT, LinuxProcess, RunState, shellStatus, signaledStatus } from './linux-process.js';
+import { prepareImage } from './program-image.js';
 import { Signal, signalName } from './signals.js';
 import { growStack } from './stack-growth.js';
 import { dispatchSyscall } from './syscall-dispatch.js';
@@ -35,10 +26,6 @@ import { type HartFactory, HartStop, Register, TrapCause, type UserHart } from '
 
 /** Instructions a process runs before the next one gets the hart. */
 export const TIME_SLICE = 200_000;
-/** Pages of stack mapped at exec; the rest grows on demand. */
-const INITIAL_STACK_BYTES = 128 << 10;
-/** AT_HWCAP of an rv64imafdc hart: one bit per extension letter. */
-const HWCAP_RV64GC = [...'IMAFDC'].reduce((bits, letter) => bits | (1 << (letter.charCodeAt(0) - 65)), 0);
 
 export interface LinuxMachineOptions {
   /** Seeds getrandom and AT_RANDOM (deterministic runs). Default 1. */
@@ -115,47 +102,23 @@ export class LinuxMachine<Context = unknown> {
     const name = path.slice(path.lastIndexOf('/') + 1) || path;
     const process = this.kernel.createProcess(name);
     try {
-      const space = process.space;
-      const loaded = loadProgram(space, elf, path);
-      const top = space.end;
       const random = new Uint8Array(16);
       for (let k = 0; k < 16; k++) random[k] = this.random.nextU32() & 0xff;
-      const stack = layOutInitialStack({
-        top,
+      const { loaded, sp, top } = prepareImage(
+        process.space,
+        elf,
+        path,
         argv,
         envp,
-        executableName: path,
         random,
-        auxiliary: [
-          [AuxKey.ProgramHeaders, loaded.programHeaders],
-          [AuxKey.ProgramHeaderEntryBytes, 56],
-          [AuxKey.ProgramHeaderCount, loaded.programHeaderCount],
-          [AuxKey.PageSize, PAGE_SIZE],
-          [AuxKey.InterpreterBase, 0],
-          [AuxKey.Flags, 0],
-          [AuxKey.Entry, loaded.entry],
-          [AuxKey.Uid, USER_ID],
-          [AuxKey.Euid, USER_ID],
-          [AuxKey.Gid, USER_ID],
-          [AuxKey.Egid, USER_ID],
-          [AuxKey.HardwareCapabilities, HWCAP_RV64GC],
-          [AuxKey.ClockTicks, 100],
-          [AuxKey.Secure, 0],
-        ],
-      });
-      const stackBytes = Math.max(INITIAL_STACK_BYTES, Math.ceil(stack.bytes.length / PAGE_SIZE) * PAGE_SIZE);
-      if (stackBytes > this.stackLimitBytes)
-        throw new OutOfMemoryError(`${path}: arguments and environment exceed the stack limit`);
-      const executable = elf.stackFlags !== undefined && elf.stackFlags & PF_X ? Protection.Execute : 0;
-      space.mapAnon(stackBytes, {
-        at: top - stackBytes,
-        protection: Protection.ReadWrite | executable,
-        name: '[stack]',
-      });
-      space.write(stack.sp, stack.bytes);
+        this.stackLimitBytes,
+      );
+      if (this.current && this.current.state !== RunState.Zombie)
+        this.current.context = this.hart.saveContext();
+      this.current = undefined; // the hart's registers are the new program's now
       this.hart.restoreContext(this.blankContext);
       this.hart.pc = loaded.entry;
-      this.hart.writeRegister(Register.sp, BigInt(stack.sp));
+      this.hart.writeRegister(Register.sp, BigInt(sp));
       const linux = new LinuxProcess<Context>(process, 0, absolutePath, new FileTable(), {
         top,
         limitBytes: this.stackLimitBytes,
@@ -163,7 +126,6 @@ export class LinuxMachine<Context = unknown> {
       linux.context = this.hart.saveContext();
       linux.breakStart = loaded.breakStart;
       linux.breakEnd = loaded.breakStart;
-      this.current = undefined; // the hart's registers were overwritten
       this.table.set(linux.pid, linux);
       return linux;
     } catch (error) {
