@@ -20,6 +20,11 @@ export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 export interface HartOptions {
   /** What the `time` CSR reads; by default the count of retired instructions (deterministic). */
   time?: () => number;
+  /**
+   * Flat memory, for measuring what translation costs: addresses are physical, the MMU is not
+   * consulted, and addresses outside RAM raise access faults (causes 1, 5, 7). Default false.
+   */
+  flat?: boolean;
 }
 
 /** A hart's user-visible state: what a process switch saves and a fork copies. */
@@ -62,7 +67,7 @@ export class Hart implements FloatControl {
       throw new InvalidArgumentError(`a RISC-V hart needs an Sv39 MMU, not ${mmu.format.name}`);
     }
     if (mmu.memory !== memory) throw new InvalidArgumentError('the MMU walks a different PhysicalMemory');
-    this.port = new MemoryPort(mmu, memory);
+    this.port = new MemoryPort(mmu, memory, options.flat ?? false);
     this.time = options.time ?? null;
   }
 

@@ -87,7 +87,14 @@ export class MemoryPort {
   private seenInvalidations: number;
   private seenEvictions: number;
 
-  constructor(mmu: Mmu, memory: PhysicalMemory) {
+  /**
+   * Flat mode, for comparison only: no MMU, the virtual address is the physical one. The same
+   * fast path runs; its misses fill from the identity instead of Mmu.translate.
+   */
+  readonly flat: boolean;
+
+  constructor(mmu: Mmu, memory: PhysicalMemory, flat = false) {
+    this.flat = flat;
     this.mmu = mmu;
     this.memory = memory;
     this.tlb = mmu.tlb;
@@ -109,6 +116,7 @@ export class MemoryPort {
    */
   synchronize(): void {
     const mmu = this.mmu;
+    if (this.flat) return;
     const changes = mmu.invalidations - this.seenInvalidations;
     if (changes === 1 && !Number.isNaN(mmu.lastInvalidatedPage)) this.dropPage(mmu.lastInvalidatedPage);
     else if (changes !== 0 || this.tlb.evictions !== this.seenEvictions || this.recorder) this.flush();
@@ -315,6 +323,7 @@ export class MemoryPort {
    */
   private translate(va: number, access: Access): number {
     this.misses++;
+    if (this.flat) return this.identity(va, access);
     const tlb = this.tlb;
     const vpn = Math.floor(va / 4096);
     const evictions = tlb.evictions;
@@ -335,6 +344,30 @@ export class MemoryPort {
     }
     this.seenEvictions = tlb.evictions;
     return pa;
+  }
+
+  /** Flat mode: the virtual address is the physical one; outside RAM is an access fault. */
+  private identity(va: number, access: Access): number {
+    if (!(va >= 0 && va < this.memory.size)) {
+      const cause =
+        access === EXECUTE
+          ? TrapCause.InstructionAccessFault
+          : access === WRITE
+            ? TrapCause.StoreAccessFault
+            : TrapCause.LoadAccessFault;
+      this.raise(cause, va);
+    }
+    const vpn = Math.floor(va / 4096);
+    if (vpn < FAST_PAGES && !this.recorder) {
+      const view = this.chunkView(va);
+      const base = (vpn * 4096) & 0xffff;
+      if (access === EXECUTE) this.fill(this.fetches, vpn, view, base);
+      else {
+        this.fill(this.reads, vpn, view, base);
+        this.fill(this.writes, vpn, view, base);
+      }
+    }
+    return va;
   }
 
   private fill(slots: SlotArray, vpn: number, view: DataView, base: number): void {

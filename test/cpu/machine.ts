@@ -33,18 +33,31 @@ export class TestMachine {
   /** Physical address of each mapped page, by virtual page number. */
   readonly pages = new Map<number, number>();
 
-  constructor(ramBytes = 32 * 1024 * 1024, asid = 1) {
+  /** Where the stack ends (its top); below 2^38 with the MMU, inside RAM when flat. */
+  readonly stackTop: number;
+  /** Flat: no translation, virtual addresses are physical (Hart's flat option). */
+  readonly flat: boolean;
+
+  constructor(options: { ramBytes?: number; asid?: number; flat?: boolean } = {}) {
+    const ramBytes = options.ramBytes ?? 32 * 1024 * 1024;
+    const asid = options.asid ?? 1;
+    this.flat = options.flat ?? false;
     this.memory = new PhysicalMemory(ramBytes);
     this.frames = new SequentialFrames(this.memory, 0x100000);
     this.pageTables = new PageTables(new Sv39Format(), this.memory, this.frames);
     this.mmu = new Mmu(this.pageTables);
     this.root = this.pageTables.createRoot(asid);
     this.mmu.setRoot(this.root, asid);
-    this.hart = new Hart(this.mmu, this.memory);
+    this.hart = new Hart(this.mmu, this.memory, { flat: this.flat });
+    this.stackTop = this.flat ? ramBytes - 4096 : STACK_TOP;
   }
 
   /** Maps a fresh zeroed frame at `va` (page-aligned) and returns its physical address. */
   mapPage(va: number, flags: number): number {
+    if (this.flat) {
+      this.pages.set(va / 4096, va);
+      return va;
+    }
     const pa = this.frames.allocFrame(0 as never, 1);
     this.pageTables.map(this.root, va, pa, 4096, flags);
     this.pages.set(va / 4096, pa);
@@ -91,9 +104,9 @@ export class TestMachine {
     }
     for (const [page, flags] of pageFlags) this.mapPage(page * 4096, flags);
     for (const s of segments) this.write(s.vaddr, image.subarray(s.offset, s.offset + s.filesz));
-    for (let i = 1; i <= 4; i++) this.mapPage(STACK_TOP - i * 4096, USER_RW);
+    for (let i = 1; i <= 4; i++) this.mapPage(this.stackTop - i * 4096, USER_RW);
     this.hart.pc = entry;
-    this.hart.writeRegister(2, BigInt(STACK_TOP - 64));
+    this.hart.writeRegister(2, BigInt(this.stackTop - 64));
   }
 
   /** Runs until the exit system call (93 or 94); any other trap throws with its cause and value. */
