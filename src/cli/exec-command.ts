@@ -86,7 +86,7 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
   const environment = Object.entries(process.env).map(([key, value]) => `${key}=${value}`);
   let main: number;
   try {
-    main = machine.exec(path, image, [path, ...args], environment, resolve(path)).pid;
+    main = machine.exec(path, image, [path, ...args], environment, { absolutePath: resolve(path) }).pid;
   } catch (error) {
     if (error instanceof ElfError) {
       process.stderr.write(`pageframe: ${error.message}\n`);

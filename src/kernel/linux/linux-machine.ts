@@ -13,6 +13,7 @@ import { FrameState, FrameUse, KERNEL_OWNER } from '../../phys/frame-table.js';
 import { SegmentationFaultError } from '../../vm/errors.js';
 import { PAGE_SIZE } from '../../vm/region-map.js';
 import type { Kernel } from '../kernel.js';
+import type { Process } from '../process.js';
 import { parseElf } from './elf.js';
 import { FileTable } from './file-table.js';
 import type { ExecHost } from './host.js';
@@ -62,6 +63,8 @@ export class LinuxMachine<Context = unknown> {
   private readonly blankContext: Context;
   private current: LinuxProcess<Context> | undefined;
   private loadedRoot = -1;
+  /** The wait status of the process terminate() is ending. */
+  private endingStatus: number | undefined;
 
   constructor(
     kernel: Kernel,
@@ -75,6 +78,7 @@ export class LinuxMachine<Context = unknown> {
     this.blankContext = this.hart.saveContext();
     this.random = new Random(options.seed ?? 1);
     this.stackLimitBytes = options.stackLimitBytes ?? DEFAULT_STACK_LIMIT;
+    kernel.onExit((process) => this.processEnded(process));
   }
 
   /** A Linux process by pid (live, waiting or a zombie not yet reaped). */
@@ -88,7 +92,8 @@ export class LinuxMachine<Context = unknown> {
 
   /**
    * A new process running `image` (the ELF file's bytes) with argv and envp; `path` is the name it
-   * was started by (AT_EXECFN), `absolutePath` what /proc/self/exe names. Throws ElfError for
+   * was started by (AT_EXECFN), `absolutePath` what /proc/self/exe names, `name` the process's
+   * (default: the file's name). Throws ElfError for
    * a file that cannot run, OutOfMemoryError or LimitError; then no process and no frame remain.
    */
   exec(
@@ -96,10 +101,11 @@ export class LinuxMachine<Context = unknown> {
     image: Uint8Array,
     argv: readonly string[],
     envp: readonly string[],
-    absolutePath = path.startsWith('/') ? path : `/${path}`,
+    options: { absolutePath?: string; name?: string } = {},
   ): LinuxProcess<Context> {
     const elf = parseElf(image, path);
-    const name = path.slice(path.lastIndexOf('/') + 1) || path;
+    const name = options.name ?? (path.slice(path.lastIndexOf('/') + 1) || path);
+    const absolutePath = options.absolutePath ?? (path.startsWith('/') ? path : `/${path}`);
     const process = this.kernel.createProcess(name);
     try {
       const random = new Uint8Array(16);
@@ -194,6 +200,22 @@ export class LinuxMachine<Context = unknown> {
         // a bad address there is the program's problem, as for Linux
       }
     }
+    this.endingStatus = waitStatus;
+    try {
+      this.kernel.exit(p.pid); // processEnded runs from the kernel's exit hook
+    } finally {
+      this.endingStatus = undefined;
+    }
+  }
+
+  /**
+   * The kernel's exit hook, before the process's memory goes: whether the program ended itself
+   * (terminate) or someone else ended its process (a scenario's `exit`, as SIGKILL), it becomes
+   * a zombie, its children orphans, and a parent waiting in wait4 runs again.
+   */
+  private processEnded(process: Process): void {
+    const p = this.table.get(process.pid);
+    if (p?.process !== process) return;
     this.sampleMemory();
     const faults = process.space.faults;
     const totals = this.counters.pageFaults;
@@ -201,10 +223,9 @@ export class LinuxMachine<Context = unknown> {
     totals.phys += faults.phys;
     totals.cowCopy += faults.cowCopy;
     totals.cowTakeover += faults.cowTakeover;
-    this.kernel.exit(p.pid);
     p.process = undefined;
     p.state = RunState.Zombie;
-    p.waitStatus = waitStatus;
+    p.waitStatus = this.endingStatus ?? signaledStatus(Signal.SIGKILL);
     if (this.current === p) this.current = undefined;
     this.loadedRoot = -1;
     for (const pid of p.children) {
