@@ -5,7 +5,7 @@
  * growth), ecalls to the system-call layer, and anything else ends the process with its signal.
  * `pageframe exec`, the scenario language and the tests drive it.
  */
-import { OutOfMemoryError } from '../../common/errors.js';
+import { InvariantError, OutOfMemoryError } from '../../common/errors.js';
 import { hex } from '../../common/format.js';
 import { Random } from '../../common/random.js';
 import { Access, type FaultCause, Mode } from '../../mmu/flags.js';
@@ -277,7 +277,7 @@ export class LinuxMachine<Context = unknown> {
     const hart = this.hart;
     if (this.current !== next) {
       if (this.current && this.current.state !== RunState.Zombie) this.current.context = hart.saveContext();
-      if (next.context === undefined) throw new OutOfMemoryError(`process ${next.pid} has no context`);
+      if (next.context === undefined) throw new InvariantError(`process ${next.pid} has no saved context`);
       hart.restoreContext(next.context);
       this.current = next;
     }
