@@ -2,6 +2,7 @@
 import { ScenarioError } from '../workload/scenario/errors.js';
 import { runScenario, type ScenarioOutcome } from '../workload/scenario/executor.js';
 import { parseScenario } from '../workload/scenario/parser.js';
+import { NodeExecHost } from './node-exec-host.js';
 import { InputFileError, readInputFile } from './options.js';
 import { renderOutcome } from './render-outcome.js';
 
@@ -17,6 +18,7 @@ export function runText(text: string, file: string, options: RunCommandOptions):
     const scenario = parseScenario(text, file);
     return runScenario(scenario, {
       checkEvery: options.checkAtEnd ? 'end' : 'statement',
+      programs: { read: (path) => new NodeExecHost().readFile(path) },
     });
   } catch (error) {
     if (!(error instanceof ScenarioError)) throw error;

@@ -18,6 +18,7 @@ import { ScenarioError } from './errors.js';
 import { applyBinary, foldExpression, type LeafExpr } from './expression-value.js';
 import { ScenarioMachine, type ScenarioProcess } from './machine.js';
 import { MachineSettingError } from './machine-checks.js';
+import type { ProgramFiles } from './program-runner.js';
 import { verbOf } from './show.js';
 import type { RunContext, StatementExecutor } from './statements/definition.js';
 import { STATEMENT_EXECUTORS } from './statements/registry.js';
@@ -25,6 +26,8 @@ import { STATEMENT_EXECUTORS } from './statements/registry.js';
 export interface RunOptions {
   /** Run the invariant checker after every statement (default) or only at `check` and the end. */
   checkEvery?: 'statement' | 'end';
+  /** Program files for `exec` (the command reads the host's; the browser bundles them). */
+  programs?: ProgramFiles;
 }
 
 export interface OutputLine {
@@ -270,6 +273,7 @@ export class ScenarioRun {
       get current() {
         return run.current;
       },
+      programs: this.options.programs,
       set current(process) {
         run.current = process;
       },

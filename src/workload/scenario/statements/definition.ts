@@ -7,6 +7,7 @@ import { PageframeError } from '../../../common/errors.js';
 import type { Expr, Statement, StatementKind, StatementOf } from '../ast.js';
 import type { StatementVerb } from '../keywords.js';
 import type { ScenarioMachine, ScenarioProcess } from '../machine.js';
+import type { ProgramFiles } from '../program-runner.js';
 import type { TokenCursor } from '../token-cursor.js';
 
 export interface StatementInput {
@@ -28,6 +29,8 @@ export interface StatementSyntax {
 /** The run as an executor sees it. */
 export interface RunContext {
   readonly machine: ScenarioMachine;
+  /** Where `exec` reads program files (RunOptions.programs). */
+  readonly programs: ProgramFiles | undefined;
   /** The process `process` and `switch` chose; statements without `in NAME:` act on it. */
   current: ScenarioProcess | undefined;
   /** A whole number below 2^53, or a ScenarioError at the line. */
