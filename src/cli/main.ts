@@ -10,6 +10,7 @@ import { demoCommand } from './demo-command.js';
 import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
 import { registerServe } from './serve.js';
+import { snapshotCommand } from './snapshot-command.js';
 
 function parseSize(value: string): number {
   let size: number;
@@ -88,6 +89,16 @@ export function buildProgram(): Command {
     .argument('[suite...]', 'suites to run (default: all)')
     .option('--json', 'print only the JSON object of figures')
     .action(benchCommand);
+
+  program
+    .command('snapshot')
+    .description(
+      "model a live Linux process: its regions and present pages under each format, page tables against Linux's VmPTE",
+    )
+    .argument('<pid>', "the process id (or 'self')")
+    .option('--out <file>', 'also write the snapshot file (JSON) that scenarios load')
+    .option('--json', 'print the report as one JSON object')
+    .action(snapshotCommand);
 
   registerServe(program);
 
