@@ -13,6 +13,7 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   // One line a suite, in layer order: name -> module with run().
   phys: () => import('./phys.js'),
   mmu: () => import('./mmu.js'),
+  cpu: () => import('./cpu.js'),
   vm: () => import('./vm.js'),
   heap: () => import('./heap.js'),
   ipc: () => import('./ipc.js'),

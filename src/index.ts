@@ -48,6 +48,38 @@ export {
   Process,
   UnknownProcessError,
 } from './kernel/index.js';
+// Running Linux programs: the ELF loader, the initial stack, the system calls, the machine.
+export {
+  AuxKey,
+  BufferedHost,
+  DEFAULT_STACK_LIMIT,
+  ElfError,
+  type ElfImage,
+  type ElfProblem,
+  type ElfSegment,
+  type ExecCounters,
+  type ExecHost,
+  type GrowableStack,
+  growStack,
+  type HartFactory,
+  type InitialStack,
+  type InitialStackInput,
+  LinuxMachine,
+  type LinuxMachineOptions,
+  LinuxProcess,
+  type LoadedProgram,
+  layOutInitialStack,
+  loadProgram,
+  mapsLines,
+  PIE_BASE,
+  parseElf,
+  processReport,
+  RunState,
+  shellStatus,
+  syscallName,
+  TIME_SLICE,
+  type UserHart,
+} from './kernel/linux/index.js';
 export { Access, FaultCause, flagNames, Mode, PageFlags, PageSize } from './mmu/flags.js';
 // The MMU: page-table formats in their hardware layouts, the walker, the TLB.
 export {

@@ -105,7 +105,7 @@ export type IpcMode = 'copy' | 'move' | 'share';
 /** The forms of ppm_alloc and vpm_alloc in the seed: (), (count), (where, count). */
 export type AllocForm = 'one' | 'count' | 'at';
 
-interface Base {
+export interface Base {
   line: number;
   /** `in NAME: ...` runs the statement as that process without switching to it. */
   process?: string;
@@ -160,8 +160,18 @@ export type Statement =
       address?: Expr;
       op: Comparison;
       value: Expr;
+      /** The value as written, for the message when the expectation fails. */
+      valueSource: string;
     })
-  | (Base & { kind: 'expect-compare'; left: Expr; op: Comparison; right: Expr })
+  | (Base & {
+      kind: 'expect-compare';
+      left: Expr;
+      op: Comparison;
+      right: Expr;
+      /** Both sides as written, for the message when the expectation fails. */
+      leftSource: string;
+      rightSource: string;
+    })
   | (Base & { kind: 'expect-all-freed' })
   | (Base & { kind: 'check' })
   | (Base & { kind: 'report' })
