@@ -116,6 +116,7 @@ export type Statement =
   | (Base & { kind: 'switch'; name: string })
   | (Base & { kind: 'fork'; child: string; parent?: string })
   | (Base & { kind: 'exit'; name?: string })
+  | (Base & { kind: 'snapshot'; name: string; file: string })
   | (Base & { kind: 'let'; target: string; value: Expr })
   | (Base & { kind: 'measure'; target: string; figure: FigureName; subject?: string; address?: Expr })
   | (Base & {

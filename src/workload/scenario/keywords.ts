@@ -10,6 +10,7 @@ export const STATEMENT_VERBS = [
   'switch',
   'fork',
   'exit',
+  'snapshot',
   'let',
   'in',
   'ppm_alloc',

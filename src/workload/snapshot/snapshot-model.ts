@@ -9,6 +9,7 @@ import { Access } from '../../mmu/flags.js';
 import { createFormat } from '../../mmu/formats.js';
 import type { FormatName } from '../../mmu/page-table-format.js';
 import { MAX_PHYSICAL_BYTES } from '../../phys/physical-memory.js';
+import type { AddressSpace } from '../../vm/address-space.js';
 import { DEFAULT_REGION_LIMIT } from '../../vm/region-map.js';
 import { Protection } from '../../vm/region-types.js';
 import {
@@ -45,7 +46,7 @@ export interface SnapshotModel {
 }
 
 /** A region as placed in a format's user half. */
-interface Placed {
+export interface PlacedRegion {
   region: SnapshotRegion;
   base: number;
 }
@@ -55,12 +56,13 @@ interface Placed {
  * entry moved down to the next free one from entry 1 (order and every offset inside an entry
  * kept). Returns undefined when more root entries are used than the user half has.
  */
-function place(regions: SnapshotRegion[], format: FormatName, userEnd: number): Placed[] | undefined {
+export function placeSnapshot(snapshot: ProcessSnapshot, format: FormatName): PlacedRegion[] | undefined {
+  const { regions } = snapshot;
+  const userEnd = createFormat(format).userEnd;
   if (regions.every((region) => region.end <= userEnd)) {
     return regions.map((region) => ({ region, base: region.start }));
   }
-  const shift = ROOT_ENTRY_SHIFT[format];
-  const span = 2 ** shift;
+  const span = 2 ** ROOT_ENTRY_SHIFT[format];
   const slots = new Map<number, number>(); // old root entry -> new one
   for (const region of regions) {
     const last = Math.floor((region.end - 1) / span);
@@ -73,6 +75,14 @@ function place(regions: SnapshotRegion[], format: FormatName, userEnd: number): 
     const slot = Math.floor(region.start / span);
     return { region, base: (slots.get(slot) as number) * span + (region.start - slot * span) };
   });
+}
+
+/** How a placement moved the regions, in a line ('' when they stay where Linux had them). */
+export function placementNote(placed: PlacedRegion[], format: FormatName): string {
+  if (placed.every(({ region, base }) => region.start === base)) return '';
+  const mib = 2 ** (ROOT_ENTRY_SHIFT[format] - 20);
+  const span = mib >= 1024 ? `${mib / 1024} GiB` : `${mib} MiB`;
+  return `moved down by whole ${span} root entries to fit ${format}'s user half (every table below the root unchanged)`;
 }
 
 function protectionOf(perms: string): number {
@@ -90,8 +100,30 @@ function touchAccess(protection: number): Access {
   return Access.Write;
 }
 
+/**
+ * Maps the placed regions into `space` (anonymous, with Linux's protections and names) and faults
+ * each present and swapped page in. Throws what the space throws (LimitError at its region
+ * limit, OutOfMemoryError); the caller ends the process to undo a partial build.
+ */
+export function buildSnapshot(space: AddressSpace, placed: PlacedRegion[]): void {
+  for (const { region, base: at } of placed) {
+    const protection = protectionOf(region.perms);
+    const hasPages = region.present.length + region.swapped.length > 0;
+    // A page Linux keeps behind PROT_NONE is touched through a readable mapping first.
+    const mapped = protection === Protection.None && hasPages ? Protection.Read : protection;
+    space.mapAnon(region.end - region.start, { at, protection: mapped, name: region.name });
+    const access = touchAccess(mapped);
+    const touch = (va: number) => {
+      space.access(va, access);
+    };
+    forEachRunPage(region.present, at, touch);
+    forEachRunPage(region.swapped, at, touch);
+    if (mapped !== protection) space.protect(at, region.end - region.start, protection);
+  }
+}
+
 /** Table pages a layout can need at most for `pages` resident pages: bounds the RAM to boot. */
-function tableBound(placed: Placed[]): number {
+function tableBound(placed: PlacedRegion[]): number {
   const leafTables = new Set<number>();
   for (const { region, base } of placed) {
     forEachRunPage(region.present, base, (va) => leafTables.add(Math.floor(va / 2 ** 21)));
@@ -110,9 +142,7 @@ export function modelSnapshot(
   format: FormatName,
   options: { keep?: boolean } = {},
 ): SnapshotModel {
-  const userEnd = createFormat(format).userEnd;
-  const regions = snapshot.regions;
-  const placed = place(regions, format, userEnd);
+  const placed = placeSnapshot(snapshot, format);
   const base = { format, relocated: false, regions: 0, residentPages: 0, tablePages: 0, pageTableBytes: 0 };
   if (!placed) {
     return {
@@ -137,22 +167,8 @@ export function modelSnapshot(
   const tablesBefore = kernel.pageTables.tablePageCount;
   const process = kernel.createProcess(snapshot.command);
   const space = process.space;
-  for (const { region, base: at } of placed) {
-    const protection = protectionOf(region.perms);
-    const hasPages = region.present.length + region.swapped.length > 0;
-    // A page Linux keeps behind PROT_NONE is touched through a readable mapping first.
-    const mapped = protection === Protection.None && hasPages ? Protection.Read : protection;
-    space.mapAnon(region.end - region.start, { at, protection: mapped, name: region.name });
-    const access = touchAccess(mapped);
-    const touch = (va: number) => {
-      space.access(va, access);
-    };
-    forEachRunPage(region.present, at, touch);
-    forEachRunPage(region.swapped, at, touch);
-    if (mapped !== protection) space.protect(at, region.end - region.start, protection);
-  }
+  buildSnapshot(space, placed);
   const tablePages = kernel.pageTables.tablePageCount - tablesBefore;
-  const span = 2 ** (ROOT_ENTRY_SHIFT[format] - 20);
   const result: SnapshotModel = {
     format,
     fits: true,
@@ -161,9 +177,7 @@ export function modelSnapshot(
     residentPages: space.residentBytes() / SNAPSHOT_PAGE_SIZE,
     tablePages,
     pageTableBytes: tablePages * SNAPSHOT_PAGE_SIZE,
-    note: relocated
-      ? `moved down by whole ${span >= 1024 ? `${span / 1024} GiB` : `${span} MiB`} root entries to fit ${format}'s user half (every table below the root unchanged)`
-      : '',
+    note: placementNote(placed, format),
   };
   if (options.keep) {
     result.kernel = kernel;
