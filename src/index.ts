@@ -234,6 +234,19 @@ export {
   ScenarioProcess,
 } from './workload/scenario/machine.js';
 export { parseScenario } from './workload/scenario/parser.js';
+// Snapshots of live Linux processes: the file, its check, and its model under a format.
+export {
+  checkSnapshot,
+  type ProcessSnapshot,
+  SNAPSHOT_KIND,
+  type SnapshotRegion,
+} from './workload/snapshot/snapshot-file.js';
+export {
+  type HugePageWhatIf,
+  hugePageWhatIf,
+  modelSnapshot,
+  type SnapshotModel,
+} from './workload/snapshot/snapshot-model.js';
 export { heapAllocator } from './workload/traces/heap-allocator.js';
 export {
   convertRecordedLog,
