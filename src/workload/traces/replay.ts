@@ -156,7 +156,11 @@ function fillBlock(
     throw new ReplayError(trace, op, `address ${hex(va)} is not aligned to ${alignment}`);
   const bytes = new Uint8Array(size);
   rng.fill(bytes);
-  memory.write(va, bytes);
+  try {
+    memory.write(va, bytes);
+  } catch (error) {
+    throw asReplayError(error, trace, op, `writing the ${size}-byte payload at ${hex(va)}`);
+  }
   return bytes;
 }
 
@@ -170,10 +174,20 @@ function verifyBlock(
 ): void {
   if (length === 0) return;
   const actual = new Uint8Array(length);
-  memory.read(va, actual);
+  try {
+    memory.read(va, actual);
+  } catch (error) {
+    throw asReplayError(error, trace, op, `reading the ${length}-byte payload at ${hex(va)}`);
+  }
   for (let i = 0; i < length; i++)
     if (actual[i] !== expected[i])
       throw new ReplayError(trace, op, `payload of the block at ${hex(va)} was overwritten at byte ${i}`);
+}
+
+/** A machine error while the driver touches a payload (out of frames, a fault), named by trace and operation. */
+function asReplayError(error: unknown, trace: string, op: number, doing: string): unknown {
+  if (!(error instanceof PageframeError) || error instanceof ReplayError) return error;
+  return new ReplayError(trace, op, `${doing}: ${error.message}`);
 }
 
 function now(): number {
