@@ -83,21 +83,26 @@ export function replay(
       payload += size;
       if (memory) contents[id] = fillBlock(trace.name, i, memory, rng, va, size, alignment);
     } else if (kind === RepOp.Free) {
-      if (id < 0) continue;
+      // free(NULL) for `f -1` and for an id that holds no block: nothing.
+      if (id < 0 || addresses[id] === 0) continue;
       if (memory) verifyBlock(trace.name, i, memory, addresses[id], contents[id]!, blockSizes[id]);
       allocator.free(addresses[id]);
       payload -= blockSizes[id];
+      addresses[id] = 0;
+      blockSizes[id] = 0;
       if (memory) contents[id] = undefined;
     } else {
       const size = sizes[i];
       const old = blockSizes[id];
-      if (memory) verifyBlock(trace.name, i, memory, addresses[id], contents[id]!, old);
-      const va = allocator.realloc(addresses[id], size > 0 ? size : 1);
-      if (va === 0)
-        throw new ReplayError(trace.name, i, `realloc(${hex(addresses[id])}, ${size}) ran out of memory`);
+      const from = addresses[id];
+      if (memory && from !== 0) verifyBlock(trace.name, i, memory, from, contents[id]!, old);
+      // realloc(NULL, size) of an id that holds no block is a malloc.
+      const va =
+        from === 0 ? allocator.malloc(size > 0 ? size : 1) : allocator.realloc(from, size > 0 ? size : 1);
+      if (va === 0) throw new ReplayError(trace.name, i, `realloc(${hex(from)}, ${size}) ran out of memory`);
       if (memory) {
         // The kept prefix must have moved with the block.
-        verifyBlock(trace.name, i, memory, va, contents[id]!, Math.min(old, size));
+        if (from !== 0) verifyBlock(trace.name, i, memory, va, contents[id]!, Math.min(old, size));
         contents[id] = fillBlock(trace.name, i, memory, rng, va, size, alignment);
       }
       addresses[id] = va;
@@ -123,7 +128,8 @@ export function replay(
 
 /**
  * Replays `trace` as fast as possible: no footprint sampling, no checking. Returns the number of
- * operations (for a benchmark's batch). The allocator must be fresh.
+ * operations (for a benchmark's batch). The allocator must be fresh and `addresses` (one entry
+ * an id) all zero; it ends holding the addresses of the blocks the trace never frees.
  */
 export function replayFast(trace: RepTrace, allocator: ReplayAllocator, addresses: Float64Array): number {
   const { kinds, ids, sizes } = trace;
@@ -134,10 +140,15 @@ export function replayFast(trace: RepTrace, allocator: ReplayAllocator, addresse
       const size = sizes[i];
       addresses[id] = allocator.malloc(size > 0 ? size : 1);
     } else if (kind === RepOp.Free) {
-      if (id >= 0) allocator.free(addresses[id]);
+      if (id >= 0 && addresses[id] !== 0) {
+        allocator.free(addresses[id]);
+        addresses[id] = 0;
+      }
     } else {
       const size = sizes[i];
-      addresses[id] = allocator.realloc(addresses[id], size > 0 ? size : 1);
+      const from = addresses[id];
+      addresses[id] =
+        from === 0 ? allocator.malloc(size > 0 ? size : 1) : allocator.realloc(from, size > 0 ? size : 1);
     }
   }
   return kinds.length;
