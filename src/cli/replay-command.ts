@@ -123,6 +123,8 @@ function counting(inner: ReplayAllocator, bar: SingleBar): ReplayAllocator {
     },
     footprint: () => inner.footprint(),
     ...(inner.peakFootprint === undefined ? {} : { peakFootprint: () => inner.peakFootprint!() }),
+    ...(inner.peakResident === undefined ? {} : { peakResident: () => inner.peakResident!() }),
+    ...(inner.metadataBytes === undefined ? {} : { metadataBytes: () => inner.metadataBytes!() }),
   };
 }
 
@@ -132,6 +134,8 @@ function renderReplay(o: ReplayOutcome): string {
   return [
     `${o.file}: ${r.ops} operations replayed through the heap of process 'replay'`,
     `  utilization ${(r.utilization * 100).toFixed(1)}%: peak payload ${mib(r.peakPayload)} in a peak footprint of ${mib(r.peakFootprint)}`,
+    `  resident utilization ${(r.residentUtilization * 100).toFixed(1)}%: in ${mib(r.peakResident)} of resident pages at the peak`,
+    `  bookkeeping outside simulated memory: ${r.metadataBytes} bytes (typed arrays, not in the footprint)`,
     `  ${Math.round(r.opsPerSec)} operations a second (${r.seconds.toFixed(3)} s)`,
     '',
   ].join('\n');

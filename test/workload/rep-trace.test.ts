@@ -195,6 +195,11 @@ describe('replay driver', () => {
     expect(result.peakPayload).toBe(2300);
     expect(result.peakFootprint).toBe(65536);
     expect(result.utilization).toBeCloseTo(2300 / 65536, 6);
+    // Three pages hold blocks at the peak: the 112-byte class's, the 2048-byte class's and the
+    // 304-byte class's the realloc moved id 0 to.
+    expect(result.peakResident).toBe(3 * 4096);
+    expect(result.residentUtilization).toBeCloseTo(2300 / (3 * 4096), 6);
+    expect(result.metadataBytes).toBe(heap.metadataBytes());
   });
 
   it('catches an allocator that overlaps blocks', () => {

@@ -1,6 +1,7 @@
 /**
  * The replay driver, as malloc-lab's: runs a .rep trace through an allocator and reports
- * utilization (the peak of the live payload divided by the peak footprint the allocator held) and
+ * utilization (the peak of the live payload divided by the peak footprint the allocator held),
+ * resident utilization (the same over the peak of the memory it actually holds resident) and
  * operations per second. In checking mode it fills every block's payload with random bytes through
  * the memory the allocator hands out, and checks them before the block is freed or reallocated,
  * so an allocator that overlaps two blocks or loses bytes in a realloc is caught.
@@ -19,6 +20,10 @@ export interface ReplayAllocator {
   footprint(): number;
   /** The largest footprint it held, transients included, when it tracks one itself. */
   peakFootprint?(): number;
+  /** The largest number of bytes it held resident (frames), when it tracks it; else the footprint stands in. */
+  peakResident?(): number;
+  /** Bytes of its bookkeeping kept outside the memory it manages (0 or absent when it is all inside). */
+  metadataBytes?(): number;
 }
 
 /** Byte access to the blocks, for checking mode (a HeapSpace satisfies it). */
@@ -43,6 +48,12 @@ export interface ReplayResult {
   peakFootprint: number;
   /** peakPayload / peakFootprint. */
   utilization: number;
+  /** Largest resident bytes of the allocator's memory (the frames it costs the machine). */
+  peakResident: number;
+  /** peakPayload / peakResident. */
+  residentUtilization: number;
+  /** Bytes of bookkeeping outside the managed memory at the end (not in the footprint). */
+  metadataBytes: number;
   seconds: number;
   opsPerSec: number;
 }
@@ -115,12 +126,16 @@ export function replay(
   }
   const seconds = (now() - start) / 1000;
   if (allocator.peakFootprint) peakFootprint = Math.max(peakFootprint, allocator.peakFootprint());
+  const peakResident = allocator.peakResident ? allocator.peakResident() : peakFootprint;
   return {
     trace: trace.name,
     ops: kinds.length,
     peakPayload,
     peakFootprint,
     utilization: peakFootprint > 0 ? peakPayload / peakFootprint : 1,
+    peakResident,
+    residentUtilization: peakResident > 0 ? peakPayload / peakResident : 1,
+    metadataBytes: allocator.metadataBytes ? allocator.metadataBytes() : 0,
     seconds,
     opsPerSec: seconds > 0 ? kinds.length / seconds : Number.POSITIVE_INFINITY,
   };
