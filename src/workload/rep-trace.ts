@@ -169,6 +169,14 @@ export class RepTraceBuilder {
     return id;
   }
 
+  /**
+   * An id that holds no block, with no operation: `realloc` of it is the reference driver's
+   * realloc(NULL, size), a malloc, and `free` of it is free(NULL), nothing.
+   */
+  emptyId(): number {
+    return this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
+  }
+
   realloc(id: number, size: number): void {
     this.push(RepOp.Realloc, id, size);
   }
