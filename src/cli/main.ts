@@ -70,6 +70,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the result and report as JSON')
     .option('--no-check', 'skip filling and verifying payloads (faster)')
     .option('--no-progress', 'never show the progress bar')
+    .option('--bench', 'then measure warm throughput: a warm-up pass, passes without checks for >= 300 ms')
     .option('--ram <size>', 'RAM of the machine (4K, 64M, ...)', parseSize)
     .addOption(new Option('--paging <format>', 'page-table format').choices(PAGING_FORMATS))
     .option('--heap-area <size>', 'bytes of each slab area of the heap', parseSize)
