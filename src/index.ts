@@ -1,6 +1,10 @@
 // The public API of pageframe: one line a module, in layer order.
 export * from './common/errors.js';
 export * from './common/format.js';
+// The heap on its own (over an ArrayBuffer or a WebAssembly.Memory), small-program traces and
+// warm throughput.
+export { BufferHeap, type BufferHeapOptions } from './heap/buffer-heap.js';
+export { BufferSpace, type BufferSpaceOptions } from './heap/buffer-space.js';
 export * from './heap/heap.js';
 export * from './heap/heap-errors.js';
 export * from './heap/heap-space.js';
@@ -32,4 +36,11 @@ export * from './workload/scenario/show.js';
 export * from './workload/traces/heap-allocator.js';
 export * from './workload/traces/recorded-log.js';
 export * from './workload/traces/replay.js';
+export { generateSmallProgram, SMALL_PROGRAMS, type SmallProgram } from './workload/traces/small-programs.js';
 export * from './workload/traces/trace-generator.js';
+export {
+  WARM_MILLISECONDS,
+  type WarmSubject,
+  type WarmThroughput,
+  warmThroughput,
+} from './workload/traces/warm-throughput.js';
