@@ -11,11 +11,11 @@
 import { Random } from '../src/common/random.js';
 import { Access, FaultCause } from '../src/mmu/flags.js';
 import { AddressSpace } from '../src/vm/address-space.js';
-import { LinkedRegionList } from '../src/vm/linked-region-list.js';
 import { RegionMap } from '../src/vm/region-map.js';
 import { Protection, RegionType } from '../src/vm/region-types.js';
 import { bootVm } from '../src/vm/vm-machine.js';
 import { consume, measure, round } from './harness.js';
+import { LinkedRegionList } from './linked-region-list.js';
 
 const PAGE = 4096;
 

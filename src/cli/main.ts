@@ -2,34 +2,22 @@
  * The `pageframe` command. Each subcommand lives in its own file; this one wires them to
  * commander and turns a thrown error into a message and an exit status.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../phys/physical-memory.js';
 import { PAGING_FORMATS } from '../workload/scenario/ast.js';
-import { parseNumber } from '../workload/scenario/lexer.js';
 import { benchCommand } from './bench-command.js';
 import { demoCommand } from './demo-command.js';
+import { registerExec } from './exec-command.js';
+import { countOption, showUsageAfterErrors, sizeOption } from './options.js';
 import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
 import { registerServe } from './serve.js';
 
-function parseSize(value: string): number {
-  let size: number;
-  try {
-    size = parseNumber(value, (reason) => {
-      throw new InvalidArgumentError(reason);
-    });
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) throw error;
-    throw new InvalidArgumentError(String(error));
-  }
-  return size;
-}
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new InvalidArgumentError('the seed must be a whole number >= 0');
-  return seed;
-}
+/** RAM a machine can have: what the physical memory manager boots. */
+const RAM_RANGE = { min: FRAME_SIZE, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_SIZE };
+/** The heap's slab areas: a power of two from a page to 32 pages. */
+const HEAP_AREA_RANGE = { min: FRAME_SIZE, max: 32 * FRAME_SIZE, powerOfTwo: true };
+const SEED_RANGE = { min: 0, max: Number.MAX_SAFE_INTEGER };
 
 export function buildProgram(): Command {
   const program = new Command('pageframe')
@@ -37,12 +25,14 @@ export function buildProgram(): Command {
       'An executable model of an OS memory-management stack: frames, real page tables, a TLB, address spaces, malloc and zero-copy IPC. Scenario language: docs/scenarios.md.',
     )
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError('(pageframe --help lists the commands)')
     // Usage errors throw (exit status 2) instead of exiting, like every other error here.
     .exitOverride();
 
   const seed = () =>
-    new Option('--seed <n>', 'seed of everything random in the run').argParser(parseSeed).default(1);
+    new Option('--seed <n>', 'seed of everything random in the run')
+      .argParser(countOption(SEED_RANGE))
+      .default(1);
 
   program
     .command('run')
@@ -71,9 +61,13 @@ export function buildProgram(): Command {
     .option('--no-check', 'skip filling and verifying payloads (faster)')
     .option('--no-progress', 'never show the progress bar')
     .option('--bench', 'then measure warm throughput: a warm-up pass, passes without checks for >= 300 ms')
-    .option('--ram <size>', 'RAM of the machine (4K, 64M, ...)', parseSize)
+    .option('--ram <size>', 'RAM of the machine: 4K to 4G, whole pages (64M, ...)', sizeOption(RAM_RANGE))
     .addOption(new Option('--paging <format>', 'page-table format').choices(PAGING_FORMATS))
-    .option('--heap-area <size>', 'bytes of each slab area of the heap', parseSize)
+    .option(
+      '--heap-area <size>',
+      'bytes of each slab area of the heap: a power of two, 4K to 128K',
+      sizeOption(HEAP_AREA_RANGE),
+    )
     .addOption(seed())
     .action(replayCommand);
 
@@ -91,7 +85,8 @@ export function buildProgram(): Command {
     .action(benchCommand);
 
   registerServe(program);
-
+  registerExec(program);
+  showUsageAfterErrors(program);
   return program;
 }
 

@@ -14,7 +14,6 @@ import type { FrameTable } from '../phys/frame-table.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
 
 export const NO_TABLE = -1;
-/** A local copy: imported bindings are getters under the test and benchmark loaders. */
 const SHIFT = FRAME_SHIFT;
 
 export class LeafWriter {
@@ -22,11 +21,11 @@ export class LeafWriter {
   private readonly entry = new Uint32Array(2);
   /**
    * Bits of an entry's low word, found once by encoding sample entries: the write permission,
-   * and accessed plus dirty. Fork copies and write-protects raw entries with them, without
-   * decoding and encoding every entry.
+   * and accessed plus dirty. Fork copies and write-protects entries with them, without decoding
+   * and encoding every entry.
    */
-  readonly writeBit: number;
-  readonly youngDirtyBits: number;
+  private readonly writeBit: number;
+  private readonly youngDirtyBits: number;
   /**
    * Where a 4 KiB leaf keeps its frame number in the low word (12 on x86, 10 on Sv39), when every
    * frame of RAM below 4 GiB encodes as `frame number << shift` ORed into the entry of frame 0
@@ -104,26 +103,27 @@ export class LeafWriter {
     this.tables.presentCount[table >>> SHIFT]++;
   }
 
-  /** The low word of the entry at `at`. */
-  lowAt(at: number): number {
-    return this.tables.memory.read32(at);
+  /** Whether the present entry at `at` allows writing. */
+  isWritableAt(at: number): boolean {
+    return (this.tables.memory.read32(at) & this.writeBit) !== 0;
   }
 
   /**
-   * Copies the present entry at `from` into the empty entry `to` of leaf table `toTable`, with
-   * the low-word bits `clear` cleared (a fork's child entry: write permission, accessed, dirty).
+   * Copies the present entry at `from` into the empty entry `to` of leaf table `toTable`, as a
+   * fork's child entry: neither accessed nor dirty, and read-only unless `keepWrite`.
    */
-  copyEntry(from: number, toTable: number, to: number, clear: number): void {
+  copyEntry(from: number, toTable: number, to: number, keepWrite: boolean): void {
     const memory = this.tables.memory;
+    const clear = keepWrite ? this.youngDirtyBits : this.youngDirtyBits | this.writeBit;
     memory.write32(to, (memory.read32(from) & ~clear) >>> 0);
     if (this.tables.format.entryBytes === 8) memory.write32(to + 4, memory.read32(from + 4));
     this.tables.presentCount[toTable >>> SHIFT]++;
   }
 
-  /** Clears low-word bits of the entry at `at` (write-protecting a fork's parent entry). */
-  clearBits(at: number, clear: number): void {
+  /** Takes the write permission from the entry at `at`, keeping accessed and dirty (a fork's parent). */
+  writeProtect(at: number): void {
     const memory = this.tables.memory;
-    memory.write32(at, (memory.read32(at) & ~clear) >>> 0);
+    memory.write32(at, (memory.read32(at) & ~this.writeBit) >>> 0);
   }
 
   /**

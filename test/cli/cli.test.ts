@@ -76,7 +76,7 @@ describe('pageframe command', () => {
   it('run: a missing file exits 1', () => {
     const r = pageframe('run', 'nope.pf');
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('nope.pf: no such file');
+    expect(r.stderr).toContain('nope.pf: cannot read it: no such file');
   });
 
   it('run --json prints one object with every outcome, and runs several files', () => {
@@ -158,6 +158,8 @@ describe('pageframe command', () => {
     expect(pageframe('run').status).toBe(2);
     const bad = pageframe('replay', '--seed', 'x', 'a.rep');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('the seed must be a whole number');
+    expect(bad.stderr).toContain(
+      "option '--seed <n>' argument 'x' is invalid. Allowed: a whole number from 0",
+    );
   });
 });

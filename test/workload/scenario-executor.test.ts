@@ -48,7 +48,9 @@ describe('scenario executor: the machine and physical memory', () => {
     const o = run('# c\nmachine ram 5000\ncheck');
     expect(o.ok).toBe(false);
     expect(o.failures).toHaveLength(1);
-    expect(o.failures[0]).toMatch(/^s\.pf:2: the machine does not boot: EINVAL: RAM size 5000/);
+    expect(o.failures[0]).toBe(
+      's.pf:2: the machine does not boot: EINVAL: machine ram: 5000 bytes is not a multiple of 4 KiB from 4 KiB to 4 GiB',
+    );
     expect(o.report).toBeUndefined();
   });
 
@@ -91,9 +93,9 @@ expect allocated-frames == 2`);
     expect(o.ok).toBe(false);
     expect(o.expectationsPassed).toBe(1);
     expect(o.expectationsFailed).toBe(4);
-    expect(o.failures[0]).toMatch(/^s\.pf:3: expected free-frames == 1, but it is \d+$/);
-    expect(o.failures[1]).toBe('s.pf:4: expected refcount of the frame == 2, but it is 1');
-    expect(o.failures[2]).toMatch(/^s\.pf:5: expected 0x[0-9a-f]+ == 0$/);
+    expect(o.failures[0]).toMatch(/^s\.pf:3: expected free-frames == 1 frame, but it is \d+ frames$/);
+    expect(o.failures[1]).toBe('s.pf:4: expected refcount of the frame == 2 holders, but it is 1 holder');
+    expect(o.failures[2]).toMatch(/^s\.pf:5: expected p == 0, but p is 0x[0-9a-f]{8}$/);
     expect(o.failures[3]).toBe(
       's.pf:6: expected all memory back, but 1 more frames are allocated than at boot (now held: kernel: PageTable 1, Direct 1)',
     );
@@ -145,7 +147,7 @@ print "after"`;
 
   it('prints values and keeps reports asked for', () => {
     const o = run('machine ram 4M\nlet a = 16\nprint "a is" a "and" a * 1K\nreport');
-    expect(o.output).toEqual([{ line: 3, text: 'a is 16 and 0x00004000' }]);
+    expect(o.output).toEqual([{ line: 3, text: 'a is 16 and 16384' }]);
     expect(o.reports.map((r) => r.line)).toEqual([4]);
   });
 
