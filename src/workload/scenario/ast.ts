@@ -117,7 +117,13 @@ export type Statement =
   | (StatementBase & { kind: 'fork'; child: string; parent?: string })
   | (StatementBase & { kind: 'exit'; name?: string })
   | (StatementBase & { kind: 'let'; target: string; value: Expr })
-  | (StatementBase & { kind: 'measure'; target: string; figure: FigureName; subject?: string; address?: Expr })
+  | (StatementBase & {
+      kind: 'measure';
+      target: string;
+      figure: FigureName;
+      subject?: string;
+      address?: Expr;
+    })
   | (StatementBase & {
       kind: 'ppm-alloc';
       target?: string;
