@@ -26,6 +26,10 @@ export {
   StopReason,
   TrapCause,
 } from './cpu/index.js';
+// The heap on its own (over an ArrayBuffer or a WebAssembly.Memory), small-program traces and
+// warm throughput.
+export { BufferHeap, type BufferHeapOptions } from './heap/buffer-heap.js';
+export { BufferSpace, type BufferSpaceOptions } from './heap/buffer-space.js';
 export { Heap, type HeapOptions, type HeapStats, MAX_ALLOCATION, type SizeClassStats } from './heap/heap.js';
 
 // The heap: malloc per address space, and the kernel's own.
@@ -262,4 +266,11 @@ export {
   replay,
   replayFast,
 } from './workload/traces/replay.js';
+export { generateSmallProgram, SMALL_PROGRAMS, type SmallProgram } from './workload/traces/small-programs.js';
 export { generateTrace, TRACE_PATTERNS, type TracePattern } from './workload/traces/trace-generator.js';
+export {
+  WARM_MILLISECONDS,
+  type WarmSubject,
+  type WarmThroughput,
+  warmThroughput,
+} from './workload/traces/warm-throughput.js';

@@ -66,6 +66,7 @@ export function buildProgram(facts: ProgramFacts = {}): Command {
     .option('--json', 'print the result and report as JSON')
     .option('--no-check', 'skip filling and verifying payloads (faster)')
     .option('--no-progress', 'never show the progress bar')
+    .option('--bench', 'then measure warm throughput: a warm-up pass, passes without checks for >= 300 ms')
     .option('--ram <size>', 'RAM of the machine: 4K to 4G, whole pages (64M, ...)', sizeOption(RAM_RANGE))
     .addOption(new Option('--paging <format>', 'page-table format').choices(PAGING_FORMATS))
     .option(
