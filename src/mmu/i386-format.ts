@@ -14,6 +14,9 @@ const PDE4M_RESERVED = 0x003fe000;
 
 export class I386Format implements PageTableFormat {
   readonly name = 'i386';
+  readonly family = 'x86';
+  readonly asidCount = 1;
+  readonly maxPhysicalBits = 32;
   readonly levels = 2;
   readonly entryBytes = 4;
   readonly indexBits = 10;

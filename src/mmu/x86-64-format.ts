@@ -8,10 +8,19 @@ import { describeEntry, field, flag } from './entry-fields.js';
 import { ALL_FLAGS, PageFlags } from './flags.js';
 import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
 import { SignExtendedFormat } from './sign-extended-format.js';
-import { A, D, decodeX86LeafBits, encodeX86LeafBits, P, PS, RW, US, x86CommonFields } from './x86-entry.js';
+import {
+  A,
+  D,
+  decodeX86LeafBits,
+  encodeX86LeafBits,
+  P,
+  PS,
+  RW,
+  US,
+  XD_HIGH,
+  x86CommonFields,
+} from './x86-entry.js';
 
-/** XD is bit 63: bit 31 of the high half. */
-const XD_HI = 0x80000000;
 /** Bits 51:32 (high half 19:0): above MAXPHYADDR. */
 const ADDRESS_HIGH_RESERVED = 0x000fffff;
 /** Alignment bits of a large page's address field that must be 0. */
@@ -21,6 +30,9 @@ const LEVEL_NAMES = ['PTE', 'PDE', 'PDPTE', 'PML4E'];
 
 export class X8664Format extends SignExtendedFormat implements PageTableFormat {
   readonly name = 'x86-64';
+  readonly family = 'x86';
+  readonly asidCount = 4096;
+  readonly maxPhysicalBits = 32;
 
   readonly supportedFlags = ALL_FLAGS;
   readonly accessedBit = A;
@@ -37,7 +49,7 @@ export class X8664Format extends SignExtendedFormat implements PageTableFormat {
 
   encodeLeaf(pa: number, flags: number, level: number, out: Uint32Array): void {
     out[0] = pa | encodeX86LeafBits(flags) | (level > 0 ? PS : 0);
-    out[1] = flags & PageFlags.Execute ? 0 : XD_HI;
+    out[1] = flags & PageFlags.Execute ? 0 : XD_HIGH;
   }
 
   encodeTable(tablePa: number, _level: number, out: Uint32Array): void {
@@ -68,7 +80,7 @@ export class X8664Format extends SignExtendedFormat implements PageTableFormat {
   }
 
   flagsOf(lo: number, hi: number, _level: number): number {
-    return PageFlags.Read | ((hi & XD_HI) === 0 ? PageFlags.Execute : 0) | decodeX86LeafBits(lo);
+    return PageFlags.Read | ((hi & XD_HIGH) === 0 ? PageFlags.Execute : 0) | decodeX86LeafBits(lo);
   }
 
   decode(lo: number, hi: number, level: number): DecodedEntry {
