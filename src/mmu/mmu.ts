@@ -12,9 +12,10 @@
 import { InvalidArgumentError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import { Access, FAULT_CAUSE_NAMES, FaultCause, Mode, RiscvCause, X86ErrorCode } from './flags.js';
+import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
 import type { PageTables } from './page-tables.js';
-import type { EntryMemory, PageWalker } from './page-walker.js';
+import type { PageWalker } from './page-walker.js';
 import { rightsPair, WRITE_RIGHTS } from './rights.js';
 import { Sv39Walker } from './sv39-walker.js';
 import { GLOBAL_ASID, Tlb, type TlbConfig } from './tlb.js';
@@ -33,6 +34,19 @@ export interface TlbDisagreement {
   reason: 'not mapped' | 'different frame' | 'more rights' | 'unknown address space';
 }
 
+/** The hardware an Mmu needs when it does not walk pageframe's PageTables: a format and RAM. */
+export interface MmuHardware {
+  readonly format: PageTableFormat;
+  readonly memory: PhysicalMemoryAccess;
+}
+
+export interface MmuOptions extends TlbConfig {
+  /** A TLB to use (shared with other Mmu objects, or made by the caller); else one of `entries` and `ways`. */
+  tlb?: Tlb;
+  /** The first root without PageTables (default 0; with PageTables, the kernel's root). */
+  root?: number;
+}
+
 const PAGE_SIZE = 4096;
 const PAGE_OFFSET_MASK = PAGE_SIZE - 1;
 const PAGE_SHIFT = 12;
@@ -47,11 +61,13 @@ const CLEAN_PAGE_RIGHTS = ~WRITE_RIGHTS;
 const WRITE = Access.Write;
 const NON_CANONICAL = FaultCause.NonCanonical;
 const PROTECTION = FaultCause.Protection;
+const ACCESS_FAULT = FaultCause.AccessFault;
 
 export class Mmu {
-  declare readonly pageTables: PageTables;
+  /** The tables this MMU walks, when they are pageframe's (null over an emulator's memory). */
+  declare readonly pageTables: PageTables | null;
   declare readonly format: PageTableFormat;
-  declare readonly memory: EntryMemory;
+  declare readonly memory: PhysicalMemoryAccess;
   declare readonly tlb: Tlb;
   /** Physical address of the current root (CR3 bits 31:12, satp.PPN * 4096). */
   root: number;
@@ -85,14 +101,21 @@ export class Mmu {
   /** Roots last installed for each ASID, for the TLB checker. */
   private readonly asidRoots = new Map<number, number>();
 
-  constructor(pageTables: PageTables, tlbConfig: TlbConfig = {}) {
-    this.pageTables = pageTables;
-    this.format = pageTables.format;
-    this.memory = pageTables.memory;
-    this.tlb = new Tlb(tlbConfig);
+  /**
+   * An MMU over pageframe's PageTables (roots must be live roots of them), or over a format and
+   * any physical memory (an emulator's: any 4 KiB-aligned root inside RAM is accepted, as the
+   * hardware would take a guest's CR3 or satp). `options.tlb` shares or passes in a Tlb;
+   * otherwise one of `options.entries` and `options.ways` is made.
+   */
+  constructor(tables: PageTables | MmuHardware, options: MmuOptions = {}) {
+    this.pageTables = isPageTables(tables) ? tables : null;
+    this.format = tables.format;
+    this.memory = tables.memory;
+    this.tlb = options.tlb ?? new Tlb(options);
     this.walker = this.format.family === 'riscv' ? new Sv39Walker(this.format) : new X86Walker(this.format);
     this.signExtended = this.format.signExtended;
-    this.root = pageTables.kernelRoot;
+    this.root = isPageTables(tables) ? tables.kernelRoot : (options.root ?? 0);
+    this.checkRoot(this.root);
     this.asidRoots.set(0, this.root);
     this.tlb.claim(this.hitIndex, 0);
   }
@@ -108,22 +131,26 @@ export class Mmu {
   /**
    * Installs a root and ASID: a CR3 write (i386: flushes every non-global entry; x86-64: flushes
    * the new PCID's non-global entries unless `keep`, CR3 bit 63) or a satp write (Sv39: flushes
-   * nothing, software issues SFENCE.VMA).
+   * nothing, software issues SFENCE.VMA). Whatever `keep` says, an ASID last installed with
+   * another root is flushed: its entries belong to that root. So an OS may recycle ASIDs (more
+   * address spaces than the 4095 PCIDs) as Linux does, flushing on reuse; a real TLB may drop
+   * entries at any time, so the extra flush is one the hardware could have made.
    */
   setRoot(root: number, asid = 0, keep = false): void {
-    if (!this.pageTables.isRoot(root))
-      throw new InvalidArgumentError(`${hex(root)} is not a live page-table root`);
+    this.checkRoot(root);
     const limit = this.format.asidCount;
     if (!Number.isInteger(asid) || asid < 0 || asid >= limit) {
       throw new InvalidArgumentError(
         `ASID ${asid} is out of range for ${this.format.name} (0..${limit - 1})`,
       );
     }
+    const lastRoot = this.asidRoots.get(asid);
+    const recycled = lastRoot !== undefined && lastRoot !== root;
     this.root = root;
     this.asid = asid;
     this.asidRoots.set(asid, root);
     if (limit === 1) this.tlb.invalidateNonGlobal();
-    else if (this.format.family === 'x86' && !keep) this.tlb.invalidateAsid(asid);
+    else if (recycled || (this.format.family === 'x86' && !keep)) this.tlb.invalidateAsid(asid);
     this.tlb.claim(this.hitIndex, asid);
   }
 
@@ -177,6 +204,7 @@ export class Mmu {
       return this.fault(va, access, mode, walker.cause, walker.level);
     }
     if ((walker.rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, walker.level);
+    if (walker.pa >= this.memory.size) return this.fault(va, access, mode, ACCESS_FAULT, walker.level);
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
     const level = walker.level;
     const spanLog = level === 0 ? 0 : this.format.levelShift(level) - PAGE_SHIFT;
@@ -199,6 +227,8 @@ export class Mmu {
     }
     if ((walker.rights & (1 << pair)) === 0)
       return this.fault(va, access, mode, FaultCause.Protection, walker.level);
+    if (walker.pa >= this.memory.size)
+      return this.fault(va, access, mode, FaultCause.AccessFault, walker.level);
     return walker.pa;
   }
 
@@ -233,7 +263,7 @@ export class Mmu {
       const va = vpn * PAGE_SIZE;
       const root = asid === GLOBAL_ASID ? this.root : rootOf ? rootOf(asid) : this.asidRoots.get(asid);
       const base = { index: way, va, asid, tlbPa: tlb.pa[way] };
-      if (root === undefined || !this.pageTables.isRoot(root)) {
+      if (root === undefined || !this.isRoot(root)) {
         out.push({ ...base, tablePa: -1, reason: 'unknown address space' });
       } else if (!walker.walk(this.memory, root, va, 0, false, false)) {
         out.push({ ...base, tablePa: -1, reason: 'not mapped' });
@@ -249,6 +279,11 @@ export class Mmu {
     return out;
   }
 
+  /** The root last installed with `asid`: the one its TLB entries belong to. */
+  rootOfAsid(asid: number): number | undefined {
+    return this.asidRoots.get(asid);
+  }
+
   /** Fault cause name and details of the last fault, for messages. */
   describeFault(): string {
     const access = ['read', 'write', 'execute'][this.faultAccess];
@@ -259,6 +294,23 @@ export class Mmu {
     return `${mode} ${access} of ${hex(this.faultAddress)}: ${cause} at level ${this.faultLevel} (${code})`;
   }
 
+  /** Whether `root` can be installed: a live root of the PageTables, or any table page in RAM without them. */
+  private isRoot(root: number): boolean {
+    if (this.pageTables !== null) return this.pageTables.isRoot(root);
+    return (
+      Number.isInteger(root) && root >= 0 && root % PAGE_SIZE === 0 && root + PAGE_SIZE <= this.memory.size
+    );
+  }
+
+  private checkRoot(root: number): void {
+    if (this.isRoot(root)) return;
+    throw new InvalidArgumentError(
+      this.pageTables !== null
+        ? `${hex(root)} is not a live page-table root`
+        : `root ${hex(root)} is not a 4 KiB-aligned table page inside RAM (${hex(this.memory.size)} bytes)`,
+    );
+  }
+
   private fault(va: number, access: Access, mode: Mode, cause: FaultCause, level: number): number {
     this.faults++;
     this.faultCause = cause;
@@ -267,14 +319,9 @@ export class Mmu {
     this.faultAccess = access;
     this.faultMode = mode;
     if (this.format.family === 'riscv') {
-      this.faultCode =
-        access === Access.Execute
-          ? RiscvCause.InstructionPageFault
-          : access === Access.Write
-            ? RiscvCause.StorePageFault
-            : RiscvCause.LoadPageFault;
-    } else if (cause === FaultCause.NonCanonical) {
-      this.faultCode = 0; // #GP(0) on x86-64, not a page fault
+      this.faultCode = cause === FaultCause.AccessFault ? riscvAccessFault(access) : riscvPageFault(access);
+    } else if (cause === FaultCause.NonCanonical || cause === FaultCause.AccessFault) {
+      this.faultCode = 0; // #GP(0) or a machine check on x86, not a page fault
     } else {
       let code = 0;
       if (cause !== FaultCause.NotPresent) code |= X86ErrorCode.Present;
@@ -286,4 +333,18 @@ export class Mmu {
     }
     return -1;
   }
+}
+
+function riscvPageFault(access: Access): number {
+  if (access === Access.Execute) return RiscvCause.InstructionPageFault;
+  return access === Access.Write ? RiscvCause.StorePageFault : RiscvCause.LoadPageFault;
+}
+
+function riscvAccessFault(access: Access): number {
+  if (access === Access.Execute) return RiscvCause.InstructionAccessFault;
+  return access === Access.Write ? RiscvCause.StoreAccessFault : RiscvCause.LoadAccessFault;
+}
+
+function isPageTables(tables: PageTables | MmuHardware): tables is PageTables {
+  return typeof (tables as PageTables).isRoot === 'function';
 }

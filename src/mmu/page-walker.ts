@@ -4,13 +4,8 @@
  * of allocating: the MMU's miss path runs one per TLB miss.
  */
 import { FaultCause } from './flags.js';
+import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
-
-/** The memory a walker reads entries from (PhysicalMemory, or any backing: see memory-access.ts). */
-export interface EntryMemory {
-  read32(pa: number): number;
-  write32(pa: number, value: number): void;
-}
 
 export abstract class PageWalker {
   declare readonly format: PageTableFormat;
@@ -37,7 +32,7 @@ export abstract class PageWalker {
    * `write`) as the hardware does; without it writes nothing (checkers, debuggers).
    */
   abstract walk(
-    memory: EntryMemory,
+    memory: PhysicalMemoryAccess,
     root: number,
     va: number,
     pair: number,

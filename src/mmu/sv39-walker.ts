@@ -5,8 +5,9 @@
  * walker sets A in the leaf, and D on a store. Used by Mmu on every TLB miss.
  */
 import { FaultCause } from './flags.js';
+import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
-import { type EntryMemory, PageWalker } from './page-walker.js';
+import { PageWalker } from './page-walker.js';
 import { Rights } from './rights.js';
 import {
   A,
@@ -51,6 +52,7 @@ const USER_WRITE = Rights.UserWrite;
 const USER_EXECUTE = Rights.UserExecute;
 const NOT_PRESENT = FaultCause.NotPresent;
 const RESERVED_BIT = FaultCause.ReservedBit;
+const ACCESS_FAULT = FaultCause.AccessFault;
 const PAGE_SIZE = 4096;
 
 export class Sv39Walker extends PageWalker {
@@ -77,7 +79,7 @@ export class Sv39Walker extends PageWalker {
   }
 
   walk(
-    memory: EntryMemory,
+    memory: PhysicalMemoryAccess,
     root: number,
     va: number,
     pair: number,
@@ -94,6 +96,7 @@ export class Sv39Walker extends PageWalker {
     let high = 0;
     for (; ; level--) {
       at = table + this.indexAt(vaLow, vaHigh, this.shift[level], this.indexMask) * this.entryBytes;
+      if (at >= memory.size) return this.fail(ACCESS_FAULT, level);
       low = memory.read32(at);
       high = memory.read32(at + 4);
       if ((low & VALID) === 0) return this.fail(NOT_PRESENT, level);

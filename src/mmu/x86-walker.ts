@@ -5,8 +5,9 @@
  * every entry used and D in the leaf on a store. Used by Mmu on every TLB miss.
  */
 import { FaultCause } from './flags.js';
+import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
-import { type EntryMemory, PageWalker } from './page-walker.js';
+import { PageWalker } from './page-walker.js';
 import { Rights } from './rights.js';
 import { A, D, G, P, PS, RW, US, XD_HIGH } from './x86-entry.js';
 
@@ -28,6 +29,7 @@ const USER_WRITE = Rights.UserWrite;
 const USER_EXECUTE = Rights.UserExecute;
 const NOT_PRESENT = FaultCause.NotPresent;
 const RESERVED_BIT = FaultCause.ReservedBit;
+const ACCESS_FAULT = FaultCause.AccessFault;
 /** Bits 31:12 of an entry: a table's or a 4 KiB page's address. */
 const SMALL_ADDRESS = 0xfffff000;
 const TWO_32 = 2 ** 32;
@@ -83,7 +85,7 @@ export class X86Walker extends PageWalker {
   }
 
   walk(
-    memory: EntryMemory,
+    memory: PhysicalMemoryAccess,
     root: number,
     va: number,
     pair: number,
@@ -100,7 +102,7 @@ export class X86Walker extends PageWalker {
    * loop over levels, which is most of the i386 TLB miss.
    */
   private walk32(
-    memory: EntryMemory,
+    memory: PhysicalMemoryAccess,
     root: number,
     va: number,
     pair: number,
@@ -117,7 +119,8 @@ export class X86Walker extends PageWalker {
       if ((directory & LARGE_PAGE_RESERVED_32) !== 0) return this.fail(RESERVED_BIT, 1);
       this.pa = ((directory & LARGE_PAGE_ADDRESS_32) >>> 0) + (va & ~LARGE_PAGE_ADDRESS_32);
     } else {
-      leafAt = (directory & SMALL_ADDRESS) + (((va >>> PAGE_SHIFT) & TABLE_INDEX_MASK_32) << 2);
+      leafAt = ((directory & SMALL_ADDRESS) >>> 0) + (((va >>> PAGE_SHIFT) & TABLE_INDEX_MASK_32) << 2);
+      if (leafAt >= memory.size) return this.fail(ACCESS_FAULT, 0);
       leaf = memory.read32(leafAt);
       if ((leaf & PRESENT) === 0) return this.fail(NOT_PRESENT, 0);
       level = 0;
@@ -144,7 +147,7 @@ export class X86Walker extends PageWalker {
 
   /** The walk over any number of levels of 8-byte entries (4-level paging). */
   private walkLevels(
-    memory: EntryMemory,
+    memory: PhysicalMemoryAccess,
     root: number,
     va: number,
     pair: number,
@@ -164,6 +167,7 @@ export class X86Walker extends PageWalker {
     let high = 0;
     for (; ; level--) {
       const at = table + this.indexAt(vaLow, vaHigh, this.shift[level], this.indexMask) * this.entryBytes;
+      if (at >= memory.size) return this.fail(ACCESS_FAULT, level);
       low = memory.read32(at);
       high = wide ? memory.read32(at + 4) : 0;
       if ((low & PRESENT) === 0) return this.fail(NOT_PRESENT, level);
