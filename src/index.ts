@@ -10,6 +10,19 @@ export * from './heap/sparse-space.js';
 export * from './ipc/index.js';
 export * from './kernel/index.js';
 export * from './mmu/index.js';
+// The MMU for emulator authors (engineer mmu's block): memory of their own, guest-built tables,
+// a shared TLB, batch translation.
+export {
+  BufferMemory,
+  createFormat,
+  type FormatOptions,
+  type MemoryBacking,
+  Mmu,
+  type MmuHardware,
+  type MmuOptions,
+  type PhysicalMemoryAccess,
+  Tlb,
+} from './mmu/index.js';
 export * from './phys/buddy-allocator.js';
 export * from './phys/first-fit-allocator.js';
 export * from './phys/frame-table.js';

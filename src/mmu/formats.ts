@@ -1,7 +1,7 @@
 /** The formats by name, and decoding of a raw entry for any of them. */
 import { InvalidArgumentError } from '../common/errors.js';
 import { I386Format } from './i386-format.js';
-import type { DecodedEntry, PageTableFormat } from './page-table-format.js';
+import type { DecodedEntry, FormatOptions, PageTableFormat } from './page-table-format.js';
 import { Sv39Format } from './sv39-format.js';
 import { X8664Format } from './x86-64-format.js';
 
@@ -16,14 +16,14 @@ export type FormatName = keyof typeof FORMAT_CLASSES;
 
 export const FORMATS = Object.keys(FORMAT_CLASSES) as readonly FormatName[];
 
-/** A format by name: 'i386' (the default), 'x86-64' or 'sv39'. */
-export function createFormat(name: FormatName = 'i386'): PageTableFormat {
+/** A format by name: 'i386' (the default), 'x86-64' or 'sv39'; options: MAXPHYADDR on x86-64. */
+export function createFormat(name: FormatName = 'i386', options: FormatOptions = {}): PageTableFormat {
   if (!Object.hasOwn(FORMAT_CLASSES, name)) {
     throw new InvalidArgumentError(
       `unknown page-table format '${String(name)}' (have: ${FORMATS.join(', ')})`,
     );
   }
-  return new FORMAT_CLASSES[name]();
+  return new FORMAT_CLASSES[name](options);
 }
 
 /** Every named bit of a raw entry (lo = bits 31:0, hi = bits 63:32) at `level` of format `name`. */

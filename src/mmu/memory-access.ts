@@ -26,7 +26,7 @@ export class BufferMemory implements PhysicalMemoryAccess {
   private readonly offset: number;
   private readonly fixedSize: number | undefined;
   private words: Uint32Array;
-  size: number;
+  private bytes: number;
 
   constructor(backing: MemoryBacking, options: { offset?: number; size?: number } = {}) {
     const offset = options.offset ?? 0;
@@ -43,11 +43,16 @@ export class BufferMemory implements PhysicalMemoryAccess {
     this.backing = backing;
     this.offset = offset;
     this.fixedSize = options.size;
-    this.size = size;
+    this.bytes = size;
     this.words = new Uint32Array(bufferOf(backing), offset, size >>> 2);
     if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
       throw new InvalidArgumentError('BufferMemory needs a little-endian host');
     }
+  }
+
+  /** Bytes of RAM (after a WebAssembly.Memory grew, the new size unless `size` was given). */
+  get size(): number {
+    return this.words.length !== 0 ? this.bytes : this.refreshed().bytes;
   }
 
   read32(pa: number): number {
@@ -63,8 +68,8 @@ export class BufferMemory implements PhysicalMemoryAccess {
   /** After a WebAssembly.Memory grew (its old buffer detached): views the new buffer. */
   private refreshed(): this {
     const buffer = bufferOf(this.backing);
-    if (this.fixedSize === undefined) this.size = buffer.byteLength - this.offset;
-    this.words = new Uint32Array(buffer, this.offset, this.size >>> 2);
+    if (this.fixedSize === undefined) this.bytes = buffer.byteLength - this.offset;
+    this.words = new Uint32Array(buffer, this.offset, this.bytes >>> 2);
     return this;
   }
 }

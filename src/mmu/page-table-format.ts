@@ -46,6 +46,15 @@ export interface DecodedEntry {
   fields: EntryField[];
 }
 
+/** Choices a format leaves open. */
+export interface FormatOptions {
+  /**
+   * MAXPHYADDR: x86-64 from 32 (the default: pageframe's RAM is below 4 GiB) to 52; i386 is 32
+   * and Sv39 56 (its 44-bit PPN), fixed.
+   */
+  maxPhysicalBits?: number;
+}
+
 export interface PageTableFormat {
   readonly name: FormatName;
   readonly family: FormatFamily;
@@ -63,7 +72,7 @@ export interface PageTableFormat {
   /** 1024 or 512. */
   readonly entriesPerTable: number;
   /**
-   * MAXPHYADDR: physical-address bits an entry can hold (i386 32; x86-64 32 here; Sv39 56).
+   * MAXPHYADDR: physical-address bits an entry can hold (i386 32; x86-64 32 to 52; Sv39 56).
    * Address bits above it are reserved bits.
    */
   readonly maxPhysicalBits: number;

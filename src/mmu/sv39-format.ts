@@ -6,7 +6,8 @@
 import { InvalidArgumentError } from '../common/errors.js';
 import { describeEntry, field, flag } from './entry-fields.js';
 import { ALL_FLAGS, PageFlags } from './flags.js';
-import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+import { fixedMaxPhysicalBits } from './formats-options.js';
+import type { DecodedEntry, EntryField, FormatOptions, PageTableFormat } from './page-table-format.js';
 import { SignExtendedFormat } from './sign-extended-format.js';
 
 /** The PTE bits (privileged specification, "Sv32/Sv39 page table entry"). */
@@ -37,8 +38,9 @@ export class Sv39Format extends SignExtendedFormat implements PageTableFormat {
   readonly accessedBit = A;
   readonly dirtyBit = D;
 
-  constructor() {
+  constructor(options: FormatOptions = {}) {
     super(3);
+    fixedMaxPhysicalBits('Sv39', 56, options);
   }
 
   effectiveFlags(flags: number): number {
