@@ -12,21 +12,12 @@
  *   there (its JIT, for scale), and the ratio qemuVsHart.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestMachine } from '../test/cpu/machine.js';
-import { round } from './harness.js';
+import { BENCH_SOURCE_DIR, round } from './harness.js';
 
-/** The committed binary, found from this module up (it runs from bench/ and compiled from dist/bench/). */
-function findProgram(): string {
-  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'bench', 'programs', 'cpu-loop');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error('bench/programs/cpu-loop is missing');
-  }
-}
-
-const PROGRAM = findProgram();
+const PROGRAM = join(BENCH_SOURCE_DIR, 'programs', 'cpu-loop');
 const EXPECTED_STATUS = 107; // what the program exits with under qemu-riscv64
 const SAMPLES = 7;
 

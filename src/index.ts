@@ -26,6 +26,10 @@ export {
   StopReason,
   TrapCause,
 } from './cpu/index.js';
+// The heap on its own (over an ArrayBuffer or a WebAssembly.Memory), small-program traces and
+// warm throughput.
+export { BufferHeap, type BufferHeapOptions } from './heap/buffer-heap.js';
+export { BufferSpace, type BufferSpaceOptions } from './heap/buffer-space.js';
 export { Heap, type HeapOptions, type HeapStats, MAX_ALLOCATION, type SizeClassStats } from './heap/heap.js';
 
 // The heap: malloc per address space, and the kernel's own.
@@ -95,21 +99,27 @@ export {
 export { Access, FaultCause, flagNames, Mode, PageFlags, PageSize } from './mmu/flags.js';
 // The MMU: page-table formats in their hardware layouts, the walker, the TLB.
 export {
+  BufferMemory,
   createFormat,
   type DecodedEntry,
   decodeEntry,
   type EntryField,
   FORMATS,
   type FormatName,
+  type FormatOptions,
   GLOBAL_ASID,
   I386Format,
   type LeafVisitor,
   type LookupResult,
+  type MemoryBacking,
   Mmu,
+  type MmuHardware,
+  type MmuOptions,
   NonCanonicalAddressError,
   NotInRamError,
   type PageTableFormat,
   PageTables,
+  type PhysicalMemoryAccess,
   Sv39Format,
   Tlb,
   type TlbConfig,
@@ -234,6 +244,19 @@ export {
   ScenarioProcess,
 } from './workload/scenario/machine.js';
 export { parseScenario } from './workload/scenario/parser.js';
+// Snapshots of live Linux processes: the file, its check, and its model under a format.
+export {
+  checkSnapshot,
+  type ProcessSnapshot,
+  SNAPSHOT_KIND,
+  type SnapshotRegion,
+} from './workload/snapshot/snapshot-file.js';
+export {
+  type HugePageWhatIf,
+  hugePageWhatIf,
+  modelSnapshot,
+  type SnapshotModel,
+} from './workload/snapshot/snapshot-model.js';
 export { heapAllocator } from './workload/traces/heap-allocator.js';
 export {
   convertRecordedLog,
@@ -249,4 +272,11 @@ export {
   replay,
   replayFast,
 } from './workload/traces/replay.js';
+export { generateSmallProgram, SMALL_PROGRAMS, type SmallProgram } from './workload/traces/small-programs.js';
 export { generateTrace, TRACE_PATTERNS, type TracePattern } from './workload/traces/trace-generator.js';
+export {
+  WARM_MILLISECONDS,
+  type WarmSubject,
+  type WarmThroughput,
+  warmThroughput,
+} from './workload/traces/warm-throughput.js';

@@ -116,8 +116,23 @@ export type Statement =
   | (StatementBase & { kind: 'switch'; name: string })
   | (StatementBase & { kind: 'fork'; child: string; parent?: string })
   | (StatementBase & { kind: 'exit'; name?: string })
+  | (StatementBase & {
+      kind: 'exec';
+      target?: string;
+      name: string;
+      path: string;
+      args: string[];
+      budget?: Expr;
+    })
+  | (StatementBase & { kind: 'snapshot'; name: string; file: string })
   | (StatementBase & { kind: 'let'; target: string; value: Expr })
-  | (StatementBase & { kind: 'measure'; target: string; figure: FigureName; subject?: string; address?: Expr })
+  | (StatementBase & {
+      kind: 'measure';
+      target: string;
+      figure: FigureName;
+      subject?: string;
+      address?: Expr;
+    })
   | (StatementBase & {
       kind: 'ppm-alloc';
       target?: string;
