@@ -2,23 +2,28 @@
  * The areas small blocks live in: ANON ranges of `areaSize` bytes reserved from the space, aligned
  * to their size so `floor(va / areaSize)` finds an address's area. Each area is a row of pages
  * that slabs take as runs (a bit a page in `used`); areas with a free page form the open list,
- * and one empty area may be kept as a spare. An empty area the space refuses to take back (the
+ * and one empty area may be kept as a spare. A shared page is cut into units that small slabs of
+ * several classes take as runs (a bit a unit in `sharedMask`). An empty area the space refuses to take back (the
  * region limit) stays held as a stranded area, reused like any open area and offered back again
  * at the next trim. Used by the slab cache; read by the checker.
  */
 import { FULL_WORD, popcount, runMask, trailingOnes, WORD_BITS } from './bit-runs.js';
 import { grown } from './grown.js';
-import { NONE, PAGE_SHIFT, PAGE_SIZE } from './heap-constants.js';
+import { NONE, PAGE_SHIFT, PAGE_SIZE, SLAB_UNIT, UNIT_SHIFT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
 import { NumberMap } from './number-map.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 
 const INITIAL_AREAS = 16;
+const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
+/** `sharedMask` of a shared page whose every unit is taken. */
+const FULL_PAGE_UNITS = (1 << UNITS_PER_PAGE) - 1;
 
 export class AreaPool {
   readonly areaSize: number;
   readonly pagesPerArea: number;
+  readonly unitsPerArea: number;
   /** `used` of an area whose every page is taken. */
   readonly fullMask: number;
   readonly keepSpare: boolean;
@@ -32,8 +37,13 @@ export class AreaPool {
   live = new Uint8Array(0);
   next = new Int32Array(0);
   prev = new Int32Array(0);
-  /** The slab on each page of each area (`area * pagesPerArea + page`), or NONE. */
-  pageSlab = new Int32Array(0);
+  /** The slab on each unit of each area (`area * unitsPerArea + unit`), or NONE. */
+  unitSlab = new Int32Array(0);
+  /** Per page of each area (`area * pagesPerArea + page`): the units small slabs took on a shared page. */
+  sharedMask = new Uint8Array(0);
+  /** Shared pages (`area * pagesPerArea + page`) with a free unit, in no order. */
+  openShared = new Int32Array(0);
+  openSharedCount = 0;
   private freeIds = new Int32Array(0);
   private freeIdCount = 0;
   private capacity = 0;
@@ -62,6 +72,7 @@ export class AreaPool {
   ) {
     this.areaSize = areaSize;
     this.pagesPerArea = areaSize / PAGE_SIZE;
+    this.unitsPerArea = areaSize / SLAB_UNIT;
     this.fullMask = this.pagesPerArea === WORD_BITS ? FULL_WORD : (1 << this.pagesPerArea) - 1;
     this.keepSpare = keepSpare;
     this.grow(INITIAL_AREAS);
@@ -72,9 +83,9 @@ export class AreaPool {
     return this.byKey.get(Math.floor(va / this.areaSize));
   }
 
-  /** The slab on the page of area `a` that holds `va`, or NONE. */
+  /** The slab on the unit of area `a` that holds `va`, or NONE. */
   slabAt(a: number, va: number): number {
-    return this.pageSlab[a * this.pagesPerArea + ((va - this.base[a]) >>> PAGE_SHIFT)];
+    return this.unitSlab[a * this.unitsPerArea + ((va - this.base[a]) >>> UNIT_SHIFT)];
   }
 
   /**
@@ -118,7 +129,8 @@ export class AreaPool {
     this.used[a] = 0;
     this.touched[a] = 0;
     this.live[a] = 1;
-    this.pageSlab.fill(NONE, a * this.pagesPerArea, (a + 1) * this.pagesPerArea);
+    this.unitSlab.fill(NONE, a * this.unitsPerArea, (a + 1) * this.unitsPerArea);
+    this.sharedMask.fill(0, a * this.pagesPerArea, (a + 1) * this.pagesPerArea);
     this.byKey.set(base / this.areaSize, a);
     this.linkOpen(a);
     this.count++;
@@ -132,16 +144,73 @@ export class AreaPool {
     else if (this.used[a] === 0 && this.stranded > 0 && this.isStranded(a)) this.stranded--;
     this.used[a] = (this.used[a] | runMask(first, pages)) >>> 0;
     if (this.used[a] === this.fullMask >>> 0) this.unlinkOpen(a);
-    const row = a * this.pagesPerArea;
-    for (let p = first; p < first + pages; p++) this.pageSlab[row + p] = slab;
+    const row = a * this.unitsPerArea;
+    this.unitSlab.fill(slab, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
+  }
+
+  /**
+   * A run of `units` units for small slab `slab`: first fit over the shared pages with a free
+   * unit, else a fresh page of an open area (or a new area) becomes shared. Returns the area and
+   * sets runFirst to the run's first unit in it; NONE when out of memory.
+   */
+  takeUnits(units: number, slab: number): number {
+    const run = (1 << units) - 1;
+    for (let i = 0; i < this.openSharedCount; i++) {
+      const mask = this.sharedMask[this.openShared[i]];
+      for (let u = 0; u + units <= UNITS_PER_PAGE; u++)
+        if ((mask & (run << u)) === 0) return this.takeOnShared(i, u, units, slab);
+    }
+    let a = this.findRun(1);
+    let page = this.runFirst;
+    if (a === NONE) {
+      a = this.map();
+      if (a === NONE) return NONE;
+      page = 0;
+    }
+    this.claim(a, page, 1, NONE);
+    const shared = a * this.pagesPerArea + page;
+    this.sharedMask[shared] = 0;
+    this.openShared[this.openSharedCount++] = shared;
+    return this.takeOnShared(this.openSharedCount - 1, 0, units, slab);
+  }
+
+  /** Takes a small slab's run back; a shared page left empty goes back to its area. */
+  giveUnits(a: number, first: number, units: number): void {
+    const page = first >>> UNITS_SHIFT;
+    const shared = a * this.pagesPerArea + page;
+    const before = this.sharedMask[shared];
+    const mask = before & ~(((1 << units) - 1) << (first - (page << UNITS_SHIFT)));
+    this.sharedMask[shared] = mask;
+    const row = a * this.unitsPerArea;
+    this.unitSlab.fill(NONE, row + first, row + first + units);
+    if (before === FULL_PAGE_UNITS) this.openShared[this.openSharedCount++] = shared;
+    if (mask === 0) {
+      const i = this.openShared.lastIndexOf(shared, this.openSharedCount - 1);
+      this.openShared[i] = this.openShared[--this.openSharedCount];
+      this.vacate(a, page, 1);
+    }
+  }
+
+  private takeOnShared(i: number, unit: number, units: number, slab: number): number {
+    const shared = this.openShared[i];
+    const a = Math.floor(shared / this.pagesPerArea);
+    const page = shared - a * this.pagesPerArea;
+    const mask = this.sharedMask[shared] | (((1 << units) - 1) << unit);
+    this.sharedMask[shared] = mask;
+    if (mask === FULL_PAGE_UNITS) this.openShared[i] = this.openShared[--this.openSharedCount];
+    const first = (page << UNITS_SHIFT) + unit;
+    const row = a * this.unitsPerArea;
+    this.unitSlab.fill(slab, row + first, row + first + units);
+    this.runFirst = first;
+    return a;
   }
 
   /** Takes a run back from a slab; an area left empty is kept as the spare or given back. */
   vacate(a: number, first: number, pages: number): void {
     const wasFull = this.used[a] === this.fullMask >>> 0;
     this.used[a] = (this.used[a] & ~runMask(first, pages)) >>> 0;
-    const row = a * this.pagesPerArea;
-    for (let p = first; p < first + pages; p++) this.pageSlab[row + p] = NONE;
+    const row = a * this.unitsPerArea;
+    this.unitSlab.fill(NONE, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
     if (wasFull) this.linkOpen(a);
     if (this.used[a] === 0) {
       if (this.keepSpare && this.spare === NONE) this.spare = a;
@@ -154,9 +223,10 @@ export class AreaPool {
     return (this.touched[a] & runMask(first, pages)) !== 0;
   }
 
-  /** Counts as resident the pages of area `a` from page `first` up to byte `endOffset` of the run. */
-  touch(a: number, first: number, endOffset: number): void {
-    const mask = runMask(first, Math.ceil(endOffset / PAGE_SIZE));
+  /** Counts as resident the pages of area `a` that bytes `start` to `end` of it lie on. */
+  touch(a: number, start: number, end: number): void {
+    const first = start >>> PAGE_SHIFT;
+    const mask = runMask(first, Math.ceil(end / PAGE_SIZE) - first);
     const fresh = mask & ~this.touched[a];
     if (fresh !== 0) {
       const pages = popcount(fresh);
@@ -212,7 +282,9 @@ export class AreaPool {
       this.live.byteLength +
       this.next.byteLength +
       this.prev.byteLength +
-      this.pageSlab.byteLength +
+      this.unitSlab.byteLength +
+      this.sharedMask.byteLength +
+      this.openShared.byteLength +
       this.freeIds.byteLength +
       this.byKey.byteLength
     );
@@ -225,7 +297,10 @@ export class AreaPool {
     this.live = other.live.slice();
     this.next = other.next.slice();
     this.prev = other.prev.slice();
-    this.pageSlab = other.pageSlab.slice();
+    this.unitSlab = other.unitSlab.slice();
+    this.sharedMask = other.sharedMask.slice();
+    this.openShared = other.openShared.slice();
+    this.openSharedCount = other.openSharedCount;
     this.freeIds = other.freeIds.slice();
     this.freeIdCount = other.freeIdCount;
     this.capacity = other.capacity;
@@ -264,7 +339,9 @@ export class AreaPool {
     this.live = grown(this.live, capacity);
     this.next = grown(this.next, capacity, NONE);
     this.prev = grown(this.prev, capacity, NONE);
-    this.pageSlab = grown(this.pageSlab, capacity * this.pagesPerArea, NONE);
+    this.unitSlab = grown(this.unitSlab, capacity * this.unitsPerArea, NONE);
+    this.sharedMask = grown(this.sharedMask, capacity * this.pagesPerArea);
+    this.openShared = grown(this.openShared, capacity * this.pagesPerArea);
     this.freeIds = grown(this.freeIds, capacity);
     this.capacity = capacity;
   }

@@ -20,7 +20,7 @@ export function explainBadAddress(va: number, op: string, parts: HeapParts, free
       const size = slabs.classes.size[cls];
       const inSlab = va - slabs.base[s];
       const index = (inSlab / size) | 0;
-      if (index < slabs.classes.objects[cls]) {
+      if (index < slabs.objects[s]) {
         const start = slabs.base[s] + index * size;
         if (slabs.isLive(s, index)) throw interior(name, op, va, start);
         if (index * size === inSlab && index < slabs.high[s]) throwFreed(name, va, op);

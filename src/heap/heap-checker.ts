@@ -6,7 +6,7 @@
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import { popcount, WORD_BITS } from './bit-runs.js';
-import { NONE, PAGE_SIZE } from './heap-constants.js';
+import { NONE, PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapParts } from './heap-stats.js';
 
 /** What the tables add up to, compared with the running totals at the end. */
@@ -51,6 +51,7 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
   const perArea = areas.pagesPerArea;
   let count = 0;
   let stranded = 0;
+  let sharedPages = 0;
   for (let a = 0; a < areas.idsUsed; a++) {
     if (!areas.live[a]) continue;
     count++;
@@ -61,13 +62,28 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
       fail(`area ${hex(base)} is missing from the address map`);
     let used = 0;
     for (let p = 0; p < perArea; p++) {
-      const s = areas.pageSlab[a * perArea + p];
-      if (s === NONE) continue;
+      let units = 0;
+      let shared = false;
+      for (let k = 0; k < UNITS_PER_PAGE; k++) {
+        const u = p * UNITS_PER_PAGE + k;
+        const s = areas.unitSlab[a * areas.unitsPerArea + u];
+        if (s === NONE) continue;
+        units |= 1 << k;
+        if (slabs.area[s] !== a) fail(`unit ${u} of area ${hex(base)} names slab ${s} of another area`);
+        const first = slabs.firstUnit[s];
+        if (u < first || u >= first + slabs.units[s])
+          fail(`unit ${u} of area ${hex(base)} lies outside its slab ${s}`);
+        if (slabs.isSmall(s)) shared = true;
+      }
+      if (units === 0) continue;
       used |= 1 << p;
-      if (slabs.area[s] !== a) fail(`page ${p} of area ${hex(base)} names slab ${s} of another area`);
-      const first = slabs.firstPage[s];
-      if (p < first || p >= first + slabs.classes.pages[slabs.classOf[s]])
-        fail(`page ${p} of area ${hex(base)} lies outside its slab ${s}`);
+      const mask = areas.sharedMask[a * perArea + p];
+      if (shared ? mask !== units : units !== (1 << UNITS_PER_PAGE) - 1)
+        fail(`page ${p} of area ${hex(base)}: its units disagree with its slabs`);
+      const open = areas.openShared.subarray(0, areas.openSharedCount).includes(a * perArea + p);
+      if (open !== (shared && units !== (1 << UNITS_PER_PAGE) - 1))
+        fail(`page ${p} of area ${hex(base)}: the open shared pages disagree with its free units`);
+      if (shared) sharedPages++;
     }
     if (used >>> 0 !== areas.used[a]) fail(`area ${hex(base)}: used-page mask disagrees with its slabs`);
     if (used === 0 && a !== areas.spare) stranded++;
@@ -76,6 +92,14 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
   if (areas.spare !== NONE && (!areas.live[areas.spare] || areas.used[areas.spare] !== 0))
     fail('the spare area is not an empty held area');
   if (count !== areas.count || areas.byKey.size !== count) fail('area count disagrees');
+  let openShared = 0;
+  for (let i = 0; i < areas.openSharedCount; i++) {
+    const page = areas.openShared[i];
+    if (!areas.live[Math.floor(page / perArea)] || areas.sharedMask[page] === 0)
+      fail('an open shared page is not held');
+    openShared++;
+  }
+  if (openShared > sharedPages) fail('more open shared pages than shared pages');
   if (stranded !== areas.stranded)
     fail(`${stranded} empty areas held besides the spare, but ${areas.stranded} the space refused`);
 }
@@ -93,14 +117,23 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
     const cls = slabs.classOf[s];
     const a = slabs.area[s];
     if (a === NONE || !areas.live[a]) fail(`slab ${s} lies in no held area`);
-    const first = slabs.firstPage[s];
-    const pages = table.pages[cls];
-    if (first + pages > areas.pagesPerArea) fail(`slab ${s} runs past the end of its area`);
-    for (let p = first; p < first + pages; p++)
-      if (areas.pageSlab[a * areas.pagesPerArea + p] !== s)
-        fail(`slab ${s}: page ${p} of its area is not marked as its own`);
-    if (slabs.base[s] !== areas.base[a] + first * PAGE_SIZE) fail(`slab ${s}: wrong base address`);
-    const objects = table.objects[cls];
+    const first = slabs.firstUnit[s];
+    const units = slabs.units[s];
+    if (first + units > areas.unitsPerArea) fail(`slab ${s} runs past the end of its area`);
+    if (slabs.isSmall(s)) {
+      if (
+        units !== table.smallUnits[cls] ||
+        Math.floor(first / UNITS_PER_PAGE) !== Math.floor((first + units - 1) / UNITS_PER_PAGE)
+      )
+        fail(`slab ${s}: a small slab of the wrong shape`);
+    } else if (first % UNITS_PER_PAGE !== 0 || units !== table.pages[cls] * UNITS_PER_PAGE)
+      fail(`slab ${s}: a page slab of the wrong shape`);
+    for (let u = first; u < first + units; u++)
+      if (areas.unitSlab[a * areas.unitsPerArea + u] !== s)
+        fail(`slab ${s}: unit ${u} of its area is not marked as its own`);
+    if (slabs.base[s] !== areas.base[a] + first * SLAB_UNIT) fail(`slab ${s}: wrong base address`);
+    const objects = slabs.objects[s];
+    if (objects !== Math.floor((units * SLAB_UNIT) / table.size[cls])) fail(`slab ${s}: wrong object count`);
     let live = 0;
     let highest = -1;
     const usedWords = Math.ceil(objects / WORD_BITS);
@@ -142,8 +175,7 @@ function checkBitmapSegments(parts: HeapParts, fail: Fail): void {
     }
   };
   for (let s = 0; s < slabs.idsUsed; s++)
-    if (slabs.area[s] !== NONE)
-      claim(slabs.bitmapAt[s], slabs.classes.bitmapOrder[slabs.classOf[s]], `slab ${s}`);
+    if (slabs.area[s] !== NONE) claim(slabs.bitmapAt[s], slabs.bitmapOrder(s), `slab ${s}`);
   for (let order = 0; order < bitmaps.freeCount.length; order++)
     for (let i = 0; i < bitmaps.freeCount[order]; i++)
       claim(bitmaps.freeSegments[order][i], order, 'free segment');
@@ -155,8 +187,7 @@ function checkPartialLists(parts: HeapParts, fail: Fail): void {
   const table = slabs.classes;
   const partialOf = new Int32Array(table.count);
   for (let s = 0; s < slabs.idsUsed; s++)
-    if (slabs.area[s] !== NONE && slabs.live[s] < table.objects[slabs.classOf[s]])
-      partialOf[slabs.classOf[s]]++;
+    if (slabs.area[s] !== NONE && slabs.live[s] < slabs.objects[s]) partialOf[slabs.classOf[s]]++;
   for (let c = 0; c < table.count; c++) {
     let listed = 0;
     let prev = NONE;
@@ -164,7 +195,7 @@ function checkPartialLists(parts: HeapParts, fail: Fail): void {
       if (slabs.classOf[s] !== c)
         fail(`class ${table.size[c]}: partial list holds slab ${s} of another class`);
       if (slabs.prev[s] !== prev) fail(`class ${table.size[c]}: partial list links are broken`);
-      if (slabs.live[s] >= table.objects[c])
+      if (slabs.live[s] >= slabs.objects[s])
         fail(`class ${table.size[c]}: full slab ${s} on the partial list`);
       prev = s;
       if (++listed > slabs.idsUsed) fail(`class ${table.size[c]}: partial list has a cycle`);

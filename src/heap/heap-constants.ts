@@ -15,3 +15,12 @@ export const MAX_ALLOCATION = 2 ** 47;
 
 /** "No slab", "no area", "no large block": the empty value of every id table and list link. */
 export const NONE = -1;
+
+/**
+ * The grain of a small slab: a class's first slab may be a run of these inside a page shared
+ * with other classes' small slabs, so a program with a few blocks of many sizes does not hold a
+ * half-empty page for each size. Every slab starts on a unit; a page holds UNITS_PER_PAGE.
+ */
+export const SLAB_UNIT = 512;
+export const UNIT_SHIFT = Math.log2(SLAB_UNIT);
+export const UNITS_PER_PAGE = PAGE_SIZE / SLAB_UNIT;

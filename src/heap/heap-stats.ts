@@ -3,7 +3,7 @@
  * Built by Heap.stats() from the heap's tables; read by reports, the replay driver and tests.
  */
 import type { AreaPool } from './area-pool.js';
-import { PAGE_SIZE } from './heap-constants.js';
+import { NONE, PAGE_SIZE } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { LargeBlocks } from './large-blocks.js';
 import type { SlabCache } from './slab-cache.js';
@@ -66,6 +66,9 @@ export function collectStats(parts: HeapParts): HeapStats {
   const { counters, slabs, large } = parts;
   const table = slabs.classes;
   const classes: SizeClassStats[] = [];
+  const capacity = new Int32Array(table.count);
+  for (let s = 0; s < slabs.idsUsed; s++)
+    if (slabs.area[s] !== NONE) capacity[slabs.classOf[s]] += slabs.objects[s];
   for (let c = 0; c < table.count; c++) {
     classes.push({
       size: table.size[c],
@@ -73,7 +76,7 @@ export function collectStats(parts: HeapParts): HeapStats {
       objectsPerSlab: table.objects[c],
       slabs: slabs.slabsOf[c],
       liveBlocks: slabs.liveOf[c],
-      capacity: slabs.slabsOf[c] * table.objects[c],
+      capacity: capacity[c],
     });
   }
   return {

@@ -15,7 +15,7 @@ import { explainBadAddress } from './bad-address.js';
 import { FreedRing } from './freed-ring.js';
 import { roundUp } from './grown.js';
 import { checkHeap } from './heap-checker.js';
-import { MAX_ALLOCATION, NONE, PAGE_SIZE } from './heap-constants.js';
+import { MAX_ALLOCATION, NONE, PAGE_SIZE, SLAB_UNIT } from './heap-constants.js';
 import { HeapCounters } from './heap-counters.js';
 import { type HeapOptions, type HeapSettings, resolveHeapOptions } from './heap-options.js';
 import type { HeapSpace } from './heap-space.js';
@@ -182,8 +182,8 @@ export class Heap {
       );
     if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) this.badSize('memalign', size);
     if (alignment <= this.alignment) return this.malloc(size);
-    if (alignment <= PAGE_SIZE && size <= this.largeThreshold) {
-      // Slabs start on a page, so every object of a class whose size is a multiple of the
+    if (alignment <= SLAB_UNIT && size <= this.largeThreshold) {
+      // Slabs start on a unit, so every object of a class whose size is a multiple of the
       // alignment is aligned.
       const classes = this.slabs.classes;
       for (let c = classes.classOf(size); c < classes.count; c++)
@@ -365,7 +365,7 @@ export class Heap {
         const size = slabs.classes.size[cls];
         const inSlab = va - slabs.base[s];
         const index = (inSlab / size) | 0;
-        if (index * size === inSlab && index < slabs.classes.objects[cls] && slabs.isLive(s, index)) {
+        if (index * size === inSlab && index < slabs.objects[s] && slabs.isLive(s, index)) {
           this.foundSlab = s;
           this.foundIndex = index;
           this.foundLarge = NONE;

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from '../common/errors.js';
 import { WORD_BITS } from './bit-runs.js';
-import { PAGE_SIZE } from './heap-constants.js';
+import { PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import { slabPagesFor } from './size-classes.js';
 
 /** A slab's live count is a Uint16: no slab may hold more objects. */
@@ -20,6 +20,14 @@ export class SizeClassTable {
   readonly objects: Int32Array;
   /** log2 of the bitmap words a slab of each class takes (a power of two >= its objects / 32). */
   readonly bitmapOrder: Uint8Array;
+  /**
+   * Units (SLAB_UNIT bytes) of the class's small slab, a run inside a shared page, or 0 when no
+   * run shorter than a page holds an object with at most the slab waste allowed.
+   */
+  readonly smallUnits: Int32Array;
+  /** Objects one small slab of the class holds. */
+  readonly smallObjects: Int32Array;
+  readonly smallBitmapOrder: Uint8Array;
   /** The biggest class a request of each class may borrow an object from. */
   readonly borrowLimit: Int32Array;
   /** Class of a request, indexed by its size in granules rounded up. */
@@ -42,6 +50,9 @@ export class SizeClassTable {
     this.objects = new Int32Array(count);
     this.bitmapOrder = new Uint8Array(count);
     this.borrowLimit = new Int32Array(count);
+    this.smallUnits = new Int32Array(count);
+    this.smallObjects = new Int32Array(count);
+    this.smallBitmapOrder = new Uint8Array(count);
     for (let c = 0; c < count; c++) {
       const pages = slabPagesFor(sizes[c], pagesPerArea, maxSlabWaste);
       this.pages[c] = pages;
@@ -49,6 +60,16 @@ export class SizeClassTable {
       if (this.objects[c] > MAX_OBJECTS_PER_SLAB)
         throw new InvalidArgumentError(`${heapName}: a slab would hold ${this.objects[c]} objects`);
       this.bitmapOrder[c] = Math.ceil(Math.log2(Math.ceil(this.objects[c] / WORD_BITS)));
+      for (let units = 1; units < UNITS_PER_PAGE; units++) {
+        const bytes = units * SLAB_UNIT;
+        const objects = Math.floor(bytes / sizes[c]);
+        if (objects > 0 && bytes - objects * sizes[c] <= bytes * maxSlabWaste) {
+          this.smallUnits[c] = units;
+          this.smallObjects[c] = objects;
+          this.smallBitmapOrder[c] = Math.ceil(Math.log2(Math.ceil(objects / WORD_BITS)));
+          break;
+        }
+      }
       let limit = c;
       while (limit + 1 < count && sizes[limit + 1] <= sizes[c] * (1 + borrowWaste)) limit++;
       this.borrowLimit[c] = limit;
@@ -77,6 +98,9 @@ export class SizeClassTable {
       this.objects.byteLength +
       this.bitmapOrder.byteLength +
       this.borrowLimit.byteLength +
+      this.smallUnits.byteLength +
+      this.smallObjects.byteLength +
+      this.smallBitmapOrder.byteLength +
       this.byGranules.byteLength
     );
   }

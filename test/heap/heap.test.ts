@@ -193,10 +193,17 @@ describe('Heap', () => {
     const stats = heap.stats();
     const cls = stats.classes.find((c) => c.size === 48)!;
     expect(cls.liveBlocks).toBe(10);
+    // A class with few blocks gets a small slab: 512 bytes of a shared page hold ten of 48.
     expect(cls.slabs).toBe(1);
-    expect(cls.capacity).toBe(cls.objectsPerSlab);
+    expect(cls.objectsPerSlab).toBe(85);
+    expect(cls.capacity).toBe(10);
     expect(stats.liveBytes).toBe(480);
     expect(stats.residentBytes).toBe(4096);
+    // Another class's small slab shares the page: still one page resident.
+    const other = heap.malloc(100);
+    expect(Math.floor(other / 4096)).toBe(Math.floor(heap.blocks()[0][0] / 4096));
+    expect(heap.stats().residentBytes).toBe(4096);
+    heap.check();
     expect(stats.metadataBytes).toBeGreaterThan(0);
   });
 
