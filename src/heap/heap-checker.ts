@@ -52,11 +52,21 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
   let count = 0;
   let stranded = 0;
   let sharedPages = 0;
+  let growable = 0;
   for (let a = 0; a < areas.idsUsed; a++) {
     if (!areas.live[a]) continue;
     count++;
-    tally.footprint += areas.areaSize;
+    const mapped = areas.mappedBytes[a];
+    tally.footprint += mapped;
     const base = areas.base[a];
+    const pages = mapped / PAGE_SIZE;
+    if (!(pages >= 1 && pages <= perArea && Number.isInteger(pages)))
+      fail(`area ${hex(base)}: ${mapped} bytes mapped, not whole pages of the area`);
+    const tail = (areas.fullMask & ~(pages === 32 ? -1 : (1 << pages) - 1)) >>> 0;
+    if (areas.unmapped[a] !== tail)
+      fail(`area ${hex(base)}: unmapped-page mask disagrees with its mapped bytes`);
+    if ((areas.used[a] & areas.unmapped[a]) !== 0) fail(`area ${hex(base)}: a slab on an unmapped page`);
+    if (tail !== 0) growable++;
     if (base % areas.areaSize !== 0) fail(`area ${hex(base)} is not aligned to ${areas.areaSize}`);
     if (areas.byKey.get(base / areas.areaSize) !== a)
       fail(`area ${hex(base)} is missing from the address map`);
@@ -100,6 +110,8 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
     openShared++;
   }
   if (openShared > sharedPages) fail('more open shared pages than shared pages');
+  if (growable !== areas.growable)
+    fail(`${growable} areas with unmapped pages, but ${areas.growable} counted`);
   if (stranded !== areas.stranded)
     fail(`${stranded} empty areas held besides the spare, but ${areas.stranded} the space refused`);
 }
@@ -211,11 +223,13 @@ function checkOpenList(parts: HeapParts, fail: Fail): void {
   const full = areas.fullMask >>> 0;
   let listed = 0;
   for (let a = areas.openHead; a !== NONE; a = areas.next[a]) {
-    if (!areas.live[a] || areas.used[a] === full) fail('open area list holds a full or dead area');
+    if (!areas.live[a] || (areas.used[a] | areas.unmapped[a]) >>> 0 === full)
+      fail('open area list holds a full or dead area');
     if (++listed > areas.idsUsed) fail('open area list has a cycle');
   }
   let open = 0;
-  for (let a = 0; a < areas.idsUsed; a++) if (areas.live[a] && areas.used[a] !== full) open++;
+  for (let a = 0; a < areas.idsUsed; a++)
+    if (areas.live[a] && (areas.used[a] | areas.unmapped[a]) >>> 0 !== full) open++;
   if (open !== listed) fail(`${open} areas have free pages but ${listed} are listed`);
 }
 
@@ -253,7 +267,7 @@ function checkLargeBlocks(parts: HeapParts, tally: Tally, fail: Fail): void {
   }
   if (cached !== large.cachedBytes) fail(`cached bytes ${large.cachedBytes} but ${cached} found`);
   for (let a = 0; a < areas.idsUsed; a++)
-    if (areas.live[a]) ranges.push([areas.base[a], areas.base[a] + areas.areaSize]);
+    if (areas.live[a]) ranges.push([areas.base[a], areas.base[a] + areas.mappedBytes[a]]);
   ranges.sort((x, y) => x[0] - y[0]);
   for (let i = 1; i < ranges.length; i++)
     if (ranges[i][0] < ranges[i - 1][1]) fail(`mapped ranges overlap at ${hex(ranges[i][0])}`);

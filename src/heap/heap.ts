@@ -314,7 +314,8 @@ export class Heap {
   mappedRanges(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     const areas = this.areas;
-    for (let a = 0; a < areas.idsUsed; a++) if (areas.live[a]) out.push([areas.base[a], areas.areaSize]);
+    for (let a = 0; a < areas.idsUsed; a++)
+      if (areas.live[a]) out.push([areas.base[a], areas.mappedBytes[a]]);
     this.large.blocks(out);
     const large = this.large;
     for (let i = 0; i < large.cacheCount; i++) out.push([large.cacheBase[i], large.cacheBytes[i]]);

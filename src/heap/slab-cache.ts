@@ -242,9 +242,10 @@ export class SlabCache {
     } else {
       const pages = classes.pages[cls];
       a = this.areas.findRun(pages);
+      if (a === NONE) a = this.areas.growRun(pages);
       let page = this.areas.runFirst;
       if (a === NONE) {
-        a = this.areas.map();
+        a = this.areas.map(pages);
         if (a === NONE) return NONE;
         page = 0;
       }

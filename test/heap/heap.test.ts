@@ -57,16 +57,17 @@ describe('Heap', () => {
     const b = heap.malloc(32);
     expect(b - a).toBe(32);
     expect(heap.stats().areas).toBe(1);
-    expect(heap.footprint).toBe(65536);
+    // An area reserves 64 KiB of addresses but maps its first two pages, and grows in place.
+    expect(heap.footprint).toBe(8192);
     const big = heap.malloc(20000);
     expect(big % 4096).toBe(0);
-    expect(heap.footprint).toBe(65536 + 20480);
+    expect(heap.footprint).toBe(8192 + 20480);
     expect(space.regionCount).toBe(2);
     space.fill(big, 20000, 0xee);
     heap.free(big);
     // Kept mapped for a request of the same page count, and given back by trim().
     expect(heap.stats().cachedLargeBytes).toBe(20480);
-    expect(heap.footprint).toBe(65536 + 20480);
+    expect(heap.footprint).toBe(8192 + 20480);
     heap.check();
     const again = heap.calloc(1, 19000);
     expect(again).toBe(big);
@@ -76,8 +77,33 @@ describe('Heap', () => {
     heap.free(again);
     expect(() => heap.free(again)).toThrow(DoubleFreeError);
     heap.trim();
-    expect(heap.footprint).toBe(65536);
+    expect(heap.footprint).toBe(8192);
     expect(space.regionCount).toBe(1);
+    heap.check();
+  });
+
+  it('grows an area in place, and maps another when a large block took the rest of its range', () => {
+    const { heap } = setup();
+    const first = heap.malloc(2000);
+    const area = first - (first % 65536);
+    const grown: number[] = [];
+    for (let i = 0; i < 6; i++) grown.push(heap.malloc(2000));
+    // 2000-byte objects, two to a page: seven of them on four pages, mapped two at a time.
+    expect(heap.footprint).toBe(4 * 4096);
+    expect(heap.stats().areas).toBe(1);
+    const big = heap.malloc(20000);
+    // The large block lies in the area's range, after its mapped pages; it is still a large block.
+    expect(big).toBe(area + 4 * 4096);
+    expect(heap.usableSize(big)).toBe(20480);
+    heap.check();
+    for (let i = 0; i < 8; i++) grown.push(heap.malloc(2000));
+    expect(heap.stats().areas).toBe(2);
+    heap.check();
+    heap.free(big);
+    for (const va of grown) heap.free(va);
+    heap.free(first);
+    heap.trim();
+    expect(heap.footprint).toBe(0);
     heap.check();
   });
 
