@@ -82,6 +82,8 @@ export class AreaPool {
     private readonly counters: HeapCounters,
     areaSize: number,
     keepSpare: boolean,
+    /** Whether areas start small and grow in place (when the space can extend a mapping). */
+    private readonly growAreas: boolean,
     /** Gives back what the heap keeps mapped for reuse; called before it maps an area. */
     private readonly beforeMapping: () => void,
   ) {
@@ -170,7 +172,7 @@ export class AreaPool {
   map(pages: number): number {
     this.beforeMapping();
     let base: number;
-    const canGrow = this.space.extendAnon !== undefined;
+    const canGrow = this.growAreas && this.space.extendAnon !== undefined;
     const firstPages = canGrow ? Math.max(INITIAL_PAGES, pages) : this.pagesPerArea;
     const bytes = Math.min(firstPages, this.pagesPerArea) * PAGE_SIZE;
     try {

@@ -34,6 +34,11 @@ export interface HeapOptions {
   largeCacheEntries?: number;
   /** Keep one empty area instead of unmapping it at once. Default true. */
   keepSpareArea?: boolean;
+  /**
+   * Map an area's first two pages and grow it in place as needed (the space must have
+   * extendAnon), rather than mapping all of it at once. Default false.
+   */
+  growAreas?: boolean;
   /** Named in error messages: "heap of process 3". Default "heap". */
   name?: string;
 }
@@ -49,6 +54,7 @@ export interface HeapSettings {
   borrowWaste: number;
   largeCacheEntries: number;
   keepSpareArea: boolean;
+  growAreas: boolean;
 }
 
 export const DEFAULT_AREA_SIZE = 65536;
@@ -91,5 +97,6 @@ export function resolveHeapOptions(options: HeapOptions): HeapSettings {
     borrowWaste: options.borrowWaste ?? 1 / 8,
     largeCacheEntries: options.largeCacheEntries ?? 4,
     keepSpareArea: options.keepSpareArea ?? true,
+    growAreas: options.growAreas ?? false,
   };
 }

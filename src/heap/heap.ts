@@ -67,7 +67,14 @@ export class Heap {
     this.largeCacheEntries = settings.largeCacheEntries;
     this.sizeClasses = settings.sizeClasses;
     const trim = () => this.trim();
-    this.areas = new AreaPool(space, this.counters, this.areaSize, this.keepSpareArea, trim);
+    this.areas = new AreaPool(
+      space,
+      this.counters,
+      this.areaSize,
+      this.keepSpareArea,
+      settings.growAreas,
+      trim,
+    );
     const classes = new SizeClassTable(
       settings.sizeClasses,
       settings.alignment,
