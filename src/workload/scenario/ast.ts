@@ -124,6 +124,7 @@ export type Statement =
       args: string[];
       budget?: Expr;
     })
+  | (StatementBase & { kind: 'snapshot'; name: string; file: string })
   | (StatementBase & { kind: 'let'; target: string; value: Expr })
   | (StatementBase & {
       kind: 'measure';

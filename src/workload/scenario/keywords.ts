@@ -11,6 +11,7 @@ export const STATEMENT_VERBS = [
   'fork',
   'exit',
   'exec',
+  'snapshot',
   'let',
   'in',
   'ppm_alloc',

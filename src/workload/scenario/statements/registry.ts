@@ -15,11 +15,13 @@ import { MEMORY_EXECUTORS, MEMORY_SYNTAX } from './memory.js';
 import { PHYSICAL_EXECUTORS, PHYSICAL_SYNTAX } from './physical.js';
 import { PROCESS_EXECUTORS, PROCESS_SYNTAX } from './process.js';
 import { PROGRAM_EXECUTORS, PROGRAM_SYNTAX } from './program.js';
+import { SNAPSHOT_EXECUTORS, SNAPSHOT_SYNTAX } from './snapshot.js';
 
 export const STATEMENT_SYNTAX: Record<StatementVerb, StatementSyntax> = {
   ...LANGUAGE_SYNTAX,
   ...PROCESS_SYNTAX,
   ...PROGRAM_SYNTAX,
+  ...SNAPSHOT_SYNTAX,
   ...PHYSICAL_SYNTAX,
   ...MEMORY_SYNTAX,
   ...HEAP_SYNTAX,
@@ -31,6 +33,7 @@ export const STATEMENT_EXECUTORS: ExecutorsOf<StatementKind> = {
   ...LANGUAGE_EXECUTORS,
   ...PROCESS_EXECUTORS,
   ...PROGRAM_EXECUTORS,
+  ...SNAPSHOT_EXECUTORS,
   ...PHYSICAL_EXECUTORS,
   ...MEMORY_EXECUTORS,
   ...HEAP_EXECUTORS,
