@@ -158,7 +158,7 @@ export class LinuxMachine<Context = unknown> {
       this.counters.instructions += ran;
       left -= ran;
       if (stop === HartStop.Trap) this.handleTrap(next);
-      else this.sampleMemory(); // at the end of each time slice, and when a process ends
+      else this.sampleMemory(false); // at the end of each time slice, and when a process ends
     }
   }
 
@@ -216,7 +216,7 @@ export class LinuxMachine<Context = unknown> {
   private processEnded(process: Process): void {
     const p = this.table.get(process.pid);
     if (p?.process !== process) return;
-    this.sampleMemory();
+    this.sampleMemory(true);
     const faults = process.space.faults;
     const totals = this.counters.pageFaults;
     totals.demandZero += faults.demandZero;
@@ -379,14 +379,18 @@ export class LinuxMachine<Context = unknown> {
     }
   }
 
-  /** Peak resident and page-table bytes over the processes alive now. */
-  private sampleMemory(): void {
+  /**
+   * Peak resident bytes over the live processes, and with `tables` their page-table bytes (a
+   * scan of the frame table, so only when a process ends).
+   */
+  private sampleMemory(tables: boolean): void {
     let resident = 0;
     for (const q of this.table.values()) if (q.process) resident += q.process.space.residentBytes();
     const c = this.counters;
     if (resident > c.residentPeakBytes) c.residentPeakBytes = resident;
-    const tables = this.userTableBytes();
-    if (tables > c.pageTableBytes) c.pageTableBytes = tables;
+    if (!tables) return;
+    const tableBytes = this.userTableBytes();
+    if (tableBytes > c.pageTableBytes) c.pageTableBytes = tableBytes;
   }
 
   private userTableBytes(): number {
