@@ -12,6 +12,7 @@ import { countOption, showUsageAfterErrors, sizeOption } from './options.js';
 import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
 import { registerServe } from './serve.js';
+import { snapshotCommand } from './snapshot-command.js';
 
 /** RAM a machine can have: what the physical memory manager boots. */
 const RAM_RANGE = { min: FRAME_SIZE, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_SIZE };
@@ -65,6 +66,7 @@ export function buildProgram(facts: ProgramFacts = {}): Command {
     .option('--json', 'print the result and report as JSON')
     .option('--no-check', 'skip filling and verifying payloads (faster)')
     .option('--no-progress', 'never show the progress bar')
+    .option('--bench', 'then measure warm throughput: a warm-up pass, passes without checks for >= 300 ms')
     .option('--ram <size>', 'RAM of the machine: 4K to 4G, whole pages (64M, ...)', sizeOption(RAM_RANGE))
     .addOption(new Option('--paging <format>', 'page-table format').choices(PAGING_FORMATS))
     .option(
@@ -92,6 +94,16 @@ export function buildProgram(facts: ProgramFacts = {}): Command {
     .option('--json', 'print only the JSON object of figures')
     .addHelpText('after', suitesHelp(facts.benchSuites))
     .action(benchCommand);
+
+  program
+    .command('snapshot')
+    .description(
+      "model a live Linux process: its regions and present pages under each format, page tables against Linux's VmPTE",
+    )
+    .argument('<pid>', "the process id (or 'self')")
+    .option('--out <file>', 'also write the snapshot file (JSON) that scenarios load')
+    .option('--json', 'print the report as one JSON object')
+    .action(snapshotCommand);
 
   registerServe(program);
   registerExec(program);

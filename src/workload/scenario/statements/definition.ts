@@ -8,6 +8,7 @@ import type { Expr, Statement, StatementKind, StatementOf } from '../ast.js';
 import { ScenarioError } from '../errors.js';
 import type { StatementVerb } from '../keywords.js';
 import type { ScenarioMachine, ScenarioProcess } from '../machine.js';
+import type { ProgramFiles } from '../program-runner.js';
 import type { TokenCursor } from '../token-cursor.js';
 
 export interface StatementInput {
@@ -29,6 +30,8 @@ export interface StatementSyntax {
 /** The run as an executor sees it. */
 export interface RunContext {
   readonly machine: ScenarioMachine;
+  /** Where `exec` reads program files (RunOptions.programs). */
+  readonly programs: ProgramFiles | undefined;
   /** The process `process` and `switch` chose; statements without `in NAME:` act on it. */
   current: ScenarioProcess | undefined;
   /** A whole number below 2^53, or a ScenarioError at the line. */
@@ -42,6 +45,8 @@ export interface RunContext {
   /** A live process by name, or a ScenarioError at the line. */
   named(name: string, line: number): ScenarioProcess;
   print(line: number, text: string): void;
+  /** The text of a file the scenario names (`snapshot`), or a ScenarioError when the run has no files. */
+  readFile(path: string, line: number): string;
   addReport(line: number): void;
   /** Counts an expectation; a failed one is a failure of its line that does not stop the run. */
   expectation(line: number, holds: boolean, describe: () => string): void;
