@@ -5,6 +5,7 @@
  */
 import { PageframeError } from '../../../common/errors.js';
 import type { Expr, Statement, StatementKind, StatementOf } from '../ast.js';
+import { ScenarioError } from '../errors.js';
 import type { StatementVerb } from '../keywords.js';
 import type { ScenarioMachine, ScenarioProcess } from '../machine.js';
 import type { ProgramFiles } from '../program-runner.js';
@@ -73,8 +74,10 @@ export function inUserWords<T>(statement: string, call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (error instanceof PageframeError)
+    // A ScenarioError is the scenario's own (`file:line: ...`) and keeps its words.
+    if (error instanceof PageframeError && !(error instanceof ScenarioError)) {
       error.message = error.message.replace(/^[a-zA-Z]+: /, `${statement}: `);
+    }
     throw error;
   }
 }
