@@ -197,6 +197,7 @@ export type {
   ProtectionSpec,
   Scenario,
   Statement,
+  StatementBase,
   TouchAccess,
 } from './workload/scenario/ast.js';
 export {
