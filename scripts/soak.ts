@@ -1,8 +1,9 @@
 /**
- * `npm run soak -- --ops N --seed S [--run K]`: the whole-system model test (test/system/) for N
- * operations from seed S, machine after machine over every format and allocator. Prints progress
- * to stderr and, last, one JSON line; on a violation it prints the seed, the run and the failing
- * step, and exits 1. The same arguments replay the same operations; --run K replays only run K.
+ * `npm run soak -- --ops N --seed S [--run K] [--seconds T]`: the whole-system model test
+ * (test/system/) for N operations from seed S, machine after machine over every format and
+ * allocator; --seconds stops after the machine running at T seconds. Prints progress to stderr
+ * and, last, one JSON line; on a violation it prints the seed, the run and the failing step, and
+ * exits 1. The same arguments replay the same operations; --run K replays only run K.
  */
 import { campaign, runSystemModel } from '../test/system/model-run.js';
 import { ModelViolation } from '../test/system/system-model.js';
@@ -21,9 +22,11 @@ function option(name: string, fallback: number): number {
 const ops = option('ops', 100_000);
 const seed = option('seed', Date.now() % 2 ** 31);
 const only = option('run', -1);
+const budget = option('seconds', 0);
 const runs = campaign(seed, ops);
 const started = performance.now();
 let done = 0;
+let machines = 0;
 let refusals = 0;
 let injectedFailures = 0;
 let lastReport = started;
@@ -48,7 +51,9 @@ for (let k = 0; k < runs.length; k++) {
     process.exit(1);
   }
   done += run.ops;
+  machines++;
   const now = performance.now();
+  if (budget > 0 && now - started > budget * 1000) break;
   if (now - lastReport > 10_000) {
     lastReport = now;
     process.stderr.write(`soak: ${done} of ${ops} operations, ${((now - started) / 1000).toFixed(0)} s\n`);
@@ -57,5 +62,5 @@ for (let k = 0; k < runs.length; k++) {
 
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(
-  `${JSON.stringify({ ops: done, violations: 0, seed, seconds: Number(seconds.toFixed(1)), runs: only >= 0 ? 1 : runs.length, refusals, injectedFailures, opsPerSecond: Math.round(done / seconds) })}\n`,
+  `${JSON.stringify({ ops: done, violations: 0, seed, seconds: Number(seconds.toFixed(1)), runs: machines, refusals, injectedFailures, opsPerSecond: Math.round(done / seconds) })}\n`,
 );

@@ -48,9 +48,8 @@ export class Hart implements FloatControl {
   readonly f = new FloatRegisters();
   fflags = 0;
   frm = 0;
-  /** The LR reservation's address (-1: none) and size. */
+  /** The LR reservation's address (-1: none); an SC to that address succeeds and clears it. */
   reservation = -1;
-  reservationSize = 0;
   /** Instructions retired so far. */
   instret = 0;
   /** Loads, stores and atomics executed (each one translated once). */
@@ -106,6 +105,15 @@ export class Hart implements FloatControl {
   /** Translations that missed the fast path and went to Mmu.translate. */
   get translationMisses(): number {
     return this.port.misses;
+  }
+
+  /** sstatus.MXR ("make executable readable"): user loads may read pages that are X but not R. */
+  get mxr(): boolean {
+    return this.port.mxr;
+  }
+
+  set mxr(on: boolean) {
+    this.port.mxr = on;
   }
 
   readRegister(index: number): bigint {

@@ -120,7 +120,7 @@ describe('programs that fail', () => {
     const text = new TextEncoder().encode('not a program');
     expect(() => machine.exec('/x', text, ['/x'], [])).toThrow(ElfError);
     const hello = new Uint8Array(readFileSync(`${PROGRAMS}hello`));
-    expect(() => machine.exec('/h', hello, ['/h'], [], '/h')).not.toThrow();
+    expect(() => machine.exec('/h', hello, ['/h'], [], { absolutePath: '/h' })).not.toThrow();
     // A frame allocation fails at each step of exec in turn: each time, nothing is left behind.
     for (const k of [0, 1, 5, 20, 60, 100]) {
       let failing: FailingFrameSource | undefined;

@@ -91,7 +91,7 @@ const API: BadCall[] = [
   // The kernel and its process table.
   ['fork of an unknown pid', UnknownProcessError, /fork.*99/, (m) => m.kernel.fork(99)],
   ['exit of an unknown pid', UnknownProcessError, /exit.*99/, (m) => m.kernel.exit(99)],
-  ['lookup of an unknown pid', UnknownProcessError, /99/, (m) => m.kernel.process(99)],
+  ['lookup of an unknown pid', UnknownProcessError, /no process with pid 99/, (m) => m.kernel.process(99)],
   [
     'a process beyond the table',
     LimitError,
@@ -115,7 +115,12 @@ const API: BadCall[] = [
   ['ppm_free of a reserved frame', PageframeError, /reserved/, (m) => m.kernel.pmm.free(0)],
   ['ppm_free of a mapped direct frame', BusyError, /holders|mapp/, (m) => m.kernel.pmm.free(m.direct)],
   ['ppm_alloc of zero frames', InvalidArgumentError, /count/, (m) => m.kernel.pmm.allocContiguous(0)],
-  ['ppm_alloc at a taken frame', BusyError, /./, (m) => m.kernel.pmm.allocAt(m.direct)],
+  [
+    'ppm_alloc at a taken frame',
+    BusyError,
+    /allocAt 0x[0-9a-f]+\+1 frames: .* is in use/,
+    (m) => m.kernel.pmm.allocAt(m.direct),
+  ],
   ['retain of a free frame', NotAllocatedError, /retain/, (m) => m.kernel.pmm.retain(0x7ff000)],
   ['a frame for an unknown use', InvalidArgumentError, /use/, (m) => m.kernel.pmm.allocFrame(9 as FrameUse)],
   // Address spaces: mmap, munmap, mprotect, mapPhys, seal.
@@ -125,7 +130,12 @@ const API: BadCall[] = [
     /size 0 must be a positive integer/,
     (m) => m.a.space.mapAnon(0),
   ],
-  ['mmap of a size not a page multiple', PageframeError, /1000/, (m) => m.a.space.mapAnon(1000)],
+  [
+    'mmap of a size not a page multiple',
+    PageframeError,
+    /size 1000 is not a multiple of 4096/,
+    (m) => m.a.space.mapAnon(1000),
+  ],
   [
     'mmap at an unaligned address',
     AlignmentError,
@@ -138,7 +148,12 @@ const API: BadCall[] = [
     /range|outside/,
     (m) => m.a.space.mapAnon(PAGE, { at: m.kernel.kernelSpace.start }),
   ],
-  ['mmap over a mapped range', BusyError, /./, (m) => m.a.space.mapAnon(PAGE, { at: BUFFER })],
+  [
+    'mmap over a mapped range',
+    BusyError,
+    /0x00800000\.\.0x00801000 .*overlaps a region in use/,
+    (m) => m.a.space.mapAnon(PAGE, { at: BUFFER }),
+  ],
   [
     'mmap with an unknown protection',
     InvalidArgumentError,
@@ -155,7 +170,7 @@ const API: BadCall[] = [
   [
     'munmap past the end of the space',
     AddressRangeError,
-    /./,
+    /unmap: 0x[0-9a-f]+f000\.\.0x[0-9a-f]+1000 is outside process \d+ \(a\)'s range/,
     (m) => m.a.space.unmap(m.a.space.end - PAGE, 2 * PAGE),
   ],
   [
@@ -235,14 +250,19 @@ const API: BadCall[] = [
   ],
   [
     'read into a buffer too small',
-    PageframeError,
-    /./,
+    InvalidArgumentError,
+    /offset 4 and length 8 do not fit a buffer of 8/,
     (m) => m.a.space.read(BUFFER, new Uint8Array(8), 4, 8),
   ],
   // The heap.
   ['free of an interior pointer', InteriorPointerError, /interior pointer/, (m) => m.heap.free(m.block + 8)],
   ['double free', DoubleFreeError, /heap of a: free\(0x/, (m) => m.heap.free(m.freed)],
-  ['free of a wild pointer', PageframeError, /free/, (m) => m.heap.free(FREE)],
+  [
+    'free of a wild pointer',
+    PageframeError,
+    /free\(0x00a00000\): not an address this heap handed out/,
+    (m) => m.heap.free(FREE),
+  ],
   ['malloc of a negative size', InvalidArgumentError, /malloc/, (m) => m.heap.malloc(-1)],
   ['malloc of a fractional size', InvalidArgumentError, /malloc/, (m) => m.heap.malloc(1.5)],
   ['malloc beyond the largest allocation', InvalidArgumentError, /malloc/, (m) => m.heap.malloc(2 ** 48)],
@@ -345,7 +365,12 @@ const API: BadCall[] = [
     /'into' is for copies/,
     (m) => m.kernel.ipc.receive(m.b.pid, { into: FREE }),
   ],
-  ['receive at an occupied address', BusyError, /./, (m) => m.kernel.ipc.receive(m.b.pid, { at: BUFFER })],
+  [
+    'receive at an occupied address',
+    BusyError,
+    /0x00800000\.\.0x00801000 in process \d+ \(b\): the range overlaps/,
+    (m) => m.kernel.ipc.receive(m.b.pid, { at: BUFFER }),
+  ],
   ['receive by an unknown pid', NoSuchMailboxError, /process 99/, (m) => m.kernel.ipc.receive(99)],
   [
     'a mailbox of depth 0',

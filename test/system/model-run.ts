@@ -42,6 +42,7 @@ import {
   ALLOCATORS,
   bootModelKernel,
   FORMATS,
+  FOUND_BUG_KERNEL_TABLES_KEPT,
   firstDifference,
   KNOWN_BUG_HEAP_NOT_ALL_OR_NOTHING,
   KNOWN_BUG_SHARED_AFTER_FORK,
@@ -196,33 +197,34 @@ export class ModelRun {
     if (!condition) throw this.referee.violation(detail);
   }
 
+  /** Each kind's step. */
+  private readonly handlers: Record<string, () => void> = {
+    create: () => this.spawn(),
+    fork: () => this.fork(),
+    exit: () => this.exit(),
+    mmap: () => this.mmap(),
+    mapPhys: () => this.mapPhys(),
+    munmap: () => this.munmap(),
+    mprotect: () => this.mprotect(),
+    write: () => this.write(),
+    read: () => this.read(),
+    malloc: () => this.malloc(false),
+    calloc: () => this.malloc(true),
+    free: () => this.free(),
+    realloc: () => this.realloc(),
+    heapWrite: () => this.heapWrite(),
+    heapRead: () => this.heapRead(this.pickHeap()),
+    ppmAlloc: () => this.ppmAlloc(),
+    ppmFree: () => this.ppmFree(),
+    ppmWrite: () => this.ppmWrite(),
+    send: () => this.send(),
+    receive: () => this.receive(),
+    audit: () => this.audit(),
+  };
   private apply(kind: string): void {
-    const handlers: Record<string, () => void> = {
-      create: () => this.spawn(),
-      fork: () => this.fork(),
-      exit: () => this.exit(),
-      mmap: () => this.mmap(),
-      mapPhys: () => this.mapPhys(),
-      munmap: () => this.munmap(),
-      mprotect: () => this.mprotect(),
-      write: () => this.write(),
-      read: () => this.read(),
-      malloc: () => this.malloc(false),
-      calloc: () => this.malloc(true),
-      free: () => this.free(),
-      realloc: () => this.realloc(),
-      heapWrite: () => this.heapWrite(),
-      heapRead: () => this.heapRead(this.pickHeap()),
-      ppmAlloc: () => this.ppmAlloc(),
-      ppmFree: () => this.ppmFree(),
-      ppmWrite: () => this.ppmWrite(),
-      send: () => this.send(),
-      receive: () => this.receive(),
-      audit: () => this.audit(),
-    };
     // The first process's creation may have been stopped by an injected failure.
     if (this.live.length === 0) this.spawn(false);
-    handlers[kind]();
+    this.handlers[kind]();
   }
 
   // --- processes ---
@@ -549,7 +551,12 @@ export class ModelRun {
     const bytes = new Uint8Array(block.size);
     this.random.fill(bytes);
     this.describe(`write block ${va.toString(16)}+${block.size} of ${h.heap.name}`);
-    const result = this.referee.attempt(null, () => h.space.write(va, bytes), this.inject());
+    const kernelWrite = h === this.kernelHeap && FOUND_BUG_KERNEL_TABLES_KEPT;
+    const result = this.referee.attempt(
+      null,
+      () => h.space.write(va, bytes),
+      kernelWrite ? -1 : this.inject(),
+    );
     if (result.ok) block.data = bytes;
   }
 

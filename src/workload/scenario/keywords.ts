@@ -10,6 +10,7 @@ export const STATEMENT_VERBS = [
   'switch',
   'fork',
   'exit',
+  'exec',
   'snapshot',
   'let',
   'in',
