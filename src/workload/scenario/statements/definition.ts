@@ -45,8 +45,6 @@ export interface RunContext {
   /** A live process by name, or a ScenarioError at the line. */
   named(name: string, line: number): ScenarioProcess;
   print(line: number, text: string): void;
-  /** The text of a file the scenario names (`snapshot`), or a ScenarioError when the run has no files. */
-  readFile(path: string, line: number): string;
   addReport(line: number): void;
   /** Counts an expectation; a failed one is a failure of its line that does not stop the run. */
   expectation(line: number, holds: boolean, describe: () => string): void;
