@@ -1,8 +1,11 @@
 /** `pageframe run FILE...`: parse and run scenarios, print output, reports and failures. */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ScenarioError } from '../workload/scenario/errors.js';
 import { runScenario, type ScenarioOutcome } from '../workload/scenario/executor.js';
 import { parseScenario } from '../workload/scenario/parser.js';
+import { NodeExecHost } from './node-exec-host.js';
+import { InputFileError, readInputFile } from './options.js';
 import { renderOutcome } from './render-outcome.js';
 
 export interface RunCommandOptions {
@@ -17,6 +20,9 @@ export function runText(text: string, file: string, options: RunCommandOptions):
     const scenario = parseScenario(text, file);
     return runScenario(scenario, {
       checkEvery: options.checkAtEnd ? 'end' : 'statement',
+      programs: { read: (path) => new NodeExecHost().readFile(path) },
+      // Files a scenario names (`snapshot`) are found beside it (standard input: the working folder).
+      readFile: (path) => readFileSync(resolve(file === '-' ? '.' : dirname(file), path), 'utf8'),
     });
   } catch (error) {
     if (!(error instanceof ScenarioError)) throw error;
@@ -39,17 +45,16 @@ export function runCommand(files: string[], options: RunCommandOptions): void {
   for (const file of files) {
     let text: string;
     try {
-      // `-` reads the scenario from standard input (file descriptor 0).
-      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      text = readInputFile(file);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+      if (!(error instanceof InputFileError)) throw error;
       outcomes.push({
         file,
         ok: false,
         statementsRun: 0,
         expectationsPassed: 0,
         expectationsFailed: 0,
-        failures: [`${file}: ${reason}`],
+        failures: [error.message],
         output: [],
         reports: [],
       });

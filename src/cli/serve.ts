@@ -8,10 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { countOption } from './options.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = PACKAGE_ROOT;
 /** Where the playground is built and served from. */
 export const WEB_DIST = join(ROOT, 'web', 'dist');
 
@@ -115,20 +116,15 @@ export async function serveCommand(options: ServeOptions, command?: Command): Pr
   process.stdout.write(`pageframe playground: ${url}\n(Ctrl+C stops the server)\n`);
 }
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError('the port must be a whole number from 0 to 65535 (0 picks a free one)');
-  }
-  return port;
-}
+/** Port 0 picks a free one. */
+const PORT_RANGE = { min: 0, max: 65535 };
 
 /** Adds `pageframe serve` to the program. */
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('build the browser playground and serve it on 127.0.0.1, printing its address')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 5173)
+    .option('--port <n>', 'port to listen on, 0 to 65535 (0 picks a free one)', countOption(PORT_RANGE), 5173)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--no-build', 'serve web/dist as it is, without building it first')
     .action(serveCommand);

@@ -14,7 +14,10 @@ export interface HeapSpace {
   reserveAnon(bytes: number, alignment: number): number;
   /**
    * Gives back a range reserveAnon returned (any page-aligned sub-range of it); its frames go back
-   * to the physical memory manager and its table pages when emptied.
+   * to the physical memory manager and its table pages when emptied. May fail, changing nothing:
+   * adjacent heap memory merges into one region, so giving back a piece in its middle splits the
+   * region, and the region limit can forbid that (OutOfMemoryError, or a limit error, code
+   * ELIMIT). The heap then keeps the range and offers it back at its next trim.
    */
   release(va: number, bytes: number): void;
   /** Copy-out and copy-in through the MMU as the owner would (demand faults handled). */

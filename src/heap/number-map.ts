@@ -98,11 +98,16 @@ export class NumberMap {
   /** An independent copy (a forked heap's bookkeeping). */
   clone(): NumberMap {
     const copy = new NumberMap(1);
-    copy.keys = this.keys.slice();
-    copy.values = this.values.slice();
-    copy.mask = this.mask;
-    copy.count = this.count;
+    copy.copyFrom(this);
     return copy;
+  }
+
+  /** Makes this map an independent copy of `other`. */
+  copyFrom(other: NumberMap): void {
+    this.keys = other.keys.slice();
+    this.values = other.values.slice();
+    this.mask = other.mask;
+    this.count = other.count;
   }
 
   private resize(capacity: number): void {

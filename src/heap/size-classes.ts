@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../common/errors.js';
 
-const PAGE_SIZE = 4096;
+import { PAGE_SIZE } from './heap-constants.js';
 
 /** Default class sizes for a granule (alignment) and a largest class. */
 export function defaultSizeClasses(

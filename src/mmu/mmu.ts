@@ -87,6 +87,13 @@ export class Mmu {
   /** Faults so far, and walks done (one per TLB miss or untracked translation). */
   faults = 0;
   walks = 0;
+  /**
+   * Invalidations so far (a setRoot counts as one) and the page number of the last one (NaN when
+   * it covered more than one page). Caches of translations kept outside the TLB, such as a CPU's
+   * fast path, compare the count with the one they last saw to learn that mappings changed.
+   */
+  invalidations = 0;
+  lastInvalidatedPage = Number.NaN;
 
   /**
    * This Mmu's hit index (tlb-hit-index.ts), filled by the TLB while this Mmu's address space is
@@ -149,6 +156,7 @@ export class Mmu {
     this.root = root;
     this.asid = asid;
     this.asidRoots.set(asid, root);
+    this.invalidated(Number.NaN);
     if (limit === 1) this.tlb.invalidateNonGlobal();
     else if (recycled || (this.format.family === 'x86' && !keep)) this.tlb.invalidateAsid(asid);
     this.tlb.claim(this.hitIndex, asid);
@@ -290,16 +298,24 @@ export class Mmu {
   /** INVLPG va (x86: this PCID's entries and global ones) or SFENCE.VMA va, asid. */
   invalidatePage(va: number, asid = this.asid): void {
     this.tlb.invalidatePage(Math.floor(va / PAGE_SIZE), asid);
+    this.invalidated(Math.floor(va / PAGE_SIZE));
   }
 
   /** INVPCID single-context or SFENCE.VMA x0, asid: the non-global entries of `asid`. */
   invalidateAsid(asid: number): void {
     this.tlb.invalidateAsid(asid);
+    this.invalidated(Number.NaN);
   }
 
   /** INVPCID all-context or SFENCE.VMA x0, x0: everything, global entries included. */
   invalidateAll(): void {
     this.tlb.invalidateAll();
+    this.invalidated(Number.NaN);
+  }
+
+  private invalidated(page: number): void {
+    this.invalidations++;
+    this.lastInvalidatedPage = page;
   }
 
   /**

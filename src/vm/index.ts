@@ -3,14 +3,17 @@ export {
   AddressSpace,
   type AddressSpaceOptions,
   type AddressSpaceSnapshot,
+  type AttachOptions,
+  type ForkOptions,
   type MapOptions,
   type PageMapping,
+  TLB_FLUSH_CEILING,
   USER_SEARCH_FLOOR,
 } from './address-space.js';
+export type { FaultCounts } from './address-space-options.js';
 export { ProtectionError, type SegmentationCause, SegmentationFaultError } from './errors.js';
 export { FailingFrameSource } from './failing-frame-source.js';
 export { LeafWriter, NO_TABLE } from './leaf-writer.js';
-export { LinkedRegionList, type RegionNode } from './linked-region-list.js';
 export {
   alignUp,
   DEFAULT_REGION_LIMIT,

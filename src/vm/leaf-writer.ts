@@ -10,11 +10,11 @@
  */
 import { PageFlags } from '../mmu/flags.js';
 import type { PageTables } from '../mmu/page-tables.js';
-import type { FrameTable } from '../phys/frame-table.js';
+import type { FrameUse } from '../phys/frame-table.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
+import type { FrameSource } from '../phys/types.js';
 
 export const NO_TABLE = -1;
-/** A local copy: imported bindings are getters under the test and benchmark loaders. */
 const SHIFT = FRAME_SHIFT;
 
 export class LeafWriter {
@@ -22,17 +22,20 @@ export class LeafWriter {
   private readonly entry = new Uint32Array(2);
   /**
    * Bits of an entry's low word, found once by encoding sample entries: the write permission,
-   * and accessed plus dirty. Fork copies and write-protects raw entries with them, without
-   * decoding and encoding every entry.
+   * and accessed plus dirty. Fork copies and write-protects entries with them, without decoding
+   * and encoding every entry.
    */
-  readonly writeBit: number;
-  readonly youngDirtyBits: number;
+  private readonly writeBit: number;
+  private readonly youngDirtyBits: number;
   /**
    * Where a 4 KiB leaf keeps its frame number in the low word (12 on x86, 10 on Sv39), when every
    * frame of RAM below 4 GiB encodes as `frame number << shift` ORed into the entry of frame 0
    * (checked on sample frames); -1 when it does not, and fillFrames encodes each entry.
    */
   private readonly frameShift: number;
+  /** fill()'s entry of frame 0 for `fillFlags`. */
+  private readonly fillEntry = new Uint32Array(2);
+  private fillFlags = -1;
 
   constructor(tables: PageTables) {
     this.tables = tables;
@@ -98,32 +101,54 @@ export class LeafWriter {
     return f.flagsOf(memory.read32(at), f.entryBytes === 8 ? memory.read32(at + 4) : 0, 0);
   }
 
-  /** Fills the empty entry at `at` of leaf table `table` with a 4 KiB page. `flags` must be valid for the format. */
+  /**
+   * Fills the empty entry at `at` of leaf table `table` with a 4 KiB page (a demand-zero fault's
+   * entry). `flags` must be valid for the format. With a linear frame field, the entry of frame 0
+   * for the last flags used is kept and the frame number ORed in: no encoding per fault.
+   */
   fill(table: number, at: number, pa: number, flags: number): void {
-    this.write(at, pa, flags);
+    if (this.frameShift < 0) {
+      this.write(at, pa, flags);
+    } else {
+      if (flags !== this.fillFlags) {
+        this.tables.format.encodeLeaf(0, flags, 0, this.fillEntry);
+        this.fillFlags = flags;
+      }
+      const words = this.tables.tableWords(table);
+      const w = (at & (words.length * 4 - 1)) >>> 2;
+      words[w] = this.fillEntry[0] | ((pa >>> SHIFT) << this.frameShift);
+      if (this.tables.format.entryBytes === 8) words[w + 1] = this.fillEntry[1];
+    }
     this.tables.presentCount[table >>> SHIFT]++;
   }
 
-  /** The low word of the entry at `at`. */
-  lowAt(at: number): number {
-    return this.tables.memory.read32(at);
+  /** Whether the present entry at `at` allows writing. */
+  isWritableAt(at: number): boolean {
+    return (this.tables.memory.read32(at) & this.writeBit) !== 0;
   }
 
   /**
-   * Copies the present entry at `from` into the empty entry `to` of leaf table `toTable`, with
-   * the low-word bits `clear` cleared (a fork's child entry: write permission, accessed, dirty).
+   * Copies the present entry at `from` into the empty entry `to` of leaf table `toTable`, as a
+   * fork's child entry: neither accessed nor dirty, and read-only unless `keepWrite`.
    */
-  copyEntry(from: number, toTable: number, to: number, clear: number): void {
+  copyEntry(from: number, toTable: number, to: number, keepWrite: boolean): void {
     const memory = this.tables.memory;
+    const clear = keepWrite ? this.youngDirtyBits : this.youngDirtyBits | this.writeBit;
     memory.write32(to, (memory.read32(from) & ~clear) >>> 0);
     if (this.tables.format.entryBytes === 8) memory.write32(to + 4, memory.read32(from + 4));
     this.tables.presentCount[toTable >>> SHIFT]++;
   }
 
-  /** Clears low-word bits of the entry at `at` (write-protecting a fork's parent entry). */
-  clearBits(at: number, clear: number): void {
+  /** Gives the present entry at `at` the write permission, keeping everything else (a copy-on-write takeover). */
+  allowWrite(at: number): void {
     const memory = this.tables.memory;
-    memory.write32(at, (memory.read32(at) & ~clear) >>> 0);
+    memory.write32(at, (memory.read32(at) | this.writeBit) >>> 0);
+  }
+
+  /** Takes the write permission from the entry at `at`, keeping accessed and dirty (a fork's parent). */
+  writeProtect(at: number): void {
+    const memory = this.tables.memory;
+    memory.write32(at, (memory.read32(at) & ~this.writeBit) >>> 0);
   }
 
   /**
@@ -131,8 +156,8 @@ export class LeafWriter {
    * pages[from .. from + count) (a slot of -1 leaves its entry empty): a frame whose reference
    * count is 1 gets `ownFlags`, a frame with other holders `sharedFlags` (copy-on-write). The
    * entry of frame 0 is encoded once per flags and the frame number ORed in: no encoding, walk
-   * or allocation per page. With `adopt` (the frame table), a frame of reference count 1 also
-   * gets `use` and `owner` there, in the same pass (the space that alone maps it owns it).
+   * or allocation per page. With `adopt` (the frame source), a frame of reference count 1 is
+   * also handed to `use` and `owner` in the same pass (the space that alone maps it owns it).
    * Returns the entries filled. Flags must be valid for the format.
    */
   fillFrames(
@@ -144,8 +169,8 @@ export class LeafWriter {
     refCount: Uint16Array,
     ownFlags: number,
     sharedFlags: number,
-    adopt: FrameTable | null = null,
-    use = 0,
+    adopt: FrameSource | null = null,
+    use: FrameUse = 0,
     owner = 0,
   ): number {
     const shift = this.frameShift;
@@ -170,18 +195,13 @@ export class LeafWriter {
         f.encodeLeaf(pa, own ? ownFlags : sharedFlags, 0, entry);
         memory.write32(e, entry[0]);
         if (eight) memory.write32(e + 4, entry[1]);
-        if (own && adopt !== null) {
-          adopt.use[pfn] = use;
-          adopt.owner[pfn] = owner;
-        }
+        if (own && adopt !== null) adopt.setOwner(pa, use, owner);
         filled++;
       }
     } else {
       // The table's words, indexed directly (an entry is 1 or 2 words).
       const words = this.tables.tableWords(table);
       const wordStep = step >>> 2;
-      const uses = adopt === null ? null : adopt.use;
-      const owners = adopt === null ? null : adopt.owner;
       let w = (at & (words.length * 4 - 1)) >>> 2;
       for (let k = from; k < from + count; k++, w += wordStep) {
         const pa = pages[k];
@@ -190,10 +210,7 @@ export class LeafWriter {
         const own = refCount[pfn] === 1;
         words[w] = (own ? ownLo : sharedLo) | (pfn << shift);
         if (eight) words[w + 1] = own ? ownHi : sharedHi;
-        if (own && uses !== null && owners !== null) {
-          uses[pfn] = use;
-          owners[pfn] = owner;
-        }
+        if (own && adopt !== null) adopt.setOwner(pa, use, owner);
         filled++;
       }
     }

@@ -8,13 +8,14 @@
  * neighbours, for merging) is rewritten into a scratch buffer, the new count is checked against
  * the limit, and only then the arrays change. So a refused change leaves the map untouched.
  *
- * Free space is found without scanning regions: a max segment tree over the array slots holds
- * each FREE region's size (0 for used ones), and first fit descends it to the leftmost gap that
- * is large enough in O(log n). A splice shifts the tail of the array anyway, and the tree is
- * refreshed over the same slots.
+ * Free space is found without scanning regions: a gap tree (gap-tree.ts) over the array slots
+ * holds each FREE region's size, and first fit descends it to the leftmost gap that is large
+ * enough in O(log n). A splice shifts the tail of the array anyway, and the tree is refreshed
+ * over the same slots.
  */
 import { AddressRangeError, AlignmentError, InvariantError, LimitError } from '../common/errors.js';
 import { hex } from '../common/format.js';
+import { GapTree, NO_GAP } from './gap-tree.js';
 import {
   type Protection,
   REGION_TYPE_NAMES,
@@ -77,9 +78,7 @@ export class RegionMap {
   private n = 0;
   private readonly r: RegionRecords;
   private readonly scratch: RegionRecords;
-  /** Max segment tree over slots: leaves at [leaves, 2*leaves), each FREE region's size. */
-  private readonly gapTree: Float64Array;
-  private readonly leaves: number;
+  private readonly gaps: GapTree;
 
   constructor(start: number, end: number, options: RegionMapOptions = {}) {
     const limit = options.limit ?? DEFAULT_REGION_LIMIT;
@@ -97,10 +96,7 @@ export class RegionMap {
     const capacity = limit + 4;
     this.r = new RegionRecords(capacity);
     this.scratch = new RegionRecords(capacity);
-    let leaves = 1;
-    while (leaves < capacity) leaves *= 2;
-    this.leaves = leaves;
-    this.gapTree = new Float64Array(2 * leaves);
+    this.gaps = new GapTree(capacity);
     this.r.base[0] = start;
     this.r.ceiling[0] = end;
     this.n = 1;
@@ -281,17 +277,9 @@ export class RegionMap {
       }
       if (i > 0 && this.compatible(r, i - 1, r, i)) fail(`${at} should have merged with its predecessor`);
       const gap = r.type[i] === RegionType.Free ? r.ceiling[i] - r.base[i] : 0;
-      if (this.gapTree[this.leaves + i] !== gap)
-        fail(`${at}: gap index holds ${this.gapTree[this.leaves + i]}`);
+      if (this.gaps.gap(i) !== gap) fail(`${at}: gap index holds ${this.gaps.gap(i)}`);
     }
-    for (let i = this.n; i < this.leaves; i++) {
-      if (this.gapTree[this.leaves + i] !== 0) fail(`gap index slot ${i} beyond the count is not empty`);
-    }
-    for (let node = this.leaves - 1; node >= 1; node--) {
-      if (this.gapTree[node] !== Math.max(this.gapTree[2 * node], this.gapTree[2 * node + 1])) {
-        fail(`gap index node ${node} disagrees with its children`);
-      }
-    }
+    this.gaps.check(this.n, fail);
   }
 
   toString(): string {
@@ -307,8 +295,8 @@ export class RegionMap {
   private firstFit(bytes: number, alignment: number, fromIndex: number, minAddress: number): number {
     let from = Math.max(0, fromIndex);
     while (from < this.n) {
-      const i = this.leftmostGap(from, bytes);
-      if (i === NOT_FOUND) return NOT_FOUND;
+      const i = this.gaps.leftmost(from, bytes);
+      if (i === NO_GAP) return NOT_FOUND;
       const at = alignUp(Math.max(this.r.base[i], minAddress), alignment);
       if (at + bytes <= this.r.ceiling[i]) return at;
       from = i + 1;
@@ -316,33 +304,13 @@ export class RegionMap {
     return NOT_FOUND;
   }
 
-  /** Leftmost slot >= from whose gap is at least `size`, by descending the max tree. */
-  private leftmostGap(from: number, size: number): number {
-    return this.descend(1, 0, this.leaves, from, size);
-  }
-
-  private descend(node: number, lo: number, hi: number, from: number, size: number): number {
-    if (hi <= from || this.gapTree[node] < size) return NOT_FOUND;
-    if (hi - lo === 1) return lo;
-    const mid = (lo + hi) >>> 1;
-    const left = this.descend(2 * node, lo, mid, from, size);
-    return left !== NOT_FOUND ? left : this.descend(2 * node + 1, mid, hi, from, size);
-  }
-
+  /** Brings the gap index up to date over slots [fromSlot, toSlot). */
   private refreshGaps(fromSlot: number, toSlot: number): void {
-    const tree = this.gapTree;
     const r = this.r;
     for (let i = fromSlot; i < toSlot; i++) {
-      tree[this.leaves + i] = i < this.n && r.type[i] === RegionType.Free ? r.ceiling[i] - r.base[i] : 0;
+      this.gaps.setGap(i, i < this.n && r.type[i] === RegionType.Free ? r.ceiling[i] - r.base[i] : 0);
     }
-    let lo = (this.leaves + fromSlot) >>> 1;
-    let hi = (this.leaves + toSlot - 1) >>> 1;
-    while (lo >= 1) {
-      for (let node = lo; node <= hi; node++) tree[node] = Math.max(tree[2 * node], tree[2 * node + 1]);
-      if (lo === 1) break;
-      lo >>>= 1;
-      hi >>>= 1;
-    }
+    this.gaps.propagate(fromSlot, toSlot);
   }
 
   private compatible(a: RegionRecords, i: number, b: RegionRecords, j: number): boolean {

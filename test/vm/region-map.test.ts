@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LinkedRegionList } from '../../bench/linked-region-list.js';
 import { AddressRangeError, AlignmentError, LimitError } from '../../src/common/errors.js';
-import { LinkedRegionList } from '../../src/vm/linked-region-list.js';
 import { PAGE_SIZE, RegionMap } from '../../src/vm/region-map.js';
 import { Protection, RegionFlag, RegionType } from '../../src/vm/region-types.js';
 

@@ -357,6 +357,7 @@ describe('statements', () => {
       figure: 'free-frames',
       op: '==',
       value: num(100),
+      valueSource: '100',
     });
     expect(one('expect resident child >= 2')).toMatchObject({
       figure: 'resident',
@@ -376,6 +377,8 @@ describe('statements', () => {
       left: { kind: 'binary', op: '+', left: v('a'), right: num(1) },
       op: '<=',
       right: v('b'),
+      leftSource: 'a + 1',
+      rightSource: 'b',
     });
     expect(one('expect all-freed')).toEqual({ kind: 'expect-all-freed', line: 1 });
   });
@@ -452,7 +455,10 @@ describe('error messages', () => {
     ['process a $', "unexpected character '$' at column 11"],
     ['a = 12.5.3', "'12.5.3' is not a number (write 4096, 0x1000, 4K, 64KiB or 16M)"],
     ['a = 0x_', "'0x_' has no digits"],
-    ['a = 4Q', "'4Q' has an unknown size suffix 'Q' (use K, KiB, M, MiB, G, GiB)"],
+    [
+      'a = 4Q',
+      "'4Q' is neither a number nor a name: a name starts with a letter or '_', and a size suffix is K, KiB, M, MiB, G or GiB",
+    ],
     ['a = 1.5', "'1.5' is not a whole number of bytes below 2^53"],
     ['a = 99999999999999999999', "'99999999999999999999' is not a whole number of bytes below 2^53"],
     ['write p "\\xZZ"', "bad escape '\\xZZ' in a string (want \\x and two hex digits)"],

@@ -105,20 +105,35 @@ export type IpcMode = 'copy' | 'move' | 'share';
 /** The forms of ppm_alloc and vpm_alloc in the seed: (), (count), (where, count). */
 export type AllocForm = 'one' | 'count' | 'at';
 
-interface Base {
+export interface StatementBase {
   line: number;
   /** `in NAME: ...` runs the statement as that process without switching to it. */
   process?: string;
 }
 
 export type Statement =
-  | (Base & { kind: 'process'; name: string })
-  | (Base & { kind: 'switch'; name: string })
-  | (Base & { kind: 'fork'; child: string; parent?: string })
-  | (Base & { kind: 'exit'; name?: string })
-  | (Base & { kind: 'let'; target: string; value: Expr })
-  | (Base & { kind: 'measure'; target: string; figure: FigureName; subject?: string; address?: Expr })
-  | (Base & {
+  | (StatementBase & { kind: 'process'; name: string })
+  | (StatementBase & { kind: 'switch'; name: string })
+  | (StatementBase & { kind: 'fork'; child: string; parent?: string })
+  | (StatementBase & { kind: 'exit'; name?: string })
+  | (StatementBase & {
+      kind: 'exec';
+      target?: string;
+      name: string;
+      path: string;
+      args: string[];
+      budget?: Expr;
+    })
+  | (StatementBase & { kind: 'snapshot'; name: string; file: string })
+  | (StatementBase & { kind: 'let'; target: string; value: Expr })
+  | (StatementBase & {
+      kind: 'measure';
+      target: string;
+      figure: FigureName;
+      subject?: string;
+      address?: Expr;
+    })
+  | (StatementBase & {
       kind: 'ppm-alloc';
       target?: string;
       form: AllocForm;
@@ -128,9 +143,9 @@ export type Statement =
       below?: Expr;
       align?: Expr;
     })
-  | (Base & { kind: 'ppm-free'; address: Expr; count?: Expr })
-  | (Base & { kind: 'vpm-alloc'; target?: string; form: AllocForm; count?: Expr; at?: Expr })
-  | (Base & {
+  | (StatementBase & { kind: 'ppm-free'; address: Expr; count?: Expr })
+  | (StatementBase & { kind: 'vpm-alloc'; target?: string; form: AllocForm; count?: Expr; at?: Expr })
+  | (StatementBase & {
       kind: 'map';
       target?: string;
       type: 'anon' | 'phys';
@@ -139,34 +154,44 @@ export type Statement =
       at?: Expr;
       protection: ProtectionSpec;
     })
-  | (Base & { kind: 'unmap'; address: Expr; size: Expr })
-  | (Base & { kind: 'protect'; address: Expr; size: Expr; protection: ProtectionSpec })
-  | (Base & { kind: 'touch'; address: Expr; size?: Expr; access: TouchAccess })
-  | (Base & { kind: 'write'; address: Expr; data: Uint8Array })
-  | (Base & { kind: 'read'; address: Expr; length: Expr })
-  | (Base & { kind: 'malloc'; target?: string; size: Expr })
-  | (Base & { kind: 'calloc'; target?: string; count: Expr; size: Expr })
-  | (Base & { kind: 'realloc'; target?: string; pointer: Expr; size: Expr })
-  | (Base & { kind: 'free'; pointer: Expr })
-  | (Base & { kind: 'send'; mode: IpcMode; address: Expr; size: Expr; to: string })
-  | (Base & { kind: 'receive'; target?: string; from?: string })
-  | (Base & { kind: 'expect-read'; address: Expr; data: Uint8Array })
-  | (Base & { kind: 'expect-fault'; cause?: FaultCauseName; statement: Statement })
-  | (Base & { kind: 'expect-error'; code: string; statement: Statement })
-  | (Base & {
+  | (StatementBase & { kind: 'unmap'; address: Expr; size: Expr })
+  | (StatementBase & { kind: 'protect'; address: Expr; size: Expr; protection: ProtectionSpec })
+  | (StatementBase & { kind: 'touch'; address: Expr; size?: Expr; access: TouchAccess })
+  | (StatementBase & { kind: 'write'; address: Expr; data: Uint8Array })
+  | (StatementBase & { kind: 'read'; address: Expr; length: Expr })
+  | (StatementBase & { kind: 'malloc'; target?: string; size: Expr })
+  | (StatementBase & { kind: 'calloc'; target?: string; count: Expr; size: Expr })
+  | (StatementBase & { kind: 'realloc'; target?: string; pointer: Expr; size: Expr })
+  | (StatementBase & { kind: 'free'; pointer: Expr })
+  | (StatementBase & { kind: 'send'; mode: IpcMode; address: Expr; size: Expr; to: string })
+  | (StatementBase & { kind: 'receive'; target?: string; from?: string })
+  | (StatementBase & { kind: 'expect-read'; address: Expr; data: Uint8Array })
+  | (StatementBase & { kind: 'expect-fault'; cause?: FaultCauseName; statement: Statement })
+  | (StatementBase & { kind: 'expect-error'; code: string; statement: Statement })
+  | (StatementBase & {
       kind: 'expect-figure';
       figure: FigureName;
       subject?: string;
       address?: Expr;
       op: Comparison;
       value: Expr;
+      /** The value as written, for the message when the expectation fails. */
+      valueSource: string;
     })
-  | (Base & { kind: 'expect-compare'; left: Expr; op: Comparison; right: Expr })
-  | (Base & { kind: 'expect-all-freed' })
-  | (Base & { kind: 'check' })
-  | (Base & { kind: 'report' })
-  | (Base & { kind: 'print'; items: PrintItem[] })
-  | (Base & { kind: 'option'; name: 'on-error'; value: 'stop' | 'continue' });
+  | (StatementBase & {
+      kind: 'expect-compare';
+      left: Expr;
+      op: Comparison;
+      right: Expr;
+      /** Both sides as written, for the message when the expectation fails. */
+      leftSource: string;
+      rightSource: string;
+    })
+  | (StatementBase & { kind: 'expect-all-freed' })
+  | (StatementBase & { kind: 'check' })
+  | (StatementBase & { kind: 'report' })
+  | (StatementBase & { kind: 'print'; items: PrintItem[] })
+  | (StatementBase & { kind: 'option'; name: 'on-error'; value: 'stop' | 'continue' });
 
 export type PrintItem = { kind: 'text'; text: string } | { kind: 'expr'; expr: Expr; source: string };
 

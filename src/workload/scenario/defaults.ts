@@ -12,6 +12,8 @@ export const DEFAULT_MACHINE = {
   allocator: 'buddy' as FrameAllocatorName,
   fill: 'zero' as FillPolicyName,
   heapArea: 64 * 1024,
+  /** The heap's own default, and at most a quarter of the area (`machine heap area 8K` alone boots). */
+  heapLarge: 16 * 1024,
   /** The seed's "say 128 processes". */
   maxProcesses: 128,
   mailboxDepth: 64,

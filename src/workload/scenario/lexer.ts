@@ -150,7 +150,9 @@ export function parseNumber(raw: string, fail: (reason: string) => never): numbe
   if (suffix !== '') {
     const scale = SUFFIXES[suffix.toLowerCase()];
     if (scale === undefined)
-      return fail(`'${raw}' has an unknown size suffix '${suffix}' (use K, KiB, M, MiB, G, GiB)`);
+      return fail(
+        `'${raw}' is neither a number nor a name: a name starts with a letter or '_', and a size suffix is K, KiB, M, MiB, G or GiB`,
+      );
     value *= scale;
   }
   if (!Number.isSafeInteger(value)) return fail(`'${raw}' is not a whole number of bytes below 2^53`);

@@ -4,9 +4,8 @@
  * address space and a heap each) and knows the names the scenario gave to processes, so that
  * reports and messages speak the scenario's words.
  */
-import { InvalidArgumentError, InvariantError } from '../../common/errors.js';
+import { InvalidArgumentError } from '../../common/errors.js';
 import { Heap, type HeapOptions } from '../../heap/heap.js';
-import type { HeapSpace } from '../../heap/heap-space.js';
 import type { PostOffice } from '../../ipc/post-office.js';
 import { Kernel } from '../../kernel/kernel.js';
 import type { Process } from '../../kernel/process.js';
@@ -19,6 +18,7 @@ import type { BootedVm } from '../../vm/vm-machine.js';
 import { buildMachineReport, type MachineReport, type ProcessSource } from '../report.js';
 import type { MachineSpec } from './ast.js';
 import { DEFAULT_MACHINE } from './defaults.js';
+import { checkMachineSettings } from './machine-checks.js';
 
 export interface ResolvedMachineSpec {
   ramBytes: number;
@@ -29,12 +29,13 @@ export interface ResolvedMachineSpec {
   allocator: 'buddy' | 'first-fit';
   fill: 'zero' | 'junk' | 'none';
   heapArea: number;
-  heapLarge?: number;
+  heapLarge: number;
   maxProcesses: number;
   mailboxDepth: number;
 }
 
 export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
+  const heapArea = spec.heap.area ?? DEFAULT_MACHINE.heapArea;
   const resolved: ResolvedMachineSpec = {
     ramBytes: spec.ramBytes ?? DEFAULT_MACHINE.ramBytes,
     paging: spec.paging ?? DEFAULT_MACHINE.paging,
@@ -42,11 +43,11 @@ export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
     tlbWays: spec.tlbWays ?? Math.min(DEFAULT_MACHINE.tlbWays, spec.tlbEntries ?? DEFAULT_MACHINE.tlbEntries),
     allocator: spec.allocator ?? DEFAULT_MACHINE.allocator,
     fill: spec.fill ?? DEFAULT_MACHINE.fill,
-    heapArea: spec.heap.area ?? DEFAULT_MACHINE.heapArea,
+    heapArea,
+    heapLarge: spec.heap.large ?? Math.min(DEFAULT_MACHINE.heapLarge, heapArea / 4),
     maxProcesses: spec.maxProcesses ?? DEFAULT_MACHINE.maxProcesses,
     mailboxDepth: spec.mailboxDepth ?? DEFAULT_MACHINE.mailboxDepth,
   };
-  if (spec.heap.large !== undefined) resolved.heapLarge = spec.heap.large;
   if (spec.memoryMap !== undefined) {
     resolved.memoryMap = spec.memoryMap.map((r) => ({
       base: r.base,
@@ -96,19 +97,6 @@ export class ScenarioProcess {
   }
 }
 
-/** A space for checking heap options: the Heap constructor only validates and never touches it. */
-const NO_SPACE: HeapSpace = {
-  reserveAnon: refuse,
-  release: refuse,
-  read: refuse,
-  write: refuse,
-  fill: refuse,
-  copy: refuse,
-};
-function refuse(): never {
-  throw new InvariantError('the heap-options probe has no memory');
-}
-
 export class ScenarioMachine implements ProcessSource {
   readonly spec: ResolvedMachineSpec;
   readonly kernel: Kernel;
@@ -122,14 +110,8 @@ export class ScenarioMachine implements ProcessSource {
   /** Throws a PageframeError when the settings do not make a machine (a bad memory map, too little RAM). */
   constructor(spec: MachineSpec) {
     this.spec = resolveSpec(spec);
-    this.heapOptions = { areaSize: this.spec.heapArea };
-    if (this.spec.heapLarge !== undefined) this.heapOptions.largeThreshold = this.spec.heapLarge;
-    // A heap checks its options when made: check them now, at boot, rather than at the first malloc.
-    new Heap(NO_SPACE, this.heapOptions);
-    // The kernel would refuse it too (InvalidArgumentError); this names the scenario's setting.
-    if (!(this.spec.maxProcesses >= 1 && this.spec.maxProcesses < 0xffff)) {
-      throw new InvalidArgumentError(`machine processes ${this.spec.maxProcesses} must be in 1..65534`);
-    }
+    this.heapOptions = { areaSize: this.spec.heapArea, largeThreshold: this.spec.heapLarge };
+    checkMachineSettings(this.spec, this.heapOptions);
     this.kernel = new Kernel({
       ramBytes: this.spec.ramBytes,
       allocator: this.spec.allocator,
@@ -141,6 +123,10 @@ export class ScenarioMachine implements ProcessSource {
       ...(this.spec.memoryMap === undefined ? {} : { memoryMap: this.spec.memoryMap }),
     });
     this.bootAllocatedFrames = this.kernel.pmm.allocatedFrames;
+    // A process may end without an `exit` statement (a program that ran to its end): its name goes.
+    this.kernel.onExit((process) => {
+      if (this.live.get(process.name)?.pid === process.pid) this.live.delete(process.name);
+    });
   }
 
   /** Mailboxes and messages in flight: the kernel's post office, one mailbox a process. */
@@ -162,6 +148,15 @@ export class ScenarioMachine implements ProcessSource {
 
   process(name: string): ScenarioProcess | undefined {
     return this.live.get(name);
+  }
+
+  /** The pid a name stands for: the live process, else the last one of that name that exited. */
+  pidOf(name: string): number | undefined {
+    const live = this.live.get(name);
+    if (live !== undefined) return live.pid;
+    let last: number | undefined;
+    for (const [pid, known] of this.names) if (known === name) last = pid;
+    return last;
   }
 
   ownerName(owner: number): string {
@@ -206,6 +201,12 @@ export class ScenarioMachine implements ProcessSource {
 
   report(): MachineReport {
     return buildMachineReport(this);
+  }
+
+  /** A process made outside the scenario's statements (a program `exec` started), under its name. */
+  adoptProcess(process: Process): ScenarioProcess {
+    this.checkName(process.name);
+    return this.adopt(process);
   }
 
   private checkName(name: string): void {

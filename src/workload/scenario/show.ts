@@ -4,9 +4,9 @@
 import { hex } from '../../common/format.js';
 import type { Statement } from './ast.js';
 
-/** A number as a user reads it: small ones in decimal, addresses in hex. */
-export function show(value: number): string {
-  return Math.abs(value) < 4096 ? String(value) : hex(value);
+/** A number as a user reads it: an address in hex, a count or a size in decimal. */
+export function show(value: number, isAddress: boolean): string {
+  return isAddress ? hex(value) : String(value);
 }
 
 /** The word a statement starts with, for messages ("ppm_alloc failed: ..."). */
@@ -18,6 +18,10 @@ export function verbOf(statement: Statement): string {
       return 'ppm_free';
     case 'vpm-alloc':
       return 'vpm_alloc';
+    case 'measure':
+      return statement.figure;
+    case 'let':
+      return `${statement.target} =`;
     default:
       return statement.kind.startsWith('expect') ? 'expect' : statement.kind;
   }

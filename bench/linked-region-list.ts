@@ -4,7 +4,7 @@
  * (regions are created in any order over a process's life, so the nodes end up scattered in
  * memory as they would in the seed's shared pool) and lookup.
  */
-import type { RegionType } from './region-types.js';
+import type { RegionType } from '../src/vm/region-types.js';
 
 export interface RegionNode {
   base: number;

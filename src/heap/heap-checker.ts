@@ -1,0 +1,230 @@
+/**
+ * Heap.check(): recounts everything from the tables and throws InvariantError naming the first
+ * disagreement: areas and their page masks, slabs and their bitmaps, the partial and open lists,
+ * large blocks and the cache, and the running totals. Used by tests after every step.
+ */
+import { InvariantError } from '../common/errors.js';
+import { hex } from '../common/format.js';
+import { popcount, WORD_BITS } from './bit-runs.js';
+import { NONE, PAGE_SIZE } from './heap-constants.js';
+import type { HeapParts } from './heap-stats.js';
+
+/** What the tables add up to, compared with the running totals at the end. */
+interface Tally {
+  blocks: number;
+  bytes: number;
+  residentPages: number;
+  footprint: number;
+}
+
+export function checkHeap(parts: HeapParts): void {
+  const fail = (why: string): never => {
+    throw new InvariantError(`${parts.name}: ${why}`);
+  };
+  const tally: Tally = { blocks: 0, bytes: 0, residentPages: 0, footprint: 0 };
+  checkAreas(parts, tally, fail);
+  checkSlabs(parts, tally, fail);
+  checkBitmapSegments(parts, fail);
+  checkPartialLists(parts, fail);
+  checkOpenList(parts, fail);
+  checkLargeBlocks(parts, tally, fail);
+  const { counters, slabs, large, areas } = parts;
+  const liveBlocks = slabs.liveBlocks + large.count;
+  const liveBytes = slabs.liveBytes + large.liveBytes;
+  const residentPages = areas.residentPages + large.residentPages;
+  if (tally.blocks !== liveBlocks) fail(`live block count ${liveBlocks} but ${tally.blocks} blocks found`);
+  if (tally.bytes !== liveBytes) fail(`live bytes ${liveBytes} but ${tally.bytes} found`);
+  if (tally.residentPages !== residentPages)
+    fail(`resident pages ${residentPages} but ${tally.residentPages} found`);
+  if (counters.residentPages !== residentPages)
+    fail(`resident pages ${counters.residentPages} in total but ${residentPages} in the parts`);
+  if (counters.peakResidentPages < residentPages) fail('peak resident pages below the resident pages');
+  if (tally.footprint !== counters.footprint)
+    fail(`footprint ${counters.footprint} but ${tally.footprint} mapped`);
+  if (counters.peakFootprint < tally.footprint) fail('peak footprint below the footprint');
+}
+
+type Fail = (why: string) => never;
+
+function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
+  const { areas, slabs } = parts;
+  const perArea = areas.pagesPerArea;
+  let count = 0;
+  let stranded = 0;
+  for (let a = 0; a < areas.idsUsed; a++) {
+    if (!areas.live[a]) continue;
+    count++;
+    tally.footprint += areas.areaSize;
+    const base = areas.base[a];
+    if (base % areas.areaSize !== 0) fail(`area ${hex(base)} is not aligned to ${areas.areaSize}`);
+    if (areas.byKey.get(base / areas.areaSize) !== a)
+      fail(`area ${hex(base)} is missing from the address map`);
+    let used = 0;
+    for (let p = 0; p < perArea; p++) {
+      const s = areas.pageSlab[a * perArea + p];
+      if (s === NONE) continue;
+      used |= 1 << p;
+      if (slabs.area[s] !== a) fail(`page ${p} of area ${hex(base)} names slab ${s} of another area`);
+      const first = slabs.firstPage[s];
+      if (p < first || p >= first + slabs.classes.pages[slabs.classOf[s]])
+        fail(`page ${p} of area ${hex(base)} lies outside its slab ${s}`);
+    }
+    if (used >>> 0 !== areas.used[a]) fail(`area ${hex(base)}: used-page mask disagrees with its slabs`);
+    if (used === 0 && a !== areas.spare) stranded++;
+    tally.residentPages += popcount(areas.touched[a]);
+  }
+  if (areas.spare !== NONE && (!areas.live[areas.spare] || areas.used[areas.spare] !== 0))
+    fail('the spare area is not an empty held area');
+  if (count !== areas.count || areas.byKey.size !== count) fail('area count disagrees');
+  if (stranded !== areas.stranded)
+    fail(`${stranded} empty areas held besides the spare, but ${areas.stranded} the space refused`);
+}
+
+function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
+  const { areas, slabs } = parts;
+  const table = slabs.classes;
+  const words = slabs.bitmaps.words;
+  const slabsOf = new Int32Array(table.count);
+  const liveOf = new Int32Array(table.count);
+  let count = 0;
+  for (let s = 0; s < slabs.idsUsed; s++) {
+    if (slabs.live[s] === 0 && slabs.area[s] === NONE) continue;
+    count++;
+    const cls = slabs.classOf[s];
+    const a = slabs.area[s];
+    if (a === NONE || !areas.live[a]) fail(`slab ${s} lies in no held area`);
+    const first = slabs.firstPage[s];
+    const pages = table.pages[cls];
+    if (first + pages > areas.pagesPerArea) fail(`slab ${s} runs past the end of its area`);
+    for (let p = first; p < first + pages; p++)
+      if (areas.pageSlab[a * areas.pagesPerArea + p] !== s)
+        fail(`slab ${s}: page ${p} of its area is not marked as its own`);
+    if (slabs.base[s] !== areas.base[a] + first * PAGE_SIZE) fail(`slab ${s}: wrong base address`);
+    const objects = table.objects[cls];
+    let live = 0;
+    let highest = -1;
+    const usedWords = Math.ceil(objects / WORD_BITS);
+    for (let w = 0; w < usedWords; w++) {
+      let bits = words[slabs.bitmapAt[s] + w];
+      if (w === usedWords - 1 && objects % WORD_BITS !== 0) {
+        const padding = ~((1 << (objects % WORD_BITS)) - 1) >>> 0;
+        if ((bits & padding) >>> 0 !== padding) fail(`slab ${s}: a padding bit is clear`);
+        bits = (bits & ~padding) >>> 0;
+      }
+      live += popcount(bits);
+      if (bits !== 0) highest = w * WORD_BITS + WORD_BITS - 1 - Math.clz32(bits);
+    }
+    if (live !== slabs.live[s]) fail(`slab ${s}: bitmap holds ${live} blocks, count says ${slabs.live[s]}`);
+    if (live === 0) fail(`slab ${s} is empty but still held`);
+    if (highest >= slabs.high[s]) fail(`slab ${s}: block ${highest} lies above the high-water mark`);
+    slabsOf[cls]++;
+    liveOf[cls] += live;
+    tally.blocks += live;
+    tally.bytes += live * table.size[cls];
+  }
+  if (count !== slabs.count) fail(`slab count ${slabs.count} but ${count} slabs found`);
+  for (let c = 0; c < table.count; c++) {
+    if (slabsOf[c] !== slabs.slabsOf[c]) fail(`class ${table.size[c]}: slab count disagrees`);
+    if (liveOf[c] !== slabs.liveOf[c]) fail(`class ${table.size[c]}: block count disagrees`);
+  }
+}
+
+/** Live slabs' bitmap segments and the free ones are disjoint and below the top. */
+function checkBitmapSegments(parts: HeapParts, fail: Fail): void {
+  const { slabs } = parts;
+  const bitmaps = slabs.bitmaps;
+  const owner = new Uint8Array(bitmaps.top);
+  const claim = (at: number, order: number, what: string) => {
+    if (at < 0 || at + (1 << order) > bitmaps.top) fail(`${what}: bitmap segment ${at} beyond the top`);
+    for (let w = at; w < at + (1 << order); w++) {
+      if (owner[w]) fail(`${what}: bitmap word ${w} has two owners`);
+      owner[w] = 1;
+    }
+  };
+  for (let s = 0; s < slabs.idsUsed; s++)
+    if (slabs.area[s] !== NONE)
+      claim(slabs.bitmapAt[s], slabs.classes.bitmapOrder[slabs.classOf[s]], `slab ${s}`);
+  for (let order = 0; order < bitmaps.freeCount.length; order++)
+    for (let i = 0; i < bitmaps.freeCount[order]; i++)
+      claim(bitmaps.freeSegments[order][i], order, 'free segment');
+}
+
+/** Each class's partial list holds exactly its slabs with a free object. */
+function checkPartialLists(parts: HeapParts, fail: Fail): void {
+  const { slabs } = parts;
+  const table = slabs.classes;
+  const partialOf = new Int32Array(table.count);
+  for (let s = 0; s < slabs.idsUsed; s++)
+    if (slabs.area[s] !== NONE && slabs.live[s] < table.objects[slabs.classOf[s]])
+      partialOf[slabs.classOf[s]]++;
+  for (let c = 0; c < table.count; c++) {
+    let listed = 0;
+    let prev = NONE;
+    for (let s = slabs.partial[c]; s !== NONE; s = slabs.next[s]) {
+      if (slabs.classOf[s] !== c)
+        fail(`class ${table.size[c]}: partial list holds slab ${s} of another class`);
+      if (slabs.prev[s] !== prev) fail(`class ${table.size[c]}: partial list links are broken`);
+      if (slabs.live[s] >= table.objects[c])
+        fail(`class ${table.size[c]}: full slab ${s} on the partial list`);
+      prev = s;
+      if (++listed > slabs.idsUsed) fail(`class ${table.size[c]}: partial list has a cycle`);
+    }
+    if (partialOf[c] !== listed)
+      fail(`class ${table.size[c]}: ${partialOf[c]} partial slabs but ${listed} listed`);
+  }
+}
+
+/** The open list holds exactly the areas with a free page. */
+function checkOpenList(parts: HeapParts, fail: Fail): void {
+  const { areas } = parts;
+  const full = areas.fullMask >>> 0;
+  let listed = 0;
+  for (let a = areas.openHead; a !== NONE; a = areas.next[a]) {
+    if (!areas.live[a] || areas.used[a] === full) fail('open area list holds a full or dead area');
+    if (++listed > areas.idsUsed) fail('open area list has a cycle');
+  }
+  let open = 0;
+  for (let a = 0; a < areas.idsUsed; a++) if (areas.live[a] && areas.used[a] !== full) open++;
+  if (open !== listed) fail(`${open} areas have free pages but ${listed} are listed`);
+}
+
+/** Large blocks and cached ranges: page aligned, mapped once, disjoint from each other and the areas. */
+function checkLargeBlocks(parts: HeapParts, tally: Tally, fail: Fail): void {
+  const { areas, large } = parts;
+  const ranges: Array<[number, number]> = [];
+  let count = 0;
+  for (let l = 0; l < large.idsUsed; l++) {
+    if (!large.live[l]) continue;
+    count++;
+    const base = large.base[l];
+    const bytes = large.bytes[l];
+    if (base % PAGE_SIZE !== 0 || bytes % PAGE_SIZE !== 0 || bytes <= 0)
+      fail(`large block ${hex(base)} is not page aligned`);
+    if (large.byPage.get(base / PAGE_SIZE) !== l)
+      fail(`large block ${hex(base)} is missing from the address map`);
+    ranges.push([base, base + bytes]);
+    tally.blocks++;
+    tally.bytes += bytes;
+    tally.residentPages += bytes / PAGE_SIZE;
+    tally.footprint += bytes;
+  }
+  let cached = 0;
+  for (let i = 0; i < large.cacheCount; i++) {
+    const base = large.cacheBase[i];
+    const bytes = large.cacheBytes[i];
+    if (base % PAGE_SIZE !== 0 || bytes % PAGE_SIZE !== 0)
+      fail(`cached area ${hex(base)} is not page aligned`);
+    if (large.byPage.get(base / PAGE_SIZE) !== NONE) fail(`cached area ${hex(base)} is also a live block`);
+    ranges.push([base, base + bytes]);
+    cached += bytes;
+    tally.residentPages += bytes / PAGE_SIZE;
+    tally.footprint += bytes;
+  }
+  if (cached !== large.cachedBytes) fail(`cached bytes ${large.cachedBytes} but ${cached} found`);
+  for (let a = 0; a < areas.idsUsed; a++)
+    if (areas.live[a]) ranges.push([areas.base[a], areas.base[a] + areas.areaSize]);
+  ranges.sort((x, y) => x[0] - y[0]);
+  for (let i = 1; i < ranges.length; i++)
+    if (ranges[i][0] < ranges[i - 1][1]) fail(`mapped ranges overlap at ${hex(ranges[i][0])}`);
+  if (count !== large.count || large.byPage.size !== count) fail('large block count disagrees');
+}

@@ -1,0 +1,286 @@
+/**
+ * The slabs small blocks come from: a slab is a run of pages of one area cut into objects of one
+ * size class, a bit each in its bitmap (lowest free object first). A class's slabs with a free
+ * object form its partial list; a slab whose last object is freed gives its pages back to its
+ * area. Used by Heap for every small malloc and free; read by the checker and stats.
+ */
+import type { AreaPool } from './area-pool.js';
+import { FULL_WORD, WORD_BITS } from './bit-runs.js';
+import { grown } from './grown.js';
+import { NONE, PAGE_SIZE } from './heap-constants.js';
+import type { SizeClassTable } from './size-class-table.js';
+import { SlabBitmaps } from './slab-bitmaps.js';
+
+const INITIAL_SLABS = 64;
+const WORD_SHIFT = Math.log2(WORD_BITS);
+const BIT_MASK = WORD_BITS - 1;
+
+export class SlabCache {
+  readonly classes: SizeClassTable;
+  readonly bitmaps = new SlabBitmaps();
+  /** The class table's sizes and objects a slab, held here too: the hot paths read them. */
+  private readonly classSize: Int32Array;
+  private readonly classObjects: Int32Array;
+  /** `bitmaps.words` (it is replaced when it grows). */
+  private words: Uint32Array;
+  liveBlocks = 0;
+  /** Usable bytes of live blocks (their class sizes). */
+  liveBytes = 0;
+
+  // Indexed by class.
+  /** First slab of the class with a free object, or NONE. */
+  readonly partial: Int32Array;
+  readonly slabsOf: Int32Array;
+  readonly liveOf: Int32Array;
+
+  // Indexed by slab id.
+  classOf = new Uint16Array(0);
+  /** The slab's area; NONE for an unused id. */
+  area = new Int32Array(0);
+  firstPage = new Uint8Array(0);
+  live = new Uint16Array(0);
+  /** Objects at index >= high were never handed out since the slab was made. */
+  high = new Uint16Array(0);
+  /** Whether the slab's pages held blocks before it was made (so fresh objects are not zero). */
+  dirty = new Uint8Array(0);
+  /** No bitmap word below this one has a free object. */
+  private hint = new Uint16Array(0);
+  next = new Int32Array(0);
+  prev = new Int32Array(0);
+  base = new Float64Array(0);
+  /** Where each slab's bitmap starts in `bitmaps.words`. */
+  bitmapAt = new Int32Array(0);
+  private freeIds = new Int32Array(0);
+  private freeIdCount = 0;
+  private capacity = 0;
+  /** Ids below this were handed out at least once. */
+  idsUsed = 0;
+  count = 0;
+  /** Whether the last allocation got an object never handed out on clean pages (still zero). */
+  lastFresh = false;
+
+  constructor(
+    classes: SizeClassTable,
+    private readonly areas: AreaPool,
+  ) {
+    this.classes = classes;
+    this.classSize = classes.size;
+    this.classObjects = classes.objects;
+    this.words = this.bitmaps.words;
+    this.partial = new Int32Array(classes.count).fill(NONE);
+    this.slabsOf = new Int32Array(classes.count);
+    this.liveOf = new Int32Array(classes.count);
+    this.grow(INITIAL_SLABS);
+  }
+
+  /** An object of class `cls`, making a slab when the class has no free one; 0 when out of memory. */
+  allocate(cls: number): number {
+    let s = this.partial[cls];
+    if (s === NONE) {
+      s = this.make(cls);
+      if (s === NONE) return 0;
+    }
+    const words = this.words;
+    const first = this.bitmapAt[s];
+    let w = this.hint[s];
+    let bits = words[first + w];
+    while (bits === FULL_WORD) bits = words[first + ++w];
+    const low = ~bits & (bits + 1); // the lowest clear bit, alone
+    words[first + w] = bits | low;
+    this.hint[s] = w;
+    const index = (w << WORD_SHIFT) + BIT_MASK - Math.clz32(low);
+    const size = this.classSize[cls];
+    if (++this.live[s] === this.classObjects[cls]) this.unlinkPartial(cls, s);
+    if (index >= this.high[s]) {
+      this.lastFresh = this.dirty[s] === 0;
+      this.high[s] = index + 1;
+      this.areas.touch(this.area[s], this.firstPage[s], (index + 1) * size);
+    } else {
+      this.lastFresh = false;
+    }
+    this.liveOf[cls]++;
+    this.liveBlocks++;
+    this.liveBytes += size;
+    return this.base[s] + index * size;
+  }
+
+  /** Frees object `index` of slab `s`. */
+  free(s: number, index: number): void {
+    const cls = this.classOf[s];
+    const w = index >>> WORD_SHIFT;
+    this.words[this.bitmapAt[s] + w] &= ~(1 << (index & BIT_MASK));
+    if (w < this.hint[s]) this.hint[s] = w;
+    const objects = this.classObjects[cls];
+    const live = --this.live[s];
+    this.liveOf[cls]--;
+    this.liveBlocks--;
+    this.liveBytes -= this.classSize[cls];
+    if (live === 0) {
+      if (objects > 1) this.unlinkPartial(cls, s);
+      this.destroy(s);
+    } else if (live === objects - 1) {
+      this.linkPartial(cls, s);
+    }
+  }
+
+  /** Whether object `index` of slab `s` is live. */
+  isLive(s: number, index: number): boolean {
+    return (this.words[this.bitmapAt[s] + (index >>> WORD_SHIFT)] & (1 << (index & BIT_MASK))) !== 0;
+  }
+
+  /** Drops every slab of area `a` and its blocks; the emptied area is kept or given back as any (releaseAll). */
+  dropAllIn(a: number): void {
+    const pagesPerArea = this.areas.pagesPerArea;
+    for (let p = 0; p < pagesPerArea; p++) {
+      const s = this.areas.pageSlab[a * pagesPerArea + p];
+      if (s === NONE || this.firstPage[s] !== p) continue;
+      const cls = this.classOf[s];
+      const live = this.live[s];
+      this.liveOf[cls] -= live;
+      this.liveBlocks -= live;
+      this.liveBytes -= live * this.classSize[cls];
+      if (live < this.classes.objects[cls]) this.unlinkPartial(cls, s);
+      this.live[s] = 0;
+      this.destroy(s);
+    }
+  }
+
+  /** Live blocks as [address, usable size] pairs. */
+  blocks(out: Array<[number, number]>): void {
+    for (let s = 0; s < this.idsUsed; s++) {
+      if (this.live[s] === 0) continue;
+      const cls = this.classOf[s];
+      const size = this.classes.size[cls];
+      for (let i = 0; i < this.classes.objects[cls]; i++)
+        if (this.isLive(s, i)) out.push([this.base[s] + i * size, size]);
+    }
+  }
+
+  get byteLength(): number {
+    return (
+      this.partial.byteLength +
+      this.slabsOf.byteLength +
+      this.liveOf.byteLength +
+      this.classOf.byteLength +
+      this.area.byteLength +
+      this.firstPage.byteLength +
+      this.live.byteLength +
+      this.high.byteLength +
+      this.dirty.byteLength +
+      this.hint.byteLength +
+      this.next.byteLength +
+      this.prev.byteLength +
+      this.base.byteLength +
+      this.bitmapAt.byteLength +
+      this.freeIds.byteLength +
+      this.bitmaps.byteLength
+    );
+  }
+
+  copyFrom(other: SlabCache): void {
+    this.bitmaps.copyFrom(other.bitmaps);
+    this.words = this.bitmaps.words;
+    this.liveBlocks = other.liveBlocks;
+    this.liveBytes = other.liveBytes;
+    this.partial.set(other.partial);
+    this.slabsOf.set(other.slabsOf);
+    this.liveOf.set(other.liveOf);
+    this.classOf = other.classOf.slice();
+    this.area = other.area.slice();
+    this.firstPage = other.firstPage.slice();
+    this.live = other.live.slice();
+    this.high = other.high.slice();
+    this.dirty = other.dirty.slice();
+    this.hint = other.hint.slice();
+    this.next = other.next.slice();
+    this.prev = other.prev.slice();
+    this.base = other.base.slice();
+    this.bitmapAt = other.bitmapAt.slice();
+    this.freeIds = other.freeIds.slice();
+    this.freeIdCount = other.freeIdCount;
+    this.capacity = other.capacity;
+    this.idsUsed = other.idsUsed;
+    this.count = other.count;
+    this.lastFresh = other.lastFresh;
+  }
+
+  /** Makes a slab for `cls` in the best-fitting open area, mapping an area if none has room; NONE if out of memory. */
+  private make(cls: number): number {
+    const pages = this.classes.pages[cls];
+    let a = this.areas.findRun(pages);
+    let first = this.areas.runFirst;
+    if (a === NONE) {
+      a = this.areas.map();
+      if (a === NONE) return NONE;
+      first = 0;
+    }
+    if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
+    const s = this.freeIdCount > 0 ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
+    this.areas.claim(a, first, pages, s);
+    this.classOf[s] = cls;
+    this.area[s] = a;
+    this.firstPage[s] = first;
+    this.live[s] = 0;
+    this.high[s] = 0;
+    this.hint[s] = 0;
+    this.dirty[s] = this.areas.wasTouched(a, first, pages) ? 1 : 0;
+    this.base[s] = this.areas.base[a] + first * PAGE_SIZE;
+    const objects = this.classes.objects[cls];
+    const at = this.bitmaps.take(this.classes.bitmapOrder[cls]);
+    this.bitmapAt[s] = at;
+    const usedWords = Math.ceil(objects / WORD_BITS);
+    const words = this.bitmaps.words;
+    this.words = words;
+    for (let w = 0; w < usedWords; w++) words[at + w] = 0;
+    // Bits past the last object stay set, so the search never hands them out.
+    if (objects % WORD_BITS !== 0) words[at + usedWords - 1] = ~((1 << (objects % WORD_BITS)) - 1) >>> 0;
+    this.linkPartial(cls, s);
+    this.slabsOf[cls]++;
+    this.count++;
+    return s;
+  }
+
+  /** Gives an empty slab's pages back to its area (which is kept or given back when it empties). */
+  private destroy(s: number): void {
+    const cls = this.classOf[s];
+    const a = this.area[s];
+    this.bitmaps.give(this.classes.bitmapOrder[cls], this.bitmapAt[s]);
+    this.area[s] = NONE;
+    this.slabsOf[cls]--;
+    this.count--;
+    this.freeIds[this.freeIdCount++] = s;
+    this.areas.vacate(a, this.firstPage[s], this.classes.pages[cls]);
+  }
+
+  private linkPartial(cls: number, s: number): void {
+    const head = this.partial[cls];
+    this.next[s] = head;
+    this.prev[s] = NONE;
+    if (head !== NONE) this.prev[head] = s;
+    this.partial[cls] = s;
+  }
+
+  private unlinkPartial(cls: number, s: number): void {
+    const next = this.next[s];
+    const prev = this.prev[s];
+    if (prev === NONE) this.partial[cls] = next;
+    else this.next[prev] = next;
+    if (next !== NONE) this.prev[next] = prev;
+  }
+
+  private grow(capacity: number): void {
+    this.classOf = grown(this.classOf, capacity);
+    this.area = grown(this.area, capacity, NONE);
+    this.firstPage = grown(this.firstPage, capacity);
+    this.live = grown(this.live, capacity);
+    this.high = grown(this.high, capacity);
+    this.dirty = grown(this.dirty, capacity);
+    this.hint = grown(this.hint, capacity);
+    this.next = grown(this.next, capacity, NONE);
+    this.prev = grown(this.prev, capacity, NONE);
+    this.base = grown(this.base, capacity);
+    this.bitmapAt = grown(this.bitmapAt, capacity);
+    this.freeIds = grown(this.freeIds, capacity);
+    this.capacity = capacity;
+  }
+}

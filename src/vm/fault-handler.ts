@@ -1,0 +1,116 @@
+/**
+ * The page-fault handler's work once the access is known to be allowed: a demand-zero frame, a
+ * PHYS page, or a copy-on-write break. Each path records what it did in a FaultLog when given
+ * one, and throws OutOfMemoryError having changed nothing.
+ */
+import { InvariantError } from '../common/errors.js';
+import { hex } from '../common/format.js';
+import { Access, FaultCause, PageFlags } from '../mmu/flags.js';
+import type { AddressSpace } from './address-space.js';
+import { FaultKind, type FaultLog } from './fault-log.js';
+import { NO_TABLE } from './leaf-writer.js';
+import { PAGE_SIZE } from './region-map.js';
+import { RegionFlag, RegionType } from './region-types.js';
+
+/** Resolves the fault the MMU reported at `pageVa`, in region `i`, which checkAllowed accepted. */
+export function resolveFault(
+  space: AddressSpace,
+  pageVa: number,
+  i: number,
+  access: Access,
+  cause: FaultCause,
+  log: FaultLog | null,
+): void {
+  const regions = space.regions;
+  if (cause === FaultCause.NotPresent) {
+    if (regions.type(i) === RegionType.Phys) mapPhysPage(space, pageVa, i, log);
+    else mapZeroPage(space, pageVa, i, access, log);
+    return;
+  }
+  if (cause === FaultCause.Protection && access === Access.Write) {
+    breakCopyOnWrite(space, pageVa, i, log);
+    return;
+  }
+  throw new InvariantError(
+    `${space.name}: unexpected fault at ${hex(pageVa)} (${space.machine.mmu.describeFault()}) in a region that allows it`,
+  );
+}
+
+/** A PHYS page maps the frame its region names. */
+function mapPhysPage(space: AddressSpace, pageVa: number, region: number, log: FaultLog | null): void {
+  const regions = space.regions;
+  const pa = regions.physBase(region) + (pageVa - regions.base(region));
+  space.machine.pageTables.map(
+    space.root,
+    pageVa,
+    pa,
+    PAGE_SIZE,
+    space.entryFlags.of(regions.protection(region), true),
+  );
+  space.faults.phys++;
+  log?.record(pageVa, FaultKind.DemandPhys, -1);
+}
+
+/** A demand-zero page: a zeroed frame, one reference, mapped writable as its region allows. */
+function mapZeroPage(
+  space: AddressSpace,
+  pageVa: number,
+  region: number,
+  access: Access,
+  log: FaultLog | null,
+): void {
+  const { frames, pageTables, memory } = space.machine;
+  const flags = space.entryFlags.of(space.regions.protection(region), true);
+  const leaf = space.leaf;
+  const table = leaf.leafTableOf(space.root, pageVa);
+  const pa = frames.allocFrame(space.frameUse, space.owner);
+  if (!space.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE_SIZE);
+  if (table !== NO_TABLE) {
+    // The leaf table exists, so writing the entry cannot fail. Young, and dirty for a write, as
+    // Linux's do_anonymous_page makes it: the retried access need not write the bits back.
+    const young = flags | PageFlags.Accessed | (access === Access.Write ? PageFlags.Dirty : 0);
+    leaf.fill(table, leaf.entryAddress(table, pageVa), pa, young);
+  } else {
+    try {
+      pageTables.map(space.root, pageVa, pa, PAGE_SIZE, flags);
+    } catch (error) {
+      frames.release(pa);
+      throw error;
+    }
+  }
+  space.faults.demandZero++;
+  log?.record(pageVa, FaultKind.DemandAnon, -1);
+}
+
+/**
+ * A write to a read-only page of a writable region: a shared page (PHYS, RegionFlag.Shared) or
+ * a private one no one else holds becomes writable in place; a private one with other holders
+ * is copied into a new frame.
+ */
+function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, log: FaultLog | null): void {
+  const { frames, memory, frameTable } = space.machine;
+  const regions = space.regions;
+  const leaf = space.leaf;
+  const writable = space.entryFlags.of(regions.protection(region), true);
+  const table = leaf.leafTableOf(space.root, pageVa);
+  if (table === NO_TABLE) throw new InvariantError(`${space.name}: no leaf table maps ${hex(pageVa)}`);
+  const at = leaf.entryAddress(table, pageVa);
+  const pa = leaf.frameAt(at);
+  const shared =
+    regions.type(region) === RegionType.Phys || (regions.flags(region) & RegionFlag.Shared) !== 0;
+  if (shared || frameTable.refCount[pa / PAGE_SIZE] === 1) {
+    // The entry is the region's read-only one: the write bit is all it lacks.
+    leaf.allowWrite(at);
+    space.tlb.page(pageVa);
+    space.faults.cowTakeover++;
+    log?.record(pageVa, FaultKind.TakeOver, -1);
+    return;
+  }
+  const copy = frames.allocFrame(space.frameUse, space.owner);
+  memory.copy(copy, pa, PAGE_SIZE);
+  leaf.write(at, copy, writable);
+  space.tlb.page(pageVa); // before the old frame loses this holder
+  frames.release(pa);
+  space.faults.cowCopy++;
+  log?.record(pageVa, FaultKind.CowCopy, pa);
+}

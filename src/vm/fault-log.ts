@@ -1,0 +1,92 @@
+/**
+ * The rollback log of a multi-page operation: each fault it resolved, so that when a later page
+ * runs out of memory the earlier ones are undone, newest first, and the space is as it was.
+ */
+import type { AddressSpace } from './address-space.js';
+
+/** What resolving one fault did. */
+export const FaultKind = {
+  /** A demand-zero frame was mapped. */
+  DemandAnon: 0,
+  /** A PHYS page was mapped. */
+  DemandPhys: 1,
+  /** A copy-on-write page with no other holder was made writable in place. */
+  TakeOver: 2,
+  /** A copy-on-write page was copied; the log keeps the frame it replaced. */
+  CowCopy: 3,
+} as const;
+export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
+
+export class FaultLog {
+  private pages = new Float64Array(16);
+  private kinds = new Uint8Array(16);
+  /** For a CowCopy: the physical address of the frame the copy replaced. */
+  private replaced = new Float64Array(16);
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  record(page: number, kind: FaultKind, replacedFrame: number): void {
+    if (this.count === this.pages.length) this.grow();
+    this.pages[this.count] = page;
+    this.kinds[this.count] = kind;
+    this.replaced[this.count] = replacedFrame;
+    this.count++;
+  }
+
+  /** Undoes every recorded fault in `space`, newest first, and empties the log. */
+  rollback(space: AddressSpace): void {
+    const { frames, pageTables } = space.machine;
+    const regions = space.regions;
+    const leaf = space.leaf;
+    for (let k = this.count - 1; k >= 0; k--) {
+      const page = this.pages[k];
+      const kind = this.kinds[k];
+      const readOnly = space.entryFlags.of(regions.protection(regions.find(page)), false);
+      if (kind === FaultKind.DemandAnon || kind === FaultKind.DemandPhys) {
+        space.tlb.page(page);
+        const pa = pageTables.unmap(space.root, page);
+        if (kind === FaultKind.DemandAnon) {
+          frames.release(pa);
+          space.faults.demandZero--;
+        } else {
+          space.faults.phys--;
+        }
+      } else if (kind === FaultKind.TakeOver) {
+        pageTables.protect(space.root, page, readOnly);
+        space.tlb.page(page);
+        space.faults.cowTakeover--;
+      } else {
+        const original = this.replaced[k];
+        const table = leaf.leafTableOf(space.root, page);
+        const at = leaf.entryAddress(table, page);
+        const copy = leaf.frameAt(at);
+        frames.retain(original);
+        leaf.write(at, original, readOnly);
+        space.tlb.page(page);
+        frames.release(copy);
+        space.faults.cowCopy--;
+      }
+    }
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const size = this.pages.length * 2;
+    const pages = new Float64Array(size);
+    const kinds = new Uint8Array(size);
+    const replaced = new Float64Array(size);
+    pages.set(this.pages);
+    kinds.set(this.kinds);
+    replaced.set(this.replaced);
+    this.pages = pages;
+    this.kinds = kinds;
+    this.replaced = replaced;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Copy-in and copy-out: the kernel reading and writing a space's memory through its MMU, page
+ * by page, as hardware would. Every byte is checked first; the pages are then faulted in under
+ * a FaultLog, so that running out of memory halfway undoes them.
+ */
+
+import { InvalidArgumentError, InvariantError } from '../common/errors.js';
+import { Access } from '../mmu/flags.js';
+import { ACCESS_NAMES, checkAllowed } from './access-rights.js';
+import type { AddressSpace } from './address-space.js';
+import { resolveFault } from './fault-handler.js';
+import type { FaultLog } from './fault-log.js';
+import { PAGE_SIZE } from './region-map.js';
+import { pageOffset } from './space-arguments.js';
+
+/**
+ * Faults in every page of [va, va + length) for `access`, recording each fault in `log`. On any
+ * error every fault in `log` is undone (also those of an earlier call sharing it) and the error
+ * is thrown.
+ */
+export function faultIn(
+  space: AddressSpace,
+  va: number,
+  length: number,
+  access: Access,
+  log: FaultLog,
+): void {
+  try {
+    if (!Number.isInteger(va))
+      throw new InvalidArgumentError(`${ACCESS_NAMES[access]}: address ${va} is not an integer`);
+    const end = va + length;
+    const regions = space.regions;
+    for (let at = va; at < end; at = regions.ceiling(regions.find(at))) checkAllowed(space, at, access);
+    space.activate();
+    const mmu = space.machine.mmu;
+    for (let page = va - pageOffset(va); page < end; page += PAGE_SIZE) {
+      if (mmu.translate(page, access, space.mode) < 0)
+        resolveFault(space, page, regions.find(page), access, mmu.faultCause, log);
+    }
+  } catch (error) {
+    log.rollback(space);
+    throw error;
+  }
+}
+
+/** The physical address of `va` for `access`, which faultIn made resolvable. */
+function translated(space: AddressSpace, va: number, access: Access): number {
+  const mmu = space.machine.mmu;
+  const pa = mmu.translate(va, access, space.mode);
+  if (pa < 0)
+    throw new InvariantError(`${space.name}: ${mmu.describeFault()} after the range was faulted in`);
+  return pa;
+}
+
+/** Copy-out: `length` bytes at `va` into target[offset...]. */
+export function copyOut(
+  space: AddressSpace,
+  va: number,
+  target: Uint8Array,
+  offset: number,
+  length: number,
+): void {
+  space.faultLog.clear();
+  faultIn(space, va, length, Access.Read, space.faultLog);
+  const memory = space.machine.memory;
+  for (let done = 0; done < length; ) {
+    const at = va + done;
+    const piece = Math.min(length - done, PAGE_SIZE - pageOffset(at));
+    memory.read(translated(space, at, Access.Read), target, offset + done, piece);
+    done += piece;
+  }
+}
+
+/** Copy-in: source[offset...] into `length` bytes at `va`. */
+export function copyIn(
+  space: AddressSpace,
+  va: number,
+  source: Uint8Array,
+  offset: number,
+  length: number,
+): void {
+  space.faultLog.clear();
+  faultIn(space, va, length, Access.Write, space.faultLog);
+  const memory = space.machine.memory;
+  for (let done = 0; done < length; ) {
+    const at = va + done;
+    const piece = Math.min(length - done, PAGE_SIZE - pageOffset(at));
+    memory.write(translated(space, at, Access.Write), source, offset + done, piece);
+    done += piece;
+  }
+}
+
+/** memset: `length` bytes at `va` set to `value`. */
+export function fillRange(space: AddressSpace, va: number, length: number, value: number): void {
+  space.faultLog.clear();
+  faultIn(space, va, length, Access.Write, space.faultLog);
+  const memory = space.machine.memory;
+  for (let done = 0; done < length; ) {
+    const at = va + done;
+    const piece = Math.min(length - done, PAGE_SIZE - pageOffset(at));
+    memory.fill(translated(space, at, Access.Write), piece, value & 0xff);
+    done += piece;
+  }
+}
+
+/** memmove inside the space. */
+export function moveWithin(space: AddressSpace, dstVa: number, srcVa: number, length: number): void {
+  const log = space.faultLog;
+  log.clear();
+  faultIn(space, srcVa, length, Access.Read, log);
+  faultIn(space, dstVa, length, Access.Write, log);
+  if (dstVa < srcVa + length && srcVa < dstVa + length) {
+    const temporary = new Uint8Array(length);
+    copyOut(space, srcVa, temporary, 0, length);
+    copyIn(space, dstVa, temporary, 0, length);
+    return;
+  }
+  const memory = space.machine.memory;
+  for (let done = 0; done < length; ) {
+    const src = srcVa + done;
+    const dst = dstVa + done;
+    const piece = Math.min(length - done, PAGE_SIZE - pageOffset(src), PAGE_SIZE - pageOffset(dst));
+    memory.copy(translated(space, dst, Access.Write), translated(space, src, Access.Read), piece);
+    done += piece;
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * What the system tests share: the machine they boot, the referee that runs an operation under
+ * the model's expectation and proves a refused one changed nothing, and the violation it raises.
+ * Used by model-run.ts (the model test and the soak), failure-injection and bad-input tests.
+ */
+import {
+  AlignmentError,
+  BusyError,
+  InvalidArgumentError,
+  NotAllocatedError,
+  OutOfMemoryError,
+  PageframeError,
+} from '../../src/common/errors.js';
+import { hex } from '../../src/common/format.js';
+import type { Heap } from '../../src/heap/heap.js';
+import { MailboxFullError } from '../../src/ipc/errors.js';
+import { Kernel } from '../../src/kernel/kernel.js';
+import type { FormatName } from '../../src/mmu/page-table-format.js';
+import { FrameState, FrameUse, KERNEL_OWNER } from '../../src/phys/frame-table.js';
+import type { FrameAllocatorKind } from '../../src/phys/types.js';
+import type { AddressSpace } from '../../src/vm/address-space.js';
+import { ProtectionError, SegmentationFaultError } from '../../src/vm/errors.js';
+import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
+import type { Refusal } from './reference-model.js';
+import { machineDifference, machineSnapshot } from './snapshot.js';
+
+/**
+ * Known bug, kept out of the generator until its fix lands (then set it to false): "A region
+ * marked shared shares only the pages present at fork: a page first touched after the fork gets a
+ * separate frame in each process. MAP_SHARED semantics: both see one frame." While true, the
+ * model test maps no MAP_SHARED regions.
+ */
+export const KNOWN_BUG_SHARED_AFTER_FORK = true;
+
+/**
+ * Known bug, kept out of the generator until its fix lands: "The heap is not all-or-nothing:
+ * free, malloc and realloc change the heap's bookkeeping and then release an area ... malloc can
+ * then throw instead of returning 0 and leave an empty area held." The model test also finds that
+ * realloc's move throws OutOfMemoryError when the copy faults in a page and keeps the new block,
+ * and that calloc's zeroing failure leaves the heap's bookkeeping changed. While true, no failure
+ * is injected into realloc and calloc.
+ */
+export const KNOWN_BUG_HEAP_NOT_ALL_OR_NOTHING = true;
+
+/**
+ * Found by these tests, left to the vm's owner: when a write to kernel memory faults in several
+ * pages and a later page's frame cannot be had, the rollback unmaps the pages it mapped but keeps
+ * the kernel page tables it made for them (on x86-64 a PDPT, a PD and a PT stay allocated and
+ * linked from the kernel root). While true, no failure is injected into writes to kernel memory.
+ */
+export const FOUND_BUG_KERNEL_TABLES_KEPT = true;
+
+export const FORMATS: readonly FormatName[] = ['i386', 'x86-64', 'sv39'];
+export const ALLOCATORS: readonly FrameAllocatorKind[] = ['buddy', 'first-fit'];
+
+export interface SystemModelOptions {
+  format: FormatName;
+  allocator: FrameAllocatorKind;
+  seed: number;
+  ops: number;
+  /** One operation in this many runs with the k-th frame allocation inside it failing (default 8). */
+  injectOneIn?: number;
+  /** Prove every n-th refusal unchanged by snapshots (default 1: every one). */
+  refusalCheckOneIn?: number;
+}
+
+export interface SystemModelResult {
+  ops: number;
+  /** Operations the model said must fail, and that failed so, leaving the machine unchanged. */
+  refusals: number;
+  /** Operations an injected allocation failure stopped, leaving the machine unchanged. */
+  injectedFailures: number;
+  /** Operations run, by kind. */
+  byKind: Record<string, number>;
+}
+
+/** A disagreement between the kernel and the model, with the step that showed it. */
+export class ModelViolation extends Error {
+  readonly step: number;
+  readonly operation: string;
+
+  constructor(step: number, operation: string, detail: string) {
+    super(`step ${step} (${operation}): ${detail}`);
+    this.name = 'ModelViolation';
+    this.step = step;
+    this.operation = operation;
+  }
+}
+
+export const REFUSAL_CLASSES: Record<Refusal, new (...args: never[]) => PageframeError> = {
+  BusyError,
+  NotAllocatedError,
+  ProtectionError,
+  InvalidArgumentError,
+  MailboxFullError,
+  AlignmentError,
+};
+
+export const RAM_BYTES = 8 << 20;
+export const MAILBOX_DEPTH = 3;
+export const MAX_LIVE = 5;
+
+/** Boots the machine every run uses, with failure injection between the pmm and the layers above. */
+export function bootModelKernel(
+  format: FormatName,
+  allocator: FrameAllocatorKind,
+): { kernel: Kernel; failing: FailingFrameSource } {
+  let failing: FailingFrameSource | undefined;
+  const kernel = new Kernel({
+    format,
+    allocator,
+    ramBytes: RAM_BYTES,
+    tlb: { entries: 32, ways: 2 },
+    mailboxDepth: MAILBOX_DEPTH,
+    wrapFrames: (pmm) => {
+      failing = new FailingFrameSource(pmm);
+      return failing;
+    },
+  });
+  if (!failing) throw new Error('wrapFrames was not called');
+  return { kernel, failing };
+}
+
+/** The outcome of one attempted operation. */
+export type Attempt<T> = { ok: true; value: T } | { ok: false; injected: boolean };
+
+/**
+ * Runs `action` under the model's expectation: `expected` null means it must succeed (or stop at
+ * an injected failure), else it must throw that error. A refusal or an injected failure must leave
+ * the whole machine as it was (snapshot comparison). Shared by the runner and the other system tests.
+ */
+export class Referee {
+  refusals = 0;
+  injectedFailures = 0;
+  step = 0;
+  operation = '';
+  /** Refusals seen; every `refusalCheckOneIn`-th is proven by snapshots (they cost a millisecond). */
+  private refusalsSeen = 0;
+  refusalCheckOneIn = 1;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly failing: FailingFrameSource,
+    readonly heaps: () => Map<string, Heap>,
+  ) {}
+
+  violation(detail: string): ModelViolation {
+    return new ModelViolation(this.step, this.operation, detail);
+  }
+
+  snapshot() {
+    return machineSnapshot(this.kernel, { heaps: this.heaps() });
+  }
+
+  attempt<T>(expected: Refusal | null, action: () => T, failAfter = -1): Attempt<T> {
+    const checkRefusal = expected !== null && this.refusalsSeen++ % this.refusalCheckOneIn === 0;
+    const before = checkRefusal || failAfter >= 0 ? this.snapshot() : null;
+    if (failAfter >= 0) this.failing.failAfter(failAfter);
+    let value: T;
+    try {
+      value = action();
+    } catch (error) {
+      this.failing.disarm();
+      if (!(error instanceof PageframeError)) {
+        throw this.violation(
+          `threw a ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}, not a PageframeError`,
+        );
+      }
+      if (error.message.length < 10)
+        throw this.violation(`the message of ${error.name} is '${error.message}'`);
+      const injected = failAfter >= 0 && expected === null && error instanceof OutOfMemoryError;
+      const refused = expected !== null && error instanceof REFUSAL_CLASSES[expected];
+      if (!injected && !refused) {
+        throw this.violation(
+          `threw ${error.constructor.name}: ${error.message}; the model expected ${expected ?? 'success'}`,
+        );
+      }
+      this.unchanged(before);
+      if (injected) this.injectedFailures++;
+      else this.refusals++;
+      return { ok: false, injected };
+    }
+    this.failing.disarm();
+    if (expected !== null) throw this.violation(`succeeded; the model expected ${expected}`);
+    return { ok: true, value };
+  }
+
+  /** For calls that report running out of memory by returning 0 (malloc and friends). */
+  unchanged(before: ReturnType<Referee['snapshot']> | null): void {
+    if (!before) return;
+    const difference = machineDifference(before, this.snapshot());
+    if (difference) throw this.violation(`a refused operation changed the machine: ${difference}`);
+  }
+}
+
+/** Reads `length` bytes at `va` of a space, returning the fault instead of throwing it. */
+export function readOrFault(
+  space: AddressSpace,
+  va: number,
+  length: number,
+): Uint8Array | SegmentationFaultError {
+  const buffer = new Uint8Array(length);
+  try {
+    space.read(va, buffer);
+  } catch (error) {
+    if (error instanceof SegmentationFaultError) return error;
+    throw error;
+  }
+  return buffer;
+}
+
+export function firstDifference(got: Uint8Array, want: Uint8Array): string | null {
+  if (got.length !== want.length) return `length ${got.length}, expected ${want.length}`;
+  for (let i = 0; i < got.length; i++) {
+    if (got[i] !== want[i]) return `byte ${i} is ${got[i]}, expected ${want[i]}`;
+  }
+  return null;
+}
+
+/** Every frame a run leaves behind once all is torn down must be one it found at boot or a kernel table. */
+export function leftovers(kernel: Kernel, atBoot: Uint8Array): string | null {
+  const { state, use, owner } = kernel.pmm.frames;
+  for (let pfn = 0; pfn < state.length; pfn++) {
+    if (state[pfn] !== FrameState.Allocated || atBoot[pfn]) continue;
+    if (use[pfn] === FrameUse.PageTable && owner[pfn] === KERNEL_OWNER) continue;
+    return `frame ${hex(pfn * 4096)} (use ${use[pfn]}, owner ${owner[pfn]}) is still allocated`;
+  }
+  return null;
+}
