@@ -31,7 +31,7 @@ import {
 } from './frame-arguments.js';
 import { FrameState, FrameTable, FrameUse, KERNEL_OWNER, MAX_REF_COUNT, NO_FRAME } from './frame-table.js';
 import { defaultMemoryMap, describeRange, rangeAt, resolveMemoryMap } from './memory-map.js';
-import { FRAME_SHIFT, FRAME_SIZE, MAX_PHYSICAL_BYTES, PhysicalMemory } from './physical-memory.js';
+import { FRAME_SIZE, MAX_PHYSICAL_BYTES, PhysicalMemory } from './physical-memory.js';
 import { checkPhysicalMemory, physicalStats } from './physical-memory-checker.js';
 import type {
   AllocationConstraint,
