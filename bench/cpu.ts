@@ -15,9 +15,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestMachine } from '../test/cpu/machine.js';
-import { round } from './harness.js';
+import { BENCH_SOURCE_DIR, round } from './harness.js';
 
-const PROGRAM = join(import.meta.dirname, 'programs', 'cpu-loop');
+const PROGRAM = join(BENCH_SOURCE_DIR, 'programs', 'cpu-loop');
 const EXPECTED_STATUS = 107; // what the program exits with under qemu-riscv64
 const SAMPLES = 7;
 

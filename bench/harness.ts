@@ -8,7 +8,19 @@
  * states the noise it ran in: how far the median sample sat above the fastest, over its
  * measurements.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Bench } from 'tinybench';
+
+/**
+ * bench/ of the checkout, where committed inputs (programs/) live: the suites run compiled from
+ * dist/bench, which holds only JavaScript.
+ */
+export const BENCH_SOURCE_DIR = join(checkoutRoot(import.meta.dirname), 'bench');
+
+function checkoutRoot(folder: string): string {
+  return existsSync(join(folder, 'package.json')) ? folder : checkoutRoot(dirname(folder));
+}
 
 // Median/fastest ratios of the measurements since the last startNoiseRecord().
 let spreads: number[] = [];

@@ -1,9 +1,13 @@
 /**
- * IPC figures (issue 6), each a ratio of timings taken in this run. For every size, the time of
- * one message from send to delivery:
- * - copy: send (pin the sender's frames) + receive into a buffer the receiver has touched;
- * - move: half of a round trip (A moves the range to B, B moves it back to A's same address), so
- *   that every operation starts from the same state; a message under a page moves its page;
+ * IPC figures, each a ratio of timings taken in this run. For every size, the time of one
+ * message from the producer writing it to its delivery:
+ * - copy: half of a round trip (A writes and copies its buffer to B, B writes and copies its own
+ *   back to A): the producer stores a word into every page of its buffer (paying the
+ *   copy-on-write fault the previous send left: the buffer was pinned read-only), send (pin the
+ *   frames) + receive into a buffer the receiver has touched;
+ * - move: half of a round trip (A writes and moves the range to B, B writes and moves it back to
+ *   A's same address), so that every operation starts from the same state; a message under a
+ *   page moves its page;
  * - share: send + receive + the receiver unmapping the area again (the sender's range stays sealed).
  * Reported:
  * - moveVsCopy16MiB: a 16 MiB copy / a 16 MiB move;
@@ -18,6 +22,7 @@
  * as in a real address space, and not given back and made again with every message.
  */
 import { PostOffice } from '../src/ipc/post-office.js';
+import { Access } from '../src/mmu/flags.js';
 import { AddressSpace } from '../src/vm/address-space.js';
 import { bootVm } from '../src/vm/vm-machine.js';
 import { consume, measure, round } from './harness.js';
@@ -43,6 +48,12 @@ function setup(stack = true) {
   return { vm, post, a, b };
 }
 
+/** The producer's stores: one word into every page of [va, va + pages), as its program would make them. */
+function produce(space: AddressSpace, va: number, pages: number, value: number): void {
+  const memory = space.machine.memory;
+  for (let p = 0; p < pages; p++) memory.write32(space.access(va + p * PAGE, Access.Write), value);
+}
+
 function opsFor(bytes: number): number {
   return Math.max(1, Math.min(200, Math.floor((1 << 20) / bytes)));
 }
@@ -54,15 +65,25 @@ function label(bytes: number): string {
 async function copyNs(bytes: number): Promise<number> {
   const { post, a, b } = setup();
   const pages = Math.ceil(bytes / PAGE);
-  const src = a.mapAnon(pages * PAGE);
-  a.fill(src, pages * PAGE, 0x5a);
-  const dst = b.mapAnon(pages * PAGE);
-  b.fill(dst, pages * PAGE, 1);
+  // Each side has a buffer it produces into and one it receives into: a round trip, as for moves.
+  const buffers = (space: AddressSpace) => {
+    const produced = space.mapAnon(pages * PAGE);
+    const received = space.mapAnon(pages * PAGE);
+    space.fill(produced, pages * PAGE, 0x5a);
+    space.fill(received, pages * PAGE, 1);
+    return { produced, into: { into: received } };
+  };
+  const atA = buffers(a);
+  const atB = buffers(b);
   const ops = opsFor(bytes);
-  const m = await measure(`copy ${label(bytes)}`, ops, () => {
+  const m = await measure(`copy ${label(bytes)}`, ops * 2, () => {
     for (let i = 0; i < ops; i++) {
-      post.copy(1, 2, src, bytes);
-      post.receive(2, { into: dst });
+      produce(a, atA.produced, pages, i);
+      post.copy(1, 2, atA.produced, bytes);
+      post.receive(2, atB.into);
+      produce(b, atB.produced, pages, i);
+      post.copy(2, 1, atB.produced, bytes);
+      post.receive(1, atA.into);
     }
   });
   if (post.stats.bytesCopied % bytes !== 0)
@@ -71,17 +92,21 @@ async function copyNs(bytes: number): Promise<number> {
 }
 
 async function moveNs(bytes: number, stack = true): Promise<number> {
-  const { post, a } = setup(stack);
-  const length = Math.ceil(bytes / PAGE) * PAGE;
+  const { post, a, b } = setup(stack);
+  const pages = Math.ceil(bytes / PAGE);
+  const length = pages * PAGE;
   const va = a.mapAnon(length);
   a.fill(va, length, 0x5a);
   const ops = opsFor(bytes);
+  const back = { at: va };
   const m = await measure(`move ${label(bytes)}`, ops * 2, () => {
     for (let i = 0; i < ops; i++) {
+      produce(a, va, pages, i);
       post.move(1, 2, va, length);
       const there = post.receive(2)?.va ?? 0;
+      produce(b, there, pages, i);
       post.move(2, 1, there, length);
-      consume(post.receive(1, { at: va })?.va ?? 0);
+      consume(post.receive(1, back)?.va ?? 0);
     }
   });
   if (post.stats.bytesCopied !== 0) throw new Error('move bench: a move copied bytes');

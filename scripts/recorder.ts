@@ -18,9 +18,14 @@ import { dirname, join } from 'node:path';
 import { formatRep } from '../src/workload/rep-trace.js';
 import { convertRecordedLog, type RecordedLogResult } from '../src/workload/traces/recorded-log.js';
 
-export const ROOT = join(import.meta.dirname, '..');
+/** The checkout's root: above scripts/ when run from source, above dist/scripts/ when compiled. */
+export const ROOT = findRoot(join(import.meta.dirname, '..'));
 const SOURCE = join(ROOT, 'native', 'malloc-recorder.c');
 export const LIBRARY = join(ROOT, 'native', 'build', 'libmalloc-recorder.so');
+
+function findRoot(folder: string): string {
+  return existsSync(join(folder, 'package.json')) ? folder : findRoot(dirname(folder));
+}
 
 /** Whether a C compiler answers to `cc`. */
 export function haveCompiler(): boolean {

@@ -15,7 +15,23 @@ export {
   PageframeError,
 } from './common/errors.js';
 export { bytes, hex } from './common/format.js';
+// The RISC-V hart: RV64GC user mode, every access translated by the Sv39 MMU.
+export {
+  AccessKind,
+  type AccessRecorder,
+  Csr,
+  Hart,
+  type HartContext,
+  type HartOptions,
+  StopReason,
+  TrapCause,
+} from './cpu/index.js';
+// The heap on its own (over an ArrayBuffer or a WebAssembly.Memory), small-program traces and
+// warm throughput.
+export { BufferHeap, type BufferHeapOptions } from './heap/buffer-heap.js';
+export { BufferSpace, type BufferSpaceOptions } from './heap/buffer-space.js';
 export { Heap, type HeapOptions, type HeapStats, MAX_ALLOCATION, type SizeClassStats } from './heap/heap.js';
+
 // The heap: malloc per address space, and the kernel's own.
 export { FreedBlockError, InteriorPointerError } from './heap/heap-errors.js';
 export type { HeapSpace } from './heap/heap-space.js';
@@ -83,21 +99,27 @@ export {
 export { Access, FaultCause, flagNames, Mode, PageFlags, PageSize } from './mmu/flags.js';
 // The MMU: page-table formats in their hardware layouts, the walker, the TLB.
 export {
+  BufferMemory,
   createFormat,
   type DecodedEntry,
   decodeEntry,
   type EntryField,
   FORMATS,
   type FormatName,
+  type FormatOptions,
   GLOBAL_ASID,
   I386Format,
   type LeafVisitor,
   type LookupResult,
+  type MemoryBacking,
   Mmu,
+  type MmuHardware,
+  type MmuOptions,
   NonCanonicalAddressError,
   NotInRamError,
   type PageTableFormat,
   PageTables,
+  type PhysicalMemoryAccess,
   Sv39Format,
   Tlb,
   type TlbConfig,
@@ -222,6 +244,19 @@ export {
   ScenarioProcess,
 } from './workload/scenario/machine.js';
 export { parseScenario } from './workload/scenario/parser.js';
+// Snapshots of live Linux processes: the file, its check, and its model under a format.
+export {
+  checkSnapshot,
+  type ProcessSnapshot,
+  SNAPSHOT_KIND,
+  type SnapshotRegion,
+} from './workload/snapshot/snapshot-file.js';
+export {
+  type HugePageWhatIf,
+  hugePageWhatIf,
+  modelSnapshot,
+  type SnapshotModel,
+} from './workload/snapshot/snapshot-model.js';
 export { heapAllocator } from './workload/traces/heap-allocator.js';
 export {
   convertRecordedLog,
@@ -237,4 +272,11 @@ export {
   replay,
   replayFast,
 } from './workload/traces/replay.js';
+export { generateSmallProgram, SMALL_PROGRAMS, type SmallProgram } from './workload/traces/small-programs.js';
 export { generateTrace, TRACE_PATTERNS, type TracePattern } from './workload/traces/trace-generator.js';
+export {
+  WARM_MILLISECONDS,
+  type WarmSubject,
+  type WarmThroughput,
+  warmThroughput,
+} from './workload/traces/warm-throughput.js';

@@ -15,8 +15,9 @@ import { Kernel } from '../kernel/kernel.js';
 import { ElfError } from '../kernel/linux/errors.js';
 import { LinuxMachine } from '../kernel/linux/linux-machine.js';
 import { processReport } from '../kernel/linux/process-report.js';
-import { parseNumber } from '../workload/scenario/lexer.js';
+import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../phys/physical-memory.js';
 import { NodeExecHost } from './node-exec-host.js';
+import { countOption, sizeOption } from './options.js';
 
 export interface ExecCommandOptions {
   ram?: number;
@@ -28,6 +29,9 @@ export interface ExecCommandOptions {
 }
 
 const DEFAULT_RAM = 256 << 20;
+const RAM_RANGE = { min: FRAME_SIZE, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_SIZE };
+const SEED_RANGE = { min: 0, max: 0xffff_ffff };
+const BUDGET_RANGE = { min: 1, max: Number.MAX_SAFE_INTEGER };
 /** Exit statuses of a shell for a program that cannot run: not found, not executable. */
 const STATUS_NOT_FOUND = 127;
 const STATUS_CANNOT_RUN = 126;
@@ -44,16 +48,20 @@ export function registerExec(program: Command): void {
     )
     .argument('<program>', 'the ELF executable (examples/programs/hello, ...)')
     .argument('[args...]', 'its arguments')
-    .option('--ram <size>', 'RAM of the machine (default 256M)', (value) =>
-      parseNumber(value, (reason) => {
-        throw new Error(reason);
-      }),
-    )
+    .option('--ram <size>', 'RAM of the machine: 4K to 4G, whole pages (default 256M)', sizeOption(RAM_RANGE))
     .option('--stats <file>', "write the run's figures as JSON")
     .option('--report', 'print the process report (regions, frames, TLB, page tables) to stderr at exit')
     .option('--trace-mem <file>', 'write every memory access in valgrind lackey format')
-    .addOption(new Option('--seed <n>', 'seed of getrandom and AT_RANDOM').argParser(Number).default(1))
-    .addOption(new Option('--max-instructions <n>', 'stop after this many instructions').argParser(Number))
+    .addOption(
+      new Option('--seed <n>', 'seed of getrandom and AT_RANDOM')
+        .argParser(countOption(SEED_RANGE))
+        .default(1),
+    )
+    .addOption(
+      new Option('--max-instructions <n>', 'stop after this many instructions').argParser(
+        countOption(BUDGET_RANGE),
+      ),
+    )
     .passThroughOptions()
     .action((path: string, args: string[], options: ExecCommandOptions) => {
       process.exitCode = execCommand(path, args, options);
@@ -86,7 +94,7 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
   const environment = Object.entries(process.env).map(([key, value]) => `${key}=${value}`);
   let main: number;
   try {
-    main = machine.exec(path, image, [path, ...args], environment, resolve(path)).pid;
+    main = machine.exec(path, image, [path, ...args], environment, { absolutePath: resolve(path) }).pid;
   } catch (error) {
     if (error instanceof ElfError) {
       process.stderr.write(`pageframe: ${error.message}\n`);

@@ -5,13 +5,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../phys/physical-memory.js';
 import { PAGING_FORMATS } from '../workload/scenario/ast.js';
-import { benchCommand } from './bench-command.js';
-import { demoCommand } from './demo-command.js';
+import { benchCommand, benchSuiteNames, suitesHelp } from './bench-command.js';
+import { DEMO_PATH, demoCommand } from './demo-command.js';
 import { registerExec } from './exec-command.js';
 import { countOption, showUsageAfterErrors, sizeOption } from './options.js';
 import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
 import { registerServe } from './serve.js';
+import { snapshotCommand } from './snapshot-command.js';
 
 /** RAM a machine can have: what the physical memory manager boots. */
 const RAM_RANGE = { min: FRAME_SIZE, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_SIZE };
@@ -19,7 +20,12 @@ const RAM_RANGE = { min: FRAME_SIZE, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_
 const HEAP_AREA_RANGE = { min: FRAME_SIZE, max: 32 * FRAME_SIZE, powerOfTwo: true };
 const SEED_RANGE = { min: 0, max: Number.MAX_SAFE_INTEGER };
 
-export function buildProgram(): Command {
+/** What `buildProgram` needs to know before it runs: the benchmark suites, for `bench --help`. */
+export interface ProgramFacts {
+  benchSuites?: string[];
+}
+
+export function buildProgram(facts: ProgramFacts = {}): Command {
   const program = new Command('pageframe')
     .description(
       'An executable model of an OS memory-management stack: frames, real page tables, a TLB, address spaces, malloc and zero-copy IPC. Scenario language: docs/scenarios.md.',
@@ -60,6 +66,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the result and report as JSON')
     .option('--no-check', 'skip filling and verifying payloads (faster)')
     .option('--no-progress', 'never show the progress bar')
+    .option('--bench', 'then measure warm throughput: a warm-up pass, passes without checks for >= 300 ms')
     .option('--ram <size>', 'RAM of the machine: 4K to 4G, whole pages (64M, ...)', sizeOption(RAM_RANGE))
     .addOption(new Option('--paging <format>', 'page-table format').choices(PAGING_FORMATS))
     .option(
@@ -72,7 +79,11 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description("boot a default machine, run the tour of the seeds' design, print the report (npm start)")
+    .description(
+      `run the built-in tour of the memory manager and tell it one line a step (npm start); the scenario is ${DEMO_PATH}`,
+    )
+    .option('--report', 'show the whole run: every line the tour prints and every report')
+    .option('--print', 'print the scenario the tour runs, to read or to edit and run with `pageframe run -`')
     .option('--json', 'print the outcome and report as JSON')
     .action(demoCommand);
 
@@ -81,7 +92,18 @@ export function buildProgram(): Command {
     .description('run the benchmarks (all suites, or the ones named) and print their figures')
     .argument('[suite...]', 'suites to run (default: all)')
     .option('--json', 'print only the JSON object of figures')
+    .addHelpText('after', suitesHelp(facts.benchSuites))
     .action(benchCommand);
+
+  program
+    .command('snapshot')
+    .description(
+      "model a live Linux process: its regions and present pages under each format, page tables against Linux's VmPTE",
+    )
+    .argument('<pid>', "the process id (or 'self')")
+    .option('--out <file>', 'also write the snapshot file (JSON) that scenarios load')
+    .option('--json', 'print the report as one JSON object')
+    .action(snapshotCommand);
 
   registerServe(program);
   registerExec(program);
@@ -90,7 +112,9 @@ export function buildProgram(): Command {
 }
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  // Only `bench` needs the suites' names; other commands do not load the benchmarks.
+  const benchSuites = process.argv[2] === 'bench' ? await benchSuiteNames() : undefined;
+  await buildProgram(benchSuites === undefined ? {} : { benchSuites }).parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     // Commander has printed its message (or the help, or the version) already.

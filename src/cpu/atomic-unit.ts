@@ -30,14 +30,13 @@ export function executeAtomic(hart: Hart, imm: number, rd: number, rs1: number, 
     xhi[rd] = size === 8 ? port.high : value >> 31;
     xlo[rd] = value;
     hart.reservation = va;
-    hart.reservationSize = size;
     return;
   }
   const sourceLo = xlo[rs2];
   let sourceHi = size === 8 ? xhi[rs2] : 0;
   if (funct5 === AtomicOp.Sc) {
     if ((lo & (size - 1)) !== 0) port.raise(TrapCause.StoreMisaligned, va);
-    const held = hart.reservation === va && hart.reservationSize === size;
+    const held = hart.reservation === va;
     if (held) port.writePhysical(port.atomicAddress(lo, hi, size, true), size, sourceLo, sourceHi);
     hart.reservation = -1;
     xlo[rd] = held ? 0 : 1;

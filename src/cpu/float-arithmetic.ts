@@ -88,15 +88,24 @@ function hostDouble(op: number, a: number, b: number): number {
         else return Number.NaN;
       } else {
         const size = Math.abs(r);
-        if (!(size >= ERROR_FLOOR && size < SPLIT_LIMIT && Math.abs(b) < SPLIT_LIMIT)) return Number.NaN;
+        // r * b is about a: both it and r must be large enough for the product's error to be a double.
+        if (
+          !(
+            size >= ERROR_FLOOR &&
+            size < SPLIT_LIMIT &&
+            Math.abs(b) < SPLIT_LIMIT &&
+            Math.abs(a) >= ERROR_FLOOR
+          )
+        )
+          return Number.NaN;
         const product = r * b;
         error = a - product - productError(r, b, product); // the remainder a - r * b, exact
       }
       break;
     }
     default: {
-      // Square root of a positive normal number, or of a zero.
-      if (!(a > 0 && a < Number.POSITIVE_INFINITY && a >= 2 ** -1022)) {
+      // Square root of a positive number large enough for the square's error to be a double, or of a zero.
+      if (!(a >= ERROR_FLOOR && a < Number.POSITIVE_INFINITY)) {
         if (a === 0) {
           hostInexact = false;
           return a;

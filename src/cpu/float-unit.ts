@@ -25,6 +25,8 @@ const TWO_31 = 2 ** 31;
 const TWO_32 = 2 ** 32;
 const TWO_63 = 2 ** 63;
 const TWO_64 = 2 ** 64;
+/** A 64-bit integer whose high word is in [-2^21, 2^21) is below 2^53 in magnitude: a number holds it exactly. */
+const SMALL_HIGH = 0x200000;
 
 /** flw / fld into f[rd]: a single is NaN-boxed. */
 export function loadFloat(hart: Hart, double: boolean, rd: number, lo: number, hi: number): void {
@@ -241,8 +243,8 @@ function fromInteger(hart: Hart, op: number, double: boolean, rd: number, rs1: n
   let big: bigint | null = null;
   if (op === FloatOp.FromInt32) exact = lo;
   else if (op === FloatOp.FromUint32) exact = lo >>> 0;
-  else if (op === FloatOp.FromInt64 && hi === lo >> 31) exact = lo;
-  else if (op === FloatOp.FromUint64 && hi === 0) exact = lo >>> 0;
+  else if (op === FloatOp.FromInt64 && hi >= -SMALL_HIGH && hi < SMALL_HIGH) exact = hi * TWO_32 + (lo >>> 0);
+  else if (op === FloatOp.FromUint64 && hi >>> 0 < SMALL_HIGH) exact = (hi >>> 0) * TWO_32 + (lo >>> 0);
   else {
     big =
       op === FloatOp.FromInt64
@@ -253,7 +255,7 @@ function fromInteger(hart: Hart, op: number, double: boolean, rd: number, rs1: n
   const f = hart.f;
   if (big === null) {
     if (double) {
-      f.double[rd] = exact; // a 33-bit integer is exact in a double
+      f.double[rd] = exact; // below 2^53: exact in a double
       return;
     }
     const r = Math.fround(exact);

@@ -15,6 +15,9 @@ import { interpret } from './interpreter.js';
 import { type AccessRecorder, MemoryPort } from './memory-port.js';
 
 export const StopReason = { Trap: 1, Budget: 2 } as const;
+
+/** Instructions per entry into the run loop. */
+const SLICE = 1 << 16;
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
 export interface HartOptions {
@@ -48,9 +51,8 @@ export class Hart implements FloatControl {
   readonly f = new FloatRegisters();
   fflags = 0;
   frm = 0;
-  /** The LR reservation's address (-1: none) and size. */
+  /** The LR reservation's address (-1: none); an SC to that address succeeds and clears it. */
   reservation = -1;
-  reservationSize = 0;
   /** Instructions retired so far. */
   instret = 0;
   /** Loads, stores and atomics executed (each one translated once). */
@@ -108,6 +110,15 @@ export class Hart implements FloatControl {
     return this.port.misses;
   }
 
+  /** sstatus.MXR ("make executable readable"): user loads may read pages that are X but not R. */
+  get mxr(): boolean {
+    return this.port.mxr;
+  }
+
+  set mxr(on: boolean) {
+    this.port.mxr = on;
+  }
+
   readRegister(index: number): bigint {
     checkRegister(index);
     return (BigInt(this.xhi[index]) << 32n) | BigInt(this.xlo[index] >>> 0);
@@ -133,7 +144,16 @@ export class Hart implements FloatControl {
       throw new InvalidArgumentError(`pc ${this.pc} is not an even integer address`);
     }
     this.port.synchronize();
-    return interpret(this, maxInstructions);
+    // In slices: a run loop entered many times gets its whole body's type feedback before V8
+    // optimizes it; entered once, it was sometimes optimized without feedback for its first lines,
+    // deoptimized on the next entry and stayed three times slower.
+    let left = maxInstructions;
+    while (left > 0) {
+      const slice = left < SLICE ? left : SLICE;
+      if (interpret(this, slice) === StopReason.Trap) return StopReason.Trap;
+      left -= slice;
+    }
+    return StopReason.Budget;
   }
 
   saveContext(): HartContext {

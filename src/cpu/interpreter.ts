@@ -24,8 +24,9 @@ import {
 import { Op } from './opcodes.js';
 import { TrapCause, TrapSignal } from './trap.js';
 
-const OP_UNDECODED = Op.Undecoded;
-const OP_ILLEGAL = Op.Illegal;
+// The operation numbers as module constants: case labels written `Op.X` load a property of an
+// imported object per comparison and kept the switch from becoming a jump table (about 57
+// against 95 MIPS on the cpu bench).
 const OP_LUI = Op.Lui;
 const OP_AUIPC = Op.Auipc;
 const OP_JAL = Op.Jal;

@@ -17,7 +17,7 @@
  * one page works directly; one that crosses a page translates both pages first (all-or-nothing)
  * and moves bytes. Atomics need natural alignment and trap otherwise.
  */
-import { Access, Mode } from '../mmu/flags.js';
+import { Access, FaultCause, Mode } from '../mmu/flags.js';
 import type { Mmu } from '../mmu/mmu.js';
 import type { Tlb } from '../mmu/tlb.js';
 import type { PhysicalMemory } from '../phys/physical-memory.js';
@@ -31,6 +31,7 @@ const READ = Access.Read;
 const WRITE = Access.Write;
 const EXECUTE = Access.Execute;
 const USER = Mode.User;
+const PROTECTION = FaultCause.Protection;
 /** Page numbers below this (addresses below 2^38) can be cached: the high word is below 64. */
 const FAST_PAGES = 2 ** 26;
 
@@ -74,6 +75,8 @@ export class MemoryPort {
   trapValue = 0;
   /** Translations that missed the fast path (each one reached Mmu.translate). */
   misses = 0;
+  /** sstatus.MXR: loads may read executable pages. */
+  mxr = false;
   /** Set by the hart: sees every access, and while set nothing is cached (each access is seen). */
   recorder: AccessRecorder | null = null;
   /** The page the last fetch lookup found: its first address and the view and offset of its frame. */
@@ -263,7 +266,10 @@ export class MemoryPort {
       this.fetchBase = pa & 0xffff;
     }
     this.fetchStart = vpn * 4096;
-    if (this.recorder) this.recorder(AccessKind.Fetch, pc, 4);
+    if (this.recorder) {
+      const compressed = (this.fetchView.getUint8(this.fetchBase + (pc - this.fetchStart)) & 3) !== 3;
+      this.recorder(AccessKind.Fetch, pc, compressed ? 2 : 4);
+    }
   }
 
   /** The halfword at `va` for a fetch (an instruction that crosses into the next page). */
@@ -319,19 +325,22 @@ export class MemoryPort {
   /**
    * Mmu.translate in user mode; throws the page fault (cause 12, 13 or 15, stval = va) or fills
    * the fast slots: reads on a read, reads and writes on a write (the walk has set D), fetches
-   * on an execute. Slots of a page the TLB evicted to make room are dropped.
+   * on an execute.
    */
   private translate(va: number, access: Access): number {
     this.misses++;
     if (this.flat) return this.identity(va, access);
-    const tlb = this.tlb;
     const vpn = Math.floor(va / 4096);
-    const evictions = tlb.evictions;
-    const first = (vpn & tlb.setMask) * tlb.ways;
-    for (let i = 0; i < tlb.ways; i++) this.setPages[i] = tlb.vpn[first + i];
-    const pa = this.mmu.translate(va, access, USER);
-    if (tlb.evictions !== evictions) this.dropEvicted();
-    if (pa < 0) this.raise(this.mmu.faultCode, va);
+    let pa = this.translateTracked(va, vpn, access);
+    if (pa < 0) {
+      // sstatus.MXR: a load may read a page that is executable but not readable. Served
+      // without a fast slot (the TLB holds the page for execution only).
+      if (access === READ && this.mxr && this.mmu.faultCause === PROTECTION) {
+        pa = this.translateTracked(va, vpn, EXECUTE);
+        if (pa >= 0) return pa;
+      }
+      this.raise(this.mmu.faultCode, va);
+    }
     if (vpn >= 0 && vpn < FAST_PAGES && !this.recorder) {
       const framePa = pa - (va - vpn * 4096);
       const view = this.chunkView(framePa);
@@ -342,6 +351,17 @@ export class MemoryPort {
         if (access === WRITE) this.fill(this.writes, vpn, view, base);
       }
     }
+    return pa;
+  }
+
+  /** Mmu.translate in user mode, dropping the slots of any page the TLB evicts to make room. */
+  private translateTracked(va: number, vpn: number, access: Access): number {
+    const tlb = this.tlb;
+    const evictions = tlb.evictions;
+    const first = (vpn & tlb.setMask) * tlb.ways;
+    for (let i = 0; i < tlb.ways; i++) this.setPages[i] = tlb.vpn[first + i];
+    const pa = this.mmu.translate(va, access, USER);
+    if (tlb.evictions !== evictions) this.dropEvicted();
     this.seenEvictions = tlb.evictions;
     return pa;
   }

@@ -159,7 +159,9 @@ export class AreaPool {
     const mask = runMask(first, Math.ceil(endOffset / PAGE_SIZE));
     const fresh = mask & ~this.touched[a];
     if (fresh !== 0) {
-      this.residentPages += popcount(fresh);
+      const pages = popcount(fresh);
+      this.residentPages += pages;
+      this.counters.addResident(pages);
       this.touched[a] = (this.touched[a] | mask) >>> 0;
     }
   }
@@ -171,6 +173,7 @@ export class AreaPool {
     this.byKey.delete(base / this.areaSize);
     if (this.used[a] !== this.fullMask >>> 0) this.unlinkOpen(a);
     this.residentPages -= popcount(this.touched[a]);
+    this.counters.residentPages -= popcount(this.touched[a]);
     this.counters.footprint -= this.areaSize;
     this.live[a] = 0;
     this.count--;

@@ -36,6 +36,9 @@ export function checkHeap(parts: HeapParts): void {
   if (tally.bytes !== liveBytes) fail(`live bytes ${liveBytes} but ${tally.bytes} found`);
   if (tally.residentPages !== residentPages)
     fail(`resident pages ${residentPages} but ${tally.residentPages} found`);
+  if (counters.residentPages !== residentPages)
+    fail(`resident pages ${counters.residentPages} in total but ${residentPages} in the parts`);
+  if (counters.peakResidentPages < residentPages) fail('peak resident pages below the resident pages');
   if (tally.footprint !== counters.footprint)
     fail(`footprint ${counters.footprint} but ${tally.footprint} mapped`);
   if (counters.peakFootprint < tally.footprint) fail('peak footprint below the footprint');

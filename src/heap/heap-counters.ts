@@ -1,6 +1,6 @@
 /**
- * The heap's footprint: bytes it holds mapped now and the most it ever held. Shared by the area
- * pool and the large blocks (the two parts that map and release), read by stats() and the checker.
+ * The heap's footprint and resident pages, now and at their peaks. Shared by the area pool and the
+ * large blocks (the two parts that map, touch and release), read by stats() and the checker.
  */
 
 export class HeapCounters {
@@ -8,6 +8,15 @@ export class HeapCounters {
   footprint = 0;
   /** Largest footprint since the heap was made or resetPeak (counted at every reserve). */
   peakFootprint = 0;
+
+  /** Pages handed out to a block since they were mapped (the frames a program that writes its blocks holds). */
+  residentPages = 0;
+  peakResidentPages = 0;
+
+  addResident(pages: number): void {
+    this.residentPages += pages;
+    if (this.residentPages > this.peakResidentPages) this.peakResidentPages = this.residentPages;
+  }
 
   addFootprint(bytes: number): void {
     this.footprint += bytes;
@@ -17,5 +26,7 @@ export class HeapCounters {
   copyFrom(other: HeapCounters): void {
     this.footprint = other.footprint;
     this.peakFootprint = other.peakFootprint;
+    this.residentPages = other.residentPages;
+    this.peakResidentPages = other.peakResidentPages;
   }
 }

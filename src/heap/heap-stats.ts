@@ -30,6 +30,8 @@ export interface HeapStats {
   peakFootprint: number;
   /** Bytes of the pages the heap has handed out to a block since they were mapped. */
   residentBytes: number;
+  /** Largest residentBytes since the heap was made or resetPeak. */
+  peakResidentBytes: number;
   /** Bytes of freed large areas kept mapped for reuse (part of the footprint). */
   cachedLargeBytes: number;
   areas: number;
@@ -80,7 +82,8 @@ export function collectStats(parts: HeapParts): HeapStats {
     largeBlocks: large.count,
     footprint: counters.footprint,
     peakFootprint: counters.peakFootprint,
-    residentBytes: (parts.areas.residentPages + large.residentPages) * PAGE_SIZE,
+    residentBytes: counters.residentPages * PAGE_SIZE,
+    peakResidentBytes: counters.peakResidentPages * PAGE_SIZE,
     cachedLargeBytes: large.cachedBytes,
     areas: parts.areas.count,
     slabs: slabs.count,

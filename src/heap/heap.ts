@@ -282,9 +282,15 @@ export class Heap {
     return this.slabs.liveBlocks + this.large.count;
   }
 
-  /** Restarts the peak footprint from the current one (a replay measures each trace alone). */
+  /** Largest resident bytes (pages handed out to blocks) since the heap was made or resetPeak. */
+  get peakResidentBytes(): number {
+    return this.counters.peakResidentPages * PAGE_SIZE;
+  }
+
+  /** Restarts the peaks from the current values (a replay measures each trace alone). */
   resetPeak(): void {
     this.counters.peakFootprint = this.counters.footprint;
+    this.counters.peakResidentPages = this.counters.residentPages;
   }
 
   stats(): HeapStats {

@@ -90,6 +90,7 @@ export class LargeBlocks {
       this.lastFresh = true;
       this.counters.addFootprint(bytes);
       this.residentPages += bytes / PAGE_SIZE;
+      this.counters.addResident(bytes / PAGE_SIZE);
     }
     if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
     const l = this.freeIdCount > 0 ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
@@ -143,6 +144,7 @@ export class LargeBlocks {
     this.bytes[l] = mapped + more;
     this.liveBytes += more;
     this.residentPages += more / PAGE_SIZE;
+    this.counters.addResident(more / PAGE_SIZE);
     this.counters.addFootprint(more);
     return true;
   }
@@ -244,6 +246,7 @@ export class LargeBlocks {
   private removeMapped(bytes: number): void {
     this.counters.footprint -= bytes;
     this.residentPages -= bytes / PAGE_SIZE;
+    this.counters.residentPages -= bytes / PAGE_SIZE;
   }
 
   private grow(capacity: number): void {

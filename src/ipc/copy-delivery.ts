@@ -17,6 +17,12 @@ import { PAGE_SIZE } from '../vm/region-map.js';
 import { Protection, RegionType } from '../vm/region-types.js';
 import type { Message } from './message.js';
 
+/**
+ * The region name of every area a receive maps: one name, so that the areas a long stream of
+ * messages leaves next to each other merge into one region instead of filling the region map.
+ */
+export const IPC_REGION_NAME = 'ipc';
+
 export class CopyDelivery {
   /** The destination's frames, one a page. */
   private destination = new Float64Array(64);
@@ -32,13 +38,13 @@ export class CopyDelivery {
       base = into;
       checkDestination(space, base, m.length, `receive of message ${m.id} by ${m.to}`);
     } else {
-      area = space.mapAnon(m.frames.length * PAGE_SIZE, { at, name: `message ${m.id}` });
+      area = space.mapAnon(m.pages * PAGE_SIZE, { at, name: IPC_REGION_NAME });
       base = area + m.offset;
     }
     try {
       this.translateDestination(space, base, m.length);
     } catch (error) {
-      if (area >= 0) space.unmap(area, m.frames.length * PAGE_SIZE);
+      if (area >= 0) space.unmap(area, m.pages * PAGE_SIZE);
       throw error;
     }
     copyPayload(space.machine.memory, m, this.destination, base);
@@ -97,7 +103,7 @@ function checkDestination(space: AddressSpace, va: number, length: number, opera
  * each other physically on both sides go in one call; a page the sender never touched is zeros.
  */
 function copyPayload(memory: PhysicalMemory, m: Message, destination: Float64Array, base: number): void {
-  const { frames, length, offset } = m;
+  const { frames, length, offset, pages } = m;
   const destinationFirst = base - pageOffset(base);
   let done = 0;
   while (done < length) {
@@ -117,7 +123,7 @@ function copyPayload(memory: PhysicalMemory, m: Message, destination: Float64Arr
         for (
           let k = 1;
           done + piece + PAGE_SIZE <= length &&
-          index + k < frames.length &&
+          index + k < pages &&
           frames[index + k] === from + piece &&
           destination[destinationIndex + k] === target + piece;
           k++

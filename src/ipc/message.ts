@@ -17,9 +17,12 @@ export interface Message {
   readonly length: number;
   /** Offset of the first payload byte in its page (always 0 for move and share). */
   readonly offset: number;
+  /** Pages the payload touches: the first `pages` slots of `frames`. */
+  readonly pages: number;
   /**
-   * One entry per page the payload touches: the physical address of the frame the message
-   * holds a reference on, or -1 for a page the sender never touched (it reads as zeros).
+   * One slot per page the payload touches (the list may be longer: it is pooled): the physical
+   * address of the frame the message holds a reference on, or -1 for a page the sender never
+   * touched (it reads as zeros).
    */
   readonly frames: Float64Array;
 }

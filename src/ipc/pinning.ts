@@ -48,24 +48,31 @@ export class Pinning {
   }
 
   /**
-   * After the pins: the sender's writable entries over [start, end) become read-only, so its
-   * next write copies the page (or takes it back once the message is gone). Only runs of pages
-   * readFrames saw writable are rewritten, through AddressSpace.protect with the regions' own
-   * protection (which rewrites entries from the reference counts): a buffer sent again without
-   * a write in between costs nothing here.
+   * After the pins: the sender's entries over [start, end) that readFrames saw writable become
+   * read-only in place (accessed and dirty kept), a leaf table at a time, so that its next write
+   * copies the page (or takes it back once the message is gone); then their TLB entries go, page
+   * by page or, above the flush ceiling, the whole ASID. A buffer sent again without a write in
+   * between costs nothing here.
    */
   writeProtect(space: AddressSpace, start: number, end: number): void {
-    const regions = space.regions;
+    const leaf = space.leaf;
+    const span = leaf.tableSpan;
     const writable = this.writable;
-    let runStart = -1;
-    for (let k = 0, page = start; page <= end; k++, page += PAGE_SIZE) {
-      const isWritable = page < end && writable[k] === 1;
-      // A run ends at a read-only page, at the end, or at a region boundary.
-      if (runStart >= 0 && (!isWritable || regions.ceiling(regions.find(runStart)) === page)) {
-        space.protect(runStart, page - runStart, regions.protection(regions.find(runStart)));
-        runStart = -1;
+    const pages = (end - start) / PAGE_SIZE;
+    let protectedPages = 0;
+    for (let from = start; from < end; ) {
+      const to = Math.min(end, (Math.floor(from / span) + 1) * span);
+      let table = NO_TABLE;
+      for (let k = (from - start) / PAGE_SIZE; k < (to - start) / PAGE_SIZE; k++) {
+        if (writable[k] !== 1) continue;
+        if (table === NO_TABLE) table = leaf.leafTableOf(space.root, from);
+        leaf.writeProtect(leaf.entryAddress(table, start + k * PAGE_SIZE));
+        protectedPages++;
       }
-      if (isWritable && runStart < 0) runStart = page;
+      from = to;
     }
+    if (protectedPages === 0) return;
+    if (space.tlb.flushesWhole(pages)) space.tlb.space();
+    else for (let k = 0; k < pages; k++) if (writable[k] === 1) space.tlb.page(start + k * PAGE_SIZE);
   }
 }

@@ -14,7 +14,7 @@ export function countHolders(boxes: Iterable<Mailbox>, counts: Uint32Array): voi
   for (const box of boxes) {
     for (const m of box.messages()) {
       const frames = m.frames;
-      for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) counts[frames[k] / PAGE_SIZE]++;
+      for (let k = 0; k < m.pages; k++) if (frames[k] >= 0) counts[frames[k] / PAGE_SIZE]++;
     }
   }
 }
@@ -38,7 +38,7 @@ export function checkPostOffice(boxes: Map<number, Mailbox>, table: FrameTable):
       );
     for (const m of box.messages()) {
       if (m.to !== pid) throw new InvariantError(`message ${m.id} for ${m.to} is in the mailbox of ${pid}`);
-      for (let k = 0; k < m.frames.length; k++) {
+      for (let k = 0; k < m.pages; k++) {
         const pa = m.frames[k];
         if (pa < 0) continue;
         if (table.state[pa / PAGE_SIZE] !== FrameState.Allocated)

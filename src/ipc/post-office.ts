@@ -19,15 +19,16 @@ import { hex } from '../common/format.js';
 import { Mode } from '../mmu/flags.js';
 import { FrameUse, KERNEL_OWNER } from '../phys/frame-table.js';
 import { MAX_OWNER } from '../phys/physical-memory-manager.js';
-import type { AddressSpace } from '../vm/address-space.js';
+import type { AddressSpace, AttachOptions } from '../vm/address-space.js';
 import { PAGE_SIZE } from '../vm/region-map.js';
 import { Protection, RegionFlag } from '../vm/region-types.js';
 import type { BootedVm } from '../vm/vm-machine.js';
-import { CopyDelivery, pageOffset } from './copy-delivery.js';
+import { CopyDelivery, IPC_REGION_NAME, pageOffset } from './copy-delivery.js';
 import { MailboxFullError, NoSuchMailboxError } from './errors.js';
 import { emptyStats, type IpcStats, type PostOfficeOptions, type ReceiveOptions } from './ipc-types.js';
 import { DEFAULT_MAILBOX_DEPTH, Mailbox } from './mailbox.js';
 import type { Message, MessageHeader, ReceivedMessage, TransferKind } from './message.js';
+import { MessagePool } from './message-pool.js';
 import { Pinning } from './pinning.js';
 import { checkPostOffice, countHolders } from './post-office-checker.js';
 import { checkSource, isSealed } from './source-check.js';
@@ -42,6 +43,9 @@ export class PostOffice {
   private nextId = 1;
   private readonly pinning = new Pinning();
   private readonly copies = new CopyDelivery();
+  private readonly pool = new MessagePool();
+  /** attachPages' options for the receive in progress, reused. */
+  private readonly attachOptions: AttachOptions = { name: IPC_REGION_NAME };
   /** The send in progress, described only when it fails (operation()). */
   private readonly sending = { kind: 'copy' as TransferKind, va: 0, length: 0, from: 0, to: 0 };
 
@@ -90,7 +94,8 @@ export class PostOffice {
     const box = this.boxes.get(pid);
     if (!box) return;
     for (const message of box.drain()) {
-      this.releaseFrames(message.frames);
+      this.releaseFrames(message.frames, message.pages);
+      this.pool.release(message);
       this.stats.messagesDropped++;
     }
     this.boxes.delete(pid);
@@ -145,8 +150,16 @@ export class PostOffice {
     const end = start + Math.ceil((offset + length) / PAGE_SIZE) * PAGE_SIZE;
     const sender = senderBox.space;
     checkSource(sender, start, end, kind, this.operation());
-    const frames = kind === 'move' ? this.grant(sender, start, end) : this.pin(sender, start, end, kind);
-    const message: Message = { id: this.nextId++, kind, from, to, length, offset, frames };
+    const pages = (end - start) / PAGE_SIZE;
+    const message = this.pool.acquire(this.nextId, kind, from, to, length, offset, pages);
+    try {
+      if (kind === 'move') this.grant(sender, start, end, message.frames);
+      else this.pin(sender, start, end, kind, message.frames);
+    } catch (error) {
+      this.pool.release(message);
+      throw error;
+    }
+    this.nextId++;
     receiver.push(message);
     this.stats.messagesSent++;
     return message.id;
@@ -158,7 +171,7 @@ export class PostOffice {
   peek(pid: number): MessageHeader | null {
     const m = this.box(pid, 'peek').peek();
     if (!m) return null;
-    return { id: m.id, kind: m.kind, from: m.from, length: m.length, pages: m.frames.length };
+    return { id: m.id, kind: m.kind, from: m.from, length: m.length, pages: m.pages };
   }
 
   /**
@@ -178,7 +191,7 @@ export class PostOffice {
     if (m.kind === 'copy') {
       va = this.copies.deliver(m, box.space, options.at, options.into);
       this.stats.bytesCopied += m.length;
-      this.releaseFrames(m.frames);
+      this.releaseFrames(m.frames, m.pages);
     } else {
       if (options.into !== undefined) {
         throw new InvalidArgumentError(
@@ -189,7 +202,9 @@ export class PostOffice {
     }
     box.shift();
     this.stats.messagesReceived++;
-    return { id: m.id, kind: m.kind, from: m.from, length: m.length, va };
+    const received = { id: m.id, kind: m.kind, from: m.from, length: m.length, va };
+    this.pool.release(m);
+    return received;
   }
 
   // --- for the kernel's invariant checker (post-office-checker.ts) ---
@@ -211,32 +226,32 @@ export class PostOffice {
    * alone held are in the kernel's hands; one still shared copy-on-write with a forked child
    * stays that child's User frame.
    */
-  private grant(sender: AddressSpace, start: number, end: number): Float64Array {
-    const frames = sender.detachPages(start, end - start);
-    const { refCount, use, owner } = this.machine.frameTable;
-    for (let k = 0; k < frames.length; k++) {
-      const pa = frames[k];
-      if (pa < 0) continue;
-      const pfn = pa / PAGE_SIZE;
-      if (refCount[pfn] === 1) {
-        use[pfn] = FrameUse.Message;
-        owner[pfn] = KERNEL_OWNER;
-      }
-    }
+  private grant(sender: AddressSpace, start: number, end: number, frames: Float64Array): void {
+    const pages = (end - start) / PAGE_SIZE;
+    sender.detachPagesInto(start, end - start, frames);
+    this.handOver(frames, pages, FrameUse.Message, KERNEL_OWNER);
     this.stats.moves++;
-    this.stats.pagesMoved += frames.length;
-    return frames;
+    this.stats.pagesMoved += pages;
   }
 
   /** A copy's or a share's send: the message holds a reference on each of the sender's frames. */
-  private pin(sender: AddressSpace, start: number, end: number, kind: TransferKind): Float64Array {
+  private pin(
+    sender: AddressSpace,
+    start: number,
+    end: number,
+    kind: TransferKind,
+    frames: Float64Array,
+  ): void {
     const pages = (end - start) / PAGE_SIZE;
-    const frames = new Float64Array(pages);
     this.pinning.readFrames(sender, start, pages, frames, this.operation());
     // Sealing again would change nothing (a sealed range has no writable entry): skip its walk.
-    if (kind === 'share' && !isSealed(sender, start, end)) sender.seal(start, end - start); // LimitError: nothing changed
-    const refCount = this.machine.frameTable.refCount;
-    for (let k = 0; k < pages; k++) if (frames[k] >= 0) refCount[frames[k] / PAGE_SIZE]++;
+    this.retainFrames(frames, pages);
+    try {
+      if (kind === 'share' && !isSealed(sender, start, end)) sender.seal(start, end - start);
+    } catch (error) {
+      this.releaseFrames(frames, pages); // LimitError: nothing changed
+      throw error;
+    }
     if (kind === 'copy') {
       this.pinning.writeProtect(sender, start, end);
       this.stats.copies++;
@@ -244,7 +259,6 @@ export class PostOffice {
       this.stats.shares++;
       this.stats.pagesShared += pages;
     }
-    return frames;
   }
 
   /** The receive of a move or a share: the message's frames mapped as a new area of `space`. */
@@ -256,25 +270,13 @@ export class PostOffice {
     // A frame the receiver alone maps is its own now (adopted in the pass that maps it, when the
     // receiver's pid is its space's owner); one still shared copy-on-write keeps its owner.
     const adopt = move && pid === space.owner && space.mode === Mode.User;
-    const va = space.attachPages(m.frames, {
-      at,
-      protection: move ? Protection.ReadWrite : Protection.Read,
-      flags: move ? 0 : RegionFlag.Sealed,
-      name: `message ${m.id}`,
-      adopt,
-    });
-    if (move && !adopt) {
-      const { refCount, use, owner } = this.machine.frameTable;
-      for (let k = 0; k < m.frames.length; k++) {
-        const pa = m.frames[k];
-        if (pa < 0) continue;
-        const pfn = pa / PAGE_SIZE;
-        if (refCount[pfn] === 1) {
-          use[pfn] = FrameUse.User;
-          owner[pfn] = pid;
-        }
-      }
-    }
+    const options = this.attachOptions;
+    options.at = at;
+    options.protection = move ? Protection.ReadWrite : Protection.Read;
+    options.flags = move ? 0 : RegionFlag.Sealed;
+    options.adopt = adopt;
+    const va = space.attachPages(m.frames, options, m.pages);
+    if (move && !adopt) this.handOver(m.frames, m.pages, FrameUse.User, pid);
     return va;
   }
 
@@ -290,9 +292,31 @@ export class PostOffice {
     return `${kind} ${hex(va)}+${length} from ${from} to ${to}`;
   }
 
-  private releaseFrames(frames: Float64Array): void {
+  /** Hands the frames of frames[0, count) that nobody else holds to `use` and `owner`. */
+  private handOver(frames: Float64Array, count: number, use: FrameUse, owner: number): void {
+    const refCount = this.machine.frameTable.refCount;
     const source = this.machine.frames;
-    for (let k = 0; k < frames.length; k++) if (frames[k] >= 0) source.release(frames[k]);
+    for (let k = 0; k < count; k++) {
+      const pa = frames[k];
+      if (pa >= 0 && refCount[pa / PAGE_SIZE] === 1) source.setOwner(pa, use, owner);
+    }
+  }
+
+  /** One reference for the message on each frame of frames[0, count), all or none. */
+  private retainFrames(frames: Float64Array, count: number): void {
+    const source = this.machine.frames;
+    let k = 0;
+    try {
+      for (; k < count; k++) if (frames[k] >= 0) source.retain(frames[k]);
+    } catch (error) {
+      for (let back = 0; back < k; back++) if (frames[back] >= 0) source.release(frames[back]);
+      throw error;
+    }
+  }
+
+  private releaseFrames(frames: Float64Array, count: number): void {
+    const source = this.machine.frames;
+    for (let k = 0; k < count; k++) if (frames[k] >= 0) source.release(frames[k]);
   }
 }
 

@@ -1,21 +1,22 @@
 /**
  * Address-space ids for the TLB. i386 has none (every space is ASID 0 and a CR3 write flushes);
- * x86-64 PCIDs are 12 bits, Sv39 ASIDs 16. ASID 0 stays with the kernel. An id is reused only
- * after its space has invalidated its TLB entries (AddressSpace.destroy does).
+ * x86-64 PCIDs are 12 bits, Sv39 ASIDs 16. ASID 0 stays with the kernel. When every id is taken,
+ * ids are shared round-robin (recycled, as Linux does): the MMU flushes an id installed with
+ * another root than the one its entries came from (Mmu.setRoot), so sharing is only slower.
  */
-import { LimitError } from '../common/errors.js';
-import type { FormatName } from '../mmu/page-table-format.js';
+import type { PageTableFormat } from '../mmu/page-table-format.js';
 
 export class AsidAllocator {
   /** Number of ids the hardware has (1 on i386: every space shares 0). */
   readonly limit: number;
-  private readonly used: Uint8Array;
+  /** Address spaces holding each id (the kernel holds 0). */
+  private readonly holders: Uint32Array;
   private cursor = 1;
 
-  constructor(format: FormatName) {
-    this.limit = format === 'i386' ? 1 : format === 'x86-64' ? 4096 : 65536;
-    this.used = new Uint8Array(this.limit);
-    this.used[0] = 1;
+  constructor(format: PageTableFormat) {
+    this.limit = format.asidCount;
+    this.holders = new Uint32Array(this.limit);
+    this.holders[0] = 1;
   }
 
   /** Whether spaces get ids of their own. */
@@ -23,28 +24,34 @@ export class AsidAllocator {
     return this.limit > 1;
   }
 
-  /** The next free id, without taking it. Throws LimitError when none is left. */
+  /** The id the next space gets, without taking it: a free one, else the next one round-robin (shared). */
   peek(): number {
     if (!this.tagged) return 0;
-    for (let k = 0; k < this.limit - 1; k++) {
-      const id = ((this.cursor - 1 + k) % (this.limit - 1)) + 1;
-      if (!this.used[id]) return id;
+    const ids = this.limit - 1;
+    for (let k = 0; k < ids; k++) {
+      const id = ((this.cursor - 1 + k) % ids) + 1;
+      if (this.holders[id] === 0) return id;
     }
-    throw new LimitError(`no address-space id left (${this.limit - 1} in use)`);
+    return this.cursor;
   }
 
   take(id: number): void {
     if (this.tagged) {
-      this.used[id] = 1;
+      this.holders[id]++;
       this.cursor = id + 1 >= this.limit ? 1 : id + 1;
     }
   }
 
   free(id: number): void {
-    if (this.tagged) this.used[id] = 0;
+    if (this.tagged) this.holders[id]--;
+  }
+
+  /** Address spaces holding `id`. */
+  holdersOf(id: number): number {
+    return this.holders[id];
   }
 
   isUsed(id: number): boolean {
-    return this.used[id] === 1;
+    return this.holders[id] > 0;
   }
 }

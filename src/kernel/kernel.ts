@@ -63,7 +63,7 @@ export class Kernel {
     this.regionLimit = config.regionLimit ?? DEFAULT_REGION_LIMIT;
     this.machine = bootVm(config);
     this.pmm = this.machine.pmm;
-    this.asids = new AsidAllocator(this.machine.pageTables.format.name);
+    this.asids = new AsidAllocator(this.machine.pageTables.format);
     this.kernelSpace = new AddressSpace(this.machine, {
       owner: KERNEL_OWNER,
       asid: 0,
@@ -186,13 +186,16 @@ export class Kernel {
         );
       }
     }
-    const seen = new Set<number>();
-    for (const p of this.table.values()) {
-      if (this.asids.tagged) {
-        if (seen.has(p.asid)) throw new InvariantError(`ASID ${p.asid} is used by two processes`);
-        if (!this.asids.isUsed(p.asid))
-          throw new InvariantError(`process ${p.pid}'s ASID ${p.asid} is marked free`);
-        seen.add(p.asid);
+    if (this.asids.tagged) {
+      // An ASID is shared (recycled) only once every one was taken; its holders are counted.
+      const holders = new Map<number, number>();
+      for (const p of this.table.values()) holders.set(p.asid, (holders.get(p.asid) ?? 0) + 1);
+      for (const [asid, count] of holders) {
+        if (this.asids.holdersOf(asid) !== count) {
+          throw new InvariantError(
+            `ASID ${asid} is held by ${count} processes but counted ${this.asids.holdersOf(asid)} times`,
+          );
+        }
       }
     }
     const disagreements = this.mmu.tlbDisagreements((asid) => this.rootOfAsid(asid));
@@ -288,6 +291,8 @@ export class Kernel {
   /** The root the TLB's entries tagged `asid` belong to. */
   rootOfAsid(asid: number): number | undefined {
     if (!this.asids.tagged || asid === 0) return this.mmu.root;
+    // A recycled ASID's entries belong to the root last installed with it.
+    if (this.asids.holdersOf(asid) > 1) return this.mmu.rootOfAsid(asid);
     for (const p of this.table.values()) if (p.asid === asid) return p.space.root;
     return undefined;
   }

@@ -60,6 +60,11 @@ export const FaultCause = {
   ReservedBit: 3,
   /** The virtual address is outside the format's canonical range. */
   NonCanonical: 4,
+  /**
+   * The walk or the access reached a physical address outside RAM: an entry points past its end
+   * (RISC-V access fault; on x86 a machine check, not a page fault).
+   */
+  AccessFault: 5,
 } as const;
 export type FaultCause = (typeof FaultCause)[keyof typeof FaultCause];
 
@@ -69,13 +74,21 @@ export const FAULT_CAUSE_NAMES = [
   'protection',
   'reserved bit',
   'non-canonical',
+  'access fault',
 ] as const;
 
 /** x86 page-fault error-code bits (SDM vol. 3, 4.7). */
 export const X86ErrorCode = { Present: 1, Write: 2, User: 4, Reserved: 8, Fetch: 16 } as const;
 
-/** RISC-V exception causes of page faults (privileged spec, scause). */
-export const RiscvCause = { InstructionPageFault: 12, LoadPageFault: 13, StorePageFault: 15 } as const;
+/** RISC-V exception causes of page and access faults (privileged spec, scause). */
+export const RiscvCause = {
+  InstructionAccessFault: 1,
+  LoadAccessFault: 5,
+  StoreAccessFault: 7,
+  InstructionPageFault: 12,
+  LoadPageFault: 13,
+  StorePageFault: 15,
+} as const;
 
 /** Page sizes in bytes. */
 export const PageSize = {

@@ -6,7 +6,8 @@
 import { InvalidArgumentError } from '../common/errors.js';
 import { describeEntry, field, flag } from './entry-fields.js';
 import { ALL_FLAGS, PageFlags, PageSize } from './flags.js';
-import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+import { fixedMaxPhysicalBits } from './formats-options.js';
+import type { DecodedEntry, EntryField, FormatOptions, PageTableFormat } from './page-table-format.js';
 import { A, D, decodeX86LeafBits, encodeX86LeafBits, P, PS, RW, US, x86CommonFields } from './x86-entry.js';
 
 /** Bits 21:13 of a 4 MiB PDE: reserved with MAXPHYADDR = 32. */
@@ -14,6 +15,9 @@ const PDE4M_RESERVED = 0x003fe000;
 
 export class I386Format implements PageTableFormat {
   readonly name = 'i386';
+  readonly family = 'x86';
+  readonly asidCount = 1;
+  readonly maxPhysicalBits = 32;
   readonly levels = 2;
   readonly entryBytes = 4;
   readonly indexBits = 10;
@@ -30,6 +34,10 @@ export class I386Format implements PageTableFormat {
   readonly supportedFlags = ALL_FLAGS;
   readonly accessedBit = A;
   readonly dirtyBit = D;
+
+  constructor(options: FormatOptions = {}) {
+    fixedMaxPhysicalBits('i386', 32, options);
+  }
 
   levelShift(level: number): number {
     return 12 + 10 * level;

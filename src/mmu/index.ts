@@ -14,10 +14,17 @@ export {
   RiscvCause,
   X86ErrorCode,
 } from './flags.js';
-export { createFormat, decodeEntry, FORMATS } from './formats.js';
+export { createFormat, decodeEntry, FORMATS, type FormatName } from './formats.js';
 export { I386Format } from './i386-format.js';
-export { Mmu, type TlbDisagreement } from './mmu.js';
-export type { DecodedEntry, EntryField, FormatName, PageTableFormat } from './page-table-format.js';
+export { BufferMemory, type MemoryBacking, type PhysicalMemoryAccess } from './memory-access.js';
+export { Mmu, type MmuHardware, type MmuOptions, type TlbDisagreement } from './mmu.js';
+export type {
+  DecodedEntry,
+  EntryField,
+  FormatFamily,
+  FormatOptions,
+  PageTableFormat,
+} from './page-table-format.js';
 export { type LeafVisitor, type LookupResult, PageTables } from './page-tables.js';
 export { Sv39Format } from './sv39-format.js';
 export { GLOBAL_ASID, Tlb, type TlbConfig, type TlbCounters, type TlbEntry } from './tlb.js';

@@ -9,8 +9,12 @@
  * for i386's 4-byte entries), so the hot paths never need BigInt.
  */
 import type { PageFlags } from './flags.js';
+import type { FormatName } from './formats.js';
 
-export type FormatName = 'i386' | 'x86-64' | 'sv39';
+export type { FormatName } from './formats.js';
+
+/** The architecture a format belongs to: it decides the walker, the fault codes and the switch semantics. */
+export type FormatFamily = 'x86' | 'riscv';
 
 /** One named bit field of a raw entry, for golden tests and the browser's bit view. */
 export interface EntryField {
@@ -42,8 +46,23 @@ export interface DecodedEntry {
   fields: EntryField[];
 }
 
+/** Choices a format leaves open. */
+export interface FormatOptions {
+  /**
+   * MAXPHYADDR: x86-64 from 32 (the default: pageframe's RAM is below 4 GiB) to 52; i386 is 32
+   * and Sv39 56 (its 44-bit PPN), fixed.
+   */
+  maxPhysicalBits?: number;
+}
+
 export interface PageTableFormat {
   readonly name: FormatName;
+  readonly family: FormatFamily;
+  /**
+   * Address-space ids the hardware has: 1 on i386 (none: a CR3 write flushes), 4096 x86-64
+   * PCIDs, 65536 Sv39 ASIDs.
+   */
+  readonly asidCount: number;
   /** Number of table levels: 2 (i386), 4 (x86-64), 3 (Sv39). */
   readonly levels: number;
   /** 4 or 8. */
@@ -52,6 +71,11 @@ export interface PageTableFormat {
   readonly indexBits: number;
   /** 1024 or 512. */
   readonly entriesPerTable: number;
+  /**
+   * MAXPHYADDR: physical-address bits an entry can hold (i386 32; x86-64 32 to 52; Sv39 56).
+   * Address bits above it are reserved bits.
+   */
+  readonly maxPhysicalBits: number;
   /** Significant virtual-address bits: 32, 48, 39. */
   readonly vaBits: number;
   /** Whether addresses are sign-extended (kernel half negative). */

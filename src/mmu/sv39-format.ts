@@ -6,32 +6,41 @@
 import { InvalidArgumentError } from '../common/errors.js';
 import { describeEntry, field, flag } from './entry-fields.js';
 import { ALL_FLAGS, PageFlags } from './flags.js';
-import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+import { fixedMaxPhysicalBits } from './formats-options.js';
+import type { DecodedEntry, EntryField, FormatOptions, PageTableFormat } from './page-table-format.js';
 import { SignExtendedFormat } from './sign-extended-format.js';
 
-const V = 1 << 0;
-const R = 1 << 1;
-const W = 1 << 2;
-const X = 1 << 3;
-const U = 1 << 4;
-const G = 1 << 5;
-const A = 1 << 6;
-const D = 1 << 7;
+/** The PTE bits (privileged specification, "Sv32/Sv39 page table entry"). */
+export const V = 1 << 0;
+export const R = 1 << 1;
+export const W = 1 << 2;
+export const X = 1 << 3;
+export const U = 1 << 4;
+export const G = 1 << 5;
+export const A = 1 << 6;
+export const D = 1 << 7;
 /** Bits 63:54 (high half 31:22): reserved, PBMT and N without their extensions. */
-const HIGH_RESERVED = 0xffc00000;
+export const HIGH_RESERVED = 0xffc00000;
 /** PPN[0] (bits 18:10) and PPN[1:0] (bits 27:10): must be 0 in a 2 MiB or 1 GiB leaf. */
-const PPN0 = 0x0007fc00;
-const PPN10 = 0x0ffffc00;
+export const PPN0 = 0x0007fc00;
+export const PPN10 = 0x0ffffc00;
+/** Where the PPN starts in the low word, and how many of its bits the high word holds. */
+export const PPN_SHIFT = 10;
+export const PPN_HIGH_MASK = 0x3fffff;
 
 export class Sv39Format extends SignExtendedFormat implements PageTableFormat {
   readonly name = 'sv39';
+  readonly family = 'riscv';
+  readonly asidCount = 65536;
+  readonly maxPhysicalBits = 56;
 
   readonly supportedFlags = ALL_FLAGS & ~PageFlags.Soft2;
   readonly accessedBit = A;
   readonly dirtyBit = D;
 
-  constructor() {
+  constructor(options: FormatOptions = {}) {
     super(3);
+    fixedMaxPhysicalBits('Sv39', 56, options);
   }
 
   effectiveFlags(flags: number): number {
@@ -92,7 +101,7 @@ export class Sv39Format extends SignExtendedFormat implements PageTableFormat {
   }
 
   addressOf(lo: number, hi: number, _level: number): number {
-    return ((lo >>> 10) + (hi & 0x3fffff) * 4194304) * 4096;
+    return ((lo >>> PPN_SHIFT) + (hi & PPN_HIGH_MASK) * 2 ** (32 - PPN_SHIFT)) * 4096;
   }
 
   flagsOf(lo: number, _hi: number, _level: number): number {

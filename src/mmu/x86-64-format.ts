@@ -1,19 +1,30 @@
 /**
  * x86-64 4-level paging (Intel SDM vol. 3, 4.5) with EFER.NXE = 1 (XD bit 63), CR4.PGE = 1,
- * CR0.WP = 1, 2 MiB and 1 GiB pages. The model's MAXPHYADDR is 32 (RAM lies below 4 GiB), so
- * bits 51:32 of every entry are reserved; bits 62:52 are ignored (no protection keys).
+ * CR0.WP = 1, 2 MiB and 1 GiB pages. MAXPHYADDR is 32 by default (pageframe's RAM lies below
+ * 4 GiB), up to 52 when asked: entry bits 51:MAXPHYADDR are reserved; bits 62:52 are ignored (no
+ * protection keys).
  */
 import { InvalidArgumentError } from '../common/errors.js';
 import { describeEntry, field, flag } from './entry-fields.js';
 import { ALL_FLAGS, PageFlags } from './flags.js';
-import type { DecodedEntry, EntryField, PageTableFormat } from './page-table-format.js';
+import type { DecodedEntry, EntryField, FormatOptions, PageTableFormat } from './page-table-format.js';
 import { SignExtendedFormat } from './sign-extended-format.js';
-import { A, D, decodeX86LeafBits, encodeX86LeafBits, P, PS, RW, US, x86CommonFields } from './x86-entry.js';
+import {
+  A,
+  D,
+  decodeX86LeafBits,
+  encodeX86LeafBits,
+  P,
+  PS,
+  RW,
+  US,
+  XD_HIGH,
+  x86CommonFields,
+} from './x86-entry.js';
 
-/** XD is bit 63: bit 31 of the high half. */
-const XD_HI = 0x80000000;
-/** Bits 51:32 (high half 19:0): above MAXPHYADDR. */
-const ADDRESS_HIGH_RESERVED = 0x000fffff;
+/** Bits 51:32 of an entry: the high half's address field (19:0). */
+const ADDRESS_HIGH = 0x000fffff;
+const TWO_32 = 2 ** 32;
 /** Alignment bits of a large page's address field that must be 0. */
 const PDPTE1G_RESERVED = 0x3fffe000;
 const PDE2M_RESERVED = 0x001fe000;
@@ -21,13 +32,27 @@ const LEVEL_NAMES = ['PTE', 'PDE', 'PDPTE', 'PML4E'];
 
 export class X8664Format extends SignExtendedFormat implements PageTableFormat {
   readonly name = 'x86-64';
+  readonly family = 'x86';
+  readonly asidCount = 4096;
 
   readonly supportedFlags = ALL_FLAGS;
   readonly accessedBit = A;
   readonly dirtyBit = D;
 
-  constructor() {
+  readonly maxPhysicalBits: number;
+  /** High-half bits above MAXPHYADDR (reserved), and the high half's address bits below it. */
+  private readonly highReserved: number;
+  private readonly highAddress: number;
+
+  constructor(options: FormatOptions = {}) {
     super(4);
+    const bits = options.maxPhysicalBits ?? 32;
+    if (!Number.isInteger(bits) || bits < 32 || bits > 52) {
+      throw new InvalidArgumentError(`x86-64 MAXPHYADDR ${bits} must be an integer from 32 to 52`);
+    }
+    this.maxPhysicalBits = bits;
+    this.highAddress = 2 ** (bits - 32) - 1;
+    this.highReserved = ADDRESS_HIGH & ~this.highAddress;
   }
 
   effectiveFlags(flags: number): number {
@@ -36,14 +61,14 @@ export class X8664Format extends SignExtendedFormat implements PageTableFormat {
   }
 
   encodeLeaf(pa: number, flags: number, level: number, out: Uint32Array): void {
-    out[0] = pa | encodeX86LeafBits(flags) | (level > 0 ? PS : 0);
-    out[1] = flags & PageFlags.Execute ? 0 : XD_HI;
+    out[0] = (pa % TWO_32) | encodeX86LeafBits(flags) | (level > 0 ? PS : 0);
+    out[1] = Math.floor(pa / TWO_32) | (flags & PageFlags.Execute ? 0 : XD_HIGH);
   }
 
   encodeTable(tablePa: number, _level: number, out: Uint32Array): void {
     // Upper levels grant everything (XD = 0); the leaf decides.
-    out[0] = tablePa | P | RW | US;
-    out[1] = 0;
+    out[0] = (tablePa % TWO_32) | P | RW | US;
+    out[1] = Math.floor(tablePa / TWO_32);
   }
 
   isPresent(lo: number, _hi: number): boolean {
@@ -55,20 +80,21 @@ export class X8664Format extends SignExtendedFormat implements PageTableFormat {
   }
 
   hasReservedBits(lo: number, hi: number, level: number): boolean {
-    if ((hi & ADDRESS_HIGH_RESERVED) !== 0) return true;
+    if ((hi & this.highReserved) !== 0) return true;
     if ((lo & PS) === 0 || level === 0) return false;
     if (level === 3) return true; // PS is reserved in a PML4E
     return (lo & (level === 2 ? PDPTE1G_RESERVED : PDE2M_RESERVED)) !== 0;
   }
 
-  addressOf(lo: number, _hi: number, level: number): number {
+  addressOf(lo: number, hi: number, level: number): number {
+    const high = (hi & this.highAddress) * TWO_32;
     if (level > 0 && level < 3 && (lo & PS) !== 0)
-      return (lo & (level === 2 ? 0xc0000000 : 0xffe00000)) >>> 0;
-    return (lo & 0xfffff000) >>> 0;
+      return ((lo & (level === 2 ? 0xc0000000 : 0xffe00000)) >>> 0) + high;
+    return ((lo & 0xfffff000) >>> 0) + high;
   }
 
   flagsOf(lo: number, hi: number, _level: number): number {
-    return PageFlags.Read | ((hi & XD_HI) === 0 ? PageFlags.Execute : 0) | decodeX86LeafBits(lo);
+    return PageFlags.Read | ((hi & XD_HIGH) === 0 ? PageFlags.Execute : 0) | decodeX86LeafBits(lo);
   }
 
   decode(lo: number, hi: number, level: number): DecodedEntry {
@@ -110,7 +136,21 @@ export class X8664Format extends SignExtendedFormat implements PageTableFormat {
       );
     }
     fields.push(
-      field(lo, hi, 'reserved', 32, 51, 'reserved above MAXPHYADDR 32: must be 0'),
+      ...(this.maxPhysicalBits > 32
+        ? [field(lo, hi, 'address high', 32, this.maxPhysicalBits - 1, 'physical address bits above 31')]
+        : []),
+      ...(this.maxPhysicalBits < 52
+        ? [
+            field(
+              lo,
+              hi,
+              'reserved',
+              this.maxPhysicalBits,
+              51,
+              `reserved above MAXPHYADDR ${this.maxPhysicalBits}: must be 0`,
+            ),
+          ]
+        : []),
       field(lo, hi, 'ignored', 52, 62, 'ignored'),
       flag(lo, hi, 'XD', 63, 'execute disabled', 'executable'),
     );

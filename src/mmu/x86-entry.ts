@@ -14,6 +14,8 @@ export const A = 1 << 5;
 export const D = 1 << 6;
 export const PS = 1 << 7;
 export const G = 1 << 8;
+/** XD (bit 63, x86-64 with EFER.NXE) as a bit of the entry's high word. */
+export const XD_HIGH = 0x80000000;
 
 /** R/W, U/S, A, D, G and the software bits of a leaf's low word, from the neutral flags. */
 export function encodeX86LeafBits(flags: number): number {

@@ -84,6 +84,8 @@ export interface FrameSource {
   retain(pa: number): void;
   /** Drops a holder; the frame returns to the allocator when none is left. Returns whether it did. */
   release(pa: number): boolean;
+  /** Hands an allocated frame to another holder (an IPC move: the message, then the receiver). */
+  setOwner(pa: number, use: FrameUse, owner: number): void;
 }
 
 export interface PhysicalStats {

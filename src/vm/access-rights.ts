@@ -10,8 +10,8 @@ import { Protection, RegionType } from './region-types.js';
 export const ACCESS_NAMES = ['read', 'write', 'execute'] as const;
 const PROTECTION_OF_ACCESS = [Protection.Read, Protection.Write, Protection.Execute];
 
-/** Throws SegmentationFaultError unless a region of `space` allows `access` at `va`. */
-export function checkAllowed(space: AddressSpace, va: number, access: Access): void {
+/** Throws SegmentationFaultError unless a region of `space` allows `access` at `va`; returns that region's index. */
+export function checkAllowed(space: AddressSpace, va: number, access: Access): number {
   const regions = space.regions;
   const i = regions.find(va);
   if (i < 0) throw new SegmentationFaultError(va, ACCESS_NAMES[access], outsideCause(space, va), space.name);
@@ -22,6 +22,7 @@ export function checkAllowed(space: AddressSpace, va: number, access: Access): v
   if (!(protection & PROTECTION_OF_ACCESS[access])) {
     throw new SegmentationFaultError(va, ACCESS_NAMES[access], 'protection', space.name);
   }
+  return i;
 }
 
 /** Why an address outside the space's range faults. */

@@ -27,7 +27,7 @@ import type {
 import { EntryFlags } from './entry-flags.js';
 import { resolveFault } from './fault-handler.js';
 import { FaultLog } from './fault-log.js';
-import { copyPagesForFork } from './fork.js';
+import { copyPagesForFork, populateSharedRegions } from './fork.js';
 import { extendAnon, release, reserveAnon } from './heap-adaptor.js';
 import { LeafWriter } from './leaf-writer.js';
 import { attachPages, detachPages } from './page-transfer.js';
@@ -243,8 +243,8 @@ export class AddressSpace {
    * access, OutOfMemoryError when no frame is left (nothing changed then).
    */
   handleFault(va: number, access: Access, cause: FaultCause): void {
-    checkAllowed(this, va, access);
-    resolveFault(this, va - pageOffset(va), access, cause, null);
+    const region = checkAllowed(this, va, access);
+    resolveFault(this, va - pageOffset(va), region, access, cause, null);
   }
 
   /** Makes this space the MMU's current one (CR3 / satp), keeping its TLB entries. */
@@ -259,31 +259,43 @@ export class AddressSpace {
   /**
    * A copy of this space for a child: the same regions; ANON pages shared read-only with a
    * reference each (copy-on-write), or copied now when `eager`; shared regions stay shared and
-   * writable; PHYS pages are mapped again on the child's first access. Throws OutOfMemoryError
+   * writable, every page of them (untouched ones get their frame now: populateSharedRegions);
+   * PHYS pages are mapped again on the child's first access. Throws OutOfMemoryError
    * or LimitError and leaves this space (and every frame) as it was.
    */
   fork(owner: number, asid: number, options: ForkOptions = {}): AddressSpace {
     if (this.mode === Mode.Kernel) throw new InvalidArgumentError('the kernel space cannot be forked');
-    const child = new AddressSpace(this.machine, {
-      owner,
-      asid,
-      start: this.start,
-      end: this.end,
-      regionLimit: this.regions.limit,
-      name: options.name,
-    });
+    const populated = this.faultLog;
+    populated.clear();
+    populateSharedRegions(this, populated);
+    let child: AddressSpace;
+    try {
+      child = new AddressSpace(this.machine, {
+        owner,
+        asid,
+        start: this.start,
+        end: this.end,
+        regionLimit: this.regions.limit,
+        name: options.name,
+      });
+    } catch (error) {
+      populated.rollback(this);
+      throw error;
+    }
     child.regions.copyFrom(this.regions);
     try {
       retainAllPhys(child);
     } catch (error) {
       child.regions.set(child.start, child.end, { type: RegionType.Free }); // it holds no PHYS reference
       child.destroy();
+      populated.rollback(this);
       throw error;
     }
     try {
       copyPagesForFork(this, child, options.eager === true);
     } catch (error) {
       child.destroy();
+      populated.rollback(this);
       throw error;
     }
     return child;

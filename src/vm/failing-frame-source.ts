@@ -49,4 +49,8 @@ export class FailingFrameSource implements FrameSource {
   release(pa: number): boolean {
     return this.inner.release(pa);
   }
+
+  setOwner(pa: number, use: FrameUse, owner: number): void {
+    this.inner.setOwner(pa, use, owner);
+  }
 }

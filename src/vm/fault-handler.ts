@@ -12,16 +12,16 @@ import { NO_TABLE } from './leaf-writer.js';
 import { PAGE_SIZE } from './region-map.js';
 import { RegionFlag, RegionType } from './region-types.js';
 
-/** Resolves the fault the MMU reported at `pageVa`, which checkAllowed accepted. */
+/** Resolves the fault the MMU reported at `pageVa`, in region `i`, which checkAllowed accepted. */
 export function resolveFault(
   space: AddressSpace,
   pageVa: number,
+  i: number,
   access: Access,
   cause: FaultCause,
   log: FaultLog | null,
 ): void {
   const regions = space.regions;
-  const i = regions.find(pageVa);
   if (cause === FaultCause.NotPresent) {
     if (regions.type(i) === RegionType.Phys) mapPhysPage(space, pageVa, i, log);
     else mapZeroPage(space, pageVa, i, access, log);
@@ -99,7 +99,8 @@ function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, l
   const shared =
     regions.type(region) === RegionType.Phys || (regions.flags(region) & RegionFlag.Shared) !== 0;
   if (shared || frameTable.refCount[pa / PAGE_SIZE] === 1) {
-    space.machine.pageTables.protect(space.root, pageVa, writable);
+    // The entry is the region's read-only one: the write bit is all it lacks.
+    leaf.allowWrite(at);
     space.tlb.page(pageVa);
     space.faults.cowTakeover++;
     log?.record(pageVa, FaultKind.TakeOver, -1);
@@ -108,7 +109,7 @@ function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, l
   const copy = frames.allocFrame(space.frameUse, space.owner);
   memory.copy(copy, pa, PAGE_SIZE);
   leaf.write(at, copy, writable);
-  space.tlb.page(pageVa);
+  space.tlb.page(pageVa); // before the old frame loses this holder
   frames.release(pa);
   space.faults.cowCopy++;
   log?.record(pageVa, FaultKind.CowCopy, pa);

@@ -4,8 +4,10 @@
  * copy-on-write (or are copied now, eagerly). The parent loses Write only once the child is
  * complete, so a failed fork leaves the parent as it was.
  */
-import { PageFlags, PERMISSION_FLAGS } from '../mmu/flags.js';
+import { Access, FaultCause, PageFlags, PERMISSION_FLAGS } from '../mmu/flags.js';
 import type { AddressSpace } from './address-space.js';
+import { resolveFault } from './fault-handler.js';
+import type { FaultLog } from './fault-log.js';
 import { NO_TABLE } from './leaf-writer.js';
 import { PAGE_SIZE } from './region-map.js';
 import { RegionFlag, RegionType } from './region-types.js';
@@ -20,6 +22,31 @@ const ForkCopy = {
   Eager: 2,
 } as const;
 type ForkCopy = (typeof ForkCopy)[keyof typeof ForkCopy];
+
+/**
+ * MAP_SHARED: parent and child must see one frame for every page of a shared region, also for
+ * pages first touched after the fork. With no shared memory object behind the region, the
+ * parent's untouched pages of shared ANON regions get their zero frames now, before the child
+ * is made, and the fork shares them. Recorded in `log`, so a failed fork undoes them; on
+ * OutOfMemoryError here they are undone and the error thrown.
+ */
+export function populateSharedRegions(parent: AddressSpace, log: FaultLog): void {
+  const regions = parent.regions;
+  const leaf = parent.leaf;
+  try {
+    for (let i = 0; i < regions.count; i++) {
+      if (regions.type(i) !== RegionType.Anon || (regions.flags(i) & RegionFlag.Shared) === 0) continue;
+      for (let page = regions.base(i); page < regions.ceiling(i); page += PAGE_SIZE) {
+        const table = leaf.leafTableOf(parent.root, page);
+        if (table !== NO_TABLE && leaf.isPresentAt(leaf.entryAddress(table, page))) continue;
+        resolveFault(parent, page, i, Access.Read, FaultCause.NotPresent, log);
+      }
+    }
+  } catch (error) {
+    log.rollback(parent);
+    throw error;
+  }
+}
 
 /**
  * Fills `child` (a fresh space with the parent's regions) with the parent's ANON pages. Throws

@@ -10,8 +10,9 @@
  */
 import { PageFlags } from '../mmu/flags.js';
 import type { PageTables } from '../mmu/page-tables.js';
-import type { FrameTable } from '../phys/frame-table.js';
+import type { FrameUse } from '../phys/frame-table.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
+import type { FrameSource } from '../phys/types.js';
 
 export const NO_TABLE = -1;
 const SHIFT = FRAME_SHIFT;
@@ -32,6 +33,9 @@ export class LeafWriter {
    * (checked on sample frames); -1 when it does not, and fillFrames encodes each entry.
    */
   private readonly frameShift: number;
+  /** fill()'s entry of frame 0 for `fillFlags`. */
+  private readonly fillEntry = new Uint32Array(2);
+  private fillFlags = -1;
 
   constructor(tables: PageTables) {
     this.tables = tables;
@@ -97,9 +101,24 @@ export class LeafWriter {
     return f.flagsOf(memory.read32(at), f.entryBytes === 8 ? memory.read32(at + 4) : 0, 0);
   }
 
-  /** Fills the empty entry at `at` of leaf table `table` with a 4 KiB page. `flags` must be valid for the format. */
+  /**
+   * Fills the empty entry at `at` of leaf table `table` with a 4 KiB page (a demand-zero fault's
+   * entry). `flags` must be valid for the format. With a linear frame field, the entry of frame 0
+   * for the last flags used is kept and the frame number ORed in: no encoding per fault.
+   */
   fill(table: number, at: number, pa: number, flags: number): void {
-    this.write(at, pa, flags);
+    if (this.frameShift < 0) {
+      this.write(at, pa, flags);
+    } else {
+      if (flags !== this.fillFlags) {
+        this.tables.format.encodeLeaf(0, flags, 0, this.fillEntry);
+        this.fillFlags = flags;
+      }
+      const words = this.tables.tableWords(table);
+      const w = (at & (words.length * 4 - 1)) >>> 2;
+      words[w] = this.fillEntry[0] | ((pa >>> SHIFT) << this.frameShift);
+      if (this.tables.format.entryBytes === 8) words[w + 1] = this.fillEntry[1];
+    }
     this.tables.presentCount[table >>> SHIFT]++;
   }
 
@@ -120,6 +139,12 @@ export class LeafWriter {
     this.tables.presentCount[toTable >>> SHIFT]++;
   }
 
+  /** Gives the present entry at `at` the write permission, keeping everything else (a copy-on-write takeover). */
+  allowWrite(at: number): void {
+    const memory = this.tables.memory;
+    memory.write32(at, (memory.read32(at) | this.writeBit) >>> 0);
+  }
+
   /** Takes the write permission from the entry at `at`, keeping accessed and dirty (a fork's parent). */
   writeProtect(at: number): void {
     const memory = this.tables.memory;
@@ -131,8 +156,8 @@ export class LeafWriter {
    * pages[from .. from + count) (a slot of -1 leaves its entry empty): a frame whose reference
    * count is 1 gets `ownFlags`, a frame with other holders `sharedFlags` (copy-on-write). The
    * entry of frame 0 is encoded once per flags and the frame number ORed in: no encoding, walk
-   * or allocation per page. With `adopt` (the frame table), a frame of reference count 1 also
-   * gets `use` and `owner` there, in the same pass (the space that alone maps it owns it).
+   * or allocation per page. With `adopt` (the frame source), a frame of reference count 1 is
+   * also handed to `use` and `owner` in the same pass (the space that alone maps it owns it).
    * Returns the entries filled. Flags must be valid for the format.
    */
   fillFrames(
@@ -144,8 +169,8 @@ export class LeafWriter {
     refCount: Uint16Array,
     ownFlags: number,
     sharedFlags: number,
-    adopt: FrameTable | null = null,
-    use = 0,
+    adopt: FrameSource | null = null,
+    use: FrameUse = 0,
     owner = 0,
   ): number {
     const shift = this.frameShift;
@@ -170,18 +195,13 @@ export class LeafWriter {
         f.encodeLeaf(pa, own ? ownFlags : sharedFlags, 0, entry);
         memory.write32(e, entry[0]);
         if (eight) memory.write32(e + 4, entry[1]);
-        if (own && adopt !== null) {
-          adopt.use[pfn] = use;
-          adopt.owner[pfn] = owner;
-        }
+        if (own && adopt !== null) adopt.setOwner(pa, use, owner);
         filled++;
       }
     } else {
       // The table's words, indexed directly (an entry is 1 or 2 words).
       const words = this.tables.tableWords(table);
       const wordStep = step >>> 2;
-      const uses = adopt === null ? null : adopt.use;
-      const owners = adopt === null ? null : adopt.owner;
       let w = (at & (words.length * 4 - 1)) >>> 2;
       for (let k = from; k < from + count; k++, w += wordStep) {
         const pa = pages[k];
@@ -190,10 +210,7 @@ export class LeafWriter {
         const own = refCount[pfn] === 1;
         words[w] = (own ? ownLo : sharedLo) | (pfn << shift);
         if (eight) words[w + 1] = own ? ownHi : sharedHi;
-        if (own && uses !== null && owners !== null) {
-          uses[pfn] = use;
-          owners[pfn] = owner;
-        }
+        if (own && adopt !== null) adopt.setOwner(pa, use, owner);
         filled++;
       }
     }

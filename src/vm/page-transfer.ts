@@ -129,7 +129,7 @@ function fillTable(
     frameTable.refCount,
     space.entryFlags.of(protection, true),
     space.entryFlags.of(protection, false),
-    adopt ? frameTable : null,
+    adopt ? space.machine.frames : null,
     space.frameUse,
     space.owner,
   );

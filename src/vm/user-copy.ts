@@ -34,7 +34,8 @@ export function faultIn(
     space.activate();
     const mmu = space.machine.mmu;
     for (let page = va - pageOffset(va); page < end; page += PAGE_SIZE) {
-      if (mmu.translate(page, access, space.mode) < 0) resolveFault(space, page, access, mmu.faultCause, log);
+      if (mmu.translate(page, access, space.mode) < 0)
+        resolveFault(space, page, regions.find(page), access, mmu.faultCause, log);
     }
   } catch (error) {
     log.rollback(space);

@@ -3,10 +3,14 @@
  * size, unused; number of ids; number of operations; weight, unused), then one operation a line:
  * `a ID SIZE` (malloc), `r ID SIZE` (realloc), `f ID` (free; `f -1` frees nothing).
  *
+ * An id is a slot of the reference driver's block table, which starts as NULL pointers: `r` of an
+ * id that holds no block is realloc(NULL, SIZE), a malloc; `f` of one is free(NULL), nothing; an
+ * id is reused once its block is freed. Traces of real programs rely on all three.
+ *
  * A trace is kept as parallel typed arrays (kind, id, size per operation) so a replay walks it
- * without touching an object per operation. The reader checks the header counts and that the
- * operations make sense (no malloc of a live id, no free or realloc of a dead one) and reports the
- * first problem as `name:line: reason`.
+ * without touching an object per operation. The reader checks the header counts, the ids and
+ * sizes, and that no `a` names an id whose block is still live (the driver would leak it), and
+ * reports the first problem as `name:line: reason`.
  */
 import { PageframeError } from '../common/errors.js';
 
@@ -61,7 +65,7 @@ export function parseRep(text: string, name = 'trace'): RepTrace {
         return line;
       }
     }
-    lineNo = lastContent; // at the end, errors name the last line that had something
+    lineNo = Math.max(lastContent, 1); // at the end, errors name the last line that had something (or the first)
     return undefined;
   };
   for (let i = 0; i < 4; i++) {
@@ -100,8 +104,7 @@ export function parseRep(text: string, name = 'trace'): RepTrace {
     }
     if (id < 0 || id >= idCount) fail(`id ${id} is outside 0..${idCount - 1} (the header's number of ids)`);
     if (op === 'f') {
-      if (!live[id]) fail(`free of id ${id}, which is not allocated`);
-      live[id] = 0;
+      live[id] = 0; // of an empty id: free(NULL), nothing
       kinds[n] = RepOp.Free;
     } else {
       if (!/^\d+$/.test(fields[2])) fail(`size '${fields[2]}' is not a byte count`);
@@ -112,7 +115,7 @@ export function parseRep(text: string, name = 'trace'): RepTrace {
         live[id] = 1;
         kinds[n] = RepOp.Alloc;
       } else {
-        if (!live[id]) fail(`realloc of id ${id}, which is not allocated`);
+        live[id] = 1; // of an empty id: realloc(NULL, size), a malloc
         kinds[n] = RepOp.Realloc;
       }
       sizes[n] = size;
@@ -164,6 +167,14 @@ export class RepTraceBuilder {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
     this.push(RepOp.Alloc, id, size);
     return id;
+  }
+
+  /**
+   * An id that holds no block, with no operation: `realloc` of it is the reference driver's
+   * realloc(NULL, size), a malloc, and `free` of it is free(NULL), nothing.
+   */
+  emptyId(): number {
+    return this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
   }
 
   realloc(id: number, size: number): void {

@@ -3,7 +3,7 @@
  * exit statuses, output, --json, --help.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,13 +112,27 @@ describe('pageframe command', () => {
     expect(r.stdout).toContain('quiet.pf:2: hi');
   });
 
-  it('demo runs the tour and exits 0; --json parses', () => {
+  it('demo tells the tour one line a step with a summary, and names the file it runs', () => {
     const r = pageframe('demo');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Physical memory');
-    expect(r.stdout).toMatch(/demo\.pf: ok: /);
-    const json = JSON.parse(pageframe('demo', '--json').stdout);
-    expect(json.ok).toBe(true);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(20);
+    expect(lines[0]).toContain('examples/demo.pf');
+    expect(lines.filter((line) => /^ {2}\d\. /.test(line))).toHaveLength(9);
+    expect(r.stdout).not.toContain('Physical memory');
+    expect(lines.at(-2)).toMatch(/^\d+ statements ran on a 64 MiB i386 machine: \d+ expectations held/);
+  });
+
+  it('demo --report shows the whole run, --json parses, --print is examples/demo.pf', () => {
+    const full = pageframe('demo', '--report');
+    expect(full.status).toBe(0);
+    expect(full.stdout).toContain('Physical memory');
+    expect(full.stdout).toMatch(/^examples\/demo\.pf: ok: /m);
+    expect(JSON.parse(pageframe('demo', '--json').stdout).ok).toBe(true);
+    const printed = pageframe('demo', '--print');
+    expect(printed.status).toBe(0);
+    expect(printed.stdout).toBe(readFileSync(join(root, 'examples', 'demo.pf'), 'utf8'));
   });
 
   it('replay runs a .rep trace through a heap and reports utilization', () => {

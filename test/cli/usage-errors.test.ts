@@ -73,3 +73,28 @@ describe('input files', () => {
     expect(ran.stderr).toBe('missing.pf: cannot read it: no such file\n');
   });
 });
+
+describe('help and hints', () => {
+  it('bench --help lists the suites', async () => {
+    const { SUITES } = await import('../../bench/index.js');
+    const ran = pageframe(['bench', '--help']);
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toContain(`Suites: ${Object.keys(SUITES).join(', ')}\n`);
+  });
+
+  it('replay of a recording that was never made says how to make one', () => {
+    const ran = pageframe(['replay', 'recordings/none-such.rep']);
+    expect(ran.status).toBe(1);
+    expect(ran.stderr).toBe(
+      'recordings/none-such.rep: cannot read it: no such file\nTraces of real programs are recorded on this machine: `npm run record -- COMMAND...` writes recordings/COMMAND.rep, `npm run record:samples` a few at once.\n',
+    );
+  });
+});
+
+describe('trace errors name a line of the file', () => {
+  it('points a trace whose header is empty at its first line, not line 0', () => {
+    const ran = pageframe(['replay', scratchFile('blank.rep', '\n\n\n\n')]);
+    expect(ran.status).toBe(1);
+    expect(ran.stderr).toBe('blank.rep:1: the header needs 4 numbers, found 0\n');
+  });
+});

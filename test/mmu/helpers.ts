@@ -34,6 +34,8 @@ export class SequentialFrames implements FrameSource {
 
   retain(_pa: number): void {}
 
+  setOwner(_pa: number, _use: FrameUse, _owner: number): void {}
+
   release(pa: number): boolean {
     if (!this.live.delete(pa)) throw new Error(`test frame source: ${pa} released but not live`);
     // Junk in freed frames: a table page reused without zeroing would show it.

@@ -77,7 +77,8 @@ function packagesLoadedFrom(entry: string): Set<string> {
   return packages;
 }
 
-describe.skipIf(!run)('the packed package', () => {
+// Each step spawns Node or npm: generous on a loaded machine.
+describe.skipIf(!run)('the packed package', { timeout: 180_000 }, () => {
   let project = '';
   let files: string[] = [];
 
@@ -113,6 +114,10 @@ describe.skipIf(!run)('the packed package', () => {
     expect(files).toContain('dist/src/index.d.ts');
     expect(files).toContain('dist/src/index.js.map');
     expect(files).toContain('bin/pageframe.js');
+    // Of the example programs (static RISC-V binaries, 420 KiB each) only hello ships built.
+    expect(files.filter((path) => path.startsWith('examples/programs/') && !path.endsWith('.c'))).toEqual([
+      'examples/programs/hello',
+    ]);
     expect(
       files.filter((path) => /^(test|bench|dist\/bench|dist\/scripts|web|node_modules)\//.test(path)),
     ).toEqual([]);

@@ -55,8 +55,6 @@ describe('.rep reader and writer', () => {
     ['missing size', '0\n1\n1\n1\na 0\n', /t.rep:5: 'a' takes 2 number/],
     ['id out of range', '0\n1\n1\n1\na 1 4\n', /t.rep:5: id 1 is outside 0..0/],
     ['double malloc', '0\n1\n2\n1\na 0 4\na 0 4\n', /t.rep:6: malloc of id 0, which is already allocated/],
-    ['free of dead id', '0\n1\n1\n1\nf 0\n', /t.rep:5: free of id 0, which is not allocated/],
-    ['realloc of dead id', '0\n1\n1\n1\nr 0 5\n', /t.rep:5: realloc of id 0/],
     ['negative size', '0\n1\n1\n1\na 0 -4\n', /t.rep:5: size '-4' is not a byte count/],
     ['too many ops', '0\n1\n1\n1\na 0 4\nf 0\n', /t.rep:6: more operations than the 1/],
     ['too few ops', '0\n1\n3\n1\na 0 4\nf 0\n', /the header announces 3 operations, found 2/],
@@ -67,6 +65,91 @@ describe('.rep reader and writer', () => {
       expect(() => parseRep(text, 't.rep')).toThrow(message);
     });
   }
+});
+
+/**
+ * Every rule of the reference driver's block table in one trace of our own: `r` of an id that
+ * never held a block (a malloc), `f` of an id that holds none (nothing), `f -1` (nothing), an id
+ * reused after its free, `r` of an id whose block was freed (a malloc again), and a realloc to a
+ * smaller and to a bigger size.
+ */
+const RULES = `0
+4
+14
+1
+r 0 100
+f 1
+f -1
+a 1 40
+f 1
+a 1 3000
+r 0 50
+f 0
+r 0 700
+f 0
+f 0
+r 2 24
+r 2 5000
+f 2
+`;
+
+describe('.rep semantics of the reference driver', () => {
+  it('reads realloc and free of empty ids, which the reference driver allows', () => {
+    const t = parseRep(RULES, 'rules.rep');
+    expect(Array.from(t.kinds)).toEqual([2, 1, 1, 0, 1, 0, 2, 1, 2, 1, 1, 2, 2, 1]);
+    expect(Array.from(t.ids)).toEqual([0, 1, -1, 1, 1, 1, 0, 0, 0, 0, 0, 2, 2, 2]);
+  });
+
+  it('replays them as realloc(NULL) = malloc and free(NULL) = nothing, checking every payload', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const calls: string[] = [];
+    const inner = heapAllocator(heap);
+    const logging: ReplayAllocator = {
+      malloc: (n) => {
+        calls.push(`malloc ${n}`);
+        return inner.malloc(n);
+      },
+      free: (va) => {
+        calls.push('free');
+        inner.free(va);
+      },
+      realloc: (va, n) => {
+        calls.push(`realloc ${n}`);
+        return inner.realloc(va, n);
+      },
+      footprint: inner.footprint,
+    };
+    const result = replay(parseRep(RULES, 'rules.rep'), logging, { check: space, alignment: 16 });
+    expect(calls).toEqual([
+      'malloc 100', // r 0 100 on an empty id
+      'malloc 40', // f 1 and f -1 call nothing
+      'free',
+      'malloc 3000', // id 1 reused
+      'realloc 50',
+      'free',
+      'malloc 700', // r of a freed id
+      'free', // the second f 0 calls nothing
+      'malloc 24',
+      'realloc 5000',
+      'free',
+    ]);
+    // Live payload peaks at 3000 + 5000 (ids 1 and 2).
+    expect(result.peakPayload).toBe(8000);
+    expect(result.ops).toBe(14);
+    heap.check();
+    expect(heap.liveBlocks).toBe(1); // id 1 is never freed
+  });
+
+  it('replayFast follows the same rules', () => {
+    const heap = new Heap(new SparseSpace());
+    const trace = parseRep(RULES, 'rules.rep');
+    const addresses = new Float64Array(trace.idCount);
+    expect(replayFast(trace, heapAllocator(heap), addresses)).toBe(14);
+    heap.check();
+    expect(heap.liveBlocks).toBe(1);
+    expect(Array.from(addresses).filter((va) => va !== 0)).toHaveLength(1);
+  });
 });
 
 describe('trace generator', () => {
@@ -112,6 +195,11 @@ describe('replay driver', () => {
     expect(result.peakPayload).toBe(2300);
     expect(result.peakFootprint).toBe(65536);
     expect(result.utilization).toBeCloseTo(2300 / 65536, 6);
+    // Three pages hold blocks at the peak: the 112-byte class's, the 2048-byte class's and the
+    // 304-byte class's the realloc moved id 0 to.
+    expect(result.peakResident).toBe(3 * 4096);
+    expect(result.residentUtilization).toBeCloseTo(2300 / (3 * 4096), 6);
+    expect(result.metadataBytes).toBe(heap.metadataBytes());
   });
 
   it('catches an allocator that overlaps blocks', () => {

@@ -21,7 +21,9 @@ function scenarios(dir: string): string[] {
 
 function failuresOf(text: string, file: string): string[] {
   try {
-    return runScenario(parseScenario(text, file)).failures;
+    // `exec` reads programs (examples/programs/) by paths relative to the repository's root.
+    const programs = { read: (path: string) => new Uint8Array(readFileSync(join(root, path))) };
+    return runScenario(parseScenario(text, file), { programs }).failures;
   } catch (error) {
     if (error instanceof ScenarioError) return [error.message];
     throw error;

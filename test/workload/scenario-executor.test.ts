@@ -135,7 +135,7 @@ ppm_free p
 print "after"`;
     const stopped = run(text);
     expect(stopped.failures).toEqual([
-      expect.stringMatching(/^s\.pf:4: ppm_free failed: EDOUBLEFREE: free: frame .* is already free/),
+      expect.stringMatching(/^s\.pf:4: ppm_free failed: EDOUBLEFREE: ppm_free: frame .* is already free/),
     ]);
     expect(stopped.stoppedAt).toBe(4);
     expect(stopped.output).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../src/workload/scenario/errors.js';
+import { runScenario } from '../../src/workload/scenario/executor.js';
 import { parseScenario } from '../../src/workload/scenario/parser.js';
 
 function errorOf(text: string): string {
@@ -41,5 +42,33 @@ describe('a word that starts with a digit', () => {
     expect(errorOf('process 9lives')).toBe(
       "s.pf:1: '9lives' is neither a number nor a name: a name starts with a letter or '_', and a size suffix is K, KiB, M, MiB, G or GiB",
     );
+  });
+});
+
+describe('messages speak of the statement the user wrote, not of internal methods', () => {
+  it('names ppm_alloc, ppm_free, refcount, vpm_alloc and map', () => {
+    const o = runScenario(
+      parseScenario(
+        `option on-error continue
+process a
+p = ppm_alloc 2 above 0x1001
+x = refcount 0x1001
+q = ppm_alloc at 0x1001 1
+ppm_free 0x5001
+v = vpm_alloc at 0x123 1
+m = map phys 0x1001 4K`,
+        's.pf',
+      ),
+    );
+    expect(o.failures).toEqual([
+      's.pf:3: ppm_alloc failed: EALIGN: ppm_alloc: lower bound 0x00001001 is not a frame-aligned address',
+      's.pf:4: refcount failed: EALIGN: refcount: physical address 0x00001001 is not aligned to a 4 KiB frame',
+      's.pf:5: ppm_alloc failed: EALIGN: ppm_alloc: physical address 0x00001001 is not aligned to a 4 KiB frame',
+      's.pf:6: ppm_free failed: EALIGN: ppm_free: physical address 0x00005001 is not aligned to a 4 KiB frame',
+      's.pf:7: vpm_alloc failed: EALIGN: vpm_alloc: 0x00000123 is not page-aligned',
+      's.pf:8: map failed: EALIGN: map: 0x00001001 is not frame-aligned',
+    ]);
+    for (const failure of o.failures)
+      expect(failure).not.toMatch(/refCountOf|allocContiguous|allocAt|mapPhys|measure/);
   });
 });

@@ -5,28 +5,20 @@
  * growth), ecalls to the system-call layer, and anything else ends the process with its signal.
  * `pageframe exec`, the scenario language and the tests drive it.
  */
-import { OutOfMemoryError } from '../../common/errors.js';
+import { InvariantError, OutOfMemoryError } from '../../common/errors.js';
 import { hex } from '../../common/format.js';
 import { Random } from '../../common/random.js';
 import { Access, type FaultCause, Mode } from '../../mmu/flags.js';
 import { FrameState, FrameUse, KERNEL_OWNER } from '../../phys/frame-table.js';
 import { SegmentationFaultError } from '../../vm/errors.js';
 import { PAGE_SIZE } from '../../vm/region-map.js';
-import { Protection } from '../../vm/region-types.js';
 import type { Kernel } from '../kernel.js';
-import { PF_X, parseElf } from './elf.js';
+import type { Process } from '../process.js';
+import { parseElf } from './elf.js';
 import { FileTable } from './file-table.js';
 import type { ExecHost } from './host.js';
-import { AuxKey, layOutInitialStack } from './initial-stack.js';
-import {
-  DEFAULT_STACK_LIMIT,
-  LinuxProcess,
-  RunState,
-  shellStatus,
-  signaledStatus,
-  USER_ID,
-} from './linux-process.js';
-import { loadProgram } from './program-loader.js';
+import { DEFAULT_STACK_LIMIT, LinuxProcess, RunState, shellStatus, signaledStatus } from './linux-process.js';
+import { prepareImage } from './program-image.js';
 import { Signal, signalName } from './signals.js';
 import { growStack } from './stack-growth.js';
 import { dispatchSyscall } from './syscall-dispatch.js';
@@ -35,10 +27,6 @@ import { type HartFactory, HartStop, Register, TrapCause, type UserHart } from '
 
 /** Instructions a process runs before the next one gets the hart. */
 export const TIME_SLICE = 200_000;
-/** Pages of stack mapped at exec; the rest grows on demand. */
-const INITIAL_STACK_BYTES = 128 << 10;
-/** AT_HWCAP of an rv64imafdc hart: one bit per extension letter. */
-const HWCAP_RV64GC = [...'IMAFDC'].reduce((bits, letter) => bits | (1 << (letter.charCodeAt(0) - 65)), 0);
 
 export interface LinuxMachineOptions {
   /** Seeds getrandom and AT_RANDOM (deterministic runs). Default 1. */
@@ -75,6 +63,8 @@ export class LinuxMachine<Context = unknown> {
   private readonly blankContext: Context;
   private current: LinuxProcess<Context> | undefined;
   private loadedRoot = -1;
+  /** The wait status of the process terminate() is ending. */
+  private endingStatus: number | undefined;
 
   constructor(
     kernel: Kernel,
@@ -88,6 +78,7 @@ export class LinuxMachine<Context = unknown> {
     this.blankContext = this.hart.saveContext();
     this.random = new Random(options.seed ?? 1);
     this.stackLimitBytes = options.stackLimitBytes ?? DEFAULT_STACK_LIMIT;
+    kernel.onExit((process) => this.processEnded(process));
   }
 
   /** A Linux process by pid (live, waiting or a zombie not yet reaped). */
@@ -101,7 +92,8 @@ export class LinuxMachine<Context = unknown> {
 
   /**
    * A new process running `image` (the ELF file's bytes) with argv and envp; `path` is the name it
-   * was started by (AT_EXECFN), `absolutePath` what /proc/self/exe names. Throws ElfError for
+   * was started by (AT_EXECFN), `absolutePath` what /proc/self/exe names, `name` the process's
+   * (default: the file's name). Throws ElfError for
    * a file that cannot run, OutOfMemoryError or LimitError; then no process and no frame remain.
    */
   exec(
@@ -109,53 +101,30 @@ export class LinuxMachine<Context = unknown> {
     image: Uint8Array,
     argv: readonly string[],
     envp: readonly string[],
-    absolutePath = path.startsWith('/') ? path : `/${path}`,
+    options: { absolutePath?: string; name?: string } = {},
   ): LinuxProcess<Context> {
     const elf = parseElf(image, path);
-    const name = path.slice(path.lastIndexOf('/') + 1) || path;
+    const name = options.name ?? (path.slice(path.lastIndexOf('/') + 1) || path);
+    const absolutePath = options.absolutePath ?? (path.startsWith('/') ? path : `/${path}`);
     const process = this.kernel.createProcess(name);
     try {
-      const space = process.space;
-      const loaded = loadProgram(space, elf, path);
-      const top = space.end;
       const random = new Uint8Array(16);
       for (let k = 0; k < 16; k++) random[k] = this.random.nextU32() & 0xff;
-      const stack = layOutInitialStack({
-        top,
+      const { loaded, sp, top } = prepareImage(
+        process.space,
+        elf,
+        path,
         argv,
         envp,
-        executableName: path,
         random,
-        auxiliary: [
-          [AuxKey.ProgramHeaders, loaded.programHeaders],
-          [AuxKey.ProgramHeaderEntryBytes, 56],
-          [AuxKey.ProgramHeaderCount, loaded.programHeaderCount],
-          [AuxKey.PageSize, PAGE_SIZE],
-          [AuxKey.InterpreterBase, 0],
-          [AuxKey.Flags, 0],
-          [AuxKey.Entry, loaded.entry],
-          [AuxKey.Uid, USER_ID],
-          [AuxKey.Euid, USER_ID],
-          [AuxKey.Gid, USER_ID],
-          [AuxKey.Egid, USER_ID],
-          [AuxKey.HardwareCapabilities, HWCAP_RV64GC],
-          [AuxKey.ClockTicks, 100],
-          [AuxKey.Secure, 0],
-        ],
-      });
-      const stackBytes = Math.max(INITIAL_STACK_BYTES, Math.ceil(stack.bytes.length / PAGE_SIZE) * PAGE_SIZE);
-      if (stackBytes > this.stackLimitBytes)
-        throw new OutOfMemoryError(`${path}: arguments and environment exceed the stack limit`);
-      const executable = elf.stackFlags !== undefined && elf.stackFlags & PF_X ? Protection.Execute : 0;
-      space.mapAnon(stackBytes, {
-        at: top - stackBytes,
-        protection: Protection.ReadWrite | executable,
-        name: '[stack]',
-      });
-      space.write(stack.sp, stack.bytes);
+        this.stackLimitBytes,
+      );
+      if (this.current && this.current.state !== RunState.Zombie)
+        this.current.context = this.hart.saveContext();
+      this.current = undefined; // the hart's registers are the new program's now
       this.hart.restoreContext(this.blankContext);
       this.hart.pc = loaded.entry;
-      this.hart.writeRegister(Register.sp, BigInt(stack.sp));
+      this.hart.writeRegister(Register.sp, BigInt(sp));
       const linux = new LinuxProcess<Context>(process, 0, absolutePath, new FileTable(), {
         top,
         limitBytes: this.stackLimitBytes,
@@ -163,7 +132,6 @@ export class LinuxMachine<Context = unknown> {
       linux.context = this.hart.saveContext();
       linux.breakStart = loaded.breakStart;
       linux.breakEnd = loaded.breakStart;
-      this.current = undefined; // the hart's registers were overwritten
       this.table.set(linux.pid, linux);
       return linux;
     } catch (error) {
@@ -190,7 +158,7 @@ export class LinuxMachine<Context = unknown> {
       this.counters.instructions += ran;
       left -= ran;
       if (stop === HartStop.Trap) this.handleTrap(next);
-      else this.sampleMemory(); // at the end of each time slice, and when a process ends
+      else this.sampleMemory(false); // at the end of each time slice, and when a process ends
     }
   }
 
@@ -232,17 +200,32 @@ export class LinuxMachine<Context = unknown> {
         // a bad address there is the program's problem, as for Linux
       }
     }
-    this.sampleMemory();
+    this.endingStatus = waitStatus;
+    try {
+      this.kernel.exit(p.pid); // processEnded runs from the kernel's exit hook
+    } finally {
+      this.endingStatus = undefined;
+    }
+  }
+
+  /**
+   * The kernel's exit hook, before the process's memory goes: whether the program ended itself
+   * (terminate) or someone else ended its process (a scenario's `exit`, as SIGKILL), it becomes
+   * a zombie, its children orphans, and a parent waiting in wait4 runs again.
+   */
+  private processEnded(process: Process): void {
+    const p = this.table.get(process.pid);
+    if (p?.process !== process) return;
+    this.sampleMemory(true);
     const faults = process.space.faults;
     const totals = this.counters.pageFaults;
     totals.demandZero += faults.demandZero;
     totals.phys += faults.phys;
     totals.cowCopy += faults.cowCopy;
     totals.cowTakeover += faults.cowTakeover;
-    this.kernel.exit(p.pid);
     p.process = undefined;
     p.state = RunState.Zombie;
-    p.waitStatus = waitStatus;
+    p.waitStatus = this.endingStatus ?? signaledStatus(Signal.SIGKILL);
     if (this.current === p) this.current = undefined;
     this.loadedRoot = -1;
     for (const pid of p.children) {
@@ -294,7 +277,7 @@ export class LinuxMachine<Context = unknown> {
     const hart = this.hart;
     if (this.current !== next) {
       if (this.current && this.current.state !== RunState.Zombie) this.current.context = hart.saveContext();
-      if (next.context === undefined) throw new OutOfMemoryError(`process ${next.pid} has no context`);
+      if (next.context === undefined) throw new InvariantError(`process ${next.pid} has no saved context`);
       hart.restoreContext(next.context);
       this.current = next;
     }
@@ -396,14 +379,18 @@ export class LinuxMachine<Context = unknown> {
     }
   }
 
-  /** Peak resident and page-table bytes over the processes alive now. */
-  private sampleMemory(): void {
+  /**
+   * Peak resident bytes over the live processes, and with `tables` their page-table bytes (a
+   * scan of the frame table, so only when a process ends).
+   */
+  private sampleMemory(tables: boolean): void {
     let resident = 0;
     for (const q of this.table.values()) if (q.process) resident += q.process.space.residentBytes();
     const c = this.counters;
     if (resident > c.residentPeakBytes) c.residentPeakBytes = resident;
-    const tables = this.userTableBytes();
-    if (tables > c.pageTableBytes) c.pageTableBytes = tables;
+    if (!tables) return;
+    const tableBytes = this.userTableBytes();
+    if (tableBytes > c.pageTableBytes) c.pageTableBytes = tableBytes;
   }
 
   private userTableBytes(): number {

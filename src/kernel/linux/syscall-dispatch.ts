@@ -65,7 +65,6 @@ export function dispatchSyscall<Context>(
     case Syscall.brk:
       return memory.brk(self, space, unsigned(0));
     case Syscall.mmap:
-      if (int(4) !== -1 && !(int(3) & memory.MapFlag.Anonymous)) return -Errno.ENODEV;
       return flushed(machine, memory.mmap(space, unsigned(0), unsigned(1), int(2), int(3)));
     case Syscall.munmap:
       return flushed(machine, memory.munmap(space, unsigned(0), unsigned(1)));

@@ -116,6 +116,15 @@ export type Statement =
   | (StatementBase & { kind: 'switch'; name: string })
   | (StatementBase & { kind: 'fork'; child: string; parent?: string })
   | (StatementBase & { kind: 'exit'; name?: string })
+  | (StatementBase & {
+      kind: 'exec';
+      target?: string;
+      name: string;
+      path: string;
+      args: string[];
+      budget?: Expr;
+    })
+  | (StatementBase & { kind: 'snapshot'; name: string; file: string })
   | (StatementBase & { kind: 'let'; target: string; value: Expr })
   | (StatementBase & {
       kind: 'measure';

@@ -18,6 +18,7 @@ import { ScenarioError } from './errors.js';
 import { applyBinary, foldExpression, type LeafExpr } from './expression-value.js';
 import { ScenarioMachine, type ScenarioProcess } from './machine.js';
 import { MachineSettingError } from './machine-checks.js';
+import type { ProgramFiles } from './program-runner.js';
 import { verbOf } from './show.js';
 import type { RunContext, StatementExecutor } from './statements/definition.js';
 import { STATEMENT_EXECUTORS } from './statements/registry.js';
@@ -25,6 +26,10 @@ import { STATEMENT_EXECUTORS } from './statements/registry.js';
 export interface RunOptions {
   /** Run the invariant checker after every statement (default) or only at `check` and the end. */
   checkEvery?: 'statement' | 'end';
+  /** Program files for `exec` (the command reads the host's; the browser bundles them). */
+  programs?: ProgramFiles;
+  /** Reads a file a statement names (`snapshot`), relative to the scenario; absent: none can be read. */
+  readFile?: (path: string) => string;
 }
 
 export interface OutputLine {
@@ -270,6 +275,7 @@ export class ScenarioRun {
       get current() {
         return run.current;
       },
+      programs: this.options.programs,
       set current(process) {
         run.current = process;
       },
@@ -284,6 +290,18 @@ export class ScenarioRun {
       named: (name, line) => this.named(name, line),
       print: (line, text) => {
         this.outcome.output.push({ line, text });
+      },
+      readFile: (path, line) => {
+        const read = this.options.readFile;
+        if (!read) return this.scenarioError(line, `cannot read ${path}: this run has no files`);
+        try {
+          return read(path);
+        } catch (error) {
+          return this.scenarioError(
+            line,
+            `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
       },
       addReport: (line) => {
         this.outcome.reports.push({ line, report: (this.booted as ScenarioMachine).report() });

@@ -10,6 +10,8 @@ export const STATEMENT_VERBS = [
   'switch',
   'fork',
   'exit',
+  'exec',
+  'snapshot',
   'let',
   'in',
   'ppm_alloc',

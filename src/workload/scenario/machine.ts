@@ -123,6 +123,10 @@ export class ScenarioMachine implements ProcessSource {
       ...(this.spec.memoryMap === undefined ? {} : { memoryMap: this.spec.memoryMap }),
     });
     this.bootAllocatedFrames = this.kernel.pmm.allocatedFrames;
+    // A process may end without an `exit` statement (a program that ran to its end): its name goes.
+    this.kernel.onExit((process) => {
+      if (this.live.get(process.name)?.pid === process.pid) this.live.delete(process.name);
+    });
   }
 
   /** Mailboxes and messages in flight: the kernel's post office, one mailbox a process. */
@@ -197,6 +201,12 @@ export class ScenarioMachine implements ProcessSource {
 
   report(): MachineReport {
     return buildMachineReport(this);
+  }
+
+  /** A process made outside the scenario's statements (a program `exec` started), under its name. */
+  adoptProcess(process: Process): ScenarioProcess {
+    this.checkName(process.name);
+    return this.adopt(process);
   }
 
   private checkName(name: string): void {

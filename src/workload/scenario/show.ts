@@ -18,6 +18,10 @@ export function verbOf(statement: Statement): string {
       return 'ppm_free';
     case 'vpm-alloc':
       return 'vpm_alloc';
+    case 'measure':
+      return statement.figure;
+    case 'let':
+      return `${statement.target} =`;
     default:
       return statement.kind.startsWith('expect') ? 'expect' : statement.kind;
   }

@@ -1,4 +1,7 @@
-/** Adapts a Heap to the replay driver. */
+/**
+ * Adapts a Heap to the replay driver: its footprint, resident and metadata figures included. Used by
+ * `pageframe replay`, the heap benchmark and tests.
+ */
 import type { Heap } from '../../heap/heap.js';
 import type { ReplayAllocator } from './replay.js';
 
@@ -9,5 +12,7 @@ export function heapAllocator(heap: Heap): ReplayAllocator {
     realloc: (address, size) => heap.realloc(address, size),
     footprint: () => heap.footprint,
     peakFootprint: () => heap.peakFootprint,
+    peakResident: () => heap.peakResidentBytes,
+    metadataBytes: () => heap.metadataBytes(),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The replay driver, as malloc-lab's: runs a .rep trace through an allocator and reports
- * utilization (the peak of the live payload divided by the peak footprint the allocator held) and
+ * utilization (the peak of the live payload divided by the peak footprint the allocator held),
+ * resident utilization (the same over the peak of the memory it actually holds resident) and
  * operations per second. In checking mode it fills every block's payload with random bytes through
  * the memory the allocator hands out, and checks them before the block is freed or reallocated,
  * so an allocator that overlaps two blocks or loses bytes in a realloc is caught.
@@ -19,6 +20,10 @@ export interface ReplayAllocator {
   footprint(): number;
   /** The largest footprint it held, transients included, when it tracks one itself. */
   peakFootprint?(): number;
+  /** The largest number of bytes it held resident (frames), when it tracks it; else the footprint stands in. */
+  peakResident?(): number;
+  /** Bytes of its bookkeeping kept outside the memory it manages (0 or absent when it is all inside). */
+  metadataBytes?(): number;
 }
 
 /** Byte access to the blocks, for checking mode (a HeapSpace satisfies it). */
@@ -43,6 +48,12 @@ export interface ReplayResult {
   peakFootprint: number;
   /** peakPayload / peakFootprint. */
   utilization: number;
+  /** Largest resident bytes of the allocator's memory (the frames it costs the machine). */
+  peakResident: number;
+  /** peakPayload / peakResident. */
+  residentUtilization: number;
+  /** Bytes of bookkeeping outside the managed memory at the end (not in the footprint). */
+  metadataBytes: number;
   seconds: number;
   opsPerSec: number;
 }
@@ -83,21 +94,26 @@ export function replay(
       payload += size;
       if (memory) contents[id] = fillBlock(trace.name, i, memory, rng, va, size, alignment);
     } else if (kind === RepOp.Free) {
-      if (id < 0) continue;
+      // free(NULL) for `f -1` and for an id that holds no block: nothing.
+      if (id < 0 || addresses[id] === 0) continue;
       if (memory) verifyBlock(trace.name, i, memory, addresses[id], contents[id]!, blockSizes[id]);
       allocator.free(addresses[id]);
       payload -= blockSizes[id];
+      addresses[id] = 0;
+      blockSizes[id] = 0;
       if (memory) contents[id] = undefined;
     } else {
       const size = sizes[i];
       const old = blockSizes[id];
-      if (memory) verifyBlock(trace.name, i, memory, addresses[id], contents[id]!, old);
-      const va = allocator.realloc(addresses[id], size > 0 ? size : 1);
-      if (va === 0)
-        throw new ReplayError(trace.name, i, `realloc(${hex(addresses[id])}, ${size}) ran out of memory`);
+      const from = addresses[id];
+      if (memory && from !== 0) verifyBlock(trace.name, i, memory, from, contents[id]!, old);
+      // realloc(NULL, size) of an id that holds no block is a malloc.
+      const va =
+        from === 0 ? allocator.malloc(size > 0 ? size : 1) : allocator.realloc(from, size > 0 ? size : 1);
+      if (va === 0) throw new ReplayError(trace.name, i, `realloc(${hex(from)}, ${size}) ran out of memory`);
       if (memory) {
         // The kept prefix must have moved with the block.
-        verifyBlock(trace.name, i, memory, va, contents[id]!, Math.min(old, size));
+        if (from !== 0) verifyBlock(trace.name, i, memory, va, contents[id]!, Math.min(old, size));
         contents[id] = fillBlock(trace.name, i, memory, rng, va, size, alignment);
       }
       addresses[id] = va;
@@ -110,12 +126,16 @@ export function replay(
   }
   const seconds = (now() - start) / 1000;
   if (allocator.peakFootprint) peakFootprint = Math.max(peakFootprint, allocator.peakFootprint());
+  const peakResident = allocator.peakResident ? allocator.peakResident() : peakFootprint;
   return {
     trace: trace.name,
     ops: kinds.length,
     peakPayload,
     peakFootprint,
     utilization: peakFootprint > 0 ? peakPayload / peakFootprint : 1,
+    peakResident,
+    residentUtilization: peakResident > 0 ? peakPayload / peakResident : 1,
+    metadataBytes: allocator.metadataBytes ? allocator.metadataBytes() : 0,
     seconds,
     opsPerSec: seconds > 0 ? kinds.length / seconds : Number.POSITIVE_INFINITY,
   };
@@ -123,7 +143,8 @@ export function replay(
 
 /**
  * Replays `trace` as fast as possible: no footprint sampling, no checking. Returns the number of
- * operations (for a benchmark's batch). The allocator must be fresh.
+ * operations (for a benchmark's batch). The allocator must be fresh and `addresses` (one entry
+ * an id) all zero; it ends holding the addresses of the blocks the trace never frees.
  */
 export function replayFast(trace: RepTrace, allocator: ReplayAllocator, addresses: Float64Array): number {
   const { kinds, ids, sizes } = trace;
@@ -134,10 +155,15 @@ export function replayFast(trace: RepTrace, allocator: ReplayAllocator, addresse
       const size = sizes[i];
       addresses[id] = allocator.malloc(size > 0 ? size : 1);
     } else if (kind === RepOp.Free) {
-      if (id >= 0) allocator.free(addresses[id]);
+      if (id >= 0 && addresses[id] !== 0) {
+        allocator.free(addresses[id]);
+        addresses[id] = 0;
+      }
     } else {
       const size = sizes[i];
-      addresses[id] = allocator.realloc(addresses[id], size > 0 ? size : 1);
+      const from = addresses[id];
+      addresses[id] =
+        from === 0 ? allocator.malloc(size > 0 ? size : 1) : allocator.realloc(from, size > 0 ? size : 1);
     }
   }
   return kinds.length;
@@ -156,7 +182,11 @@ function fillBlock(
     throw new ReplayError(trace, op, `address ${hex(va)} is not aligned to ${alignment}`);
   const bytes = new Uint8Array(size);
   rng.fill(bytes);
-  memory.write(va, bytes);
+  try {
+    memory.write(va, bytes);
+  } catch (error) {
+    throw asReplayError(error, trace, op, `writing the ${size}-byte payload at ${hex(va)}`);
+  }
   return bytes;
 }
 
@@ -170,10 +200,20 @@ function verifyBlock(
 ): void {
   if (length === 0) return;
   const actual = new Uint8Array(length);
-  memory.read(va, actual);
+  try {
+    memory.read(va, actual);
+  } catch (error) {
+    throw asReplayError(error, trace, op, `reading the ${length}-byte payload at ${hex(va)}`);
+  }
   for (let i = 0; i < length; i++)
     if (actual[i] !== expected[i])
       throw new ReplayError(trace, op, `payload of the block at ${hex(va)} was overwritten at byte ${i}`);
+}
+
+/** A machine error while the driver touches a payload (out of frames, a fault), named by trace and operation. */
+function asReplayError(error: unknown, trace: string, op: number, doing: string): unknown {
+  if (!(error instanceof PageframeError) || error instanceof ReplayError) return error;
+  return new ReplayError(trace, op, `${doing}: ${error.message}`);
 }
 
 function now(): number {

@@ -3,10 +3,11 @@
  * and an executor for each kind it produces. `registry.ts` lists them; the run loop (executor.ts)
  * hands every executor a RunContext, its only way into the run's state.
  */
-import type { PageframeError } from '../../../common/errors.js';
+import { PageframeError } from '../../../common/errors.js';
 import type { Expr, Statement, StatementKind, StatementOf } from '../ast.js';
 import type { StatementVerb } from '../keywords.js';
 import type { ScenarioMachine, ScenarioProcess } from '../machine.js';
+import type { ProgramFiles } from '../program-runner.js';
 import type { TokenCursor } from '../token-cursor.js';
 
 export interface StatementInput {
@@ -28,6 +29,8 @@ export interface StatementSyntax {
 /** The run as an executor sees it. */
 export interface RunContext {
   readonly machine: ScenarioMachine;
+  /** Where `exec` reads program files (RunOptions.programs). */
+  readonly programs: ProgramFiles | undefined;
   /** The process `process` and `switch` chose; statements without `in NAME:` act on it. */
   current: ScenarioProcess | undefined;
   /** A whole number below 2^53, or a ScenarioError at the line. */
@@ -41,6 +44,8 @@ export interface RunContext {
   /** A live process by name, or a ScenarioError at the line. */
   named(name: string, line: number): ScenarioProcess;
   print(line: number, text: string): void;
+  /** The text of a file the scenario names (`snapshot`), or a ScenarioError when the run has no files. */
+  readFile(path: string, line: number): string;
   addReport(line: number): void;
   /** Counts an expectation; a failed one is a failure of its line that does not stop the run. */
   expectation(line: number, holds: boolean, describe: () => string): void;
@@ -58,6 +63,20 @@ export type ExecutorsOf<K extends StatementKind> = { [Kind in K]: StatementExecu
 /** Sets the statement's target variable to the address it gave, if it has one (`p = malloc 64`). */
 export function assign(run: RunContext, statement: { target?: string }, address: number): void {
   if (statement.target !== undefined) run.setVariable(statement.target, address, true);
+}
+
+/**
+ * Runs a call into a layer whose messages name its own method (`allocContiguous: ...`) and makes
+ * them name the statement the user wrote instead (`ppm_alloc: ...`).
+ */
+export function inUserWords<T>(statement: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof PageframeError)
+      error.message = error.message.replace(/^[a-zA-Z]+: /, `${statement}: `);
+    throw error;
+  }
 }
 
 export function withTarget<T extends Statement>(statement: T, target: string | undefined): T {

@@ -9,7 +9,7 @@ import { type Expr, FIGURES, type FigureName, type StatementOf } from '../ast.js
 import { parseExpression } from '../expression-parser.js';
 import type { ScenarioMachine, ScenarioProcess } from '../machine.js';
 import type { TokenCursor } from '../token-cursor.js';
-import type { ExecutorsOf, RunContext } from './definition.js';
+import { type ExecutorsOf, inUserWords, type RunContext } from './definition.js';
 
 /** What names a figure while it is parsed: `expect FIGURE ...` or `NAME = FIGURE ...`. */
 export interface FigureReference {
@@ -87,7 +87,10 @@ export function figureValue(
 ): number {
   const { machine } = run;
   const name = reference.figure;
-  if (name === 'refcount') return machine.pmm.refCountOf(run.evaluate(reference.address!, reference.line));
+  if (name === 'refcount') {
+    const address = run.evaluate(reference.address!, reference.line);
+    return inUserWords('refcount', () => machine.pmm.refCountOf(address));
+  }
   if (Object.hasOwn(MACHINE_FIGURES, name))
     return MACHINE_FIGURES[name as keyof typeof MACHINE_FIGURES](machine);
   const process =

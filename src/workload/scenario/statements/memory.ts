@@ -3,12 +3,13 @@
  * `write` and `read`. Sizes given to mmap-like calls are rounded up to whole pages, as mmap does.
  */
 import { Access } from '../../../mmu/flags.js';
+import type { AddressSpace } from '../../../vm/address-space.js';
 import { PAGE_SIZE } from '../../../vm/region-map.js';
 import { Protection as RegionProtection } from '../../../vm/region-types.js';
 import type { ProtectionSpec, TouchAccess } from '../ast.js';
 import { canStartExpression, parseCount, parseExpression } from '../expression-parser.js';
 import { hexDump } from '../show.js';
-import { assign, type ExecutorsOf, type StatementSyntax, withTarget } from './definition.js';
+import { assign, type ExecutorsOf, inUserWords, type StatementSyntax, withTarget } from './definition.js';
 
 /** Most bytes one `read` prints. */
 const MAX_READ = 64 * 1024;
@@ -114,10 +115,10 @@ export const MEMORY_EXECUTORS: ExecutorsOf<
     const value = (expr: typeof statement.count) => run.evaluate(expr!, statement.line);
     const va =
       statement.form === 'one'
-        ? space.vpmAlloc()
+        ? inUserWords('vpm_alloc', () => space.vpmAlloc())
         : statement.form === 'count'
-          ? space.vpmAlloc(value(statement.count))
-          : space.vpmAlloc(value(statement.at), value(statement.count));
+          ? inUserWords('vpm_alloc', () => space.vpmAlloc(value(statement.count)))
+          : vpmAllocAt(space, value(statement.at), value(statement.count));
     assign(run, statement, va);
   },
   map(statement, run) {
@@ -125,10 +126,10 @@ export const MEMORY_EXECUTORS: ExecutorsOf<
     const options: { at?: number; protection: number } = { protection: protectionBits(statement.protection) };
     if (statement.at !== undefined) options.at = run.evaluate(statement.at, statement.line);
     const size = wholePages(run.evaluate(statement.size, statement.line));
-    const va =
-      statement.type === 'anon'
-        ? space.mapAnon(size, options)
-        : space.mapPhys(run.evaluate(statement.physical!, statement.line), size, options);
+    const physical = statement.type === 'phys' ? run.evaluate(statement.physical!, statement.line) : 0;
+    const va = inUserWords('map', () =>
+      statement.type === 'anon' ? space.mapAnon(size, options) : space.mapPhys(physical, size, options),
+    );
     assign(run, statement, va);
   },
   unmap(statement, run) {
@@ -168,6 +169,10 @@ export const MEMORY_EXECUTORS: ExecutorsOf<
     for (const text of hexDump(address, data)) run.print(statement.line, text);
   },
 };
+
+function vpmAllocAt(space: AddressSpace, at: number, count: number): number {
+  return inUserWords('vpm_alloc', () => space.vpmAlloc(at, count));
+}
 
 /** Rounds a size up to whole pages, as mmap does. */
 function wholePages(size: number): number {

@@ -9,7 +9,14 @@ import { FRAME_SIZE } from '../../../phys/physical-memory.js';
 import type { StatementOf } from '../ast.js';
 import { canStartExpression, parseCount, parseExpression } from '../expression-parser.js';
 import type { ScenarioMachine } from '../machine.js';
-import { assign, type ExecutorsOf, type StatementSyntax, withTarget } from './definition.js';
+import {
+  assign,
+  type ExecutorsOf,
+  inUserWords,
+  type RunContext,
+  type StatementSyntax,
+  withTarget,
+} from './definition.js';
 
 const CONSTRAINTS = ['above', 'below', 'align'] as const;
 
@@ -52,36 +59,40 @@ export const PHYSICAL_SYNTAX = {
 
 export const PHYSICAL_EXECUTORS: ExecutorsOf<'ppm-alloc' | 'ppm-free'> = {
   'ppm-alloc'(statement, run) {
-    const { pmm } = run.machine;
-    const line = statement.line;
-    if (statement.form === 'at') {
-      const at = run.evaluate(statement.at!, line);
-      assign(run, statement, pmm.allocAt(at, run.evaluate(statement.count!, line)));
-      return;
-    }
-    const constrained = CONSTRAINTS.some((key) => statement[key] !== undefined);
-    if (statement.form === 'one' && !constrained) {
-      assign(run, statement, pmm.allocFrame());
-      return;
-    }
-    const count = statement.count === undefined ? 1 : run.evaluate(statement.count, line);
-    const constraint: { above?: number; below?: number; alignment?: number } = {};
-    if (statement.above !== undefined) constraint.above = run.evaluate(statement.above, line);
-    if (statement.below !== undefined) constraint.below = run.evaluate(statement.below, line);
-    if (statement.align !== undefined) constraint.alignment = run.evaluate(statement.align, line);
-    assign(run, statement, pmm.allocContiguous(count, constrained ? constraint : undefined));
+    inUserWords('ppm_alloc', () => allocate(statement, run));
   },
   'ppm-free'(statement, run) {
     const address = run.evaluate(statement.address, statement.line);
     const count = statement.count === undefined ? 1 : run.evaluate(statement.count, statement.line);
     refuseKernelFrames(run.machine, address, count);
     try {
-      run.machine.pmm.free(address, count);
+      inUserWords('ppm_free', () => run.machine.pmm.free(address, count));
     } catch (error) {
       throw error instanceof BusyError ? stillMapped(run.machine, address, count, error) : error;
     }
   },
 };
+
+function allocate(statement: StatementOf<'ppm-alloc'>, run: RunContext): void {
+  const { pmm } = run.machine;
+  const line = statement.line;
+  if (statement.form === 'at') {
+    const at = run.evaluate(statement.at!, line);
+    assign(run, statement, pmm.allocAt(at, run.evaluate(statement.count!, line)));
+    return;
+  }
+  const constrained = CONSTRAINTS.some((key) => statement[key] !== undefined);
+  if (statement.form === 'one' && !constrained) {
+    assign(run, statement, pmm.allocFrame());
+    return;
+  }
+  const count = statement.count === undefined ? 1 : run.evaluate(statement.count, line);
+  const constraint: { above?: number; below?: number; alignment?: number } = {};
+  if (statement.above !== undefined) constraint.above = run.evaluate(statement.above, line);
+  if (statement.below !== undefined) constraint.below = run.evaluate(statement.below, line);
+  if (statement.align !== undefined) constraint.alignment = run.evaluate(statement.align, line);
+  assign(run, statement, pmm.allocContiguous(count, constrained ? constraint : undefined));
+}
 
 /**
  * ppm_free gives back only what ppm_alloc handed out: a frame the kernel holds for a page table,

@@ -14,10 +14,14 @@ import { LANGUAGE_EXECUTORS, LANGUAGE_SYNTAX } from './language.js';
 import { MEMORY_EXECUTORS, MEMORY_SYNTAX } from './memory.js';
 import { PHYSICAL_EXECUTORS, PHYSICAL_SYNTAX } from './physical.js';
 import { PROCESS_EXECUTORS, PROCESS_SYNTAX } from './process.js';
+import { PROGRAM_EXECUTORS, PROGRAM_SYNTAX } from './program.js';
+import { SNAPSHOT_EXECUTORS, SNAPSHOT_SYNTAX } from './snapshot.js';
 
 export const STATEMENT_SYNTAX: Record<StatementVerb, StatementSyntax> = {
   ...LANGUAGE_SYNTAX,
   ...PROCESS_SYNTAX,
+  ...PROGRAM_SYNTAX,
+  ...SNAPSHOT_SYNTAX,
   ...PHYSICAL_SYNTAX,
   ...MEMORY_SYNTAX,
   ...HEAP_SYNTAX,
@@ -28,6 +32,8 @@ export const STATEMENT_SYNTAX: Record<StatementVerb, StatementSyntax> = {
 export const STATEMENT_EXECUTORS: ExecutorsOf<StatementKind> = {
   ...LANGUAGE_EXECUTORS,
   ...PROCESS_EXECUTORS,
+  ...PROGRAM_EXECUTORS,
+  ...SNAPSHOT_EXECUTORS,
   ...PHYSICAL_EXECUTORS,
   ...MEMORY_EXECUTORS,
   ...HEAP_EXECUTORS,

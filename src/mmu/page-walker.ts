@@ -1,0 +1,56 @@
+/**
+ * What a hardware page-table walker yields, shared by the two walkers (x86-walker.ts for i386 and
+ * x86-64, sv39-walker.ts for RISC-V). A walk writes its result into the walker's fields instead
+ * of allocating: the MMU's miss path runs one per TLB miss.
+ */
+import { FaultCause } from './flags.js';
+import type { PhysicalMemoryAccess } from './memory-access.js';
+import type { PageTableFormat } from './page-table-format.js';
+
+export abstract class PageWalker {
+  declare readonly format: PageTableFormat;
+  /** Results of the last successful walk. */
+  /** Physical address of the translated byte. */
+  pa = 0;
+  /** Rights bits (rights.ts), ignoring D: the caller drops write rights from a clean page. */
+  rights = 0;
+  /** Whether the leaf's D bit is set (after the walk's own update, when it made one). */
+  dirty = false;
+  global = false;
+  /** Level of the leaf; of the faulting entry after a fault. */
+  level = 0;
+  /** Why the last walk failed. */
+  cause: FaultCause = FaultCause.None;
+
+  constructor(format: PageTableFormat) {
+    this.format = format;
+  }
+
+  /**
+   * Walks `root` for `va` (canonical). Returns false with cause and level on a fault. With
+   * `update` and an access the rights allow (`pair`, a rights bit index), sets A (and D when
+   * `write`) as the hardware does; without it writes nothing (checkers, debuggers).
+   */
+  abstract walk(
+    memory: PhysicalMemoryAccess,
+    root: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean;
+
+  /**
+   * The table index at a level whose index starts at address bit `shift`, from the address's
+   * int32 halves (bits 31:0 unsigned, bits 63:32 signed): integer arithmetic only.
+   */
+  protected indexAt(vaLow: number, vaHigh: number, shift: number, mask: number): number {
+    return (shift < 32 ? (vaLow >>> shift) | (vaHigh << (32 - shift)) : vaHigh >> (shift - 32)) & mask;
+  }
+
+  protected fail(cause: FaultCause, level: number): boolean {
+    this.cause = cause;
+    this.level = level;
+    return false;
+  }
+}
