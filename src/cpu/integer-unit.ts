@@ -214,19 +214,26 @@ export function multiplyDivide(
   const bHi = xhi[rs2];
   switch (op) {
     case Op.Mulh:
-      return multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, true, true);
+      multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, true, true);
+      break;
     case Op.Mulhsu:
-      return multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, true, false);
+      multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, true, false);
+      break;
     case Op.Mulhu:
-      return multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, false, false);
+      multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, false, false);
+      break;
     case Op.Div:
-      return divideSigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, false);
+      divideSigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, false);
+      break;
     case Op.Divu:
-      return divideUnsigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, false);
+      divideUnsigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, false);
+      break;
     case Op.Rem:
-      return divideSigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, true);
+      divideSigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, true);
+      break;
     case Op.Remu:
-      return divideUnsigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, true);
+      divideUnsigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, true);
+      break;
     default: {
       // DIVW, DIVUW, REMW, REMUW: 32-bit operands, the result sign-extended.
       const lo = divideWord(aLo, bLo, op === Op.Divw || op === Op.Remw, op >= Op.Remw);
