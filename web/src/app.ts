@@ -13,7 +13,8 @@ import { FrameMap } from './frame-map.js';
 import { KERNEL_PID, type MachineView } from './machine-view.js';
 import { Player } from './player.js';
 import { renderRegions } from './regions-view.js';
-import { type Problem, Session } from './session.js';
+import { type Problem, Session, type Variable } from './session.js';
+import { ScenarioStore } from './store.js';
 import { renderTlb } from './tlb-view.js';
 import { parseAddress, renderWalk, walk } from './walk-view.js';
 
@@ -23,6 +24,8 @@ const RUN_SLICE_MS = 30;
 const MAX_PROBLEMS_SHOWN = 4;
 /** Processes named in the map's legend. */
 const LEGEND_PROCESSES = 12;
+/** The file name errors give a scenario that is not an example as it was bundled. */
+export const OWN_FILE = 'scenario.pf';
 
 export class Playground {
   private readonly editor = new ScenarioEditor(byId<HTMLTextAreaElement>('source'), byId('gutter'));
@@ -49,6 +52,11 @@ export class Playground {
   /** The process table the list and legend were drawn for ('-': none drawn). */
   private processKey = '-';
   private walkVa = Number.NaN;
+  /** What was wrong with the walk box's text ('' when it holds an address or nothing). */
+  private walkInputError = '';
+  /** Failures already shown: a new one scrolls its line into view. */
+  private failuresShown = 0;
+  private readonly store = new ScenarioStore();
 
   constructor() {
     for (const example of EXAMPLES) this.exampleSelect.append(new Option(example.name, example.name));
@@ -79,10 +87,16 @@ export class Playground {
     });
     byId<HTMLFormElement>('walk-form').addEventListener('submit', (event) => {
       event.preventDefault();
-      this.walkVa = parseAddress(this.walkInput.value);
+      const text = this.walkInput.value;
+      this.walkVa = parseAddress(text);
+      this.walkInputError =
+        Number.isNaN(this.walkVa) && text.trim() !== ''
+          ? `"${text.trim()}" is not an address: type hex (0x7f000) or decimal (520192)`
+          : '';
       this.renderWalk();
     });
     this.editor.onChange(() => {
+      this.saveEdits();
       if (this.loadedText !== null && this.editor.text !== this.loadedText) {
         this.player.pause();
         this.setStatus('edited: the next step starts the scenario over');
@@ -90,8 +104,19 @@ export class Playground {
     });
     document.addEventListener('keydown', (event) => this.onKey(event));
 
-    const first = EXAMPLES[0];
-    if (first) this.chooseExample(first.name);
+    byId('revert').addEventListener('click', () => this.revert());
+    // A link pasted into this tab changes only the fragment: load what it names.
+    window.addEventListener('hashchange', () => {
+      const linked = this.store.fromUrl();
+      if (!linked || !EXAMPLES.some((e) => e.name === linked.example)) return;
+      if (linked.example === this.exampleSelect.value && (linked.text ?? null) === this.editedText()) return;
+      this.chooseExample(linked.example, linked.text);
+    });
+
+    // The URL names the example and carries edits (a link shares them); else the last one edited.
+    const linked = this.store.fromUrl();
+    const first = EXAMPLES.find((e) => e.name === linked?.example) ?? EXAMPLES[0];
+    if (first) this.chooseExample(first.name, linked?.text);
     else this.reset();
   }
 
@@ -126,12 +151,40 @@ export class Playground {
     return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
   }
 
-  chooseExample(name: string): void {
+  /** Shows an example, with the edits made to it before (kept in local storage) unless `text` is given. */
+  chooseExample(name: string, text?: string): void {
     const example = EXAMPLES.find((e) => e.name === name);
     if (!example) return;
     this.exampleSelect.value = name;
-    this.editor.text = example.text;
+    this.editor.text = text ?? this.store.edits(name) ?? example.text;
+    this.saveEdits();
     this.reset();
+  }
+
+  /** Drops the edits to the chosen example and shows it as bundled. */
+  revert(): void {
+    const example = EXAMPLES.find((e) => e.name === this.exampleSelect.value);
+    if (!example) return;
+    this.editor.text = example.text;
+    this.saveEdits();
+    this.reset();
+  }
+
+  /** Whether the editor holds the chosen example as bundled. */
+  private get unedited(): boolean {
+    return EXAMPLES.find((e) => e.name === this.exampleSelect.value)?.text === this.editor.text;
+  }
+
+  /** The editor's text when it is not the chosen example as bundled, else null. */
+  private editedText(): string | null {
+    return this.unedited ? null : this.editor.text;
+  }
+
+  /** Keeps the editor's text for the chosen example in local storage and in the URL. */
+  private saveEdits(): void {
+    const text = this.editedText();
+    this.store.save(this.exampleSelect.value, text);
+    byId('revert').hidden = text === null;
   }
 
   /** Loads the editor's text into a fresh machine; false when it does not parse. */
@@ -139,9 +192,10 @@ export class Playground {
     this.player.pause();
     this.stopRunning();
     this.loadedText = this.editor.text;
-    // Messages name the file as `pageframe run` does: by its base name.
-    const chosen = this.exampleSelect.value || 'scenario.pf';
+    // Messages name the file as `pageframe run` does: by its base name; edited text is your own.
+    const chosen = this.unedited ? this.exampleSelect.value : OWN_FILE;
     const name = chosen.slice(chosen.lastIndexOf('/') + 1);
+    this.failuresShown = 0;
     const problem = this.session.load(this.loadedText, name);
     this.charts.reset();
     this.chosenPid = KERNEL_PID;
@@ -242,7 +296,13 @@ export class Playground {
     const session = this.session;
     const view = session.view;
     this.editor.setCurrentLine(session.done ? 0 : session.nextLine);
-    this.showErrors(session.parseProblem ? [session.parseProblem] : session.failures);
+    const problems = session.parseProblem ? [session.parseProblem] : session.failures;
+    this.showErrors(problems);
+    // A new failure far down the text is brought into view.
+    const newest = problems.at(-1);
+    if (problems.length > this.failuresShown && newest && newest.line > 0)
+      this.editor.revealLine(newest.line);
+    this.failuresShown = problems.length;
     this.renderStatus();
     this.charts.redraw();
     // The report is rebuilt by replaying the run (see Session.reportNow): not on every frame of play.
@@ -292,7 +352,13 @@ export class Playground {
       text = `${Math.min(s.stepsRun, s.statementCount)} of ${s.statementCount} run, next: line ${s.nextLine}`;
     else if (s.outcome?.ok)
       text = `done: ${plural(s.outcome.statementsRun, 'statement')}, every expectation held`;
-    else text = `stopped: ${plural(s.outcome?.failures.length ?? 0, 'failure')}`;
+    else {
+      const failures = plural(s.outcome?.failures.length ?? 0, 'failure');
+      // A run that went on after failures (`on error continue`) finished; one cut short stopped.
+      const stoppedAt = s.outcome?.stoppedAt;
+      text =
+        stoppedAt === undefined ? `finished with ${failures}` : `stopped at line ${stoppedAt}: ${failures}`;
+    }
     this.setStatus(text, !!s.parseProblem || (s.done && s.outcome?.ok === false));
   }
 
@@ -325,7 +391,7 @@ export class Playground {
     legend.querySelectorAll('li[data-pid]').forEach((item) => {
       item.remove();
     });
-    // Process colours repeat after a dozen; the legend names the first ones.
+    // Process colours stay distinct up to 128 processes; the legend names the first dozen.
     for (const p of processes.slice(0, LEGEND_PROCESSES)) {
       const item = legendItem(p.name, processColor(p.pid));
       item.dataset.pid = String(p.pid);
@@ -345,20 +411,40 @@ export class Playground {
       target.replaceChildren();
       return;
     }
-    const buttons = variables.map(([name, value]) => {
+    const several = new Set(variables.map((v) => v.process)).size > 1;
+    const buttons = variables.map((variable) => {
+      const { name, value, process } = variable;
+      const where = process === undefined ? '' : ` in ${process}`;
       const button = el(
         'button',
-        { type: 'button', class: 'variable', 'data-name': name, title: `Walk the page tables at ${name}` },
-        `${name} = ${hex(value, 1)}`,
+        {
+          type: 'button',
+          class: 'variable',
+          'data-name': name,
+          'data-process': process ?? '',
+          title: `Walk the page tables of ${process ?? 'the kernel'} at ${name}`,
+        },
+        `${name} = ${hex(value, 1)}${several ? where : ''}`,
       );
-      button.addEventListener('click', () => {
-        this.walkInput.value = hex(value);
-        this.walkVa = value;
-        this.renderWalk();
-      });
+      button.addEventListener('click', () => this.walkVariable(variable));
       return button;
     });
     target.replaceChildren(el('span', { class: 'muted' }, 'Variables: '), ...buttons);
+  }
+
+  /** Walks a variable's value in the process it was set in (an address of another is meaningless). */
+  private walkVariable({ value, process }: Variable): void {
+    const view = this.session.view;
+    const pid = process === undefined ? undefined : view?.processes().find((p) => p.name === process)?.pid;
+    if (pid !== undefined && pid !== this.chosenPid) {
+      this.chosenPid = pid;
+      this.pinned = true;
+      this.processSelect.value = String(pid);
+    }
+    this.walkInput.value = hex(value);
+    this.walkVa = value;
+    this.walkInputError = '';
+    this.renderProcess();
   }
 
   private renderProcess(): void {
@@ -367,6 +453,7 @@ export class Playground {
     renderRegions(byId('regions'), drawing, (base) => {
       this.walkInput.value = hex(base);
       this.walkVa = base;
+      this.walkInputError = '';
       this.renderWalk();
     });
     this.renderWalk();
@@ -375,6 +462,10 @@ export class Playground {
   private renderWalk(): void {
     const view = this.session.view;
     const target = byId('walk');
+    if (this.walkInputError) {
+      target.replaceChildren(el('p', { class: 'walk-input-error', role: 'alert' }, this.walkInputError));
+      return;
+    }
     if (!view || Number.isNaN(this.walkVa)) {
       target.replaceChildren(
         el(

@@ -28,7 +28,7 @@ const MAX_CELL_PX = 32;
 export class FrameMap {
   private source: FrameMapSource | null = null;
   /** Per frame: the kind (palette index) it is drawn with. */
-  private kinds = new Uint8Array(0);
+  private kinds = new Uint16Array(0);
   /** Per frame: the head of the free block it lies in, or -1. */
   private blockHead = new Int32Array(0);
   private blockOrder = new Uint8Array(0);
@@ -57,9 +57,10 @@ export class FrameMap {
     canvas.addEventListener(
       'wheel',
       (event) => {
-        event.preventDefault();
+        // The wheel scrolls the map only when it has rows out of view; else the page scrolls.
         if (event.ctrlKey) this.zoom(event.deltaY < 0 ? 1 : -1);
-        else this.scrollRows(Math.sign(event.deltaY) * 4);
+        else if (!this.scrollRows(Math.sign(event.deltaY) * 4)) return;
+        event.preventDefault();
       },
       { passive: false },
     );
@@ -86,7 +87,7 @@ export class FrameMap {
   update(source: FrameMapSource): void {
     const n = source.frames.frameCount;
     if (n !== this.kinds.length) {
-      this.kinds = new Uint8Array(n);
+      this.kinds = new Uint16Array(n);
       this.blockHead = new Int32Array(n);
       this.blockOrder = new Uint8Array(n);
       this.fitted = false;
@@ -101,7 +102,7 @@ export class FrameMap {
   /** Shows no machine. */
   clear(): void {
     this.source = null;
-    this.kinds = new Uint8Array(0);
+    this.kinds = new Uint16Array(0);
     this.blockHead = new Int32Array(0);
     this.blockOrder = new Uint8Array(0);
     this.fitted = false;
@@ -237,10 +238,14 @@ export class FrameMap {
     return { cols, cells, rows: Math.ceil(cells / cols), visibleRows: Math.floor(height / this.cellPx) };
   }
 
-  private scrollRows(delta: number): void {
+  /** Scrolls the map by rows; false when it could not move (nothing out of view that way). */
+  private scrollRows(delta: number): boolean {
     const { rows, visibleRows } = this.layout();
-    this.topRow = Math.max(0, Math.min(Math.max(0, rows - visibleRows), this.topRow + delta));
+    const top = Math.max(0, Math.min(Math.max(0, rows - visibleRows), this.topRow + delta));
+    if (top === this.topRow) return false;
+    this.topRow = top;
     this.render();
+    return true;
   }
 
   private revealCursor(): void {

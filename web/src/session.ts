@@ -7,6 +7,7 @@ import {
   type MachineReport,
   parseScenario,
   renderReport,
+  type Scenario,
   ScenarioError,
   type ScenarioOutcome,
   ScenarioRun,
@@ -26,8 +27,21 @@ export function lineOf(failure: string): number {
   return match ? Number(match[1]) : 0;
 }
 
+/** A scenario variable, with the process it was set in (an address means something only there). */
+export interface Variable {
+  name: string;
+  value: number;
+  /** The process the statement that last set it acted as; undefined before any process. */
+  process: string | undefined;
+}
+
 export class Session {
   private run: ScenarioRun | null = null;
+  private scenario: Scenario | null = null;
+  /** The process each variable was last set in. */
+  private variableProcess = new Map<string, string | undefined>();
+  /** The process the last statement acted as (its `in NAME:`, else the current one). */
+  private lastActing: string | undefined;
   private machineView: MachineView | null = null;
   private source: { text: string; file: string } | null = null;
   private reported: { step: number; report: MachineReport | undefined } | null = null;
@@ -42,8 +56,12 @@ export class Session {
     this.machineView = null;
     this.stepsRun = 0;
     this.parseProblem = null;
+    this.scenario = null;
+    this.variableProcess = new Map();
+    this.lastActing = undefined;
     try {
-      this.run = new ScenarioRun(parseScenario(text, file));
+      this.scenario = parseScenario(text, file);
+      this.run = new ScenarioRun(this.scenario);
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       this.parseProblem = { line: error.line, message: error.message };
@@ -60,9 +78,19 @@ export class Session {
     return this.run?.nextLine ?? 0;
   }
 
-  /** The scenario's variables now, in the order they were first set. */
-  get variables(): [string, number][] {
-    return this.run ? [...this.run.variables] : [];
+  /** The scenario's variables now, in the order they were first set, with their processes. */
+  get variables(): Variable[] {
+    if (!this.run) return [];
+    return [...this.run.variables].map(([name, value]) => ({
+      name,
+      value,
+      process: this.variableProcess.get(name),
+    }));
+  }
+
+  /** The process the last statement acted as: its `in NAME:`, else the scenario's current one. */
+  get actingProcess(): string | undefined {
+    return this.lastActing ?? this.run?.currentProcess;
   }
 
   get statementCount(): number {
@@ -84,15 +112,23 @@ export class Session {
     if (!machine) return null;
     if (this.machineView?.machine !== machine) {
       const run = this.run;
-      this.machineView = new MachineView(machine, () => run?.currentProcess);
+      this.machineView = new MachineView(machine, () => this.lastActing ?? run?.currentProcess);
     }
     return this.machineView;
   }
 
   step(): void {
-    if (!this.run || this.run.done) return;
-    this.run.step();
+    const run = this.run;
+    if (!run || run.done) return;
+    const statement = this.scenario?.statements[this.stepsRun];
+    const before = new Map(run.variables);
+    run.step();
     this.stepsRun++;
+    this.lastActing = statement?.process ?? run.currentProcess;
+    for (const [name, value] of run.variables) {
+      if (before.get(name) !== value || !this.variableProcess.has(name))
+        this.variableProcess.set(name, this.lastActing);
+    }
   }
 
   /** The figures the charts plot, now. */

@@ -34,7 +34,7 @@ export function renderTlb(
     el(
       'tr',
       {},
-      ...['set', 'way', 'virtual page', 'ASID', 'physical page', 'from page', 'rights'].map((h) =>
+      ...['set', 'way', 'virtual page', 'ASID', 'physical page', 'page size', 'rights'].map((h) =>
         el('th', { scope: 'col' }, h),
       ),
     ),
