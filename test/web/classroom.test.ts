@@ -290,4 +290,85 @@ describe('the playground in front of a class', () => {
     expect(problems).toEqual([]);
     await page.context().close();
   });
+
+  it('says what each statement changed, outlines it, and steps back along a timeline', async () => {
+    const text = 'machine ram 16M\nprocess a\nx = map anon 16K\ntouch x 16K\nfork b\ntouch x\n';
+    const atStep = (steps: number) => {
+      const r = new ScenarioRun(parseScenario(text, 'scenario.pf'));
+      for (let i = 0; i < steps; i++) r.step();
+      return r.machine!;
+    };
+    const before = atStep(3).pmm.frames;
+    const after = atStep(4);
+    const frames = after.pmm.frames;
+    const changed: number[] = [];
+    for (let pfn = 0; pfn < frames.frameCount; pfn++) {
+      if (
+        before.state[pfn] !== frames.state[pfn] ||
+        before.owner[pfn] !== frames.owner[pfn] ||
+        before.refCount[pfn] !== frames.refCount[pfn] ||
+        before.use[pfn] !== frames.use[pfn]
+      )
+        changed.push(pfn);
+    }
+    const shared = changed.filter((pfn) => frames.refCount[pfn] === 2).length;
+    const tables = changed.filter((pfn) => before.state[pfn] !== 1 && frames.use[pfn] === 2).length;
+    expect(shared).toBe(4);
+    expect(tables).toBe(2);
+
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    for (let i = 0; i < 4; i++) await page.click('#step');
+    const said = (await page.textContent('#explain')) ?? '';
+    expect(said).toContain('Line 5: fork b');
+    expect(said).toContain(`Process b (pid ${after.process('b')!.pid}) was created`);
+    expect(said).toContain(`${changed.length - shared} frames taken: ${tables} page tables of b`);
+    expect(said).toContain(`${shared} frames now have refcount 2`);
+    expect(said).toContain('TLB: flushed once');
+    expect(await page.getAttribute('#explain', 'data-frames')).toBe(String(changed.length));
+    // The changed frames are outlined on the map, an unchanged one is not.
+    const edge = (pfn: number) =>
+      page.evaluate(
+        (n) =>
+          (window as unknown as { playground: { edgeColorOf(pfn: number): string } }).playground.edgeColorOf(
+            n,
+          ),
+        pfn,
+      );
+    await page.evaluate(
+      (n) => (window as unknown as { playground: { select(pfn: number): void } }).playground.select(n),
+      frames.frameCount - 1,
+    );
+    for (const pfn of changed) expect(await edge(pfn), `frame ${pfn}`).toBe('#d50000');
+    const unchanged = frames.frameCount - 64;
+    expect(await edge(unchanged)).not.toBe('#d50000');
+    // The TLB's flush counter is outlined; the hit counter did not move.
+    expect(await page.getAttribute('[data-counter="flushes"]', 'class')).toBe('changed');
+    expect(await page.getAttribute('[data-counter="hits"]', 'class')).toBe('');
+    await screenshot(page, 'classroom-fork-explained');
+
+    // Back: the machine as it was after three statements, and that statement explained.
+    await page.click('#back');
+    expect(await status(page)).toMatch(/^3 of \d+ run/);
+    expect(await page.textContent('#explain')).toContain('Line 4: touch x 16K');
+    expect(Number(await page.getAttribute('#map-summary', 'data-free-frames'))).toBe(
+      atStep(3).pmm.freeFrames,
+    );
+    await page.keyboard.press('Shift+F10');
+    expect(await status(page)).toMatch(/^2 of \d+ run/);
+    // The timeline jumps to any step.
+    await page.$eval('#timeline', (input) => {
+      (input as HTMLInputElement).value = '5';
+      input.dispatchEvent(new Event('change'));
+    });
+    // (the fifth statement is the last: the run is over)
+    expect(await status(page)).toBe('done: 5 statements, every expectation held');
+    expect(await page.textContent('#explain')).toContain('Line 6: touch x');
+    expect(await page.textContent('#explain')).toContain('1 frame is no longer shared');
+    expect(Number(await page.getAttribute('#map-summary', 'data-free-frames'))).toBe(
+      atStep(5).pmm.freeFrames,
+    );
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

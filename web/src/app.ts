@@ -33,7 +33,7 @@ export class Playground {
   private readonly charts = new RunCharts(byId('charts'));
   private readonly session = new Session();
   private readonly player = new Player(
-    () => this.stepOnce(),
+    () => this.stepOnce(true),
     () => this.render(),
     (playing) => this.onPlayState(playing),
   );
@@ -65,6 +65,12 @@ export class Playground {
 
     byId('run').addEventListener('click', () => this.runToEnd());
     byId('step').addEventListener('click', () => this.step());
+    byId('back').addEventListener('click', () => this.back());
+    const timeline = byId<HTMLInputElement>('timeline');
+    timeline.addEventListener('input', () => {
+      byId<HTMLOutputElement>('timeline-out').value = `step ${timeline.value}`;
+    });
+    timeline.addEventListener('change', () => this.goToStep(Number(timeline.value)));
     byId('play').addEventListener('click', () => this.togglePlay());
     byId('reset').addEventListener('click', () => this.reset());
     const speed = byId<HTMLInputElement>('speed');
@@ -152,6 +158,20 @@ export class Playground {
   }
 
   /** Shows an example, with the edits made to it before (kept in local storage) unless `text` is given. */
+  /** The colour one pixel inside a frame's cell, where the change outline is drawn ('#rrggbb'). */
+  edgeColorOf(pfn: number): string {
+    const at = this.map.cellCenter(pfn);
+    const canvas = byId<HTMLCanvasElement>('map');
+    const context = canvas.getContext('2d');
+    if (!at) return '';
+    const { cellPx } = this.map.scale;
+    const inner = cellPx >= 4 ? cellPx - 1 : cellPx;
+    // The outline's left edge: one pixel in on cells of 6 px or more, the first pixel on smaller ones.
+    const x = at.x - (inner >> 1) + (cellPx >= 6 ? 1 : 0);
+    const [r, g, b] = context?.getImageData(x, at.y, 1, 1).data ?? [];
+    return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
+  }
+
   chooseExample(name: string, text?: string): void {
     const example = EXAMPLES.find((e) => e.name === name);
     if (!example) return;
@@ -215,7 +235,28 @@ export class Playground {
       return;
     }
     if (!this.ensureLoaded()) return;
-    this.stepOnce();
+    this.stepOnce(true);
+    this.render();
+  }
+
+  /** Steps back: the machine as it was one statement ago (the run replayed to there). */
+  back(): void {
+    if (this.session.stepsRun > 0) this.goToStep(this.session.stepsRun - 1);
+  }
+
+  /** The machine after `steps` statements, replayed from the start: runs are deterministic. */
+  goToStep(steps: number): void {
+    this.player.pause();
+    this.stopRunning();
+    if (this.loadedText !== this.editor.text) {
+      if (!this.reset()) return;
+    }
+    this.charts.reset();
+    this.session.replayTo(steps, () => {
+      const sample = this.session.sample();
+      if (sample) this.charts.push(sample);
+    });
+    this.failuresShown = 0;
     this.render();
   }
 
@@ -231,7 +272,7 @@ export class Playground {
     const slice = () => {
       const deadline = performance.now() + RUN_SLICE_MS;
       let more = true;
-      while (more && performance.now() < deadline) more = this.stepOnce();
+      while (more && performance.now() < deadline) more = this.stepOnce(false);
       if (!more) {
         this.stopRunning();
         this.render();
@@ -261,10 +302,11 @@ export class Playground {
     return this.reset();
   }
 
-  /** Runs one statement and samples the charts; false when the run is over. */
-  private stepOnce(): boolean {
+  /** Runs one statement (saying what it changed, unless in a Run) and samples the charts; false at the end. */
+  private stepOnce(explain: boolean): boolean {
     if (this.session.done) return false;
-    this.session.step();
+    if (explain) this.session.stepExplained();
+    else this.session.step();
     const sample = this.session.sample();
     if (sample) this.charts.push(sample);
     return !this.session.done;
@@ -279,6 +321,7 @@ export class Playground {
 
   private onKey(event: KeyboardEvent): void {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.runToEnd();
+    else if (event.key === 'F10' && event.shiftKey) this.back();
     else if (event.key === 'F10') this.step();
     else if (event.key === 'F8' && event.shiftKey) this.reset();
     else if (event.key === 'F8') this.togglePlay();
@@ -304,6 +347,8 @@ export class Playground {
       this.editor.revealLine(newest.line);
     this.failuresShown = problems.length;
     this.renderStatus();
+    this.renderTimeline();
+    this.renderChange();
     this.charts.redraw();
     // The report is rebuilt by replaying the run (see Session.reportNow): not on every frame of play.
     if (!this.player.playing) {
@@ -330,6 +375,7 @@ export class Playground {
       byId('tlb').replaceChildren();
       return;
     }
+    this.map.setHighlights(session.lastChange?.frames ?? new Int32Array(0));
     this.map.update(view.frameMapSource());
     const phys = view.physical();
     byId('map-summary').textContent =
@@ -341,7 +387,42 @@ export class Playground {
     this.renderProcess();
     const tlb = view.tlb();
     if (tlb)
-      renderTlb(byId('tlb-counters'), byId<HTMLTableElement>('tlb'), tlb, (asid) => view.asidName(asid));
+      renderTlb(
+        byId('tlb-counters'),
+        byId<HTMLTableElement>('tlb'),
+        tlb,
+        (asid) => view.asidName(asid),
+        session.lastChange,
+      );
+  }
+
+  private renderTimeline(): void {
+    const timeline = byId<HTMLInputElement>('timeline');
+    const s = this.session;
+    timeline.max = String(Math.max(s.statementCount, s.stepsRun));
+    timeline.value = String(s.stepsRun);
+    byId<HTMLOutputElement>('timeline-out').value = `step ${s.stepsRun}`;
+    byId<HTMLButtonElement>('back').disabled = s.stepsRun === 0;
+  }
+
+  /** The last statement's change in words; after a Run or a reset, how to see one. */
+  private renderChange(): void {
+    const change = this.session.lastChange;
+    const target = byId('explain');
+    if (!change) {
+      const hint =
+        this.session.stepsRun === 0
+          ? 'Step (F10) runs one statement and says here what it changed; changed frames and TLB rows are outlined in red.'
+          : 'Step, or step back (Shift+F10), to see what one statement changed.';
+      target.replaceChildren(el('p', { class: 'muted' }, hint));
+      return;
+    }
+    const [statement, ...rest] = change.sentences;
+    target.replaceChildren(
+      el('p', { class: 'statement' }, statement),
+      ...rest.map((sentence) => el('p', {}, sentence)),
+    );
+    target.dataset.frames = String(change.frames.length);
   }
 
   private renderStatus(): void {

@@ -24,6 +24,8 @@ const USE_NAMES: string[] = [];
 for (const [name, value] of Object.entries(FrameUse)) USE_NAMES[value] = name;
 
 const MAX_CELL_PX = 32;
+/** Changed cells outlined at most after one statement. */
+const MAX_OUTLINED = 4096;
 
 export class FrameMap {
   private source: FrameMapSource | null = null;
@@ -38,6 +40,8 @@ export class FrameMap {
   private cursor = 0;
   private fitted = false;
   private image: ImageData | null = null;
+  /** Frames the last statement changed, outlined on the map. */
+  private highlights: Int32Array = new Int32Array(0);
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -97,6 +101,11 @@ export class FrameMap {
     this.classify();
     if (!this.fitted) this.fit();
     else this.render();
+  }
+
+  /** Outlines frames (ascending) until the next call; an empty list outlines none. */
+  setHighlights(frames: Int32Array): void {
+    this.highlights = frames;
   }
 
   /** Shows no machine. */
@@ -335,6 +344,7 @@ export class FrameMap {
     const n = this.frameCount;
     if (n > 0) this.paint(pixels, width, height);
     context.putImageData(this.image, 0, 0);
+    if (n > 0) this.paintHighlights(context);
     if (n > 0) this.paintCursor(context);
     this.scaleLabel.textContent =
       this.framesPerCell > 1
@@ -389,6 +399,33 @@ export class FrameMap {
           pixels[p + 2] = 120;
         }
       }
+    }
+  }
+
+  /** Outlines the cells of the changed frames (at most MAX_OUTLINED cells: beyond, the map is busy enough). */
+  private paintHighlights(context: CanvasRenderingContext2D): void {
+    if (this.highlights.length === 0) return;
+    const { cols, visibleRows } = this.layout();
+    const c = this.cellPx;
+    const inset = c >= 6 ? 1 : 0;
+    context.lineWidth = c >= 6 ? 2 : 1;
+    context.strokeStyle = '#d50000';
+    let lastCell = -1;
+    let outlined = 0;
+    for (const pfn of this.highlights) {
+      const cell = Math.floor(pfn / this.framesPerCell);
+      if (cell === lastCell) continue;
+      lastCell = cell;
+      const row = Math.floor(cell / cols) - this.topRow;
+      if (row < 0 || row >= visibleRows) continue;
+      const size = Math.max(c, 3);
+      context.strokeRect(
+        (cell % cols) * c + inset + 0.5,
+        row * c + inset + 0.5,
+        size - 2 * inset - 1,
+        size - 2 * inset - 1,
+      );
+      if (++outlined >= MAX_OUTLINED) break;
     }
   }
 

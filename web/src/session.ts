@@ -12,6 +12,7 @@ import {
   type ScenarioOutcome,
   ScenarioRun,
 } from '../../src/index.js';
+import { type Change, captureMachine, explainChange } from './change-view.js';
 import type { Sample } from './charts.js';
 import { MachineView } from './machine-view.js';
 
@@ -57,6 +58,7 @@ export class Session {
     this.stepsRun = 0;
     this.parseProblem = null;
     this.scenario = null;
+    this.lastChange = null;
     this.variableProcess = new Map();
     this.lastActing = undefined;
     try {
@@ -117,11 +119,52 @@ export class Session {
     return this.machineView;
   }
 
+  /** What the last step changed, when it was run by `stepExplained`; null otherwise. */
+  lastChange: Change | null = null;
+
+  /** Runs one statement and says what it changed (copies the frame table: not for Run). */
+  stepExplained(): void {
+    const run = this.run;
+    if (!run || run.done) return;
+    const machine = run.machine;
+    const before = machine ? captureMachine(machine) : null;
+    const statement = this.scenario?.statements[this.stepsRun];
+    const line = statement?.line ?? 0;
+    const text = this.source?.text.split('\n')[line - 1]?.trim() ?? '';
+    const failuresBefore = run.outcome.failures.length;
+    this.step();
+    const after = run.machine;
+    const heading = statement ? `Line ${line}: ${text}` : 'The end: the final checks ran.';
+    this.lastChange = after ? explainChange(before, after, heading) : null;
+    const failed = run.outcome.failures.slice(failuresBefore);
+    if (this.lastChange && failed.length > 0)
+      this.lastChange.sentences.push(`It failed: ${failed.join('; ')}`);
+  }
+
+  /**
+   * Starts the same text over and runs `steps` statements (runs are deterministic, so this is the
+   * machine as it was then), explaining the last; `onStep` sees each step (the charts sample it).
+   */
+  replayTo(steps: number, onStep: () => void): void {
+    if (this.source === null) return;
+    this.load(this.source.text, this.source.file);
+    const target = Math.max(0, steps);
+    while (this.stepsRun < target - 1 && !this.done) {
+      this.step();
+      onStep();
+    }
+    if (this.stepsRun < target && !this.done) {
+      this.stepExplained();
+      onStep();
+    }
+  }
+
   step(): void {
     const run = this.run;
     if (!run || run.done) return;
     const statement = this.scenario?.statements[this.stepsRun];
     const before = new Map(run.variables);
+    this.lastChange = null;
     run.step();
     this.stepsRun++;
     this.lastActing = statement?.process ?? run.currentProcess;
