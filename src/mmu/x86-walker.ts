@@ -96,6 +96,44 @@ export class X86Walker extends PageWalker {
     return this.walkLevels(memory, root, va, pair, write, update);
   }
 
+  leaf(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
+    if (at >= memory.size) return this.fail(ACCESS_FAULT, 0);
+    const low = memory.read32(at);
+    const high = this.wideEntries ? memory.read32(at + 4) : 0;
+    if ((low & PRESENT) === 0) return this.fail(NOT_PRESENT, 0);
+    if ((high & this.highReserved) !== 0) return this.fail(RESERVED_BIT, 0);
+    let frame = (low & SMALL_ADDRESS) >>> 0;
+    if ((high & this.highAddress) !== 0) frame += (high & this.highAddress) * TWO_32;
+    this.pa = frame + ((va >>> 0) & ~SMALL_ADDRESS);
+    const writable = (low & WRITABLE) !== 0;
+    const executable = (high & NO_EXECUTE_HIGH) === 0;
+    let rights = KERNEL_READ;
+    if (writable) rights |= KERNEL_WRITE;
+    if (executable) rights |= KERNEL_EXECUTE;
+    if ((low & USER) !== 0) {
+      rights |= USER_READ;
+      if (writable) rights |= USER_WRITE;
+      if (executable) rights |= USER_EXECUTE;
+    }
+    this.rights = rights;
+    this.global = (low & GLOBAL) !== 0;
+    this.level = 0;
+    this.dirty = (low & DIRTY) !== 0;
+    if (update && (rights & (1 << pair)) !== 0) {
+      const wanted = (write ? low | ACCESSED | DIRTY : low | ACCESSED) >>> 0;
+      if (wanted !== low) memory.write32(at, wanted);
+      if (write) this.dirty = true;
+    }
+    return true;
+  }
+
   /**
    * 32-bit paging written out: the directory entry, then (unless PS) the table entry. The same
    * results as walkLevels; measured on compiled JavaScript, a walk of 5 ns against 14 ns for the
