@@ -3,7 +3,6 @@
  * placed, marked, linked and counted right, free buddies merged. BuddyAllocator.check() runs it.
  */
 import { InvariantError } from '../common/errors.js';
-import { BLOCK_HEAD } from './buddy-allocator.js';
 import { FrameState, type FrameTable, NO_FRAME } from './frame-table.js';
 
 /** What the checker reads of a buddy allocator. */
@@ -19,6 +18,8 @@ export interface BuddyLists {
   /** The single-frame cache: slots 0 to cacheCount - 1. */
   readonly cache: Int32Array;
   readonly cacheCount: number;
+  /** The bit that marks a free block's head frame in `frames.order` (the order is in the low bits). */
+  readonly blockHead: number;
 }
 
 export function checkBuddyLists(lists: BuddyLists): void {
@@ -33,7 +34,7 @@ export function checkBuddyLists(lists: BuddyLists): void {
       if (b < 0 || b + size > frames.frameCount || b % size !== 0) {
         throw new InvariantError(`buddy: block at frame ${b} of order ${k} is misplaced`);
       }
-      if (frames.order[b] !== (BLOCK_HEAD | k)) {
+      if (frames.order[b] !== (lists.blockHead | k)) {
         throw new InvariantError(
           `buddy: head frame ${b} on the order-${k} list is marked ${frames.order[b]}`,
         );
@@ -49,7 +50,7 @@ export function checkBuddyLists(lists: BuddyLists): void {
         }
       }
       const buddy = b ^ size;
-      if (k < lists.maxOrder && buddy < frames.frameCount && frames.order[buddy] === (BLOCK_HEAD | k)) {
+      if (k < lists.maxOrder && buddy < frames.frameCount && frames.order[buddy] === (lists.blockHead | k)) {
         throw new InvariantError(
           `buddy: free buddies at frames ${Math.min(b, buddy)} (order ${k}) are not merged`,
         );

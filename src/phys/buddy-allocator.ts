@@ -14,7 +14,7 @@ import { FrameState, type FrameTable, NO_FRAME } from './frame-table.js';
 import type { FrameAllocator } from './types.js';
 
 /** Marks the head frame of a free block in `frames.order`; the low bits hold the order. */
-export const BLOCK_HEAD = 0x80;
+const BLOCK_HEAD = 0x80;
 const ORDER_MASK = 0x7f;
 /** Frames the single-frame cache holds at most. */
 export const FRAME_CACHE_SIZE = 64;
@@ -147,6 +147,7 @@ export class BuddyAllocator implements FrameAllocator {
       listFrames: this.listFrames,
       cache: this.cache,
       cacheCount: this.cacheCount,
+      blockHead: BLOCK_HEAD,
     });
   }
 
