@@ -92,13 +92,7 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
 /** The figures of one format, measured in a worker thread (a V8 isolate of its own). */
 function measureInWorker(name: FormatName): Promise<FormatFigures> {
   return new Promise((resolve, reject) => {
-    // Under the tsx loader (npm run bench) the worker registers it first; compiled, it loads this file.
-    const source = import.meta.url.endsWith('.ts')
-      ? new URL(
-          `data:text/javascript,import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`,
-        )
-      : new URL(import.meta.url);
-    const worker = new Worker(source, { workerData: { mmuFormat: name } });
+    const worker = new Worker(new URL(import.meta.url), { workerData: { mmuFormat: name } });
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => {

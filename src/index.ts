@@ -219,6 +219,7 @@ export type {
   ProtectionSpec,
   Scenario,
   Statement,
+  StatementBase,
   TouchAccess,
 } from './workload/scenario/ast.js';
 export {

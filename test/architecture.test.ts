@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's layering, checked: a layer imports only from the layers below it, the core has no
+ * The layering the README's table describes, checked: a layer imports only from the layers below it, the core has no
  * Node imports (it runs in the browser), and web/ uses only the public API.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -5,7 +5,7 @@
  * run measured goes to --stats, the process report to standard error with --report, and every
  * memory access to --trace-mem in valgrind lackey's format. Nothing else is printed.
  */
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InvariantError } from '../common/errors.js';
@@ -17,7 +17,7 @@ import { LinuxMachine } from '../kernel/linux/linux-machine.js';
 import { processReport } from '../kernel/linux/process-report.js';
 import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../phys/physical-memory.js';
 import { NodeExecHost } from './node-exec-host.js';
-import { countOption, sizeOption } from './options.js';
+import { countOption, InputFileError, readInputBytes, sizeOption } from './options.js';
 
 export interface ExecCommandOptions {
   ram?: number;
@@ -72,11 +72,12 @@ export function registerExec(program: Command): void {
 export function execCommand(path: string, args: string[], options: ExecCommandOptions): number {
   let image: Uint8Array;
   try {
-    image = new Uint8Array(readFileSync(path));
+    image = readInputBytes(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    process.stderr.write(`pageframe: ${path}: ${code === 'ENOENT' ? 'no such file' : String(error)}\n`);
-    return STATUS_NOT_FOUND;
+    if (!(error instanceof InputFileError)) throw error;
+    process.stderr.write(`pageframe: ${error.message}\n`);
+    // As a shell says it: 127 when there is no such file, 126 when it is there but cannot run.
+    return error.systemCode === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_CANNOT_RUN;
   }
   const kernel = new Kernel({ format: 'sv39', ramBytes: options.ram ?? DEFAULT_RAM });
   const baseline = kernel.pmm.allocatedFrames;

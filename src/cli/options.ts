@@ -74,10 +74,13 @@ function describeSizeRange(range: Range): string {
 /** An input file that cannot be read: its name and why, in words. */
 export class InputFileError extends PageframeError {
   readonly file: string;
+  /** The system's error code (ENOENT, EISDIR, ...), or '' when there was none. */
+  readonly systemCode: string;
 
-  constructor(file: string, reason: string) {
+  constructor(file: string, reason: string, systemCode = '') {
     super('EINPUT', `${file}: cannot read it: ${reason}`);
     this.file = file;
+    this.systemCode = systemCode;
   }
 }
 
@@ -93,12 +96,26 @@ export function readInputFile(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    throw new InputFileError(
-      file,
-      READ_ERRORS[code] ?? (error instanceof Error ? error.message : String(error)),
-    );
+    throw inputFileError(file, error);
   }
+}
+
+/** The bytes of an input file (`-` is standard input), or an InputFileError saying why not. */
+export function readInputBytes(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  } catch (error) {
+    throw inputFileError(file, error);
+  }
+}
+
+function inputFileError(file: string, error: unknown): InputFileError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return new InputFileError(
+    file,
+    READ_ERRORS[code] ?? (error instanceof Error ? error.message : String(error)),
+    code,
+  );
 }
 
 /**

@@ -1,6 +1,4 @@
 /** `pageframe run FILE...`: parse and run scenarios, print output, reports and failures. */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { ScenarioError } from '../workload/scenario/errors.js';
 import { runScenario, type ScenarioOutcome } from '../workload/scenario/executor.js';
 import { parseScenario } from '../workload/scenario/parser.js';
@@ -21,8 +19,6 @@ export function runText(text: string, file: string, options: RunCommandOptions):
     return runScenario(scenario, {
       checkEvery: options.checkAtEnd ? 'end' : 'statement',
       programs: { read: (path) => new NodeExecHost().readFile(path) },
-      // Files a scenario names (`snapshot`) are found beside it (standard input: the working folder).
-      readFile: (path) => readFileSync(resolve(file === '-' ? '.' : dirname(file), path), 'utf8'),
     });
   } catch (error) {
     if (!(error instanceof ScenarioError)) throw error;

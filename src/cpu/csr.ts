@@ -4,6 +4,8 @@
  * write to a read-only counter, is an illegal instruction.
  */
 
+import { writeNumber } from './integer-unit.js';
+
 export const Csr = {
   Fflags: 0x001,
   Frm: 0x002,
@@ -51,4 +53,34 @@ export function writeCsr(csr: number, control: FloatControl, value: number): voi
     control.fflags = value & 0x1f;
     control.frm = (value >>> 5) & 7;
   }
+}
+
+/** The registers and counters a CSR instruction reads and writes. */
+export interface CsrHart extends FloatControl {
+  readonly xlo: Int32Array;
+  readonly xhi: Int32Array;
+  readonly time: (() => number) | null;
+}
+
+/**
+ * CSRRW, CSRRS, CSRRC (kind 0, 1, 2) and their immediate forms (kind 3, 4, 5, where rs1 is the
+ * 5-bit immediate); false when the CSR does not exist or may not be written (illegal).
+ */
+export function csrInstruction(
+  hart: CsrHart,
+  kind: number,
+  rd: number,
+  rs1: number,
+  csr: number,
+  counter: number,
+): boolean {
+  const immediate = kind >= 3;
+  const operation = immediate ? kind - 3 : kind; // 0 write, 1 set, 2 clear
+  const source = immediate ? rs1 : hart.xlo[rs1];
+  const writes = operation === 0 || rs1 !== 0;
+  if (!csrExists(csr, writes)) return false;
+  const old = readCsr(csr, hart, counter, hart.time ? hart.time() : counter);
+  if (writes) writeCsr(csr, hart, operation === 0 ? source : operation === 1 ? old | source : old & ~source);
+  writeNumber(hart.xlo, hart.xhi, rd, old);
+  return true;
 }

@@ -5,6 +5,8 @@
  * 64-bit divisions of operands wider than 2^53 use BigInt (rare in real programs).
  */
 
+import { Op } from './opcodes.js';
+
 const TWO_32 = 4294967296;
 
 /** Writes a 64-bit value given as an exact integer number (|value| < 2^53). */
@@ -192,4 +194,51 @@ export function divideWord(a: number, b: number, signed: boolean, remainder: boo
   const ua = a >>> 0;
   const ub = b >>> 0;
   return remainder ? (ua % ub) | 0 : Math.floor(ua / ub) | 0;
+}
+
+/**
+ * The M extension's rarer operations, out of the run loop's switch (MUL and MULW stay there):
+ * the high multiplies and the divisions, 64-bit and word-sized, on registers rs1 and rs2.
+ */
+export function multiplyDivide(
+  op: number,
+  xlo: Int32Array,
+  xhi: Int32Array,
+  rd: number,
+  rs1: number,
+  rs2: number,
+): void {
+  const aLo = xlo[rs1];
+  const aHi = xhi[rs1];
+  const bLo = xlo[rs2];
+  const bHi = xhi[rs2];
+  switch (op) {
+    case Op.Mulh:
+      multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, true, true);
+      break;
+    case Op.Mulhsu:
+      multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, true, false);
+      break;
+    case Op.Mulhu:
+      multiplyHigh(xlo, xhi, rd, aLo, aHi, bLo, bHi, false, false);
+      break;
+    case Op.Div:
+      divideSigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, false);
+      break;
+    case Op.Divu:
+      divideUnsigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, false);
+      break;
+    case Op.Rem:
+      divideSigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, true);
+      break;
+    case Op.Remu:
+      divideUnsigned(xlo, xhi, rd, aLo, aHi, bLo, bHi, true);
+      break;
+    default: {
+      // DIVW, DIVUW, REMW, REMUW: 32-bit operands, the result sign-extended.
+      const lo = divideWord(aLo, bLo, op === Op.Divw || op === Op.Remw, op >= Op.Remw);
+      xlo[rd] = lo;
+      xhi[rd] = lo >> 31;
+    }
+  }
 }

@@ -7,15 +7,12 @@
  */
 
 import { executeAtomic } from './atomic-unit.js';
-import { csrExists, readCsr, writeCsr } from './csr.js';
+import { csrInstruction } from './csr.js';
 import { executeFloat, loadFloat, storeFloat } from './float-unit.js';
 import type { Hart } from './hart.js';
 import {
-  divideSigned,
-  divideUnsigned,
-  divideWord,
   multiply,
-  multiplyHigh,
+  multiplyDivide,
   shiftLeft,
   shiftRight,
   shiftRightArithmetic,
@@ -81,23 +78,12 @@ const OP_FENCEI = Op.FenceI;
 const OP_ECALL = Op.Ecall;
 const OP_EBREAK = Op.Ebreak;
 const OP_CSRRW = Op.Csrrw;
-const OP_CSRRS = Op.Csrrs;
-const OP_CSRRC = Op.Csrrc;
-const OP_CSRRWI = Op.Csrrwi;
-const OP_CSRRSI = Op.Csrrsi;
 const OP_CSRRCI = Op.Csrrci;
 const OP_MUL = Op.Mul;
 const OP_MULH = Op.Mulh;
-const OP_MULHSU = Op.Mulhsu;
-const OP_MULHU = Op.Mulhu;
-const OP_DIV = Op.Div;
-const OP_DIVU = Op.Divu;
-const OP_REM = Op.Rem;
 const OP_REMU = Op.Remu;
 const OP_MULW = Op.Mulw;
 const OP_DIVW = Op.Divw;
-const OP_DIVUW = Op.Divuw;
-const OP_REMW = Op.Remw;
 const OP_REMUW = Op.Remuw;
 const OP_ATOMIC = Op.Atomic;
 const OP_FLW = Op.Flw;
@@ -445,52 +431,11 @@ export function interpret(hart: Hart, budget: number): 1 | 2 {
         case OP_EBREAK:
           port.raise(TrapCause.Breakpoint, pc);
           break;
-        case OP_CSRRW:
-        case OP_CSRRS:
-        case OP_CSRRC:
-        case OP_CSRRWI:
-        case OP_CSRRSI:
-        case OP_CSRRCI:
-          if (!csrInstruction(hart, ops[slot], rd, rs1, imm, hart.instret + executed)) {
-            port.raise(ILLEGAL, (word & 3) === 3 ? word >>> 0 : word & 0xffff);
-          }
-          break;
         case OP_MUL:
           multiply(xlo, xhi, rd, xlo[rs1], xhi[rs1], xlo[rs2], xhi[rs2]);
           break;
-        case OP_MULH:
-          multiplyHigh(xlo, xhi, rd, xlo[rs1], xhi[rs1], xlo[rs2], xhi[rs2], true, true);
-          break;
-        case OP_MULHSU:
-          multiplyHigh(xlo, xhi, rd, xlo[rs1], xhi[rs1], xlo[rs2], xhi[rs2], true, false);
-          break;
-        case OP_MULHU:
-          multiplyHigh(xlo, xhi, rd, xlo[rs1], xhi[rs1], xlo[rs2], xhi[rs2], false, false);
-          break;
-        case OP_DIV:
-          divideSigned(xlo, xhi, rd, xlo[rs1], xhi[rs1], xlo[rs2], xhi[rs2], false);
-          break;
-        case OP_DIVU:
-          divideUnsigned(xlo, xhi, rd, xlo[rs1], xhi[rs1], xlo[rs2], xhi[rs2], false);
-          break;
-        case OP_REM:
-          divideSigned(xlo, xhi, rd, xlo[rs1], xhi[rs1], xlo[rs2], xhi[rs2], true);
-          break;
-        case OP_REMU:
-          divideUnsigned(xlo, xhi, rd, xlo[rs1], xhi[rs1], xlo[rs2], xhi[rs2], true);
-          break;
         case OP_MULW: {
           const lo = Math.imul(xlo[rs1], xlo[rs2]);
-          xlo[rd] = lo;
-          xhi[rd] = lo >> 31;
-          break;
-        }
-        case OP_DIVW:
-        case OP_DIVUW:
-        case OP_REMW:
-        case OP_REMUW: {
-          const op = ops[slot];
-          const lo = divideWord(xlo[rs1], xlo[rs2], op === OP_DIVW || op === OP_REMW, op >= OP_REMW);
           xlo[rd] = lo;
           xhi[rd] = lo >> 31;
           break;
@@ -518,8 +463,18 @@ export function interpret(hart: Hart, budget: number): 1 | 2 {
         case OP_FLOAT:
           if (!executeFloat(hart, imm, rd, rs1, rs2)) port.raise(ILLEGAL, word >>> 0);
           break;
-        default:
+        default: {
+          // The rare groups, numbered in runs: the CSR instructions and M's divisions and high
+          // multiplies; anything else is illegal.
+          const op = ops[slot];
+          if (op >= OP_CSRRW && op <= OP_CSRRCI) {
+            if (csrInstruction(hart, op - OP_CSRRW, rd, rs1, imm, hart.instret + executed)) break;
+          } else if ((op >= OP_MULH && op <= OP_REMU) || (op >= OP_DIVW && op <= OP_REMUW)) {
+            multiplyDivide(op, xlo, xhi, rd, rs1, rs2);
+            break;
+          }
           port.raise(ILLEGAL, (word & 3) === 3 ? word >>> 0 : word & 0xffff);
+        }
       }
       pc = next;
       executed++;
@@ -537,24 +492,4 @@ export function interpret(hart: Hart, budget: number): 1 | 2 {
   hart.instret += executed;
   hart.dataAccesses += accesses;
   return 2;
-}
-
-/** The six CSR instructions; false when the CSR does not exist or may not be written. */
-function csrInstruction(
-  hart: Hart,
-  op: number,
-  rd: number,
-  rs1: number,
-  csr: number,
-  counter: number,
-): boolean {
-  const immediate = op >= OP_CSRRWI;
-  const kind = immediate ? op - OP_CSRRWI : op - OP_CSRRW; // 0 write, 1 set, 2 clear
-  const source = immediate ? rs1 : hart.xlo[rs1];
-  const writes = kind === 0 || rs1 !== 0;
-  if (!csrExists(csr, writes)) return false;
-  const old = readCsr(csr, hart, counter, hart.time ? hart.time() : counter);
-  if (writes) writeCsr(csr, hart, kind === 0 ? source : kind === 1 ? old | source : old & ~source);
-  writeNumber(hart.xlo, hart.xhi, rd, old);
-  return true;
 }

@@ -129,7 +129,7 @@ export function prepareLeafTables(
     return;
   }
   const top = f.levels - 1;
-  const rootSpan = 2 ** f.levelShift(top);
+  const rootSpan = tables.entrySpan[top];
   let missing = 0;
   for (let va = start; va < end; ) {
     const index = f.indexOf(va, top);
@@ -193,9 +193,9 @@ function missingTables(
   const f = tables.format;
   let child = -1;
   if (table >= 0) {
-    tables.readEntryAt(table + index * f.entryBytes);
-    const low = tables.entry[0];
-    const high = tables.entry[1];
+    const at = table + index * f.entryBytes;
+    const low = tables.memory.read32(at);
+    const high = tables.wideEntries ? tables.memory.read32(at + 4) : 0;
     if (f.isPresent(low, high)) {
       if (f.isLeaf(low, high, level))
         throw new BusyError(
@@ -205,7 +205,7 @@ function missingTables(
     }
   }
   if (level === 1) return child < 0 && anySelected(pages, base, f.pageSizes[1], start, end) ? 1 : 0;
-  const childSpan = 2 ** f.levelShift(level - 1);
+  const childSpan = tables.entrySpan[level - 1];
   const first = start > base ? Math.floor((start - base) / childSpan) : 0;
   let below = 0;
   for (let i = first; i < f.entriesPerTable; i++) {
@@ -229,20 +229,20 @@ function linkTables(
   fresh: number[],
 ): void {
   const f = tables.format;
-  tables.readEntryAt(table + index * f.entryBytes);
-  const low = tables.entry[0];
-  const high = tables.entry[1];
+  const at = table + index * f.entryBytes;
+  const low = tables.memory.read32(at);
+  const high = tables.wideEntries ? tables.memory.read32(at + 4) : 0;
   let child: number;
   if (f.isPresent(low, high)) {
     child = f.addressOf(low, high, level);
   } else {
     // A table only where a selected page will use it.
-    if (!anySelected(pages, base, 2 ** f.levelShift(level), start, end)) return;
+    if (!anySelected(pages, base, tables.entrySpan[level], start, end)) return;
     child = fresh.pop() as number;
     tables.linkTable(table, index, level, child);
   }
   if (level === 1) return;
-  const childSpan = 2 ** f.levelShift(level - 1);
+  const childSpan = tables.entrySpan[level - 1];
   const first = start > base ? Math.floor((start - base) / childSpan) : 0;
   for (let i = first; i < f.entriesPerTable; i++) {
     const childBase = base + i * childSpan;

@@ -1,3 +1,4 @@
+/** The MMU layer's own typed errors: addresses the hardware would refuse before any walk. */
 import { AddressRangeError } from '../common/errors.js';
 
 /**

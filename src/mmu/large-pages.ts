@@ -18,7 +18,7 @@ export function largeLeafIn(
 ): number {
   const f = tables.format;
   const top = f.levels - 1;
-  const rootSpan = 2 ** f.levelShift(top);
+  const rootSpan = tables.entrySpan[top];
   for (let va = start; va < end; ) {
     const index = f.indexOf(va, top);
     const base = f.rootIndexBase(index);
@@ -41,9 +41,9 @@ function largeLeafUnder(
   any: boolean,
 ): number {
   const f = tables.format;
-  tables.readEntryAt(table + index * f.entryBytes);
-  const low = tables.entry[0];
-  const high = tables.entry[1];
+  const at = table + index * f.entryBytes;
+  const low = tables.memory.read32(at);
+  const high = tables.wideEntries ? tables.memory.read32(at + 4) : 0;
   if (!f.isPresent(low, high)) return Number.NaN;
   if (f.isLeaf(low, high, level)) {
     const size = f.pageSizes[level];
@@ -51,7 +51,7 @@ function largeLeafUnder(
   }
   if (level === 1) return Number.NaN; // its entries are 4 KiB leaves
   const child = f.addressOf(low, high, level);
-  const childSpan = 2 ** f.levelShift(level - 1);
+  const childSpan = tables.entrySpan[level - 1];
   const first = start > base ? Math.floor((start - base) / childSpan) : 0;
   for (let i = first; i < f.entriesPerTable; i++) {
     const childBase = base + i * childSpan;

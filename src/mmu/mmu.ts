@@ -222,6 +222,35 @@ export class Mmu {
   }
 
   /**
+   * Linux's update_mmu_cache: after a fault handler made the 4 KiB leaf entry at `leafAt` (the
+   * entry for `va` under the current root) present, makes the access translate() would retry,
+   * reading only that entry: A set in it (D too for a write), the TLB filled with the entry a walk
+   * would make, the access counted as a TLB miss but not as a walk. Returns what translate()
+   * would. Walks instead without pageframe's PageTables (whose upper entries grant everything)
+   * or with `leafAt` -1. The upper entries' A bits are left as the faulting walk found them.
+   */
+  preload(va: number, access: Access, mode: Mode, leafAt: number): number {
+    if (leafAt < 0 || this.pageTables === null || (this.signExtended && !this.format.isCanonical(va)))
+      return this.translate(va, access, mode);
+    const tlb = this.tlb;
+    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
+    if (!this.signExtended) va >>>= 0;
+    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
+    const pair = mode * 3 + access;
+    tlb.misses++;
+    const walker = this.walker;
+    if (!walker.leaf(this.memory, leafAt, va, pair, access === WRITE, true)) {
+      return this.fault(va, access, mode, walker.cause, walker.level);
+    }
+    if ((walker.rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, 0);
+    if (walker.pa >= this.memory.size) return this.fault(va, access, mode, ACCESS_FAULT, 0);
+    const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
+    const asid = walker.global ? GLOBAL : this.asid;
+    tlb.fill(vpn, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, 0, tlb.find(vpn, this.asid), pair);
+    return walker.pa;
+  }
+
+  /**
    * Translates the `count` addresses start, start + stride, ... into out[0..count), for a loop
    * that would otherwise call translate() per word: one TLB lookup per 4 KiB page, then the
    * page's addresses by addition. Returns `count`, or the index of the first address that

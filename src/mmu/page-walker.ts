@@ -41,6 +41,20 @@ export abstract class PageWalker {
   ): boolean;
 
   /**
+   * walk() for a 4 KiB leaf whose entry address `at` is known and whose upper entries grant
+   * everything (as pageframe's tables' do): reads only the leaf, with walk()'s results and A / D
+   * update. Mmu.preload uses it after a fault handler wrote the leaf.
+   */
+  abstract leaf(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean;
+
+  /**
    * The table index at a level whose index starts at address bit `shift`, from the address's
    * int32 halves (bits 31:0 unsigned, bits 63:32 signed): integer arithmetic only.
    */

@@ -24,7 +24,7 @@ export function walkRange(
 ): void {
   const f = tables.format;
   const top = f.levels - 1;
-  const rootSpan = 2 ** f.levelShift(top);
+  const rootSpan = tables.entrySpan[top];
   for (let va = start; va < end; ) {
     const index = f.indexOf(va, top);
     const base = f.rootIndexBase(index);
@@ -44,18 +44,18 @@ function visitEntry(
   visit: LeafVisitor,
 ): void {
   const f = tables.format;
-  const span = 2 ** f.levelShift(level);
+  const span = tables.entrySpan[level];
   if (base + span <= start || base >= end) return;
-  tables.readEntryAt(table + index * f.entryBytes);
-  const low = tables.entry[0];
-  const high = tables.entry[1];
+  const at = table + index * f.entryBytes;
+  const low = tables.memory.read32(at);
+  const high = tables.wideEntries ? tables.memory.read32(at + 4) : 0;
   if (!f.isPresent(low, high)) return;
   if (f.isLeaf(low, high, level)) {
     visit(base, f.addressOf(low, high, level), span, f.flagsOf(low, high, level));
     return;
   }
   const child = f.addressOf(low, high, level);
-  const childSpan = 2 ** f.levelShift(level - 1);
+  const childSpan = tables.entrySpan[level - 1];
   const first = start > base ? Math.floor((start - base) / childSpan) : 0;
   for (let i = first; i < f.entriesPerTable; i++) {
     const childBase = base + i * childSpan;
@@ -85,7 +85,7 @@ export function unmapRange(
   }
   const f = tables.format;
   const top = f.levels - 1;
-  const rootSpan = 2 ** f.levelShift(top);
+  const rootSpan = tables.entrySpan[top];
   for (let va = start; va < end; ) {
     const index = f.indexOf(va, top);
     const base = f.rootIndexBase(index);
@@ -108,9 +108,9 @@ function clearEntry(
   const f = tables.format;
   const memory = tables.memory;
   const wide = tables.wideEntries;
-  tables.readEntryAt(table + index * f.entryBytes);
-  const low = tables.entry[0];
-  const high = tables.entry[1];
+  const at = table + index * f.entryBytes;
+  const low = tables.memory.read32(at);
+  const high = tables.wideEntries ? tables.memory.read32(at + 4) : 0;
   if (!f.isPresent(low, high)) return 0;
   const top = f.levels - 1;
   const kernelHalf = tables.inKernelHalf(base);
@@ -127,7 +127,7 @@ function clearEntry(
   }
   const child = f.addressOf(low, high, level);
   const childFrame = child >>> FRAME_SHIFT;
-  const childSpan = 2 ** f.levelShift(level - 1);
+  const childSpan = tables.entrySpan[level - 1];
   const first = start > base ? Math.floor((start - base) / childSpan) : 0;
   let cleared = 0;
   if (level === 1) {

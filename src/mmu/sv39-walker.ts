@@ -119,23 +119,7 @@ export class Sv39Walker extends PageWalker {
       if (level === 0) return this.fail(RESERVED_BIT, level); // a pointer below level 0 does not exist
       table = address;
     }
-    const readable = (low & READ) !== 0;
-    const writable = (low & WRITE) !== 0;
-    const executable = (low & EXECUTE) !== 0;
-    let rights = 0;
-    if ((low & USER) !== 0) {
-      if (readable) rights |= USER_READ;
-      if (writable) rights |= USER_WRITE;
-      if (executable) rights |= USER_EXECUTE;
-      if (this.sum) {
-        if (readable) rights |= KERNEL_READ;
-        if (writable) rights |= KERNEL_WRITE;
-      }
-    } else {
-      if (readable) rights |= KERNEL_READ;
-      if (writable) rights |= KERNEL_WRITE;
-      if (executable) rights |= KERNEL_EXECUTE;
-    }
+    const rights = leafRights(low, this.sum);
     this.rights = rights;
     this.global = (low & GLOBAL) !== 0;
     this.level = level;
@@ -147,4 +131,59 @@ export class Sv39Walker extends PageWalker {
     }
     return true;
   }
+
+  leaf(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
+    if (at >= memory.size) return this.fail(ACCESS_FAULT, 0);
+    const low = memory.read32(at);
+    const high = memory.read32(at + 4);
+    if ((low & VALID) === 0) return this.fail(NOT_PRESENT, 0);
+    if ((high & RESERVED_HIGH) !== 0 || (low & (READ | WRITE)) === WRITE || (low & (READ | EXECUTE)) === 0)
+      return this.fail(RESERVED_BIT, 0);
+    const ppn = low >>> PPN_START;
+    const address =
+      ppn < SMALL_PPN && (high & PPN_HIGH) === 0
+        ? ppn * PAGE_SIZE
+        : (ppn + (high & PPN_HIGH) * PPN_HIGH_SCALE) * PAGE_SIZE;
+    this.pa = address + ((va >>> 0) & this.offsetMask[0]);
+    const rights = leafRights(low, this.sum);
+    this.rights = rights;
+    this.global = (low & GLOBAL) !== 0;
+    this.level = 0;
+    this.dirty = (low & DIRTY) !== 0;
+    if (update && (rights & (1 << pair)) !== 0) {
+      const wanted = (write ? low | ACCESSED | DIRTY : low | ACCESSED) >>> 0;
+      if (wanted !== low) memory.write32(at, wanted);
+      if (write) this.dirty = true;
+    }
+    return true;
+  }
+}
+
+/** A leaf's rights from its R / W / X / U bits (U pages are the supervisor's only with SUM). */
+function leafRights(low: number, sum: boolean): number {
+  const readable = (low & READ) !== 0;
+  const writable = (low & WRITE) !== 0;
+  const executable = (low & EXECUTE) !== 0;
+  let rights = 0;
+  if ((low & USER) !== 0) {
+    if (readable) rights |= USER_READ;
+    if (writable) rights |= USER_WRITE;
+    if (executable) rights |= USER_EXECUTE;
+    if (sum) {
+      if (readable) rights |= KERNEL_READ;
+      if (writable) rights |= KERNEL_WRITE;
+    }
+  } else {
+    if (readable) rights |= KERNEL_READ;
+    if (writable) rights |= KERNEL_WRITE;
+    if (executable) rights |= KERNEL_EXECUTE;
+  }
+  return rights;
 }

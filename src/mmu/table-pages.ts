@@ -33,6 +33,8 @@ export class TablePages {
   readonly path: Float64Array;
   /** Level of the leaf the last findLeaf reached. */
   leafLevel = 0;
+  /** Bytes an entry at each level maps (4 KiB at level 0), for the range walks. */
+  readonly entrySpan: readonly number[];
   /** Whether an entry is two words (x86-64, Sv39) rather than one (i386). */
   readonly wideEntries: boolean;
 
@@ -44,6 +46,7 @@ export class TablePages {
     this.kind = new Uint8Array(memory.frameCount);
     this.path = new Float64Array(format.levels);
     this.wideEntries = format.entryBytes === 8;
+    this.entrySpan = Array.from({ length: format.levels }, (_, level) => 2 ** format.levelShift(level));
   }
 
   /** A zeroed table page from the FrameSource, owned by `owner`. */

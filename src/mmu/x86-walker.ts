@@ -96,6 +96,44 @@ export class X86Walker extends PageWalker {
     return this.walkLevels(memory, root, va, pair, write, update);
   }
 
+  leaf(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
+    if (at >= memory.size) return this.fail(ACCESS_FAULT, 0);
+    const low = memory.read32(at);
+    const high = this.wideEntries ? memory.read32(at + 4) : 0;
+    if ((low & PRESENT) === 0) return this.fail(NOT_PRESENT, 0);
+    if ((high & this.highReserved) !== 0) return this.fail(RESERVED_BIT, 0);
+    let frame = (low & SMALL_ADDRESS) >>> 0;
+    if ((high & this.highAddress) !== 0) frame += (high & this.highAddress) * TWO_32;
+    this.pa = frame + ((va >>> 0) & ~SMALL_ADDRESS);
+    const writable = (low & WRITABLE) !== 0;
+    const executable = (high & NO_EXECUTE_HIGH) === 0;
+    let rights = KERNEL_READ;
+    if (writable) rights |= KERNEL_WRITE;
+    if (executable) rights |= KERNEL_EXECUTE;
+    if ((low & USER) !== 0) {
+      rights |= USER_READ;
+      if (writable) rights |= USER_WRITE;
+      if (executable) rights |= USER_EXECUTE;
+    }
+    this.rights = rights;
+    this.global = (low & GLOBAL) !== 0;
+    this.level = 0;
+    this.dirty = (low & DIRTY) !== 0;
+    if (update && (rights & (1 << pair)) !== 0) {
+      const wanted = (write ? low | ACCESSED | DIRTY : low | ACCESSED) >>> 0;
+      if (wanted !== low) memory.write32(at, wanted);
+      if (write) this.dirty = true;
+    }
+    return true;
+  }
+
   /**
    * 32-bit paging written out: the directory entry, then (unless PS) the table entry. The same
    * results as walkLevels; measured on compiled JavaScript, a walk of 5 ns against 14 ns for the
@@ -135,14 +173,33 @@ export class X86Walker extends PageWalker {
     this.global = (leaf & GLOBAL) !== 0;
     this.level = level;
     this.dirty = (leaf & DIRTY) !== 0;
+    // A in both entries, D in the leaf on a store: written only when they change (rarely).
     if (update && (rights & (1 << pair)) !== 0) {
-      if ((directory & ACCESSED) === 0) memory.write32(directoryAt, (directory | ACCESSED) >>> 0);
-      const current = level === 1 ? (directory | ACCESSED) >>> 0 : leaf;
-      const wanted = (write ? current | ACCESSED | DIRTY : current | ACCESSED) >>> 0;
-      if (wanted !== current) memory.write32(leafAt, wanted);
-      if (write) this.dirty = true;
+      const leafWanted = write ? ACCESSED | DIRTY : ACCESSED;
+      if ((directory & ACCESSED) === 0 || (leaf & leafWanted) !== leafWanted) {
+        this.setAccessed32(memory, directoryAt, leafAt, level, write);
+      }
     }
     return true;
+  }
+
+  /**
+   * Sets A in the directory entry and A (and D on a store) in the leaf, out of walk32 so that
+   * walk32 stays small enough for V8 to inline into the miss path.
+   */
+  private setAccessed32(
+    memory: PhysicalMemoryAccess,
+    directoryAt: number,
+    leafAt: number,
+    level: number,
+    write: boolean,
+  ): void {
+    const directory = memory.read32(directoryAt);
+    if ((directory & ACCESSED) === 0) memory.write32(directoryAt, (directory | ACCESSED) >>> 0);
+    const leaf = level === 1 ? (directory | ACCESSED) >>> 0 : memory.read32(leafAt);
+    const wanted = (write ? leaf | ACCESSED | DIRTY : leaf | ACCESSED) >>> 0;
+    if (wanted !== leaf) memory.write32(leafAt, wanted);
+    if (write) this.dirty = true;
   }
 
   /** The walk over any number of levels of 8-byte entries (4-level paging). */

@@ -3,16 +3,18 @@
  * front of it (Linux's per-CPU page lists). See docs/phys.md for the design.
  *
  * A free block of order k is 2^k frames starting at a multiple of 2^k. Its head frame carries
- * `HEAD | k` in `frames.order` (every other frame carries 0) and links to the other free blocks of
- * its order through `frames.next` / `frames.prev`, so a buddy can be unlinked in O(1) when it
- * merges. Frames in the cache are free in the frame table but on no list.
+ * `BLOCK_HEAD | k` in `frames.order` (every other frame carries 0) and links to the other free
+ * blocks of its order through `frames.next` / `frames.prev`, so a buddy can be unlinked in O(1)
+ * when it merges. Frames in the cache are free in the frame table but on no list. The invariants
+ * are checked in buddy-allocator-checker.ts.
  */
 import { InvariantError } from '../common/errors.js';
+import { checkBuddyLists } from './buddy-allocator-checker.js';
 import { FrameState, type FrameTable, NO_FRAME } from './frame-table.js';
 import type { FrameAllocator } from './types.js';
 
 /** Marks the head frame of a free block in `frames.order`; the low bits hold the order. */
-const HEAD = 0x80;
+const BLOCK_HEAD = 0x80;
 const ORDER_MASK = 0x7f;
 /** Frames the single-frame cache holds at most. */
 export const FRAME_CACHE_SIZE = 64;
@@ -135,76 +137,18 @@ export class BuddyAllocator implements FrameAllocator {
     }
   }
 
+  /** Throws InvariantError unless the lists, their counts, the cache and the frame table agree. */
   check(): void {
-    const { frames } = this;
-    const seen = new Uint8Array(frames.frameCount);
-    let listed = 0;
-    for (let k = 0; k <= this.maxOrder; k++) {
-      let blocks = 0;
-      let previous = NO_FRAME;
-      for (let b = this.heads[k]; b !== NO_FRAME; b = frames.next[b]) {
-        const size = 1 << k;
-        if (b < 0 || b + size > frames.frameCount || b % size !== 0) {
-          throw new InvariantError(`buddy: block at frame ${b} of order ${k} is misplaced`);
-        }
-        if (frames.order[b] !== (HEAD | k)) {
-          throw new InvariantError(
-            `buddy: head frame ${b} on the order-${k} list is marked ${frames.order[b]}`,
-          );
-        }
-        if (frames.prev[b] !== previous) {
-          throw new InvariantError(`buddy: frame ${b} on the order-${k} list has a wrong back link`);
-        }
-        for (let f = b; f < b + size; f++) {
-          if (seen[f]) throw new InvariantError(`buddy: frame ${f} is on the free lists twice`);
-          seen[f] = 1;
-          if (frames.state[f] !== FrameState.Free) {
-            throw new InvariantError(
-              `buddy: frame ${f} is on a free list but its state is ${frames.state[f]}`,
-            );
-          }
-        }
-        const buddy = b ^ size;
-        if (k < this.maxOrder && buddy < frames.frameCount && frames.order[buddy] === (HEAD | k)) {
-          throw new InvariantError(
-            `buddy: free buddies at frames ${Math.min(b, buddy)} (order ${k}) are not merged`,
-          );
-        }
-        blocks++;
-        listed += size;
-        previous = b;
-        if (blocks > frames.frameCount) throw new InvariantError(`buddy: order-${k} list has a cycle`);
-      }
-      if (blocks !== this.blockCounts[k]) {
-        throw new InvariantError(
-          `buddy: order ${k} counts ${this.blockCounts[k]} blocks but its list has ${blocks}`,
-        );
-      }
-    }
-    if (listed !== this.listFrames) {
-      throw new InvariantError(`buddy: ${this.listFrames} frames counted on the lists but ${listed} found`);
-    }
-    for (let i = 0; i < this.cacheCount; i++) {
-      const f = this.cache[i];
-      if (f < 0 || f >= frames.frameCount || seen[f]) {
-        throw new InvariantError(`buddy: cached frame ${f} is out of range or also listed`);
-      }
-      if (frames.state[f] !== FrameState.Free || frames.order[f] !== 0) {
-        throw new InvariantError(`buddy: cached frame ${f} is not free`);
-      }
-      seen[f] = 1;
-    }
-    for (let f = 0; f < frames.frameCount; f++) {
-      const isFree = frames.state[f] === FrameState.Free;
-      if (isFree !== (seen[f] === 1)) {
-        throw new InvariantError(
-          isFree ? `buddy: free frame ${f} is on no free list` : `buddy: frame ${f} is listed but not free`,
-        );
-      }
-      if (!seen[f] && frames.order[f] !== 0) {
-        throw new InvariantError(`buddy: frame ${f} is not free but marked as a block head`);
-      }
-    }
+    checkBuddyLists({
+      frames: this.frames,
+      maxOrder: this.maxOrder,
+      heads: this.heads,
+      blockCounts: this.blockCounts,
+      listFrames: this.listFrames,
+      cache: this.cache,
+      cacheCount: this.cacheCount,
+      blockHead: BLOCK_HEAD,
+    });
   }
 
   // --- the lists -------------------------------------------------------------------------------
@@ -216,7 +160,7 @@ export class BuddyAllocator implements FrameAllocator {
     prev[pfn] = NO_FRAME;
     if (head !== NO_FRAME) prev[head] = pfn;
     this.heads[order] = pfn;
-    this.frames.order[pfn] = HEAD | order;
+    this.frames.order[pfn] = BLOCK_HEAD | order;
     this.blockCounts[order]++;
     this.listFrames += 1 << order;
   }
@@ -243,7 +187,7 @@ export class BuddyAllocator implements FrameAllocator {
     let k = order;
     while (k < this.maxOrder) {
       const buddy = at ^ (1 << k);
-      if (buddy >= frameCount || marks[buddy] !== (HEAD | k)) break;
+      if (buddy >= frameCount || marks[buddy] !== (BLOCK_HEAD | k)) break;
       this.unlink(buddy, k);
       at = Math.min(at, buddy);
       k++;
@@ -380,7 +324,7 @@ export class BuddyAllocator implements FrameAllocator {
     const marks = this.frames.order;
     for (let k = 0; k <= this.maxOrder; k++) {
       const head = pfn & ~((1 << k) - 1);
-      if (marks[head] === (HEAD | k)) return head;
+      if (marks[head] === (BLOCK_HEAD | k)) return head;
     }
     throw new InvariantError(`buddy: frame ${pfn} should be free but no listed block holds it`);
   }

@@ -1,3 +1,7 @@
+/**
+ * RAM: the machine's physical bytes, backed lazily in 64 KiB chunks with one shared zero chunk
+ * for what was never written. Everything that reads or writes physical memory goes through it.
+ */
 import { AddressRangeError, AlignmentError, InvalidArgumentError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 

@@ -230,8 +230,8 @@ export class AddressSpace {
     const mmu = this.machine.mmu;
     const pa = mmu.translate(va, access, this.mode);
     if (pa >= 0) return pa;
-    this.handleFault(va, access, mmu.faultCause);
-    const again = mmu.translate(va, access, this.mode);
+    // The TLB is filled from the entry the handler wrote: the tables are not walked again.
+    const again = mmu.preload(va, access, this.mode, this.handleFault(va, access, mmu.faultCause));
     if (again < 0)
       throw new InvariantError(`${this.name}: ${mmu.describeFault()} after the fault was resolved`);
     return again;
@@ -240,11 +240,12 @@ export class AddressSpace {
   /**
    * The page-fault handler: the MMU refused `access` at `va` with `cause`. Maps a demand-zero or
    * PHYS page, or breaks copy-on-write; throws SegmentationFaultError when no region allows the
-   * access, OutOfMemoryError when no frame is left (nothing changed then).
+   * access, OutOfMemoryError when no frame is left (nothing changed then). Returns the address of
+   * the leaf entry written, for Mmu.preload, or NO_ENTRY (fault-handler.ts).
    */
-  handleFault(va: number, access: Access, cause: FaultCause): void {
+  handleFault(va: number, access: Access, cause: FaultCause): number {
     const region = checkAllowed(this, va, access);
-    resolveFault(this, va - pageOffset(va), region, access, cause, null);
+    return resolveFault(this, va - pageOffset(va), region, access, cause, null);
   }
 
   /** Makes this space the MMU's current one (CR3 / satp), keeping its TLB entries. */

@@ -12,7 +12,14 @@ import { NO_TABLE } from './leaf-writer.js';
 import { PAGE_SIZE } from './region-map.js';
 import { RegionFlag, RegionType } from './region-types.js';
 
-/** Resolves the fault the MMU reported at `pageVa`, in region `i`, which checkAllowed accepted. */
+/** resolveFault's answer when it cannot tell the leaf entry's address. */
+export const NO_ENTRY = -1;
+
+/**
+ * Resolves the fault the MMU reported at `pageVa`, in region `i`, which checkAllowed accepted.
+ * Returns the address of the 4 KiB leaf entry it wrote, for Mmu.preload, or NO_ENTRY when the
+ * entry was made through PageTables.map.
+ */
 export function resolveFault(
   space: AddressSpace,
   pageVa: number,
@@ -20,17 +27,15 @@ export function resolveFault(
   access: Access,
   cause: FaultCause,
   log: FaultLog | null,
-): void {
+): number {
   const regions = space.regions;
   if (cause === FaultCause.NotPresent) {
-    if (regions.type(i) === RegionType.Phys) mapPhysPage(space, pageVa, i, log);
-    else mapZeroPage(space, pageVa, i, access, log);
-    return;
+    if (regions.type(i) !== RegionType.Phys) return mapZeroPage(space, pageVa, i, access, log);
+    mapPhysPage(space, pageVa, i, log);
+    return NO_ENTRY;
   }
-  if (cause === FaultCause.Protection && access === Access.Write) {
-    breakCopyOnWrite(space, pageVa, i, log);
-    return;
-  }
+  if (cause === FaultCause.Protection && access === Access.Write)
+    return breakCopyOnWrite(space, pageVa, i, log);
   throw new InvariantError(
     `${space.name}: unexpected fault at ${hex(pageVa)} (${space.machine.mmu.describeFault()}) in a region that allows it`,
   );
@@ -58,18 +63,20 @@ function mapZeroPage(
   region: number,
   access: Access,
   log: FaultLog | null,
-): void {
+): number {
   const { frames, pageTables, memory } = space.machine;
   const flags = space.entryFlags.of(space.regions.protection(region), true);
   const leaf = space.leaf;
   const table = leaf.leafTableOf(space.root, pageVa);
   const pa = frames.allocFrame(space.frameUse, space.owner);
   if (!space.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE_SIZE);
+  let at = NO_ENTRY;
   if (table !== NO_TABLE) {
     // The leaf table exists, so writing the entry cannot fail. Young, and dirty for a write, as
     // Linux's do_anonymous_page makes it: the retried access need not write the bits back.
     const young = flags | PageFlags.Accessed | (access === Access.Write ? PageFlags.Dirty : 0);
-    leaf.fill(table, leaf.entryAddress(table, pageVa), pa, young);
+    at = leaf.entryAddress(table, pageVa);
+    leaf.fill(table, at, pa, young);
   } else {
     try {
       pageTables.map(space.root, pageVa, pa, PAGE_SIZE, flags);
@@ -80,6 +87,7 @@ function mapZeroPage(
   }
   space.faults.demandZero++;
   log?.record(pageVa, FaultKind.DemandAnon, -1);
+  return at;
 }
 
 /**
@@ -87,7 +95,7 @@ function mapZeroPage(
  * a private one no one else holds becomes writable in place; a private one with other holders
  * is copied into a new frame.
  */
-function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, log: FaultLog | null): void {
+function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, log: FaultLog | null): number {
   const { frames, memory, frameTable } = space.machine;
   const regions = space.regions;
   const leaf = space.leaf;
@@ -104,7 +112,7 @@ function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, l
     space.tlb.page(pageVa);
     space.faults.cowTakeover++;
     log?.record(pageVa, FaultKind.TakeOver, -1);
-    return;
+    return at;
   }
   const copy = frames.allocFrame(space.frameUse, space.owner);
   memory.copy(copy, pa, PAGE_SIZE);
@@ -113,4 +121,5 @@ function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, l
   frames.release(pa);
   space.faults.cowCopy++;
   log?.record(pageVa, FaultKind.CowCopy, pa);
+  return at;
 }

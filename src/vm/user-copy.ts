@@ -34,8 +34,9 @@ export function faultIn(
     space.activate();
     const mmu = space.machine.mmu;
     for (let page = va - pageOffset(va); page < end; page += PAGE_SIZE) {
-      if (mmu.translate(page, access, space.mode) < 0)
-        resolveFault(space, page, regions.find(page), access, mmu.faultCause, log);
+      if (mmu.translate(page, access, space.mode) >= 0) continue;
+      const at = resolveFault(space, page, regions.find(page), access, mmu.faultCause, log);
+      mmu.preload(page, access, space.mode, at);
     }
   } catch (error) {
     log.rollback(space);

@@ -86,6 +86,13 @@ describe('pageframe exec', () => {
     expect(text.status).toBe(126);
     expect(text.stderr).toMatch(/README.md is not an ELF file/);
     const none = pageframe('exec', 'no-such-program');
-    expect(none).toEqual({ status: 127, stdout: '', stderr: 'pageframe: no-such-program: no such file\n' });
+    expect(none).toEqual({
+      status: 127,
+      stdout: '',
+      stderr: 'pageframe: no-such-program: cannot read it: no such file\n',
+    });
+    const folder = pageframe('exec', join(root, 'examples'));
+    expect(folder.status).toBe(126);
+    expect(folder.stderr).toBe(`pageframe: ${join(root, 'examples')}: cannot read it: it is a directory\n`);
   });
 });

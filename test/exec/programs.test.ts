@@ -86,6 +86,29 @@ describe.skipIf(!qemu)('shipped programs print what qemu-riscv64 prints', () => 
   });
 });
 
+describe('the machine mid-run', () => {
+  it.each([['fork-cow'], ['mmap-protect'], ['stack-growth']])(
+    '%s: every invariant holds after each slice of 3000 instructions',
+    (name) => {
+      const kernel = new Kernel({ format: 'sv39', ramBytes: 64 << 20 });
+      const baseline = kernel.pmm.allocatedFrames;
+      const host = new BufferedHost();
+      const machine = new LinuxMachine(kernel, host, (mmu, memory) => new Hart(mmu, memory));
+      const path = PROGRAMS + name;
+      const main = machine.exec(path, new Uint8Array(readFileSync(path)), [path], []);
+      let slices = 0;
+      while (!machine.run(3000)) {
+        kernel.check();
+        slices++;
+      }
+      kernel.check();
+      expect(slices).toBeGreaterThan(5);
+      expect(machine.exitStatus(main.pid)).toBe(0);
+      expect(kernel.pmm.allocatedFrames).toBe(baseline);
+    },
+  );
+});
+
 describe('programs that fail', () => {
   it('a segmentation fault ends the program with signal 11 and says where and why', () => {
     const r = run('mmap-protect', ['segfault']);

@@ -102,6 +102,8 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
     }),
     kernelSpace: kernel.kernelSpace.snapshot(),
     tlb: kernel.mmu.tlb.snapshot(),
+    /** The root the untagged (ASID 0) entries belong to: i386 has no ASIDs and flushes on a switch. */
+    tlbRoot: kernel.mmu.root,
     ipc: { ...kernel.ipc.stats, inFlight: kernel.ipc.inFlight },
     heaps,
   };
@@ -117,15 +119,17 @@ export type MachineSnapshot = ReturnType<typeof machineSnapshot>;
  * different frame or page size: that is compared here.
  */
 export function machineDifference(before: MachineSnapshot, after: MachineSnapshot): string | null {
-  const cached = new Map(before.tlb.map((entry) => [`${entry.va}/${entry.asid}`, entry]));
+  const key = (entry: { va: number; asid: number }, root: number) =>
+    `${entry.va}/${entry.asid}/${entry.asid === 0 ? root : ''}`;
+  const cached = new Map(before.tlb.map((entry) => [key(entry, before.tlbRoot), entry]));
   for (const entry of after.tlb) {
-    const old = cached.get(`${entry.va}/${entry.asid}`);
+    const old = cached.get(key(entry, after.tlbRoot));
     if (old && (old.pa !== entry.pa || old.pageSize !== entry.pageSize)) {
       return `machine.tlb: the entry for ${entry.va.toString(16)} (ASID ${entry.asid}) maps ${entry.pa.toString(16)}, was ${old.pa.toString(16)}`;
     }
   }
-  const rest = { ...before, tlb: [] };
-  const now = { ...after, tlb: [] };
+  const rest = { ...before, tlb: [], tlbRoot: 0 };
+  const now = { ...after, tlb: [], tlbRoot: 0 };
   if (JSON.stringify(rest) === JSON.stringify(now)) return null;
   for (let i = 0; i < Math.min(rest.allocated.length, now.allocated.length); i++) {
     const [pfn, use, owner, refs, hash] = rest.allocated[i];

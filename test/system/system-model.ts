@@ -30,7 +30,7 @@ import { machineDifference, machineSnapshot } from './snapshot.js';
  * separate frame in each process. MAP_SHARED semantics: both see one frame." While true, the
  * model test maps no MAP_SHARED regions.
  */
-export const KNOWN_BUG_SHARED_AFTER_FORK = true;
+export const KNOWN_BUG_SHARED_AFTER_FORK = false;
 
 /**
  * Known bug, kept out of the generator until its fix lands: "The heap is not all-or-nothing:

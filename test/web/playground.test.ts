@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FILE, hex, parseScenario, runScenario, ScenarioRun } from '../../src/index.js';
 import { processColor } from '../../web/src/frame-colors.js';
+import { rangeEnd } from '../../web/src/regions-view.js';
 import { type Playground, ROOT, screenshot, startPlayground } from './browser.js';
 
 /** The example the tests step through: a short one from examples/. */
@@ -205,7 +206,7 @@ describe('the browser playground', () => {
     await page.selectOption('#process', '0');
     const kernel = machine.kernel.kernelSpace;
     expect(await page.textContent('#regions .seed-line')).toContain(
-      `AddressSpace kernel (range ${hex(kernel.start)} to ${hex(kernel.end)}) ---> Pmap (root ${hex(kernel.root)}`,
+      `AddressSpace kernel (range ${hex(kernel.start)} to ${rangeEnd(kernel)}) ---> Pmap (root ${hex(kernel.root)}`,
     );
 
     // The TLB's counters and entries.

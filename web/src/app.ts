@@ -3,52 +3,47 @@
  * one statement at a time). Every view is redrawn from the machine after a step; while playing,
  * at most once per animation frame.
  */
-import { bytes, hex } from '../../src/index.js';
+import { bytes } from '../../src/index.js';
 import { RunCharts } from './charts.js';
 import { byId, el } from './dom.js';
 import { ScenarioEditor } from './editor.js';
 import { EXAMPLES } from './examples.js';
-import { LEGEND, processColor } from './frame-colors.js';
+import { LEGEND } from './frame-colors.js';
 import { FrameMap } from './frame-map.js';
-import { KERNEL_PID, type MachineView } from './machine-view.js';
 import { Player } from './player.js';
-import { renderRegions } from './regions-view.js';
+import { legendItem, ProcessPanel } from './process-panel.js';
 import { type Problem, Session } from './session.js';
+import { ScenarioStore } from './store.js';
 import { renderTlb } from './tlb-view.js';
-import { parseAddress, renderWalk, walk } from './walk-view.js';
 
 /** Milliseconds of statements a Run executes before it lets the page draw and take input. */
 const RUN_SLICE_MS = 30;
 /** Failures listed under the editor at most (the newest). */
 const MAX_PROBLEMS_SHOWN = 4;
-/** Processes named in the map's legend. */
-const LEGEND_PROCESSES = 12;
+/** The file name errors give a scenario that is not an example as it was bundled. */
+export const OWN_FILE = 'scenario.pf';
 
 export class Playground {
   private readonly editor = new ScenarioEditor(byId<HTMLTextAreaElement>('source'), byId('gutter'));
   private readonly map = new FrameMap(byId<HTMLCanvasElement>('map'), byId('frame-info'), byId('map-scale'));
   private readonly charts = new RunCharts(byId('charts'));
   private readonly session = new Session();
+  private readonly processPanel = new ProcessPanel(() => this.session);
   private readonly player = new Player(
-    () => this.stepOnce(),
+    () => this.stepOnce(true),
     () => this.render(),
     (playing) => this.onPlayState(playing),
   );
   private readonly exampleSelect = byId<HTMLSelectElement>('example');
-  private readonly processSelect = byId<HTMLSelectElement>('process');
-  private readonly walkInput = byId<HTMLInputElement>('walk-va');
   private readonly status = byId('status');
   private readonly errorBox = byId('error');
   /** The source text the session was loaded from; an edit makes the next step start over. */
   private loadedText: string | null = null;
   /** The pending slice of a Run, or 0. */
   private runHandle = 0;
-  private chosenPid = KERNEL_PID;
-  /** Whether the user chose the process shown (else it follows the running one). */
-  private pinned = false;
-  /** The process table the list and legend were drawn for ('-': none drawn). */
-  private processKey = '-';
-  private walkVa = Number.NaN;
+  /** Failures already shown: a new one scrolls its line into view. */
+  private failuresShown = 0;
+  private readonly store = new ScenarioStore();
 
   constructor() {
     for (const example of EXAMPLES) this.exampleSelect.append(new Option(example.name, example.name));
@@ -57,6 +52,12 @@ export class Playground {
 
     byId('run').addEventListener('click', () => this.runToEnd());
     byId('step').addEventListener('click', () => this.step());
+    byId('back').addEventListener('click', () => this.back());
+    const timeline = byId<HTMLInputElement>('timeline');
+    timeline.addEventListener('input', () => {
+      byId<HTMLOutputElement>('timeline-out').value = `step ${timeline.value}`;
+    });
+    timeline.addEventListener('change', () => this.goToStep(Number(timeline.value)));
     byId('play').addEventListener('click', () => this.togglePlay());
     byId('reset').addEventListener('click', () => this.reset());
     const speed = byId<HTMLInputElement>('speed');
@@ -72,17 +73,8 @@ export class Playground {
     byId('zoom-out').addEventListener('click', () => this.map.zoom(-1));
     byId('zoom-fit').addEventListener('click', () => this.map.fit());
 
-    this.processSelect.addEventListener('change', () => {
-      this.chosenPid = Number(this.processSelect.value);
-      this.pinned = true;
-      this.renderProcess();
-    });
-    byId<HTMLFormElement>('walk-form').addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.walkVa = parseAddress(this.walkInput.value);
-      this.renderWalk();
-    });
     this.editor.onChange(() => {
+      this.saveEdits();
       if (this.loadedText !== null && this.editor.text !== this.loadedText) {
         this.player.pause();
         this.setStatus('edited: the next step starts the scenario over');
@@ -90,8 +82,19 @@ export class Playground {
     });
     document.addEventListener('keydown', (event) => this.onKey(event));
 
-    const first = EXAMPLES[0];
-    if (first) this.chooseExample(first.name);
+    byId('revert').addEventListener('click', () => this.revert());
+    // A link pasted into this tab changes only the fragment: load what it names.
+    window.addEventListener('hashchange', () => {
+      const linked = this.store.fromUrl();
+      if (!linked || !EXAMPLES.some((e) => e.name === linked.example)) return;
+      if (linked.example === this.exampleSelect.value && (linked.text ?? null) === this.editedText()) return;
+      this.chooseExample(linked.example, linked.text);
+    });
+
+    // The URL names the example and carries edits (a link shares them); else the last one edited.
+    const linked = this.store.fromUrl();
+    const first = EXAMPLES.find((e) => e.name === linked?.example) ?? EXAMPLES[0];
+    if (first) this.chooseExample(first.name, linked?.text);
     else this.reset();
   }
 
@@ -126,12 +129,54 @@ export class Playground {
     return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
   }
 
-  chooseExample(name: string): void {
+  /** Shows an example, with the edits made to it before (kept in local storage) unless `text` is given. */
+  /** The colour one pixel inside a frame's cell, where the change outline is drawn ('#rrggbb'). */
+  edgeColorOf(pfn: number): string {
+    const at = this.map.cellCenter(pfn);
+    const canvas = byId<HTMLCanvasElement>('map');
+    const context = canvas.getContext('2d');
+    if (!at) return '';
+    const { cellPx } = this.map.scale;
+    const inner = cellPx >= 4 ? cellPx - 1 : cellPx;
+    // The outline's left edge: one pixel in on cells of 6 px or more, the first pixel on smaller ones.
+    const x = at.x - (inner >> 1) + (cellPx >= 6 ? 1 : 0);
+    const [r, g, b] = context?.getImageData(x, at.y, 1, 1).data ?? [];
+    return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
+  }
+
+  chooseExample(name: string, text?: string): void {
     const example = EXAMPLES.find((e) => e.name === name);
     if (!example) return;
     this.exampleSelect.value = name;
-    this.editor.text = example.text;
+    this.editor.text = text ?? this.store.edits(name) ?? example.text;
+    this.saveEdits();
     this.reset();
+  }
+
+  /** Drops the edits to the chosen example and shows it as bundled. */
+  revert(): void {
+    const example = EXAMPLES.find((e) => e.name === this.exampleSelect.value);
+    if (!example) return;
+    this.editor.text = example.text;
+    this.saveEdits();
+    this.reset();
+  }
+
+  /** Whether the editor holds the chosen example as bundled. */
+  private get unedited(): boolean {
+    return EXAMPLES.find((e) => e.name === this.exampleSelect.value)?.text === this.editor.text;
+  }
+
+  /** The editor's text when it is not the chosen example as bundled, else null. */
+  private editedText(): string | null {
+    return this.unedited ? null : this.editor.text;
+  }
+
+  /** Keeps the editor's text for the chosen example in local storage and in the URL. */
+  private saveEdits(): void {
+    const text = this.editedText();
+    this.store.save(this.exampleSelect.value, text);
+    byId('revert').hidden = text === null;
   }
 
   /** Loads the editor's text into a fresh machine; false when it does not parse. */
@@ -139,13 +184,13 @@ export class Playground {
     this.player.pause();
     this.stopRunning();
     this.loadedText = this.editor.text;
-    // Messages name the file as `pageframe run` does: by its base name.
-    const chosen = this.exampleSelect.value || 'scenario.pf';
+    // Messages name the file as `pageframe run` does: by its base name; edited text is your own.
+    const chosen = this.unedited ? this.exampleSelect.value : OWN_FILE;
     const name = chosen.slice(chosen.lastIndexOf('/') + 1);
+    this.failuresShown = 0;
     const problem = this.session.load(this.loadedText, name);
     this.charts.reset();
-    this.chosenPid = KERNEL_PID;
-    this.pinned = false;
+    this.processPanel.followRun();
     this.render();
     if (problem) {
       this.showErrors([problem]);
@@ -161,7 +206,28 @@ export class Playground {
       return;
     }
     if (!this.ensureLoaded()) return;
-    this.stepOnce();
+    this.stepOnce(true);
+    this.render();
+  }
+
+  /** Steps back: the machine as it was one statement ago (the run replayed to there). */
+  back(): void {
+    if (this.session.stepsRun > 0) this.goToStep(this.session.stepsRun - 1);
+  }
+
+  /** The machine after `steps` statements, replayed from the start: runs are deterministic. */
+  goToStep(steps: number): void {
+    this.player.pause();
+    this.stopRunning();
+    if (this.loadedText !== this.editor.text) {
+      if (!this.reset()) return;
+    }
+    this.charts.reset();
+    this.session.replayTo(steps, () => {
+      const sample = this.session.sample();
+      if (sample) this.charts.push(sample);
+    });
+    this.failuresShown = 0;
     this.render();
   }
 
@@ -177,7 +243,7 @@ export class Playground {
     const slice = () => {
       const deadline = performance.now() + RUN_SLICE_MS;
       let more = true;
-      while (more && performance.now() < deadline) more = this.stepOnce();
+      while (more && performance.now() < deadline) more = this.stepOnce(false);
       if (!more) {
         this.stopRunning();
         this.render();
@@ -207,10 +273,11 @@ export class Playground {
     return this.reset();
   }
 
-  /** Runs one statement and samples the charts; false when the run is over. */
-  private stepOnce(): boolean {
+  /** Runs one statement (saying what it changed, unless in a Run) and samples the charts; false at the end. */
+  private stepOnce(explain: boolean): boolean {
     if (this.session.done) return false;
-    this.session.step();
+    if (explain) this.session.stepExplained();
+    else this.session.step();
     const sample = this.session.sample();
     if (sample) this.charts.push(sample);
     return !this.session.done;
@@ -225,6 +292,7 @@ export class Playground {
 
   private onKey(event: KeyboardEvent): void {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.runToEnd();
+    else if (event.key === 'F10' && event.shiftKey) this.back();
     else if (event.key === 'F10') this.step();
     else if (event.key === 'F8' && event.shiftKey) this.reset();
     else if (event.key === 'F8') this.togglePlay();
@@ -242,8 +310,16 @@ export class Playground {
     const session = this.session;
     const view = session.view;
     this.editor.setCurrentLine(session.done ? 0 : session.nextLine);
-    this.showErrors(session.parseProblem ? [session.parseProblem] : session.failures);
+    const problems = session.parseProblem ? [session.parseProblem] : session.failures;
+    this.showErrors(problems);
+    // A new failure far down the text is brought into view.
+    const newest = problems.at(-1);
+    if (problems.length > this.failuresShown && newest && newest.line > 0)
+      this.editor.revealLine(newest.line);
+    this.failuresShown = problems.length;
     this.renderStatus();
+    this.renderTimeline();
+    this.renderChange();
     this.charts.redraw();
     // The report is rebuilt by replaying the run (see Session.reportNow): not on every frame of play.
     if (!this.player.playing) {
@@ -254,34 +330,59 @@ export class Playground {
     if (!view) {
       this.map.clear();
       byId('map-summary').textContent = '';
-      this.processSelect.replaceChildren();
-      this.processKey = '-';
-      byId('legend')
-        .querySelectorAll('li[data-pid]')
-        .forEach((item) => {
-          item.remove();
-        });
-      renderRegions(byId('regions'), null, () => {});
-      byId('variables').replaceChildren();
-      byId('walk').replaceChildren();
+      this.processPanel.clear();
       byId('tlb-counters').replaceChildren(
         el('span', { class: 'muted' }, 'The machine boots at the first statement.'),
       );
       byId('tlb').replaceChildren();
       return;
     }
+    this.map.setHighlights(session.lastChange?.frames ?? new Int32Array(0));
     this.map.update(view.frameMapSource());
     const phys = view.physical();
     byId('map-summary').textContent =
       `${bytes(phys.totalFrames * 4096)}: ${phys.freeFrames} free of ${phys.usableFrames} usable frames, ` +
       `${view.allocatorKind}`;
     byId('map-summary').dataset.freeFrames = String(phys.freeFrames);
-    this.renderProcessList(view);
-    this.renderVariables();
-    this.renderProcess();
+    this.processPanel.render(view);
     const tlb = view.tlb();
     if (tlb)
-      renderTlb(byId('tlb-counters'), byId<HTMLTableElement>('tlb'), tlb, (asid) => view.asidName(asid));
+      renderTlb(
+        byId('tlb-counters'),
+        byId<HTMLTableElement>('tlb'),
+        tlb,
+        (asid) => view.asidName(asid),
+        session.lastChange,
+      );
+  }
+
+  private renderTimeline(): void {
+    const timeline = byId<HTMLInputElement>('timeline');
+    const s = this.session;
+    timeline.max = String(Math.max(s.statementCount, s.stepsRun));
+    timeline.value = String(s.stepsRun);
+    byId<HTMLOutputElement>('timeline-out').value = `step ${s.stepsRun}`;
+    byId<HTMLButtonElement>('back').disabled = s.stepsRun === 0;
+  }
+
+  /** The last statement's change in words; after a Run or a reset, how to see one. */
+  private renderChange(): void {
+    const change = this.session.lastChange;
+    const target = byId('explain');
+    if (!change) {
+      const hint =
+        this.session.stepsRun === 0
+          ? 'Step (F10) runs one statement and says here what it changed; changed frames and TLB rows are outlined in red.'
+          : 'Step, or step back (Shift+F10), to see what one statement changed.';
+      target.replaceChildren(el('p', { class: 'muted' }, hint));
+      return;
+    }
+    const [statement, ...rest] = change.sentences;
+    target.replaceChildren(
+      el('p', { class: 'statement' }, statement),
+      ...rest.map((sentence) => el('p', {}, sentence)),
+    );
+    target.dataset.frames = String(change.frames.length);
   }
 
   private renderStatus(): void {
@@ -292,112 +393,19 @@ export class Playground {
       text = `${Math.min(s.stepsRun, s.statementCount)} of ${s.statementCount} run, next: line ${s.nextLine}`;
     else if (s.outcome?.ok)
       text = `done: ${plural(s.outcome.statementsRun, 'statement')}, every expectation held`;
-    else text = `stopped: ${plural(s.outcome?.failures.length ?? 0, 'failure')}`;
+    else {
+      const failures = plural(s.outcome?.failures.length ?? 0, 'failure');
+      // A run that went on after failures (`on error continue`) finished; one cut short stopped.
+      const stoppedAt = s.outcome?.stoppedAt;
+      text =
+        stoppedAt === undefined ? `finished with ${failures}` : `stopped at line ${stoppedAt}: ${failures}`;
+    }
     this.setStatus(text, !!s.parseProblem || (s.done && s.outcome?.ok === false));
   }
 
   private setStatus(text: string, failed = false): void {
     this.status.textContent = text;
     this.status.classList.toggle('failed', failed);
-  }
-
-  private renderProcessList(view: MachineView): void {
-    const processes = view.processes();
-    // The view follows the running process until a process is chosen in the list.
-    const exists = this.chosenPid === KERNEL_PID || processes.some((p) => p.pid === this.chosenPid);
-    if (!this.pinned || !exists) this.chosenPid = view.currentPid() ?? processes[0]?.pid ?? KERNEL_PID;
-    // Rebuilt only when the process table changed: the demo has a hundred processes.
-    const key = processes.map((p) => `${p.pid}:${p.name}`).join(',');
-    if (key === this.processKey) {
-      this.processSelect.value = String(this.chosenPid);
-      return;
-    }
-    this.processKey = key;
-    const options = processes.map((p) => {
-      const option = new Option(`${p.name} (pid ${p.pid})`, String(p.pid));
-      option.style.color = processColor(p.pid);
-      return option;
-    });
-    options.push(new Option("kernel (the kernel's half)", String(KERNEL_PID)));
-    this.processSelect.replaceChildren(...options);
-    this.processSelect.value = String(this.chosenPid);
-    const legend = byId('legend');
-    legend.querySelectorAll('li[data-pid]').forEach((item) => {
-      item.remove();
-    });
-    // Process colours repeat after a dozen; the legend names the first ones.
-    for (const p of processes.slice(0, LEGEND_PROCESSES)) {
-      const item = legendItem(p.name, processColor(p.pid));
-      item.dataset.pid = String(p.pid);
-      legend.append(item);
-    }
-    if (processes.length > LEGEND_PROCESSES) {
-      const more = el('li', { 'data-pid': 'more' }, `+${processes.length - LEGEND_PROCESSES} more processes`);
-      legend.append(more);
-    }
-  }
-
-  /** The scenario's variables as buttons: choosing one walks the page tables at its value. */
-  private renderVariables(): void {
-    const target = byId('variables');
-    const variables = this.session.variables;
-    if (variables.length === 0) {
-      target.replaceChildren();
-      return;
-    }
-    const buttons = variables.map(([name, value]) => {
-      const button = el(
-        'button',
-        { type: 'button', class: 'variable', 'data-name': name, title: `Walk the page tables at ${name}` },
-        `${name} = ${hex(value, 1)}`,
-      );
-      button.addEventListener('click', () => {
-        this.walkInput.value = hex(value);
-        this.walkVa = value;
-        this.renderWalk();
-      });
-      return button;
-    });
-    target.replaceChildren(el('span', { class: 'muted' }, 'Variables: '), ...buttons);
-  }
-
-  private renderProcess(): void {
-    const view = this.session.view;
-    const drawing = view?.space(this.chosenPid) ?? null;
-    renderRegions(byId('regions'), drawing, (base) => {
-      this.walkInput.value = hex(base);
-      this.walkVa = base;
-      this.renderWalk();
-    });
-    this.renderWalk();
-  }
-
-  private renderWalk(): void {
-    const view = this.session.view;
-    const target = byId('walk');
-    if (!view || Number.isNaN(this.walkVa)) {
-      target.replaceChildren(
-        el(
-          'p',
-          { class: 'muted' },
-          'Type a virtual address, or choose a region above, to walk its page tables.',
-        ),
-      );
-      return;
-    }
-    const tables = view.pageTables();
-    const root = view.rootOf(this.chosenPid);
-    if (!tables || root === undefined) {
-      target.replaceChildren(el('p', { class: 'muted' }, 'This process has no page tables.'));
-      return;
-    }
-    if (!tables.format.isCanonical(this.walkVa)) {
-      target.replaceChildren(
-        el('p', { class: 'fault' }, `${hex(this.walkVa)} is not a canonical ${tables.format.name} address`),
-      );
-      return;
-    }
-    renderWalk(target, tables.format.name, this.walkVa, walk(tables, root, this.walkVa));
   }
 
   /** Lists the problems (the newest last) and marks their lines; none hides the box. */
@@ -431,8 +439,4 @@ export class Playground {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function legendItem(label: string, color: string): HTMLLIElement {
-  return el('li', {}, el('span', { class: 'swatch', style: `background:${color}` }), label);
 }

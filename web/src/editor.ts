@@ -1,22 +1,31 @@
 /**
  * The scenario editor: a plain textarea (every browser's own editing and keyboard behaviour)
  * beside a gutter of line numbers that marks the statement about to run and a line in error.
+ * Long lines wrap (no comment is cut off); a hidden mirror measures each line's wrapped height
+ * so that every number stays beside its line.
  */
 export class ScenarioEditor {
   private currentLine = 0;
   private errorLines: number[] = [];
-  private lineCount = 0;
+  /** The text and width the gutter was laid out for. */
+  private laidOut = { text: '\u0000', width: -1 };
   /** Lines that carry a mark now, and which. */
   private marked = new Map<number, string>();
+  private readonly mirror: HTMLDivElement;
 
   constructor(
     readonly textarea: HTMLTextAreaElement,
     private readonly gutter: HTMLElement,
   ) {
+    this.mirror = document.createElement('div');
+    this.mirror.className = 'editor-mirror';
+    this.mirror.setAttribute('aria-hidden', 'true');
+    textarea.parentElement?.append(this.mirror);
     textarea.addEventListener('input', () => this.renderGutter());
     textarea.addEventListener('scroll', () => {
       this.gutter.scrollTop = this.textarea.scrollTop;
     });
+    new ResizeObserver(() => this.renderGutter()).observe(textarea);
     this.renderGutter();
   }
 
@@ -59,30 +68,51 @@ export class ScenarioEditor {
     this.revealLine(line);
   }
 
-  private revealLine(line: number): void {
-    const lineHeight = Number.parseFloat(getComputedStyle(this.textarea).lineHeight) || 18;
-    const top = (line - 1) * lineHeight;
+  /** Scrolls the editor so that a line (1-based) is in view, a third of the way down. */
+  revealLine(line: number): void {
+    const span = this.gutter.children[line - 1] as HTMLElement | undefined;
+    if (!span) return;
     const view = this.textarea;
-    if (top < view.scrollTop || top > view.scrollTop + view.clientHeight - 2 * lineHeight) {
+    const top = span.offsetTop - this.gutter.offsetTop;
+    const height = span.offsetHeight;
+    if (top < view.scrollTop || top + height > view.scrollTop + view.clientHeight - height) {
       view.scrollTop = Math.max(0, top - view.clientHeight / 3);
     }
     this.gutter.scrollTop = view.scrollTop;
   }
 
-  /** Rebuilds the numbers when the line count changed; re-marks only the lines whose mark changed. */
+  /**
+   * Rebuilds the numbers when the text or the width changed (each as tall as its wrapped line);
+   * re-marks only the lines whose mark changed.
+   */
   private renderGutter(): void {
-    const count = this.textarea.value.split('\n').length;
-    if (count !== this.lineCount) {
-      this.lineCount = count;
+    const text = this.textarea.value;
+    const width = this.textarea.clientWidth;
+    const lines = text.split('\n');
+    const count = lines.length;
+    if (text !== this.laidOut.text || width !== this.laidOut.width) {
+      this.laidOut = { text, width };
+      const style = getComputedStyle(this.textarea);
+      const padding = Number.parseFloat(style.paddingLeft) + Number.parseFloat(style.paddingRight);
+      this.mirror.style.width = `${Math.max(0, width - padding)}px`;
+      const rows = lines.map((line) => {
+        const row = document.createElement('div');
+        row.textContent = line === '' ? '\u200b' : line;
+        return row;
+      });
+      this.mirror.replaceChildren(...rows);
+      const heights = rows.map((row) => row.getBoundingClientRect().height);
       const fragment = document.createDocumentFragment();
       for (let i = 1; i <= count; i++) {
         const span = document.createElement('span');
         span.textContent = String(i);
+        if (heights[i - 1] > 0) span.style.height = `${heights[i - 1]}px`;
         fragment.append(span);
       }
       // Room to scroll the last lines as far as the textarea does.
       fragment.append(document.createElement('br'));
       this.gutter.replaceChildren(fragment);
+      this.mirror.replaceChildren();
       this.marked.clear();
     }
     const wanted = new Map<number, string>();

@@ -24,11 +24,13 @@ const USE_NAMES: string[] = [];
 for (const [name, value] of Object.entries(FrameUse)) USE_NAMES[value] = name;
 
 const MAX_CELL_PX = 32;
+/** Changed cells outlined at most after one statement. */
+const MAX_OUTLINED = 4096;
 
 export class FrameMap {
   private source: FrameMapSource | null = null;
   /** Per frame: the kind (palette index) it is drawn with. */
-  private kinds = new Uint8Array(0);
+  private kinds = new Uint16Array(0);
   /** Per frame: the head of the free block it lies in, or -1. */
   private blockHead = new Int32Array(0);
   private blockOrder = new Uint8Array(0);
@@ -38,6 +40,8 @@ export class FrameMap {
   private cursor = 0;
   private fitted = false;
   private image: ImageData | null = null;
+  /** Frames the last statement changed, outlined on the map. */
+  private highlights: Int32Array = new Int32Array(0);
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -57,9 +61,10 @@ export class FrameMap {
     canvas.addEventListener(
       'wheel',
       (event) => {
-        event.preventDefault();
+        // The wheel scrolls the map only when it has rows out of view; else the page scrolls.
         if (event.ctrlKey) this.zoom(event.deltaY < 0 ? 1 : -1);
-        else this.scrollRows(Math.sign(event.deltaY) * 4);
+        else if (!this.scrollRows(Math.sign(event.deltaY) * 4)) return;
+        event.preventDefault();
       },
       { passive: false },
     );
@@ -86,7 +91,7 @@ export class FrameMap {
   update(source: FrameMapSource): void {
     const n = source.frames.frameCount;
     if (n !== this.kinds.length) {
-      this.kinds = new Uint8Array(n);
+      this.kinds = new Uint16Array(n);
       this.blockHead = new Int32Array(n);
       this.blockOrder = new Uint8Array(n);
       this.fitted = false;
@@ -98,10 +103,15 @@ export class FrameMap {
     else this.render();
   }
 
+  /** Outlines frames (ascending) until the next call; an empty list outlines none. */
+  setHighlights(frames: Int32Array): void {
+    this.highlights = frames;
+  }
+
   /** Shows no machine. */
   clear(): void {
     this.source = null;
-    this.kinds = new Uint8Array(0);
+    this.kinds = new Uint16Array(0);
     this.blockHead = new Int32Array(0);
     this.blockOrder = new Uint8Array(0);
     this.fitted = false;
@@ -237,10 +247,14 @@ export class FrameMap {
     return { cols, cells, rows: Math.ceil(cells / cols), visibleRows: Math.floor(height / this.cellPx) };
   }
 
-  private scrollRows(delta: number): void {
+  /** Scrolls the map by rows; false when it could not move (nothing out of view that way). */
+  private scrollRows(delta: number): boolean {
     const { rows, visibleRows } = this.layout();
-    this.topRow = Math.max(0, Math.min(Math.max(0, rows - visibleRows), this.topRow + delta));
+    const top = Math.max(0, Math.min(Math.max(0, rows - visibleRows), this.topRow + delta));
+    if (top === this.topRow) return false;
+    this.topRow = top;
     this.render();
+    return true;
   }
 
   private revealCursor(): void {
@@ -330,6 +344,7 @@ export class FrameMap {
     const n = this.frameCount;
     if (n > 0) this.paint(pixels, width, height);
     context.putImageData(this.image, 0, 0);
+    if (n > 0) this.paintHighlights(context);
     if (n > 0) this.paintCursor(context);
     this.scaleLabel.textContent =
       this.framesPerCell > 1
@@ -384,6 +399,33 @@ export class FrameMap {
           pixels[p + 2] = 120;
         }
       }
+    }
+  }
+
+  /** Outlines the cells of the changed frames (at most MAX_OUTLINED cells: beyond, the map is busy enough). */
+  private paintHighlights(context: CanvasRenderingContext2D): void {
+    if (this.highlights.length === 0) return;
+    const { cols, visibleRows } = this.layout();
+    const c = this.cellPx;
+    const inset = c >= 6 ? 1 : 0;
+    context.lineWidth = c >= 6 ? 2 : 1;
+    context.strokeStyle = '#d50000';
+    let lastCell = -1;
+    let outlined = 0;
+    for (const pfn of this.highlights) {
+      const cell = Math.floor(pfn / this.framesPerCell);
+      if (cell === lastCell) continue;
+      lastCell = cell;
+      const row = Math.floor(cell / cols) - this.topRow;
+      if (row < 0 || row >= visibleRows) continue;
+      const size = Math.max(c, 3);
+      context.strokeRect(
+        (cell % cols) * c + inset + 0.5,
+        row * c + inset + 0.5,
+        size - 2 * inset - 1,
+        size - 2 * inset - 1,
+      );
+      if (++outlined >= MAX_OUTLINED) break;
     }
   }
 

@@ -33,6 +33,14 @@ export interface SpaceDrawing {
   regions: RegionLine[];
 }
 
+/**
+ * The end of a range, exclusive. The kernel's half of a 64-bit space ends at 2^64, which the
+ * sign-extended number of the model holds as 0: print it as the 17-digit 0x1_0000_0000_0000_0000.
+ */
+export function rangeEnd(drawing: { start: number; end: number }): string {
+  return drawing.start < 0 && drawing.end === 0 ? '0x10000000000000000' : hex(drawing.end);
+}
+
 /** Frames listed on a region's line before "..." */
 export const MAX_FRAMES_LISTED = 8;
 
@@ -48,7 +56,7 @@ export function renderRegions(
   const header = el(
     'div',
     { class: 'seed-line' },
-    `AddressSpace ${drawing.process} (range ${hex(drawing.start)} to ${hex(drawing.end)}) ---> Pmap (root ${hex(
+    `AddressSpace ${drawing.process} (range ${hex(drawing.start)} to ${rangeEnd(drawing)}) ---> Pmap (root ${hex(
       drawing.root,
     )}, ${drawing.tablePages} table page${drawing.tablePages === 1 ? '' : 's'})`,
   );
@@ -65,7 +73,7 @@ export function renderRegions(
         : `${region.type} ${region.protection}, ${region.mappedPages} page${region.mappedPages === 1 ? '' : 's'} mapped`;
     const listed = region.frames.slice(0, MAX_FRAMES_LISTED).map((pfn) => `pf${pfn}`);
     if (region.mappedPages > MAX_FRAMES_LISTED) listed.push('...');
-    const label = `MemRegion${region.name ? ` ${region.name}` : ''} (${hex(region.base)} to ${hex(region.ceiling)}, ${state})`;
+    const label = `MemRegion${region.name ? ` ${region.name}` : ''} (${hex(region.base)} to ${rangeEnd({ start: region.base, end: region.ceiling })}, ${state})`;
     lines.push(
       el(
         'div',

@@ -7,10 +7,12 @@ import {
   type MachineReport,
   parseScenario,
   renderReport,
+  type Scenario,
   ScenarioError,
   type ScenarioOutcome,
   ScenarioRun,
 } from '../../src/index.js';
+import { type Change, captureMachine, explainChange } from './change-view.js';
 import type { Sample } from './charts.js';
 import { MachineView } from './machine-view.js';
 
@@ -26,8 +28,21 @@ export function lineOf(failure: string): number {
   return match ? Number(match[1]) : 0;
 }
 
+/** A scenario variable, with the process it was set in (an address means something only there). */
+export interface Variable {
+  name: string;
+  value: number;
+  /** The process the statement that last set it acted as; undefined before any process. */
+  process: string | undefined;
+}
+
 export class Session {
   private run: ScenarioRun | null = null;
+  private scenario: Scenario | null = null;
+  /** The process each variable was last set in. */
+  private variableProcess = new Map<string, string | undefined>();
+  /** The process the last statement acted as (its `in NAME:`, else the current one). */
+  private lastActing: string | undefined;
   private machineView: MachineView | null = null;
   private source: { text: string; file: string } | null = null;
   private reported: { step: number; report: MachineReport | undefined } | null = null;
@@ -42,8 +57,13 @@ export class Session {
     this.machineView = null;
     this.stepsRun = 0;
     this.parseProblem = null;
+    this.scenario = null;
+    this.lastChange = null;
+    this.variableProcess = new Map();
+    this.lastActing = undefined;
     try {
-      this.run = new ScenarioRun(parseScenario(text, file));
+      this.scenario = parseScenario(text, file);
+      this.run = new ScenarioRun(this.scenario);
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       this.parseProblem = { line: error.line, message: error.message };
@@ -60,9 +80,19 @@ export class Session {
     return this.run?.nextLine ?? 0;
   }
 
-  /** The scenario's variables now, in the order they were first set. */
-  get variables(): [string, number][] {
-    return this.run ? [...this.run.variables] : [];
+  /** The scenario's variables now, in the order they were first set, with their processes. */
+  get variables(): Variable[] {
+    if (!this.run) return [];
+    return [...this.run.variables].map(([name, value]) => ({
+      name,
+      value,
+      process: this.variableProcess.get(name),
+    }));
+  }
+
+  /** The process the last statement acted as: its `in NAME:`, else the scenario's current one. */
+  get actingProcess(): string | undefined {
+    return this.lastActing ?? this.run?.currentProcess;
   }
 
   get statementCount(): number {
@@ -84,15 +114,64 @@ export class Session {
     if (!machine) return null;
     if (this.machineView?.machine !== machine) {
       const run = this.run;
-      this.machineView = new MachineView(machine, () => run?.currentProcess);
+      this.machineView = new MachineView(machine, () => this.lastActing ?? run?.currentProcess);
     }
     return this.machineView;
   }
 
+  /** What the last step changed, when it was run by `stepExplained`; null otherwise. */
+  lastChange: Change | null = null;
+
+  /** Runs one statement and says what it changed (copies the frame table: not for Run). */
+  stepExplained(): void {
+    const run = this.run;
+    if (!run || run.done) return;
+    const machine = run.machine;
+    const before = machine ? captureMachine(machine) : null;
+    const statement = this.scenario?.statements[this.stepsRun];
+    const line = statement?.line ?? 0;
+    const text = this.source?.text.split('\n')[line - 1]?.trim() ?? '';
+    const failuresBefore = run.outcome.failures.length;
+    this.step();
+    const after = run.machine;
+    const heading = statement ? `Line ${line}: ${text}` : 'The end: the final checks ran.';
+    this.lastChange = after ? explainChange(before, after, heading) : null;
+    const failed = run.outcome.failures.slice(failuresBefore);
+    if (this.lastChange && failed.length > 0)
+      this.lastChange.sentences.push(`It failed: ${failed.join('; ')}`);
+  }
+
+  /**
+   * Starts the same text over and runs `steps` statements (runs are deterministic, so this is the
+   * machine as it was then), explaining the last; `onStep` sees each step (the charts sample it).
+   */
+  replayTo(steps: number, onStep: () => void): void {
+    if (this.source === null) return;
+    this.load(this.source.text, this.source.file);
+    const target = Math.max(0, steps);
+    while (this.stepsRun < target - 1 && !this.done) {
+      this.step();
+      onStep();
+    }
+    if (this.stepsRun < target && !this.done) {
+      this.stepExplained();
+      onStep();
+    }
+  }
+
   step(): void {
-    if (!this.run || this.run.done) return;
-    this.run.step();
+    const run = this.run;
+    if (!run || run.done) return;
+    const statement = this.scenario?.statements[this.stepsRun];
+    const before = new Map(run.variables);
+    this.lastChange = null;
+    run.step();
     this.stepsRun++;
+    this.lastActing = statement?.process ?? run.currentProcess;
+    for (const [name, value] of run.variables) {
+      if (before.get(name) !== value || !this.variableProcess.has(name))
+        this.variableProcess.set(name, this.lastActing);
+    }
   }
 
   /** The figures the charts plot, now. */

@@ -1,5 +1,6 @@
 /** The TLB panel: hit and miss counters, and every valid entry (set, way, page, ASID, rights). */
 import { hex, type Tlb } from '../../src/index.js';
+import { tlbKey } from './change-view.js';
 import { el } from './dom.js';
 
 /** Rights bit (mode * 3 + access): kernel r w x, then user r w x. */
@@ -14,12 +15,19 @@ export function renderTlb(
   tableTarget: HTMLTableElement,
   tlb: Tlb,
   asidName: (asid: number) => string,
+  /** What the last statement changed: new entries (by tlbKey) and counters that moved. */
+  changed: { tlbRows: Set<string>; counters: Set<string> } | null = null,
 ): void {
   const c = tlb.counters();
   const lookups = c.hits + c.misses;
   const entries = tlb.snapshot();
   const stat = (name: string, key: string, value: string) =>
-    el('span', { 'data-counter': key }, `${name} `, el('b', {}, value));
+    el(
+      'span',
+      { 'data-counter': key, class: changed?.counters.has(key) ? 'changed' : '' },
+      `${name} `,
+      el('b', {}, value),
+    );
   counters.replaceChildren(
     stat('hits', 'hits', String(c.hits)),
     stat('misses', 'misses', String(c.misses)),
@@ -34,7 +42,7 @@ export function renderTlb(
     el(
       'tr',
       {},
-      ...['set', 'way', 'virtual page', 'ASID', 'physical page', 'from page', 'rights'].map((h) =>
+      ...['set', 'way', 'virtual page', 'ASID', 'physical page', 'page size', 'rights'].map((h) =>
         el('th', { scope: 'col' }, h),
       ),
     ),
@@ -44,7 +52,7 @@ export function renderTlb(
     body.append(
       el(
         'tr',
-        {},
+        { class: changed?.tlbRows.has(tlbKey(entry)) ? 'changed' : '' },
         el('td', {}, String(Math.floor(entry.index / tlb.ways))),
         el('td', {}, String(entry.index % tlb.ways)),
         el('td', {}, hex(entry.va)),

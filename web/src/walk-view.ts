@@ -81,13 +81,20 @@ export function walk(tables: PageTables, root: number, va: number): WalkResult {
   return { levels, pa: found.pa, pageSize: found.pageSize, stop };
 }
 
+/** Bits that, when set, take a right away rather than grant one. */
+const DENYING_BITS = new Set(['XD', 'NX']);
+
 function fieldChip(field: EntryField): HTMLElement {
   const width = field.high - field.low + 1;
   const title = `bits ${field.high === field.low ? field.low : `${field.high}:${field.low}`}: ${field.meaning}`;
+  const denies = DENYING_BITS.has(field.name);
+  const className = field.value ? (denies ? 'bit deny' : 'bit on') : 'bit';
   if (width === 1) {
-    return el('span', { class: field.value ? 'bit on' : 'bit', title }, field.name);
+    return el('span', { class: className, title, 'data-field': field.name }, field.name);
   }
-  return el('span', { class: field.value ? 'bit on' : 'bit', title }, `${field.name}=${hex(field.value, 1)}`);
+  // An address field holds the address's bits in place: show the address, not the frame number.
+  const shown = field.name === 'address' ? hex(field.value * 2 ** field.low) : hex(field.value, 1);
+  return el('span', { class: className, title, 'data-field': field.name }, `${field.name}=${shown}`);
 }
 
 /** Renders a walk as a table into `target`. */

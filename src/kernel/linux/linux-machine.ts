@@ -1,16 +1,12 @@
 /**
  * Runs Linux programs on the kernel: exec loads an ELF into a new process with its initial stack,
- * run() schedules the processes round-robin on one hart, and the trap handler joins the hart to
- * the VM: page faults go to the address space's fault handler (demand zero, copy-on-write, stack
- * growth), ecalls to the system-call layer, and anything else ends the process with its signal.
+ * run() schedules the processes round-robin on one hart and hands each trap to the trap handler
+ * (trap-handler.ts), and the process table keeps what fork, exit, wait4 and kill need.
  * `pageframe exec`, the scenario language and the tests drive it.
  */
-import { InvariantError, OutOfMemoryError } from '../../common/errors.js';
-import { hex } from '../../common/format.js';
+import { InvariantError } from '../../common/errors.js';
 import { Random } from '../../common/random.js';
-import { Access, type FaultCause, Mode } from '../../mmu/flags.js';
 import { FrameState, FrameUse, KERNEL_OWNER } from '../../phys/frame-table.js';
-import { SegmentationFaultError } from '../../vm/errors.js';
 import { PAGE_SIZE } from '../../vm/region-map.js';
 import type { Kernel } from '../kernel.js';
 import type { Process } from '../process.js';
@@ -20,10 +16,9 @@ import type { ExecHost } from './host.js';
 import { DEFAULT_STACK_LIMIT, LinuxProcess, RunState, shellStatus, signaledStatus } from './linux-process.js';
 import { prepareImage } from './program-image.js';
 import { Signal, signalName } from './signals.js';
-import { growStack } from './stack-growth.js';
-import { dispatchSyscall } from './syscall-dispatch.js';
 import { syscallName } from './syscall-numbers.js';
-import { type HartFactory, HartStop, Register, TrapCause, type UserHart } from './user-hart.js';
+import { handleTrap } from './trap-handler.js';
+import { type HartFactory, HartStop, Register, type UserHart } from './user-hart.js';
 
 /** Instructions a process runs before the next one gets the hart. */
 export const TIME_SLICE = 200_000;
@@ -157,8 +152,8 @@ export class LinuxMachine<Context = unknown> {
       const ran = hart.instret - before;
       this.counters.instructions += ran;
       left -= ran;
-      if (stop === HartStop.Trap) this.handleTrap(next);
-      else this.sampleMemory(); // at the end of each time slice, and when a process ends
+      if (stop === HartStop.Trap) handleTrap(this, next);
+      else this.sampleMemory(false); // at the end of each time slice, and when a process ends
     }
   }
 
@@ -216,7 +211,7 @@ export class LinuxMachine<Context = unknown> {
   private processEnded(process: Process): void {
     const p = this.table.get(process.pid);
     if (p?.process !== process) return;
-    this.sampleMemory();
+    this.sampleMemory(true);
     const faults = process.space.faults;
     const totals = this.counters.pageFaults;
     totals.demandZero += faults.demandZero;
@@ -289,86 +284,6 @@ export class LinuxMachine<Context = unknown> {
     }
   }
 
-  private handleTrap(p: LinuxProcess<Context>): void {
-    const hart = this.hart;
-    const cause = hart.trapCause;
-    if (cause === TrapCause.UserEcall) {
-      this.systemCall(p);
-      return;
-    }
-    const access =
-      cause === TrapCause.InstructionPageFault
-        ? Access.Execute
-        : cause === TrapCause.LoadPageFault
-          ? Access.Read
-          : cause === TrapCause.StorePageFault
-            ? Access.Write
-            : -1;
-    if (access >= 0) {
-      this.pageFault(p, hart.trapValue, access as Access);
-      return;
-    }
-    const signal =
-      cause === TrapCause.IllegalInstruction
-        ? Signal.SIGILL
-        : cause === TrapCause.Breakpoint
-          ? Signal.SIGTRAP
-          : cause === TrapCause.InstructionMisaligned ||
-              cause === TrapCause.LoadMisaligned ||
-              cause === TrapCause.StoreMisaligned
-            ? Signal.SIGBUS
-            : Signal.SIGSEGV;
-    this.kill(p, signal, `trap cause ${cause} at pc ${hex(hart.pc)}, value ${hex(hart.trapValue)}`);
-  }
-
-  private pageFault(p: LinuxProcess<Context>, va: number, access: Access): void {
-    const space = p.live.space;
-    const mmu = this.kernel.mmu;
-    const hart = this.hart;
-    if (mmu.translateUntracked(va, access, Mode.User, space.root) >= 0) {
-      hart.flushTranslations(); // the hart's cached translation was older than the tables
-      return;
-    }
-    const cause = mmu.faultCause as FaultCause;
-    try {
-      space.handleFault(va, access, cause);
-    } catch (error) {
-      if (error instanceof SegmentationFaultError) {
-        if (error.cause === 'unmapped' && growStack(space, p.stack, va)) {
-          this.counters.pageFaults.stackGrowth++;
-          return; // the access runs again and finds the grown stack
-        }
-        this.kill(p, Signal.SIGSEGV, `${error.access} at ${hex(va)} (pc ${hex(hart.pc)}): ${reason(error)}`);
-        return;
-      }
-      if (error instanceof OutOfMemoryError) {
-        this.kill(p, Signal.SIGKILL, `out of memory: ${error.message}`);
-        return;
-      }
-      throw error;
-    }
-    hart.flushTranslations();
-  }
-
-  private systemCall(p: LinuxProcess<Context>): void {
-    const hart = this.hart;
-    const number = Number(BigInt.asUintN(32, hart.readRegister(Register.a7)));
-    const args = [10, 11, 12, 13, 14, 15].map((r) => hart.readRegister(r));
-    let result: number | undefined;
-    try {
-      result = dispatchSyscall(this, p, number, args);
-    } catch (error) {
-      if (error instanceof OutOfMemoryError) {
-        this.kill(p, Signal.SIGKILL, `out of memory in ${syscallName(number)}: ${error.message}`);
-        return;
-      }
-      throw error;
-    }
-    if (p.state === RunState.Zombie || p.state === RunState.Waiting || result === undefined) return;
-    hart.writeRegister(Register.a0, BigInt(result));
-    hart.pc += 4;
-  }
-
   /** Records an unknown call: counted by number, reported once on standard error. */
   unknownSyscall(p: LinuxProcess<Context>, number: number): void {
     const seen = this.counters.unknownSyscalls.get(number) ?? 0;
@@ -379,14 +294,18 @@ export class LinuxMachine<Context = unknown> {
     }
   }
 
-  /** Peak resident and page-table bytes over the processes alive now. */
-  private sampleMemory(): void {
+  /**
+   * Peak resident bytes over the live processes, and with `tables` their page-table bytes (a
+   * scan of the frame table, so only when a process ends).
+   */
+  private sampleMemory(tables: boolean): void {
     let resident = 0;
     for (const q of this.table.values()) if (q.process) resident += q.process.space.residentBytes();
     const c = this.counters;
     if (resident > c.residentPeakBytes) c.residentPeakBytes = resident;
-    const tables = this.userTableBytes();
-    if (tables > c.pageTableBytes) c.pageTableBytes = tables;
+    if (!tables) return;
+    const tableBytes = this.userTableBytes();
+    if (tableBytes > c.pageTableBytes) c.pageTableBytes = tableBytes;
   }
 
   private userTableBytes(): number {
@@ -402,14 +321,4 @@ export class LinuxMachine<Context = unknown> {
     }
     return n * PAGE_SIZE;
   }
-}
-
-function reason(error: SegmentationFaultError): string {
-  return error.cause === 'unmapped'
-    ? 'no mapping there'
-    : error.cause === 'protection'
-      ? 'the mapping does not allow it'
-      : error.cause === 'kernel-only'
-        ? 'kernel memory'
-        : 'not a canonical address';
 }

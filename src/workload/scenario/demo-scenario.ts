@@ -1,8 +1,9 @@
 /**
  * The scenario `pageframe demo` (and `npm start`) runs: a tour of the seeds' design on a default
- * machine, one `print` a step saying what happened and why it matters. The text is generated here
- * (the language has no loops), so that the seed's "say 128 processes" need not be written out by
- * hand; examples/demo.pf is the same text, for reading, and a test keeps the two equal.
+ * machine, one `print` a step saying what happened and why it matters, after a `check` (the
+ * command runs the invariant checker there and at the end rather than after every statement).
+ * The text is generated here (the language has no loops), so that the seed's "say 128 processes"
+ * need not be written out by hand; examples/demo.pf is the same text, and a test keeps them equal.
  */
 export const DEMO_FILE = 'demo.pf';
 
@@ -50,6 +51,7 @@ expect error EDOUBLEFREE: ppm_free run 1
 ppm_free one
 ppm_free dma 4
 ppm_free fixed 8
+check                            # the invariant checker, over every layer
 print "1. Physical frames: ppm_alloc gave 1 frame at" one "16 contiguous at" run "4 for DMA below 16 MiB at" dma "and 8 at" fixed "then refused the kernel image and a double free. Every frame has one owner."
 
 # --- 2. The seed's address space: regions sorted by address, some mapped, some not.
@@ -70,6 +72,7 @@ expect regions init == 3
 expect resident init == 6
 expect fault not-mapped: touch 0x1000            # MemRegion3 is FREE
 expect fault not-mapped: touch 0x8000            # and so is MemRegion2
+check                            # the invariant checker, over every layer
 print "2. Address space: init has the seed's 3 mapped regions, 6 pages that got frames at first touch; its 2 free regions fault. Memory costs nothing until used."
 
 # The TLB caches translations: a second pass over the same pages hits instead of walking.
@@ -78,6 +81,7 @@ touch r1 12K read
 touch r1 12K read
 expect tlb-hits >= hits + 3
 after = tlb-hits
+check                            # the invariant checker, over every layer
 print "3. TLB: a second pass over 3 pages hit the TLB" after - hits "times instead of walking the page tables in RAM again."
 
 # malloc carves 64 KiB areas into slabs; bigger requests get an area of their own.
@@ -89,6 +93,7 @@ big = malloc 100K
 big = realloc big 200K
 expect read table x"00 00 00 00 00 00 00 00"
 footprint = heap-footprint
+check                            # the invariant checker, over every layer
 print "4. malloc: small blocks share 64 KiB slab areas and a 200 KiB block got an area of its own:" footprint / 1K "KiB of areas in all."
 
 # --- 3. fork: the child shares every page copy-on-write until one of them writes.
@@ -100,6 +105,7 @@ expect read greeting "hello from init"           # the parent's copy is untouche
 expect refcount pa(r7) == 2                      # r7 is still shared
 in shell: write r7 "mine"
 expect refcount pa(r7) == 1                      # the child got a copy of its own
+check                            # the invariant checker, over every layer
 print "5. fork: shell shares init's frames copy-on-write; each write gave the writer a copy of that page only."
 
 # --- 4. Zero-copy IPC: pages handed over or shared instead of copied.
@@ -124,12 +130,14 @@ in shell: copy = receive
 in shell: expect read copy "hello from init"
 expect pages-moved == 4
 expect bytes-copied == 16
+check                            # the invariant checker, over every layer
 print "6. IPC: 4 pages moved from init to shell and one page shared read-only, no byte copied; the copy send copied 16 bytes."
 
 # --- 5. The seed's "say 128 processes": ${DEMO_PROCESSES} workers more, each with a heap.
 ${manyProcesses(DEMO_PROCESSES)}
 expect processes == 128
 expect error ELIMIT: process one-too-many      # the process table is full
+check                            # the invariant checker, over every layer
 print "7. 128 processes: the process table is full, each worker has a heap; the 129th process was refused."
 
 # A three-stage zero-copy pipeline: the same two frames go from worker to worker.
@@ -144,6 +152,7 @@ in worker-002: send move b2 8K to worker-003
 in worker-003: b3 = receive from worker-002
 in worker-003: expect read b3 "stage 2"
 in worker-003: expect pa(b3) == frames
+check                            # the invariant checker, over every layer
 print "8. Pipeline: the same 2 frames went from worker-001 to worker-002 to worker-003, mapped in place each time."
 switch init
 report
@@ -154,5 +163,6 @@ exit shell
 exit init
 expect processes == 0
 expect all-freed
+check                            # the invariant checker, over every layer
 print "9. Exit: every process is gone and every frame, page table and heap area came back to the free lists."
 `;

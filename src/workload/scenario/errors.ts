@@ -1,3 +1,4 @@
+/** The scenario language's error: every mistake in a scenario, located at a file and line. */
 import { PageframeError } from '../../common/errors.js';
 
 /**

@@ -28,8 +28,6 @@ export interface RunOptions {
   checkEvery?: 'statement' | 'end';
   /** Program files for `exec` (the command reads the host's; the browser bundles them). */
   programs?: ProgramFiles;
-  /** Reads a file a statement names (`snapshot`), relative to the scenario; absent: none can be read. */
-  readFile?: (path: string) => string;
 }
 
 export interface OutputLine {
@@ -290,18 +288,6 @@ export class ScenarioRun {
       named: (name, line) => this.named(name, line),
       print: (line, text) => {
         this.outcome.output.push({ line, text });
-      },
-      readFile: (path, line) => {
-        const read = this.options.readFile;
-        if (!read) return this.scenarioError(line, `cannot read ${path}: this run has no files`);
-        try {
-          return read(path);
-        } catch (error) {
-          return this.scenarioError(
-            line,
-            `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
       },
       addReport: (line) => {
         this.outcome.reports.push({ line, report: (this.booted as ScenarioMachine).report() });

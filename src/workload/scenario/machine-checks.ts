@@ -3,6 +3,7 @@
  * MachineSettingError that names the `machine` line at fault, so the run points at that line.
  */
 import { InvalidArgumentError, PageframeError } from '../../common/errors.js';
+import { bytes } from '../../common/format.js';
 import { Heap, type HeapOptions } from '../../heap/heap.js';
 import type { HeapSpace } from '../../heap/heap-space.js';
 import { MAX_MAILBOX_DEPTH, MAX_PID, MAX_TLB_ENTRIES } from '../../kernel/kernel-config.js';
@@ -22,7 +23,9 @@ export class MachineSettingError extends InvalidArgumentError {
 export function checkMachineSettings(spec: ResolvedMachineSpec, heapOptions: HeapOptions): void {
   const { ramBytes, tlbEntries, tlbWays, maxProcesses, mailboxDepth } = spec;
   if (!(ramBytes >= FRAME_SIZE && ramBytes <= MAX_PHYSICAL_BYTES && ramBytes % FRAME_SIZE === 0)) {
-    throw new MachineSettingError('ram', `${ramBytes} bytes is not a multiple of 4 KiB from 4 KiB to 4 GiB`);
+    // A size in whole KiB reads as the scenario wrote it (8 GiB, not 8589934592 bytes).
+    const size = ramBytes > 0 && ramBytes % 1024 === 0 ? bytes(ramBytes) : `${ramBytes} bytes`;
+    throw new MachineSettingError('ram', `${size} is not a multiple of 4 KiB from 4 KiB to 4 GiB`);
   }
   if (!isPowerOfTwo(tlbEntries, MAX_TLB_ENTRIES)) {
     throw new MachineSettingError(

@@ -5,6 +5,7 @@
  */
 import { PageframeError } from '../../../common/errors.js';
 import type { Expr, Statement, StatementKind, StatementOf } from '../ast.js';
+import { ScenarioError } from '../errors.js';
 import type { StatementVerb } from '../keywords.js';
 import type { ScenarioMachine, ScenarioProcess } from '../machine.js';
 import type { ProgramFiles } from '../program-runner.js';
@@ -44,8 +45,6 @@ export interface RunContext {
   /** A live process by name, or a ScenarioError at the line. */
   named(name: string, line: number): ScenarioProcess;
   print(line: number, text: string): void;
-  /** The text of a file the scenario names (`snapshot`), or a ScenarioError when the run has no files. */
-  readFile(path: string, line: number): string;
   addReport(line: number): void;
   /** Counts an expectation; a failed one is a failure of its line that does not stop the run. */
   expectation(line: number, holds: boolean, describe: () => string): void;
@@ -73,8 +72,10 @@ export function inUserWords<T>(statement: string, call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (error instanceof PageframeError)
+    // A ScenarioError is the scenario's own (`file:line: ...`) and keeps its words.
+    if (error instanceof PageframeError && !(error instanceof ScenarioError)) {
       error.message = error.message.replace(/^[a-zA-Z]+: /, `${statement}: `);
+    }
     throw error;
   }
 }

@@ -21,10 +21,13 @@ export const SNAPSHOT_SYNTAX = {
 
 /** The snapshot file a statement names, read and checked, or a ScenarioError at its line. */
 function load(run: RunContext, file: string, line: number): ProcessSnapshot {
-  const text = run.readFile(file, line);
+  // The run's files are exec's program files: the host's for `pageframe run`, the page's in the browser.
+  if (!run.programs) return run.scenarioError(line, `cannot read ${file}: this run has no files`);
+  const bytes = run.programs.read(file);
+  if (!bytes) return run.scenarioError(line, `cannot read ${file}: no such file`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
     return run.scenarioError(
       line,
