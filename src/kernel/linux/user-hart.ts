@@ -22,24 +22,11 @@ export interface UserHart<Context> {
 
 export type HartFactory<Context> = (mmu: Mmu, memory: PhysicalMemory) => UserHart<Context>;
 
-/** Why run() returned. */
-export const HartStop = { Trap: 1, Budget: 2 } as const;
+/** Why run() returned: the hart's own stop reasons. */
+export { StopReason as HartStop } from '../../cpu/hart.js';
 
-/** scause values of the traps a user program raises (RISC-V privileged specification). */
-export const TrapCause = {
-  InstructionMisaligned: 0,
-  InstructionAccessFault: 1,
-  IllegalInstruction: 2,
-  Breakpoint: 3,
-  LoadMisaligned: 4,
-  LoadAccessFault: 5,
-  StoreMisaligned: 6,
-  StoreAccessFault: 7,
-  UserEcall: 8,
-  InstructionPageFault: 12,
-  LoadPageFault: 13,
-  StorePageFault: 15,
-} as const;
+/** scause values of the traps a user program raises: the hart's own. */
+export { TrapCause } from '../../cpu/trap.js';
 
 /** Registers by ABI name. */
 export const Register = { ra: 1, sp: 2, a0: 10, a1: 11, a2: 12, a3: 13, a4: 14, a5: 15, a7: 17 } as const;
