@@ -52,7 +52,7 @@ ppm_free one
 ppm_free dma 4
 ppm_free fixed 8
 check                            # the invariant checker, over every layer
-print "1. Physical frames: ppm_alloc gave 1 frame at" one "16 contiguous at" run "4 for DMA below 16 MiB at" dma "and 8 at" fixed "then refused the kernel image and a double free. Every frame has one owner."
+print "1. Physical frames: ppm_alloc gave 1 frame at" one "then 16 contiguous at" run "then 4 for DMA below 16 MiB at" dma "and 8 at" fixed "but refused the kernel image and a double free. Every frame has one owner."
 
 # --- 2. The seed's address space: regions sorted by address, some mapped, some not.
 #   MemRegion7 (0x0000 to 0x1000, mapped)   -> pf1
