@@ -61,15 +61,7 @@ export function copyOut(
   offset: number,
   length: number,
 ): void {
-  space.faultLog.clear();
-  faultIn(space, va, length, Access.Read, space.faultLog);
-  const memory = space.machine.memory;
-  for (let done = 0; done < length; ) {
-    const at = va + done;
-    const piece = Math.min(length - done, PAGE_SIZE - pageOffset(at));
-    memory.read(translated(space, at, Access.Read), target, offset + done, piece);
-    done += piece;
-  }
+  copyPages(space, va, target, offset, length, Access.Read);
 }
 
 /** Copy-in: source[offset...] into `length` bytes at `va`. */
@@ -80,13 +72,27 @@ export function copyIn(
   offset: number,
   length: number,
 ): void {
+  copyPages(space, va, source, offset, length, Access.Write);
+}
+
+/** Faults the whole range in (all or nothing), then copies it a page piece at a time. */
+function copyPages(
+  space: AddressSpace,
+  va: number,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  access: typeof Access.Read | typeof Access.Write,
+): void {
   space.faultLog.clear();
-  faultIn(space, va, length, Access.Write, space.faultLog);
+  faultIn(space, va, length, access, space.faultLog);
   const memory = space.machine.memory;
   for (let done = 0; done < length; ) {
     const at = va + done;
     const piece = Math.min(length - done, PAGE_SIZE - pageOffset(at));
-    memory.write(translated(space, at, Access.Write), source, offset + done, piece);
+    const pa = translated(space, at, access);
+    if (access === Access.Write) memory.write(pa, bytes, offset + done, piece);
+    else memory.read(pa, bytes, offset + done, piece);
     done += piece;
   }
 }
