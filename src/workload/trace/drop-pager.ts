@@ -20,6 +20,11 @@ export class DropPager implements TracePager, ReferenceBits {
   private readonly limit: number;
   /** Virtual page address each resident frame holds for the traced space. */
   private readonly vaOfFrame: Float64Array;
+  /**
+   * Physical address of the leaf entry that maps each resident frame. It stays valid while the
+   * frame is resident: a leaf table is freed only once no entry in it is present.
+   */
+  private readonly entryOfFrame: Float64Array;
   private readonly accessedBit: number;
   resident = 0;
   evictions = 0;
@@ -33,6 +38,7 @@ export class DropPager implements TracePager, ReferenceBits {
     this.policy = policy;
     this.limit = limit;
     this.vaOfFrame = new Float64Array(space.machine.frameTable.frameCount);
+    this.entryOfFrame = new Float64Array(space.machine.frameTable.frameCount);
     this.accessedBit = space.machine.pageTables.format.accessedBit;
   }
 
@@ -52,21 +58,22 @@ export class DropPager implements TracePager, ReferenceBits {
     }
     const pa = space.machine.mmu.preload(va, access, Mode.User, leafAt);
     const pfn = pa >>> PAGE_SHIFT;
-    this.vaOfFrame[pfn] = va - (va % PAGE_SIZE);
+    const pageVa = va - (va % PAGE_SIZE);
+    this.vaOfFrame[pfn] = pageVa;
+    this.entryOfFrame[pfn] =
+      leafAt >= 0 ? leafAt : space.leaf.entryAddress(space.leaf.leafTableOf(space.root, pageVa), pageVa);
     this.policy.admit(pfn, space.owner);
     this.resident++;
     return pa;
   }
 
   testAndClearAccessed(pfn: number): boolean {
-    const space = this.space;
-    const va = this.vaOfFrame[pfn];
-    const at = space.leaf.entryAddress(space.leaf.leafTableOf(space.root, va), va);
-    const memory = space.machine.memory;
+    const at = this.entryOfFrame[pfn];
+    const memory = this.space.machine.memory;
     const low = memory.read32(at);
     if ((low & this.accessedBit) === 0) return false;
     memory.write32(at, (low & ~this.accessedBit) >>> 0);
-    space.tlb.page(va);
+    this.space.tlb.page(this.vaOfFrame[pfn]);
     return true;
   }
 
