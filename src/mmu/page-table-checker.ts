@@ -7,6 +7,7 @@
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
+import { isSwapEntry } from './swap-entries.js';
 import { FrameKind, type TablePages } from './table-pages.js';
 
 export function checkPageTables(tables: TablePages, kernelRoot: number): void {
@@ -26,7 +27,11 @@ export function checkPageTables(tables: TablePages, kernelRoot: number): void {
       tables.readEntry(table, i, entry);
       const low = entry[0];
       const high = entry[1];
-      if (!f.isPresent(low, high)) continue;
+      if (!f.isPresent(low, high)) {
+        // A swap entry keeps its leaf table in use: it is counted like a present entry.
+        if (level === 0 && isSwapEntry(low, high)) present++;
+        continue;
+      }
       present++;
       if (f.hasReservedBits(low, high, level)) {
         throw new InvariantError(`entry ${i} of table ${hex(table)} (level ${level}) has reserved bits set`);

@@ -30,7 +30,10 @@ export class PageTables {
   readonly frames: FrameSource;
   /** The kernel's root: owns the upper half; its top-level kernel entries are copied into every root. */
   readonly kernelRoot: number;
-  /** Present entries in each table page, indexed by frame number (0 for frames that are not tables). */
+  /**
+   * Entries in use in each table page, indexed by frame number (0 for frames that are not
+   * tables): present entries, and in leaf tables the swap entries src/vm writes (swap-entries.ts).
+   */
   readonly presentCount: Uint16Array;
   /** Size in bytes of the page the last successful unmap() removed. */
   lastUnmappedSize = 0;
@@ -209,6 +212,27 @@ export class PageTables {
   /** Reads entry `index` of the table page at `tablePa` into out[0] (bits 31:0) and out[1] (bits 63:32). */
   readEntry(tablePa: number, index: number, out: Uint32Array): void {
     this.tables.readEntry(tablePa, index, out);
+  }
+
+  /**
+   * Gives back the leaf table of `va` under `root`, and the tables above it that this empties,
+   * when no entry of it is in use: for src/vm, which clears swap entries itself (the range
+   * operations give back only the tables they empty of present entries).
+   */
+  releaseEmptyLeafTable(root: number, va: number): void {
+    const tables = this.tables;
+    const f = this.format;
+    let table = root;
+    for (let level = f.levels - 1; level > 0; level--) {
+      tables.path[level] = table;
+      tables.readEntryAt(table + f.indexOf(va, level) * f.entryBytes);
+      const low = tables.entry[0];
+      const high = tables.entry[1];
+      if (!f.isPresent(low, high) || f.isLeaf(low, high, level)) return;
+      table = f.addressOf(low, high, level);
+    }
+    tables.path[0] = table;
+    if (tables.presentCount[table >>> FRAME_SHIFT] === 0) tables.releaseEmptyTables(va, 0);
   }
 
   /** The invariant checker (throws InvariantError); see page-table-checker.ts. */
