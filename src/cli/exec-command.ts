@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InvariantError } from '../common/errors.js';
 import { Hart, type HartContext } from '../cpu/hart.js';
-import type { AccessKind } from '../cpu/memory-port.js';
+import { LackeyRecorder } from '../cpu/lackey-recorder.js';
 import { Kernel } from '../kernel/kernel.js';
 import { MAX_SWAP_BYTES } from '../kernel/kernel-config.js';
 import { ElfError } from '../kernel/linux/errors.js';
@@ -29,6 +29,7 @@ export interface ExecCommandOptions {
   stats?: string;
   report?: boolean;
   traceMem?: string;
+  traceOut?: string;
   seed?: number;
   maxInstructions?: number;
 }
@@ -43,7 +44,6 @@ const STATUS_NOT_FOUND = 127;
 const STATUS_CANNOT_RUN = 126;
 /** timeout(1)'s status: the instruction budget ran out. */
 const STATUS_BUDGET = 124;
-const LACKEY_PREFIX = [' L ', ' S ', 'I  ', ' M '];
 
 export function registerExec(program: Command): void {
   program.enablePositionalOptions();
@@ -67,7 +67,11 @@ export function registerExec(program: Command): void {
     )
     .option('--stats <file>', "write the run's figures as JSON")
     .option('--report', 'print the process report (regions, frames, TLB, page tables) to stderr at exit')
-    .option('--trace-mem <file>', 'write every memory access in valgrind lackey format')
+    .option(
+      '--trace-out <file>',
+      'write every memory access in valgrind lackey format (replay it with `pageframe trace`)',
+    )
+    .option('--trace-mem <file>', 'the same as --trace-out')
     .addOption(
       new Option('--seed <n>', 'seed of getrandom and AT_RANDOM')
         .argParser(countOption(SEED_RANGE))
@@ -134,12 +138,17 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
       if (p.pid === main) report = processReport(kernel, p);
     });
   }
-  const trace = options.traceMem ? new LackeyWriter(options.traceMem) : undefined;
-  if (trace) hart.onAccess = (kind, va, size) => trace.record(kind, va, size);
+  const tracePath = options.traceOut ?? options.traceMem;
+  const traceFile = tracePath ? openSync(tracePath, 'w') : -1;
+  const trace = tracePath ? new LackeyRecorder((text) => writeSync(traceFile, text)) : undefined;
+  if (trace) hart.onAccess = trace.record;
   const started = performance.now();
   const finished = machine.run(options.maxInstructions ?? Number.POSITIVE_INFINITY);
   const seconds = (performance.now() - started) / 1000;
-  trace?.close();
+  if (trace) {
+    trace.flush();
+    closeSync(traceFile);
+  }
   if (!finished) {
     process.stderr.write(
       `pageframe: stopped after ${machine.counters.instructions} instructions (--max-instructions)\n`,
@@ -187,29 +196,4 @@ function swapFigures(kernel: Kernel): Record<string, number> {
     evictions: swap.stats.evictions,
     swapWaitNs: device.waitNs,
   };
-}
-
-/** Buffers lackey lines (`I  ADDR,SIZE`, ` L ADDR,SIZE` ...) and writes them in large chunks. */
-class LackeyWriter {
-  private readonly fd: number;
-  private lines: string[] = [];
-
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-
-  record(kind: AccessKind, va: number, size: number): void {
-    this.lines.push(`${LACKEY_PREFIX[kind]}${va.toString(16).padStart(8, '0')},${size}\n`);
-    if (this.lines.length >= 65536) this.flush();
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-
-  private flush(): void {
-    writeSync(this.fd, this.lines.join(''));
-    this.lines = [];
-  }
 }

@@ -3,7 +3,12 @@
  * (frames admitted, removed, touched) and what it answers (a victim). Used by src/vm and trace replay.
  */
 import { InvalidArgumentError } from '../../common/errors.js';
+import { AgingPolicy } from './aging-policy.js';
+import { ClockPolicy } from './clock-policy.js';
 import { FifoPolicy } from './fifo-policy.js';
+import { LruPolicy } from './lru-policy.js';
+import { OptPolicy } from './opt-policy.js';
+import { RandomPolicy } from './random-policy.js';
 
 /** The replacement policies a machine can run. */
 export type PolicyName = 'fifo' | 'clock' | 'aging' | 'lru' | 'opt' | 'random';
@@ -50,15 +55,27 @@ export function isPolicyName(name: string): name is PolicyName {
   return (POLICY_NAMES as readonly string[]).includes(name);
 }
 
+/** The seed of 'random' when none is given. */
+export const DEFAULT_SEED = 1;
+
 /** Makes a policy for a machine of `frameCount` frames; `seed` for 'random'. */
 export function createPolicy(name: PolicyName, frameCount: number, seed?: number): ReplacementPolicy {
   if (!Number.isInteger(frameCount) || frameCount < 0) {
     throw new InvalidArgumentError(`a policy needs a whole, non-negative frame count, not ${frameCount}`);
   }
-  void seed;
   switch (name) {
     case 'fifo':
       return new FifoPolicy(frameCount);
+    case 'clock':
+      return new ClockPolicy(frameCount);
+    case 'aging':
+      return new AgingPolicy(frameCount);
+    case 'lru':
+      return new LruPolicy(frameCount);
+    case 'opt':
+      return new OptPolicy(frameCount);
+    case 'random':
+      return new RandomPolicy(frameCount, seed ?? DEFAULT_SEED);
     default:
       throw new InvalidArgumentError(
         `unknown replacement policy '${name}' (known: ${POLICY_NAMES.join(', ')})`,
