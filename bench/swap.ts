@@ -38,7 +38,8 @@ async function evictPageIn(): Promise<{ dirty: number; clean: number; copy: numb
   // Per page: a write faults it back in (writable and dirty: it has its slot alone), and the
   // eviction then writes it out.
   const cycle = (access: Access) => () => {
-    for (let p = 0; p < PAGES; p++) consume(evictFrame(swap, frames, space.access(va + p * PAGE, access) >>> 12));
+    for (let p = 0; p < PAGES; p++)
+      consume(evictFrame(swap, frames, space.access(va + p * PAGE, access) >>> 12));
   };
   await measure('warm-up', PAGES, cycle(Access.Write), { iterations: 20 });
   const dirty = await measure('evict dirty + page in', PAGES, cycle(Access.Write), { iterations: 50 });
@@ -65,7 +66,11 @@ async function evictPageIn(): Promise<{ dirty: number; clean: number; copy: numb
 
 /** A demand-zero fault's handler plus the preload, on a machine with or without swap. */
 async function faultNs(withSwap: boolean): Promise<number> {
-  const vm = bootVm({ ramBytes: 64 << 20, format: 'i386', ...(withSwap ? { swap: { bytes: 1 << 20 } } : {}) });
+  const vm = bootVm({
+    ramBytes: 64 << 20,
+    format: 'i386',
+    ...(withSwap ? { swap: { bytes: 1 << 20 } } : {}),
+  });
   const space = new AddressSpace(vm, { owner: 1, asid: 0 });
   const va = space.mapAnon(1024 * PAGE);
   space.fill(va, 1024 * PAGE, 0x5a);

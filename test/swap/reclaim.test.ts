@@ -271,14 +271,23 @@ describe('reclaim and swap-in', () => {
     p.space.access(va + PAGE, Access.Write);
     evict(swap, p.space.access(va));
     p.space.access(va, Access.Read);
-    expect(p.space.faults).toEqual({ demandZero: 2, phys: 0, cowCopy: 0, cowTakeover: 0, swapIn: 1, swapCache: 0 });
+    expect(p.space.faults).toEqual({
+      demandZero: 2,
+      phys: 0,
+      cowCopy: 0,
+      cowTakeover: 0,
+      swapIn: 1,
+      swapCache: 0,
+    });
   });
 
   it('refuses bad swap settings by naming the field', () => {
     expect(() => new Kernel({ swapBytes: 5000 })).toThrow(/kernel config: swapBytes 5000/);
     expect(() => new Kernel({ swapBytes: 1 << 20, policy: 'belady' as 'fifo' })).toThrow(/policy 'belady'/);
     expect(() => new Kernel({ residentLimit: 4 })).toThrow(/residentLimit 4 is not usable without swap/);
-    expect(() => new Kernel({ swapBytes: 1 << 20, lowWatermark: 8, highWatermark: 4 })).toThrow(/highWatermark 4/);
+    expect(() => new Kernel({ swapBytes: 1 << 20, lowWatermark: 8, highWatermark: 4 })).toThrow(
+      /highWatermark 4/,
+    );
     expect(() => new Kernel({ swapBytes: 1 << 20, swapLatencyNs: Number.NaN })).toThrow(/swapLatencyNs/);
     const plain = new Kernel({ ramBytes: 1 << 20 });
     const p = plain.createProcess();

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DoubleFreeError, InvalidArgumentError, InvariantError, NotAllocatedError } from '../../src/common/errors.js';
+import {
+  DoubleFreeError,
+  InvalidArgumentError,
+  InvariantError,
+  NotAllocatedError,
+} from '../../src/common/errors.js';
 import { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import { SwapDevice } from '../../src/swap/swap-device.js';
 

@@ -20,7 +20,7 @@ describe('swap entries', () => {
     expect(entry('i386', 1)).toBe(0x200n);
     expect(entry('i386', 0x7fffff)).toBe(0xfffffe00n);
     // x86-64: ~offset in bits 58:9.
-    expect(entry('x86-64', 1)).toBe(((~1n & ((1n << 50n) - 1n)) << 9n));
+    expect(entry('x86-64', 1)).toBe((~1n & ((1n << 50n) - 1n)) << 9n);
     expect(entry('x86-64', 1)).toBe(0x07ff_ffff_ffff_fc00n);
     expect(entry('x86-64', 0x1234567)).toBe((~0x1234567n & ((1n << 50n) - 1n)) << 9n);
     expect(entry('sv39', 1)).toBe(0x1000n);
