@@ -178,7 +178,13 @@ export {
 } from './vm/index.js';
 export { Eviction, evictFrame, reclaimPages } from './vm/reclaim.js';
 export { ReverseMap } from './vm/reverse-map.js';
-export { type ReclaimStats, type SkipCounts, type SwapConfig, VmSwap } from './vm/vm-swap.js';
+export {
+  type ReclaimStats,
+  type SkipCounts,
+  type SwapConfig,
+  type UnevictableCounts,
+  VmSwap,
+} from './vm/vm-swap.js';
 export {
   formatRep,
   parseRep,

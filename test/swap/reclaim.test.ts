@@ -221,7 +221,16 @@ describe('reclaim and swap-in', () => {
     for (let k = 0; k < 40; k++) c.space.fill(big + k * PAGE, 1, 1);
     expect(swap.stats.skipped.pinned).toBeGreaterThan(0);
     expect(a.space.access(va)).toBe(pa);
+    const byUse = kernel.pmm.stats().allocatedByUse;
+    expect(swap.unevictable()).toEqual({
+      pageTables: byUse.PageTable,
+      kernel: byUse.Kernel ?? 0,
+      messages: byUse.Message ?? 0,
+      direct: byUse.Direct ?? 0,
+      pinned: 1,
+    });
     kernel.ipc.receive(b.pid);
+    expect(swap.unevictable().pinned).toBe(0);
     kernel.check();
   });
 
