@@ -72,7 +72,12 @@ describe('textbook traces through the kernel', () => {
     // Page 1 is written on each of its three accesses, so its second eviction writes it again.
     expect([written.pageFaults, written.swapOuts, written.swapIns, written.evictions]).toEqual([9, 5, 4, 6]);
     // One slot: once it is taken, reclaim cannot push a fresh page out and the limit gives.
-    const full = replayTrace(belady, { policy: 'fifo', frames: 3, swapBytes: 2 * 4096, checkEachAccess: true });
+    const full = replayTrace(belady, {
+      policy: 'fifo',
+      frames: 3,
+      swapBytes: 2 * 4096,
+      checkEachAccess: true,
+    });
     expect(full.refusedEvictions).toBeGreaterThan(0);
     expect(full.pageFaults).toBeLessThan(9);
     const dropped = replayTrace(belady, { policy: 'fifo', frames: 3, swapBytes: 0, checkEachAccess: true });
