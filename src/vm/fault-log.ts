@@ -14,6 +14,11 @@ export const FaultKind = {
   TakeOver: 2,
   /** A copy-on-write page was copied; the log keeps the frame it replaced. */
   CowCopy: 3,
+  /**
+   * The kernel-half table right under the roots that a fault at this page was about to make
+   * (recorded before the fault, so undone after it; nothing when the fault made none).
+   */
+  KernelTable: 4,
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 
@@ -49,7 +54,9 @@ export class FaultLog {
       const page = this.pages[k];
       const kind = this.kinds[k];
       const readOnly = space.entryFlags.of(regions.protection(regions.find(page)), false);
-      if (kind === FaultKind.DemandAnon || kind === FaultKind.DemandPhys) {
+      if (kind === FaultKind.KernelTable) {
+        pageTables.releaseEmptyKernelTable(page);
+      } else if (kind === FaultKind.DemandAnon || kind === FaultKind.DemandPhys) {
         space.tlb.page(page);
         const pa = pageTables.unmap(space.root, page);
         if (kind === FaultKind.DemandAnon) {

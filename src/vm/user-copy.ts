@@ -9,7 +9,7 @@ import { Access } from '../mmu/flags.js';
 import { ACCESS_NAMES, checkAllowed } from './access-rights.js';
 import type { AddressSpace } from './address-space.js';
 import { resolveFault } from './fault-handler.js';
-import type { FaultLog } from './fault-log.js';
+import { FaultKind, type FaultLog } from './fault-log.js';
 import { PAGE_SIZE } from './region-map.js';
 import { pageOffset } from './space-arguments.js';
 
@@ -35,6 +35,7 @@ export function faultIn(
     const mmu = space.machine.mmu;
     for (let page = va - pageOffset(va); page < end; page += PAGE_SIZE) {
       if (mmu.translate(page, access, space.mode) >= 0) continue;
+      if (lacksKernelTable(space, page)) log.record(page, FaultKind.KernelTable, -1);
       const at = resolveFault(space, page, regions.find(page), access, mmu.faultCause, log);
       mmu.preload(page, access, space.mode, at);
     }
@@ -42,6 +43,21 @@ export function faultIn(
     log.rollback(space);
     throw error;
   }
+}
+
+const rootEntry = new Uint32Array(2);
+
+/**
+ * Whether `page` is in the kernel half with no table under the roots yet: the fault would make
+ * one, shared by every root, which unmap keeps, so the log must give it back itself.
+ */
+function lacksKernelTable(space: AddressSpace, page: number): boolean {
+  const pageTables = space.machine.pageTables;
+  const format = pageTables.format;
+  const index = format.indexOf(page, format.levels - 1);
+  if (index < format.kernelRootIndex) return false;
+  pageTables.readEntry(space.root, index, rootEntry);
+  return !format.isPresent(rootEntry[0], rootEntry[1]);
 }
 
 /** The physical address of `va` for `access`, which faultIn made resolvable. */
