@@ -2,7 +2,11 @@
  * The rollback log of a multi-page operation: each fault it resolved, so that when a later page
  * runs out of memory the earlier ones are undone, newest first, and the space is as it was.
  */
+import { PageFlags } from '../mmu/flags.js';
 import type { AddressSpace } from './address-space.js';
+
+/** The bits hardware sets in a leaf entry, which an undone copy-on-write break must restore. */
+const HARDWARE_BITS = PageFlags.Accessed | PageFlags.Dirty;
 
 /** What resolving one fault did. */
 export const FaultKind = {
@@ -27,6 +31,8 @@ export class FaultLog {
   private kinds = new Uint8Array(16);
   /** For a CowCopy: the physical address of the frame the copy replaced. */
   private replaced = new Float64Array(16);
+  /** For a TakeOver or CowCopy: the Accessed and Dirty bits of the entry before the fault. */
+  private hardware = new Uint8Array(16);
   private count = 0;
 
   get length(): number {
@@ -42,7 +48,16 @@ export class FaultLog {
     this.pages[this.count] = page;
     this.kinds[this.count] = kind;
     this.replaced[this.count] = replacedFrame;
+    this.hardware[this.count] = 0;
     this.count++;
+  }
+
+  /**
+   * Gives the newest record the Accessed and Dirty bits the entry had before its fault (taken from
+   * the entry's neutral flags), so that its undo writes the entry back exactly as it was.
+   */
+  keepHardwareBits(flags: number): void {
+    if (this.count > 0) this.hardware[this.count - 1] = flags & HARDWARE_BITS;
   }
 
   /** Undoes every recorded fault in `space`, newest first, and empties the log. */
@@ -66,7 +81,8 @@ export class FaultLog {
           space.faults.phys--;
         }
       } else if (kind === FaultKind.TakeOver) {
-        pageTables.protect(space.root, page, readOnly);
+        const at = leaf.entryAddress(leaf.leafTableOf(space.root, page), page);
+        leaf.write(at, leaf.frameAt(at), readOnly | this.hardware[k]);
         space.tlb.page(page);
         space.faults.cowTakeover--;
       } else {
@@ -75,7 +91,7 @@ export class FaultLog {
         const at = leaf.entryAddress(table, page);
         const copy = leaf.frameAt(at);
         frames.retain(original);
-        leaf.write(at, original, readOnly);
+        leaf.write(at, original, readOnly | this.hardware[k]);
         space.tlb.page(page);
         frames.release(copy);
         space.faults.cowCopy--;
@@ -89,11 +105,14 @@ export class FaultLog {
     const pages = new Float64Array(size);
     const kinds = new Uint8Array(size);
     const replaced = new Float64Array(size);
+    const hardware = new Uint8Array(size);
     pages.set(this.pages);
     kinds.set(this.kinds);
     replaced.set(this.replaced);
+    hardware.set(this.hardware);
     this.pages = pages;
     this.kinds = kinds;
     this.replaced = replaced;
+    this.hardware = hardware;
   }
 }

@@ -5,7 +5,7 @@
  */
 
 import { InvalidArgumentError, InvariantError } from '../common/errors.js';
-import { Access } from '../mmu/flags.js';
+import { Access, FaultCause } from '../mmu/flags.js';
 import { ACCESS_NAMES, checkAllowed } from './access-rights.js';
 import type { AddressSpace } from './address-space.js';
 import { resolveFault } from './fault-handler.js';
@@ -36,7 +36,11 @@ export function faultIn(
     for (let page = va - pageOffset(va); page < end; page += PAGE_SIZE) {
       if (mmu.translate(page, access, space.mode) >= 0) continue;
       if (lacksKernelTable(space, page)) log.record(page, FaultKind.KernelTable, -1);
-      const at = resolveFault(space, page, regions.find(page), access, mmu.faultCause, log);
+      const cause = mmu.faultCause;
+      // A copy-on-write break keeps the entry: its undo must give back the A and D it had.
+      const before = cause === FaultCause.Protection ? hardwareFlags(space, page) : 0;
+      const at = resolveFault(space, page, regions.find(page), access, cause, log);
+      if (cause === FaultCause.Protection) log.keepHardwareBits(before);
       mmu.preload(page, access, space.mode, at);
     }
   } catch (error) {
@@ -58,6 +62,12 @@ function lacksKernelTable(space: AddressSpace, page: number): boolean {
   if (index < format.kernelRootIndex) return false;
   pageTables.readEntry(space.root, index, rootEntry);
   return !format.isPresent(rootEntry[0], rootEntry[1]);
+}
+
+/** The neutral flags of the present 4 KiB entry mapping `page` (a copy-on-write page). */
+function hardwareFlags(space: AddressSpace, page: number): number {
+  const leaf = space.leaf;
+  return leaf.flagsAt(leaf.entryAddress(leaf.leafTableOf(space.root, page), page));
 }
 
 /** The physical address of `va` for `access`, which faultIn made resolvable. */
