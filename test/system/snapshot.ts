@@ -25,30 +25,6 @@ export interface SnapshotExtras {
   heaps?: ReadonlyMap<string, Heap> | Record<string, Heap>;
 }
 
-/** 32-bit views of RAM's 64 KiB chunks, made once per chunk (never-written chunks share one). */
-const chunkWords = new WeakMap<Uint8Array, Uint32Array>();
-
-/**
- * FNV-1a over one frame's 32-bit words read straight from RAM, with `keep` masking the even words
- * (a table page's entries without their status bits; ~0 for other frames): a frame whose bytes
- * changed shows up by number.
- */
-function frameHash(memory: PhysicalMemory, pa: number, keepEven: number, keepOdd: number): number {
-  const bytes = memory.chunkOf(pa);
-  let words = chunkWords.get(bytes);
-  if (words === undefined) {
-    words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
-    chunkWords.set(bytes, words);
-  }
-  let h = 0x811c9dc5;
-  const first = (pa & (bytes.length - 1)) >>> 2;
-  for (let w = first; w < first + PAGE / 4; w += 2) {
-    h = Math.imul(h ^ (words[w] & keepEven), 0x01000193);
-    h = Math.imul(h ^ (words[w + 1] & keepOdd), 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
  * A space's regions and root. Its pages are left out: every entry (without A and D) is in the
  * bytes of its table pages, which are hashed with the other allocated frames.
@@ -58,8 +34,12 @@ function spaceState(space: AddressSpace) {
 }
 
 function heapState(heap: Heap) {
+  // Each size class's slabs, live blocks and capacity, flat: its size and geometry never change.
+  const { classes, ...stats } = heap.stats();
+  const counts: number[] = [];
+  for (const c of classes) counts.push(c.slabs, c.liveBlocks, c.capacity);
   return {
-    stats: heap.stats(),
+    stats: { ...stats, classes: counts },
     blocks: heap.blocks(),
     mapped: heap.mappedRanges(),
     peak: heap.peakFootprint,
@@ -80,16 +60,28 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
   const frames = kernel.pmm.frames;
   const memory = kernel.pmm.memory;
   const frameCount = frames.frameCount;
-  // Per allocated frame: its number, use, owner, reference count and hash, five numbers a row.
-  const rows: number[] = [];
+  // Per allocated frame: its number, use, owner and reference count, four numbers a row, and a
+  // copy of its bytes (a native copy: cheaper than hashing them in a loop).
+  let allocated = 0;
+  for (let pfn = 0; pfn < frameCount; pfn++) if (frames.state[pfn] === FrameState.Allocated) allocated++;
+  const rows = new Float64Array(allocated * 4);
+  const bytes = new Uint8Array(allocated * PAGE);
+  const words = new Uint32Array(bytes.buffer);
   const statusBits = STATUS_BITS[kernel.pageTables.format.name];
   // Entries are 32-bit words (i386) or the low words of 64-bit ones: both hold the bits there.
-  const tableOdd = kernel.pageTables.format.name === 'i386' ? ~statusBits : ~0;
-  for (let pfn = 0; pfn < frameCount; pfn++) {
+  const step = kernel.pageTables.format.name === 'i386' ? 1 : 2;
+  for (let pfn = 0, row = 0; pfn < frameCount; pfn++) {
     if (frames.state[pfn] !== FrameState.Allocated) continue;
-    const table = frames.use[pfn] === FrameUse.PageTable;
-    const hash = frameHash(memory, pfn * PAGE, table ? ~statusBits : ~0, table ? tableOdd : ~0);
-    rows.push(pfn, frames.use[pfn], frames.owner[pfn], frames.refCount[pfn], hash);
+    const pa = pfn * PAGE;
+    const chunk = memory.chunkOf(pa);
+    const offset = pa & (chunk.length - 1);
+    bytes.set(chunk.subarray(offset, offset + PAGE), row * PAGE);
+    if (frames.use[pfn] === FrameUse.PageTable) {
+      const last = (row + 1) * (PAGE / 4);
+      for (let w = row * (PAGE / 4); w < last; w += step) words[w] &= ~statusBits;
+    }
+    rows.set([pfn, frames.use[pfn], frames.owner[pfn], frames.refCount[pfn]], row * 4);
+    row++;
   }
   const heaps: Record<string, ReturnType<typeof heapState>> = {};
   const given = extras.heaps;
@@ -99,7 +91,8 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
   }
   return {
     frameStates: frames.state.slice(),
-    allocated: Float64Array.from(rows),
+    allocated: rows,
+    bytes,
     tablePages: kernel.pageTables.tablePageCount,
     processes: kernel.processes().map((p) => {
       const box = p.attachments.get('mailbox') as Mailbox | undefined;
@@ -161,22 +154,36 @@ export function machineDifference(before: MachineSnapshot, after: MachineSnapsho
   // The same frames are allocated, so the rows line up.
   const rows = before.allocated;
   const rowsNow = after.allocated;
-  for (let i = 0; i < rows.length; i += 5) {
+  const bytesEqual = Buffer.from(before.bytes.buffer).equals(Buffer.from(after.bytes.buffer));
+  for (let row = 0; row < rows.length / 4; row++) {
+    const i = row * 4;
     if (
       rows[i + 1] === rowsNow[i + 1] &&
       rows[i + 2] === rowsNow[i + 2] &&
       rows[i + 3] === rowsNow[i + 3] &&
-      rows[i + 4] === rowsNow[i + 4]
+      (bytesEqual || frameEqual(before.bytes, after.bytes, row))
     )
       continue;
-    const [pfn, use, owner, refs, hash] = rows.subarray(i, i + 5);
-    const row = rowsNow.subarray(i, i + 5);
-    return `machine.allocated: frame ${(pfn * PAGE).toString(16)} was [use ${use}, owner ${owner}, references ${refs}, bytes ${hash.toString(16)}], now [use ${row[1]}, owner ${row[2]}, references ${row[3]}, bytes ${row[4].toString(16)}]`;
+    const [pfn, use, owner, refs] = rows.subarray(i, i + 4);
+    const now = rowsNow.subarray(i, i + 4);
+    const bytes = frameEqual(before.bytes, after.bytes, row)
+      ? ''
+      : `, and its bytes changed at offset ${firstByteDifference(before.bytes, after.bytes, row)}`;
+    return `machine.allocated: frame ${(pfn * PAGE).toString(16)} was [use ${use}, owner ${owner}, references ${refs}], now [use ${now[1]}, owner ${now[2]}, references ${now[3]}]${bytes}`;
   }
-  const rest = { ...before, tlb: [], tlbRoot: 0, frameStates: null, allocated: null };
-  const now = { ...after, tlb: [], tlbRoot: 0, frameStates: null, allocated: null };
+  const rest = { ...before, tlb: [], tlbRoot: 0, frameStates: null, allocated: null, bytes: null };
+  const now = { ...after, tlb: [], tlbRoot: 0, frameStates: null, allocated: null, bytes: null };
   if (JSON.stringify(rest) === JSON.stringify(now)) return null;
   return snapshotDifference(rest, now);
+}
+
+function frameEqual(before: Uint8Array, after: Uint8Array, row: number): boolean {
+  return Buffer.from(before.buffer, row * PAGE, PAGE).equals(Buffer.from(after.buffer, row * PAGE, PAGE));
+}
+
+function firstByteDifference(before: Uint8Array, after: Uint8Array, row: number): number {
+  for (let k = 0; k < PAGE; k++) if (before[row * PAGE + k] !== after[row * PAGE + k]) return k;
+  return -1;
 }
 
 /** The first difference between two snapshots as a path and both values, or null when equal. */
