@@ -8,6 +8,7 @@
  * Every operation checks first and changes nothing when it throws.
  */
 import { BusyError, InvalidArgumentError } from '../common/errors.js';
+import { hex } from '../common/format.js';
 import { KERNEL_OWNER } from '../phys/frame-table.js';
 import { FRAME_SHIFT, type PhysicalMemory } from '../phys/physical-memory.js';
 import type { FrameSource } from '../phys/types.js';
@@ -138,6 +139,29 @@ export class PageTables {
     const pa = unmapPage(this.tables, root, va);
     this.lastUnmappedSize = this.format.pageSizes[this.tables.leafLevel];
     return pa;
+  }
+
+  /**
+   * Gives back the kernel-half table right under the roots that holds `va` when it maps nothing,
+   * clearing its entry in every root. unmap keeps these tables (every root points to them), so
+   * this is how a multi-page kernel operation that made one and then failed undoes it. Returns
+   * whether a table went; a present table that maps something, or no table, is left alone.
+   */
+  releaseEmptyKernelTable(va: number): boolean {
+    const tables = this.tables;
+    tables.checkVa(va);
+    if (!tables.inKernelHalf(va)) throw new InvalidArgumentError(`${hex(va)} is not in the kernel half`);
+    const f = this.format;
+    const top = f.levels - 1;
+    const index = f.indexOf(va, top);
+    const entry = tables.entry;
+    tables.readEntry(this.kernelRoot, index, entry);
+    if (!f.isPresent(entry[0], entry[1]) || f.isLeaf(entry[0], entry[1], top)) return false;
+    const table = f.addressOf(entry[0], entry[1], top);
+    if (this.presentCount[table >>> FRAME_SHIFT] !== 0) return false;
+    tables.clearKernelEntry(index);
+    tables.freeTable(table);
+    return true;
   }
 
   /**

@@ -42,7 +42,6 @@ import {
   ALLOCATORS,
   bootModelKernel,
   FORMATS,
-  FOUND_BUG_KERNEL_TABLES_KEPT,
   firstDifference,
   KNOWN_BUG_HEAP_NOT_ALL_OR_NOTHING,
   KNOWN_BUG_SHARED_AFTER_FORK,
@@ -551,12 +550,7 @@ export class ModelRun {
     const bytes = new Uint8Array(block.size);
     this.random.fill(bytes);
     this.describe(`write block ${va.toString(16)}+${block.size} of ${h.heap.name}`);
-    const kernelWrite = h === this.kernelHeap && FOUND_BUG_KERNEL_TABLES_KEPT;
-    const result = this.referee.attempt(
-      null,
-      () => h.space.write(va, bytes),
-      kernelWrite ? -1 : this.inject(),
-    );
+    const result = this.referee.attempt(null, () => h.space.write(va, bytes), this.inject());
     if (result.ok) block.data = bytes;
   }
 
