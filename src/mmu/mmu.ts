@@ -20,7 +20,7 @@ import { rightsPair, WRITE_RIGHTS } from './rights.js';
 import { Sv39Walker } from './sv39-walker.js';
 import { GLOBAL_ASID, Tlb, type TlbConfig } from './tlb.js';
 import { HIT_SLOT_BITS, HIT_SLOT_MASK, TlbHitIndex } from './tlb-hit-index.js';
-import { X86Walker } from './x86-walker.js';
+import { I386Walker, X86Walker } from './x86-walker.js';
 
 /** A TLB entry that disagrees with the page tables. */
 export interface TlbDisagreement {
@@ -119,7 +119,7 @@ export class Mmu {
     this.format = tables.format;
     this.memory = tables.memory;
     this.tlb = options.tlb ?? new Tlb(options);
-    this.walker = this.format.family === 'riscv' ? new Sv39Walker(this.format) : new X86Walker(this.format);
+    this.walker = createWalker(this.format);
     this.signExtended = this.format.signExtended;
     this.root = isPageTables(tables) ? tables.kernelRoot : (options.root ?? 0);
     this.checkRoot(this.root);
@@ -443,6 +443,12 @@ function riscvPageFault(access: Access): number {
 function riscvAccessFault(access: Access): number {
   if (access === Access.Execute) return RiscvCause.InstructionAccessFault;
   return access === Access.Write ? RiscvCause.StoreAccessFault : RiscvCause.LoadAccessFault;
+}
+
+/** The walker of a format: one class a walk, so that the miss path's call reaches it directly. */
+function createWalker(format: PageTableFormat): PageWalker {
+  if (format.family === 'riscv') return new Sv39Walker(format);
+  return format.entryBytes === 4 ? new I386Walker(format) : new X86Walker(format);
 }
 
 function isPageTables(tables: PageTables | MmuHardware): tables is PageTables {

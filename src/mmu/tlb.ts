@@ -16,9 +16,23 @@
  * are also in a hit index (tlb-hit-index.ts).
  */
 import { InvalidArgumentError, InvariantError } from '../common/errors.js';
-import { HIT_SLOT_MASK, TlbHitIndex } from './tlb-hit-index.js';
+import {
+  HIT_SLOT_BITS,
+  HIT_SLOT_MASK,
+  INDEXED_FRAMES_END as INDEXED_FRAMES_LIMIT,
+  INDEXED_PAGES as INDEXED_PAGES_LIMIT,
+  TlbHitIndex,
+} from './tlb-hit-index.js';
 
 export const GLOBAL_ASID = -1;
+
+// Module-local copies of the constants the fill uses: V8 does not fold an imported binding into
+// optimized code (see "Performance" in docs/mmu.md).
+const GLOBAL = GLOBAL_ASID;
+const SLOT_BITS = HIT_SLOT_BITS;
+const SLOT_MASK = HIT_SLOT_MASK;
+const INDEXED_PAGES = INDEXED_PAGES_LIMIT;
+const INDEXED_FRAMES_END = INDEXED_FRAMES_LIMIT;
 
 export interface TlbConfig {
   /** Total entries, a power of two (default 64). */
@@ -178,22 +192,15 @@ export class Tlb {
     spanLog: number,
     found = this.find(vpn, asid),
   ): number {
-    let way = found;
-    // A global entry of another page table found for this page stays: the new entry is kept apart.
-    if (way < 0 || this.asid[way] !== asid) way = this.wayFor(vpn);
-    else this.forget(way);
-    this.vpn[way] = vpn;
-    this.asid[way] = asid;
-    this.pa[way] = pa;
-    this.rights[way] = rights;
-    this.spanLog[way] = spanLog;
-    if (spanLog !== 0) this.largeEntries++;
+    const way = this.wayFor(vpn, asid, found);
+    this.place(way, vpn, asid, pa, rights, spanLog);
     return way;
   }
 
   /**
    * insert() for the MMU's miss path: caches a translation that grants `pair` and puts it into
    * that pair's hit-index table at once (when the index can hold it). `found` is find(vpn, asid).
+   * Small enough, with what it calls, for V8 to inline it into the miss path whole.
    */
   fill(
     vpn: number,
@@ -204,10 +211,19 @@ export class Tlb {
     found: number,
     pair: number,
   ): void {
-    const way = this.insert(vpn, asid, pa, rights, spanLog, found);
-    const index = this.hitIndex;
-    if ((asid === this.context || asid === GLOBAL_ASID) && index.holds(vpn, pa)) {
-      index.put(vpn, pa, pair);
+    const way = this.wayFor(vpn, asid, found);
+    this.place(way, vpn, asid, pa, rights, spanLog);
+    // The hit index's put() written out (V8 inlines the miss path whole only within a budget).
+    if (
+      (asid === this.context || asid === GLOBAL) &&
+      vpn >= 0 &&
+      vpn < INDEXED_PAGES &&
+      pa < INDEXED_FRAMES_END
+    ) {
+      const at = 1 + (((pair << SLOT_BITS) | (vpn & SLOT_MASK)) << 1);
+      const slots = this.hitIndex.slots;
+      slots[at] = vpn;
+      slots[at + 1] = pa;
       this.indexed[way] = 1 << pair;
     }
   }
@@ -326,19 +342,38 @@ export class Tlb {
   }
 
   /**
-   * The way a new entry for page `vpn` goes to: an empty way of its set, else the set's
-   * round-robin victim, whose entry is evicted (counted, its index slots cleared).
+   * The way a new entry for page `vpn` of `asid` goes to, its old entry forgotten: `found`, the
+   * way already caching it, when it is of `asid` (a global entry of another page table found for
+   * this page stays: the new entry is kept apart); else an empty way of its set, else the set's
+   * round-robin victim, whose entry is evicted (counted).
    */
-  private wayFor(vpn: number): number {
-    const ways = this.ways;
-    const set = vpn & this.setMask;
-    const first = set * ways;
-    for (let way = first; way < first + ways; way++) if (Number.isNaN(this.vpn[way])) return way;
-    const victim = this.victim[set];
-    this.victim[set] = (victim + 1) & (ways - 1);
-    this.evictions++;
-    this.forget(first + victim);
-    return first + victim;
+  private wayFor(vpn: number, asid: number, found: number): number {
+    let way = found;
+    if (way < 0 || this.asid[way] !== asid) {
+      const ways = this.ways;
+      const set = vpn & this.setMask;
+      way = set * ways;
+      const end = way + ways;
+      while (way < end && this.vpn[way] === this.vpn[way]) way++; // NaN, an empty way, is not equal to itself
+      if (way === end) {
+        const victim = this.victim[set];
+        this.victim[set] = (victim + 1) & (ways - 1);
+        this.evictions++;
+        way = end - ways + victim;
+      }
+    }
+    this.forget(way);
+    return way;
+  }
+
+  /** Writes an entry into way `way`, whose old entry is forgotten. */
+  private place(way: number, vpn: number, asid: number, pa: number, rights: number, spanLog: number): void {
+    this.vpn[way] = vpn;
+    this.asid[way] = asid;
+    this.pa[way] = pa;
+    this.rights[way] = rights;
+    this.spanLog[way] = spanLog;
+    if (spanLog !== 0) this.largeEntries++;
   }
 
   /** Empties a way by an invalidation (counted). */
@@ -356,7 +391,7 @@ export class Tlb {
    */
   private forget(way: number): void {
     const vpn = this.vpn[way];
-    if (Number.isNaN(vpn)) return;
+    if (vpn !== vpn) return; // NaN: empty
     if (this.spanLog[way] !== 0) this.largeEntries--;
     const pairs = this.indexed[way];
     if (pairs !== 0) {
