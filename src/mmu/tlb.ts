@@ -354,7 +354,7 @@ export class Tlb {
       const set = vpn & this.setMask;
       way = set * ways;
       const end = way + ways;
-      while (way < end && this.vpn[way] === this.vpn[way]) way++; // NaN, an empty way, is not equal to itself
+      while (way < end && !Number.isNaN(this.vpn[way])) way++;
       if (way === end) {
         const victim = this.victim[set];
         this.victim[set] = (victim + 1) & (ways - 1);
@@ -391,7 +391,7 @@ export class Tlb {
    */
   private forget(way: number): void {
     const vpn = this.vpn[way];
-    if (vpn !== vpn) return; // NaN: empty
+    if (Number.isNaN(vpn)) return;
     if (this.spanLog[way] !== 0) this.largeEntries--;
     const pairs = this.indexed[way];
     if (pairs !== 0) {
