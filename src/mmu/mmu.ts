@@ -208,17 +208,27 @@ export class Mmu {
     if (this.hitSlots[0] < 0) tlb.foldHits(); // past 2^31 hits: fold before the int32 wraps twice
     this.walks++;
     const walker = this.walker;
-    if (!walker.walk(this.memory, this.root, va, pair, access === WRITE, true)) {
-      return this.fault(va, access, mode, walker.cause, walker.level);
+    const walked = walker.walk(this.memory, this.root, va, pair, access === WRITE, true);
+    if (!walked || (walker.rights & (1 << pair)) === 0 || walker.pa >= this.memory.size) {
+      return this.walkFault(va, access, mode, walked);
     }
-    if ((walker.rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, walker.level);
-    if (walker.pa >= this.memory.size) return this.fault(va, access, mode, ACCESS_FAULT, walker.level);
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
     const level = walker.level;
     const spanLog = level === 0 ? 0 : this.format.levelShift(level) - PAGE_SHIFT;
     const asid = walker.global ? GLOBAL : this.asid;
     tlb.fill(vpn, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, spanLog, way, pair);
     return walker.pa;
+  }
+
+  /**
+   * The fault of a walk that failed, found no right for the access, or reached beyond RAM. Out
+   * of line, so that the miss path stays small enough for V8 to inline.
+   */
+  private walkFault(va: number, access: Access, mode: Mode, walked: boolean): number {
+    const walker = this.walker;
+    if (!walked) return this.fault(va, access, mode, walker.cause, walker.level);
+    const cause = (walker.rights & (1 << rightsPair(access, mode))) === 0 ? PROTECTION : ACCESS_FAULT;
+    return this.fault(va, access, mode, cause, walker.level);
   }
 
   /**
