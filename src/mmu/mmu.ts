@@ -226,6 +226,10 @@ export class Mmu {
    */
   private walkFault(va: number, access: Access, mode: Mode, walked: boolean): number {
     const walker = this.walker;
+    // A fault at level 0 read an entry of the leaf table: the fault handler will want that table.
+    if (this.pageTables !== null && walker.level === 0 && (walked || walker.cause !== ACCESS_FAULT)) {
+      this.pageTables.noteLeafTable(this.root, va, walker.entry - (walker.entry % PAGE_SIZE));
+    }
     if (!walked) return this.fault(va, access, mode, walker.cause, walker.level);
     const cause = (walker.rights & (1 << rightsPair(access, mode))) === 0 ? PROTECTION : ACCESS_FAULT;
     return this.fault(va, access, mode, cause, walker.level);
