@@ -233,6 +233,29 @@ export class PageTables {
     return this.words.of(tablePa);
   }
 
+  /**
+   * The leaf table (level 0) holding `va`'s entry under `root`, when it is the one last noted
+   * (noteLeafTable) for the same root and leaf-table span and no table was freed since; else -1.
+   * Lets a fault handler skip the upper levels the faulting walk just read.
+   */
+  knownLeafTable(root: number, va: number): number {
+    const tables = this.tables;
+    if (tables.knownLeafTable < 0 || tables.knownLeafRoot !== root) return -1;
+    return Math.floor(va / tables.entrySpan[1]) === tables.knownLeafSpan ? tables.knownLeafTable : -1;
+  }
+
+  /**
+   * Notes that the table page `table` is the leaf table (level 0) holding `va`'s entry under
+   * `root`, as a walk just found: the MMU when a walk faults at level 0, LeafWriter after its own
+   * walks. Kept until any table page is freed.
+   */
+  noteLeafTable(root: number, va: number, table: number): void {
+    const tables = this.tables;
+    tables.knownLeafTable = table;
+    tables.knownLeafRoot = root;
+    tables.knownLeafSpan = Math.floor(va / tables.entrySpan[1]);
+  }
+
   /** Reads entry `index` of the table page at `tablePa` into out[0] (bits 31:0) and out[1] (bits 63:32). */
   readEntry(tablePa: number, index: number, out: Uint32Array): void {
     this.tables.readEntry(tablePa, index, out);
