@@ -186,8 +186,8 @@ describe('the browser playground', () => {
     const tables = machine.vm.pageTables;
     const found = tables.lookup(shell.space.root, 0x30000);
     expect(Number(await page.getAttribute('.walk-result', 'data-pa'))).toBe(found.pa);
-    expect(await page.$$eval('#walk tbody tr', (rows) => rows.length)).toBe(found.tables.length);
-    const leaf = (await page.textContent('#walk tbody tr[data-kind="page"]')) ?? '';
+    expect(await page.$$eval('#walk tbody tr[data-level]', (rows) => rows.length)).toBe(found.tables.length);
+    const leaf = (await page.textContent('#walk tbody tr[data-level][data-kind="page"]')) ?? '';
     expect(leaf).toContain(`0x${(found.entryLo >>> 0).toString(16).padStart(8, '0')}`);
     // A variable's button walks its value.
     const b = expected.variables.get('b')!;

@@ -191,7 +191,8 @@ export class ProcessPanel {
       );
       return;
     }
-    renderWalk(target, tables.format.name, this.walkVa, walk(tables, root, this.walkVa));
+    const result = walk(tables, root, this.walkVa);
+    renderWalk(target, tables.format.name, this.walkVa, result, view.lesson(this.chosenPid, result));
   }
 }
 

@@ -1,0 +1,194 @@
+/**
+ * The playground as a teacher uses it, second part: the walk that teaches (the address's fields,
+ * the TLB first, the bits in plain words, what a read or a write would do), checked in Chromium
+ * against the same scenario run in Node, where the predicted access is then really made.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Access, parseScenario, ScenarioRun, SegmentationFaultError } from '../../src/index.js';
+import { type Playground, screenshot, startPlayground } from './browser.js';
+
+function reference(text: string, steps = Number.POSITIVE_INFINITY): ScenarioRun {
+  const run = new ScenarioRun(parseScenario(text, 'scenario.pf'));
+  for (let i = 0; i < steps && !run.done; i++) run.step();
+  return run;
+}
+
+async function runAll(page: Page): Promise<void> {
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.running === undefined);
+}
+
+async function walkIn(page: Page, pid: number, va: number): Promise<void> {
+  await page.selectOption('#process', String(pid));
+  await page.fill('#walk-va', `0x${va.toString(16)}`);
+  await page.press('#walk-va', 'Enter');
+}
+
+const FORKED = [
+  'machine ram 16M',
+  'machine paging x86-64',
+  'process a',
+  'x = map anon 16K',
+  'touch x 16K',
+  'fork b',
+  'in a: y = map anon 8K',
+  'in a: touch x + 4K read',
+  '',
+].join('\n');
+
+describe('the walk that teaches', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('cuts the address into coloured fields, asks the TLB first, and predicts each fault the kernel then takes', async () => {
+    const expected = reference(FORKED);
+    expect(expected.outcome.failures).toEqual([]);
+    const machine = expected.machine!;
+    const a = machine.process('a')!;
+    const format = machine.vm.pageTables.format;
+    const x = expected.variables.get('x')!;
+    const y = expected.variables.get('y')!;
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', FORKED);
+    await runAll(page);
+
+    // x + 4K in a: present, shared with b since the fork, read since (so in the TLB).
+    const shared = x + 4096;
+    await walkIn(page, a.pid, shared);
+    const fields = await page.$$eval('.va-split .va-field', (list) =>
+      list.map((f) => ({
+        role: f.getAttribute('data-role'),
+        level: Number(f.getAttribute('data-level')),
+        value: Number(f.getAttribute('data-value')),
+        color: getComputedStyle(f).backgroundColor,
+      })),
+    );
+    // Sign, PML4, PDPT, PD, PT, offset: the indexes are the ones the hardware uses.
+    expect(fields.map((f) => f.role)).toEqual(['sign', 'index', 'index', 'index', 'index', 'offset']);
+    for (const f of fields.filter((f) => f.role === 'index'))
+      expect(f.value).toBe(format.indexOf(shared, f.level));
+    expect(fields.at(-1)!.value).toBe(shared % 4096);
+    // Each index is coloured as the row of the table it indexes.
+    const rows = await page.$$eval('.walk tbody tr[data-level]', (list) =>
+      list.map((row) => ({
+        level: Number(row.getAttribute('data-level')),
+        index: Number(row.children[2].textContent),
+        color: getComputedStyle(row.children[2]).backgroundColor,
+      })),
+    );
+    expect(rows.map((r) => r.level)).toEqual([3, 2, 1, 0]);
+    for (const row of rows) {
+      const field = fields.find((f) => f.role === 'index' && f.level === row.level)!;
+      expect(row.index).toBe(field.value);
+      expect(row.color).toBe(field.color);
+    }
+    expect(new Set(rows.map((r) => r.color)).size).toBe(4);
+
+    // The TLB is asked first: the set and the way are the TLB's own.
+    const tlb = machine.vm.mmu.tlb;
+    const vpn = Math.floor(shared / 4096);
+    const way = tlb.find(vpn, a.space.asid);
+    expect(way).toBeGreaterThanOrEqual(0);
+    expect(Number(await page.getAttribute('.tlb-probe', 'data-set'))).toBe(vpn & tlb.setMask);
+    expect(Number(await page.getAttribute('.tlb-probe', 'data-way'))).toBe(way % tlb.ways);
+    expect(await page.textContent('.tlb-probe')).toContain(`Hit in way ${way % tlb.ways}`);
+
+    // The bits in plain words: R/W = 0 in a writable region is copy-on-write pending.
+    const refCount =
+      machine.pmm.frames.refCount[machine.vm.pageTables.lookup(a.space.root, shared).pa / 4096];
+    expect(refCount).toBe(2);
+    expect(await page.textContent('.plain-bits li[data-field="R/W"]')).toContain(
+      `copy-on-write is pending (${refCount} holders)`,
+    );
+    expect(await page.getAttribute('.predictions li[data-access="read"]', 'data-outcome')).toBe('translates');
+    expect(await page.getAttribute('.predictions li[data-access="write"]', 'data-outcome')).toBe('cow-copy');
+    await screenshot(page, 'teaching-walk-cow');
+
+    // y: mapped, never touched: a write is a demand-zero fault. 0x1000: no region, SIGSEGV.
+    await walkIn(page, a.pid, y);
+    expect(await page.getAttribute('.predictions li[data-access="write"]', 'data-outcome')).toBe(
+      'demand-zero',
+    );
+    expect(await page.getAttribute('.tlb-probe', 'data-way')).toBe('-1');
+    expect(await page.textContent('.plain-bits')).toContain(
+      'not present: any access here faults to the kernel',
+    );
+    await walkIn(page, a.pid, 0x1000);
+    expect(await page.getAttribute('.predictions li[data-access="read"]', 'data-outcome')).toBe('segfault');
+
+    // Now make the accesses in Node: each does what the page said.
+    const faults = a.space.faults;
+    const copiesBefore = faults.cowCopy;
+    a.space.access(shared, Access.Write);
+    expect(faults.cowCopy).toBe(copiesBefore + 1);
+    expect(machine.pmm.frames.refCount[machine.vm.pageTables.lookup(a.space.root, shared).pa / 4096]).toBe(1);
+    const zeroBefore = faults.demandZero;
+    a.space.access(y, Access.Write);
+    expect(faults.demandZero).toBe(zeroBefore + 1);
+    expect(() => a.space.access(0x1000, Access.Read)).toThrow(SegmentationFaultError);
+    machine.kernel.check();
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('after the copy, the last holder takes the frame over: the page says so and the kernel does so', async () => {
+    // b writes its copy of x + 4K: a is left the frame's only holder.
+    const text = `${FORKED}in b: touch x + 4K write\n`;
+    const expected = reference(text);
+    const machine = expected.machine!;
+    const a = machine.process('a')!;
+    const x = expected.variables.get('x')!;
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    await runAll(page);
+    await walkIn(page, a.pid, x + 4096);
+    expect(await page.textContent('.plain-bits li[data-field="R/W"]')).toContain('takes the frame over');
+    expect(await page.getAttribute('.predictions li[data-access="write"]', 'data-outcome')).toBe(
+      'cow-takeover',
+    );
+    const before = a.space.faults.cowTakeover;
+    a.space.access(x + 4096, Access.Write);
+    expect(a.space.faults.cowTakeover).toBe(before + 1);
+    machine.kernel.check();
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('at 1920x1080 the walk shows every bit chip of every level, none clipped', async () => {
+    const expected = reference(FORKED);
+    const a = expected.machine!.process('a')!;
+    const x = expected.variables.get('x')!;
+    const { page, problems } = await playground.open(1920, 1080);
+    await page.fill('#source', FORKED);
+    await runAll(page);
+    await walkIn(page, a.pid, x);
+    const shape = await page.$eval('.walk-scroll', (scroll) => {
+      const box = scroll.getBoundingClientRect();
+      const chips = Array.from(scroll.querySelectorAll<HTMLElement>('.bit'));
+      return {
+        scrollWidth: scroll.scrollWidth,
+        clientWidth: scroll.clientWidth,
+        chips: chips.length,
+        outside: chips.filter((chip) => {
+          const r = chip.getBoundingClientRect();
+          return r.right > box.right + 0.5 || r.left < box.left - 0.5 || r.width < 4;
+        }).length,
+      };
+    });
+    await screenshot(page, 'teaching-walk-1920');
+    // Four levels of x86-64 entries, each with its P, R/W, U/S ... address and XD chips.
+    expect(shape.chips).toBeGreaterThanOrEqual(4 * 12);
+    expect(shape.outside).toBe(0);
+    expect(shape.scrollWidth).toBeLessThanOrEqual(shape.clientWidth);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
