@@ -192,3 +192,82 @@ describe('the walk that teaches', () => {
     await page.context().close();
   });
 });
+
+const LINES = [
+  'machine ram 16M',
+  'process a',
+  'x = map anon 16K',
+  '# a comment: no statement here',
+  'touch x 16K',
+  'fork b',
+  'touch x',
+  'y = map anon 8K',
+  'touch y 8K',
+  '',
+].join('\n');
+
+describe('run to a line, and breakpoints', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('runs to a clicked line, forward or back, and stops at breakpoints', async () => {
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', LINES);
+    const status = async () => (await page.textContent('#status')) ?? '';
+    const freeShown = async () => Number(await page.getAttribute('#map-summary', 'data-free-frames'));
+    const line = (n: number) => `#gutter span:nth-child(${n})`;
+
+    // Click line 6: the three statements (the machine setting is none) before `fork b` run; the last of them is explained.
+    await page.click(line(6));
+    await page.waitForFunction(() => document.body.dataset.running === undefined);
+    expect(await status()).toBe('ran to line 6: 3 of 7 run');
+    expect(await page.textContent('#gutter .current')).toBe('6');
+    expect(await page.textContent('#explain')).toContain('Line 5: touch x 16K');
+    expect(await freeShown()).toBe(reference(LINES, 3).machine!.pmm.freeFrames);
+
+    // Line 4 is a comment, and behind: the run is replayed to the statement after it (line 5).
+    await page.click(line(4));
+    expect(await status()).toBe('ran to line 5: 2 of 7 run');
+    expect(await freeShown()).toBe(reference(LINES, 2).machine!.pmm.freeFrames);
+
+    // Shift+click sets a breakpoint; Run stops before its statement, then goes on past it.
+    await page.click(line(8), { modifiers: ['Shift'] });
+    expect(await page.getAttribute(line(8), 'class')).toContain('breakpoint');
+    await page.click('#run');
+    await page.waitForFunction(() => document.body.dataset.running === undefined);
+    expect(await status()).toBe('paused at the breakpoint on line 8: 5 of 7 run');
+    expect(await page.textContent('#explain')).toContain('Line 7: touch x');
+    expect(await page.textContent('#explain')).toContain('1 frame is no longer shared');
+    expect(await freeShown()).toBe(reference(LINES, 5).machine!.pmm.freeFrames);
+    await page.click('#run');
+    await page.waitForFunction(() => document.body.dataset.running === undefined);
+    expect(await status()).toBe('done: 7 statements, every expectation held');
+    expect(await freeShown()).toBe(reference(LINES).machine!.pmm.freeFrames);
+
+    // F9 sets a breakpoint at the caret's line; Shift+click clears one.
+    await page.focus('#source');
+    await page.$eval('#source', (area) => {
+      const textarea = area as HTMLTextAreaElement;
+      const at = textarea.value.indexOf('touch y');
+      textarea.setSelectionRange(at, at);
+    });
+    await page.keyboard.press('F9');
+    expect(await page.getAttribute(line(9), 'class')).toContain('breakpoint');
+    await page.click(line(8), { modifiers: ['Shift'] });
+    expect(await page.getAttribute(line(8), 'class')).not.toContain('breakpoint');
+    await page.click('#reset');
+    await page.click('#run');
+    await page.waitForFunction(() => document.body.dataset.running === undefined);
+    expect(await status()).toBe('paused at the breakpoint on line 9: 6 of 7 run');
+    await screenshot(page, 'teaching-breakpoint');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});

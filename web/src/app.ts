@@ -12,12 +12,11 @@ import { LEGEND } from './frame-colors.js';
 import { FrameMap } from './frame-map.js';
 import { Player } from './player.js';
 import { legendItem, ProcessPanel } from './process-panel.js';
+import { Runner } from './runner.js';
 import { type Problem, Session } from './session.js';
 import { ScenarioStore } from './store.js';
 import { renderTlb } from './tlb-view.js';
 
-/** Milliseconds of statements a Run executes before it lets the page draw and take input. */
-const RUN_SLICE_MS = 30;
 /** Failures listed under the editor at most (the newest). */
 const MAX_PROBLEMS_SHOWN = 4;
 /** The file name errors give a scenario that is not an example as it was bundled. */
@@ -39,8 +38,11 @@ export class Playground {
   private readonly errorBox = byId('error');
   /** The source text the session was loaded from; an edit makes the next step start over. */
   private loadedText: string | null = null;
-  /** The pending slice of a Run, or 0. */
-  private runHandle = 0;
+  private readonly runner = new Runner(
+    () => this.session.stepsRun,
+    (explain) => this.stepOnce(explain),
+    () => this.setStatus(`running: ${this.session.stepsRun} of ${this.session.statementCount}`),
+  );
   /** Failures already shown: a new one scrolls its line into view. */
   private failuresShown = 0;
   private readonly store = new ScenarioStore();
@@ -80,6 +82,7 @@ export class Playground {
         this.setStatus('edited: the next step starts the scenario over');
       }
     });
+    this.editor.onGutterClick((line) => this.runToLine(line));
     document.addEventListener('keydown', (event) => this.onKey(event));
 
     byId('revert').addEventListener('click', () => this.revert());
@@ -200,7 +203,7 @@ export class Playground {
   }
 
   step(): void {
-    if (this.runHandle !== 0) {
+    if (this.runner.running) {
       this.stopRunning();
       this.render();
       return;
@@ -232,33 +235,55 @@ export class Playground {
   }
 
   /**
-   * Runs the rest of the scenario in slices of a few milliseconds, so that the page stays alive
-   * (and Escape, Step or Reset stop it) on a long scenario; draws once at the end.
+   * Runs the rest of the scenario, or up to the next breakpoint, in slices (the page stays alive
+   * on a long scenario); draws once at the end.
    */
   runToEnd(): void {
     this.player.pause();
     this.stopRunning();
     if (!this.ensureLoaded()) return;
-    document.body.dataset.running = 'true';
-    const slice = () => {
-      const deadline = performance.now() + RUN_SLICE_MS;
-      let more = true;
-      while (more && performance.now() < deadline) more = this.stepOnce(false);
-      if (!more) {
-        this.stopRunning();
-        this.render();
-        return;
-      }
-      this.setStatus(`running: ${this.session.stepsRun} of ${this.session.statementCount}`);
-      this.runHandle = window.setTimeout(slice, 0);
-    };
-    slice();
+    const breakpoints = this.editor.breakpoints;
+    this.runner.start({
+      stopBefore: (step) => breakpoints.has(this.session.lineOfStep(step)),
+      done: (reason) => this.afterRun(reason === 'stop' ? 'paused at the breakpoint on' : ''),
+    });
+  }
+
+  /**
+   * Runs until the statement on `line` (or the first after it) is the next one: forward from
+   * here, or replayed from the start when the run is already past it.
+   */
+  runToLine(line: number): void {
+    this.player.pause();
+    this.stopRunning();
+    if (!this.ensureLoaded()) return;
+    const target = this.session.stepOfLine(line);
+    if (target < 0) {
+      this.setStatus(`no statement on line ${line} or after it`, true);
+      return;
+    }
+    if (target === this.session.stepsRun) return;
+    if (target < this.session.stepsRun) {
+      this.goToStep(target);
+      this.afterRun('ran to');
+      return;
+    }
+    this.runner.start({ stopBefore: (step) => step === target, done: () => this.afterRun('ran to') });
+  }
+
+  /** Draws the machine where a run stopped; `why` ('ran to', ...) starts the status, or '' for the plain one. */
+  private afterRun(why: string): void {
+    this.render();
+    if (why && !this.session.done) {
+      const s = this.session;
+      this.setStatus(
+        `${why} line ${s.nextLine}: ${Math.min(s.stepsRun, s.statementCount)} of ${s.statementCount} run`,
+      );
+    }
   }
 
   private stopRunning(): void {
-    if (this.runHandle !== 0) window.clearTimeout(this.runHandle);
-    this.runHandle = 0;
-    delete document.body.dataset.running;
+    this.runner.stop();
   }
 
   togglePlay(): void {
@@ -296,7 +321,9 @@ export class Playground {
     else if (event.key === 'F10') this.step();
     else if (event.key === 'F8' && event.shiftKey) this.reset();
     else if (event.key === 'F8') this.togglePlay();
-    else if (event.key === 'Escape' && (this.player.playing || this.runHandle !== 0)) {
+    else if (event.key === 'F9') this.editor.toggleBreakpoint(this.editor.caretLine);
+    else if (event.key === 'F4') this.runToLine(this.editor.caretLine);
+    else if (event.key === 'Escape' && (this.player.playing || this.runner.running)) {
       this.player.pause();
       this.stopRunning();
       this.render();
