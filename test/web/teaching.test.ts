@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Access, parseScenario, ScenarioRun, SegmentationFaultError } from '../../src/index.js';
+import { processColor } from '../../web/src/frame-colors.js';
 import { type Playground, screenshot, startPlayground } from './browser.js';
 
 function reference(text: string, steps = Number.POSITIVE_INFINITY): ScenarioRun {
@@ -267,6 +268,109 @@ describe('run to a line, and breakpoints', () => {
     await page.waitForFunction(() => document.body.dataset.running === undefined);
     expect(await status()).toBe('paused at the breakpoint on line 9: 6 of 7 run');
     await screenshot(page, 'teaching-breakpoint');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+type PlaygroundHandle = {
+  playground: {
+    select(pfn: number): void;
+    colorOf(pfn: number): string;
+    cellColorsOf(pfn: number): string[];
+  };
+};
+
+describe('ownership on the map', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('stripes each shared frame with the colours of the processes that map it', async () => {
+    const text = 'machine ram 16M\nprocess a\nx = map anon 16K\ntouch x 16K\nfork b\nin b: touch x\n';
+    const machine = reference(text).machine!;
+    const a = machine.process('a')!;
+    const b = machine.process('b')!;
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    await runAll(page);
+    // Cells of 8 px or more, so that stripes are drawn.
+    while (
+      (await page.evaluate(() =>
+        (window as unknown as { playground: { cellPx(): number } }).playground.cellPx(),
+      )) < 12
+    )
+      await page.click('#zoom-in');
+    const { refCount } = machine.pmm.frames;
+    const x = reference(text).variables.get('x')!;
+    let shared = 0;
+    for (let page4k = 0; page4k < 4; page4k++) {
+      const pfnA = machine.vm.pageTables.lookup(a.space.root, x + page4k * 4096).pa / 4096;
+      const colors = async (pfn: number) => {
+        // Scroll the frame into view, then park the cursor elsewhere in view (it rings its cell).
+        await page.evaluate((n) => (window as unknown as PlaygroundHandle).playground.select(n), pfn);
+        await page.evaluate((n) => (window as unknown as PlaygroundHandle).playground.select(n), pfn + 64);
+        return page.evaluate((n) => (window as unknown as PlaygroundHandle).playground.cellColorsOf(n), pfn);
+      };
+      if (refCount[pfnA] === 2) {
+        shared++;
+        expect(await colors(pfnA)).toEqual([processColor(a.pid), processColor(b.pid)].sort());
+      } else {
+        // b wrote the first page: each process has its own copy, one colour each.
+        const pfnB = machine.vm.pageTables.lookup(b.space.root, x + page4k * 4096).pa / 4096;
+        expect(await colors(pfnA)).toEqual([processColor(a.pid)]);
+        expect(await colors(pfnB)).toEqual([processColor(b.pid)]);
+      }
+    }
+    expect(shared).toBe(3);
+    await screenshot(page, 'teaching-stripes');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows a few used frames at 4 GiB, where one cell stands for several frames', async () => {
+    const text = 'machine ram 4G\nprocess a\nx = map anon 8K\ntouch x 8K\n';
+    const machine = reference(text).machine!;
+    const a = machine.process('a')!;
+    const x = reference(text).variables.get('x')!;
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    await runAll(page);
+    const perCell = await page.evaluate(() =>
+      (window as unknown as { playground: { framesPerCell(): number } }).playground.framesPerCell(),
+    );
+    expect(perCell).toBeGreaterThanOrEqual(4);
+    const { state } = machine.pmm.frames;
+    // A cell of free frames only, as the page paints it.
+    let freeCell = -1;
+    for (let cell = 0; freeCell < 0; cell++) {
+      let allFree = true;
+      for (let pfn = cell * perCell; pfn < (cell + 1) * perCell; pfn++) if (state[pfn] !== 0) allFree = false;
+      if (allFree) freeCell = cell;
+    }
+    const freeColor = await page.evaluate(
+      (n) => (window as unknown as PlaygroundHandle).playground.colorOf(n),
+      freeCell * perCell,
+    );
+    const pfn = machine.vm.pageTables.lookup(a.space.root, x).pa / 4096;
+    const used = await page.evaluate(
+      (n) => (window as unknown as PlaygroundHandle).playground.colorOf(n),
+      pfn,
+    );
+    // The cell holding a's two pages among free frames still reads as a's: at least
+    // half way from the free colour to a's green.
+    const channels = (color: string) => [1, 3, 5].map((i) => Number.parseInt(color.slice(i, i + 2), 16));
+    const [freeRgb, usedRgb, ownRgb] = [freeColor, used, processColor(a.pid)].map(channels);
+    for (let i = 0; i < 3; i++) {
+      const way = (usedRgb[i] - freeRgb[i]) / (ownRgb[i] - freeRgb[i]);
+      expect(way).toBeGreaterThanOrEqual(0.45);
+    }
     expect(problems).toEqual([]);
     await page.context().close();
   });

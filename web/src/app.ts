@@ -10,6 +10,7 @@ import { ScenarioEditor } from './editor.js';
 import { EXAMPLES } from './examples.js';
 import { LEGEND } from './frame-colors.js';
 import { FrameMap } from './frame-map.js';
+import { cellColors, centerColor, edgeColor } from './map-probe.js';
 import { Player } from './player.js';
 import { legendItem, ProcessPanel } from './process-panel.js';
 import { Runner } from './runner.js';
@@ -124,29 +125,29 @@ export class Playground {
 
   /** The colour the map draws a frame in, as '#rrggbb' (for tests and the curious). */
   colorOf(pfn: number): string {
-    const at = this.map.cellCenter(pfn);
-    const canvas = byId<HTMLCanvasElement>('map');
-    const context = canvas.getContext('2d');
-    if (!at || !context) return '';
-    const [r, g, b] = context.getImageData(at.x, at.y, 1, 1).data;
-    return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
+    return centerColor(byId<HTMLCanvasElement>('map'), this.map.geometry(), pfn);
+  }
+
+  /** The colour one pixel inside a frame's cell, where the change outline is drawn ('#rrggbb'). */
+  edgeColorOf(pfn: number): string {
+    return edgeColor(byId<HTMLCanvasElement>('map'), this.map.geometry(), pfn);
+  }
+
+  /** A map cell's side in device pixels, and the frames it stands for. */
+  cellPx(): number {
+    return this.map.scale.cellPx;
+  }
+
+  framesPerCell(): number {
+    return this.map.scale.framesPerCell;
+  }
+
+  /** Every colour inside a frame's cell (a shared frame's stripes), sorted. */
+  cellColorsOf(pfn: number): string[] {
+    return cellColors(byId<HTMLCanvasElement>('map'), this.map.geometry(), pfn);
   }
 
   /** Shows an example, with the edits made to it before (kept in local storage) unless `text` is given. */
-  /** The colour one pixel inside a frame's cell, where the change outline is drawn ('#rrggbb'). */
-  edgeColorOf(pfn: number): string {
-    const at = this.map.cellCenter(pfn);
-    const canvas = byId<HTMLCanvasElement>('map');
-    const context = canvas.getContext('2d');
-    if (!at) return '';
-    const { cellPx } = this.map.scale;
-    const inner = cellPx >= 4 ? cellPx - 1 : cellPx;
-    // The outline's left edge: one pixel in on cells of 6 px or more, the first pixel on smaller ones.
-    const x = at.x - (inner >> 1) + (cellPx >= 6 ? 1 : 0);
-    const [r, g, b] = context?.getImageData(x, at.y, 1, 1).data ?? [];
-    return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
-  }
-
   chooseExample(name: string, text?: string): void {
     const example = EXAMPLES.find((e) => e.name === name);
     if (!example) return;

@@ -59,7 +59,27 @@ export class MachineView {
         : {}),
       ownerName: (owner) => this.machine.ownerName(owner),
       mappingsOf: (pfn) => this.mappingsOf(pfn),
+      holdersOfShared: () => this.holdersOfShared(),
     };
+  }
+
+  /** The processes that map each frame with more than one reference, in pid order. */
+  holdersOfShared(): Map<number, number[]> {
+    const holders = new Map<number, number[]>();
+    const refCount = this.machine.pmm.frames.refCount;
+    const tables = this.machine.vm.pageTables;
+    for (const p of this.machine.processes) {
+      tables.walkRange(p.space.root, p.space.start, p.space.end, (_va, pa, size) => {
+        for (let offset = 0; offset < size; offset += 4096) {
+          const pfn = (pa + offset) / 4096;
+          if (refCount[pfn] <= 1) continue;
+          const list = holders.get(pfn);
+          if (!list) holders.set(pfn, [p.pid]);
+          else if (list.at(-1) !== p.pid) list.push(p.pid);
+        }
+      });
+    }
+    return holders;
   }
 
   /** The virtual pages that map frame `pfn`, in every process: "at 0x00030000 in shell". */
