@@ -15,11 +15,10 @@ import { Player } from './player.js';
 import { legendItem, ProcessPanel } from './process-panel.js';
 import { Runner } from './runner.js';
 import { type Problem, Session } from './session.js';
+import { plural, renderChange, renderProblems, statusText } from './status-view.js';
 import { ScenarioStore } from './store.js';
 import { renderTlb } from './tlb-view.js';
 
-/** Failures listed under the editor at most (the newest). */
-const MAX_PROBLEMS_SHOWN = 4;
 /** The file name errors give a scenario that is not an example as it was bundled. */
 export const OWN_FILE = 'scenario.pf';
 
@@ -393,42 +392,13 @@ export class Playground {
     byId<HTMLButtonElement>('back').disabled = s.stepsRun === 0;
   }
 
-  /** The last statement's change in words; after a Run or a reset, how to see one. */
   private renderChange(): void {
-    const change = this.session.lastChange;
-    const target = byId('explain');
-    if (!change) {
-      const hint =
-        this.session.stepsRun === 0
-          ? 'Step (F10) runs one statement and says here what it changed; changed frames and TLB rows are outlined in red.'
-          : 'Step, or step back (Shift+F10), to see what one statement changed.';
-      target.replaceChildren(el('p', { class: 'muted' }, hint));
-      return;
-    }
-    const [statement, ...rest] = change.sentences;
-    target.replaceChildren(
-      el('p', { class: 'statement' }, statement),
-      ...rest.map((sentence) => el('p', {}, sentence)),
-    );
-    target.dataset.frames = String(change.frames.length);
+    renderChange(byId('explain'), this.session);
   }
 
   private renderStatus(): void {
     const s = this.session;
-    let text: string;
-    if (s.parseProblem) text = 'does not parse';
-    else if (!s.done)
-      text = `${Math.min(s.stepsRun, s.statementCount)} of ${s.statementCount} run, next: line ${s.nextLine}`;
-    else if (s.outcome?.ok)
-      text = `done: ${plural(s.outcome.statementsRun, 'statement')}, every expectation held`;
-    else {
-      const failures = plural(s.outcome?.failures.length ?? 0, 'failure');
-      // A run that went on after failures (`on error continue`) finished; one cut short stopped.
-      const stoppedAt = s.outcome?.stoppedAt;
-      text =
-        stoppedAt === undefined ? `finished with ${failures}` : `stopped at line ${stoppedAt}: ${failures}`;
-    }
-    this.setStatus(text, !!s.parseProblem || (s.done && s.outcome?.ok === false));
+    this.setStatus(statusText(s), !!s.parseProblem || (s.done && s.outcome?.ok === false));
   }
 
   private setStatus(text: string, failed = false): void {
@@ -436,35 +406,7 @@ export class Playground {
     this.status.classList.toggle('failed', failed);
   }
 
-  /** Lists the problems (the newest last) and marks their lines; none hides the box. */
   private showErrors(problems: Problem[]): void {
-    this.editor.setErrorLines(problems.map((p) => p.line));
-    if (problems.length === 0) {
-      this.errorBox.hidden = true;
-      this.errorBox.replaceChildren();
-      delete this.errorBox.dataset.line;
-      return;
-    }
-    const shown = problems.slice(-MAX_PROBLEMS_SHOWN);
-    const items = shown.map(({ line, message }) => {
-      const item = el('div', { class: 'problem', 'data-line': line }, message);
-      if (line > 0) {
-        const go = el('button', { type: 'button' }, `go to line ${line}`);
-        go.addEventListener('click', () => this.editor.focusLine(line));
-        item.append(go);
-      }
-      return item;
-    });
-    const earlier = problems.length - shown.length;
-    this.errorBox.replaceChildren(
-      earlier > 0 ? el('div', {}, `${earlier} earlier failures not shown`) : '',
-      ...items,
-    );
-    this.errorBox.hidden = false;
-    this.errorBox.dataset.line = String(problems[problems.length - 1].line);
+    renderProblems(this.errorBox, this.editor, problems);
   }
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
