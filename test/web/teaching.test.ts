@@ -375,3 +375,66 @@ describe('ownership on the map', () => {
     await page.context().close();
   });
 });
+
+describe('the page-table tree', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('draws every table of a process once, and the pages its leaf tables map', async () => {
+    const text = [
+      'machine ram 32M',
+      'machine paging x86-64',
+      'process a',
+      'x = map anon 6M',
+      'touch x 8K',
+      'touch x + 2M',
+      'touch x + 4M 12K',
+      'process b',
+      'y = map anon 8K',
+      'touch y',
+      '',
+    ].join('\n');
+    const machine = reference(text).machine!;
+    const a = machine.process('a')!;
+    const { state, use, owner } = machine.pmm.frames;
+    const owned: number[] = [];
+    for (let pfn = 0; pfn < state.length; pfn++)
+      if (state[pfn] === 1 && use[pfn] === 2 && owner[pfn] === a.pid) owned.push(pfn * 4096);
+    let mapped = 0;
+    machine.vm.pageTables.walkRange(a.space.root, a.space.start, a.space.end, (_va, _pa, size) => {
+      mapped += size / 4096;
+    });
+    expect(mapped).toBe(6);
+
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    await runAll(page);
+    await page.selectOption('#process', String(a.pid));
+    await page.click('#tree-panel summary');
+    const nodes = await page.$$eval('#table-tree li[data-table]', (list) =>
+      list.map((li) => ({
+        table: Number(li.getAttribute('data-table')),
+        level: Number(li.getAttribute('data-level')),
+        pages: Number(li.getAttribute('data-pages')),
+      })),
+    );
+    // The root, one PDPT, one PD, and a PT for each 2 MiB touched: the tables a owns.
+    expect(nodes.map((n) => n.table).sort((p, q) => p - q)).toEqual(owned);
+    expect(nodes.map((n) => n.level)).toEqual([3, 2, 1, 0, 0, 0]);
+    expect(nodes.reduce((sum, n) => sum + n.pages, 0)).toBe(mapped);
+    expect(await page.textContent('#tree-summary')).toBe(`${owned.length} tables`);
+    expect(await page.textContent('#table-tree li[data-level="3"] > span')).toBe(
+      `PML4 at 0x${a.space.root.toString(16).padStart(8, '0')}: 1 of 512 entries present`,
+    );
+    await screenshot(page, 'teaching-table-tree');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
