@@ -36,6 +36,7 @@ export interface TraceCommandOptions {
   frames?: number;
   paging: PagingFormat;
   ram?: number;
+  swap?: number;
   seed: number;
   json?: boolean;
   compare?: boolean;
@@ -43,6 +44,7 @@ export interface TraceCommandOptions {
 }
 
 const RAM_RANGE = { min: FRAME_SIZE, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_SIZE };
+const SWAP_RANGE = { min: 0, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_SIZE };
 const FRAMES_RANGE = { min: 1, max: MAX_PHYSICAL_BYTES / FRAME_SIZE };
 const SEED_RANGE = { min: 0, max: 0xffff_ffff };
 /** Bytes read from the file at a time: the parser streams, so a trace of any length fits. */
@@ -74,6 +76,11 @@ export function registerTrace(program: Command): void {
     )
     .addOption(new Option('--paging <format>', 'page-table format').choices(PAGING_FORMATS).default('x86-64'))
     .option('--ram <size>', 'RAM of the machine: 4K to 4G, whole pages (default 64M)', sizeOption(RAM_RANGE))
+    .option(
+      '--swap <size>',
+      'swap device: whole pages up to 4G (default: room for every traced page; 0: none, evicted pages are dropped)',
+      sizeOption(SWAP_RANGE),
+    )
     .addOption(
       new Option('--seed <n>', "seed of the 'random' policy").argParser(countOption(SEED_RANGE)).default(1),
     )
@@ -97,6 +104,7 @@ export function traceCommand(file: string, options: TraceCommandOptions): number
       paging: options.paging,
       frames: options.frames,
       ramBytes: options.ram,
+      swapBytes: options.swap,
       seed: options.seed,
     };
     const base = { file, format };
@@ -193,7 +201,7 @@ export function renderResult(file: string, format: MemoryTraceFormat, r: TraceRe
     `${file} (${format}): ${r.accesses} accesses to ${r.pages} pages`,
     `policy ${r.policy}, ${limit}, ${r.paging} paging`,
     `page faults  ${r.pageFaults} (${r.majorFaults} major, ${r.minorFaults} minor), fault rate ${percent(r.accesses === 0 ? 0 : r.pageFaults / r.accesses)}`,
-    `evictions    ${r.evictions} (swap-outs ${r.swapOuts}, swap-ins ${r.swapIns})`,
+    `evictions    ${r.evictions} (swap-outs ${r.swapOuts}, swap-ins ${r.swapIns})${r.refusedEvictions > 0 ? `, ${r.refusedEvictions} refused: swap is full, the limit was exceeded` : ''}`,
     `TLB          ${r.tlbHits} hits, ${r.tlbMisses} misses, hit rate ${percent(r.tlbHitRate)}`,
   ].join('\n');
 }

@@ -42,23 +42,48 @@ describe('textbook traces through the kernel', () => {
     expect(count('opt')).toEqual([7, 6]);
   });
 
-  it('reports every count of a run', () => {
-    expect(replayTrace(belady, { policy: 'fifo', frames: 3 })).toEqual({
+  it('reports every count of a run: first touches are minor faults, returns are swap-ins, clean copies are dropped', () => {
+    // FIFO, 3 frames: pages 1..5 are first touched (5 demand-zero faults); 1, 2, 3 and 4 come
+    // back from swap (4 major faults, 4 reads). Of the 6 evictions, 1, 2, 3 and 4 are written
+    // (no copy in swap yet) and the second evictions of 1 and 2 are dropped: they were read back
+    // and not written since, so their slot still holds them (the swap cache).
+    expect(replayTrace(belady, { policy: 'fifo', frames: 3, checkEachAccess: true })).toEqual({
       policy: 'fifo',
       paging: 'x86-64',
       frames: 3,
       accesses: 12,
       pages: 5,
       pageFaults: 9,
-      majorFaults: 0,
-      minorFaults: 9,
-      swapIns: 0,
-      swapOuts: 0,
+      majorFaults: 4,
+      minorFaults: 5,
+      swapIns: 4,
+      swapOuts: 4,
       evictions: 6,
+      refusedEvictions: 0,
       tlbHits: 3,
       tlbMisses: 9,
       tlbHitRate: 0.25,
     });
+  });
+
+  it('writes a page again when it was written since it came back, and drops pages without swap', () => {
+    const text = readFileSync(join(examples, 'belady.rw'), 'utf8').replaceAll('R 0x401000', 'W 0x401000');
+    const written = replayTrace(parseRw(text), { policy: 'fifo', frames: 3, checkEachAccess: true });
+    // Page 1 is written on each of its three accesses, so its second eviction writes it again.
+    expect([written.pageFaults, written.swapOuts, written.swapIns, written.evictions]).toEqual([9, 5, 4, 6]);
+    // One slot: once it is taken, reclaim cannot push a fresh page out and the limit gives.
+    const full = replayTrace(belady, {
+      policy: 'fifo',
+      frames: 3,
+      swapBytes: 2 * 4096,
+      checkEachAccess: true,
+    });
+    expect(full.refusedEvictions).toBeGreaterThan(0);
+    expect(full.pageFaults).toBeLessThan(9);
+    const dropped = replayTrace(belady, { policy: 'fifo', frames: 3, swapBytes: 0, checkEachAccess: true });
+    expect([dropped.pageFaults, dropped.majorFaults, dropped.swapOuts, dropped.evictions]).toEqual([
+      9, 0, 0, 6,
+    ]);
   });
 });
 
@@ -66,20 +91,21 @@ describe('replay against reference simulators', () => {
   const PAGE = 4096;
   const BASE = 0x10000000;
 
-  it('FIFO, LRU, OPT and clock fault as often as the plain simulators, the checker passing after every access', () => {
+  it('FIFO, LRU, OPT and clock fault as often as the plain simulators, with swap and without, the checker passing after every access', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.boolean()), { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 1, max: 6 }),
         fc.constantFrom('i386' as const, 'x86-64' as const, 'sv39' as const),
-        (steps, frames, paging) => {
+        fc.constantFrom(undefined, 0),
+        (steps, frames, paging, swapBytes) => {
           const trace = new MemoryTrace();
           // Pages spread over two leaf tables and offsets inside the page, so the replay walks real tables.
           const address = (page: number) => BASE + page * 0x80000 + ((page * 97) % PAGE);
           for (const [page, write] of steps)
             trace.add(address(page), write ? AccessKind.Write : AccessKind.Read);
           const pages = steps.map(([page]) => page);
-          const check = { checkEachAccess: true, paging, frames };
+          const check = { checkEachAccess: true, paging, frames, swapBytes };
           expect(replayTrace(trace, { ...check, policy: 'fifo' }).pageFaults).toBe(
             referenceFifoMisses(pages, frames),
           );

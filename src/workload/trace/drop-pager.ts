@@ -28,6 +28,7 @@ export class DropPager implements TracePager, ReferenceBits {
   private readonly accessedBit: number;
   resident = 0;
   evictions = 0;
+  readonly refusedEvictions = 0;
   readonly majorFaults = 0;
   readonly swapIns = 0;
   readonly swapOuts = 0;

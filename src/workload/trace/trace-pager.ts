@@ -14,6 +14,8 @@ export interface TracePager {
   pageIn(va: number, access: Access, cause: FaultCause): number;
   /** Pages pushed out so far. */
   readonly evictions: number;
+  /** Victims the policy offered that could not go (no swap slot left, pinned): the limit was exceeded instead. */
+  readonly refusedEvictions: number;
   /** Faults that read a page back from swap, and pages written to swap (0 without swap). */
   readonly majorFaults: number;
   readonly swapIns: number;

@@ -20,6 +20,7 @@ import {
 import { DEFAULT_REGION_LIMIT } from '../../vm/region-map.js';
 import { Protection } from '../../vm/region-types.js';
 import { DropPager } from './drop-pager.js';
+import { KernelPager } from './kernel-pager.js';
 import { ACCESS_OF_KIND, type MemoryTrace } from './memory-trace.js';
 import { TraceAddressError } from './trace-errors.js';
 import type { TracePager } from './trace-pager.js';
@@ -28,6 +29,8 @@ import { nextUses, type TracePages, tracePages } from './trace-pages.js';
 const PAGE_SIZE = 4096;
 /** The traced pages are mapped in 2 MiB-aligned areas: a region per run of touched areas. */
 const AREA_PAGES = 512;
+/** Swap slots beyond one per traced page (the device's header slot among them). */
+const SWAP_SPARE_SLOTS = 16;
 
 export interface TraceReplayOptions {
   /** Replacement policy (default 'fifo'). */
@@ -40,6 +43,11 @@ export interface TraceReplayOptions {
   tlb?: TlbConfig;
   /** Seed of the 'random' policy. */
   seed?: number;
+  /**
+   * Bytes of the swap device (default: room for every page the trace touches). 0: no swap, and
+   * an evicted page is dropped by the replay itself (DropPager), as a clean page would be.
+   */
+  swapBytes?: number;
   /** Runs kernel.check() after every access (tests; slow). */
   checkEachAccess?: boolean;
 }
@@ -60,6 +68,8 @@ export interface TraceReplayResult {
   swapIns: number;
   swapOuts: number;
   evictions: number;
+  /** Victims that could not be evicted (no swap slot left): the resident limit was exceeded instead. */
+  refusedEvictions: number;
   /** Accesses the TLB translated, and the ones it did not (walks and faults). */
   tlbHits: number;
   tlbMisses: number;
@@ -87,12 +97,15 @@ export class TraceReplay {
     this.pages = tracePages(trace);
     const paging = options.paging ?? 'x86-64';
     const areas = touchedAreas(this.pages);
+    const policy = options.policy ?? 'fifo';
+    const swapBytes = options.swapBytes ?? (this.pages.pageCount + SWAP_SPARE_SLOTS) * PAGE_SIZE;
     this.kernel = new Kernel({
       format: paging,
       ramBytes: options.ramBytes,
       tlb: options.tlb,
       maxProcesses: 1,
       regionLimit: Math.max(DEFAULT_REGION_LIMIT, areas.length / 2 + 1),
+      ...(swapBytes > 0 ? { swapBytes, policy, policySeed: options.seed } : {}),
     });
     this.process = this.kernel.createProcess('trace');
     const space = this.process.space;
@@ -103,9 +116,16 @@ export class TraceReplay {
       const end = Math.min(areas[i + 1] * PAGE_SIZE, userEnd);
       space.mapAnon(end - start, { at: start, protection: Protection.All, name: 'trace' });
     }
-    const frameCount = this.kernel.machine.frameTable.frameCount;
-    this.policy = createPolicy(options.policy ?? 'fifo', frameCount, options.seed);
-    this.pager = new DropPager(space, this.policy, frames ?? Number.POSITIVE_INFINITY);
+    const swap = this.kernel.machine.swap;
+    if (swap !== null) {
+      if (frames !== undefined) this.kernel.setResidentLimit(this.process.pid, frames);
+      this.policy = swap.policy;
+      this.pager = new KernelPager(space, swap);
+    } else {
+      const frameCount = this.kernel.machine.frameTable.frameCount;
+      this.policy = createPolicy(policy, frameCount, options.seed);
+      this.pager = new DropPager(space, this.policy, frames ?? Number.POSITIVE_INFINITY);
+    }
   }
 
   /** Runs every access of the trace once and returns the counts. */
@@ -151,6 +171,7 @@ export class TraceReplay {
       swapIns: pager.swapIns,
       swapOuts: pager.swapOuts,
       evictions: pager.evictions,
+      refusedEvictions: pager.refusedEvictions,
       tlbHits,
       tlbMisses,
       tlbHitRate: count === 0 ? 0 : tlbHits / count,
