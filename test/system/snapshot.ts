@@ -80,7 +80,10 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
       const last = (row + 1) * (PAGE / 4);
       for (let w = row * (PAGE / 4); w < last; w += step) words[w] &= ~statusBits;
     }
-    rows.set([pfn, frames.use[pfn], frames.owner[pfn], frames.refCount[pfn]], row * 4);
+    rows[row * 4] = pfn;
+    rows[row * 4 + 1] = frames.use[pfn];
+    rows[row * 4 + 2] = frames.owner[pfn];
+    rows[row * 4 + 3] = frames.refCount[pfn];
     row++;
   }
   const heaps: Record<string, ReturnType<typeof heapState>> = {};
