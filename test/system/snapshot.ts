@@ -7,7 +7,6 @@ import type { Mailbox } from '../../src/ipc/mailbox.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { FrameState, FrameUse } from '../../src/phys/frame-table.js';
-import type { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import type { AddressSpace } from '../../src/vm/address-space.js';
 
 const PAGE = 4096;
