@@ -7,6 +7,7 @@
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
+import { isSwapEntry } from './swap-entries.js';
 import { FrameKind, type TablePages } from './table-pages.js';
 import { TableWordViews } from './table-words.js';
 
@@ -38,7 +39,12 @@ export function checkPageTables(tables: TablePages, kernelRoot: number): void {
     for (let i = 0, w = at; i < f.entriesPerTable; i++, w += step) {
       const low = entries[w];
       const high = wide ? entries[w + 1] : 0;
-      if ((low | high) === 0 || !f.isPresent(low, high)) continue;
+      if ((low | high) === 0) continue;
+      if (!f.isPresent(low, high)) {
+        // A swap entry keeps its leaf table in use: it is counted like a present entry.
+        if (level === 0 && isSwapEntry(low, high)) present++;
+        continue;
+      }
       present++;
       if (f.hasReservedBits(low, high, level)) {
         throw new InvariantError(`entry ${i} of table ${hex(table)} (level ${level}) has reserved bits set`);

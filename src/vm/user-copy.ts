@@ -33,15 +33,20 @@ export function faultIn(
     for (let at = va; at < end; at = regions.ceiling(regions.find(at))) checkAllowed(space, at, access);
     space.activate();
     const mmu = space.machine.mmu;
+    const swap = space.swap;
     for (let page = va - pageOffset(va); page < end; page += PAGE_SIZE) {
-      if (mmu.translate(page, access, space.mode) >= 0) continue;
-      if (lacksKernelTable(space, page)) log.record(page, FaultKind.KernelTable, -1);
-      const cause = mmu.faultCause;
-      // A copy-on-write break keeps the entry: its undo must give back the A and D it had.
-      const before = cause === FaultCause.Protection ? hardwareFlags(space, page) : 0;
-      const at = resolveFault(space, page, regions.find(page), access, cause, log);
-      if (cause === FaultCause.Protection) log.keepHardwareBits(before);
-      mmu.preload(page, access, space.mode, at);
+      let pa = mmu.translate(page, access, space.mode);
+      if (pa < 0) {
+        if (lacksKernelTable(space, page)) log.record(page, FaultKind.KernelTable, -1);
+        const cause = mmu.faultCause;
+        // A copy-on-write break keeps the entry: its undo must give back the A and D it had.
+        const before = cause === FaultCause.Protection ? hardwareFlags(space, page) : 0;
+        const at = resolveFault(space, page, regions.find(page), access, cause, log);
+        if (cause === FaultCause.Protection) log.keepHardwareBits(before);
+        pa = mmu.preload(page, access, space.mode, at);
+      }
+      // With swap, the page stays in RAM until the copy that faulted it in is done.
+      if (swap !== null && pa >= 0) swap.keep(pa);
     }
   } catch (error) {
     log.rollback(space);
