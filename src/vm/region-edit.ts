@@ -183,8 +183,6 @@ export class RegionEdit {
   ): number {
     if (base >= ceiling) return count;
     const scratch = this.scratch;
-    // Only a PHYS region names frames: a piece cut from an ANON one keeps physBase 0.
-    if (type !== RegionType.Phys) physBase = 0;
     if (type === RegionType.Free) {
       protection = 0;
       flags = 0;
