@@ -132,7 +132,10 @@ export class Mmu {
     return this.walker instanceof Sv39Walker && this.walker.sum;
   }
   set sum(value: boolean) {
-    if (this.walker instanceof Sv39Walker) this.walker.sum = value;
+    if (!(this.walker instanceof Sv39Walker) || this.walker.sum === value) return;
+    this.walker.sum = value;
+    // The TLB caches rights computed under the old SUM; hardware checks SUM at each access.
+    this.invalidateAll();
   }
 
   /**
@@ -326,7 +329,11 @@ export class Mmu {
    */
   translateUntracked(va: number, access: Access, mode: Mode, root = this.root): number {
     this.walks++;
-    if (!this.format.isCanonical(va)) return this.fault(va, access, mode, FaultCause.NonCanonical, -1);
+    if (!this.signExtended) {
+      va >>>= 0; // a 32-bit linear address, taken modulo 2^32 as translate() takes it
+    } else if (!this.format.isCanonical(va)) {
+      return this.fault(va, access, mode, FaultCause.NonCanonical, -1);
+    }
     const walker = this.walker;
     const pair = rightsPair(access, mode);
     if (!walker.walk(this.memory, root, va, pair, false, false)) {

@@ -10,6 +10,7 @@
  */
 import { PageFlags } from '../mmu/flags.js';
 import type { PageTables } from '../mmu/page-tables.js';
+import { isSwapEntry, type SwapEntryFormat } from '../mmu/swap-entries.js';
 import type { FrameUse } from '../phys/frame-table.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
 import type { FrameSource } from '../phys/types.js';
@@ -92,6 +93,18 @@ export class LeafWriter {
     return f.isPresent(memory.read32(at), f.entryBytes === 8 ? memory.read32(at + 4) : 0);
   }
 
+  /** Whether the entry at `at` (in a leaf table) is a swap entry (mmu/swap-entries.ts). */
+  isSwapEntryAt(at: number): boolean {
+    const memory = this.tables.memory;
+    return isSwapEntry(memory.read32(at), this.tables.format.entryBytes === 8 ? memory.read32(at + 4) : 0);
+  }
+
+  /** The slot of the swap entry at `at`. */
+  slotAt(at: number, entries: SwapEntryFormat): number {
+    const memory = this.tables.memory;
+    return entries.slotOf(memory.read32(at), this.tables.format.entryBytes === 8 ? memory.read32(at + 4) : 0);
+  }
+
   /** Frame address of the present leaf entry at `at`. */
   frameAt(at: number): number {
     const f = this.tables.format;
@@ -134,7 +147,8 @@ export class LeafWriter {
 
   /**
    * Copies the present entry at `from` into the empty entry `to` of leaf table `toTable`, as a
-   * fork's child entry: neither accessed nor dirty, and read-only unless `keepWrite`.
+   * fork's child entry: neither accessed nor dirty, and read-only unless `keepWrite`. A swap
+   * entry is copied as it is (those bits are clear in every format's swap entries).
    */
   copyEntry(from: number, toTable: number, to: number, keepWrite: boolean): void {
     const memory = this.tables.memory;
