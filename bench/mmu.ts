@@ -8,6 +8,10 @@
  *   RAM, checks rights and A / D and fills the TLB / the same read;
  * - batchVsRaw: translateRange() over 16 TLB-resident pages, a word at a time (16384 words) /
  *   reading as many words from a Uint32Array.
+ * The parts of a miss, in ns per access: walkOnlyNsPerAccess (translateUntracked: the walk and
+ * its checks, no TLB, no A / D update) and tableReadsNsPerAccess (only the dependent reads of the
+ * entries a 4 KiB walk reads, through the same RAM accessor: the floor of any walk); and
+ * walkVsTableReads, the miss over that floor.
  * Each format runs in a worker of its own, as an emulator runs one format: in one isolate after
  * one another, the loops' shared type feedback turns polymorphic and the later formats' hits cost
  * about 3 times as much.
@@ -32,6 +36,8 @@ interface FormatFigures {
   hitNs: number;
   missNs: number;
   batchNsPerWord: number;
+  walkOnlyNs: number;
+  tableReadsNs: number;
 }
 
 function addressPattern(): Uint32Array {
@@ -78,15 +84,48 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
     consume(hitMmu.translateRange(USER_BASE, BATCH_WORDS, 4, read, user, physical));
   };
   rangeBatch();
+  const walkOnlyBatch = () => {
+    let sum = 0;
+    for (let i = 0; i < ACCESSES; i++) sum += missMmu.translateUntracked(addresses[i], read, user);
+    consume(sum);
+  };
+  // The entries a 4 KiB walk reads, each address depending on the entry above, and nothing else.
+  const format = pt.format;
+  const memory = phys.memory;
+  const shifts = Array.from({ length: format.levels }, (_, level) => format.levelShift(level));
+  const indexMask = format.entriesPerTable - 1;
+  const entryBytes = format.entryBytes;
+  const riscv = format.family === 'riscv';
+  const tableReadsBatch = () => {
+    let sum = 0;
+    for (let i = 0; i < ACCESSES; i++) {
+      const va = addresses[i];
+      let table = root;
+      for (let level = shifts.length - 1; level >= 0; level--) {
+        const low = memory.read32(table + ((va >>> shifts[level]) & indexMask) * entryBytes);
+        table = riscv ? (low >>> 10) * 4096 : (low & 0xfffff000) >>> 0;
+      }
+      sum += table;
+    }
+    consume(sum);
+  };
   const hit = await measure(`${name} TLB hit`, ACCESSES, hitBatch);
   const miss = await measure(`${name} TLB miss`, ACCESSES, missBatch);
   const range = await measure(`${name} translateRange`, BATCH_WORDS, rangeBatch);
+  const walkOnly = await measure(`${name} walk only`, ACCESSES, walkOnlyBatch);
+  const tableReads = await measure(`${name} table reads`, ACCESSES, tableReadsBatch);
   if (hitMmu.tlb.misses !== PAGES || missMmu.tlb.hits !== 0 || physical[BATCH_WORDS - 1] <= 0) {
     throw new Error(
       `${name}: benchmark pattern is wrong: ${hitMmu.tlb.misses} misses, ${missMmu.tlb.hits} hits`,
     );
   }
-  return { hitNs: hit.nsPerOp, missNs: miss.nsPerOp, batchNsPerWord: range.nsPerOp };
+  return {
+    hitNs: hit.nsPerOp,
+    missNs: miss.nsPerOp,
+    batchNsPerWord: range.nsPerOp,
+    walkOnlyNs: walkOnly.nsPerOp,
+    tableReadsNs: tableReads.nsPerOp,
+  };
 }
 
 /** The figures of one format, measured in a worker thread (a V8 isolate of its own). */
@@ -139,6 +178,9 @@ export async function run(): Promise<Record<string, number | Record<string, numb
     hitNsPerAccess: byFormat((f) => f.hitNs, 3),
     missNsPerAccess: byFormat((f) => f.missNs, 3),
     batchNsPerWord: byFormat((f) => f.batchNsPerWord, 3),
+    walkOnlyNsPerAccess: byFormat((f) => f.walkOnlyNs, 3),
+    tableReadsNsPerAccess: byFormat((f) => f.tableReadsNs, 3),
+    walkVsTableReads: byFormat((f) => f.missNs / f.tableReadsNs, 2),
     rawNsPerAccess: round(rawNs, 3),
     rawNsPerWord: round(wordNs, 3),
   };

@@ -172,13 +172,14 @@ export class Mmu {
    * would hold it. On the 64-bit formats a number outside the canonical range faults.
    */
   translate(va: number, access: Access, mode: Mode): number {
-    // The hit index holds pages below 4 GiB, one table per (mode, access) pair: a hit is one tag
-    // compare. `va === va >>> 0` keeps any other number (above 4 GiB, negative, fractional) off it.
+    // The hit index holds pages below 4 GiB in frames below 2 GiB, one table per (mode, access)
+    // pair: a hit is one tag compare. `va === va >>> 0` keeps any other number (above 4 GiB,
+    // negative, fractional) off it.
     const vpn = va >>> PAGE_SHIFT;
     const at = 1 + ((((mode * 3 + access) << SLOT_BITS) | (vpn & SLOT_MASK)) << 1);
     const slots = this.hitSlots;
     if (slots[at] === vpn && va === va >>> 0) {
-      const pa = (slots[at + 1] | (va & PAGE_OFFSET_MASK)) >>> 0;
+      const pa = slots[at + 1] | (va & PAGE_OFFSET_MASK); // a frame below 2 GiB: non-negative
       slots[0]++; // the hit counter, after the loads: V8 re-checks the array after a store to it
       return pa;
     }

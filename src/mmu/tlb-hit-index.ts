@@ -6,8 +6,8 @@
  * test (measured: 1.5 ns a hit against 6.6 ns for the 4-way search with rights and ASID tests).
  *
  * It caches the TLB, never the tables: every entry dropped clears its slots, a context switch
- * rebuilds it, a slot miss looks in the sets. It holds pages whose address and frame fit 32 bits
- * (every i386 page; pages below 4 GiB on the 64-bit formats); others are found in their set.
+ * rebuilds it, a slot miss looks in the sets. It holds pages below 4 GiB in frames below 2 GiB
+ * (every page of a machine with up to 2 GiB of RAM); others are found in their set.
  */
 import { RIGHTS_PAIRS } from './rights.js';
 
@@ -17,9 +17,13 @@ export const HIT_SLOT_MASK = (1 << HIT_SLOT_BITS) - 1;
 const SLOTS = 1 << HIT_SLOT_BITS;
 /** Tag of an empty slot: no page number is negative. */
 const EMPTY = -1;
-/** Pages whose number is below this (addresses below 4 GiB) can be indexed, with frames below 4 GiB. */
+/**
+ * Pages whose number is below this (addresses below 4 GiB) can be indexed, with frames below
+ * 2 GiB: a hit's address is then a non-negative int32, and the hit path needs no conversion to
+ * an unsigned number (measured: 1.23 ns a hit against 1.35 with the `>>> 0`).
+ */
 export const INDEXED_PAGES = 1 << 20;
-export const INDEXED_FRAMES_END = 2 ** 32;
+export const INDEXED_FRAMES_END = 2 ** 31;
 
 /**
  * Element of `slots` where the tag of `vpn`'s slot in pair `pair` lies; its frame is the next one.

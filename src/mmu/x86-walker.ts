@@ -47,6 +47,20 @@ const RIGHTS_32 = Uint8Array.of(
   KERNEL_READ | KERNEL_EXECUTE | USER_READ | USER_EXECUTE,
   KERNEL_READ | KERNEL_EXECUTE | KERNEL_WRITE | USER_READ | USER_EXECUTE | USER_WRITE,
 );
+/**
+ * 4-level paging's rights, indexed by R/W and U/S of every level ANDed (bits 1:0) and XD of any
+ * level (bit 2).
+ */
+const RIGHTS_X86 = Uint8Array.from({ length: 8 }, (_, bits) => {
+  const writable = (bits & 1) !== 0;
+  const user = (bits & 2) !== 0;
+  const executable = (bits & 4) === 0;
+  let rights = KERNEL_READ;
+  if (writable) rights |= KERNEL_WRITE;
+  if (executable) rights |= KERNEL_EXECUTE;
+  if (user) rights |= USER_READ | (writable ? USER_WRITE : 0) | (executable ? USER_EXECUTE : 0);
+  return rights;
+});
 
 export class X86Walker extends PageWalker {
   declare private readonly levels: number;
@@ -63,9 +77,8 @@ export class X86Walker extends PageWalker {
   /** High-word bits reserved above MAXPHYADDR, and those that hold address bits. */
   declare private readonly highReserved: number;
   declare private readonly highAddress: number;
-  /** Entry addresses and low words read by the last walk, by level (for the A / D update). */
+  /** Entry addresses read by the last walk, by level (for the A / D update). */
   declare private readonly entryAt: Float64Array;
-  declare private readonly entryLow: Uint32Array;
 
   constructor(format: PageTableFormat) {
     super(format);
@@ -88,7 +101,6 @@ export class X86Walker extends PageWalker {
     this.highAddress = this.wideEntries ? 2 ** highBits - 1 : 0;
     this.highReserved = this.wideEntries ? (0xfffff & ~this.highAddress) >>> 0 : 0;
     this.entryAt = new Float64Array(format.levels);
-    this.entryLow = new Uint32Array(format.levels);
   }
 
   leaf(
@@ -130,7 +142,11 @@ export class X86Walker extends PageWalker {
     return true;
   }
 
-  /** The walk over the levels of 8-byte entries (4-level paging). */
+  /**
+   * The walk over the levels of 8-byte entries (4-level paging). The loop handles table pointers
+   * and the 4 KiB leaf; anything else (an absent entry, a reserved bit, a large page) goes out of
+   * line, so that the walk stays under V8's 460-byte limit for inlining into the miss path.
+   */
   walk(
     memory: PhysicalMemoryAccess,
     root: number,
@@ -143,62 +159,106 @@ export class X86Walker extends PageWalker {
     const vaLow = va >>> 0;
     const vaHigh = (va - vaLow) / TWO_32;
     let table = root;
-    let writable = true;
-    let user = true;
-    let executable = true;
     let level = this.levels - 1;
+    let lows = -1; // the low words ANDed over the levels: R/W, U/S and A of every entry used
+    let highs = 0; // the high words ORed: XD of any entry used
     let low = 0;
-    let high = 0;
     for (; ; level--) {
-      const at = table + this.indexAt(vaLow, vaHigh, this.shift[level], this.indexMask) * this.entryBytes;
-      this.entry = at;
-      if (at >= memory.size) return this.fail(ACCESS_FAULT, level);
-      low = memory.read32(at);
-      high = memory.read32(at + 4);
-      if ((low & PRESENT) === 0) return this.fail(NOT_PRESENT, level);
-      if ((high & this.highReserved) !== 0) return this.fail(RESERVED_BIT, level);
-      const large = level > 0 && (low & LARGE) !== 0;
-      if (large && (level >= this.noLargeLevel || (low & this.largeReserved[level]) !== 0)) {
-        return this.fail(RESERVED_BIT, level);
-      }
+      const at = table + this.indexAt(vaLow, vaHigh, this.shift[level], this.indexMask) * 8;
       this.entryAt[level] = at;
-      this.entryLow[level] = low;
-      if ((low & WRITABLE) === 0) writable = false;
-      if ((low & USER) === 0) user = false;
-      if ((high & NO_EXECUTE_HIGH) !== 0) executable = false;
-      const addressMask = large ? this.largeAddress[level] : SMALL_ADDRESS;
+      if (at >= memory.size) return this.failAt(ACCESS_FAULT, level);
+      low = memory.read32(at);
+      const high = memory.read32(at + 4);
+      lows &= low;
+      highs |= high;
+      if ((low & PRESENT) === 0 || (high & this.highReserved) !== 0 || (level !== 0 && (low & LARGE) !== 0)) {
+        return this.unusualEntry(memory, vaLow, level, low, high, lows, highs, pair, write, update);
+      }
       // Integer arithmetic unless the address has bits above 31 (V8 then computes in doubles).
-      let frame = (low & addressMask) >>> 0;
+      let frame = (low & SMALL_ADDRESS) >>> 0;
       if ((high & this.highAddress) !== 0) frame += (high & this.highAddress) * TWO_32;
-      if (level === 0 || large) {
-        this.pa = frame + (vaLow & ~addressMask);
+      if (level === 0) {
+        this.pa = frame + (vaLow & ~SMALL_ADDRESS);
         break;
       }
       table = frame;
     }
-    let rights = KERNEL_READ;
-    if (writable) rights |= KERNEL_WRITE;
-    if (executable) rights |= KERNEL_EXECUTE;
-    if (user) {
-      rights |= USER_READ;
-      if (writable) rights |= USER_WRITE;
-      if (executable) rights |= USER_EXECUTE;
+    return this.found(memory, 0, low, lows, highs, pair, write, update);
+  }
+
+  /** A fault at `level`, whose entry address the walk put in entryAt. */
+  private failAt(cause: FaultCause, level: number): boolean {
+    this.entry = this.entryAt[level];
+    return this.fail(cause, level);
+  }
+
+  /** walk() for an entry that is absent, has a reserved bit set, or maps a large page. */
+  private unusualEntry(
+    memory: PhysicalMemoryAccess,
+    vaLow: number,
+    level: number,
+    low: number,
+    high: number,
+    lows: number,
+    highs: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
+    if ((low & PRESENT) === 0) return this.failAt(NOT_PRESENT, level);
+    if ((high & this.highReserved) !== 0) return this.failAt(RESERVED_BIT, level);
+    // A large page: PS is reserved at the top level, and the bits below the page's size must be 0.
+    if (level >= this.noLargeLevel || (low & this.largeReserved[level]) !== 0) {
+      return this.failAt(RESERVED_BIT, level);
     }
+    const addressMask = this.largeAddress[level];
+    let frame = (low & addressMask) >>> 0;
+    if ((high & this.highAddress) !== 0) frame += (high & this.highAddress) * TWO_32;
+    this.pa = frame + (vaLow & ~addressMask);
+    return this.found(memory, level, low, lows, highs, pair, write, update);
+  }
+
+  /**
+   * The results of a walk whose leaf is at `level`: `leafLow` its low word, `lows` the low words
+   * of every entry used ANDed, `highs` their high words ORed.
+   */
+  private found(
+    memory: PhysicalMemoryAccess,
+    level: number,
+    leafLow: number,
+    lows: number,
+    highs: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
+    this.entry = this.entryAt[level];
+    const rights = RIGHTS_X86[((lows >>> 1) & 3) | ((highs & NO_EXECUTE_HIGH) !== 0 ? 4 : 0)];
     this.rights = rights;
-    this.global = (low & GLOBAL) !== 0;
+    this.global = (leafLow & GLOBAL) !== 0;
     this.level = level;
-    this.dirty = (low & DIRTY) !== 0;
-    if (update && (rights & (1 << pair)) !== 0) {
-      // A in every entry used, D in the leaf on a store, written only when they change.
-      for (let l = this.levels - 1; l > level; l--) {
-        const old = this.entryLow[l];
-        if ((old & ACCESSED) === 0) memory.write32(this.entryAt[l], (old | ACCESSED) >>> 0);
-      }
-      const wanted = (write ? low | ACCESSED | DIRTY : low | ACCESSED) >>> 0;
-      if (wanted !== low) memory.write32(this.entryAt[level], wanted);
-      if (write) this.dirty = true;
+    this.dirty = (leafLow & DIRTY) !== 0;
+    // A in every entry used, D in the leaf on a store: written only when they change (rarely).
+    const wanted = write ? ACCESSED | DIRTY : ACCESSED;
+    if (
+      update &&
+      (rights & (1 << pair)) !== 0 &&
+      ((lows & ACCESSED) === 0 || (leafLow & wanted) !== wanted)
+    ) {
+      this.setAccessed(memory, level, write);
     }
     return true;
+  }
+
+  /** Sets A in every entry the last walk used down to `level`, and D in the leaf on a store. */
+  private setAccessed(memory: PhysicalMemoryAccess, level: number, write: boolean): void {
+    for (let l = this.levels - 1; l >= level; l--) {
+      const at = this.entryAt[l];
+      const old = memory.read32(at);
+      const wanted = (l === level && write ? old | ACCESSED | DIRTY : old | ACCESSED) >>> 0;
+      if (wanted !== old) memory.write32(at, wanted);
+    }
+    if (write) this.dirty = true;
   }
 }
 
@@ -244,7 +304,7 @@ export class I386Walker extends X86Walker {
       (rights & (1 << pair)) !== 0 &&
       ((directory & ACCESSED) === 0 || (leaf & wanted) !== wanted)
     )
-      this.setAccessed(memory, directoryAt, leafAt, 0, write);
+      this.setAccessed32(memory, directoryAt, leafAt, 0, write);
     return true;
   }
 
@@ -267,7 +327,8 @@ export class I386Walker extends X86Walker {
     this.global = (directory & GLOBAL) !== 0;
     this.level = 1;
     this.dirty = (directory & DIRTY) !== 0;
-    if (update && (rights & (1 << pair)) !== 0) this.setAccessed(memory, directoryAt, directoryAt, 1, write);
+    if (update && (rights & (1 << pair)) !== 0)
+      this.setAccessed32(memory, directoryAt, directoryAt, 1, write);
     return true;
   }
 
@@ -275,7 +336,7 @@ export class I386Walker extends X86Walker {
    * Sets A in the directory entry and A (and D on a store) in the leaf, out of walk() so that
    * walk() stays small enough for V8 to inline into the miss path.
    */
-  private setAccessed(
+  private setAccessed32(
     memory: PhysicalMemoryAccess,
     directoryAt: number,
     leafAt: number,

@@ -132,10 +132,10 @@ export class LeafWriter {
         this.tables.format.encodeLeaf(0, flags, 0, this.fillEntry);
         this.fillFlags = flags;
       }
-      const words = this.tables.tableWords(table);
-      const w = (at & (words.length * 4 - 1)) >>> 2;
-      words[w] = this.fillEntry[0] | ((pa >>> SHIFT) << this.frameShift);
-      if (this.tables.format.entryBytes === 8) words[w + 1] = this.fillEntry[1];
+      // One entry: written through RAM's word accessor (the table's word view is for whole-table loops).
+      const memory = this.tables.memory;
+      memory.write32(at, (this.fillEntry[0] | ((pa >>> SHIFT) << this.frameShift)) >>> 0);
+      if (this.tables.format.entryBytes === 8) memory.write32(at + 4, this.fillEntry[1]);
     }
     this.tables.presentCount[table >>> SHIFT]++;
   }

@@ -97,3 +97,21 @@ describe.each(['i386', 'x86-64', 'sv39'] as const)('%s leaf table noted by a fau
     expect(pt.knownLeafTable(roots[0], far)).toBe(-1);
   });
 });
+
+describe.each(['i386', 'x86-64', 'sv39'] as const)('%s hit index limits', (name) => {
+  it('a frame at or above 2 GiB hits from its set, with its unsigned address', () => {
+    const memory = new PhysicalMemory(4 * 1024 * 1024 * 1024 - 4096);
+    const pt = new PageTables(createFormat(name), memory, new SequentialFrames(memory, 0x100000));
+    const root = pt.createRoot(1);
+    const mmu = new Mmu(pt);
+    mmu.setRoot(root, name === 'i386' ? 0 : 1);
+    pt.map(root, 0x5000, 0xc0000000, 4096, URW);
+    pt.map(root, 0x6000, 0x7fff000, 4096, URW);
+    for (let round = 0; round < 3; round++) {
+      expect(mmu.translate(0x5abc, Access.Read, Mode.User)).toBe(0xc0000abc);
+      expect(mmu.translate(0x6abc, Access.Read, Mode.User)).toBe(0x7fffabc);
+    }
+    expect(mmu.tlb.counters()).toMatchObject({ hits: 4, misses: 2 });
+    mmu.tlb.check();
+  });
+});
