@@ -51,22 +51,23 @@ describe('Heap', () => {
     expect(space.reservedBytes).toBe(0);
   });
 
-  it('carves small blocks from 64 KiB areas and gives large ones an area of their own', () => {
+  it('carves small blocks from an area that maps its first two pages, and gives large ones an area of their own', () => {
     const { space, heap } = setup();
     const a = heap.malloc(32);
     const b = heap.malloc(32);
     expect(b - a).toBe(32);
     expect(heap.stats().areas).toBe(1);
-    expect(heap.footprint).toBe(65536);
+    // Of the area's 64 KiB range, the first two pages are mapped (it grows as it fills).
+    expect(heap.footprint).toBe(8192);
     const big = heap.malloc(20000);
     expect(big % 4096).toBe(0);
-    expect(heap.footprint).toBe(65536 + 20480);
+    expect(heap.footprint).toBe(8192 + 20480);
     expect(space.regionCount).toBe(2);
     space.fill(big, 20000, 0xee);
     heap.free(big);
     // Kept mapped for a request of the same page count, and given back by trim().
     expect(heap.stats().cachedLargeBytes).toBe(20480);
-    expect(heap.footprint).toBe(65536 + 20480);
+    expect(heap.footprint).toBe(8192 + 20480);
     heap.check();
     const again = heap.calloc(1, 19000);
     expect(again).toBe(big);
@@ -76,8 +77,31 @@ describe('Heap', () => {
     heap.free(again);
     expect(() => heap.free(again)).toThrow(DoubleFreeError);
     heap.trim();
-    expect(heap.footprint).toBe(65536);
+    expect(heap.footprint).toBe(8192);
     expect(space.regionCount).toBe(1);
+    heap.check();
+  });
+
+  it('gives a big class with few blocks slabs of the fewest pages that hold an object', () => {
+    const heap = new Heap(new SparseSpace());
+    // The 10240-byte class: a page slab is 5 pages for 2 objects, the fewest pages for one are 3.
+    const cls = heap.stats().classes.find((c) => c.size === 10240);
+    expect([cls?.slabPages, cls?.objectsPerSlab]).toEqual([5, 2]);
+    const first = heap.malloc(10000);
+    // The first area maps the three pages its first slab needs (not five).
+    expect(heap.footprint).toBe(3 * 4096);
+    const blocks = [first];
+    for (let i = 1; i < 8; i++) blocks.push(heap.malloc(10000));
+    expect(heap.stats().slabs).toBe(8); // one object each, while fewer than 4 page slabs' worth live
+    blocks.push(heap.malloc(10000));
+    expect(heap.stats().slabs).toBe(9);
+    expect(heap.usableSize(blocks[8])).toBe(10240);
+    blocks.push(heap.malloc(10000)); // the second object of the page slab the ninth made
+    expect(heap.stats().slabs).toBe(9);
+    expect(blocks[9] - blocks[8]).toBe(10240);
+    heap.check();
+    for (const va of blocks) heap.free(va);
+    expect(heap.stats().slabs).toBe(0);
     heap.check();
   });
 
