@@ -105,6 +105,65 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('grows a large block in place an eighth ahead, and keeps that slack when it shrinks a little', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const va = heap.malloc(100000); // 25 pages
+    expect(heap.usableSize(va)).toBe(25 * 4096);
+    // 27 pages needed: it maps max(2, 25/8 rounded up to pages = 4) more.
+    expect(heap.realloc(va, 110000)).toBe(va);
+    expect(heap.usableSize(va)).toBe(29 * 4096);
+    expect(heap.footprint).toBe(29 * 4096);
+    expect(heap.realloc(va, 118000)).toBe(va); // inside the slack: nothing mapped
+    expect(heap.footprint).toBe(29 * 4096);
+    // Down to 26 pages: 3 spare pages are within 26/8 rounded up (4 pages), so they stay.
+    expect(heap.realloc(va, 104000)).toBe(va);
+    expect(heap.usableSize(va)).toBe(29 * 4096);
+    // Down to 10 pages: the 19 past them go back.
+    expect(heap.realloc(va, 40000)).toBe(va);
+    expect(heap.usableSize(va)).toBe(10 * 4096);
+    expect(space.reservedBytes).toBe(10 * 4096);
+    heap.check();
+  });
+
+  it('keeps the last freed block above 1 MiB mapped for a request of its size', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const big = heap.malloc(3 << 20);
+    heap.free(big);
+    expect(heap.stats().cachedLargeBytes).toBe(3 << 20);
+    expect(heap.malloc(3 << 20)).toBe(big);
+    const other = heap.malloc(2 << 20);
+    heap.free(big);
+    heap.free(other); // the last freed one is kept; the one before goes back
+    expect(heap.stats().cachedLargeBytes).toBe(2 << 20);
+    expect(heap.mappedRanges()).toEqual([[other, 2 << 20]]);
+    heap.check();
+  });
+
+  it('freeAll frees every block and keeps what free() keeps: the spare area and the large cache', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const blocks = [heap.malloc(100), heap.malloc(3000), heap.malloc(30000), heap.malloc(5 << 20)];
+    // Two-page slabs: the first area cannot grow (the 30000-byte block lies right after its two
+    // pages), so eight go to a second area and two to a third.
+    for (let i = 0; i < 10; i++) blocks.push(heap.malloc(8000));
+    expect(heap.stats().areas).toBe(3);
+    heap.freeAll();
+    expect(heap.liveBlocks).toBe(0);
+    expect(heap.stats().areas).toBe(1); // the spare
+    expect(heap.stats().cachedLargeBytes).toBe(8 * 4096 + (5 << 20));
+    heap.check();
+    // A second run reuses them: no new mapping for the same requests.
+    const reserved = space.reservedBytes;
+    expect(heap.malloc(5 << 20)).toBe(blocks[3]);
+    expect(heap.malloc(30000)).toBe(blocks[2]);
+    expect(space.reservedBytes).toBe(reserved);
+    heap.releaseAll();
+    expect(space.reservedBytes).toBe(0);
+    heap.check();
+  });
+
   it('grows an area in place, and maps another when a large block took the rest of its range', () => {
     const heap = new Heap(new SparseSpace(), { growAreas: true });
     const first = heap.malloc(2000);
