@@ -334,6 +334,51 @@ describe('ownership on the map', () => {
     await page.context().close();
   });
 
+  it('draws lines from a region to the frames its pages use', async () => {
+    const text = 'machine ram 16M\nprocess a\nx = map anon 32K\ntouch x 8K\ntouch x + 20K 12K\n';
+    const expected = reference(text);
+    const machine = expected.machine!;
+    const a = machine.process('a')!;
+    const x = expected.variables.get('x')!;
+    const frames: number[] = [];
+    for (let offset = 0; offset < 32 * 1024; offset += 4096) {
+      const found = machine.vm.pageTables.lookup(a.space.root, x + offset);
+      if (found.present) frames.push(found.pa / 4096);
+    }
+    expect(frames.length).toBe(5);
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    await runAll(page);
+    await page.hover(`#regions button[data-base="${x}"]`);
+    const lines = await page.$$eval('#links line', (list) =>
+      list.map((line) => ({
+        pfn: Number(line.getAttribute('data-pfn')),
+        x: Number(line.getAttribute('x2')),
+        y: Number(line.getAttribute('y2')),
+        color: line.getAttribute('stroke'),
+      })),
+    );
+    expect(lines.map((line) => line.pfn)).toEqual(frames);
+    for (const line of lines) {
+      const at = await page.evaluate(
+        (n) =>
+          (
+            window as unknown as { playground: { cellPosition(pfn: number): { x: number; y: number } } }
+          ).playground.cellPosition(n),
+        line.pfn,
+      );
+      expect(line.x).toBeCloseTo(at.x, 3);
+      expect(line.y).toBeCloseTo(at.y, 3);
+      expect(line.color).toBe(processColor(a.pid));
+    }
+    await screenshot(page, 'teaching-region-links');
+    // Leaving the region takes the lines away.
+    await page.mouse.move(2, 2);
+    expect(await page.$$eval('#links line', (list) => list.length)).toBe(0);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows a few used frames at 4 GiB, where one cell stands for several frames', async () => {
     const text = 'machine ram 4G\nprocess a\nx = map anon 8K\ntouch x 8K\n';
     const machine = reference(text).machine!;
@@ -434,6 +479,141 @@ describe('the page-table tree', () => {
       `PML4 at 0x${a.space.root.toString(16).padStart(8, '0')}: 1 of 512 entries present`,
     );
     await screenshot(page, 'teaching-table-tree');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('changes outlined in the charts, and zoom to the change', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('rings what the last statement moved in the charts, and zooms the map in on the frames it changed', async () => {
+    const text = [
+      'machine ram 64M',
+      'process a',
+      'process b',
+      'switch a',
+      'buf = map anon 16K',
+      'touch buf 16K',
+      'send move buf 16K to b',
+      'in b: m = receive',
+      '',
+    ].join('\n');
+    const changedFrames = (steps: number) => {
+      const before = reference(text, steps - 1).machine!.pmm.frames;
+      const after = reference(text, steps).machine!.pmm.frames;
+      const frames: number[] = [];
+      for (let pfn = 0; pfn < after.frameCount; pfn++)
+        if (
+          before.state[pfn] !== after.state[pfn] ||
+          before.owner[pfn] !== after.owner[pfn] ||
+          before.use[pfn] !== after.use[pfn] ||
+          before.refCount[pfn] !== after.refCount[pfn]
+        )
+          frames.push(pfn);
+      return frames;
+    };
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    const changedCharts = () =>
+      page.$$eval('#charts figure[data-changed="true"]', (list) => list.map((f) => f.id).sort());
+    // Step to `switch a`: nothing the charts plot moved.
+    for (let i = 0; i < 3; i++) await page.click('#step');
+    expect(await changedCharts()).toEqual([]);
+    // `buf = map anon 16K`, then `touch buf 16K`: the touch takes four frames.
+    await page.click('#step');
+    await page.click('#step');
+    const free = (steps: number) => reference(text, steps).machine!.pmm.freeFrames;
+    const delta = free(5) - free(4);
+    expect(delta).toBeLessThan(0);
+    expect(await changedCharts()).toContain('chart-free-frames');
+    expect(await page.textContent('[data-chart-value="free-frames"]')).toBe(`${free(5)} (−${-delta})`);
+    expect(await page.$eval('#chart-free-frames', (f) => getComputedStyle(f).outlineColor)).toBe(
+      'rgb(213, 0, 0)',
+    );
+
+    // `send move buf 16K to b`: the map zooms in on the frames it changed, all of them in view.
+    await page.click('#step');
+    const frames = changedFrames(6);
+    expect(frames.length).toBeGreaterThanOrEqual(4);
+    expect(Number(await page.getAttribute('#explain', 'data-frames'))).toBe(frames.length);
+    type Probe = {
+      playground: { cellPx(): number; framesPerCell(): number; cellPosition(pfn: number): unknown };
+    };
+    const fitted = await page.evaluate(() => (window as unknown as Probe).playground.cellPx());
+    await page.click('#zoom-change');
+    const zoomed = await page.evaluate(() => ({
+      cellPx: (window as unknown as Probe).playground.cellPx(),
+      framesPerCell: (window as unknown as Probe).playground.framesPerCell(),
+    }));
+    expect(zoomed.framesPerCell).toBe(1);
+    expect(zoomed.cellPx).toBeGreaterThan(fitted);
+    for (const pfn of frames)
+      expect(
+        await page.evaluate((n) => (window as unknown as Probe).playground.cellPosition(n), pfn),
+      ).not.toBeNull();
+    await screenshot(page, 'teaching-zoom-change');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('projector mode', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('makes the type larger, keeps every line whole and numbered, and is remembered', async () => {
+    const { page, problems } = await playground.open(1280, 800);
+    const fontSize = () =>
+      page.$eval('#source', (area) => Number.parseFloat(getComputedStyle(area).fontSize));
+    expect(await fontSize()).toBe(13);
+    await page.click('#projector');
+    expect(await page.getAttribute('#projector', 'aria-pressed')).toBe('true');
+    expect(await fontSize()).toBe(18);
+    const options = await page.$$eval('#example option', (list) => list.map((o) => o.getAttribute('value')!));
+    // The longest examples: every line wraps whole, and each number stands beside its line.
+    for (const name of options.slice(0, 4)) {
+      await page.selectOption('#example', name);
+      const shape = await page.$eval('#source', (area) => {
+        const textarea = area as HTMLTextAreaElement;
+        const spans = Array.from(document.querySelectorAll<HTMLElement>('#gutter span'));
+        return {
+          scrollWidth: textarea.scrollWidth,
+          clientWidth: textarea.clientWidth,
+          scrollHeight: textarea.scrollHeight,
+          clientHeight: textarea.clientHeight,
+          lines: textarea.value.split('\n').length,
+          numbers: spans.length,
+          numbered: spans.reduce((sum, span) => sum + span.getBoundingClientRect().height, 0),
+        };
+      });
+      expect(shape.scrollWidth, name).toBeLessThanOrEqual(shape.clientWidth);
+      expect(shape.numbers, name).toBe(shape.lines);
+      if (shape.scrollHeight > shape.clientHeight + 1)
+        expect(Math.abs(shape.numbered + 12 - shape.scrollHeight), name).toBeLessThanOrEqual(3);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await screenshot(page, 'teaching-projector');
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await fontSize()).toBe(18);
+    await page.click('#projector');
+    expect(await fontSize()).toBe(13);
     expect(problems).toEqual([]);
     await page.context().close();
   });

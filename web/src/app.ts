@@ -7,33 +7,34 @@ import { bytes } from '../../src/index.js';
 import { RunCharts } from './charts.js';
 import { byId, el } from './dom.js';
 import { ScenarioEditor } from './editor.js';
-import { EXAMPLES } from './examples.js';
-import { LEGEND } from './frame-colors.js';
+import { ExamplePicker } from './example-picker.js';
+import { LEGEND, processColor } from './frame-colors.js';
 import { FrameMap } from './frame-map.js';
 import { cellColors, centerColor, edgeColor } from './map-probe.js';
 import { Player } from './player.js';
 import { legendItem, ProcessPanel } from './process-panel.js';
+import { setUpProjector } from './projector.js';
+import { MAX_LINKS, RegionLinks } from './region-links.js';
 import { Runner } from './runner.js';
 import { type Problem, Session } from './session.js';
 import { plural, renderChange, renderProblems, statusText } from './status-view.js';
-import { ScenarioStore } from './store.js';
 import { renderTlb } from './tlb-view.js';
-
-/** The file name errors give a scenario that is not an example as it was bundled. */
-export const OWN_FILE = 'scenario.pf';
 
 export class Playground {
   private readonly editor = new ScenarioEditor(byId<HTMLTextAreaElement>('source'), byId('gutter'));
   private readonly map = new FrameMap(byId<HTMLCanvasElement>('map'), byId('frame-info'), byId('map-scale'));
   private readonly charts = new RunCharts(byId('charts'));
   private readonly session = new Session();
-  private readonly processPanel = new ProcessPanel(() => this.session);
+  private readonly links = new RegionLinks(document.getElementById('links') as unknown as SVGSVGElement);
+  private readonly processPanel = new ProcessPanel(
+    () => this.session,
+    (pid, base, button) => this.linkRegion(pid, base, button),
+  );
   private readonly player = new Player(
     () => this.stepOnce(true),
     () => this.render(),
     (playing) => this.onPlayState(playing),
   );
-  private readonly exampleSelect = byId<HTMLSelectElement>('example');
   private readonly status = byId('status');
   private readonly errorBox = byId('error');
   /** The source text the session was loaded from; an edit makes the next step start over. */
@@ -45,11 +46,9 @@ export class Playground {
   );
   /** Failures already shown: a new one scrolls its line into view. */
   private failuresShown = 0;
-  private readonly store = new ScenarioStore();
+  private readonly picker = new ExamplePicker(this.editor, () => this.reset());
 
   constructor() {
-    for (const example of EXAMPLES) this.exampleSelect.append(new Option(example.name, example.name));
-    this.exampleSelect.addEventListener('change', () => this.chooseExample(this.exampleSelect.value));
     byId('legend').append(...LEGEND.map((entry) => legendItem(entry.label, entry.color)));
 
     byId('run').addEventListener('click', () => this.runToEnd());
@@ -71,12 +70,17 @@ export class Playground {
     speed.addEventListener('input', setSpeed);
     setSpeed();
 
+    setUpProjector(byId<HTMLButtonElement>('projector'), () => this.editor.relayout());
     byId('zoom-in').addEventListener('click', () => this.map.zoom(1));
     byId('zoom-out').addEventListener('click', () => this.map.zoom(-1));
     byId('zoom-fit').addEventListener('click', () => this.map.fit());
+    byId('zoom-change').addEventListener('click', () => this.zoomToChange());
+    byId('map').addEventListener('keydown', (event) => {
+      if (event.key === 'z') this.zoomToChange();
+    });
 
     this.editor.onChange(() => {
-      this.saveEdits();
+      this.picker.saveEdits();
       if (this.loadedText !== null && this.editor.text !== this.loadedText) {
         this.player.pause();
         this.setStatus('edited: the next step starts the scenario over');
@@ -85,20 +89,7 @@ export class Playground {
     this.editor.onGutterClick((line) => this.runToLine(line));
     document.addEventListener('keydown', (event) => this.onKey(event));
 
-    byId('revert').addEventListener('click', () => this.revert());
-    // A link pasted into this tab changes only the fragment: load what it names.
-    window.addEventListener('hashchange', () => {
-      const linked = this.store.fromUrl();
-      if (!linked || !EXAMPLES.some((e) => e.name === linked.example)) return;
-      if (linked.example === this.exampleSelect.value && (linked.text ?? null) === this.editedText()) return;
-      this.chooseExample(linked.example, linked.text);
-    });
-
-    // The URL names the example and carries edits (a link shares them); else the last one edited.
-    const linked = this.store.fromUrl();
-    const first = EXAMPLES.find((e) => e.name === linked?.example) ?? EXAMPLES[0];
-    if (first) this.chooseExample(first.name, linked?.text);
-    else this.reset();
+    if (!this.picker.start()) this.reset();
   }
 
   // --- actions --------------------------------------------------------------------------------
@@ -115,6 +106,36 @@ export class Playground {
     const rect = byId('map').getBoundingClientRect();
     const ratio = window.devicePixelRatio || 1;
     return { x: rect.left + (at.x + 0.5) / ratio, y: rect.top + (at.y + 0.5) / ratio };
+  }
+
+  /** Zooms the map in on the frames the last statement changed, as large as they all fit. */
+  zoomToChange(): void {
+    const frames = this.session.lastChange?.frames;
+    if (frames && frames.length > 0) this.map.zoomTo(frames);
+  }
+
+  /** Draws lines from a region's button to its frames' cells in view; null clears them. */
+  private linkRegion(pid: number, base: number | null, button: HTMLElement | null): void {
+    const view = this.session.view;
+    if (base === null || !button || !view) {
+      this.links.clear();
+      this.map.setLinked([], '');
+      this.map.render();
+      return;
+    }
+    const points: { pfn: number; x: number; y: number }[] = [];
+    const frames = view.regionFrames(pid, base, MAX_LINKS);
+    // The frames are outlined on the map too: it may be scrolled away from the region's line.
+    this.map.setLinked(
+      [...frames].sort((p, q) => p - q),
+      processColor(pid),
+    );
+    this.map.render();
+    for (const pfn of frames) {
+      const at = this.cellPosition(pfn);
+      if (at) points.push({ pfn, ...at });
+    }
+    this.links.show(button.getBoundingClientRect(), points, processColor(pid));
   }
 
   /** The map's description of a frame, as its info line shows it. */
@@ -146,40 +167,9 @@ export class Playground {
     return cellColors(byId<HTMLCanvasElement>('map'), this.map.geometry(), pfn);
   }
 
-  /** Shows an example, with the edits made to it before (kept in local storage) unless `text` is given. */
+  /** Shows an example (with its kept edits unless `text` is given). */
   chooseExample(name: string, text?: string): void {
-    const example = EXAMPLES.find((e) => e.name === name);
-    if (!example) return;
-    this.exampleSelect.value = name;
-    this.editor.text = text ?? this.store.edits(name) ?? example.text;
-    this.saveEdits();
-    this.reset();
-  }
-
-  /** Drops the edits to the chosen example and shows it as bundled. */
-  revert(): void {
-    const example = EXAMPLES.find((e) => e.name === this.exampleSelect.value);
-    if (!example) return;
-    this.editor.text = example.text;
-    this.saveEdits();
-    this.reset();
-  }
-
-  /** Whether the editor holds the chosen example as bundled. */
-  private get unedited(): boolean {
-    return EXAMPLES.find((e) => e.name === this.exampleSelect.value)?.text === this.editor.text;
-  }
-
-  /** The editor's text when it is not the chosen example as bundled, else null. */
-  private editedText(): string | null {
-    return this.unedited ? null : this.editor.text;
-  }
-
-  /** Keeps the editor's text for the chosen example in local storage and in the URL. */
-  private saveEdits(): void {
-    const text = this.editedText();
-    this.store.save(this.exampleSelect.value, text);
-    byId('revert').hidden = text === null;
+    this.picker.choose(name, text);
   }
 
   /** Loads the editor's text into a fresh machine; false when it does not parse. */
@@ -187,11 +177,8 @@ export class Playground {
     this.player.pause();
     this.stopRunning();
     this.loadedText = this.editor.text;
-    // Messages name the file as `pageframe run` does: by its base name; edited text is your own.
-    const chosen = this.unedited ? this.exampleSelect.value : OWN_FILE;
-    const name = chosen.slice(chosen.lastIndexOf('/') + 1);
     this.failuresShown = 0;
-    const problem = this.session.load(this.loadedText, name);
+    const problem = this.session.load(this.loadedText, this.picker.fileName);
     this.charts.reset();
     this.processPanel.followRun();
     this.render();
@@ -334,6 +321,8 @@ export class Playground {
   // --- drawing --------------------------------------------------------------------------------
 
   private render(): void {
+    this.links.clear();
+    this.map.setLinked([], '');
     const session = this.session;
     const view = session.view;
     this.editor.setCurrentLine(session.done ? 0 : session.nextLine);
@@ -365,6 +354,7 @@ export class Playground {
       return;
     }
     this.map.setHighlights(session.lastChange?.frames ?? new Int32Array(0));
+    byId<HTMLButtonElement>('zoom-change').disabled = (session.lastChange?.frames.length ?? 0) === 0;
     this.map.update(view.frameMapSource());
     const phys = view.physical();
     byId('map-summary').textContent =

@@ -5,9 +5,11 @@
  *
  * Keyboard: arrows move a frame cursor, +/- zoom, 0 fits, PgUp/PgDn/Home/End scroll.
  */
-import { bytes, FrameState, type FrameTable, FrameUse, hex, type MemoryRange } from '../../src/index.js';
+import { bytes, FrameState, type FrameTable, type MemoryRange } from '../../src/index.js';
 import { allocatedKind, Kind, processKind, reservedKind } from './frame-colors.js';
+import { describeFrame } from './frame-describe.js';
 import { type MapGeometry, paintCells, paintCursor, paintOutlines } from './map-paint.js';
+import { columnsFor, fitScale, MAX_CELL_PX, scaleFor } from './map-scale.js';
 
 /** What the map draws: the frame table's arrays, the boot map, the buddy's free blocks. */
 export interface FrameMapSource {
@@ -23,10 +25,6 @@ export interface FrameMapSource {
   holdersOfShared?: () => Map<number, number[]>;
 }
 
-const USE_NAMES: string[] = [];
-for (const [name, value] of Object.entries(FrameUse)) USE_NAMES[value] = name;
-
-const MAX_CELL_PX = 32;
 /** Changed cells outlined at most after one statement. */
 const MAX_OUTLINED = 4096;
 
@@ -45,6 +43,8 @@ export class FrameMap {
   private image: ImageData | null = null;
   /** Frames the last statement changed, outlined on the map. */
   private highlights: Int32Array = new Int32Array(0);
+  /** Frames of the region linked to the map (outlined in its process's colour). */
+  private linked: { frames: number[]; color: string } = { frames: [], color: '' };
   /** Shared frames and the palette kinds of their holders (a stripe each). */
   private stripes = new Map<number, number[]>();
 
@@ -113,6 +113,11 @@ export class FrameMap {
     this.highlights = frames;
   }
 
+  /** Outlines a region's frames (ascending) in its process's colour until the next call; [] none. */
+  setLinked(frames: number[], color: string): void {
+    this.linked = { frames, color };
+  }
+
   /** Shows no machine. */
   clear(): void {
     this.source = null;
@@ -140,22 +145,13 @@ export class FrameMap {
   /** The largest cells that still show all of RAM. */
   fit(): void {
     const { width, height } = this.devicePixels();
-    const n = Math.max(1, this.frameCount);
-    for (let f = 1; f <= n * 2; f *= 2) {
-      const cells = Math.ceil(n / f);
-      for (let c = MAX_CELL_PX; c >= 1; c--) {
-        const cols = columnsFor(Math.floor(width / c));
-        if (cols < 1) continue;
-        if (Math.ceil(cells / cols) * c <= height) {
-          this.framesPerCell = f;
-          this.cellPx = c;
-          this.topRow = 0;
-          this.fitted = true;
-          this.render();
-          return;
-        }
-      }
-    }
+    const scale = fitScale(this.frameCount, width, height);
+    if (!scale) return;
+    this.framesPerCell = scale.framesPerCell;
+    this.cellPx = scale.cellPx;
+    this.topRow = 0;
+    this.fitted = true;
+    this.render();
   }
 
   /** Puts the cursor on a frame and scrolls it into view. */
@@ -178,25 +174,24 @@ export class FrameMap {
 
   /** Describes a frame as the info line does. */
   describe(pfn: number): string {
-    const source = this.source;
-    if (!source || pfn >= source.frames.frameCount) return '';
-    const { state, use, owner, refCount } = source.frames;
-    const head = `frame ${pfn} (${hex(pfn * 4096)})`;
-    if (state[pfn] === FrameState.Free) {
-      const b = this.blockHead[pfn];
-      if (b < 0) return `${head}: free (single-frame cache)`;
-      const order = this.blockOrder[pfn];
-      return `${head}: free, in a buddy block of order ${order} (${bytes(4096 << order)}) at ${hex(b * 4096)}`;
-    }
-    if (state[pfn] === FrameState.Reserved) {
-      const range = source.memoryMap.find((r) => r.base <= pfn * 4096 && pfn * 4096 < r.base + r.length);
-      return `${head}: reserved, ${range?.type ?? 'hole'}${range?.label ? ` (${range.label})` : ''}`;
-    }
-    const who = owner[pfn] === 0 ? 'kernel' : source.ownerName(owner[pfn]);
-    const where = use[pfn] === FrameUse.User ? (source.mappingsOf?.(pfn) ?? '') : '';
-    return `${head}: allocated, ${USE_NAMES[use[pfn]] ?? use[pfn]}, owner ${who}, refcount ${refCount[pfn]}${
-      where ? `; mapped ${where}` : ''
-    }`;
+    return this.source ? describeFrame(this.source, pfn, this.blockHead, this.blockOrder) : '';
+  }
+
+  /**
+   * Zooms in as far as the frames (ascending) all stay in view, one frame a cell if they allow,
+   * and scrolls to them: a 16 KiB IPC move becomes four large cells instead of four dots.
+   */
+  zoomTo(frames: ArrayLike<number>): void {
+    if (frames.length === 0 || this.frameCount === 0) return;
+    const { width, height } = this.devicePixels();
+    const scale = scaleFor(frames[0], frames[frames.length - 1], this.frameCount, width, height);
+    if (!scale) return;
+    this.framesPerCell = scale.framesPerCell;
+    this.cellPx = scale.cellPx;
+    this.fitted = true;
+    const { rows, visibleRows } = this.layout();
+    this.topRow = Math.max(0, Math.min(scale.firstRow, rows - visibleRows));
+    this.render();
   }
 
   private classify(): void {
@@ -369,6 +364,7 @@ export class FrameMap {
     context.putImageData(this.image, 0, 0);
     if (n > 0) {
       paintOutlines(context, geometry, this.highlights, '#d50000', MAX_OUTLINED);
+      paintOutlines(context, geometry, this.linked.frames, this.linked.color, MAX_OUTLINED);
       paintCursor(context, geometry, this.cursor);
     }
     this.scaleLabel.textContent =
@@ -390,14 +386,4 @@ export class FrameMap {
       frameCount: this.frameCount,
     };
   }
-}
-
-/**
- * Cells in a row: a multiple of 64 (a power of two below that), so buddy blocks up to 64 frames
- * never straddle rows and larger ones cover whole rows, without leaving half the width empty.
- */
-function columnsFor(available: number): number {
-  if (available < 1) return 0;
-  if (available < 128) return 2 ** Math.floor(Math.log2(available));
-  return available - (available % 64);
 }

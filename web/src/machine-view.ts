@@ -161,6 +161,20 @@ export class MachineView {
     };
   }
 
+  /** The frames the pages of the region at `base` in `pid` use, in address order (at most `max`). */
+  regionFrames(pid: number, base: number, max: number): number[] {
+    const space = this.spaceOf(pid)?.space;
+    if (!space) return [];
+    const i = space.regions.find(base);
+    if (i < 0) return [];
+    const frames: number[] = [];
+    this.machine.vm.pageTables.walkRange(space.root, base, space.regions.ceiling(i), (_va, pa, size) => {
+      for (let offset = 0; offset < size && frames.length < max; offset += 4096)
+        frames.push((pa + offset) / 4096);
+    });
+    return frames;
+  }
+
   /** Frames holding page tables of `pid` (the frame table records their owner). */
   private tablePagesOf(pid: number): number {
     const { state, use, owner } = this.machine.pmm.frames;

@@ -27,7 +27,15 @@ export class ProcessPanel {
   /** What was wrong with the walk box's text ('' when it holds an address or nothing). */
   private walkInputError = '';
 
-  constructor(private readonly session: () => Session) {
+  constructor(
+    private readonly session: () => Session,
+    /** Links a region of process `pid` to its frames on the map; base null takes the links away. */
+    private readonly linkRegion: (
+      pid: number,
+      base: number | null,
+      button: HTMLElement | null,
+    ) => void = () => {},
+  ) {
     this.processSelect.addEventListener('change', () => {
       this.chosenPid = Number(this.processSelect.value);
       this.pinned = true;
@@ -155,12 +163,17 @@ export class ProcessPanel {
   private renderProcess(): void {
     const view = this.session().view;
     const drawing = view?.space(this.chosenPid) ?? null;
-    renderRegions(byId('regions'), drawing, (base) => {
-      this.walkInput.value = hex(base);
-      this.walkVa = base;
-      this.walkInputError = '';
-      this.renderWalk();
-    });
+    renderRegions(
+      byId('regions'),
+      drawing,
+      (base) => {
+        this.walkInput.value = hex(base);
+        this.walkVa = base;
+        this.walkInputError = '';
+        this.renderWalk();
+      },
+      (base, button) => this.linkRegion(this.chosenPid, base, button),
+    );
     this.renderTree();
     this.renderWalk();
   }
