@@ -17,6 +17,7 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   vm: () => import('./vm.js'),
   heap: () => import('./heap.js'),
   ipc: () => import('./ipc.js'),
+  trace: () => import('./trace.js'),
 };
 
 /** One suite's figures and how noisy the machine was while they were taken. */

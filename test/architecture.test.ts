@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const LAYERS = ['common', 'phys', 'mmu', 'cpu', 'vm', 'heap', 'ipc', 'kernel', 'workload', 'cli'];
+const LAYERS = ['common', 'phys', 'mmu', 'cpu', 'swap', 'vm', 'heap', 'ipc', 'kernel', 'workload', 'cli'];
 const root = join(import.meta.dirname, '..');
 
 function filesUnder(dir: string): string[] {

@@ -10,26 +10,33 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InvariantError } from '../common/errors.js';
 import { Hart, type HartContext } from '../cpu/hart.js';
-import type { AccessKind } from '../cpu/memory-port.js';
+import { LackeyRecorder } from '../cpu/lackey-recorder.js';
 import { Kernel } from '../kernel/kernel.js';
+import { MAX_SWAP_BYTES } from '../kernel/kernel-config.js';
 import { ElfError } from '../kernel/linux/errors.js';
 import { LinuxMachine } from '../kernel/linux/linux-machine.js';
 import { processReport } from '../kernel/linux/process-report.js';
 import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../phys/physical-memory.js';
+import { POLICY_NAMES, type PolicyName } from '../swap/policies/replacement-policy.js';
 import { NodeExecHost } from './node-exec-host.js';
 import { countOption, InputFileError, readInputBytes, sizeOption } from './options.js';
 
 export interface ExecCommandOptions {
   ram?: number;
+  /** Bytes of swap (default none). */
+  swap?: number;
+  policy?: PolicyName;
   stats?: string;
   report?: boolean;
   traceMem?: string;
+  traceOut?: string;
   seed?: number;
   maxInstructions?: number;
 }
 
 const DEFAULT_RAM = 256 << 20;
 const RAM_RANGE = { min: FRAME_SIZE, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_SIZE };
+const SWAP_RANGE = { min: 2 * FRAME_SIZE, max: MAX_SWAP_BYTES, multipleOf: FRAME_SIZE };
 const SEED_RANGE = { min: 0, max: 0xffff_ffff };
 const BUDGET_RANGE = { min: 1, max: Number.MAX_SAFE_INTEGER };
 /** Exit statuses of a shell for a program that cannot run: not found, not executable. */
@@ -37,7 +44,6 @@ const STATUS_NOT_FOUND = 127;
 const STATUS_CANNOT_RUN = 126;
 /** timeout(1)'s status: the instruction budget ran out. */
 const STATUS_BUDGET = 124;
-const LACKEY_PREFIX = [' L ', ' S ', 'I  ', ' M '];
 
 export function registerExec(program: Command): void {
   program.enablePositionalOptions();
@@ -49,9 +55,23 @@ export function registerExec(program: Command): void {
     .argument('<program>', 'the ELF executable (examples/programs/hello, ...)')
     .argument('[args...]', 'its arguments')
     .option('--ram <size>', 'RAM of the machine: 4K to 4G, whole pages (default 256M)', sizeOption(RAM_RANGE))
+    .option(
+      '--swap <size>',
+      'a swap device of this size: 8K to 1T, whole pages (default none)',
+      sizeOption(SWAP_RANGE),
+    )
+    .addOption(
+      new Option('--policy <name>', 'the page-replacement policy under --swap (default fifo)').choices([
+        ...POLICY_NAMES,
+      ]),
+    )
     .option('--stats <file>', "write the run's figures as JSON")
     .option('--report', 'print the process report (regions, frames, TLB, page tables) to stderr at exit')
-    .option('--trace-mem <file>', 'write every memory access in valgrind lackey format')
+    .option(
+      '--trace-out <file>',
+      'write every memory access in valgrind lackey format (replay it with `pageframe trace`)',
+    )
+    .option('--trace-mem <file>', 'the same as --trace-out')
     .addOption(
       new Option('--seed <n>', 'seed of getrandom and AT_RANDOM')
         .argParser(countOption(SEED_RANGE))
@@ -79,7 +99,16 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
     // As a shell says it: 127 when there is no such file, 126 when it is there but cannot run.
     return error.systemCode === 'ENOENT' ? STATUS_NOT_FOUND : STATUS_CANNOT_RUN;
   }
-  const kernel = new Kernel({ format: 'sv39', ramBytes: options.ram ?? DEFAULT_RAM });
+  if (options.policy !== undefined && options.swap === undefined) {
+    process.stderr.write('pageframe: --policy needs --swap\n');
+    return STATUS_CANNOT_RUN;
+  }
+  const kernel = new Kernel({
+    format: 'sv39',
+    ramBytes: options.ram ?? DEFAULT_RAM,
+    swapBytes: options.swap,
+    policy: options.policy,
+  });
   const baseline = kernel.pmm.allocatedFrames;
   let hart: Hart | undefined;
   const machine = new LinuxMachine<HartContext>(
@@ -109,12 +138,17 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
       if (p.pid === main) report = processReport(kernel, p);
     });
   }
-  const trace = options.traceMem ? new LackeyWriter(options.traceMem) : undefined;
-  if (trace) hart.onAccess = (kind, va, size) => trace.record(kind, va, size);
+  const tracePath = options.traceOut ?? options.traceMem;
+  const traceFile = tracePath ? openSync(tracePath, 'w') : -1;
+  const trace = tracePath ? new LackeyRecorder((text) => writeSync(traceFile, text)) : undefined;
+  if (trace) hart.onAccess = trace.record;
   const started = performance.now();
   const finished = machine.run(options.maxInstructions ?? Number.POSITIVE_INFINITY);
   const seconds = (performance.now() - started) / 1000;
-  trace?.close();
+  if (trace) {
+    trace.flush();
+    closeSync(traceFile);
+  }
   if (!finished) {
     process.stderr.write(
       `pageframe: stopped after ${machine.counters.instructions} instructions (--max-instructions)\n`,
@@ -144,33 +178,22 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
       pageTableBytes: c.pageTableBytes,
       syscalls: Object.fromEntries([...c.syscalls].sort(([a], [b]) => a.localeCompare(b))),
       unknownSyscalls: Object.fromEntries(c.unknownSyscalls),
+      ...swapFigures(kernel),
     };
     writeFileSync(options.stats, `${JSON.stringify(stats, null, 2)}\n`);
   }
   return status;
 }
 
-/** Buffers lackey lines (`I  ADDR,SIZE`, ` L ADDR,SIZE` ...) and writes them in large chunks. */
-class LackeyWriter {
-  private readonly fd: number;
-  private lines: string[] = [];
-
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-
-  record(kind: AccessKind, va: number, size: number): void {
-    this.lines.push(`${LACKEY_PREFIX[kind]}${va.toString(16).padStart(8, '0')},${size}\n`);
-    if (this.lines.length >= 65536) this.flush();
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-
-  private flush(): void {
-    writeSync(this.fd, this.lines.join(''));
-    this.lines = [];
-  }
+/** With --swap: major faults, the device's reads and writes and the time waiting for it. */
+function swapFigures(kernel: Kernel): Record<string, number> {
+  const swap = kernel.machine.swap;
+  if (swap === null) return {};
+  const device = swap.device.stats();
+  return {
+    swapIns: device.reads,
+    swapOuts: device.writes,
+    evictions: swap.stats.evictions,
+    swapWaitNs: device.waitNs,
+  };
 }

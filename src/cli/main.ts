@@ -13,6 +13,7 @@ import { replayCommand, TRACE_FORMATS } from './replay-command.js';
 import { runCommand } from './run-command.js';
 import { registerServe } from './serve.js';
 import { snapshotCommand } from './snapshot-command.js';
+import { registerTrace } from './trace-command.js';
 
 /** RAM a machine can have: what the physical memory manager boots. */
 const RAM_RANGE = { min: FRAME_SIZE, max: MAX_PHYSICAL_BYTES, multipleOf: FRAME_SIZE };
@@ -107,6 +108,7 @@ export function buildProgram(facts: ProgramFacts = {}): Command {
 
   registerServe(program);
   registerExec(program);
+  registerTrace(program);
   showUsageAfterErrors(program);
   return program;
 }

@@ -150,6 +150,8 @@ export class PostOffice {
     const end = start + Math.ceil((offset + length) / PAGE_SIZE) * PAGE_SIZE;
     const sender = senderBox.space;
     checkSource(sender, start, end, kind, this.operation());
+    // A copy or a share reads the sender's frames from its tables: swapped-out pages come back first.
+    if (kind !== 'move') sender.swapInRange(start, end - start);
     const pages = (end - start) / PAGE_SIZE;
     const message = this.pool.acquire(this.nextId, kind, from, to, length, offset, pages);
     try {

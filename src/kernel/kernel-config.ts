@@ -8,6 +8,8 @@ import { InvalidArgumentError } from '../common/errors.js';
 import type { FormatName } from '../mmu/page-table-format.js';
 import type { TlbConfig } from '../mmu/tlb.js';
 import type { PhysicalMemoryConfig } from '../phys/types.js';
+import { isPolicyName, POLICY_NAMES, type PolicyName } from '../swap/policies/replacement-policy.js';
+import type { SwapConfig } from '../vm/vm-swap.js';
 
 /** Pids are frame-table owner ids (16 bits; 0 is the kernel). */
 export const MAX_PID = 0xffff;
@@ -28,6 +30,35 @@ export interface CheckedKernelConfig extends PhysicalMemoryConfig {
   regionLimit?: number;
   wrapFrames?: unknown;
   mailboxDepth?: number;
+  swapBytes?: number;
+  swapLatencyNs?: number;
+  policy?: PolicyName;
+  policySeed?: number;
+  lowWatermark?: number;
+  highWatermark?: number;
+  residentLimit?: number;
+}
+
+/** Largest swap device (its slot table is made up front: 2 bytes a slot). */
+export const MAX_SWAP_BYTES = 2 ** 40;
+
+/**
+ * The swap device and reclaim settings of a config, or undefined when it has no swap
+ * (`swapBytes` absent or 0). The fields were checked by checkKernelConfig.
+ */
+export function swapSettings(config: CheckedKernelConfig): SwapConfig | undefined {
+  if (config.swapBytes === undefined || config.swapBytes === 0) {
+    return undefined;
+  }
+  return {
+    bytes: config.swapBytes,
+    latencyNs: config.swapLatencyNs,
+    policy: config.policy,
+    seed: config.policySeed,
+    lowWatermark: config.lowWatermark,
+    highWatermark: config.highWatermark,
+    residentLimit: config.residentLimit,
+  };
 }
 
 /** Throws InvalidArgumentError naming the first bad field; returns normally when all are good. */
@@ -60,6 +91,49 @@ export function checkKernelConfig(config: CheckedKernelConfig): void {
   }
   if (mailboxDepth !== undefined && !isInteger(mailboxDepth, 1, MAX_MAILBOX_DEPTH)) {
     throw bad('mailboxDepth', mailboxDepth, `an integer from 1 to ${MAX_MAILBOX_DEPTH}`);
+  }
+  checkSwapFields(config);
+}
+
+/** The swap fields: each bad one is named; the ones that need swap are refused without it. */
+function checkSwapFields(config: CheckedKernelConfig): void {
+  const { swapBytes, swapLatencyNs, policy, policySeed, lowWatermark, highWatermark, residentLimit } = config;
+  if (
+    swapBytes !== undefined &&
+    !(isInteger(swapBytes, 0, MAX_SWAP_BYTES) && swapBytes % 4096 === 0 && swapBytes !== 4096)
+  ) {
+    throw bad('swapBytes', swapBytes, `0 (no swap) or a multiple of 4096 from 8192 to ${MAX_SWAP_BYTES}`);
+  }
+  if (
+    swapLatencyNs !== undefined &&
+    !(typeof swapLatencyNs === 'number' && Number.isFinite(swapLatencyNs) && swapLatencyNs >= 0)
+  ) {
+    throw bad('swapLatencyNs', swapLatencyNs, 'a finite number of nanoseconds >= 0');
+  }
+  if (policy !== undefined && !(typeof policy === 'string' && isPolicyName(policy))) {
+    throw bad('policy', policy, POLICY_NAMES.map((p) => `'${p}'`).join(', '));
+  }
+  if (policySeed !== undefined && !isInteger(policySeed, -(2 ** 31), 2 ** 32 - 1)) {
+    throw bad('policySeed', policySeed, 'a 32-bit integer');
+  }
+  if (lowWatermark !== undefined && !isInteger(lowWatermark, 0, 2 ** 31 - 1)) {
+    throw bad('lowWatermark', lowWatermark, 'a whole number of frames');
+  }
+  if (highWatermark !== undefined && !isInteger(highWatermark, lowWatermark ?? 0, 2 ** 31 - 1)) {
+    throw bad(
+      'highWatermark',
+      highWatermark,
+      `a whole number of frames >= lowWatermark (${lowWatermark ?? 0})`,
+    );
+  }
+  if (residentLimit !== undefined && !isInteger(residentLimit, 0, 2 ** 31 - 1)) {
+    throw bad('residentLimit', residentLimit, 'a whole number of pages (0: no limit)');
+  }
+  if (!swapBytes) {
+    const needsSwap = { swapLatencyNs, policy, policySeed, lowWatermark, highWatermark, residentLimit };
+    for (const [field, value] of Object.entries(needsSwap)) {
+      if (value !== undefined) throw bad(field, value, 'usable without swap (set swapBytes)');
+    }
   }
 }
 

@@ -13,12 +13,13 @@ import type { TlbConfig } from '../mmu/tlb.js';
 import { FrameState, FrameUse, KERNEL_OWNER } from '../phys/frame-table.js';
 import type { PhysicalMemoryManager } from '../phys/physical-memory-manager.js';
 import type { FrameSource, PhysicalMemoryConfig } from '../phys/types.js';
+import type { PolicyName } from '../swap/policies/replacement-policy.js';
 import { AddressSpace } from '../vm/address-space.js';
 import { DEFAULT_REGION_LIMIT } from '../vm/region-map.js';
 import { type BootedVm, bootVm } from '../vm/vm-machine.js';
 import { AsidAllocator } from './asid-allocator.js';
 import { UnknownProcessError } from './errors.js';
-import { checkKernelConfig, MAX_PID } from './kernel-config.js';
+import { checkKernelConfig, MAX_PID, swapSettings } from './kernel-config.js';
 import { Process } from './process.js';
 
 /** The seed plans for "say 128 processes". */
@@ -35,6 +36,19 @@ export interface KernelConfig extends PhysicalMemoryConfig {
   wrapFrames?: (pmm: PhysicalMemoryManager) => FrameSource;
   /** Messages each process's mailbox holds (default DEFAULT_MAILBOX_DEPTH, see docs/ipc.md). */
   mailboxDepth?: number;
+  /** Bytes of the swap device (default 0: no swap; an allocation with no free frame fails). */
+  swapBytes?: number;
+  /** Simulated time of one swap read or write, in nanoseconds (default 0). */
+  swapLatencyNs?: number;
+  /** The page-replacement policy (default 'fifo'); needs swap. */
+  policy?: PolicyName;
+  /** Seed of the 'random' policy. */
+  policySeed?: number;
+  /** Free-frame watermarks: below the low one an allocation first reclaims up to the high one. */
+  lowWatermark?: number;
+  highWatermark?: number;
+  /** Resident pages each process may hold before it replaces its own (default 0: no limit). */
+  residentLimit?: number;
 }
 
 /** Adds, per frame number, the holders a layer keeps outside page tables (messages in flight). */
@@ -61,7 +75,7 @@ export class Kernel {
     checkKernelConfig(config); // InvalidArgumentError naming the field: nothing is booted yet
     this.maxProcesses = config.maxProcesses ?? DEFAULT_MAX_PROCESSES;
     this.regionLimit = config.regionLimit ?? DEFAULT_REGION_LIMIT;
-    this.machine = bootVm(config);
+    this.machine = bootVm({ ...config, swap: swapSettings(config) });
     this.pmm = this.machine.pmm;
     this.asids = new AsidAllocator(this.machine.pageTables.format);
     this.kernelSpace = new AddressSpace(this.machine, {
@@ -137,6 +151,16 @@ export class Kernel {
     this.table.delete(pid);
   }
 
+  /**
+   * Sets process `pid`'s resident limit in pages (memory-cgroup-like local replacement; 0: none).
+   * Throws UnknownProcessError, or InvalidArgumentError without swap or for a bad count.
+   */
+  setResidentLimit(pid: number, pages: number): void {
+    const p = this.table.get(pid);
+    if (!p) throw new UnknownProcessError(pid, 'setResidentLimit');
+    p.space.setResidentLimit(pages);
+  }
+
   /** Runs before a process's space is torn down (upper layers release what they attached). */
   onExit(hook: ExitHook): void {
     this.exitHooks.push(hook);
@@ -166,6 +190,7 @@ export class Kernel {
     }
     for (const counter of this.holderCounters) counter(counts);
     this.ipc.check();
+    this.machine.swap?.check();
     const frames = this.pmm.frames;
     for (let pfn = 0; pfn < frames.frameCount; pfn++) {
       const use = frames.use[pfn];
@@ -220,7 +245,7 @@ export class Kernel {
     const { state, use, owner } = this.pmm.frames;
     const frameCount = this.pmm.totalFrames;
     const reached = new Uint8Array(frameCount);
-    const entry = new Uint32Array(2);
+    const step = f.entryBytes / 4;
     const describe = (pfn: number): string =>
       state[pfn] === FrameState.Free
         ? 'free'
@@ -252,11 +277,13 @@ export class Kernel {
         throw new InvariantError(`${whose}: table page ${hex(table)} (level ${level}) is reached twice`);
       }
       reached[pfn] = 1;
-      for (let i = firstIndex; i < endIndex; i++) {
-        tables.readEntry(table, i, entry);
-        const lo = entry[0];
-        const hi = entry[1];
-        if (!f.isPresent(lo, hi)) continue;
+      // One pass over the table page's words in RAM: most entries are empty (all zero).
+      const words = tables.tableWords(table);
+      const at = (table & (words.length * 4 - 1)) >>> 2;
+      for (let i = firstIndex, w = at + firstIndex * step; i < endIndex; i++, w += step) {
+        const lo = words[w];
+        const hi = step === 2 ? words[w + 1] : 0;
+        if ((lo | hi) === 0 || !f.isPresent(lo, hi)) continue;
         const pa = f.addressOf(lo, hi, level);
         if (!f.isLeaf(lo, hi, level)) {
           visit(pa, level - 1, expectedOwner, 0, f.entriesPerTable, whose);

@@ -67,4 +67,8 @@ export interface FaultCounts {
   phys: number;
   cowCopy: number;
   cowTakeover: number;
+  /** Major faults: a swapped-out page read back from the swap device. */
+  swapIn: number;
+  /** Minor faults on a swapped-out page found in the swap cache (no read). */
+  swapCache: number;
 }

@@ -33,14 +33,17 @@ import { LeafWriter } from './leaf-writer.js';
 import { attachPages, detachPages } from './page-transfer.js';
 import { checkPhysFrames, retainAllPhys, retainPhys } from './phys-references.js';
 import { protectRange, sealRange } from './protection-change.js';
+import { reclaimPages } from './reclaim.js';
 import { DEFAULT_REGION_LIMIT, PAGE_SIZE, RegionMap } from './region-map.js';
 import { checkLimit, placeRegion } from './region-placement.js';
 import { Protection, RegionType } from './region-types.js';
 import { checkBuffer, checkCount, checkRange, pageCountBytes, pageOffset } from './space-arguments.js';
+import { forEachSwapEntry, swapInRange } from './swap-ranges.js';
 import { destroyUserSpace, dropPages } from './teardown.js';
 import { TlbShootdown } from './tlb-shootdown.js';
 import { copyIn, copyOut, fillRange, moveWithin } from './user-copy.js';
 import type { VmMachine } from './vm-machine.js';
+import type { VmSwap } from './vm-swap.js';
 
 export type {
   AddressSpaceOptions,
@@ -65,7 +68,18 @@ export class AddressSpace {
   /** Physical address of this space's root table (the kernel root for the kernel's space). */
   readonly root: number;
   /** Page faults resolved (demand-zero, PHYS, copy-on-write copies and takeovers). */
-  readonly faults: FaultCounts = { demandZero: 0, phys: 0, cowCopy: 0, cowTakeover: 0 };
+  readonly faults: FaultCounts = {
+    demandZero: 0,
+    phys: 0,
+    cowCopy: 0,
+    cowTakeover: 0,
+    swapIn: 0,
+    swapCache: 0,
+  };
+  /** Memory pressure (vm-swap.ts) when the machine has swap and this is a user space, else null. */
+  readonly swap: VmSwap | null;
+  /** This space's id in the reverse map (-1 without swap). */
+  readonly swapId: number;
 
   // The parts the vm layer's own files work through (fault handler, fork, teardown...).
   /** The frame use of this space's ANON frames: User, or Kernel for the kernel's space. */
@@ -105,6 +119,8 @@ export class AddressSpace {
     // Last, so that nothing is left behind when an argument is refused.
     this.root = kernel ? machine.pageTables.kernelRoot : machine.pageTables.createRoot(options.owner);
     this.tlb = new TlbShootdown(machine.mmu, this.mode, this.root, this.asid, format.name !== 'i386');
+    this.swap = kernel ? null : machine.swap;
+    this.swapId = this.swap === null ? -1 : this.swap.register(this);
   }
 
   get start(): number {
@@ -199,24 +215,48 @@ export class AddressSpace {
   /** Copy-out: `length` bytes at `va` into `target`, as the owner would read them. */
   read(va: number, target: Uint8Array, offset = 0, length = target.length - offset): void {
     checkBuffer(target, offset, length, 'read');
-    if (length > 0) copyOut(this, va, target, offset, length);
+    if (length === 0) return;
+    const mark = this.beginOperation();
+    try {
+      copyOut(this, va, target, offset, length);
+    } finally {
+      this.endOperation(mark);
+    }
   }
 
   /** Copy-in: `length` bytes of `source` into the space at `va`. */
   write(va: number, source: Uint8Array, offset = 0, length = source.length - offset): void {
     checkBuffer(source, offset, length, 'write');
-    if (length > 0) copyIn(this, va, source, offset, length);
+    if (length === 0) return;
+    const mark = this.beginOperation();
+    try {
+      copyIn(this, va, source, offset, length);
+    } finally {
+      this.endOperation(mark);
+    }
   }
 
   fill(va: number, length: number, value: number): void {
     checkCount(length, 'fill');
-    if (length > 0) fillRange(this, va, length, value);
+    if (length === 0) return;
+    const mark = this.beginOperation();
+    try {
+      fillRange(this, va, length, value);
+    } finally {
+      this.endOperation(mark);
+    }
   }
 
   /** memmove inside the space. */
   copy(dstVa: number, srcVa: number, length: number): void {
     checkCount(length, 'copy');
-    if (length > 0 && dstVa !== srcVa) moveWithin(this, dstVa, srcVa, length);
+    if (length === 0 || dstVa === srcVa) return;
+    const mark = this.beginOperation();
+    try {
+      moveWithin(this, dstVa, srcVa, length);
+    } finally {
+      this.endOperation(mark);
+    }
   }
 
   // --- faults ---
@@ -266,6 +306,12 @@ export class AddressSpace {
    */
   fork(owner: number, asid: number, options: ForkOptions = {}): AddressSpace {
     if (this.mode === Mode.Kernel) throw new InvalidArgumentError('the kernel space cannot be forked');
+    const child = this.forkSpace(owner, asid, options);
+    child.trimResident();
+    return child;
+  }
+
+  private forkSpace(owner: number, asid: number, options: ForkOptions): AddressSpace {
     const populated = this.faultLog;
     populated.clear();
     populateSharedRegions(this, populated);
@@ -309,6 +355,84 @@ export class AddressSpace {
     else destroyUserSpace(this);
     this.regions.set(this.start, this.end, { type: RegionType.Free });
     this.alive = false;
+    this.swap?.unregister(this.swapId);
+  }
+
+  // --- memory pressure (a machine with swap) ---
+
+  /**
+   * Brings back every swapped-out page of [va, va + bytes) (before the IPC layer reads the
+   * frames from the tables). OutOfMemoryError: the pages brought back go out again, nothing
+   * changed. Nothing to do without swap.
+   */
+  swapInRange(va: number, bytes: number): void {
+    const swap = this.swap;
+    if (swap === null) return;
+    checkRange(this, va, bytes, 'swapInRange');
+    this.faultLog.clear();
+    swapInRange(this, swap, va, va + bytes, this.faultLog);
+  }
+
+  /** Pages of this space resident in RAM through ANON entries (its RSS), with swap; else 0. */
+  get residentPages(): number {
+    return this.swap === null ? 0 : this.swap.reverseMap.residentOf(this.swapId);
+  }
+
+  /** Pages of this space that are swapped out (their entries hold slots). */
+  swappedPages(): number {
+    const swap = this.swap;
+    if (swap === null) return 0;
+    let pages = 0;
+    for (let i = 0; i < this.regions.count; i++) {
+      if (this.regions.type(i) !== RegionType.Anon) continue;
+      forEachSwapEntry(this, swap, this.regions.base(i), this.regions.ceiling(i), () => {
+        pages++;
+      });
+    }
+    return pages;
+  }
+
+  /** The resident limit in pages (0: none); beyond it the space replaces its own pages. */
+  get residentLimit(): number {
+    return this.swap === null ? 0 : this.swap.limitOf(this.swapId);
+  }
+
+  /**
+   * Sets the resident limit (memory-cgroup-like): at `pages` resident pages a fault first
+   * evicts one of this space's own pages (local replacement); 0 removes the limit. Pages above
+   * a new limit go at once. InvalidArgumentError without swap or for a bad count.
+   */
+  setResidentLimit(pages: number): void {
+    const swap = this.swap;
+    if (swap === null)
+      throw new InvalidArgumentError(`${this.name}: a resident limit needs a machine with swap`);
+    swap.setLimit(this.swapId, pages);
+    this.trimResident();
+  }
+
+  /** Evicts this space's own pages down to its resident limit (after an operation that went past it). */
+  trimResident(): void {
+    const swap = this.swap;
+    if (swap === null) return;
+    const limit = swap.limitOf(this.swapId);
+    const over = this.residentPages - limit;
+    if (limit > 0 && over > 0) {
+      swap.stats.local++;
+      reclaimPages(swap, swap.frames, over, this.owner);
+    }
+  }
+
+  /** A user copy starts: the pages it faults in are kept in RAM (VmSwap.keep) until it ends. */
+  private beginOperation(): number {
+    return this.swap === null ? 0 : this.swap.keptMark();
+  }
+
+  /** A user copy ended: its pages may go, and the space goes back under its resident limit. */
+  private endOperation(mark: number): void {
+    const swap = this.swap;
+    if (swap === null) return;
+    swap.releaseKept(mark);
+    this.trimResident();
   }
 
   // --- for the IPC layer: pages that leave or enter without a copy (page-transfer.ts) ---

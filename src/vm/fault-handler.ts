@@ -1,16 +1,21 @@
 /**
  * The page-fault handler's work once the access is known to be allowed: a demand-zero frame, a
- * PHYS page, or a copy-on-write break. Each path records what it did in a FaultLog when given
- * one, and throws OutOfMemoryError having changed nothing.
+ * PHYS page, a swapped-out page brought back (swap-in.ts), or a copy-on-write break. Each path
+ * records what it did in a FaultLog when given one, and throws OutOfMemoryError having changed
+ * nothing. On a machine with swap, a space at its resident limit first gives up a page of its
+ * own, and a frame in the handler's hands is held while an allocation may reclaim.
  */
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import { Access, FaultCause, PageFlags } from '../mmu/flags.js';
+import { isSwapEntry } from '../mmu/swap-entries.js';
 import type { AddressSpace } from './address-space.js';
 import { FaultKind, type FaultLog } from './fault-log.js';
 import { NO_TABLE } from './leaf-writer.js';
+import { reclaimPages } from './reclaim.js';
 import { PAGE_SIZE } from './region-map.js';
 import { RegionFlag, RegionType } from './region-types.js';
+import { swapIn } from './swap-in.js';
 
 /** resolveFault's answer when it cannot tell the leaf entry's address. */
 export const NO_ENTRY = -1;
@@ -28,6 +33,16 @@ export function resolveFault(
   cause: FaultCause,
   log: FaultLog | null,
 ): number {
+  const swap = space.swap;
+  if (swap !== null && cause === FaultCause.NotPresent) {
+    // At its resident limit, a space gives up one of its own pages first (local replacement).
+    const limit = swap.limitOf(space.swapId);
+    const resident = swap.reverseMap.residentOf(space.swapId);
+    if (limit > 0 && resident >= limit) {
+      swap.stats.local++;
+      reclaimPages(swap, swap.frames, resident - limit + 1, space.owner);
+    }
+  }
   const regions = space.regions;
   if (cause === FaultCause.NotPresent) {
     if (regions.type(i) !== RegionType.Phys) return mapZeroPage(space, pageVa, i, access, log);
@@ -68,6 +83,13 @@ function mapZeroPage(
   const flags = space.entryFlags.of(space.regions.protection(region), true);
   const leaf = space.leaf;
   const table = leaf.leafTableOf(space.root, pageVa);
+  const swap = space.swap;
+  if (swap !== null && table !== NO_TABLE) {
+    const entry = leaf.entryAddress(table, pageVa);
+    const lo = memory.read32(entry);
+    const hi = pageTables.format.entryBytes === 8 ? memory.read32(entry + 4) : 0;
+    if (isSwapEntry(lo, hi)) return swapIn(space, swap, pageVa, region, access, entry, lo, hi, log);
+  }
   const pa = frames.allocFrame(space.frameUse, space.owner);
   if (!space.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE_SIZE);
   let at = NO_ENTRY;
@@ -85,6 +107,10 @@ function mapZeroPage(
       throw error;
     }
   }
+  if (swap !== null) {
+    const entry = at !== NO_ENTRY ? at : leaf.entryAddress(leaf.leafTableOf(space.root, pageVa), pageVa);
+    swap.mapped(space.swapId, pa, pageVa, entry);
+  }
   space.faults.demandZero++;
   log?.record(pageVa, FaultKind.DemandAnon, -1);
   return at;
@@ -95,7 +121,12 @@ function mapZeroPage(
  * a private one no one else holds becomes writable in place; a private one with other holders
  * is copied into a new frame.
  */
-function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, log: FaultLog | null): number {
+export function breakCopyOnWrite(
+  space: AddressSpace,
+  pageVa: number,
+  region: number,
+  log: FaultLog | null,
+): number {
   const { frames, memory, frameTable } = space.machine;
   const regions = space.regions;
   const leaf = space.leaf;
@@ -106,7 +137,11 @@ function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, l
   const pa = leaf.frameAt(at);
   const shared =
     regions.type(region) === RegionType.Phys || (regions.flags(region) & RegionFlag.Shared) !== 0;
-  if (shared || frameTable.refCount[pa / PAGE_SIZE] === 1) {
+  const swap = space.swap;
+  if (
+    shared ||
+    (frameTable.refCount[pa / PAGE_SIZE] === 1 && !(space.swap?.isSlotShared(pa / PAGE_SIZE) ?? false))
+  ) {
     // The entry is the region's read-only one: the write bit is all it lacks.
     leaf.allowWrite(at);
     space.tlb.page(pageVa);
@@ -114,9 +149,18 @@ function breakCopyOnWrite(space: AddressSpace, pageVa: number, region: number, l
     log?.record(pageVa, FaultKind.TakeOver, -1);
     return at;
   }
-  const copy = frames.allocFrame(space.frameUse, space.owner);
+  // Held while the allocation may reclaim, so that the page being copied stays.
+  frames.retain(pa);
+  let copy: number;
+  try {
+    copy = frames.allocFrame(space.frameUse, space.owner);
+  } finally {
+    frames.release(pa);
+  }
   memory.copy(copy, pa, PAGE_SIZE);
+  swap?.unmapped(space.swapId, pa, pageVa);
   leaf.write(at, copy, writable);
+  swap?.mapped(space.swapId, copy, pageVa, at);
   space.tlb.page(pageVa); // before the old frame loses this holder
   frames.release(pa);
   space.faults.cowCopy++;

@@ -2,7 +2,12 @@
  * The rollback log of a multi-page operation: each fault it resolved, so that when a later page
  * runs out of memory the earlier ones are undone, newest first, and the space is as it was.
  */
+import { PageFlags } from '../mmu/flags.js';
 import type { AddressSpace } from './address-space.js';
+import type { VmSwap } from './vm-swap.js';
+
+/** The bits hardware sets in a leaf entry, which an undone copy-on-write break must restore. */
+const HARDWARE_BITS = PageFlags.Accessed | PageFlags.Dirty;
 
 /** What resolving one fault did. */
 export const FaultKind = {
@@ -14,14 +19,25 @@ export const FaultKind = {
   TakeOver: 2,
   /** A copy-on-write page was copied; the log keeps the frame it replaced. */
   CowCopy: 3,
+  /** A swapped page was read back from the device; the log keeps its slot. */
+  SwapIn: 4,
+  /** A swapped page was found in the swap cache; the log keeps its slot. */
+  SwapCache: 5,
+  /**
+   * The kernel-half table right under the roots that a fault at this page was about to make
+   * (recorded before the fault, so undone after it; nothing when the fault made none).
+   */
+  KernelTable: 6,
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 
 export class FaultLog {
   private pages = new Float64Array(16);
   private kinds = new Uint8Array(16);
-  /** For a CowCopy: the physical address of the frame the copy replaced. */
+  /** For a CowCopy: the physical address of the frame the copy replaced; for a swap-in, the slot. */
   private replaced = new Float64Array(16);
+  /** For a TakeOver or CowCopy: the Accessed and Dirty bits of the entry before the fault. */
+  private hardware = new Uint8Array(16);
   private count = 0;
 
   get length(): number {
@@ -37,7 +53,16 @@ export class FaultLog {
     this.pages[this.count] = page;
     this.kinds[this.count] = kind;
     this.replaced[this.count] = replacedFrame;
+    this.hardware[this.count] = 0;
     this.count++;
+  }
+
+  /**
+   * Gives the newest record the Accessed and Dirty bits the entry had before its fault (taken from
+   * the entry's neutral flags), so that its undo writes the entry back exactly as it was.
+   */
+  keepHardwareBits(flags: number): void {
+    if (this.count > 0) this.hardware[this.count - 1] = flags & HARDWARE_BITS;
   }
 
   /** Undoes every recorded fault in `space`, newest first, and empties the log. */
@@ -45,11 +70,22 @@ export class FaultLog {
     const { frames, pageTables } = space.machine;
     const regions = space.regions;
     const leaf = space.leaf;
+    const swap = space.swap;
     for (let k = this.count - 1; k >= 0; k--) {
       const page = this.pages[k];
       const kind = this.kinds[k];
       const readOnly = space.entryFlags.of(regions.protection(regions.find(page)), false);
-      if (kind === FaultKind.DemandAnon || kind === FaultKind.DemandPhys) {
+      if (kind === FaultKind.KernelTable) {
+        pageTables.releaseEmptyKernelTable(page);
+      } else if (kind === FaultKind.SwapIn || kind === FaultKind.SwapCache) {
+        if (swap !== null) unswap(space, swap, page, this.replaced[k]);
+        if (kind === FaultKind.SwapIn) space.faults.swapIn--;
+        else space.faults.swapCache--;
+      } else if (kind === FaultKind.DemandAnon || kind === FaultKind.DemandPhys) {
+        if (swap !== null && kind === FaultKind.DemandAnon) {
+          const at = leaf.entryAddress(leaf.leafTableOf(space.root, page), page);
+          swap.unmapped(space.swapId, leaf.frameAt(at), page);
+        }
         space.tlb.page(page);
         const pa = pageTables.unmap(space.root, page);
         if (kind === FaultKind.DemandAnon) {
@@ -59,7 +95,8 @@ export class FaultLog {
           space.faults.phys--;
         }
       } else if (kind === FaultKind.TakeOver) {
-        pageTables.protect(space.root, page, readOnly);
+        const at = leaf.entryAddress(leaf.leafTableOf(space.root, page), page);
+        leaf.write(at, leaf.frameAt(at), readOnly | this.hardware[k]);
         space.tlb.page(page);
         space.faults.cowTakeover--;
       } else {
@@ -68,7 +105,9 @@ export class FaultLog {
         const at = leaf.entryAddress(table, page);
         const copy = leaf.frameAt(at);
         frames.retain(original);
-        leaf.write(at, original, readOnly);
+        swap?.unmapped(space.swapId, copy, page);
+        leaf.write(at, original, readOnly | this.hardware[k]);
+        swap?.mapped(space.swapId, original, page, at);
         space.tlb.page(page);
         frames.release(copy);
         space.faults.cowCopy--;
@@ -82,11 +121,29 @@ export class FaultLog {
     const pages = new Float64Array(size);
     const kinds = new Uint8Array(size);
     const replaced = new Float64Array(size);
+    const hardware = new Uint8Array(size);
     pages.set(this.pages);
     kinds.set(this.kinds);
     replaced.set(this.replaced);
+    hardware.set(this.hardware);
     this.pages = pages;
     this.kinds = kinds;
     this.replaced = replaced;
+    this.hardware = hardware;
   }
+}
+
+/** Undoes a swap-in: the entry names `slot` again and the frame loses this mapping. */
+function unswap(space: AddressSpace, swap: VmSwap, page: number, slot: number): void {
+  const leaf = space.leaf;
+  const at = leaf.entryAddress(leaf.leafTableOf(space.root, page), page);
+  const pa = leaf.frameAt(at);
+  swap.device.retain(slot); // the entry's reference, before the cache may let go of its own
+  space.tlb.page(page);
+  swap.unmapped(space.swapId, pa, page);
+  const entry = swap.encodeSwapEntry(slot);
+  const memory = space.machine.memory;
+  memory.write32(at, entry[0]);
+  if (space.machine.pageTables.format.entryBytes === 8) memory.write32(at + 4, entry[1]);
+  space.machine.frames.release(pa);
 }

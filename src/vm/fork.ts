@@ -96,10 +96,19 @@ function copyLeafTable(
   if (parentTable === NO_TABLE) return;
   const entryBytes = parent.machine.pageTables.format.entryBytes;
   const frames = parent.machine.frames;
+  const swap = child.swap;
   let childTable = NO_TABLE;
   let at = leaf.entryAddress(parentTable, from);
   for (let va = from; va < to; va += PAGE_SIZE, at += entryBytes) {
-    if (!leaf.isPresentAt(at)) continue;
+    if (!leaf.isPresentAt(at)) {
+      if (swap !== null && leaf.isSwapEntryAt(at)) {
+        // A swapped-out page: the child's entry names the same slot, which gains a holder.
+        if (childTable === NO_TABLE) childTable = makeChildTable(child, va);
+        swap.device.retain(leaf.slotAt(at, swap.entries));
+        leaf.copyEntry(at, childTable, childTable + (at - parentTable), true);
+      }
+      continue;
+    }
     const childPa = how === ForkCopy.Eager ? copyFrame(parent, child, leaf.frameAt(at)) : leaf.frameAt(at);
     if (how !== ForkCopy.Eager) {
       frames.retain(childPa);
@@ -117,12 +126,26 @@ function copyLeafTable(
       frames.release(childPa);
       throw error;
     }
+    swap?.mapped(child.swapId, childPa, va, childTable + (at - parentTable));
   }
+}
+
+/** The child's leaf table for `va`, made (with the tables above it) when missing. */
+function makeChildTable(child: AddressSpace, va: number): number {
+  child.machine.pageTables.prepareLeafTables(child.root, va, va + PAGE_SIZE);
+  return child.leaf.leafTableOf(child.root, va);
 }
 
 /** A new frame for the child holding a copy of the parent's page at `pa`. */
 function copyFrame(parent: AddressSpace, child: AddressSpace, pa: number): number {
-  const copy = parent.machine.frames.allocFrame(parent.frameUse, child.owner);
+  const frames = parent.machine.frames;
+  frames.retain(pa); // held while the allocation may reclaim, so that the page stays
+  let copy: number;
+  try {
+    copy = frames.allocFrame(parent.frameUse, child.owner);
+  } finally {
+    frames.release(pa);
+  }
   parent.machine.memory.copy(copy, pa, PAGE_SIZE);
   return copy;
 }

@@ -10,6 +10,7 @@
  */
 import { PageFlags } from '../mmu/flags.js';
 import type { PageTables } from '../mmu/page-tables.js';
+import { isSwapEntry, type SwapEntryFormat } from '../mmu/swap-entries.js';
 import type { FrameUse } from '../phys/frame-table.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
 import type { FrameSource } from '../phys/types.js';
@@ -57,9 +58,13 @@ export class LeafWriter {
 
   /**
    * The leaf table (level 0) that would hold `va`'s entry under `root`, or NO_TABLE when a level
-   * above is missing or `va` lies in a large page. Reads only.
+   * above is missing or `va` lies in a large page. Reads only. Walks the upper levels unless the
+   * table is already known (PageTables.knownLeafTable: the MMU notes the table of a walk that
+   * faulted at level 0, so a fault handler does not walk again).
    */
   leafTableOf(root: number, va: number): number {
+    const known = this.tables.knownLeafTable(root, va);
+    if (known >= 0) return known;
     const f = this.tables.format;
     const memory = this.tables.memory;
     const eight = f.entryBytes === 8;
@@ -71,6 +76,7 @@ export class LeafWriter {
       if (!f.isPresent(lo, hi) || f.isLeaf(lo, hi, level)) return NO_TABLE;
       table = f.addressOf(lo, hi, level);
     }
+    this.tables.noteLeafTable(root, va, table);
     return table;
   }
 
@@ -85,6 +91,18 @@ export class LeafWriter {
     const f = this.tables.format;
     const memory = this.tables.memory;
     return f.isPresent(memory.read32(at), f.entryBytes === 8 ? memory.read32(at + 4) : 0);
+  }
+
+  /** Whether the entry at `at` (in a leaf table) is a swap entry (mmu/swap-entries.ts). */
+  isSwapEntryAt(at: number): boolean {
+    const memory = this.tables.memory;
+    return isSwapEntry(memory.read32(at), this.tables.format.entryBytes === 8 ? memory.read32(at + 4) : 0);
+  }
+
+  /** The slot of the swap entry at `at`. */
+  slotAt(at: number, entries: SwapEntryFormat): number {
+    const memory = this.tables.memory;
+    return entries.slotOf(memory.read32(at), this.tables.format.entryBytes === 8 ? memory.read32(at + 4) : 0);
   }
 
   /** Frame address of the present leaf entry at `at`. */
@@ -129,7 +147,8 @@ export class LeafWriter {
 
   /**
    * Copies the present entry at `from` into the empty entry `to` of leaf table `toTable`, as a
-   * fork's child entry: neither accessed nor dirty, and read-only unless `keepWrite`.
+   * fork's child entry: neither accessed nor dirty, and read-only unless `keepWrite`. A swap
+   * entry is copied as it is (those bits are clear in every format's swap entries).
    */
   copyEntry(from: number, toTable: number, to: number, keepWrite: boolean): void {
     const memory = this.tables.memory;

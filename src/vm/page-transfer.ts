@@ -40,8 +40,24 @@ export function detachPages(
       );
     }
   }
-  // The region first: the only step that can be refused (LimitError, nothing changed).
-  setRegions(space, va, end, FREE_REGION);
+  const swap = space.swap;
+  if (swap !== null) {
+    // Swapped-out pages come back first (OutOfMemoryError: nothing changed), so that every
+    // page leaves as a frame; a refused region change sends them out again.
+    space.swapInRange(va, bytes);
+    try {
+      setRegions(space, va, end, FREE_REGION);
+    } catch (error) {
+      space.faultLog.rollback(space);
+      throw error;
+    }
+    space.machine.pageTables.walkRange(space.root, va, end, (page, pa) =>
+      swap.unmapped(space.swapId, pa, page),
+    );
+  } else {
+    // The region first: the only step that can be refused (LimitError, nothing changed).
+    setRegions(space, va, end, FREE_REGION);
+  }
   const out = into ?? new Float64Array(pages);
   if (space.machine.pageTables.takeRange(space.root, va, end, out) > 0) space.tlb.taken(va, out, pages);
   return out;
@@ -120,9 +136,10 @@ function fillTable(
   adopt: boolean,
 ): void {
   const frameTable = space.machine.frameTable;
+  const first = space.leaf.entryAddress(table, from);
   space.leaf.fillFrames(
     table,
-    space.leaf.entryAddress(table, from),
+    first,
     pages,
     (from - va) / PAGE_SIZE,
     (to - from) / PAGE_SIZE,
@@ -133,6 +150,15 @@ function fillTable(
     space.frameUse,
     space.owner,
   );
+  const swap = space.swap;
+  if (swap === null) return;
+  const step = space.machine.pageTables.format.entryBytes;
+  for (
+    let page = from, k = (from - va) / PAGE_SIZE, at = first;
+    page < to;
+    page += PAGE_SIZE, k++, at += step
+  )
+    if (pages[k] >= 0) swap.mapped(space.swapId, pages[k], page, at);
 }
 
 /** Every frame slot of pages[0, count) is -1 or an allocated frame of RAM; else NotAllocatedError. */

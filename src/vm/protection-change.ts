@@ -58,7 +58,8 @@ function refreshEntries(space: AddressSpace, start: number, end: number): void {
     const writable =
       regions.type(i) === RegionType.Phys ||
       (regions.flags(i) & RegionFlag.Shared) !== 0 ||
-      frameTable.refCount[pages[k + 1] / PAGE_SIZE] === 1;
+      (frameTable.refCount[pages[k + 1] / PAGE_SIZE] === 1 &&
+        !(space.swap?.isSlotShared(pages[k + 1] / PAGE_SIZE) ?? false));
     const flags = space.entryFlags.of(regions.protection(i), writable);
     if (flags !== pages[k + 2]) {
       pageTables.protect(space.root, va, flags);

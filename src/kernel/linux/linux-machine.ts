@@ -35,7 +35,17 @@ export interface ExecCounters {
   instructions: number;
   syscalls: Map<string, number>;
   unknownSyscalls: Map<number, number>;
-  pageFaults: { demandZero: number; phys: number; cowCopy: number; cowTakeover: number; stackGrowth: number };
+  pageFaults: {
+    demandZero: number;
+    phys: number;
+    cowCopy: number;
+    cowTakeover: number;
+    stackGrowth: number;
+    /** Major faults: pages read back from swap. */
+    swapIn: number;
+    /** Minor faults on swapped pages found in the swap cache. */
+    swapCache: number;
+  };
   residentPeakBytes: number;
   pageTableBytes: number;
 }
@@ -49,7 +59,15 @@ export class LinuxMachine<Context = unknown> {
     instructions: 0,
     syscalls: new Map(),
     unknownSyscalls: new Map(),
-    pageFaults: { demandZero: 0, phys: 0, cowCopy: 0, cowTakeover: 0, stackGrowth: 0 },
+    pageFaults: {
+      demandZero: 0,
+      phys: 0,
+      cowCopy: 0,
+      cowTakeover: 0,
+      stackGrowth: 0,
+      swapIn: 0,
+      swapCache: 0,
+    },
     residentPeakBytes: 0,
     pageTableBytes: 0,
   };
@@ -218,6 +236,8 @@ export class LinuxMachine<Context = unknown> {
     totals.phys += faults.phys;
     totals.cowCopy += faults.cowCopy;
     totals.cowTakeover += faults.cowTakeover;
+    totals.swapIn += faults.swapIn;
+    totals.swapCache += faults.swapCache;
     p.process = undefined;
     p.state = RunState.Zombie;
     p.waitStatus = this.endingStatus ?? signaledStatus(Signal.SIGKILL);

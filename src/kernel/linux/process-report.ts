@@ -42,7 +42,9 @@ export function processReport(kernel: Kernel, process: Process): string {
     `process ${process.pid} (${process.name}) at exit`,
     ...mapsLines(space),
     `VmRSS: ${space.residentBytes() / 1024} kB  VmPTE: ${pageTableBytes(kernel, process.pid) / 1024} kB`,
-    `page faults: demand-zero ${faults.demandZero}, copy-on-write copies ${faults.cowCopy}, takeovers ${faults.cowTakeover}`,
+    `page faults: demand-zero ${faults.demandZero}, copy-on-write copies ${faults.cowCopy}, takeovers ${faults.cowTakeover}${
+      space.swap === null ? '' : `, swap-cache ${faults.swapCache}; major (read from swap) ${faults.swapIn}`
+    }`,
     `frames: ${stats.totalFrames} total, ${stats.allocatedFrames} allocated (${Object.entries(
       stats.allocatedByUse,
     )

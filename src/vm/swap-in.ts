@@ -1,0 +1,74 @@
+/**
+ * The fault on a swapped-out page: its entry holds a slot, and the page comes back.
+ *
+ * - Found in the swap cache (another space brought it back already, or it stayed in RAM since
+ *   its last swap-in): a minor fault. The frame is mapped again, read-only for a private page
+ *   (copy-on-write with the others that map it), or copied at once for a write.
+ * - Else a frame is taken and the slot read into it: a major fault. The frame keeps its slot
+ *   (the swap cache), so that evicting it again while clean costs no write, and so that the
+ *   other entries naming the slot find it; a write to a private page that other entries still
+ *   name takes a private copy instead.
+ * A private page is writable only when this entry alone has it. All or nothing: with no frame
+ * left the entry stays as it was.
+ */
+import { Access, PageFlags } from '../mmu/flags.js';
+import { NO_FRAME } from '../swap/swap-cache.js';
+import type { AddressSpace } from './address-space.js';
+import { FaultKind, type FaultLog } from './fault-log.js';
+import { PAGE_SIZE } from './region-map.js';
+import { RegionFlag } from './region-types.js';
+import type { VmSwap } from './vm-swap.js';
+
+/** Brings back the page whose swap entry (lo, hi) is at `at`, for `access` at `pageVa` in region `region`; returns `at`. */
+export function swapIn(
+  space: AddressSpace,
+  swap: VmSwap,
+  pageVa: number,
+  region: number,
+  access: Access,
+  at: number,
+  lo: number,
+  hi: number,
+  log: FaultLog | null,
+): number {
+  const { frames, memory } = space.machine;
+  const { device, cache } = swap;
+  const slot = swap.entries.slotOf(lo, hi);
+  const shared = (space.regions.flags(region) & RegionFlag.Shared) !== 0;
+  const write = access === Access.Write;
+  const cached = cache.frameOfSlot[slot];
+  let pa: number;
+  let writable: boolean;
+  if (cached === NO_FRAME) {
+    const alone = device.refs[slot] === 1;
+    pa = frames.allocFrame(space.frameUse, space.owner); // OutOfMemoryError: nothing changed
+    device.readPage(slot, memory, pa);
+    // A write to a page other entries still name takes it privately; otherwise the slot stays.
+    if (shared || alone || !write) cache.associate(pa / PAGE_SIZE, slot);
+    writable = shared || alone || write;
+  } else if (shared || !write) {
+    pa = cached * PAGE_SIZE;
+    frames.retain(pa);
+    writable = shared;
+  } else {
+    const original = cached * PAGE_SIZE;
+    frames.retain(original); // held while the allocation may reclaim: it cannot be evicted
+    try {
+      pa = frames.allocFrame(space.frameUse, space.owner);
+    } finally {
+      frames.release(original);
+    }
+    memory.copy(pa, original, PAGE_SIZE);
+    writable = true;
+  }
+  device.release(slot); // the entry's reference: the page is in RAM now
+  const dirty = write && writable ? PageFlags.Dirty : 0;
+  const flags = space.entryFlags.of(space.regions.protection(region), writable) | PageFlags.Accessed | dirty;
+  space.leaf.write(at, pa, flags);
+  swap.mapped(space.swapId, pa, pageVa, at);
+  const major = cached === NO_FRAME;
+  if (major) space.faults.swapIn++;
+  else space.faults.swapCache++;
+  log?.record(pageVa, major ? FaultKind.SwapIn : FaultKind.SwapCache, slot);
+  return at;
+}
