@@ -3,11 +3,13 @@
  * the TLB first, the bits in plain words, what a read or a write would do), checked in Chromium
  * against the same scenario run in Node, where the predicted access is then really made.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Access, parseScenario, ScenarioRun, SegmentationFaultError } from '../../src/index.js';
 import { processColor } from '../../web/src/frame-colors.js';
-import { type Playground, screenshot, startPlayground } from './browser.js';
+import { type Playground, ROOT, screenshot, startPlayground } from './browser.js';
 
 function reference(text: string, steps = Number.POSITIVE_INFINITY): ScenarioRun {
   const run = new ScenarioRun(parseScenario(text, 'scenario.pf'));
@@ -463,6 +465,8 @@ describe('the page-table tree', () => {
     await runAll(page);
     await page.selectOption('#process', String(a.pid));
     await page.click('#tree-panel summary');
+    // The tree is read on the details' toggle event, which comes a task later.
+    await page.waitForSelector('#table-tree li[data-table]');
     const nodes = await page.$$eval('#table-tree li[data-table]', (list) =>
       list.map((li) => ({
         table: Number(li.getAttribute('data-table')),
@@ -617,4 +621,247 @@ describe('projector mode', () => {
     expect(problems).toEqual([]);
     await page.context().close();
   });
+});
+
+describe('a RISC-V program in the page', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('fetches the bundled programs an example execs, runs them as the command line does, and charts their faults', async () => {
+    const name = 'programs/scenario.pf';
+    const text = readFileSync(join(ROOT, 'examples', name), 'utf8');
+    const run = new ScenarioRun(parseScenario(text, 'scenario.pf'), {
+      programs: { read: (path) => readFileSync(join(ROOT, path)) },
+    });
+    // Faults of every process, the ended ones' included, as the page counts them.
+    let minor = 0;
+    let booted = false;
+    while (!run.done) {
+      run.step();
+      if (!booted && run.machine) {
+        booted = true;
+        run.machine.kernel.onExit((p) => {
+          const f = p.space.faults;
+          minor += f.demandZero + f.phys + f.cowCopy + f.cowTakeover + f.swapCache;
+        });
+      }
+    }
+    expect(run.outcome.failures).toEqual([]);
+    for (const p of run.machine!.processes) {
+      const f = p.space.faults;
+      minor += f.demandZero + f.phys + f.cowCopy + f.cowTakeover + f.swapCache;
+    }
+    expect(minor).toBeGreaterThan(0);
+
+    const { page, problems } = await playground.open(1280, 800);
+    await page.selectOption('#example', name);
+    await page.waitForFunction(() => document.body.dataset.fetching === undefined);
+    await runAll(page);
+    expect(await page.textContent('#status')).toBe(
+      `done: ${run.outcome.statementsRun} statements, every expectation held`,
+    );
+    // The programs' output, as `pageframe run` prints it.
+    const report = (await page.textContent('#report')) ?? '';
+    for (const line of run.outcome.output) expect(report).toContain(`scenario.pf:${line.line}: ${line.text}`);
+    expect(run.outcome.output.some((line) => line.text.includes('hello'))).toBe(true);
+    expect(await page.textContent('[data-chart-value="faults"]')).toBe(`${minor} / 0`);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe("a real process's snapshot in the page", () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('loads a chosen snapshot file and shows the process as the command line builds it', async () => {
+    // A small shell-like process, in the file format `pageframe snapshot --out` writes.
+    const base = 0x5555_5555_4000;
+    const snapshot = {
+      kind: 'pageframe-process-snapshot',
+      version: 1,
+      pid: 4242,
+      command: 'tiny-sh',
+      linux: { vmRSSBytes: 9 * 4096, vmPTEBytes: 16384, anonHugePagesBytes: 0 },
+      regions: [
+        {
+          start: base,
+          end: base + 0x3000,
+          perms: 'r-xp',
+          name: '/usr/bin/tiny-sh',
+          present: [0, 3],
+          swapped: [],
+          anonHugeBytes: 0,
+        },
+        {
+          start: base + 0x3000,
+          end: base + 0x5000,
+          perms: 'rw-p',
+          name: '[heap]',
+          present: [0, 1, 1, 1],
+          swapped: [],
+          anonHugeBytes: 0,
+        },
+        {
+          start: 0x7ffd_0000_0000,
+          end: 0x7ffd_0000_8000,
+          perms: 'rw-p',
+          name: '[stack]',
+          present: [4, 4],
+          swapped: [],
+          anonHugeBytes: 0,
+        },
+      ],
+      kernelRegions: [],
+    };
+    const json = JSON.stringify(snapshot);
+    const text = `machine ram 512M\nmachine paging x86-64\nsnapshot tiny-sh "tiny.json"\n`;
+    const run = new ScenarioRun(parseScenario(text, 'scenario.pf'), {
+      programs: { read: (path) => (path === 'tiny.json' ? new TextEncoder().encode(json) : undefined) },
+    });
+    while (!run.done) run.step();
+    expect(run.outcome.failures).toEqual([]);
+    const machine = run.machine!;
+    const process = machine.process('tiny-sh')!;
+    let resident = 0;
+    machine.vm.pageTables.walkRange(
+      process.space.root,
+      process.space.start,
+      process.space.end,
+      (_va, _pa, size) => {
+        resident += size / 4096;
+      },
+    );
+    expect(resident).toBe(9);
+
+    const { page, problems } = await playground.open(1280, 800);
+    await page.setInputFiles('#snapshot-file', {
+      name: 'tiny.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(json),
+    });
+    await page.waitForFunction(() => document.body.dataset.running === undefined);
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('done'));
+    expect(await page.inputValue('#source')).toContain('snapshot tiny-sh "tiny.json"');
+    expect(await page.inputValue('#process')).toBe(String(process.pid));
+    expect(Number(await page.getAttribute('#map-summary', 'data-free-frames'))).toBe(machine.pmm.freeFrames);
+    const drawn = await page.$$eval('#regions button[data-base]', (list) =>
+      list.map((b) => ({ base: Number(b.getAttribute('data-base')), text: b.textContent ?? '' })),
+    );
+    for (const region of process.space.regions.usedRegions())
+      expect(drawn.some((d) => d.base === region.base && d.text.includes(region.name))).toBe(true);
+    // The statement's own line (regions, pages, tables) is in the report, as `pageframe run` prints it.
+    const report = (await page.textContent('#report')) ?? '';
+    for (const line of run.outcome.output) expect(report).toContain(line.text);
+    // Anything else is refused, and said.
+    await page.setInputFiles('#snapshot-file', {
+      name: 'x.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"a":1}'),
+    });
+    await page.waitForFunction(() =>
+      document.getElementById('status')!.textContent!.includes('not a pageframe'),
+    );
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+/** Memory pressure in a scenario: the settings land with the scenario's swap statements. */
+const SWAP_TEXT = [
+  'machine ram 16M',
+  'machine paging x86-64',
+  'machine swap 1M',
+  'machine policy clock',
+  'machine resident 4',
+  'process p',
+  'a = map anon 32K',
+  'touch a 32K',
+  'touch a read',
+  '',
+].join('\n');
+
+function scenarioHasSwap(): boolean {
+  try {
+    parseScenario(SWAP_TEXT, 'scenario.pf');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('swap in the page', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    if (scenarioHasSwap()) playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  // Skipped only while the scenario language has no swap settings (`machine swap SIZE`).
+  it.skipIf(!scenarioHasSwap())(
+    'shows the pages out in swap, the clock hand and the accessed bits, and major faults over time',
+    async () => {
+      const run = reference(SWAP_TEXT);
+      expect(run.outcome.failures).toEqual([]);
+      const machine = run.machine!;
+      const p = machine.process('p')!;
+      const a = run.variables.get('a')!;
+      const tables = machine.vm.pageTables;
+      const swapped: number[] = [];
+      let resident = 0;
+      for (let va = a; va < a + 32 * 1024; va += 4096) {
+        const found = tables.lookup(p.space.root, va);
+        if (found.present) resident++;
+        else swapped.push(va);
+      }
+      expect(resident).toBe(4);
+      expect(swapped.length).toBe(4);
+      const f = p.space.faults;
+      const major = f.swapIn;
+      expect(major).toBe(1);
+
+      const { page, problems } = await playground.open(1280, 800);
+      await page.fill('#source', SWAP_TEXT);
+      await runAll(page);
+      await page.selectOption('#process', String(p.pid));
+      expect(Number(await page.getAttribute('#swap-info [data-swapped]', 'data-swapped'))).toBe(
+        swapped.length,
+      );
+      expect(await page.textContent('#swap-info [data-swapped]')).toContain(
+        swapped.map((va) => `0x${va.toString(16).padStart(8, '0')}`).join(', '),
+      );
+      expect(Number(await page.getAttribute('#swap-info [data-resident]', 'data-resident'))).toBe(resident);
+      const device = machine.vm.swap!.device.stats();
+      expect(Number(await page.getAttribute('#swap-info [data-used-slots]', 'data-used-slots'))).toBe(
+        device.usedSlots,
+      );
+      const hand = (machine.vm.swap!.policy as unknown as { hand(owner: number): number }).hand(p.pid);
+      expect(await page.textContent('#swap-info')).toContain(`its hand at frame ${hand}`);
+      // The walk of a swapped page says where it is and what touching it costs.
+      await walkIn(page, p.pid, swapped[0]);
+      expect(await page.getAttribute('.predictions li[data-access="read"]', 'data-outcome')).toBe('swap-in');
+      expect(await page.textContent('[data-chart-value="faults"]')).toMatch(new RegExp(` / ${major}$`));
+      await screenshot(page, 'teaching-swap');
+      expect(problems).toEqual([]);
+      await page.context().close();
+    },
+  );
 });

@@ -5,6 +5,7 @@
  */
 import { bytes } from '../../src/index.js';
 import { RunCharts } from './charts.js';
+import { wireControls } from './controls.js';
 import { byId, el } from './dom.js';
 import { ScenarioEditor } from './editor.js';
 import { ExamplePicker } from './example-picker.js';
@@ -13,11 +14,14 @@ import { FrameMap } from './frame-map.js';
 import { cellColors, centerColor, edgeColor } from './map-probe.js';
 import { Player } from './player.js';
 import { legendItem, ProcessPanel } from './process-panel.js';
+import { fetchPrograms, programsToFetch } from './programs.js';
 import { setUpProjector } from './projector.js';
 import { MAX_LINKS, RegionLinks } from './region-links.js';
 import { Runner } from './runner.js';
 import { type Problem, Session } from './session.js';
+import { SNAPSHOT_MACHINE, setUpSnapshotInput } from './snapshot-input.js';
 import { plural, renderChange, renderProblems, statusText } from './status-view.js';
+import { renderSwap, swapState } from './swap-view.js';
 import { renderTlb } from './tlb-view.js';
 
 export class Playground {
@@ -44,6 +48,8 @@ export class Playground {
     (explain) => this.stepOnce(explain),
     () => this.setStatus(`running: ${this.session.stepsRun} of ${this.session.statementCount}`),
   );
+  /** Whether the map outlines a replacement policy's hand now. */
+  private handShown = false;
   /** Failures already shown: a new one scrolls its line into view. */
   private failuresShown = 0;
   private readonly picker = new ExamplePicker(this.editor, () => this.reset());
@@ -51,33 +57,35 @@ export class Playground {
   constructor() {
     byId('legend').append(...LEGEND.map((entry) => legendItem(entry.label, entry.color)));
 
-    byId('run').addEventListener('click', () => this.runToEnd());
-    byId('step').addEventListener('click', () => this.step());
-    byId('back').addEventListener('click', () => this.back());
-    const timeline = byId<HTMLInputElement>('timeline');
-    timeline.addEventListener('input', () => {
-      byId<HTMLOutputElement>('timeline-out').value = `step ${timeline.value}`;
+    wireControls({
+      runToEnd: () => this.runToEnd(),
+      step: () => this.step(),
+      back: () => this.back(),
+      goToStep: (steps) => this.goToStep(steps),
+      togglePlay: () => this.togglePlay(),
+      reset: () => this.reset(),
+      setSpeed: (stepsPerSecond) => {
+        this.player.stepsPerSecond = stepsPerSecond;
+      },
+      zoom: (steps) => this.map.zoom(steps),
+      fit: () => this.map.fit(),
+      zoomToChange: () => this.zoomToChange(),
+      toggleBreakpointAtCaret: () => this.editor.toggleBreakpoint(this.editor.caretLine),
+      runToCaret: () => this.runToLine(this.editor.caretLine),
+      stop: () => {
+        if (!this.player.playing && !this.runner.running) return false;
+        this.player.pause();
+        this.stopRunning();
+        this.render();
+        return true;
+      },
     });
-    timeline.addEventListener('change', () => this.goToStep(Number(timeline.value)));
-    byId('play').addEventListener('click', () => this.togglePlay());
-    byId('reset').addEventListener('click', () => this.reset());
-    const speed = byId<HTMLInputElement>('speed');
-    const speedOut = byId<HTMLOutputElement>('speed-out');
-    const setSpeed = () => {
-      this.player.stepsPerSecond = Number(speed.value);
-      speedOut.value = `${speed.value} step${speed.value === '1' ? '' : 's'}/s`;
-    };
-    speed.addEventListener('input', setSpeed);
-    setSpeed();
-
     setUpProjector(byId<HTMLButtonElement>('projector'), () => this.editor.relayout());
-    byId('zoom-in').addEventListener('click', () => this.map.zoom(1));
-    byId('zoom-out').addEventListener('click', () => this.map.zoom(-1));
-    byId('zoom-fit').addEventListener('click', () => this.map.fit());
-    byId('zoom-change').addEventListener('click', () => this.zoomToChange());
-    byId('map').addEventListener('keydown', (event) => {
-      if (event.key === 'z') this.zoomToChange();
-    });
+    setUpSnapshotInput(
+      byId<HTMLInputElement>('snapshot-file'),
+      (statement) => this.showSnapshot(statement),
+      (why) => this.setStatus(why, true),
+    );
 
     this.editor.onChange(() => {
       this.picker.saveEdits();
@@ -87,7 +95,6 @@ export class Playground {
       }
     });
     this.editor.onGutterClick((line) => this.runToLine(line));
-    document.addEventListener('keydown', (event) => this.onKey(event));
 
     if (!this.picker.start()) this.reset();
   }
@@ -101,11 +108,14 @@ export class Playground {
 
   /** Where a frame's cell is on the page, in CSS pixels of the viewport; null when scrolled away. */
   cellPosition(pfn: number): { x: number; y: number } | null {
-    const at = this.map.cellCenter(pfn);
-    if (!at) return null;
-    const rect = byId('map').getBoundingClientRect();
-    const ratio = window.devicePixelRatio || 1;
-    return { x: rect.left + (at.x + 0.5) / ratio, y: rect.top + (at.y + 0.5) / ratio };
+    return this.map.cellOnPage(pfn);
+  }
+
+  /** A scenario that loads a chosen snapshot into a machine large enough, run to its end. */
+  private showSnapshot(statement: string): void {
+    this.editor.text = `# A real Linux process from its snapshot (pageframe snapshot PID --out FILE).\n${SNAPSHOT_MACHINE}${statement}\n`;
+    this.picker.saveEdits();
+    this.runToEnd();
   }
 
   /** Zooms the map in on the frames the last statement changed, as large as they all fit. */
@@ -114,28 +124,11 @@ export class Playground {
     if (frames && frames.length > 0) this.map.zoomTo(frames);
   }
 
-  /** Draws lines from a region's button to its frames' cells in view; null clears them. */
+  /** Draws lines from a region's button to its frames' cells; base null takes them away. */
   private linkRegion(pid: number, base: number | null, button: HTMLElement | null): void {
     const view = this.session.view;
-    if (base === null || !button || !view) {
-      this.links.clear();
-      this.map.setLinked([], '');
-      this.map.render();
-      return;
-    }
-    const points: { pfn: number; x: number; y: number }[] = [];
-    const frames = view.regionFrames(pid, base, MAX_LINKS);
-    // The frames are outlined on the map too: it may be scrolled away from the region's line.
-    this.map.setLinked(
-      [...frames].sort((p, q) => p - q),
-      processColor(pid),
-    );
-    this.map.render();
-    for (const pfn of frames) {
-      const at = this.cellPosition(pfn);
-      if (at) points.push({ pfn, ...at });
-    }
-    this.links.show(button.getBoundingClientRect(), points, processColor(pid));
+    if (base === null || !button || !view) this.links.unlink(this.map);
+    else this.links.link(this.map, view.regionFrames(pid, base, MAX_LINKS), button, processColor(pid));
   }
 
   /** The map's description of a frame, as its info line shows it. */
@@ -172,10 +165,30 @@ export class Playground {
     this.picker.choose(name, text);
   }
 
-  /** Loads the editor's text into a fresh machine; false when it does not parse. */
+  /**
+   * Loads the editor's text into a fresh machine; false when it does not parse. Programs its
+   * `exec` statements name are fetched first (the page loads again when they arrive).
+   */
   reset(): boolean {
     this.player.pause();
     this.stopRunning();
+    const programs = programsToFetch(this.editor.text);
+    if (programs.length > 0) {
+      this.loadedText = null;
+      this.setStatus(`fetching ${programs.join(', ')}`);
+      document.body.dataset.fetching = 'true';
+      fetchPrograms(programs).then(
+        () => {
+          delete document.body.dataset.fetching;
+          this.reset();
+        },
+        (error: Error) => {
+          delete document.body.dataset.fetching;
+          this.setStatus(`could not fetch a program: ${error.message}`, true);
+        },
+      );
+      return false;
+    }
     this.loadedText = this.editor.text;
     this.failuresShown = 0;
     const problem = this.session.load(this.loadedText, this.picker.fileName);
@@ -302,22 +315,6 @@ export class Playground {
     if (!playing) this.render();
   }
 
-  private onKey(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.runToEnd();
-    else if (event.key === 'F10' && event.shiftKey) this.back();
-    else if (event.key === 'F10') this.step();
-    else if (event.key === 'F8' && event.shiftKey) this.reset();
-    else if (event.key === 'F8') this.togglePlay();
-    else if (event.key === 'F9') this.editor.toggleBreakpoint(this.editor.caretLine);
-    else if (event.key === 'F4') this.runToLine(this.editor.caretLine);
-    else if (event.key === 'Escape' && (this.player.playing || this.runner.running)) {
-      this.player.pause();
-      this.stopRunning();
-      this.render();
-    } else return;
-    event.preventDefault();
-  }
-
   // --- drawing --------------------------------------------------------------------------------
 
   private render(): void {
@@ -362,6 +359,15 @@ export class Playground {
       `${view.allocatorKind}`;
     byId('map-summary').dataset.freeFrames = String(phys.freeFrames);
     this.processPanel.render(view);
+    // Swap, when the machine has it: the hand outlined, the process's pages out in swap listed.
+    const pid = this.processPanel.shownPid;
+    const swap = swapState(view.machine, pid);
+    if (swap || this.handShown) {
+      this.map.setHand(swap?.hand ?? -1);
+      this.map.render();
+      this.handShown = swap !== null;
+    }
+    renderSwap(byId('swap-info'), swap, view.processes().find((p) => p.pid === pid)?.name ?? 'kernel');
     const tlb = view.tlb();
     if (tlb)
       renderTlb(

@@ -17,6 +17,10 @@ export interface Sample {
   tlbHitRate: number;
   bytesCopied: number;
   pagesMoved: number;
+  /** Page faults so far, over every process that ever ran: resolved without I/O (demand zero,
+   * copy-on-write, PHYS, a swap-cache hit), and major ones (a page read back from swap). */
+  minorFaults: number;
+  majorFaults: number;
 }
 
 interface ChartSpec {
@@ -64,6 +68,15 @@ const CHARTS: ChartSpec[] = [
     series: [
       { label: 'bytes copied', value: (s) => s.bytesCopied, color: '#ef6c00', scale: 'bytes' },
       { label: 'pages moved', value: (s) => s.pagesMoved, color: '#00838f', scale: 'pages' },
+    ],
+    format: count,
+  },
+  {
+    id: 'faults',
+    title: 'Page faults: minor vs major',
+    series: [
+      { label: 'minor', value: (s) => s.minorFaults, color: '#1565c0', scale: 'minor' },
+      { label: 'major (read from swap)', value: (s) => s.majorFaults, color: '#c62828', scale: 'major' },
     ],
     format: count,
   },

@@ -45,6 +45,8 @@ export class FrameMap {
   private highlights: Int32Array = new Int32Array(0);
   /** Frames of the region linked to the map (outlined in its process's colour). */
   private linked: { frames: number[]; color: string } = { frames: [], color: '' };
+  /** The frame under the replacement policy's hand (outlined black), or none. */
+  private hand: number[] = [];
   /** Shared frames and the palette kinds of their holders (a stripe each). */
   private stripes = new Map<number, number[]>();
 
@@ -118,9 +120,15 @@ export class FrameMap {
     this.linked = { frames, color };
   }
 
+  /** Outlines the frame under the replacement policy's hand until the next call; -1 none. */
+  setHand(pfn: number): void {
+    this.hand = pfn >= 0 ? [pfn] : [];
+  }
+
   /** Shows no machine. */
   clear(): void {
     this.source = null;
+    this.hand = [];
     this.kinds = new Uint16Array(0);
     this.blockHead = new Int32Array(0);
     this.blockOrder = new Uint8Array(0);
@@ -170,6 +178,15 @@ export class FrameMap {
     if (row < 0 || row >= visibleRows) return null;
     const inner = this.cellPx >= 4 ? this.cellPx - 1 : this.cellPx;
     return { x: (cell % cols) * this.cellPx + (inner >> 1), y: row * this.cellPx + (inner >> 1) };
+  }
+
+  /** Where a frame's cell centre is on the page, in CSS pixels of the viewport; null when scrolled away. */
+  cellOnPage(pfn: number): { x: number; y: number } | null {
+    const at = this.cellCenter(pfn);
+    if (!at) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    return { x: rect.left + (at.x + 0.5) / ratio, y: rect.top + (at.y + 0.5) / ratio };
   }
 
   /** Describes a frame as the info line does. */
@@ -365,6 +382,7 @@ export class FrameMap {
     if (n > 0) {
       paintOutlines(context, geometry, this.highlights, '#d50000', MAX_OUTLINED);
       paintOutlines(context, geometry, this.linked.frames, this.linked.color, MAX_OUTLINED);
+      paintOutlines(context, geometry, this.hand, '#000000', 1);
       paintCursor(context, geometry, this.cursor);
     }
     this.scaleLabel.textContent =

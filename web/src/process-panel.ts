@@ -54,6 +54,11 @@ export class ProcessPanel {
     });
   }
 
+  /** The process the panel shows (KERNEL_PID: the kernel's half). */
+  get shownPid(): number {
+    return this.chosenPid;
+  }
+
   /** Follows the running process again (a new run). */
   followRun(): void {
     this.chosenPid = KERNEL_PID;

@@ -3,6 +3,8 @@
  * on a page-wide SVG layer while the pointer (or the keyboard focus) is on the region. Shows at a
  * glance that a region's pages are scattered over physical memory, and which frames they are.
  */
+import type { FrameMap } from './frame-map.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 
 /** Lines drawn at most (a big region's first pages): more would hide the map. */
@@ -36,6 +38,29 @@ export class RegionLinks {
     }
     this.layer.replaceChildren(...nodes);
     this.layer.dataset.frames = String(points.length);
+  }
+
+  /** Links `frames` (in address order) to `button`: lines to the cells in view, outlines on the map. */
+  link(map: FrameMap, frames: number[], button: HTMLElement, color: string): void {
+    // The frames are outlined on the map too: it may be scrolled away from the region's line.
+    map.setLinked(
+      [...frames].sort((p, q) => p - q),
+      color,
+    );
+    map.render();
+    const points: { pfn: number; x: number; y: number }[] = [];
+    for (const pfn of frames) {
+      const at = map.cellOnPage(pfn);
+      if (at) points.push({ pfn, ...at });
+    }
+    this.show(button.getBoundingClientRect(), points, color);
+  }
+
+  /** Takes the lines and the map's outlines away. */
+  unlink(map: FrameMap): void {
+    this.clear();
+    map.setLinked([], '');
+    map.render();
   }
 
   clear(): void {
