@@ -8,7 +8,7 @@
 import { bytes, FrameState, type FrameTable, type MemoryRange } from '../../src/index.js';
 import { allocatedKind, Kind, processKind, reservedKind } from './frame-colors.js';
 import { describeFrame } from './frame-describe.js';
-import { type MapGeometry, paintCells, paintCursor, paintOutlines } from './map-paint.js';
+import { innerSize, type MapGeometry, paintCells, paintCursor, paintOutlines } from './map-paint.js';
 import { columnsFor, fitScale, MAX_CELL_PX, scaleFor } from './map-scale.js';
 
 /** What the map draws: the frame table's arrays, the boot map, the buddy's free blocks. */
@@ -47,6 +47,8 @@ export class FrameMap {
   private linked: { frames: number[]; color: string } = { frames: [], color: '' };
   /** The frame under the replacement policy's hand (outlined black), or none. */
   private hand: number[] = [];
+  /** Whether shared frames' holders are still to be found (after the next classify). */
+  private stripesWanted = false;
   /** Shared frames and the palette kinds of their holders (a stripe each). */
   private stripes = new Map<number, number[]>();
 
@@ -245,14 +247,7 @@ export class FrameMap {
       for (let pfn = first; pfn < end; pfn++) if (state[pfn] === FrameState.Reserved) kinds[pfn] = kind;
     }
     this.stripes = new Map();
-    if (shared === 0 || !source.holdersOfShared) return;
-    // One stripe a process that maps the frame, and a magenta one for holders that are no
-    // process's mapping (a message in flight).
-    for (const [pfn, pids] of source.holdersOfShared()) {
-      const stripes = pids.map(processKind);
-      if (pids.length < refCount[pfn]) stripes.push(Kind.Shared);
-      this.stripes.set(pfn, stripes);
-    }
+    this.stripesWanted = shared > 0;
   }
 
   /** The canvas's size in device pixels, measured once per resize (measuring forces a layout). */
@@ -297,47 +292,26 @@ export class FrameMap {
   private onKey(event: KeyboardEvent): void {
     if (this.frameCount === 0) return;
     const { cols, visibleRows } = this.layout();
-    const f = this.framesPerCell;
-    let handled = true;
-    switch (event.key) {
-      case 'ArrowLeft':
-        this.select(this.cursor - f);
-        break;
-      case 'ArrowRight':
-        this.select(this.cursor + f);
-        break;
-      case 'ArrowUp':
-        this.select(this.cursor - f * cols);
-        break;
-      case 'ArrowDown':
-        this.select(this.cursor + f * cols);
-        break;
-      case 'PageUp':
-        this.select(this.cursor - f * cols * Math.max(1, visibleRows - 1));
-        break;
-      case 'PageDown':
-        this.select(this.cursor + f * cols * Math.max(1, visibleRows - 1));
-        break;
-      case 'Home':
-        this.select(0);
-        break;
-      case 'End':
-        this.select(this.frameCount - 1);
-        break;
-      case '+':
-      case '=':
-        this.zoom(1);
-        break;
-      case '-':
-        this.zoom(-1);
-        break;
-      case '0':
-        this.fit();
-        break;
-      default:
-        handled = false;
-    }
-    if (handled) event.preventDefault();
+    const row = this.framesPerCell * cols;
+    const page = row * Math.max(1, visibleRows - 1);
+    // Cursor moves: a cell, a row, a screen, the ends; then the zoom keys.
+    const moves: Record<string, number> = {
+      ArrowLeft: this.cursor - this.framesPerCell,
+      ArrowRight: this.cursor + this.framesPerCell,
+      ArrowUp: this.cursor - row,
+      ArrowDown: this.cursor + row,
+      PageUp: this.cursor - page,
+      PageDown: this.cursor + page,
+      Home: 0,
+      End: this.frameCount - 1,
+    };
+    const target = Object.hasOwn(moves, event.key) ? moves[event.key] : undefined;
+    if (target !== undefined) this.select(target);
+    else if (event.key === '+' || event.key === '=') this.zoom(1);
+    else if (event.key === '-') this.zoom(-1);
+    else if (event.key === '0') this.fit();
+    else return;
+    event.preventDefault();
   }
 
   /** The first frame of the cell under the pointer, or -1. */
@@ -372,6 +346,8 @@ export class FrameMap {
     pixels.fill(255);
     const n = this.frameCount;
     const geometry = this.geometry();
+    // Holders are found by walking every process's tables: only when cells are large enough to stripe.
+    if (this.stripesWanted && this.framesPerCell === 1 && innerSize(this.cellPx) >= 4) this.findHolders();
     if (n > 0)
       paintCells(pixels, width, height, geometry, {
         kinds: this.kinds,
@@ -390,6 +366,22 @@ export class FrameMap {
         ? `1 cell = ${this.framesPerCell} frames (${bytes(this.framesPerCell * 4096)})`
         : `1 cell = 1 frame, ${this.cellPx} px`;
     this.info.textContent = this.describe(this.cursor);
+  }
+
+  /**
+   * Stripes for the shared frames: one a process that maps the frame, and a magenta one for a
+   * holder that is no process's mapping (a message in flight).
+   */
+  private findHolders(): void {
+    this.stripesWanted = false;
+    const source = this.source;
+    if (!source?.holdersOfShared) return;
+    const refCount = source.frames.refCount;
+    for (const [pfn, pids] of source.holdersOfShared()) {
+      const stripes = pids.map(processKind);
+      if (pids.length < refCount[pfn]) stripes.push(Kind.Shared);
+      this.stripes.set(pfn, stripes);
+    }
   }
 
   /** The layout as the painters take it (and tests read the canvas by). */
