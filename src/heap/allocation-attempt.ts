@@ -6,7 +6,8 @@
  * The slab cache, the area pool and the large blocks each undo their own last step exactly (ids,
  * lists and caches as they were); this restores the counters they share. Giving back what the heap
  * keeps for reuse (the spare area, cached large ranges) cannot be undone, so a call that needs to
- * map waits to do it until it has succeeded, and its peaks are counted as if it had come first.
+ * map waits to do it until it has succeeded, does it only if its mapping raised a peak, and then
+ * counts its peaks as if it had come first.
  */
 import type { AreaPool } from './area-pool.js';
 import type { HeapCounters } from './heap-counters.js';
