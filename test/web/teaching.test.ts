@@ -1,7 +1,9 @@
 /**
- * The playground as a teacher uses it, second part: the walk that teaches (the address's fields,
- * the TLB first, the bits in plain words, what a read or a write would do), checked in Chromium
- * against the same scenario run in Node, where the predicted access is then really made.
+ * The playground as a teacher uses it, second part, each checked in Chromium against the same
+ * scenario run in Node: the walk that teaches (the predicted access then really made), run to a
+ * line and breakpoints, ownership on the map, the page-table tree, changes in the charts and zoom,
+ * projector mode, a RISC-V program, a snapshot file, and swap. About 30 s on a quiet machine: a
+ * dozen pages in one browser, each running its scenario.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +30,17 @@ async function walkIn(page: Page, pid: number, va: number): Promise<void> {
   await page.press('#walk-va', 'Enter');
 }
 
+// One build and one browser for the whole file (each test opens its own page).
+let playground: Playground;
+
+beforeAll(async () => {
+  playground = await startPlayground();
+}, 120_000);
+
+afterAll(async () => {
+  await playground?.close();
+});
+
 const FORKED = [
   'machine ram 16M',
   'machine paging x86-64',
@@ -41,16 +54,6 @@ const FORKED = [
 ].join('\n');
 
 describe('the walk that teaches', () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   it('cuts the address into coloured fields, asks the TLB first, and predicts each fault the kernel then takes', async () => {
     const expected = reference(FORKED);
     expect(expected.outcome.failures).toEqual([]);
@@ -210,16 +213,6 @@ const LINES = [
 ].join('\n');
 
 describe('run to a line, and breakpoints', () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   it('runs to a clicked line, forward or back, and stops at breakpoints', async () => {
     const { page, problems } = await playground.open(1280, 800);
     await page.fill('#source', LINES);
@@ -284,16 +277,6 @@ type PlaygroundHandle = {
 };
 
 describe('ownership on the map', () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   it('stripes each shared frame with the colours of the processes that map it', async () => {
     const text = 'machine ram 16M\nprocess a\nx = map anon 16K\ntouch x 16K\nfork b\nin b: touch x\n';
     const machine = reference(text).machine!;
@@ -424,16 +407,6 @@ describe('ownership on the map', () => {
 });
 
 describe('the page-table tree', () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   it('draws every table of a process once, and the pages its leaf tables map', async () => {
     const text = [
       'machine ram 32M',
@@ -489,16 +462,6 @@ describe('the page-table tree', () => {
 });
 
 describe('changes outlined in the charts, and zoom to the change', () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   it('rings what the last statement moved in the charts, and zooms the map in on the frames it changed', async () => {
     const text = [
       'machine ram 64M',
@@ -571,16 +534,6 @@ describe('changes outlined in the charts, and zoom to the change', () => {
 });
 
 describe('projector mode', () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   it('makes the type larger, keeps every line whole and numbered, and is remembered', async () => {
     const { page, problems } = await playground.open(1280, 800);
     const fontSize = () =>
@@ -624,16 +577,6 @@ describe('projector mode', () => {
 });
 
 describe('a RISC-V program in the page', () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   it('fetches the bundled programs an example execs, runs them as the command line does, and charts their faults', async () => {
     const name = 'programs/scenario.pf';
     const text = readFileSync(join(ROOT, 'examples', name), 'utf8');
@@ -678,16 +621,6 @@ describe('a RISC-V program in the page', () => {
 });
 
 describe("a real process's snapshot in the page", () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   it('loads a chosen snapshot file and shows the process as the command line builds it', async () => {
     // A small shell-like process, in the file format `pageframe snapshot --out` writes.
     const base = 0x5555_5555_4000;
@@ -805,16 +738,6 @@ function scenarioHasSwap(): boolean {
 }
 
 describe('swap in the page', () => {
-  let playground: Playground;
-
-  beforeAll(async () => {
-    if (scenarioHasSwap()) playground = await startPlayground();
-  }, 120_000);
-
-  afterAll(async () => {
-    await playground?.close();
-  });
-
   // Skipped only while the scenario language has no swap settings (`machine swap SIZE`).
   it.skipIf(!scenarioHasSwap())(
     'shows the pages out in swap, the clock hand and the accessed bits, and major faults over time',
