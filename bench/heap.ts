@@ -3,7 +3,9 @@
  * real programs under recordings/ when `npm run record:samples` made them) through pageframe's heap
  * on a process, through the same heap on its own over an ArrayBuffer (BufferHeap), and through
  * @thi.ng/malloc's MemPool, with the same protocol for each: utilization from one replay, warm
- * throughput from `warmThroughput` (a warm-up pass, then passes for at least 300 ms).
+ * throughput from `warmThroughput` (a warm-up pass, then passes for at least 300 ms, each heap
+ * emptied between passes by its own free-everything: MemPool's freeAll keeps its buffer, ours
+ * keeps what free() keeps for reuse).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,7 +84,7 @@ function processSubject(): WarmSubject & { heap: Heap; memory: ReplayMemory; dis
   const heap = new Heap(p.space);
   return {
     allocator: heapAllocator(heap),
-    reset: () => heap.releaseAll(),
+    reset: () => heap.freeAll(),
     heap,
     memory: p.space,
     dispose: () => {
@@ -120,7 +122,7 @@ function measureTrace(trace: RepTrace): TraceFigures {
   buffer.releaseAll();
   const standaloneOps = warmThroughput(trace, {
     allocator: heapAllocator(buffer),
-    reset: () => buffer.releaseAll(),
+    reset: () => buffer.freeAll(),
   }).opsPerSec;
   // MemPool: no payload checking (it would add our cost to its time only in the replay, not timed).
   const thing = replay(trace, thingSubject().allocator);

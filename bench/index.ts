@@ -18,6 +18,7 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   heap: () => import('./heap.js'),
   ipc: () => import('./ipc.js'),
   trace: () => import('./trace.js'),
+  swap: () => import('./swap.js'),
 };
 
 /** One suite's figures and how noisy the machine was while they were taken. */

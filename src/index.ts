@@ -128,6 +128,8 @@ export {
   type TlbEntry,
   X8664Format,
 } from './mmu/index.js';
+// Memory pressure: the swap device, swap entries, the reverse map and reclaim (docs/swap.md).
+export { isSwapEntry, type SwapEntryFormat, swapEntryFormat } from './mmu/swap-entries.js';
 // Physical memory: RAM, the boot memory map, the frame table and the frame allocators.
 export { BuddyAllocator } from './phys/buddy-allocator.js';
 export { FirstFitAllocator } from './phys/first-fit-allocator.js';
@@ -146,6 +148,8 @@ export type {
   PhysicalMemoryConfig,
   PhysicalStats,
 } from './phys/types.js';
+export { SwapCache } from './swap/swap-cache.js';
+export { SwapDevice, type SwapDeviceConfig, type SwapStats } from './swap/swap-device.js';
 export type { AttachOptions } from './vm/address-space.js';
 // Address spaces: regions, demand paging, protection, copy-on-write.
 export {
@@ -172,6 +176,15 @@ export {
   type VmBootConfig,
   type VmMachine,
 } from './vm/index.js';
+export { Eviction, evictFrame, reclaimPages } from './vm/reclaim.js';
+export { ReverseMap } from './vm/reverse-map.js';
+export {
+  type ReclaimStats,
+  type SkipCounts,
+  type SwapConfig,
+  type UnevictableCounts,
+  VmSwap,
+} from './vm/vm-swap.js';
 export {
   formatRep,
   parseRep,

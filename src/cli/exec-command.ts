@@ -186,7 +186,7 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
 }
 
 /** With --swap: major faults, the device's reads and writes and the time waiting for it. */
-function swapFigures(kernel: Kernel): Record<string, number> {
+function swapFigures(kernel: Kernel): Record<string, number | object> {
   const swap = kernel.machine.swap;
   if (swap === null) return {};
   const device = swap.device.stats();
@@ -194,6 +194,8 @@ function swapFigures(kernel: Kernel): Record<string, number> {
     swapIns: device.reads,
     swapOuts: device.writes,
     evictions: swap.stats.evictions,
+    cleanDrops: swap.stats.cleanDrops,
+    skipped: swap.stats.skipped,
     swapWaitNs: device.waitNs,
   };
 }

@@ -74,13 +74,16 @@ export class AllocationAttempt {
   }
 
   /**
-   * The call succeeded: gives back what is kept for reuse if it mapped (`trim`), and lowers the
-   * peaks it raised by what that gave back, as if it had been given back first.
+   * The call succeeded. If it mapped and that raised a peak, gives back what is kept for reuse
+   * (`trim`) and lowers the peaks by what that gave back, as if it had been given back first: so
+   * what the heap keeps never raises a peak, and stays as long as it does not.
    */
   commit(trim: () => void): void {
     if (!this.trimWanted) return;
     this.trimWanted = false;
     const counters = this.counters;
+    if (counters.peakFootprint <= this.peakFootprint && counters.peakResidentPages <= this.peakResidentPages)
+      return;
     const footprint = counters.footprint;
     const resident = counters.residentPages;
     trim();

@@ -156,6 +156,8 @@ export class AreaPool {
     if (this.growable === 0) return NONE;
     const extend = this.space.extendAnon?.bind(this.space);
     if (!extend) return NONE;
+    // Mapping more: what the heap keeps for reuse goes back first (when the call succeeds).
+    this.beforeMapping();
     for (let a = 0; a < this.idsUsed; a++) {
       while (this.live[a] && this.unmapped[a] !== 0) {
         const mapped = this.mappedBytes[a];

@@ -26,6 +26,13 @@ export class BlockLookup {
     const { areas, slabs, large } = this.parts;
     if (!Number.isSafeInteger(va))
       throw new InvalidArgumentError(`${this.parts.name}: ${op}(${va}): not an address`);
+    // A large block starts a page: look there first, one hash lookup for a big buffer's realloc.
+    const l = large.blockAt(va);
+    if (l !== NONE) {
+      this.slab = NONE;
+      this.large = l;
+      return;
+    }
     const a = areas.areaOf(va);
     if (a !== NONE) {
       const s = areas.slabAt(a, va);
@@ -39,13 +46,6 @@ export class BlockLookup {
           this.large = NONE;
           return;
         }
-      }
-    } else {
-      const l = large.blockAt(va);
-      if (l !== NONE) {
-        this.slab = NONE;
-        this.large = l;
-        return;
       }
     }
     explainBadAddress(va, op, this.parts, this.freed);

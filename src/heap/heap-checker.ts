@@ -138,7 +138,10 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
         Math.floor(first / UNITS_PER_PAGE) !== Math.floor((first + units - 1) / UNITS_PER_PAGE)
       )
         fail(`slab ${s}: a small slab of the wrong shape`);
-    } else if (first % UNITS_PER_PAGE !== 0 || units !== table.pages[cls] * UNITS_PER_PAGE)
+    } else if (
+      first % UNITS_PER_PAGE !== 0 ||
+      (units !== table.pages[cls] * UNITS_PER_PAGE && units !== table.fewPages[cls] * UNITS_PER_PAGE)
+    )
       fail(`slab ${s}: a page slab of the wrong shape`);
     for (let u = first; u < first + units; u++)
       if (areas.unitSlab[a * areas.unitsPerArea + u] !== s)

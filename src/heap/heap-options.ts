@@ -36,7 +36,8 @@ export interface HeapOptions {
   keepSpareArea?: boolean;
   /**
    * Map an area's first two pages and grow it in place as needed (the space must have
-   * extendAnon), rather than mapping all of it at once. Default false.
+   * extendAnon), rather than mapping all of it at once. Default true (a space without
+   * extendAnon maps whole areas).
    */
   growAreas?: boolean;
   /** Named in error messages: "heap of process 3". Default "heap". */
@@ -97,6 +98,6 @@ export function resolveHeapOptions(options: HeapOptions): HeapSettings {
     borrowWaste: options.borrowWaste ?? 1 / 8,
     largeCacheEntries: options.largeCacheEntries ?? 4,
     keepSpareArea: options.keepSpareArea ?? true,
-    growAreas: options.growAreas ?? false,
+    growAreas: options.growAreas ?? true,
   };
 }

@@ -1,7 +1,10 @@
 /**
  * Large blocks: a request above the large threshold gets an ANON range of its own, rounded up to
- * pages and found again through a page-number map. Up to `cacheEntries` freed ranges of at most
- * LARGE_CACHE_MAX_BYTES stay mapped for a later request of the same size, oldest given back first.
+ * pages and found again through a page-number map. Up to `cacheEntries` freed ranges stay mapped
+ * for a later request of the same size, oldest given back first: any of at most
+ * LARGE_CACHE_MAX_BYTES, and the last freed one above that (a program that maps one big buffer a
+ * run, as sort does, then maps it once). A block that grows in place maps an eighth more than it
+ * needs, so a buffer grown by small steps is extended a few times, not at every page.
  * A freed range the space refuses to take back (the region limit) joins the cache too, beyond its
  * size, and is offered back at the next trim. Used by Heap for large malloc, free and realloc;
  * read by the checker and stats.
@@ -16,6 +19,12 @@ import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 /** Largest freed block the cache keeps (a bigger one is given back at once). */
 export const LARGE_CACHE_MAX_BYTES = 1 << 20;
 const INITIAL_LARGE = 16;
+/**
+ * A block grown in place maps at least this fraction of its size more (the realloc trace, a
+ * buffer grown by 128 bytes to 600 KiB: 151 extensions a run with none ahead, 25 with this; its
+ * utilization stays 0.90).
+ */
+const GROW_AHEAD = 1 / 8;
 
 export class LargeBlocks {
   // Indexed by large-block id.
@@ -145,7 +154,7 @@ export class LargeBlocks {
   free(l: number): void {
     const va = this.base[l];
     const bytes = this.bytes[l];
-    if (this.cacheEntries > 0 && bytes <= LARGE_CACHE_MAX_BYTES) {
+    if (this.cacheEntries > 0 && (bytes <= LARGE_CACHE_MAX_BYTES || this.roomForBig())) {
       if (this.cacheCount >= this.cacheEntries) this.uncache(0);
       this.cache(va, bytes);
       this.drop(l, false);
@@ -157,10 +166,21 @@ export class LargeBlocks {
     }
   }
 
-  /** Gives back the pages of block `l` past its first `keep` bytes (a multiple of the page), if the space takes them. */
+  /** Makes room for a range above LARGE_CACHE_MAX_BYTES: the cache keeps one such, the last freed. */
+  private roomForBig(): boolean {
+    for (let i = 0; i < this.cacheCount; i++)
+      if (this.cacheBytes[i] > LARGE_CACHE_MAX_BYTES) return this.uncache(i);
+    return true;
+  }
+
+  /**
+   * Gives back the pages of block `l` past its first `keep` bytes (a multiple of the page), if the
+   * space takes them; no more than the eighth a growing block maps ahead stays.
+   */
   shrink(l: number, keep: number): void {
     const mapped = this.bytes[l];
-    if (keep >= mapped || !tryRelease(this.space, this.base[l] + keep, mapped - keep)) return;
+    if (mapped - keep <= roundUp(keep * GROW_AHEAD, PAGE_SIZE)) return;
+    if (!tryRelease(this.space, this.base[l] + keep, mapped - keep)) return;
     this.bytes[l] = keep;
     this.removeMapped(mapped - keep);
     this.liveBytes -= mapped - keep;
@@ -171,20 +191,29 @@ export class LargeBlocks {
     if (!this.space.extendAnon) return false;
     this.beforeMapping();
     const mapped = this.bytes[l];
-    const more = roundUp(size, PAGE_SIZE) - mapped;
-    let extended = false;
-    try {
-      extended = this.space.extendAnon(this.base[l] + mapped, more);
-    } catch (error) {
-      if (!isOutOfMemory(error)) throw error;
+    const needed = roundUp(size, PAGE_SIZE) - mapped;
+    const ahead = Math.max(needed, roundUp(mapped * GROW_AHEAD, PAGE_SIZE));
+    let more = ahead;
+    if (!this.tryExtend(l, ahead)) {
+      more = needed;
+      if (ahead === needed || !this.tryExtend(l, needed)) return false;
     }
-    if (!extended) return false;
     this.bytes[l] = mapped + more;
     this.liveBytes += more;
     this.residentPages += more / PAGE_SIZE;
     this.counters.addResident(more / PAGE_SIZE);
     this.counters.addFootprint(more);
     return true;
+  }
+
+  /** Maps `bytes` right after block `l`; whether the space could. */
+  private tryExtend(l: number, bytes: number): boolean {
+    try {
+      return this.space.extendAnon?.(this.base[l] + this.bytes[l], bytes) ?? false;
+    } catch (error) {
+      if (!isOutOfMemory(error)) throw error;
+      return false;
+    }
   }
 
   /** Frees every live block, into the cache (releaseAll then trims it). */

@@ -28,6 +28,12 @@ export class SizeClassTable {
   /** Objects one small slab of the class holds. */
   readonly smallObjects: Int32Array;
   readonly smallBitmapOrder: Uint8Array;
+  /**
+   * Pages of the class's first slabs while it has few blocks: the fewest that hold an object, or
+   * 0 when that is its page slab already (or a small slab serves it).
+   */
+  readonly fewPages: Int32Array;
+  readonly fewObjects: Int32Array;
   /** The biggest class a request of each class may borrow an object from. */
   readonly borrowLimit: Int32Array;
   /** Class of a request, indexed by its size in granules rounded up. */
@@ -53,6 +59,8 @@ export class SizeClassTable {
     this.smallUnits = new Int32Array(count);
     this.smallObjects = new Int32Array(count);
     this.smallBitmapOrder = new Uint8Array(count);
+    this.fewPages = new Int32Array(count);
+    this.fewObjects = new Int32Array(count);
     for (let c = 0; c < count; c++) {
       const pages = slabPagesFor(sizes[c], pagesPerArea, maxSlabWaste);
       this.pages[c] = pages;
@@ -69,6 +77,11 @@ export class SizeClassTable {
           this.smallBitmapOrder[c] = Math.ceil(Math.log2(Math.ceil(objects / WORD_BITS)));
           break;
         }
+      }
+      const fewest = Math.ceil(sizes[c] / PAGE_SIZE);
+      if (this.smallUnits[c] === 0 && fewest < pages) {
+        this.fewPages[c] = fewest;
+        this.fewObjects[c] = Math.floor((fewest * PAGE_SIZE) / sizes[c]);
       }
       let limit = c;
       while (limit + 1 < count && sizes[limit + 1] <= sizes[c] * (1 + borrowWaste)) limit++;
@@ -101,6 +114,8 @@ export class SizeClassTable {
       this.smallUnits.byteLength +
       this.smallObjects.byteLength +
       this.smallBitmapOrder.byteLength +
+      this.fewPages.byteLength +
+      this.fewObjects.byteLength +
       this.byGranules.byteLength
     );
   }

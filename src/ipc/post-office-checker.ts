@@ -47,7 +47,8 @@ export function checkPostOffice(boxes: Map<number, Mailbox>, table: FrameTable):
       }
     }
   }
-  for (let pfn = 0; pfn < table.frameCount; pfn++) {
+  const frameCount = table.frameCount;
+  for (let pfn = 0; pfn < frameCount; pfn++) {
     if (holds[pfn] === 0 || table.use[pfn] !== FrameUse.Message) continue;
     if (table.refCount[pfn] !== holds[pfn]) {
       throw new InvariantError(

@@ -192,12 +192,14 @@ export class Kernel {
     this.ipc.check();
     this.machine.swap?.check();
     const frames = this.pmm.frames;
-    for (let pfn = 0; pfn < frames.frameCount; pfn++) {
+    const { state, refCount } = frames;
+    const frameCount = frames.frameCount;
+    for (let pfn = 0; pfn < frameCount; pfn++) {
+      if (state[pfn] !== FrameState.Allocated) continue;
       const use = frames.use[pfn];
-      if (frames.state[pfn] !== FrameState.Allocated) continue;
       if (use === FrameUse.Direct) {
         // Whoever allocated it may hold a reference too (or may have passed it to the mappings).
-        if (frames.refCount[pfn] < counts[pfn]) {
+        if (refCount[pfn] < counts[pfn]) {
           throw new InvariantError(
             `frame ${hex(pfn * 4096)} (allocated directly) has reference count ${frames.refCount[pfn]} but ${counts[pfn]} PHYS mappings and holders`,
           );
@@ -205,7 +207,7 @@ export class Kernel {
         continue;
       }
       if (use !== FrameUse.User && use !== FrameUse.Kernel && use !== FrameUse.Message) continue;
-      if (frames.refCount[pfn] !== counts[pfn]) {
+      if (refCount[pfn] !== counts[pfn]) {
         throw new InvariantError(
           `frame ${hex(pfn * 4096)} (owner ${frames.owner[pfn]}) has reference count ${frames.refCount[pfn]} but ${counts[pfn]} mappings and holders`,
         );

@@ -24,33 +24,34 @@ export interface BuddyLists {
 
 export function checkBuddyLists(lists: BuddyLists): void {
   const { frames } = lists;
-  const seen = new Uint8Array(frames.frameCount);
+  // The frame table's arrays in locals: check() runs after every step of the tests.
+  const { next, prev, order, state } = frames;
+  const frameCount = frames.frameCount;
+  const seen = new Uint8Array(frameCount);
   let listed = 0;
   for (let k = 0; k <= lists.maxOrder; k++) {
     let blocks = 0;
     let previous = NO_FRAME;
-    for (let b = lists.heads[k]; b !== NO_FRAME; b = frames.next[b]) {
+    for (let b = lists.heads[k]; b !== NO_FRAME; b = next[b]) {
       const size = 1 << k;
-      if (b < 0 || b + size > frames.frameCount || b % size !== 0) {
+      if (b < 0 || b + size > frameCount || b % size !== 0) {
         throw new InvariantError(`buddy: block at frame ${b} of order ${k} is misplaced`);
       }
-      if (frames.order[b] !== (lists.blockHead | k)) {
-        throw new InvariantError(
-          `buddy: head frame ${b} on the order-${k} list is marked ${frames.order[b]}`,
-        );
+      if (order[b] !== (lists.blockHead | k)) {
+        throw new InvariantError(`buddy: head frame ${b} on the order-${k} list is marked ${order[b]}`);
       }
-      if (frames.prev[b] !== previous) {
+      if (prev[b] !== previous) {
         throw new InvariantError(`buddy: frame ${b} on the order-${k} list has a wrong back link`);
       }
       for (let f = b; f < b + size; f++) {
         if (seen[f]) throw new InvariantError(`buddy: frame ${f} is on the free lists twice`);
         seen[f] = 1;
-        if (frames.state[f] !== FrameState.Free) {
-          throw new InvariantError(`buddy: frame ${f} is on a free list but its state is ${frames.state[f]}`);
+        if (state[f] !== FrameState.Free) {
+          throw new InvariantError(`buddy: frame ${f} is on a free list but its state is ${state[f]}`);
         }
       }
       const buddy = b ^ size;
-      if (k < lists.maxOrder && buddy < frames.frameCount && frames.order[buddy] === (lists.blockHead | k)) {
+      if (k < lists.maxOrder && buddy < frameCount && order[buddy] === (lists.blockHead | k)) {
         throw new InvariantError(
           `buddy: free buddies at frames ${Math.min(b, buddy)} (order ${k}) are not merged`,
         );
@@ -58,7 +59,7 @@ export function checkBuddyLists(lists: BuddyLists): void {
       blocks++;
       listed += size;
       previous = b;
-      if (blocks > frames.frameCount) throw new InvariantError(`buddy: order-${k} list has a cycle`);
+      if (blocks > frameCount) throw new InvariantError(`buddy: order-${k} list has a cycle`);
     }
     if (blocks !== lists.blockCounts[k]) {
       throw new InvariantError(
@@ -71,22 +72,22 @@ export function checkBuddyLists(lists: BuddyLists): void {
   }
   for (let i = 0; i < lists.cacheCount; i++) {
     const f = lists.cache[i];
-    if (f < 0 || f >= frames.frameCount || seen[f]) {
+    if (f < 0 || f >= frameCount || seen[f]) {
       throw new InvariantError(`buddy: cached frame ${f} is out of range or also listed`);
     }
-    if (frames.state[f] !== FrameState.Free || frames.order[f] !== 0) {
+    if (state[f] !== FrameState.Free || order[f] !== 0) {
       throw new InvariantError(`buddy: cached frame ${f} is not free`);
     }
     seen[f] = 1;
   }
-  for (let f = 0; f < frames.frameCount; f++) {
-    const isFree = frames.state[f] === FrameState.Free;
+  for (let f = 0; f < frameCount; f++) {
+    const isFree = state[f] === FrameState.Free;
     if (isFree !== (seen[f] === 1)) {
       throw new InvariantError(
         isFree ? `buddy: free frame ${f} is on no free list` : `buddy: frame ${f} is listed but not free`,
       );
     }
-    if (!seen[f] && frames.order[f] !== 0) {
+    if (!seen[f] && order[f] !== 0) {
       throw new InvariantError(`buddy: frame ${f} is not free but marked as a block head`);
     }
   }

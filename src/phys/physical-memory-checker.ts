@@ -55,15 +55,20 @@ export function checkPhysicalMemory(parts: PhysicalMemoryParts): void {
   for (const range of parts.memoryMap) {
     const first = range.base / FRAME_SIZE;
     const end = first + range.length / FRAME_SIZE;
-    for (let pfn = first; pfn < end; pfn++) {
-      const frameState = state[pfn];
-      if (range.type !== 'usable') {
-        if (frameState !== FrameState.Reserved || refCount[pfn] !== 0) {
+    if (range.type !== 'usable') {
+      for (let pfn = first; pfn < end; pfn++) {
+        if (state[pfn] !== FrameState.Reserved || refCount[pfn] !== 0) {
           throw new InvariantError(
-            `frame ${frameName(pfn)} in ${describeRange(range)} is not reserved (state ${frameState}, refCount ${refCount[pfn]})`,
+            `frame ${frameName(pfn)} in ${describeRange(range)} is not reserved (state ${state[pfn]}, refCount ${refCount[pfn]})`,
           );
         }
-      } else if (frameState === FrameState.Free) {
+      }
+      continue;
+    }
+    // One pass of plain comparisons per frame: check() runs after every step of the tests.
+    for (let pfn = first; pfn < end; pfn++) {
+      const frameState = state[pfn];
+      if (frameState === FrameState.Free) {
         if (refCount[pfn] !== 0)
           throw new InvariantError(`free frame ${frameName(pfn)} has refCount ${refCount[pfn]}`);
         free++;

@@ -306,7 +306,13 @@ export class AddressSpace {
    */
   fork(owner: number, asid: number, options: ForkOptions = {}): AddressSpace {
     if (this.mode === Mode.Kernel) throw new InvalidArgumentError('the kernel space cannot be forked');
-    const child = this.forkSpace(owner, asid, options);
+    const mark = this.beginOperation();
+    let child: AddressSpace;
+    try {
+      child = this.forkSpace(owner, asid, options);
+    } finally {
+      this.endOperation(mark);
+    }
     child.trimResident();
     return child;
   }

@@ -38,8 +38,17 @@ export function populateSharedRegions(parent: AddressSpace, log: FaultLog): void
       if (regions.type(i) !== RegionType.Anon || (regions.flags(i) & RegionFlag.Shared) === 0) continue;
       for (let page = regions.base(i); page < regions.ceiling(i); page += PAGE_SIZE) {
         const table = leaf.leafTableOf(parent.root, page);
-        if (table !== NO_TABLE && leaf.isPresentAt(leaf.entryAddress(table, page))) continue;
+        // A swapped-out page has its slot, which the child's copy of the entry names too.
+        if (
+          table !== NO_TABLE &&
+          (leaf.isPresentAt(leaf.entryAddress(table, page)) ||
+            leaf.isSwapEntryAt(leaf.entryAddress(table, page)))
+        )
+          continue;
         resolveFault(parent, page, i, Access.Read, FaultCause.NotPresent, log);
+        // Kept in RAM for the fork's length: undoing the fork unmaps it again.
+        if (parent.swap !== null)
+          parent.swap.keep(leaf.frameAt(leaf.entryAddress(leaf.leafTableOf(parent.root, page), page)));
       }
     }
   } catch (error) {

@@ -76,28 +76,30 @@ export class LeafScan {
     const rootSpan = this.spans[top];
     const words = this.pageTables.tableWords(root);
     const at = (root & (words.length * 4 - 1)) >>> 2;
+    const step = this.wordsPerEntry;
+    // The root's entries in address order: on the sign-extended formats the (negative) kernel
+    // half's come first, so the range is walked by address, one root entry's span at a time.
     for (let va = start; va < end; ) {
       const index = f.indexOf(va, top);
       const base = f.rootIndexBase(index);
-      this.entry(words, at + index * this.wordsPerEntry, top, base, start, end, visitor);
+      const w = at + index * step;
+      if ((words[w] & LeafScan.PRESENT) !== 0)
+        this.entry(words[w], step === 2 ? words[w + 1] : 0, top, base, start, end, visitor);
       va = base + rootSpan;
     }
   }
 
-  /** The present entry (or nothing) at words[w], at `level`, mapping from `base`. */
+  /** The present entry `low`/`high` at `level`, mapping from `base`: a large page, or a table to descend. */
   private entry(
-    words: Uint32Array,
-    w: number,
+    low: number,
+    high: number,
     level: number,
     base: number,
     start: number,
     end: number,
     visitor: LeafTableVisitor,
   ): void {
-    const low = words[w];
-    if ((low & LeafScan.PRESENT) === 0) return;
     const f = this.format;
-    const high = this.wordsPerEntry === 2 ? words[w + 1] : 0;
     const pa = f.addressOf(low, high, level);
     if (f.isLeaf(low, high, level)) {
       visitor.largePage(base, pa, this.spans[level]);
@@ -105,16 +107,20 @@ export class LeafScan {
     }
     const child = level - 1;
     const span = this.spans[child];
-    const childWords = this.pageTables.tableWords(pa);
-    const at = (pa & (childWords.length * 4 - 1)) >>> 2;
+    const words = this.pageTables.tableWords(pa);
+    const at = (pa & (words.length * 4 - 1)) >>> 2;
     const first = start > base ? Math.floor((start - base) / span) : 0;
     const last = Math.min(f.entriesPerTable, Math.ceil((end - base) / span));
     if (child === 0) {
-      visitor.leafTable(childWords, at, first, last, base);
+      visitor.leafTable(words, at, first, last, base);
       return;
     }
-    for (let i = first; i < last; i++)
-      this.entry(childWords, at + i * this.wordsPerEntry, child, base + i * span, start, end, visitor);
+    const step = this.wordsPerEntry;
+    for (let i = first, w = at + first * step; i < last; i++, w += step) {
+      const entryLow = words[w];
+      if ((entryLow & LeafScan.PRESENT) === 0) continue;
+      this.entry(entryLow, step === 2 ? words[w + 1] : 0, child, base + i * span, start, end, visitor);
+    }
   }
 
   /** The bits found must decode as the format does; a format where they do not would be misread. */

@@ -253,6 +253,8 @@ export class RegionMap {
       ) {
         fail(`${at(i)} is FREE but carries attributes`);
       }
+      if (records.type[i] === RegionType.Anon && records.physBase[i] !== 0)
+        fail(`${at(i)} is ANON but names physical address ${hex(records.physBase[i])}`);
       if (i > 0 && canMerge(records, i - 1, records, i))
         fail(`${at(i)} should have merged with its predecessor`);
       const gap = records.type[i] === RegionType.Free ? records.ceiling[i] - records.base[i] : 0;

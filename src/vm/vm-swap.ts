@@ -10,7 +10,7 @@
 import { InvalidArgumentError, InvariantError } from '../common/errors.js';
 import type { PageTableFormat } from '../mmu/page-table-format.js';
 import { type SwapEntryFormat, swapEntryFormat } from '../mmu/swap-entries.js';
-import type { FrameTable } from '../phys/frame-table.js';
+import { FrameState, type FrameTable, FrameUse } from '../phys/frame-table.js';
 import type { PhysicalMemory } from '../phys/physical-memory.js';
 import type { FrameSource } from '../phys/types.js';
 import {
@@ -63,6 +63,16 @@ export interface SkipCounts {
   busy: number;
   /** No swap slot was left for a page without a copy. */
   noSlot: number;
+}
+
+/** Allocated frames reclaim never takes (VmSwap.unevictable). */
+export interface UnevictableCounts {
+  pageTables: number;
+  kernel: number;
+  messages: number;
+  direct: number;
+  /** User pages held besides their mappings: pinned for IPC, or in flight. */
+  pinned: number;
 }
 
 export interface ReclaimStats {
@@ -244,6 +254,27 @@ export class VmSwap implements ReferenceBits {
   isSlotShared(pfn: number): boolean {
     const slot = this.cache.slotOfFrame[pfn];
     return slot !== NO_SLOT && this.device.refs[slot] > 1;
+  }
+
+  /**
+   * Allocated frames reclaim never takes, by why: page tables, the kernel's own pages, messages
+   * in flight, frames allocated directly (PHYS mappings, device buffers), and user pages held
+   * besides their mappings (pinned for an IPC copy or share). A scan of the frame table.
+   */
+  unevictable(): UnevictableCounts {
+    const { state, use, refCount } = this.frameTable;
+    const mapCount = this.reverseMap.mapCount;
+    const counts: UnevictableCounts = { pageTables: 0, kernel: 0, messages: 0, direct: 0, pinned: 0 };
+    for (let pfn = 0; pfn < state.length; pfn++) {
+      if (state[pfn] !== FrameState.Allocated) continue;
+      const frameUse = use[pfn];
+      if (frameUse === FrameUse.PageTable) counts.pageTables++;
+      else if (frameUse === FrameUse.Kernel) counts.kernel++;
+      else if (frameUse === FrameUse.Message) counts.messages++;
+      else if (frameUse === FrameUse.Direct) counts.direct++;
+      else if (frameUse === FrameUse.User && refCount[pfn] !== mapCount[pfn]) counts.pinned++;
+    }
+    return counts;
   }
 
   // --- ReferenceBits, for the policies ---

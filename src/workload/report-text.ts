@@ -40,11 +40,18 @@ export function renderProcesses(processes: readonly ProcessReport[]): string[] {
 /** Most regions listed for one process; the rest are summed up in a line. */
 const MAX_REGION_LINES = 48;
 
+/** The swap part of a process's fault line, when it has swapped (major faults apart from minor ones). */
+function swapFaults(p: ProcessReport): string {
+  const { swapIn, swapCache } = p.faults;
+  if (swapIn === 0 && swapCache === 0 && p.swappedPages === 0) return '';
+  return `; major: ${swapIn} read from swap; minor: ${swapCache} from the swap cache; ${p.swappedPages} pages swapped out`;
+}
+
 export function renderProcess(p: ProcessReport): string {
   const width = p.regions.some((r) => r.ceiling > 0xffffffff || r.base < 0) ? 18 : 10;
   const lines = [
     `Process ${p.name} (pid ${p.pid}): ${p.residentPages} resident pages (${bytes(p.residentPages * 4096)}), ${p.pageTableFrames} page-table frames`,
-    `  faults: ${p.faults.demandZero} demand-zero, ${p.faults.phys} phys, ${p.faults.cowCopy} copy-on-write copies, ${p.faults.cowTakeover} takeovers`,
+    `  faults: ${p.faults.demandZero} demand-zero, ${p.faults.phys} phys, ${p.faults.cowCopy} copy-on-write copies, ${p.faults.cowTakeover} takeovers${swapFaults(p)}`,
     `  ${'base'.padEnd(width)}  ${'ceiling'.padEnd(width)}  ${'type'.padEnd(5)}  prot  ${'mapped'.padStart(7)}  name`,
   ];
   for (const r of p.regions.slice(0, MAX_REGION_LINES)) {

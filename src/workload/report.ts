@@ -101,7 +101,17 @@ export interface ProcessReport {
   residentPages: number;
   pageTableFrames: number;
   regions: RegionReport[];
-  faults: { demandZero: number; phys: number; cowCopy: number; cowTakeover: number };
+  /** swapIn: major faults (read from swap); swapCache: minor faults on swapped pages found in RAM. */
+  faults: {
+    demandZero: number;
+    phys: number;
+    cowCopy: number;
+    cowTakeover: number;
+    swapIn: number;
+    swapCache: number;
+  };
+  /** Pages swapped out (their entries hold swap slots); 0 without swap. */
+  swappedPages: number;
   heap?: HeapReport;
 }
 
@@ -269,6 +279,7 @@ export function buildProcessReport(process: ReportableProcess, pageTableFrames: 
     pageTableFrames,
     regions,
     faults: { ...space.faults },
+    swappedPages: space.swappedPages(),
   };
   if (process.heapIfUsed !== undefined) report.heap = buildHeapReport(process.heapIfUsed);
   return report;

@@ -51,22 +51,23 @@ describe('Heap', () => {
     expect(space.reservedBytes).toBe(0);
   });
 
-  it('carves small blocks from 64 KiB areas and gives large ones an area of their own', () => {
+  it('carves small blocks from an area that maps its first two pages, and gives large ones an area of their own', () => {
     const { space, heap } = setup();
     const a = heap.malloc(32);
     const b = heap.malloc(32);
     expect(b - a).toBe(32);
     expect(heap.stats().areas).toBe(1);
-    expect(heap.footprint).toBe(65536);
+    // Of the area's 64 KiB range, the first two pages are mapped (it grows as it fills).
+    expect(heap.footprint).toBe(8192);
     const big = heap.malloc(20000);
     expect(big % 4096).toBe(0);
-    expect(heap.footprint).toBe(65536 + 20480);
+    expect(heap.footprint).toBe(8192 + 20480);
     expect(space.regionCount).toBe(2);
     space.fill(big, 20000, 0xee);
     heap.free(big);
     // Kept mapped for a request of the same page count, and given back by trim().
     expect(heap.stats().cachedLargeBytes).toBe(20480);
-    expect(heap.footprint).toBe(65536 + 20480);
+    expect(heap.footprint).toBe(8192 + 20480);
     heap.check();
     const again = heap.calloc(1, 19000);
     expect(again).toBe(big);
@@ -76,8 +77,90 @@ describe('Heap', () => {
     heap.free(again);
     expect(() => heap.free(again)).toThrow(DoubleFreeError);
     heap.trim();
-    expect(heap.footprint).toBe(65536);
+    expect(heap.footprint).toBe(8192);
     expect(space.regionCount).toBe(1);
+    heap.check();
+  });
+
+  it('gives a big class with few blocks slabs of the fewest pages that hold an object', () => {
+    const heap = new Heap(new SparseSpace());
+    // The 10240-byte class: a page slab is 5 pages for 2 objects, the fewest pages for one are 3.
+    const cls = heap.stats().classes.find((c) => c.size === 10240);
+    expect([cls?.slabPages, cls?.objectsPerSlab]).toEqual([5, 2]);
+    const first = heap.malloc(10000);
+    // The first area maps the three pages its first slab needs (not five).
+    expect(heap.footprint).toBe(3 * 4096);
+    const blocks = [first];
+    for (let i = 1; i < 8; i++) blocks.push(heap.malloc(10000));
+    expect(heap.stats().slabs).toBe(8); // one object each, while fewer than 4 page slabs' worth live
+    blocks.push(heap.malloc(10000));
+    expect(heap.stats().slabs).toBe(9);
+    expect(heap.usableSize(blocks[8])).toBe(10240);
+    blocks.push(heap.malloc(10000)); // the second object of the page slab the ninth made
+    expect(heap.stats().slabs).toBe(9);
+    expect(blocks[9] - blocks[8]).toBe(10240);
+    heap.check();
+    for (const va of blocks) heap.free(va);
+    expect(heap.stats().slabs).toBe(0);
+    heap.check();
+  });
+
+  it('grows a large block in place an eighth ahead, and keeps that slack when it shrinks a little', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const va = heap.malloc(100000); // 25 pages
+    expect(heap.usableSize(va)).toBe(25 * 4096);
+    // 27 pages needed: it maps max(2, 25/8 rounded up to pages = 4) more.
+    expect(heap.realloc(va, 110000)).toBe(va);
+    expect(heap.usableSize(va)).toBe(29 * 4096);
+    expect(heap.footprint).toBe(29 * 4096);
+    expect(heap.realloc(va, 118000)).toBe(va); // inside the slack: nothing mapped
+    expect(heap.footprint).toBe(29 * 4096);
+    // Down to 26 pages: 3 spare pages are within 26/8 rounded up (4 pages), so they stay.
+    expect(heap.realloc(va, 104000)).toBe(va);
+    expect(heap.usableSize(va)).toBe(29 * 4096);
+    // Down to 10 pages: the 19 past them go back.
+    expect(heap.realloc(va, 40000)).toBe(va);
+    expect(heap.usableSize(va)).toBe(10 * 4096);
+    expect(space.reservedBytes).toBe(10 * 4096);
+    heap.check();
+  });
+
+  it('keeps the last freed block above 1 MiB mapped for a request of its size', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const big = heap.malloc(3 << 20);
+    heap.free(big);
+    expect(heap.stats().cachedLargeBytes).toBe(3 << 20);
+    expect(heap.malloc(3 << 20)).toBe(big);
+    const other = heap.malloc(2 << 20);
+    heap.free(big);
+    heap.free(other); // the last freed one is kept; the one before goes back
+    expect(heap.stats().cachedLargeBytes).toBe(2 << 20);
+    expect(heap.mappedRanges()).toEqual([[other, 2 << 20]]);
+    heap.check();
+  });
+
+  it('freeAll frees every block and keeps what free() keeps: the spare area and the large cache', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const blocks = [heap.malloc(100), heap.malloc(3000), heap.malloc(30000), heap.malloc(5 << 20)];
+    // Two-page slabs: the first area cannot grow (the 30000-byte block lies right after its two
+    // pages), so eight go to a second area and two to a third.
+    for (let i = 0; i < 10; i++) blocks.push(heap.malloc(8000));
+    expect(heap.stats().areas).toBe(3);
+    heap.freeAll();
+    expect(heap.liveBlocks).toBe(0);
+    expect(heap.stats().areas).toBe(1); // the spare
+    expect(heap.stats().cachedLargeBytes).toBe(8 * 4096 + (5 << 20));
+    heap.check();
+    // A second run reuses them: no new mapping for the same requests.
+    const reserved = space.reservedBytes;
+    expect(heap.malloc(5 << 20)).toBe(blocks[3]);
+    expect(heap.malloc(30000)).toBe(blocks[2]);
+    expect(space.reservedBytes).toBe(reserved);
+    heap.releaseAll();
+    expect(space.reservedBytes).toBe(0);
     heap.check();
   });
 

@@ -50,8 +50,14 @@ describe('exec under memory pressure', () => {
       const program = join(programs, name);
       const plenty = exec(program, 'arg');
       const stats = join(dir, `${name}.json`);
-      const pressed = exec('--ram', '6M', '--swap', '64M', '--stats', stats, program, 'arg');
-      expect(pressed).toEqual(plenty);
+      const pressed = exec('--ram', '6M', '--swap', '64M', '--stats', stats, '--report', program, 'arg');
+      expect({ status: pressed.status, stdout: pressed.stdout }).toEqual({
+        status: plenty.status,
+        stdout: plenty.stdout,
+      });
+      expect(pressed.stderr.startsWith(plenty.stderr)).toBe(true);
+      expect(pressed.stderr).toMatch(/VmSwap: \d+ kB\n/);
+      expect(pressed.stderr).toMatch(/swap-cache \d+; major \(read from swap\) \d+\n/);
       if (name === 'fork-cow' || name === 'mmap-protect')
         expect(exec('--ram', '2M', '--swap', '64M', '--policy', 'fifo', program, 'arg')).toEqual(plenty);
       const figures = JSON.parse(readFileSync(stats, 'utf8'));

@@ -80,6 +80,22 @@ describe.each([...FORMATS])('%s: undoing a copy-on-write break restores A and D'
   });
 });
 
+describe.each([...FORMATS])('%s: region records after an edit', (format) => {
+  it('what is left of an ANON region after unmapping its head keeps physBase 0 (the soak: seed 20261130, run 21)', () => {
+    const { kernel } = machine(format);
+    const space = kernel.createProcess('p').space;
+    // Two areas of one name merge into one region; a refused receive unmaps the one it added.
+    space.mapAnon(2 * PAGE, { at: AT + 2 * PAGE, name: 'ipc' });
+    const before = space.regions.regions();
+    space.mapAnon(2 * PAGE, { at: AT, name: 'ipc' });
+    space.unmap(AT, 2 * PAGE);
+    expect(space.regions.regions()).toEqual(before);
+    const cut = space.regions.find(AT + 2 * PAGE);
+    expect([space.regions.base(cut), space.regions.physBase(cut)]).toEqual([AT + 2 * PAGE, 0]);
+    kernel.check();
+  });
+});
+
 describe('MMU control state the TLB must follow', () => {
   it('Sv39: clearing SUM takes back a supervisor read of a U page that the TLB cached under SUM = 1', () => {
     const memory = new PhysicalMemory(16 << 20);

@@ -7,7 +7,6 @@ import type { Mailbox } from '../../src/ipc/mailbox.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { FrameState, FrameUse } from '../../src/phys/frame-table.js';
-import type { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import type { AddressSpace } from '../../src/vm/address-space.js';
 
 const PAGE = 4096;
@@ -80,7 +79,10 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
       const last = (row + 1) * (PAGE / 4);
       for (let w = row * (PAGE / 4); w < last; w += step) words[w] &= ~statusBits;
     }
-    rows.set([pfn, frames.use[pfn], frames.owner[pfn], frames.refCount[pfn]], row * 4);
+    rows[row * 4] = pfn;
+    rows[row * 4 + 1] = frames.use[pfn];
+    rows[row * 4 + 2] = frames.owner[pfn];
+    rows[row * 4 + 3] = frames.refCount[pfn];
     row++;
   }
   const heaps: Record<string, ReturnType<typeof heapState>> = {};

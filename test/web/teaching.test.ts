@@ -3,11 +3,13 @@
  * the TLB first, the bits in plain words, what a read or a write would do), checked in Chromium
  * against the same scenario run in Node, where the predicted access is then really made.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Access, parseScenario, ScenarioRun, SegmentationFaultError } from '../../src/index.js';
 import { processColor } from '../../web/src/frame-colors.js';
-import { type Playground, screenshot, startPlayground } from './browser.js';
+import { type Playground, ROOT, screenshot, startPlayground } from './browser.js';
 
 function reference(text: string, steps = Number.POSITIVE_INFINITY): ScenarioRun {
   const run = new ScenarioRun(parseScenario(text, 'scenario.pf'));
@@ -334,6 +336,51 @@ describe('ownership on the map', () => {
     await page.context().close();
   });
 
+  it('draws lines from a region to the frames its pages use', async () => {
+    const text = 'machine ram 16M\nprocess a\nx = map anon 32K\ntouch x 8K\ntouch x + 20K 12K\n';
+    const expected = reference(text);
+    const machine = expected.machine!;
+    const a = machine.process('a')!;
+    const x = expected.variables.get('x')!;
+    const frames: number[] = [];
+    for (let offset = 0; offset < 32 * 1024; offset += 4096) {
+      const found = machine.vm.pageTables.lookup(a.space.root, x + offset);
+      if (found.present) frames.push(found.pa / 4096);
+    }
+    expect(frames.length).toBe(5);
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    await runAll(page);
+    await page.hover(`#regions button[data-base="${x}"]`);
+    const lines = await page.$$eval('#links line', (list) =>
+      list.map((line) => ({
+        pfn: Number(line.getAttribute('data-pfn')),
+        x: Number(line.getAttribute('x2')),
+        y: Number(line.getAttribute('y2')),
+        color: line.getAttribute('stroke'),
+      })),
+    );
+    expect(lines.map((line) => line.pfn)).toEqual(frames);
+    for (const line of lines) {
+      const at = await page.evaluate(
+        (n) =>
+          (
+            window as unknown as { playground: { cellPosition(pfn: number): { x: number; y: number } } }
+          ).playground.cellPosition(n),
+        line.pfn,
+      );
+      expect(line.x).toBeCloseTo(at.x, 3);
+      expect(line.y).toBeCloseTo(at.y, 3);
+      expect(line.color).toBe(processColor(a.pid));
+    }
+    await screenshot(page, 'teaching-region-links');
+    // Leaving the region takes the lines away.
+    await page.mouse.move(2, 2);
+    expect(await page.$$eval('#links line', (list) => list.length)).toBe(0);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows a few used frames at 4 GiB, where one cell stands for several frames', async () => {
     const text = 'machine ram 4G\nprocess a\nx = map anon 8K\ntouch x 8K\n';
     const machine = reference(text).machine!;
@@ -418,6 +465,8 @@ describe('the page-table tree', () => {
     await runAll(page);
     await page.selectOption('#process', String(a.pid));
     await page.click('#tree-panel summary');
+    // The tree is read on the details' toggle event, which comes a task later.
+    await page.waitForSelector('#table-tree li[data-table]');
     const nodes = await page.$$eval('#table-tree li[data-table]', (list) =>
       list.map((li) => ({
         table: Number(li.getAttribute('data-table')),
@@ -437,4 +486,382 @@ describe('the page-table tree', () => {
     expect(problems).toEqual([]);
     await page.context().close();
   });
+});
+
+describe('changes outlined in the charts, and zoom to the change', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('rings what the last statement moved in the charts, and zooms the map in on the frames it changed', async () => {
+    const text = [
+      'machine ram 64M',
+      'process a',
+      'process b',
+      'switch a',
+      'buf = map anon 16K',
+      'touch buf 16K',
+      'send move buf 16K to b',
+      'in b: m = receive',
+      '',
+    ].join('\n');
+    const changedFrames = (steps: number) => {
+      const before = reference(text, steps - 1).machine!.pmm.frames;
+      const after = reference(text, steps).machine!.pmm.frames;
+      const frames: number[] = [];
+      for (let pfn = 0; pfn < after.frameCount; pfn++)
+        if (
+          before.state[pfn] !== after.state[pfn] ||
+          before.owner[pfn] !== after.owner[pfn] ||
+          before.use[pfn] !== after.use[pfn] ||
+          before.refCount[pfn] !== after.refCount[pfn]
+        )
+          frames.push(pfn);
+      return frames;
+    };
+    const { page, problems } = await playground.open(1280, 800);
+    await page.fill('#source', text);
+    const changedCharts = () =>
+      page.$$eval('#charts figure[data-changed="true"]', (list) => list.map((f) => f.id).sort());
+    // Step to `switch a`: nothing the charts plot moved.
+    for (let i = 0; i < 3; i++) await page.click('#step');
+    expect(await changedCharts()).toEqual([]);
+    // `buf = map anon 16K`, then `touch buf 16K`: the touch takes four frames.
+    await page.click('#step');
+    await page.click('#step');
+    const free = (steps: number) => reference(text, steps).machine!.pmm.freeFrames;
+    const delta = free(5) - free(4);
+    expect(delta).toBeLessThan(0);
+    expect(await changedCharts()).toContain('chart-free-frames');
+    expect(await page.textContent('[data-chart-value="free-frames"]')).toBe(`${free(5)} (−${-delta})`);
+    expect(await page.$eval('#chart-free-frames', (f) => getComputedStyle(f).outlineColor)).toBe(
+      'rgb(213, 0, 0)',
+    );
+
+    // `send move buf 16K to b`: the map zooms in on the frames it changed, all of them in view.
+    await page.click('#step');
+    const frames = changedFrames(6);
+    expect(frames.length).toBeGreaterThanOrEqual(4);
+    expect(Number(await page.getAttribute('#explain', 'data-frames'))).toBe(frames.length);
+    type Probe = {
+      playground: { cellPx(): number; framesPerCell(): number; cellPosition(pfn: number): unknown };
+    };
+    const fitted = await page.evaluate(() => (window as unknown as Probe).playground.cellPx());
+    await page.click('#zoom-change');
+    const zoomed = await page.evaluate(() => ({
+      cellPx: (window as unknown as Probe).playground.cellPx(),
+      framesPerCell: (window as unknown as Probe).playground.framesPerCell(),
+    }));
+    expect(zoomed.framesPerCell).toBe(1);
+    expect(zoomed.cellPx).toBeGreaterThan(fitted);
+    for (const pfn of frames)
+      expect(
+        await page.evaluate((n) => (window as unknown as Probe).playground.cellPosition(n), pfn),
+      ).not.toBeNull();
+    await screenshot(page, 'teaching-zoom-change');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('projector mode', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('makes the type larger, keeps every line whole and numbered, and is remembered', async () => {
+    const { page, problems } = await playground.open(1280, 800);
+    const fontSize = () =>
+      page.$eval('#source', (area) => Number.parseFloat(getComputedStyle(area).fontSize));
+    expect(await fontSize()).toBe(13);
+    await page.click('#projector');
+    expect(await page.getAttribute('#projector', 'aria-pressed')).toBe('true');
+    expect(await fontSize()).toBe(18);
+    const options = await page.$$eval('#example option', (list) => list.map((o) => o.getAttribute('value')!));
+    // The longest examples: every line wraps whole, and each number stands beside its line.
+    for (const name of options.slice(0, 4)) {
+      await page.selectOption('#example', name);
+      const shape = await page.$eval('#source', (area) => {
+        const textarea = area as HTMLTextAreaElement;
+        const spans = Array.from(document.querySelectorAll<HTMLElement>('#gutter span'));
+        return {
+          scrollWidth: textarea.scrollWidth,
+          clientWidth: textarea.clientWidth,
+          scrollHeight: textarea.scrollHeight,
+          clientHeight: textarea.clientHeight,
+          lines: textarea.value.split('\n').length,
+          numbers: spans.length,
+          numbered: spans.reduce((sum, span) => sum + span.getBoundingClientRect().height, 0),
+        };
+      });
+      expect(shape.scrollWidth, name).toBeLessThanOrEqual(shape.clientWidth);
+      expect(shape.numbers, name).toBe(shape.lines);
+      if (shape.scrollHeight > shape.clientHeight + 1)
+        expect(Math.abs(shape.numbered + 12 - shape.scrollHeight), name).toBeLessThanOrEqual(3);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await screenshot(page, 'teaching-projector');
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await fontSize()).toBe(18);
+    await page.click('#projector');
+    expect(await fontSize()).toBe(13);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('a RISC-V program in the page', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('fetches the bundled programs an example execs, runs them as the command line does, and charts their faults', async () => {
+    const name = 'programs/scenario.pf';
+    const text = readFileSync(join(ROOT, 'examples', name), 'utf8');
+    const run = new ScenarioRun(parseScenario(text, 'scenario.pf'), {
+      programs: { read: (path) => readFileSync(join(ROOT, path)) },
+    });
+    // Faults of every process, the ended ones' included, as the page counts them.
+    let minor = 0;
+    let booted = false;
+    while (!run.done) {
+      run.step();
+      if (!booted && run.machine) {
+        booted = true;
+        run.machine.kernel.onExit((p) => {
+          const f = p.space.faults;
+          minor += f.demandZero + f.phys + f.cowCopy + f.cowTakeover + f.swapCache;
+        });
+      }
+    }
+    expect(run.outcome.failures).toEqual([]);
+    for (const p of run.machine!.processes) {
+      const f = p.space.faults;
+      minor += f.demandZero + f.phys + f.cowCopy + f.cowTakeover + f.swapCache;
+    }
+    expect(minor).toBeGreaterThan(0);
+
+    const { page, problems } = await playground.open(1280, 800);
+    await page.selectOption('#example', name);
+    await page.waitForFunction(() => document.body.dataset.fetching === undefined);
+    await runAll(page);
+    expect(await page.textContent('#status')).toBe(
+      `done: ${run.outcome.statementsRun} statements, every expectation held`,
+    );
+    // The programs' output, as `pageframe run` prints it.
+    const report = (await page.textContent('#report')) ?? '';
+    for (const line of run.outcome.output) expect(report).toContain(`scenario.pf:${line.line}: ${line.text}`);
+    expect(run.outcome.output.some((line) => line.text.includes('hello'))).toBe(true);
+    expect(await page.textContent('[data-chart-value="faults"]')).toBe(`${minor} / 0`);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe("a real process's snapshot in the page", () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  it('loads a chosen snapshot file and shows the process as the command line builds it', async () => {
+    // A small shell-like process, in the file format `pageframe snapshot --out` writes.
+    const base = 0x5555_5555_4000;
+    const snapshot = {
+      kind: 'pageframe-process-snapshot',
+      version: 1,
+      pid: 4242,
+      command: 'tiny-sh',
+      linux: { vmRSSBytes: 9 * 4096, vmPTEBytes: 16384, anonHugePagesBytes: 0 },
+      regions: [
+        {
+          start: base,
+          end: base + 0x3000,
+          perms: 'r-xp',
+          name: '/usr/bin/tiny-sh',
+          present: [0, 3],
+          swapped: [],
+          anonHugeBytes: 0,
+        },
+        {
+          start: base + 0x3000,
+          end: base + 0x5000,
+          perms: 'rw-p',
+          name: '[heap]',
+          present: [0, 1, 1, 1],
+          swapped: [],
+          anonHugeBytes: 0,
+        },
+        {
+          start: 0x7ffd_0000_0000,
+          end: 0x7ffd_0000_8000,
+          perms: 'rw-p',
+          name: '[stack]',
+          present: [4, 4],
+          swapped: [],
+          anonHugeBytes: 0,
+        },
+      ],
+      kernelRegions: [],
+    };
+    const json = JSON.stringify(snapshot);
+    const text = `machine ram 512M\nmachine paging x86-64\nsnapshot tiny-sh "tiny.json"\n`;
+    const run = new ScenarioRun(parseScenario(text, 'scenario.pf'), {
+      programs: { read: (path) => (path === 'tiny.json' ? new TextEncoder().encode(json) : undefined) },
+    });
+    while (!run.done) run.step();
+    expect(run.outcome.failures).toEqual([]);
+    const machine = run.machine!;
+    const process = machine.process('tiny-sh')!;
+    let resident = 0;
+    machine.vm.pageTables.walkRange(
+      process.space.root,
+      process.space.start,
+      process.space.end,
+      (_va, _pa, size) => {
+        resident += size / 4096;
+      },
+    );
+    expect(resident).toBe(9);
+
+    const { page, problems } = await playground.open(1280, 800);
+    await page.setInputFiles('#snapshot-file', {
+      name: 'tiny.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(json),
+    });
+    await page.waitForFunction(() => document.body.dataset.running === undefined);
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('done'));
+    expect(await page.inputValue('#source')).toContain('snapshot tiny-sh "tiny.json"');
+    expect(await page.inputValue('#process')).toBe(String(process.pid));
+    expect(Number(await page.getAttribute('#map-summary', 'data-free-frames'))).toBe(machine.pmm.freeFrames);
+    const drawn = await page.$$eval('#regions button[data-base]', (list) =>
+      list.map((b) => ({ base: Number(b.getAttribute('data-base')), text: b.textContent ?? '' })),
+    );
+    for (const region of process.space.regions.usedRegions())
+      expect(drawn.some((d) => d.base === region.base && d.text.includes(region.name))).toBe(true);
+    // The statement's own line (regions, pages, tables) is in the report, as `pageframe run` prints it.
+    const report = (await page.textContent('#report')) ?? '';
+    for (const line of run.outcome.output) expect(report).toContain(line.text);
+    // Anything else is refused, and said.
+    await page.setInputFiles('#snapshot-file', {
+      name: 'x.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"a":1}'),
+    });
+    await page.waitForFunction(() =>
+      document.getElementById('status')!.textContent!.includes('not a pageframe'),
+    );
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+/** Memory pressure in a scenario: the settings land with the scenario's swap statements. */
+const SWAP_TEXT = [
+  'machine ram 16M',
+  'machine paging x86-64',
+  'machine swap 1M',
+  'machine policy clock',
+  'machine resident 4',
+  'process p',
+  'a = map anon 32K',
+  'touch a 32K',
+  'touch a read',
+  '',
+].join('\n');
+
+function scenarioHasSwap(): boolean {
+  try {
+    parseScenario(SWAP_TEXT, 'scenario.pf');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('swap in the page', () => {
+  let playground: Playground;
+
+  beforeAll(async () => {
+    if (scenarioHasSwap()) playground = await startPlayground();
+  }, 120_000);
+
+  afterAll(async () => {
+    await playground?.close();
+  });
+
+  // Skipped only while the scenario language has no swap settings (`machine swap SIZE`).
+  it.skipIf(!scenarioHasSwap())(
+    'shows the pages out in swap, the clock hand and the accessed bits, and major faults over time',
+    async () => {
+      const run = reference(SWAP_TEXT);
+      expect(run.outcome.failures).toEqual([]);
+      const machine = run.machine!;
+      const p = machine.process('p')!;
+      const a = run.variables.get('a')!;
+      const tables = machine.vm.pageTables;
+      const swapped: number[] = [];
+      let resident = 0;
+      for (let va = a; va < a + 32 * 1024; va += 4096) {
+        const found = tables.lookup(p.space.root, va);
+        if (found.present) resident++;
+        else swapped.push(va);
+      }
+      expect(resident).toBe(4);
+      expect(swapped.length).toBe(4);
+      const f = p.space.faults;
+      const major = f.swapIn;
+      expect(major).toBe(1);
+
+      const { page, problems } = await playground.open(1280, 800);
+      await page.fill('#source', SWAP_TEXT);
+      await runAll(page);
+      await page.selectOption('#process', String(p.pid));
+      expect(Number(await page.getAttribute('#swap-info [data-swapped]', 'data-swapped'))).toBe(
+        swapped.length,
+      );
+      expect(await page.textContent('#swap-info [data-swapped]')).toContain(
+        swapped.map((va) => `0x${va.toString(16).padStart(8, '0')}`).join(', '),
+      );
+      expect(Number(await page.getAttribute('#swap-info [data-resident]', 'data-resident'))).toBe(resident);
+      const device = machine.vm.swap!.device.stats();
+      expect(Number(await page.getAttribute('#swap-info [data-used-slots]', 'data-used-slots'))).toBe(
+        device.usedSlots,
+      );
+      const hand = (machine.vm.swap!.policy as unknown as { hand(owner: number): number }).hand(p.pid);
+      expect(await page.textContent('#swap-info')).toContain(`its hand at frame ${hand}`);
+      // The walk of a swapped page says where it is and what touching it costs.
+      await walkIn(page, p.pid, swapped[0]);
+      expect(await page.getAttribute('.predictions li[data-access="read"]', 'data-outcome')).toBe('swap-in');
+      expect(await page.textContent('[data-chart-value="faults"]')).toMatch(new RegExp(` / ${major}$`));
+      await screenshot(page, 'teaching-swap');
+      expect(problems).toEqual([]);
+      await page.context().close();
+    },
+  );
 });

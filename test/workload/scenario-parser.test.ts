@@ -485,7 +485,7 @@ describe('error messages', () => {
     ['machine map pc\nmachine range reserved 0 4K', "'machine range' cannot follow 'machine map pc'"],
     [
       'machine disk 4M',
-      "unknown machine setting 'disk' (expected ram, map, range, paging, tlb, allocator, fill, heap, processes, mailbox)",
+      "unknown machine setting 'disk' (expected ram, map, range, paging, tlb, allocator, fill, heap, processes, mailbox, swap, policy, resident, watermarks)",
     ],
     ['machine ram x', 'the RAM size must be a constant (machine settings are read before anything runs)'],
     ['machine ram 0 - 4K', 'the RAM size must be a whole number >= 0, not -4096'],

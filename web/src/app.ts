@@ -5,35 +5,40 @@
  */
 import { bytes } from '../../src/index.js';
 import { RunCharts } from './charts.js';
+import { wireControls } from './controls.js';
 import { byId, el } from './dom.js';
 import { ScenarioEditor } from './editor.js';
-import { EXAMPLES } from './examples.js';
-import { LEGEND } from './frame-colors.js';
+import { ExamplePicker } from './example-picker.js';
+import { LEGEND, processColor } from './frame-colors.js';
 import { FrameMap } from './frame-map.js';
 import { cellColors, centerColor, edgeColor } from './map-probe.js';
 import { Player } from './player.js';
 import { legendItem, ProcessPanel } from './process-panel.js';
+import { fetchPrograms, programsToFetch } from './programs.js';
+import { setUpProjector } from './projector.js';
+import { MAX_LINKS, RegionLinks } from './region-links.js';
 import { Runner } from './runner.js';
 import { type Problem, Session } from './session.js';
+import { SNAPSHOT_MACHINE, setUpSnapshotInput } from './snapshot-input.js';
 import { plural, renderChange, renderProblems, statusText } from './status-view.js';
-import { ScenarioStore } from './store.js';
+import { renderSwap, swapState } from './swap-view.js';
 import { renderTlb } from './tlb-view.js';
-
-/** The file name errors give a scenario that is not an example as it was bundled. */
-export const OWN_FILE = 'scenario.pf';
 
 export class Playground {
   private readonly editor = new ScenarioEditor(byId<HTMLTextAreaElement>('source'), byId('gutter'));
   private readonly map = new FrameMap(byId<HTMLCanvasElement>('map'), byId('frame-info'), byId('map-scale'));
   private readonly charts = new RunCharts(byId('charts'));
   private readonly session = new Session();
-  private readonly processPanel = new ProcessPanel(() => this.session);
+  private readonly links = new RegionLinks(document.getElementById('links') as unknown as SVGSVGElement);
+  private readonly processPanel = new ProcessPanel(
+    () => this.session,
+    (pid, base, button) => this.linkRegion(pid, base, button),
+  );
   private readonly player = new Player(
     () => this.stepOnce(true),
     () => this.render(),
     (playing) => this.onPlayState(playing),
   );
-  private readonly exampleSelect = byId<HTMLSelectElement>('example');
   private readonly status = byId('status');
   private readonly errorBox = byId('error');
   /** The source text the session was loaded from; an edit makes the next step start over. */
@@ -43,62 +48,55 @@ export class Playground {
     (explain) => this.stepOnce(explain),
     () => this.setStatus(`running: ${this.session.stepsRun} of ${this.session.statementCount}`),
   );
+  /** Whether the map outlines a replacement policy's hand now. */
+  private handShown = false;
   /** Failures already shown: a new one scrolls its line into view. */
   private failuresShown = 0;
-  private readonly store = new ScenarioStore();
+  private readonly picker = new ExamplePicker(this.editor, () => this.reset());
 
   constructor() {
-    for (const example of EXAMPLES) this.exampleSelect.append(new Option(example.name, example.name));
-    this.exampleSelect.addEventListener('change', () => this.chooseExample(this.exampleSelect.value));
     byId('legend').append(...LEGEND.map((entry) => legendItem(entry.label, entry.color)));
 
-    byId('run').addEventListener('click', () => this.runToEnd());
-    byId('step').addEventListener('click', () => this.step());
-    byId('back').addEventListener('click', () => this.back());
-    const timeline = byId<HTMLInputElement>('timeline');
-    timeline.addEventListener('input', () => {
-      byId<HTMLOutputElement>('timeline-out').value = `step ${timeline.value}`;
+    wireControls({
+      runToEnd: () => this.runToEnd(),
+      step: () => this.step(),
+      back: () => this.back(),
+      goToStep: (steps) => this.goToStep(steps),
+      togglePlay: () => this.togglePlay(),
+      reset: () => this.reset(),
+      setSpeed: (stepsPerSecond) => {
+        this.player.stepsPerSecond = stepsPerSecond;
+      },
+      zoom: (steps) => this.map.zoom(steps),
+      fit: () => this.map.fit(),
+      zoomToChange: () => this.zoomToChange(),
+      toggleBreakpointAtCaret: () => this.editor.toggleBreakpoint(this.editor.caretLine),
+      runToCaret: () => this.runToLine(this.editor.caretLine),
+      stop: () => {
+        if (!this.player.playing && !this.runner.running) return false;
+        this.player.pause();
+        this.stopRunning();
+        this.render();
+        return true;
+      },
     });
-    timeline.addEventListener('change', () => this.goToStep(Number(timeline.value)));
-    byId('play').addEventListener('click', () => this.togglePlay());
-    byId('reset').addEventListener('click', () => this.reset());
-    const speed = byId<HTMLInputElement>('speed');
-    const speedOut = byId<HTMLOutputElement>('speed-out');
-    const setSpeed = () => {
-      this.player.stepsPerSecond = Number(speed.value);
-      speedOut.value = `${speed.value} step${speed.value === '1' ? '' : 's'}/s`;
-    };
-    speed.addEventListener('input', setSpeed);
-    setSpeed();
-
-    byId('zoom-in').addEventListener('click', () => this.map.zoom(1));
-    byId('zoom-out').addEventListener('click', () => this.map.zoom(-1));
-    byId('zoom-fit').addEventListener('click', () => this.map.fit());
+    setUpProjector(byId<HTMLButtonElement>('projector'), () => this.editor.relayout());
+    setUpSnapshotInput(
+      byId<HTMLInputElement>('snapshot-file'),
+      (statement) => this.showSnapshot(statement),
+      (why) => this.setStatus(why, true),
+    );
 
     this.editor.onChange(() => {
-      this.saveEdits();
+      this.picker.saveEdits();
       if (this.loadedText !== null && this.editor.text !== this.loadedText) {
         this.player.pause();
         this.setStatus('edited: the next step starts the scenario over');
       }
     });
     this.editor.onGutterClick((line) => this.runToLine(line));
-    document.addEventListener('keydown', (event) => this.onKey(event));
 
-    byId('revert').addEventListener('click', () => this.revert());
-    // A link pasted into this tab changes only the fragment: load what it names.
-    window.addEventListener('hashchange', () => {
-      const linked = this.store.fromUrl();
-      if (!linked || !EXAMPLES.some((e) => e.name === linked.example)) return;
-      if (linked.example === this.exampleSelect.value && (linked.text ?? null) === this.editedText()) return;
-      this.chooseExample(linked.example, linked.text);
-    });
-
-    // The URL names the example and carries edits (a link shares them); else the last one edited.
-    const linked = this.store.fromUrl();
-    const first = EXAMPLES.find((e) => e.name === linked?.example) ?? EXAMPLES[0];
-    if (first) this.chooseExample(first.name, linked?.text);
-    else this.reset();
+    if (!this.picker.start()) this.reset();
   }
 
   // --- actions --------------------------------------------------------------------------------
@@ -110,11 +108,27 @@ export class Playground {
 
   /** Where a frame's cell is on the page, in CSS pixels of the viewport; null when scrolled away. */
   cellPosition(pfn: number): { x: number; y: number } | null {
-    const at = this.map.cellCenter(pfn);
-    if (!at) return null;
-    const rect = byId('map').getBoundingClientRect();
-    const ratio = window.devicePixelRatio || 1;
-    return { x: rect.left + (at.x + 0.5) / ratio, y: rect.top + (at.y + 0.5) / ratio };
+    return this.map.cellOnPage(pfn);
+  }
+
+  /** A scenario that loads a chosen snapshot into a machine large enough, run to its end. */
+  private showSnapshot(statement: string): void {
+    this.editor.text = `# A real Linux process from its snapshot (pageframe snapshot PID --out FILE).\n${SNAPSHOT_MACHINE}${statement}\n`;
+    this.picker.saveEdits();
+    this.runToEnd();
+  }
+
+  /** Zooms the map in on the frames the last statement changed, as large as they all fit. */
+  zoomToChange(): void {
+    const frames = this.session.lastChange?.frames;
+    if (frames && frames.length > 0) this.map.zoomTo(frames);
+  }
+
+  /** Draws lines from a region's button to its frames' cells; base null takes them away. */
+  private linkRegion(pid: number, base: number | null, button: HTMLElement | null): void {
+    const view = this.session.view;
+    if (base === null || !button || !view) this.links.unlink(this.map);
+    else this.links.link(this.map, view.regionFrames(pid, base, MAX_LINKS), button, processColor(pid));
   }
 
   /** The map's description of a frame, as its info line shows it. */
@@ -146,52 +160,38 @@ export class Playground {
     return cellColors(byId<HTMLCanvasElement>('map'), this.map.geometry(), pfn);
   }
 
-  /** Shows an example, with the edits made to it before (kept in local storage) unless `text` is given. */
+  /** Shows an example (with its kept edits unless `text` is given). */
   chooseExample(name: string, text?: string): void {
-    const example = EXAMPLES.find((e) => e.name === name);
-    if (!example) return;
-    this.exampleSelect.value = name;
-    this.editor.text = text ?? this.store.edits(name) ?? example.text;
-    this.saveEdits();
-    this.reset();
+    this.picker.choose(name, text);
   }
 
-  /** Drops the edits to the chosen example and shows it as bundled. */
-  revert(): void {
-    const example = EXAMPLES.find((e) => e.name === this.exampleSelect.value);
-    if (!example) return;
-    this.editor.text = example.text;
-    this.saveEdits();
-    this.reset();
-  }
-
-  /** Whether the editor holds the chosen example as bundled. */
-  private get unedited(): boolean {
-    return EXAMPLES.find((e) => e.name === this.exampleSelect.value)?.text === this.editor.text;
-  }
-
-  /** The editor's text when it is not the chosen example as bundled, else null. */
-  private editedText(): string | null {
-    return this.unedited ? null : this.editor.text;
-  }
-
-  /** Keeps the editor's text for the chosen example in local storage and in the URL. */
-  private saveEdits(): void {
-    const text = this.editedText();
-    this.store.save(this.exampleSelect.value, text);
-    byId('revert').hidden = text === null;
-  }
-
-  /** Loads the editor's text into a fresh machine; false when it does not parse. */
+  /**
+   * Loads the editor's text into a fresh machine; false when it does not parse. Programs its
+   * `exec` statements name are fetched first (the page loads again when they arrive).
+   */
   reset(): boolean {
     this.player.pause();
     this.stopRunning();
+    const programs = programsToFetch(this.editor.text);
+    if (programs.length > 0) {
+      this.loadedText = null;
+      this.setStatus(`fetching ${programs.join(', ')}`);
+      document.body.dataset.fetching = 'true';
+      fetchPrograms(programs).then(
+        () => {
+          delete document.body.dataset.fetching;
+          this.reset();
+        },
+        (error: Error) => {
+          delete document.body.dataset.fetching;
+          this.setStatus(`could not fetch a program: ${error.message}`, true);
+        },
+      );
+      return false;
+    }
     this.loadedText = this.editor.text;
-    // Messages name the file as `pageframe run` does: by its base name; edited text is your own.
-    const chosen = this.unedited ? this.exampleSelect.value : OWN_FILE;
-    const name = chosen.slice(chosen.lastIndexOf('/') + 1);
     this.failuresShown = 0;
-    const problem = this.session.load(this.loadedText, name);
+    const problem = this.session.load(this.loadedText, this.picker.fileName);
     this.charts.reset();
     this.processPanel.followRun();
     this.render();
@@ -315,25 +315,11 @@ export class Playground {
     if (!playing) this.render();
   }
 
-  private onKey(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.runToEnd();
-    else if (event.key === 'F10' && event.shiftKey) this.back();
-    else if (event.key === 'F10') this.step();
-    else if (event.key === 'F8' && event.shiftKey) this.reset();
-    else if (event.key === 'F8') this.togglePlay();
-    else if (event.key === 'F9') this.editor.toggleBreakpoint(this.editor.caretLine);
-    else if (event.key === 'F4') this.runToLine(this.editor.caretLine);
-    else if (event.key === 'Escape' && (this.player.playing || this.runner.running)) {
-      this.player.pause();
-      this.stopRunning();
-      this.render();
-    } else return;
-    event.preventDefault();
-  }
-
   // --- drawing --------------------------------------------------------------------------------
 
   private render(): void {
+    this.links.clear();
+    this.map.setLinked([], '');
     const session = this.session;
     const view = session.view;
     this.editor.setCurrentLine(session.done ? 0 : session.nextLine);
@@ -365,6 +351,7 @@ export class Playground {
       return;
     }
     this.map.setHighlights(session.lastChange?.frames ?? new Int32Array(0));
+    byId<HTMLButtonElement>('zoom-change').disabled = (session.lastChange?.frames.length ?? 0) === 0;
     this.map.update(view.frameMapSource());
     const phys = view.physical();
     byId('map-summary').textContent =
@@ -372,6 +359,15 @@ export class Playground {
       `${view.allocatorKind}`;
     byId('map-summary').dataset.freeFrames = String(phys.freeFrames);
     this.processPanel.render(view);
+    // Swap, when the machine has it: the hand outlined, the process's pages out in swap listed.
+    const pid = this.processPanel.shownPid;
+    const swap = swapState(view.machine, pid);
+    if (swap || this.handShown) {
+      this.map.setHand(swap?.hand ?? -1);
+      this.map.render();
+      this.handShown = swap !== null;
+    }
+    renderSwap(byId('swap-info'), swap, view.processes().find((p) => p.pid === pid)?.name ?? 'kernel');
     const tlb = view.tlb();
     if (tlb)
       renderTlb(

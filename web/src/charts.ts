@@ -17,6 +17,10 @@ export interface Sample {
   tlbHitRate: number;
   bytesCopied: number;
   pagesMoved: number;
+  /** Page faults so far, over every process that ever ran: resolved without I/O (demand zero,
+   * copy-on-write, PHYS, a swap-cache hit), and major ones (a page read back from swap). */
+  minorFaults: number;
+  majorFaults: number;
 }
 
 interface ChartSpec {
@@ -67,12 +71,48 @@ const CHARTS: ChartSpec[] = [
     ],
     format: count,
   },
+  {
+    id: 'faults',
+    title: 'Page faults: minor vs major',
+    series: [
+      { label: 'minor', value: (s) => s.minorFaults, color: '#1565c0', scale: 'minor' },
+      { label: 'major (read from swap)', value: (s) => s.majorFaults, color: '#c62828', scale: 'major' },
+    ],
+    format: count,
+  },
 ];
 
 interface Built {
   spec: ChartSpec;
   plot: uPlot;
   now: HTMLElement;
+  figure: HTMLElement;
+  /** Whether the last statement moved one of the chart's figures (its last points are ringed). */
+  changed: boolean;
+}
+
+/** Whether two samples of a figure differ (NaN, "no value yet", equals itself). */
+function moved(before: number, after: number): boolean {
+  return !(before === after || (Number.isNaN(before) && Number.isNaN(after)));
+}
+
+/** Rings the last point of every series in red, as the map outlines changed frames. */
+function ringLastPoints(u: uPlot): void {
+  const xs = u.data[0];
+  if (xs.length === 0) return;
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.strokeStyle = '#d50000';
+  ctx.lineWidth = 2;
+  for (let i = 1; i < u.series.length; i++) {
+    const y = u.data[i][xs.length - 1];
+    if (y === null || y === undefined) continue;
+    const scale = u.series[i].scale ?? 'y';
+    ctx.beginPath();
+    ctx.arc(u.valToPos(xs[xs.length - 1], 'x', true), u.valToPos(y, scale, true), 5, 0, 2 * Math.PI);
+    ctx.stroke();
+  }
+  ctx.restore();
 }
 
 export class RunCharts {
@@ -114,6 +154,13 @@ export class RunCharts {
           axes,
           legend: { show: false },
           cursor: { drag: { x: false, y: false } },
+          hooks: {
+            draw: [
+              (u: uPlot) => {
+                if (this.built.find((b) => b.plot === u)?.changed) ringLastPoints(u);
+              },
+            ],
+          },
           series: [
             { label: 'statement' },
             ...spec.series.map((series) => ({
@@ -128,7 +175,7 @@ export class RunCharts {
         [[], ...spec.series.map(() => [])],
         holder,
       );
-      this.built.push({ spec, plot, now });
+      this.built.push({ spec, plot, now, figure, changed: false });
       new ResizeObserver(() => {
         const width = Math.max(200, Math.floor(holder.clientWidth));
         if (Math.abs(plot.width - width) > 2) plot.setSize({ width, height: 130 });
@@ -149,7 +196,16 @@ export class RunCharts {
   redraw(): void {
     const xs = this.samples.map((s) => s.step);
     const last = this.samples[this.samples.length - 1];
-    for (const { spec, plot, now } of this.built) {
+    const previous = this.samples[this.samples.length - 2];
+    for (const built of this.built) {
+      const { spec, plot, now, figure } = built;
+      // The figures the last statement moved: the chart is outlined and its last points ringed.
+      built.changed =
+        last !== undefined &&
+        previous !== undefined &&
+        spec.series.some((series) => moved(series.value(previous), series.value(last)));
+      figure.classList.toggle('changed', built.changed);
+      figure.dataset.changed = String(built.changed);
       plot.setData([
         xs,
         ...spec.series.map((series) =>
@@ -160,6 +216,11 @@ export class RunCharts {
         ),
       ]);
       now.textContent = last ? spec.series.map((series) => spec.format(series.value(last))).join(' / ') : '';
+      if (built.changed && !spec.percent && previous) {
+        const delta = spec.series[0].value(last) - spec.series[0].value(previous);
+        if (Number.isFinite(delta) && delta !== 0)
+          now.textContent += ` (${delta > 0 ? '+' : '−'}${compact(Math.abs(delta))})`;
+      }
     }
   }
 }

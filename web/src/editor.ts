@@ -70,6 +70,12 @@ export class ScenarioEditor {
     return this.textarea.value.slice(0, this.textarea.selectionStart).split('\n').length;
   }
 
+  /** Lays the gutter out again (the font changed: every wrapped line's height did). */
+  relayout(): void {
+    this.laidOut = { text: '\u0000', width: -1 };
+    this.renderGutter();
+  }
+
   onChange(listener: () => void): void {
     this.textarea.addEventListener('input', listener);
   }

@@ -5,9 +5,11 @@
  *
  * Keyboard: arrows move a frame cursor, +/- zoom, 0 fits, PgUp/PgDn/Home/End scroll.
  */
-import { bytes, FrameState, type FrameTable, FrameUse, hex, type MemoryRange } from '../../src/index.js';
+import { bytes, FrameState, type FrameTable, type MemoryRange } from '../../src/index.js';
 import { allocatedKind, Kind, processKind, reservedKind } from './frame-colors.js';
-import { type MapGeometry, paintCells, paintCursor, paintOutlines } from './map-paint.js';
+import { describeFrame } from './frame-describe.js';
+import { innerSize, type MapGeometry, paintCells, paintCursor, paintOutlines } from './map-paint.js';
+import { columnsFor, fitScale, MAX_CELL_PX, scaleFor } from './map-scale.js';
 
 /** What the map draws: the frame table's arrays, the boot map, the buddy's free blocks. */
 export interface FrameMapSource {
@@ -23,10 +25,6 @@ export interface FrameMapSource {
   holdersOfShared?: () => Map<number, number[]>;
 }
 
-const USE_NAMES: string[] = [];
-for (const [name, value] of Object.entries(FrameUse)) USE_NAMES[value] = name;
-
-const MAX_CELL_PX = 32;
 /** Changed cells outlined at most after one statement. */
 const MAX_OUTLINED = 4096;
 
@@ -45,6 +43,12 @@ export class FrameMap {
   private image: ImageData | null = null;
   /** Frames the last statement changed, outlined on the map. */
   private highlights: Int32Array = new Int32Array(0);
+  /** Frames of the region linked to the map (outlined in its process's colour). */
+  private linked: { frames: number[]; color: string } = { frames: [], color: '' };
+  /** The frame under the replacement policy's hand (outlined black), or none. */
+  private hand: number[] = [];
+  /** Whether shared frames' holders are still to be found (after the next classify). */
+  private stripesWanted = false;
   /** Shared frames and the palette kinds of their holders (a stripe each). */
   private stripes = new Map<number, number[]>();
 
@@ -113,9 +117,20 @@ export class FrameMap {
     this.highlights = frames;
   }
 
+  /** Outlines a region's frames (ascending) in its process's colour until the next call; [] none. */
+  setLinked(frames: number[], color: string): void {
+    this.linked = { frames, color };
+  }
+
+  /** Outlines the frame under the replacement policy's hand until the next call; -1 none. */
+  setHand(pfn: number): void {
+    this.hand = pfn >= 0 ? [pfn] : [];
+  }
+
   /** Shows no machine. */
   clear(): void {
     this.source = null;
+    this.hand = [];
     this.kinds = new Uint16Array(0);
     this.blockHead = new Int32Array(0);
     this.blockOrder = new Uint8Array(0);
@@ -140,22 +155,13 @@ export class FrameMap {
   /** The largest cells that still show all of RAM. */
   fit(): void {
     const { width, height } = this.devicePixels();
-    const n = Math.max(1, this.frameCount);
-    for (let f = 1; f <= n * 2; f *= 2) {
-      const cells = Math.ceil(n / f);
-      for (let c = MAX_CELL_PX; c >= 1; c--) {
-        const cols = columnsFor(Math.floor(width / c));
-        if (cols < 1) continue;
-        if (Math.ceil(cells / cols) * c <= height) {
-          this.framesPerCell = f;
-          this.cellPx = c;
-          this.topRow = 0;
-          this.fitted = true;
-          this.render();
-          return;
-        }
-      }
-    }
+    const scale = fitScale(this.frameCount, width, height);
+    if (!scale) return;
+    this.framesPerCell = scale.framesPerCell;
+    this.cellPx = scale.cellPx;
+    this.topRow = 0;
+    this.fitted = true;
+    this.render();
   }
 
   /** Puts the cursor on a frame and scrolls it into view. */
@@ -176,27 +182,35 @@ export class FrameMap {
     return { x: (cell % cols) * this.cellPx + (inner >> 1), y: row * this.cellPx + (inner >> 1) };
   }
 
+  /** Where a frame's cell centre is on the page, in CSS pixels of the viewport; null when scrolled away. */
+  cellOnPage(pfn: number): { x: number; y: number } | null {
+    const at = this.cellCenter(pfn);
+    if (!at) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    return { x: rect.left + (at.x + 0.5) / ratio, y: rect.top + (at.y + 0.5) / ratio };
+  }
+
   /** Describes a frame as the info line does. */
   describe(pfn: number): string {
-    const source = this.source;
-    if (!source || pfn >= source.frames.frameCount) return '';
-    const { state, use, owner, refCount } = source.frames;
-    const head = `frame ${pfn} (${hex(pfn * 4096)})`;
-    if (state[pfn] === FrameState.Free) {
-      const b = this.blockHead[pfn];
-      if (b < 0) return `${head}: free (single-frame cache)`;
-      const order = this.blockOrder[pfn];
-      return `${head}: free, in a buddy block of order ${order} (${bytes(4096 << order)}) at ${hex(b * 4096)}`;
-    }
-    if (state[pfn] === FrameState.Reserved) {
-      const range = source.memoryMap.find((r) => r.base <= pfn * 4096 && pfn * 4096 < r.base + r.length);
-      return `${head}: reserved, ${range?.type ?? 'hole'}${range?.label ? ` (${range.label})` : ''}`;
-    }
-    const who = owner[pfn] === 0 ? 'kernel' : source.ownerName(owner[pfn]);
-    const where = use[pfn] === FrameUse.User ? (source.mappingsOf?.(pfn) ?? '') : '';
-    return `${head}: allocated, ${USE_NAMES[use[pfn]] ?? use[pfn]}, owner ${who}, refcount ${refCount[pfn]}${
-      where ? `; mapped ${where}` : ''
-    }`;
+    return this.source ? describeFrame(this.source, pfn, this.blockHead, this.blockOrder) : '';
+  }
+
+  /**
+   * Zooms in as far as the frames (ascending) all stay in view, one frame a cell if they allow,
+   * and scrolls to them: a 16 KiB IPC move becomes four large cells instead of four dots.
+   */
+  zoomTo(frames: ArrayLike<number>): void {
+    if (frames.length === 0 || this.frameCount === 0) return;
+    const { width, height } = this.devicePixels();
+    const scale = scaleFor(frames[0], frames[frames.length - 1], this.frameCount, width, height);
+    if (!scale) return;
+    this.framesPerCell = scale.framesPerCell;
+    this.cellPx = scale.cellPx;
+    this.fitted = true;
+    const { rows, visibleRows } = this.layout();
+    this.topRow = Math.max(0, Math.min(scale.firstRow, rows - visibleRows));
+    this.render();
   }
 
   private classify(): void {
@@ -233,14 +247,7 @@ export class FrameMap {
       for (let pfn = first; pfn < end; pfn++) if (state[pfn] === FrameState.Reserved) kinds[pfn] = kind;
     }
     this.stripes = new Map();
-    if (shared === 0 || !source.holdersOfShared) return;
-    // One stripe a process that maps the frame, and a magenta one for holders that are no
-    // process's mapping (a message in flight).
-    for (const [pfn, pids] of source.holdersOfShared()) {
-      const stripes = pids.map(processKind);
-      if (pids.length < refCount[pfn]) stripes.push(Kind.Shared);
-      this.stripes.set(pfn, stripes);
-    }
+    this.stripesWanted = shared > 0;
   }
 
   /** The canvas's size in device pixels, measured once per resize (measuring forces a layout). */
@@ -285,47 +292,26 @@ export class FrameMap {
   private onKey(event: KeyboardEvent): void {
     if (this.frameCount === 0) return;
     const { cols, visibleRows } = this.layout();
-    const f = this.framesPerCell;
-    let handled = true;
-    switch (event.key) {
-      case 'ArrowLeft':
-        this.select(this.cursor - f);
-        break;
-      case 'ArrowRight':
-        this.select(this.cursor + f);
-        break;
-      case 'ArrowUp':
-        this.select(this.cursor - f * cols);
-        break;
-      case 'ArrowDown':
-        this.select(this.cursor + f * cols);
-        break;
-      case 'PageUp':
-        this.select(this.cursor - f * cols * Math.max(1, visibleRows - 1));
-        break;
-      case 'PageDown':
-        this.select(this.cursor + f * cols * Math.max(1, visibleRows - 1));
-        break;
-      case 'Home':
-        this.select(0);
-        break;
-      case 'End':
-        this.select(this.frameCount - 1);
-        break;
-      case '+':
-      case '=':
-        this.zoom(1);
-        break;
-      case '-':
-        this.zoom(-1);
-        break;
-      case '0':
-        this.fit();
-        break;
-      default:
-        handled = false;
-    }
-    if (handled) event.preventDefault();
+    const row = this.framesPerCell * cols;
+    const page = row * Math.max(1, visibleRows - 1);
+    // Cursor moves: a cell, a row, a screen, the ends; then the zoom keys.
+    const moves: Record<string, number> = {
+      ArrowLeft: this.cursor - this.framesPerCell,
+      ArrowRight: this.cursor + this.framesPerCell,
+      ArrowUp: this.cursor - row,
+      ArrowDown: this.cursor + row,
+      PageUp: this.cursor - page,
+      PageDown: this.cursor + page,
+      Home: 0,
+      End: this.frameCount - 1,
+    };
+    const target = Object.hasOwn(moves, event.key) ? moves[event.key] : undefined;
+    if (target !== undefined) this.select(target);
+    else if (event.key === '+' || event.key === '=') this.zoom(1);
+    else if (event.key === '-') this.zoom(-1);
+    else if (event.key === '0') this.fit();
+    else return;
+    event.preventDefault();
   }
 
   /** The first frame of the cell under the pointer, or -1. */
@@ -360,6 +346,8 @@ export class FrameMap {
     pixels.fill(255);
     const n = this.frameCount;
     const geometry = this.geometry();
+    // Holders are found by walking every process's tables: only when cells are large enough to stripe.
+    if (this.stripesWanted && this.framesPerCell === 1 && innerSize(this.cellPx) >= 4) this.findHolders();
     if (n > 0)
       paintCells(pixels, width, height, geometry, {
         kinds: this.kinds,
@@ -369,6 +357,8 @@ export class FrameMap {
     context.putImageData(this.image, 0, 0);
     if (n > 0) {
       paintOutlines(context, geometry, this.highlights, '#d50000', MAX_OUTLINED);
+      paintOutlines(context, geometry, this.linked.frames, this.linked.color, MAX_OUTLINED);
+      paintOutlines(context, geometry, this.hand, '#000000', 1);
       paintCursor(context, geometry, this.cursor);
     }
     this.scaleLabel.textContent =
@@ -376,6 +366,22 @@ export class FrameMap {
         ? `1 cell = ${this.framesPerCell} frames (${bytes(this.framesPerCell * 4096)})`
         : `1 cell = 1 frame, ${this.cellPx} px`;
     this.info.textContent = this.describe(this.cursor);
+  }
+
+  /**
+   * Stripes for the shared frames: one a process that maps the frame, and a magenta one for a
+   * holder that is no process's mapping (a message in flight).
+   */
+  private findHolders(): void {
+    this.stripesWanted = false;
+    const source = this.source;
+    if (!source?.holdersOfShared) return;
+    const refCount = source.frames.refCount;
+    for (const [pfn, pids] of source.holdersOfShared()) {
+      const stripes = pids.map(processKind);
+      if (pids.length < refCount[pfn]) stripes.push(Kind.Shared);
+      this.stripes.set(pfn, stripes);
+    }
   }
 
   /** The layout as the painters take it (and tests read the canvas by). */
@@ -390,14 +396,4 @@ export class FrameMap {
       frameCount: this.frameCount,
     };
   }
-}
-
-/**
- * Cells in a row: a multiple of 64 (a power of two below that), so buddy blocks up to 64 frames
- * never straddle rows and larger ones cover whole rows, without leaving half the width empty.
- */
-function columnsFor(available: number): number {
-  if (available < 1) return 0;
-  if (available < 128) return 2 ** Math.floor(Math.log2(available));
-  return available - (available % 64);
 }

@@ -161,6 +161,20 @@ export class MachineView {
     };
   }
 
+  /** The frames the pages of the region at `base` in `pid` use, in address order (at most `max`). */
+  regionFrames(pid: number, base: number, max: number): number[] {
+    const space = this.spaceOf(pid)?.space;
+    if (!space) return [];
+    const i = space.regions.find(base);
+    if (i < 0) return [];
+    const frames: number[] = [];
+    this.machine.vm.pageTables.walkRange(space.root, base, space.regions.ceiling(i), (_va, pa, size) => {
+      for (let offset = 0; offset < size && frames.length < max; offset += 4096)
+        frames.push((pa + offset) / 4096);
+    });
+    return frames;
+  }
+
   /** Frames holding page tables of `pid` (the frame table records their owner). */
   private tablePagesOf(pid: number): number {
     const { state, use, owner } = this.machine.pmm.frames;
@@ -188,13 +202,21 @@ export class MachineView {
     const refCounts = this.machine.pmm.frames.refCount;
     const leafLevel = result.pa >= 0 ? (result.levels.at(-1)?.level ?? 0) : 0;
     const region = space.regions.find(result.va);
+    // A leaf entry that is not present but not empty is a swap entry (the machine has swap then).
+    const last = result.levels.at(-1);
+    const swap = this.machine.vm.swap;
+    const swapSlot =
+      swap && last && last.level === 0 && last.entry.kind === 'empty' && (last.lo | last.hi) !== 0
+        ? swap.entries.slotOf(last.lo, last.hi)
+        : -1;
     return {
       fields: splitAddress(format, result.va, leafLevel),
       tlb: probeTlb(mmu.tlb, space, result.va, mmu.root, format.asidCount > 1),
       tlbSets: mmu.tlb.sets,
-      predictions: predictAccesses(space, result, refCounts),
+      predictions: predictAccesses(space, result, refCounts, swapSlot),
       regionWritable: region >= 0 && (space.regions.protection(region) & Protection.Write) !== 0,
       refCount: result.pa >= 0 ? refCounts[Math.floor(result.pa / 4096)] : 0,
+      swapSlot,
     };
   }
 
@@ -224,6 +246,29 @@ export class MachineView {
     return footprint === 0 ? Number.NaN : live / footprint;
   }
 
+  /** Faults of the processes that have ended (counted by the kernel's exit hook). */
+  private readonly retiredFaults = { minor: 0, major: 0 };
+  private hooked = false;
+
+  /** Page faults so far over every process that ever ran, an ended one's included. */
+  private faultTotals(): { minor: number; major: number } {
+    if (!this.hooked) {
+      this.hooked = true;
+      this.machine.kernel.onExit((process) => {
+        const counts = faultCounts(process.space.faults);
+        this.retiredFaults.minor += counts.minor;
+        this.retiredFaults.major += counts.major;
+      });
+    }
+    let { minor, major } = this.retiredFaults;
+    for (const p of this.machine.processes) {
+      const counts = faultCounts(p.space.faults);
+      minor += counts.minor;
+      major += counts.major;
+    }
+    return { minor, major };
+  }
+
   sample(step: number): Sample {
     // Two reads rather than pmm.stats(): a chart sample is taken on every step.
     const pmm = this.machine.pmm;
@@ -232,6 +277,7 @@ export class MachineView {
     const tlb = this.machine.vm.mmu.tlb.counters();
     const lookups = tlb.hits + tlb.misses;
     const ipc = this.machine.post.stats;
+    const faults = this.faultTotals();
     return {
       step,
       freeFrames: free,
@@ -240,6 +286,13 @@ export class MachineView {
       tlbHitRate: lookups === 0 ? Number.NaN : tlb.hits / lookups,
       bytesCopied: ipc.bytesCopied,
       pagesMoved: ipc.pagesMoved,
+      minorFaults: faults.minor,
+      majorFaults: faults.major,
     };
   }
+}
+
+/** A space's faults as minor (no I/O) and major (read back from swap). */
+function faultCounts(f: AddressSpace['faults']): { minor: number; major: number } {
+  return { minor: f.demandZero + f.phys + f.cowCopy + f.cowTakeover + f.swapCache, major: f.swapIn };
 }

@@ -27,7 +27,15 @@ export class ProcessPanel {
   /** What was wrong with the walk box's text ('' when it holds an address or nothing). */
   private walkInputError = '';
 
-  constructor(private readonly session: () => Session) {
+  constructor(
+    private readonly session: () => Session,
+    /** Links a region of process `pid` to its frames on the map; base null takes the links away. */
+    private readonly linkRegion: (
+      pid: number,
+      base: number | null,
+      button: HTMLElement | null,
+    ) => void = () => {},
+  ) {
     this.processSelect.addEventListener('change', () => {
       this.chosenPid = Number(this.processSelect.value);
       this.pinned = true;
@@ -44,6 +52,11 @@ export class ProcessPanel {
           : '';
       this.renderWalk();
     });
+  }
+
+  /** The process the panel shows (KERNEL_PID: the kernel's half). */
+  get shownPid(): number {
+    return this.chosenPid;
   }
 
   /** Follows the running process again (a new run). */
@@ -155,12 +168,17 @@ export class ProcessPanel {
   private renderProcess(): void {
     const view = this.session().view;
     const drawing = view?.space(this.chosenPid) ?? null;
-    renderRegions(byId('regions'), drawing, (base) => {
-      this.walkInput.value = hex(base);
-      this.walkVa = base;
-      this.walkInputError = '';
-      this.renderWalk();
-    });
+    renderRegions(
+      byId('regions'),
+      drawing,
+      (base) => {
+        this.walkInput.value = hex(base);
+        this.walkVa = base;
+        this.walkInputError = '';
+        this.renderWalk();
+      },
+      (base, button) => this.linkRegion(this.chosenPid, base, button),
+    );
     this.renderTree();
     this.renderWalk();
   }

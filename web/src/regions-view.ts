@@ -48,6 +48,8 @@ export function renderRegions(
   target: HTMLElement,
   drawing: SpaceDrawing | null,
   onChoose: (base: number) => void,
+  /** The region under the pointer or focus (its base and button), or null when it leaves. */
+  onHover: (base: number | null, button: HTMLElement | null) => void = () => {},
 ): void {
   if (!drawing) {
     target.replaceChildren(el('p', { class: 'muted' }, 'No process yet.'));
@@ -97,5 +99,13 @@ export function renderRegions(
     const button = (event.target as HTMLElement).closest('button[data-base]');
     if (button) onChoose(Number(button.getAttribute('data-base')));
   });
+  const hover = (event: Event) => {
+    const button = (event.target as HTMLElement).closest<HTMLElement>('button[data-base]');
+    if (button) onHover(Number(button.getAttribute('data-base')), button);
+  };
+  seed.addEventListener('mouseover', hover);
+  seed.addEventListener('focusin', hover);
+  seed.addEventListener('mouseout', () => onHover(null, null));
+  seed.addEventListener('focusout', () => onHover(null, null));
   target.replaceChildren(seed);
 }

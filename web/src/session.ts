@@ -15,6 +15,7 @@ import {
 import { type Change, captureMachine, explainChange } from './change-view.js';
 import type { Sample } from './charts.js';
 import { MachineView } from './machine-view.js';
+import { PROGRAM_FILES } from './programs.js';
 
 export interface Problem {
   /** 1-based line the problem is on (0 when it has none). */
@@ -63,7 +64,7 @@ export class Session {
     this.lastActing = undefined;
     try {
       this.scenario = parseScenario(text, file);
-      this.run = new ScenarioRun(this.scenario);
+      this.run = new ScenarioRun(this.scenario, { programs: PROGRAM_FILES });
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       this.parseProblem = { line: error.line, message: error.message };

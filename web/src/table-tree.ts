@@ -24,6 +24,8 @@ export interface TableNode {
   lastPage: number;
   /** Root only: present entries of the kernel's shared half, not followed. */
   kernelEntries: number;
+  /** Leaf tables: entries not present but not empty, that is pages out in swap. */
+  swapped: number;
 }
 
 /** Tables drawn at most: a process with more shows the first ones and says so. */
@@ -48,11 +50,15 @@ export function readTableTree(tables: PageTables, root: number, userOnly: boolea
       firstPage: 0,
       lastPage: 0,
       kernelEntries: 0,
+      swapped: 0,
     };
     const isRoot = level === format.levels - 1;
     for (let index = 0; index < format.entriesPerTable; index++) {
       tables.readEntry(table, index, entry);
-      if (!format.isPresent(entry[0], entry[1])) continue;
+      if (!format.isPresent(entry[0], entry[1])) {
+        if (level === 0 && (entry[0] | entry[1]) !== 0) node.swapped++;
+        continue;
+      }
       node.present++;
       if (isRoot && userOnly && index >= format.kernelRootIndex) {
         node.kernelEntries++;
@@ -101,16 +107,22 @@ export function renderTableTree(
             node.lastPage + node.pageSize - 1,
           )})`
         : '';
+    const swapped = node.swapped > 0 ? `, ${node.swapped} out in swap` : '';
     const kernel =
       node.kernelEntries > 0 ? `, ${node.kernelEntries} of the kernel's half (shared, not followed)` : '';
     const line = el(
       'span',
       { class: `level-${node.level}` },
-      `${index === null ? '' : `[${index}] → `}${levelName(formatName, node.level)} at ${hex(node.table)}: ${node.present} of ${entriesPerTable} entries present${pages}${kernel}`,
+      `${index === null ? '' : `[${index}] → `}${levelName(formatName, node.level)} at ${hex(node.table)}: ${node.present} of ${entriesPerTable} entries present${pages}${swapped}${kernel}`,
     );
     const item = el(
       'li',
-      { 'data-table': node.table, 'data-level': node.level, 'data-pages': node.pages },
+      {
+        'data-table': node.table,
+        'data-level': node.level,
+        'data-pages': node.pages,
+        'data-swapped': node.swapped,
+      },
       line,
     );
     const children: HTMLElement[] = [];

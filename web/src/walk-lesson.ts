@@ -95,7 +95,8 @@ export type Outcome =
   | 'demand-zero'
   | 'phys'
   | 'cow-copy'
-  | 'cow-takeover';
+  | 'cow-takeover'
+  | 'swap-in';
 
 export interface AccessPrediction {
   access: 'read' | 'write';
@@ -114,8 +115,9 @@ export function predictAccesses(
   space: AddressSpace,
   result: WalkResult,
   refCount: Uint16Array,
+  swapSlot = -1,
 ): AccessPrediction[] {
-  return (['read', 'write'] as const).map((access) => predict(space, result, refCount, access));
+  return (['read', 'write'] as const).map((access) => predict(space, result, refCount, access, swapSlot));
 }
 
 function predict(
@@ -123,6 +125,7 @@ function predict(
   result: WalkResult,
   refCount: Uint16Array,
   access: 'read' | 'write',
+  swapSlot: number,
 ): AccessPrediction {
   const regions = space.regions;
   const va = result.va;
@@ -142,6 +145,12 @@ function predict(
   if (!(protection & needed))
     return refuse(`the region does not allow ${access === 'read' ? 'reading' : 'writing'}`);
   if (!present) {
+    if (swapSlot >= 0)
+      return {
+        access,
+        outcome: 'swap-in',
+        text: `The ${access} faults (not present): the entry holds swap slot ${swapSlot}, so the kernel takes a free frame (evicting another page if it must), reads the page back from swap, maps it and retries: a major fault, unless the page is still in the swap cache (then a minor one, with no read).`,
+      };
     if (regions.type(i) === RegionType.Phys)
       return {
         access,

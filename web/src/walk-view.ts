@@ -43,6 +43,9 @@ export interface WalkResult {
     index: number;
     entryAddress: number;
     raw: string;
+    /** The entry's bits 31:0 and 63:32. */
+    lo: number;
+    hi: number;
     entry: DecodedEntry;
   }[];
   /** The physical address `va` translates to, or -1. */
@@ -72,6 +75,8 @@ export function walk(tables: PageTables, root: number, va: number): WalkResult {
       index,
       entryAddress: table + index * format.entryBytes,
       raw,
+      lo: entry[0],
+      hi: entry[1],
       entry: format.decode(entry[0], entry[1], level),
     });
   });
@@ -111,6 +116,8 @@ export interface WalkLesson {
   regionWritable: boolean;
   /** Holders of the page's frame (0 when there is none). */
   refCount: number;
+  /** The swap slot the leaf entry holds when the page is out in swap, else -1. */
+  swapSlot: number;
 }
 
 /** The address cut into its fields, each coloured like the level whose table it indexes. */
@@ -190,6 +197,15 @@ function renderPlainWords(result: WalkResult, lesson: WalkLesson): HTMLElement |
     .filter((item) => item.words !== '')
     .map(({ field, words }) =>
       el('li', { 'data-field': field.name }, el('b', {}, `${field.name} = ${field.value}: `), words),
+    );
+  if (lesson.swapSlot >= 0)
+    items.push(
+      el(
+        'li',
+        { 'data-field': 'swap' },
+        el('b', {}, `swap slot ${lesson.swapSlot}: `),
+        "the rest of the entry is the page's place on the swap device (the kernel wrote it there when it evicted the page)",
+      ),
     );
   if (items.length === 0) return null;
   const which = leaf ? 'The page entry' : `The ${last.entry.kind} entry where the walk stopped`;

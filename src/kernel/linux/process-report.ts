@@ -41,7 +41,9 @@ export function processReport(kernel: Kernel, process: Process): string {
   return [
     `process ${process.pid} (${process.name}) at exit`,
     ...mapsLines(space),
-    `VmRSS: ${space.residentBytes() / 1024} kB  VmPTE: ${pageTableBytes(kernel, process.pid) / 1024} kB`,
+    `VmRSS: ${space.residentBytes() / 1024} kB  VmPTE: ${pageTableBytes(kernel, process.pid) / 1024} kB${
+      space.swap === null ? '' : `  VmSwap: ${space.swappedPages() * 4} kB`
+    }`,
     `page faults: demand-zero ${faults.demandZero}, copy-on-write copies ${faults.cowCopy}, takeovers ${faults.cowTakeover}${
       space.swap === null ? '' : `, swap-cache ${faults.swapCache}; major (read from swap) ${faults.swapIn}`
     }`,

@@ -2,6 +2,7 @@
  * The typed syntax tree of a scenario. Every statement knows its line, so the executor can report
  * `file:line: message` for anything that goes wrong while it runs.
  */
+import type { PolicyName } from '../../swap/policies/replacement-policy.js';
 
 export type Expr =
   | { kind: 'number'; value: number }
@@ -58,6 +59,15 @@ export interface MachineSpec {
   allocator?: FrameAllocatorName;
   fill?: FillPolicyName;
   heap: Partial<Record<HeapSetting, number>>;
+  /** Memory pressure: the swap device (bytes, and simulated nanoseconds an I/O), the policy, limits. */
+  swapBytes?: number;
+  swapLatencyNs?: number;
+  policy?: PolicyName;
+  policySeed?: number;
+  /** Resident pages each process may hold before it replaces its own (0: no limit). */
+  residentLimit?: number;
+  lowWatermark?: number;
+  highWatermark?: number;
   /** Line of each setting given (`ram`, `paging`, `heap area`, ...), for messages about them. */
   lines: Record<string, number>;
 }
@@ -95,6 +105,12 @@ export const FIGURES = {
   'bytes-copied': 'none',
   'pages-moved': 'none',
   'pages-shared': 'none',
+  swapped: 'process',
+  'major-faults': 'process',
+  'swap-ins': 'none',
+  'swap-outs': 'none',
+  evictions: 'none',
+  'swap-slots': 'none',
 } as const;
 export type FigureName = keyof typeof FIGURES;
 

@@ -51,10 +51,42 @@ export function checkMachineSettings(spec: ResolvedMachineSpec, heapOptions: Hea
       `${mailboxDepth} is not a mailbox depth from 1 to ${MAX_MAILBOX_DEPTH}`,
     );
   }
+  checkSwapSettings(spec);
   // A heap checks its options when made: make one now, with no memory, to check them at boot.
   // The area first, with a threshold any good area accepts, so a bad area is not blamed on `large`.
   probeHeap('heap area', { areaSize: spec.heapArea, largeThreshold: spec.heapArea });
   probeHeap('heap large', heapOptions);
+}
+
+/** Swap's settings: a whole number of pages of at least two (the header and one), and the rest only with swap. */
+function checkSwapSettings(spec: ResolvedMachineSpec): void {
+  const { swapBytes, lowWatermark, highWatermark } = spec.swap;
+  if (swapBytes === 0) {
+    for (const [setting, given] of [
+      ['policy', spec.swap.policy],
+      ['resident', spec.swap.residentLimit],
+      ['watermarks', lowWatermark],
+      ['swap', spec.swap.swapLatencyNs],
+    ] as const) {
+      if (given !== undefined)
+        throw new MachineSettingError(setting, 'needs swap: add a `machine swap SIZE` line');
+    }
+    return;
+  }
+  if (!(swapBytes >= 2 * FRAME_SIZE && swapBytes % FRAME_SIZE === 0)) {
+    throw new MachineSettingError('swap', `${swapBytes} bytes is not a multiple of 4 KiB of at least 8 KiB`);
+  }
+  const frames = spec.ramBytes / FRAME_SIZE;
+  if (
+    lowWatermark !== undefined &&
+    highWatermark !== undefined &&
+    !(lowWatermark <= highWatermark && highWatermark <= frames)
+  ) {
+    throw new MachineSettingError(
+      'watermarks',
+      `low ${lowWatermark} and high ${highWatermark} must satisfy low <= high <= the ${frames} frames of RAM`,
+    );
+  }
 }
 
 function probeHeap(setting: string, options: HeapOptions): void {

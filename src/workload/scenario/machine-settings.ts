@@ -2,6 +2,8 @@
  * `machine ...` lines: the settings a scenario boots its machine with, one small parser a
  * setting. Values are constants, folded when the line is read, since nothing has run yet.
  */
+
+import { POLICY_NAMES } from '../../swap/policies/replacement-policy.js';
 import {
   FILL_POLICIES,
   FRAME_ALLOCATORS,
@@ -82,6 +84,25 @@ const SETTINGS: Record<string, (input: SettingInput) => void> = {
   mailbox({ cursor, machine, once }) {
     once('mailbox');
     machine.mailboxDepth = constant(cursor, 'the messages a mailbox holds');
+  },
+  swap({ cursor, machine, once }) {
+    once('swap');
+    machine.swapBytes = constant(cursor, 'the swap size');
+    if (cursor.skipWord('latency')) machine.swapLatencyNs = constant(cursor, 'the nanoseconds of a swap I/O');
+  },
+  policy({ cursor, machine, once }) {
+    once('policy');
+    machine.policy = cursor.choice(POLICY_NAMES, 'replacement policy');
+    if (cursor.skipWord('seed')) machine.policySeed = constant(cursor, 'the seed of the policy');
+  },
+  resident({ cursor, machine, once }) {
+    once('resident');
+    machine.residentLimit = constant(cursor, 'the resident limit in pages');
+  },
+  watermarks({ cursor, machine, once }) {
+    once('watermarks');
+    machine.lowWatermark = constant(cursor, 'the low watermark in frames');
+    machine.highWatermark = constant(cursor, 'the high watermark in frames');
   },
 };
 

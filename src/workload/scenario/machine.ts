@@ -13,6 +13,7 @@ import type { FormatName } from '../../mmu/page-table-format.js';
 import { KERNEL_OWNER } from '../../phys/frame-table.js';
 import type { PhysicalMemoryManager } from '../../phys/physical-memory-manager.js';
 import type { MemoryRange } from '../../phys/types.js';
+import type { PolicyName } from '../../swap/policies/replacement-policy.js';
 import type { AddressSpace } from '../../vm/address-space.js';
 import type { BootedVm } from '../../vm/vm-machine.js';
 import { buildMachineReport, type MachineReport, type ProcessSource } from '../report.js';
@@ -32,6 +33,18 @@ export interface ResolvedMachineSpec {
   heapLarge: number;
   maxProcesses: number;
   mailboxDepth: number;
+  /** Memory pressure, as the kernel takes it (swapBytes 0: no swap; the others need swap). */
+  swap: SwapSpec;
+}
+
+export interface SwapSpec {
+  swapBytes: number;
+  swapLatencyNs?: number;
+  policy?: PolicyName;
+  policySeed?: number;
+  residentLimit?: number;
+  lowWatermark?: number;
+  highWatermark?: number;
 }
 
 export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
@@ -47,6 +60,7 @@ export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
     heapLarge: spec.heap.large ?? Math.min(DEFAULT_MACHINE.heapLarge, heapArea / 4),
     maxProcesses: spec.maxProcesses ?? DEFAULT_MACHINE.maxProcesses,
     mailboxDepth: spec.mailboxDepth ?? DEFAULT_MACHINE.mailboxDepth,
+    swap: swapSpec(spec),
   };
   if (spec.memoryMap !== undefined) {
     resolved.memoryMap = spec.memoryMap.map((r) => ({
@@ -57,6 +71,18 @@ export function resolveSpec(spec: MachineSpec): ResolvedMachineSpec {
     }));
   }
   return resolved;
+}
+
+/** The swap settings given, and only those (the kernel fills in its own defaults). */
+function swapSpec(spec: MachineSpec): SwapSpec {
+  const swap: SwapSpec = { swapBytes: spec.swapBytes ?? 0 };
+  if (spec.swapLatencyNs !== undefined) swap.swapLatencyNs = spec.swapLatencyNs;
+  if (spec.policy !== undefined) swap.policy = spec.policy;
+  if (spec.policySeed !== undefined) swap.policySeed = spec.policySeed;
+  if (spec.residentLimit !== undefined) swap.residentLimit = spec.residentLimit;
+  if (spec.lowWatermark !== undefined) swap.lowWatermark = spec.lowWatermark;
+  if (spec.highWatermark !== undefined) swap.highWatermark = spec.highWatermark;
+  return swap;
 }
 
 /**
@@ -120,6 +146,7 @@ export class ScenarioMachine implements ProcessSource {
       tlb: { entries: this.spec.tlbEntries, ways: this.spec.tlbWays },
       maxProcesses: this.spec.maxProcesses,
       mailboxDepth: this.spec.mailboxDepth,
+      ...(this.spec.swap.swapBytes > 0 ? this.spec.swap : {}),
       ...(this.spec.memoryMap === undefined ? {} : { memoryMap: this.spec.memoryMap }),
     });
     this.bootAllocatedFrames = this.kernel.pmm.allocatedFrames;

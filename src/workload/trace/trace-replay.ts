@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../../common/errors.js';
 import { hex } from '../../common/format.js';
 import { Kernel } from '../../kernel/kernel.js';
 import type { Process } from '../../kernel/process.js';
-import { Mode } from '../../mmu/flags.js';
+import { FaultCause, Mode } from '../../mmu/flags.js';
 import type { FormatName } from '../../mmu/page-table-format.js';
 import type { TlbConfig } from '../../mmu/tlb.js';
 import {
@@ -27,6 +27,7 @@ import type { TracePager } from './trace-pager.js';
 import { nextUses, type TracePages, tracePages } from './trace-pages.js';
 
 const PAGE_SIZE = 4096;
+const NOT_PRESENT = FaultCause.NotPresent;
 /** The traced pages are mapped in 2 MiB-aligned areas: a region per run of touched areas. */
 const AREA_PAGES = 512;
 /** Swap slots beyond one per traced page (the device's header slot among them). */
@@ -147,8 +148,10 @@ export class TraceReplay {
       const access = ACCESS_OF_KIND[kinds[i]];
       let pa = mmu.translate(va, access, Mode.User);
       if (pa < 0) {
-        pageFaults++;
-        pa = pager.pageIn(va, access, mmu.faultCause);
+        // A miss is a page not resident; a write fault on a resident page (copy-on-write) is not.
+        const cause = mmu.faultCause;
+        if (cause === NOT_PRESENT) pageFaults++;
+        pa = pager.pageIn(va, access, cause);
       }
       if (touchEvery) policy.touch(pa >>> 12, nextUse === null ? Number.POSITIVE_INFINITY : nextUse[i]);
       if (check) {

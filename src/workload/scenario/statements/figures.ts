@@ -34,6 +34,13 @@ const MACHINE_FIGURES: Record<Exclude<MachineFigure, 'refcount'>, (machine: Scen
   'bytes-copied': (machine) => machine.post.stats.bytesCopied,
   'pages-moved': (machine) => machine.post.stats.pagesMoved,
   'pages-shared': (machine) => machine.post.stats.pagesShared,
+  'swap-ins': (machine) => machine.vm.swap?.device.reads ?? 0,
+  'swap-outs': (machine) => machine.vm.swap?.device.writes ?? 0,
+  evictions: (machine) => machine.vm.swap?.stats.evictions ?? 0,
+  'swap-slots': (machine) => {
+    const device = machine.vm.swap?.device;
+    return device === undefined ? 0 : device.slotCount - 1 - device.freeCount;
+  },
 };
 
 const PROCESS_FIGURES: Record<ProcessFigure, (process: ScenarioProcess, machine: ScenarioMachine) => number> =
@@ -43,6 +50,8 @@ const PROCESS_FIGURES: Record<ProcessFigure, (process: ScenarioProcess, machine:
     'page-table-frames': (process, machine) => countFrames(machine, FrameUse.PageTable, process.pid),
     'heap-live': (process) => process.heapIfUsed?.stats().liveBytes ?? 0,
     'heap-footprint': (process) => process.heapIfUsed?.footprint ?? 0,
+    swapped: (process) => process.space.swappedPages(),
+    'major-faults': (process) => process.space.faults.swapIn,
   };
 
 /** The unit of each figure, singular and plural. */
@@ -65,6 +74,12 @@ const FIGURE_UNITS: Record<FigureName, readonly [string, string]> = {
   'bytes-copied': ['byte', 'bytes'],
   'pages-moved': ['page', 'pages'],
   'pages-shared': ['page', 'pages'],
+  swapped: ['page', 'pages'],
+  'major-faults': ['fault', 'faults'],
+  'swap-ins': ['page', 'pages'],
+  'swap-outs': ['page', 'pages'],
+  evictions: ['page', 'pages'],
+  'swap-slots': ['slot', 'slots'],
 };
 
 /** A figure's value with its unit, in decimal: `4097 pages`. */
