@@ -241,7 +241,7 @@ export class PageTables {
   knownLeafTable(root: number, va: number): number {
     const tables = this.tables;
     if (tables.knownLeafTable < 0 || tables.knownLeafRoot !== root) return -1;
-    return Math.floor(va / tables.entrySpan[1]) === tables.knownLeafSpan ? tables.knownLeafTable : -1;
+    return tables.leafSpanOf(va) === tables.knownLeafSpan ? tables.knownLeafTable : -1;
   }
 
   /**
@@ -253,7 +253,7 @@ export class PageTables {
     const tables = this.tables;
     tables.knownLeafTable = table;
     tables.knownLeafRoot = root;
-    tables.knownLeafSpan = Math.floor(va / tables.entrySpan[1]);
+    tables.knownLeafSpan = tables.leafSpanOf(va);
   }
 
   /** Reads entry `index` of the table page at `tablePa` into out[0] (bits 31:0) and out[1] (bits 63:32). */

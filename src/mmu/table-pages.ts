@@ -45,6 +45,8 @@ export class TablePages {
   knownLeafTable = -1;
   knownLeafRoot = -1;
   knownLeafSpan = -1;
+  /** log2 of the bytes a leaf table maps (22 on i386, 21 on x86-64 and Sv39). */
+  private readonly leafSpanShift: number;
 
   constructor(format: PageTableFormat, memory: PhysicalMemory, frames: FrameSource) {
     this.format = format;
@@ -55,6 +57,12 @@ export class TablePages {
     this.path = new Float64Array(format.levels);
     this.wideEntries = format.entryBytes === 8;
     this.entrySpan = Array.from({ length: format.levels }, (_, level) => 2 ** format.levelShift(level));
+    this.leafSpanShift = format.levelShift(1);
+  }
+
+  /** The number of the leaf-table span holding `va` (va / entrySpan[1], integer arithmetic below 4 GiB). */
+  leafSpanOf(va: number): number {
+    return va === va >>> 0 ? va >>> this.leafSpanShift : Math.floor(va / this.entrySpan[1]);
   }
 
   /** A zeroed table page from the FrameSource, owned by `owner`. */
