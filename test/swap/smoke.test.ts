@@ -1,5 +1,5 @@
 /**
- * The first thing swap must do, on each format: a process four times the size of RAM is written,
+ * The first thing swap must do, on each format: a process three times the size of RAM is written,
  * read back whole, forked, written copy-on-write, and ends with every slot given back.
  */
 import { describe, expect, it } from 'vitest';
