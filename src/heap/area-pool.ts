@@ -77,6 +77,22 @@ export class AreaPool {
   /** Pages of the areas handed out to a block since their area was mapped. */
   residentPages = 0;
 
+  /**
+   * What was mapped since beginJournal(), so an allocation whose memory step fails can unmap it:
+   * per entry the area, the bytes it had mapped before (-1: the area is new) and whether that
+   * joined it to the open list (or, for a new area, whether its id was a reused one).
+   */
+  private journalArea = new Int32Array(8);
+  private journalBytes = new Float64Array(8);
+  private journalFlag = new Uint8Array(8);
+  private journalLength = 0;
+  // What the last claim and take on a shared page did, for unclaim and untakeUnits.
+  private claimUnlinked = false;
+  private claimPrev = NONE;
+  private sharedSlot = 0;
+  private sharedFilled = false;
+  private sharedFresh = false;
+
   constructor(
     private readonly space: HeapSpace,
     private readonly counters: HeapCounters,
@@ -157,7 +173,9 @@ export class AreaPool {
         this.unmapped[a] = this.unmappedMask(mapped + more);
         if (this.unmapped[a] === 0) this.growable--;
         this.counters.addFootprint(more);
-        if (wasFull && this.used[a] !== this.fullMask >>> 0) this.linkOpen(a);
+        const links = wasFull && this.used[a] !== this.fullMask >>> 0;
+        if (links) this.linkOpen(a);
+        this.record(a, mapped, links);
         const found = this.findRun(pages);
         if (found !== NONE) return found;
       }
@@ -182,7 +200,9 @@ export class AreaPool {
       throw error;
     }
     if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
-    const a = this.freeIdCount > 0 ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
+    const reused = this.freeIdCount > 0;
+    const a = reused ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
+    this.record(a, -1, reused);
     this.base[a] = base;
     this.used[a] = 0;
     this.unmapped[a] = this.unmappedMask(bytes);
@@ -214,7 +234,11 @@ export class AreaPool {
     if (a === this.spare) this.spare = NONE;
     else if (this.used[a] === 0 && this.stranded > 0 && this.isStranded(a)) this.stranded--;
     this.used[a] = (this.used[a] | runMask(first, pages)) >>> 0;
-    if (this.isFull(a)) this.unlinkOpen(a);
+    this.claimUnlinked = this.isFull(a);
+    if (this.claimUnlinked) {
+      this.claimPrev = this.prev[a];
+      this.unlinkOpen(a);
+    }
     const row = a * this.unitsPerArea;
     this.unitSlab.fill(slab, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
   }
@@ -228,9 +252,14 @@ export class AreaPool {
     const run = (1 << units) - 1;
     for (let i = 0; i < this.openSharedCount; i++) {
       const mask = this.sharedMask[this.openShared[i]];
-      for (let u = 0; u + units <= UNITS_PER_PAGE; u++)
-        if ((mask & (run << u)) === 0) return this.takeOnShared(i, u, units, slab);
+      for (let u = 0; u + units <= UNITS_PER_PAGE; u++) {
+        if ((mask & (run << u)) === 0) {
+          this.sharedFresh = false;
+          return this.takeOnShared(i, u, units, slab);
+        }
+      }
     }
+    this.sharedFresh = true;
     let a = this.findRun(1);
     if (a === NONE) a = this.growRun(1);
     let page = this.runFirst;
@@ -269,12 +298,99 @@ export class AreaPool {
     const page = shared - a * this.pagesPerArea;
     const mask = this.sharedMask[shared] | (((1 << units) - 1) << unit);
     this.sharedMask[shared] = mask;
-    if (mask === FULL_PAGE_UNITS) this.openShared[i] = this.openShared[--this.openSharedCount];
+    this.sharedSlot = i;
+    this.sharedFilled = mask === FULL_PAGE_UNITS;
+    if (this.sharedFilled) this.openShared[i] = this.openShared[--this.openSharedCount];
     const first = (page << UNITS_SHIFT) + unit;
     const row = a * this.unitsPerArea;
     this.unitSlab.fill(slab, row + first, row + first + units);
     this.runFirst = first;
     return a;
+  }
+
+  /**
+   * The inverse of the last claim, right after it: the run is free again and the area back where
+   * it was in the open list. The spare and stranded counts are the caller's to restore.
+   */
+  unclaim(a: number, first: number, pages: number): void {
+    this.used[a] = (this.used[a] & ~runMask(first, pages)) >>> 0;
+    const row = a * this.unitsPerArea;
+    this.unitSlab.fill(NONE, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
+    if (!this.claimUnlinked) return;
+    const prev = this.claimPrev;
+    const next = prev === NONE ? this.openHead : this.next[prev];
+    this.prev[a] = prev;
+    this.next[a] = next;
+    if (prev === NONE) this.openHead = a;
+    else this.next[prev] = a;
+    if (next === NONE) this.openTail = a;
+    else this.prev[next] = a;
+  }
+
+  /** The inverse of the last takeUnits, right after it (the shared page list as it was). */
+  untakeUnits(a: number, first: number, units: number): void {
+    const page = first >>> UNITS_SHIFT;
+    const shared = a * this.pagesPerArea + page;
+    this.sharedMask[shared] &= ~(((1 << units) - 1) << (first - (page << UNITS_SHIFT)));
+    const row = a * this.unitsPerArea;
+    this.unitSlab.fill(NONE, row + first, row + first + units);
+    const i = this.sharedSlot;
+    if (this.sharedFilled) {
+      this.openShared[this.openSharedCount++] = this.openShared[i];
+      this.openShared[i] = shared;
+    }
+    if (this.sharedFresh) {
+      this.openSharedCount--;
+      this.unclaim(a, page, 1);
+    }
+  }
+
+  /** Starts recording what is mapped (an allocation begins). */
+  beginJournal(): void {
+    this.journalLength = 0;
+  }
+
+  /**
+   * Unmaps what was mapped since beginJournal(), newest first: a new area is given back (its
+   * slabs already undone), a grown one shrinks to what it had. The resident counts and the peaks
+   * are the caller's to restore. A range the space refuses to take back (the region limit) stays
+   * held: a new area as a stranded one, a grown tail as part of its area.
+   */
+  undoJournal(): void {
+    for (let i = this.journalLength - 1; i >= 0; i--) {
+      const a = this.journalArea[i];
+      const before = this.journalBytes[i];
+      if (before < 0) {
+        if (!this.release(a)) this.stranded++;
+        else if (!this.journalFlag[i]) {
+          // The id came from idsUsed, not the free list: hand it back there.
+          this.freeIdCount--;
+          this.idsUsed--;
+        }
+        continue;
+      }
+      const mapped = this.mappedBytes[a];
+      if (!tryRelease(this.space, this.base[a] + before, mapped - before)) continue;
+      this.counters.footprint -= mapped - before;
+      if (this.unmapped[a] === 0) this.growable++;
+      this.mappedBytes[a] = before;
+      this.unmapped[a] = this.unmappedMask(before);
+      if (this.journalFlag[i]) this.unlinkOpen(a);
+    }
+    this.journalLength = 0;
+  }
+
+  private record(a: number, bytesBefore: number, flag: boolean): void {
+    const n = this.journalLength;
+    if (n === this.journalArea.length) {
+      this.journalArea = grown(this.journalArea, n * 2);
+      this.journalBytes = grown(this.journalBytes, n * 2);
+      this.journalFlag = grown(this.journalFlag, n * 2);
+    }
+    this.journalArea[n] = a;
+    this.journalBytes[n] = bytesBefore;
+    this.journalFlag[n] = flag ? 1 : 0;
+    this.journalLength = n + 1;
   }
 
   /** Takes a run back from a slab; an area left empty is kept as the spare or given back. */

@@ -94,3 +94,21 @@ export function collectStats(parts: HeapParts): HeapStats {
     classes,
   };
 }
+
+/** Live blocks as [address, usable size] pairs: slab objects by slab id, then large blocks by id. */
+export function liveBlockList(parts: HeapParts): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  parts.slabs.blocks(out);
+  parts.large.blocks(out);
+  return out;
+}
+
+/** The ranges the heap holds mapped, as [address, bytes] pairs: areas, large blocks, cached ranges. */
+export function mappedRangeList(parts: HeapParts): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const { areas, large } = parts;
+  for (let a = 0; a < areas.idsUsed; a++) if (areas.live[a]) out.push([areas.base[a], areas.mappedBytes[a]]);
+  large.blocks(out);
+  for (let i = 0; i < large.cacheCount; i++) out.push([large.cacheBase[i], large.cacheBytes[i]]);
+  return out;
+}

@@ -7,11 +7,13 @@
  * threshold get a range of their own (LargeBlocks). All bookkeeping is in typed arrays outside
  * simulated memory; malloc and free allocate no object. Every call checks before it changes
  * anything: a bad address throws a typed error naming it and the heap is as it was; out of memory
- * returns 0 (NULL) and changes nothing.
+ * returns 0 (NULL) and changes nothing, even when calloc's zeroing or realloc's copy is what ran
+ * out of frames (AllocationAttempt takes the placed block back).
  */
 import { InvalidArgumentError, PageframeError } from '../common/errors.js';
+import { AllocationAttempt } from './allocation-attempt.js';
 import { AreaPool } from './area-pool.js';
-import { explainBadAddress } from './bad-address.js';
+import { BlockLookup } from './block-lookup.js';
 import { FreedRing } from './freed-ring.js';
 import { roundUp } from './grown.js';
 import { checkHeap } from './heap-checker.js';
@@ -19,7 +21,14 @@ import { MAX_ALLOCATION, NONE, PAGE_SIZE, SLAB_UNIT } from './heap-constants.js'
 import { HeapCounters } from './heap-counters.js';
 import { type HeapOptions, type HeapSettings, resolveHeapOptions } from './heap-options.js';
 import type { HeapSpace } from './heap-space.js';
-import { collectStats, type HeapParts, type HeapStats, metadataBytes } from './heap-stats.js';
+import {
+  collectStats,
+  type HeapParts,
+  type HeapStats,
+  liveBlockList,
+  mappedRangeList,
+  metadataBytes,
+} from './heap-stats.js';
 import { LargeBlocks } from './large-blocks.js';
 import { isOutOfMemory } from './out-of-memory.js';
 import { SizeClassTable } from './size-class-table.js';
@@ -49,11 +58,10 @@ export class Heap {
   private readonly large: LargeBlocks;
   private readonly freed = new FreedRing();
   private readonly parts: HeapParts;
+  private readonly attempt: AllocationAttempt;
+  private readonly trimNow = () => this.trim();
 
-  // Results of locate(), fields rather than an object so the free path allocates nothing.
-  private foundSlab = NONE;
-  private foundIndex = 0;
-  private foundLarge = NONE;
+  private readonly found: BlockLookup;
 
   constructor(space: HeapSpace, options: HeapOptions = {}) {
     const settings: HeapSettings = resolveHeapOptions(options);
@@ -66,7 +74,10 @@ export class Heap {
     this.keepSpareArea = settings.keepSpareArea;
     this.largeCacheEntries = settings.largeCacheEntries;
     this.sizeClasses = settings.sizeClasses;
-    const trim = () => this.trim();
+    // Giving back what is kept for reuse before mapping more waits until the call has succeeded.
+    const trim = () => {
+      this.attempt.trimWanted = true;
+    };
     this.areas = new AreaPool(
       space,
       this.counters,
@@ -87,6 +98,7 @@ export class Heap {
     this.slabs = new SlabCache(classes, this.areas);
     this.partial = this.slabs.partial;
     this.large = new LargeBlocks(space, this.counters, this.largeCacheEntries, trim);
+    this.attempt = new AllocationAttempt(this.counters, this.areas, this.slabs, this.large);
     this.parts = {
       name: this.name,
       counters: this.counters,
@@ -95,6 +107,7 @@ export class Heap {
       large: this.large,
       otherMetadataBytes: this.freed.byteLength,
     };
+    this.found = new BlockLookup(this.parts, this.freed);
   }
 
   // ---------------------------------------------------------------- the C interface
@@ -102,6 +115,14 @@ export class Heap {
   /** malloc: a block of at least `size` bytes, aligned to the heap's alignment; 0 when out of memory. */
   malloc(size: number): number {
     if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) this.badSize('malloc', size);
+    this.attempt.begin();
+    let va = this.place(size);
+    if (va === 0 && this.trimAndRetry()) va = this.place(size);
+    return this.settle(va);
+  }
+
+  /** malloc's placement, inside an attempt: a slab object or a large block; 0 when out of memory. */
+  private place(size: number): number {
     if (size > this.largeThreshold) return this.large.allocate(size, PAGE_SIZE);
     const partial = this.partial;
     let cls = this.classes.classOf(size);
@@ -121,7 +142,7 @@ export class Heap {
   /** free: gives a block back. free(0) does nothing. */
   free(va: number): void {
     if (va === 0) return;
-    this.locate(va, 'free');
+    this.found.locate(va, 'free');
     this.releaseFound(va);
   }
 
@@ -132,18 +153,20 @@ export class Heap {
     const total = count * size;
     if (total > MAX_ALLOCATION)
       throw new InvalidArgumentError(`${this.name}: calloc(${count}, ${size}): the size overflows`);
-    const va = this.malloc(total);
-    if (va === 0 || total === 0) return va;
+    this.attempt.begin();
+    let va = this.place(total);
+    if (va === 0 && this.trimAndRetry()) va = this.place(total);
+    if (va === 0 || total === 0) return this.settle(va);
     // A fresh object on pages that never held a block is still demand-zero: no need to touch it.
-    if (total > this.largeThreshold ? this.large.lastFresh : this.slabs.lastFresh) return va;
+    if (total > this.largeThreshold ? this.large.lastFresh : this.slabs.lastFresh) return this.settle(va);
     try {
       this.space.fill(va, total, 0);
     } catch (error) {
       if (!isOutOfMemory(error)) throw error;
-      this.free(va);
-      return 0;
+      this.unplace(total);
+      return this.settle(0);
     }
-    return va;
+    return this.settle(va);
   }
 
   /**
@@ -154,18 +177,26 @@ export class Heap {
   realloc(va: number, size: number): number {
     if (va === 0) return this.malloc(size);
     if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) this.badSize('realloc', size);
-    this.locate(va, 'realloc');
+    this.found.locate(va, 'realloc');
     if (size === 0) {
       this.releaseFound(va);
       return 0;
     }
-    const slab = this.foundSlab;
+    this.attempt.begin();
+    let to = this.resize(va, size);
+    if (to === 0 && this.trimAndRetry()) to = this.resize(va, size);
+    return this.settle(to);
+  }
+
+  /** realloc of the found block to `size` (> 0) bytes, inside an attempt. */
+  private resize(va: number, size: number): number {
+    const slab = this.found.slab;
     if (slab !== NONE) {
       const oldSize = this.slabs.classes.size[this.slabs.classOf[slab]];
       if (size <= oldSize) return va;
       return this.move(va, oldSize, size);
     }
-    const large = this.foundLarge;
+    const large = this.found.large;
     const mapped = this.large.bytes[large];
     if (size <= this.largeThreshold && size <= mapped / 2) {
       // Shrunk below the threshold: a slab object wastes less than a mostly empty area. (If no
@@ -189,6 +220,13 @@ export class Heap {
       );
     if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) this.badSize('memalign', size);
     if (alignment <= this.alignment) return this.malloc(size);
+    this.attempt.begin();
+    let va = this.placeAligned(alignment, size);
+    if (va === 0 && this.trimAndRetry()) va = this.placeAligned(alignment, size);
+    return this.settle(va);
+  }
+
+  private placeAligned(alignment: number, size: number): number {
     if (alignment <= SLAB_UNIT && size <= this.largeThreshold) {
       // Slabs start on a unit, so every object of a class whose size is a multiple of the
       // alignment is aligned.
@@ -218,16 +256,16 @@ export class Heap {
 
   /** malloc_usable_size: bytes the block may use (its class size, or its mapped bytes). */
   usableSize(va: number): number {
-    this.locate(va, 'usableSize');
-    return this.foundSlab !== NONE
-      ? this.slabs.classes.size[this.slabs.classOf[this.foundSlab]]
-      : this.large.bytes[this.foundLarge];
+    this.found.locate(va, 'usableSize');
+    return this.found.slab !== NONE
+      ? this.slabs.classes.size[this.slabs.classOf[this.found.slab]]
+      : this.large.bytes[this.found.large];
   }
 
   /** Whether `va` is the start of a live block (no error for anything else). */
   isLive(va: number): boolean {
     try {
-      this.locate(va, 'isLive');
+      this.found.locate(va, 'isLive');
       return true;
     } catch (error) {
       if (error instanceof PageframeError) return false;
@@ -311,22 +349,12 @@ export class Heap {
 
   /** Live blocks as [address, usable size] pairs, in no particular order (tests, reports). */
   blocks(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    this.slabs.blocks(out);
-    this.large.blocks(out);
-    return out;
+    return liveBlockList(this.parts);
   }
 
   /** The ranges the heap holds mapped, as [address, bytes] pairs (areas and large areas). */
   mappedRanges(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    const areas = this.areas;
-    for (let a = 0; a < areas.idsUsed; a++)
-      if (areas.live[a]) out.push([areas.base[a], areas.mappedBytes[a]]);
-    this.large.blocks(out);
-    const large = this.large;
-    for (let i = 0; i < large.cacheCount; i++) out.push([large.cacheBase[i], large.cacheBytes[i]]);
-    return out;
+    return mappedRangeList(this.parts);
   }
 
   /** Throws InvariantError when the bookkeeping is inconsistent. */
@@ -338,57 +366,51 @@ export class Heap {
 
   /** Moves a block to a new one of `size` bytes copying `keep` bytes; 0 (old block intact) when out of memory. */
   private move(va: number, keep: number, size: number): number {
-    const slab = this.foundSlab;
-    const index = this.foundIndex;
-    const large = this.foundLarge;
-    const to = this.malloc(size);
+    const to = this.place(size);
     if (to === 0) return 0;
-    this.space.copy(to, va, Math.min(keep, size));
-    this.foundSlab = slab;
-    this.foundIndex = index;
-    this.foundLarge = large;
+    try {
+      this.space.copy(to, va, Math.min(keep, size));
+    } catch (error) {
+      if (!isOutOfMemory(error)) throw error;
+      // The heap as it was when the call began (the old block untouched).
+      this.unplace(size);
+      this.attempt.abort();
+      return 0;
+    }
     this.releaseFound(va);
     return to;
   }
 
-  private releaseFound(va: number): void {
-    if (this.foundSlab !== NONE) this.slabs.free(this.foundSlab, this.foundIndex);
-    else this.large.free(this.foundLarge);
-    this.freed.remember(va);
+  /** Ends an allocating call: its trim when it succeeded, everything put back when it did not. */
+  private settle(va: number): number {
+    if (va === 0) this.attempt.abort();
+    else if (this.attempt.trimWanted) this.attempt.commit(this.trimNow);
+    return va;
   }
 
   /**
-   * Finds the live block that starts at `va`, setting foundSlab/foundIndex or foundLarge, or
-   * throws the error that says what `va` is instead.
+   * After a placement found no memory: when it wanted what the heap keeps for reuse given back
+   * before mapping, gives it back now and says to try once more (the one change a call that then
+   * returns 0 leaves: free memory the program never sees).
    */
-  private locate(va: number, op: string): void {
-    if (!Number.isSafeInteger(va))
-      throw new InvalidArgumentError(`${this.name}: ${op}(${va}): not an address`);
-    const a = this.areas.areaOf(va);
-    if (a !== NONE) {
-      const slabs = this.slabs;
-      const s = this.areas.slabAt(a, va);
-      if (s !== NONE) {
-        const cls = slabs.classOf[s];
-        const size = slabs.classes.size[cls];
-        const inSlab = va - slabs.base[s];
-        const index = (inSlab / size) | 0;
-        if (index * size === inSlab && index < slabs.objects[s] && slabs.isLive(s, index)) {
-          this.foundSlab = s;
-          this.foundIndex = index;
-          this.foundLarge = NONE;
-          return;
-        }
-      }
-    } else {
-      const l = this.large.blockAt(va);
-      if (l !== NONE) {
-        this.foundSlab = NONE;
-        this.foundLarge = l;
-        return;
-      }
-    }
-    explainBadAddress(va, op, this.parts, this.freed);
+  private trimAndRetry(): boolean {
+    if (!this.attempt.trimWanted) return false;
+    this.attempt.abort();
+    this.trim();
+    this.attempt.begin();
+    return true;
+  }
+
+  /** Takes back the block place(size) just made. */
+  private unplace(size: number): void {
+    if (size > this.largeThreshold) this.large.undoAllocate();
+    else this.slabs.undoAllocate();
+  }
+
+  private releaseFound(va: number): void {
+    if (this.found.slab !== NONE) this.slabs.free(this.found.slab, this.found.index);
+    else this.large.free(this.found.large);
+    this.freed.remember(va);
   }
 
   private badSize(op: string, size: number): never {

@@ -41,6 +41,11 @@ export class LargeBlocks {
   liveBytes = 0;
   /** Pages of live blocks and cached ranges (all resident: a large block is counted whole). */
   residentPages = 0;
+  // What the last allocate did, for undoAllocate: the block, the cache entry it took (-1: none,
+  // the range was mapped) and whether its id was a reused one.
+  private lastBlock = NONE;
+  private lastCacheIndex = -1;
+  private lastIdReused = false;
 
   constructor(
     private readonly space: HeapSpace,
@@ -70,10 +75,12 @@ export class LargeBlocks {
   allocate(size: number, alignment: number): number {
     const bytes = roundUp(size, PAGE_SIZE);
     let va = 0;
+    this.lastCacheIndex = -1;
     for (let i = this.cacheCount - 1; i >= 0; i--) {
       if (this.cacheBytes[i] === bytes && this.cacheBase[i] % alignment === 0) {
         va = this.cacheBase[i];
         this.forget(i);
+        this.lastCacheIndex = i;
         this.lastFresh = false;
         break;
       }
@@ -93,7 +100,9 @@ export class LargeBlocks {
       this.counters.addResident(bytes / PAGE_SIZE);
     }
     if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
-    const l = this.freeIdCount > 0 ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
+    this.lastIdReused = this.freeIdCount > 0;
+    const l = this.lastIdReused ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
+    this.lastBlock = l;
     this.base[l] = va;
     this.bytes[l] = bytes;
     this.live[l] = 1;
@@ -101,6 +110,35 @@ export class LargeBlocks {
     this.count++;
     this.liveBytes += bytes;
     return va;
+  }
+
+  /**
+   * Takes back the last allocate, right after it: a range taken from the cache goes back to its
+   * place there, a mapped one back to the space (kept in the cache if the space refuses). The
+   * resident counts are the caller's to restore.
+   */
+  undoAllocate(): void {
+    const l = this.lastBlock;
+    const va = this.base[l];
+    const bytes = this.bytes[l];
+    this.byPage.delete(va / PAGE_SIZE);
+    this.live[l] = 0;
+    this.count--;
+    this.liveBytes -= bytes;
+    if (this.lastIdReused) this.freeIds[this.freeIdCount++] = l;
+    else this.idsUsed--;
+    const i = this.lastCacheIndex;
+    if (i >= 0) {
+      this.cache(va, bytes);
+      this.cacheBase.copyWithin(i + 1, i, this.cacheCount - 1);
+      this.cacheBytes.copyWithin(i + 1, i, this.cacheCount - 1);
+      this.cacheBase[i] = va;
+      this.cacheBytes[i] = bytes;
+    } else if (tryRelease(this.space, va, bytes)) {
+      this.removeMapped(bytes);
+    } else {
+      this.cache(va, bytes);
+    }
   }
 
   /** Frees block `l`: into the cache when it is small enough, else back to the space. */

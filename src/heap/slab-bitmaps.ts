@@ -17,6 +17,8 @@ export class SlabBitmaps {
   /** Freed segments by order (their first words), `freeCount[order]` of each in use. */
   freeSegments: Int32Array[] = [];
   freeCount = new Int32Array(SEGMENT_ORDERS);
+  /** Whether the last take() cut a new segment at the top (rather than reusing a freed one). */
+  private tookTop = false;
 
   constructor() {
     for (let order = 0; order < SEGMENT_ORDERS; order++) this.freeSegments.push(new Int32Array(0));
@@ -24,7 +26,8 @@ export class SlabBitmaps {
 
   /** A segment of 2^order words: a freed one of that size, or a new one at the top. */
   take(order: number): number {
-    if (this.freeCount[order] > 0) return this.freeSegments[order][--this.freeCount[order]];
+    this.tookTop = this.freeCount[order] === 0;
+    if (!this.tookTop) return this.freeSegments[order][--this.freeCount[order]];
     const size = 1 << order;
     if (this.top + size > this.words.length)
       this.words = grown(this.words, Math.max(this.words.length * 2, this.top + size));
@@ -39,6 +42,12 @@ export class SlabBitmaps {
       this.freeSegments[order] = grown(this.freeSegments[order], Math.max(INITIAL_FREE_SEGMENTS, count * 2));
     this.freeSegments[order][count] = at;
     this.freeCount[order] = count + 1;
+  }
+
+  /** Takes back the segment the last take() returned, exactly as it was before (an allocation undone). */
+  untake(order: number, at: number): void {
+    if (this.tookTop) this.top = at;
+    else this.freeSegments[order][this.freeCount[order]++] = at;
   }
 
   get byteLength(): number {

@@ -65,6 +65,15 @@ export class SlabCache {
   /** Whether the last allocation got an object never handed out on clean pages (still zero). */
   lastFresh = false;
 
+  // What the last allocate changed, so undoAllocate can take it back exactly.
+  private lastSlab = NONE;
+  private lastIndex = 0;
+  private lastMade = false;
+  private lastIdReused = false;
+  private lastHigh = 0;
+  private lastHint = 0;
+  private lastTouched = 0;
+
   constructor(
     classes: SizeClassTable,
     private readonly areas: AreaPool,
@@ -81,6 +90,7 @@ export class SlabCache {
   /** An object of class `cls`, making a slab when the class has no free one; 0 when out of memory. */
   allocate(cls: number): number {
     let s = this.partial[cls];
+    this.lastMade = s === NONE;
     if (s === NONE) {
       s = this.make(cls);
       if (s === NONE) return 0;
@@ -88,12 +98,17 @@ export class SlabCache {
     const words = this.words;
     const first = this.bitmapAt[s];
     let w = this.hint[s];
+    this.lastSlab = s;
+    this.lastHint = w;
+    this.lastHigh = this.high[s];
+    this.lastTouched = this.areas.touched[this.area[s]];
     let bits = words[first + w];
     while (bits === FULL_WORD) bits = words[first + ++w];
     const low = ~bits & (bits + 1); // the lowest clear bit, alone
     words[first + w] = bits | low;
     this.hint[s] = w;
     const index = (w << WORD_SHIFT) + BIT_MASK - Math.clz32(low);
+    this.lastIndex = index;
     const size = this.classSize[cls];
     if (++this.live[s] === this.objects[s]) this.unlinkPartial(cls, s);
     if (index >= this.high[s]) {
@@ -125,6 +140,34 @@ export class SlabCache {
       if (objects > 1) this.unlinkPartial(cls, s);
       this.destroy(s);
     } else if (live === objects - 1) {
+      this.linkPartial(cls, s);
+    }
+  }
+
+  /**
+   * Takes back the last allocate: its object, the pages it counted as resident, and the slab it
+   * made, if it made one (the slab's run goes back to its area as it was; the area pool's undo
+   * then unmaps what it mapped). Called at once, when the memory step after it (calloc's zeroing,
+   * realloc's copy) ran out of frames.
+   */
+  undoAllocate(): void {
+    const s = this.lastSlab;
+    const index = this.lastIndex;
+    const cls = this.classOf[s];
+    this.words[this.bitmapAt[s] + (index >>> WORD_SHIFT)] &= ~(1 << (index & BIT_MASK));
+    this.hint[s] = this.lastHint;
+    this.high[s] = this.lastHigh;
+    this.areas.touched[this.area[s]] = this.lastTouched;
+    const wasFull = this.live[s] === this.objects[s];
+    this.live[s]--;
+    this.liveOf[cls]--;
+    this.liveBlocks--;
+    this.liveBytes -= this.classSize[cls];
+    if (this.lastMade) {
+      if (!wasFull) this.unlinkPartial(cls, s);
+      this.unmake(s);
+    } else if (wasFull) {
+      // It was the head of the partial list when allocate took its last object.
       this.linkPartial(cls, s);
     }
   }
@@ -255,6 +298,7 @@ export class SlabCache {
       objects = classes.objects[cls];
       order = classes.bitmapOrder[cls];
     }
+    this.lastIdReused = this.freeIdCount > 0;
     if (this.freeIdCount > 0) this.freeIdCount--;
     else this.idsUsed++;
     this.classOf[s] = cls;
@@ -281,6 +325,20 @@ export class SlabCache {
     this.slabsOf[cls]++;
     this.count++;
     return s;
+  }
+
+  /** The inverse of make(s), right after it: the id, the bitmap segment and the run as they were. */
+  private unmake(s: number): void {
+    const cls = this.classOf[s];
+    this.bitmaps.untake(this.bitmapOrder(s), this.bitmapAt[s]);
+    const a = this.area[s];
+    this.area[s] = NONE;
+    this.slabsOf[cls]--;
+    this.count--;
+    if (this.lastIdReused) this.freeIds[this.freeIdCount++] = s;
+    else this.idsUsed--;
+    if (this.isSmall(s)) this.areas.untakeUnits(a, this.firstUnit[s], this.units[s]);
+    else this.areas.unclaim(a, this.firstUnit[s] / UNITS_PER_PAGE, this.units[s] / UNITS_PER_PAGE);
   }
 
   /** Whether slab `s` is a small slab (a run of units in a shared page). */

@@ -245,7 +245,7 @@ export class Kernel {
     const { state, use, owner } = this.pmm.frames;
     const frameCount = this.pmm.totalFrames;
     const reached = new Uint8Array(frameCount);
-    const entry = new Uint32Array(2);
+    const step = f.entryBytes / 4;
     const describe = (pfn: number): string =>
       state[pfn] === FrameState.Free
         ? 'free'
@@ -277,11 +277,13 @@ export class Kernel {
         throw new InvariantError(`${whose}: table page ${hex(table)} (level ${level}) is reached twice`);
       }
       reached[pfn] = 1;
-      for (let i = firstIndex; i < endIndex; i++) {
-        tables.readEntry(table, i, entry);
-        const lo = entry[0];
-        const hi = entry[1];
-        if (!f.isPresent(lo, hi)) continue;
+      // One pass over the table page's words in RAM: most entries are empty (all zero).
+      const words = tables.tableWords(table);
+      const at = (table & (words.length * 4 - 1)) >>> 2;
+      for (let i = firstIndex, w = at + firstIndex * step; i < endIndex; i++, w += step) {
+        const lo = words[w];
+        const hi = step === 2 ? words[w + 1] : 0;
+        if ((lo | hi) === 0 || !f.isPresent(lo, hi)) continue;
         const pa = f.addressOf(lo, hi, level);
         if (!f.isLeaf(lo, hi, level)) {
           visit(pa, level - 1, expectedOwner, 0, f.entriesPerTable, whose);

@@ -20,7 +20,7 @@ import { rightsPair, WRITE_RIGHTS } from './rights.js';
 import { Sv39Walker } from './sv39-walker.js';
 import { GLOBAL_ASID, Tlb, type TlbConfig } from './tlb.js';
 import { HIT_SLOT_BITS, HIT_SLOT_MASK, TlbHitIndex } from './tlb-hit-index.js';
-import { X86Walker } from './x86-walker.js';
+import { I386Walker, X86Walker } from './x86-walker.js';
 
 /** A TLB entry that disagrees with the page tables. */
 export interface TlbDisagreement {
@@ -119,7 +119,7 @@ export class Mmu {
     this.format = tables.format;
     this.memory = tables.memory;
     this.tlb = options.tlb ?? new Tlb(options);
-    this.walker = this.format.family === 'riscv' ? new Sv39Walker(this.format) : new X86Walker(this.format);
+    this.walker = createWalker(this.format);
     this.signExtended = this.format.signExtended;
     this.root = isPageTables(tables) ? tables.kernelRoot : (options.root ?? 0);
     this.checkRoot(this.root);
@@ -132,7 +132,10 @@ export class Mmu {
     return this.walker instanceof Sv39Walker && this.walker.sum;
   }
   set sum(value: boolean) {
-    if (this.walker instanceof Sv39Walker) this.walker.sum = value;
+    if (!(this.walker instanceof Sv39Walker) || this.walker.sum === value) return;
+    this.walker.sum = value;
+    // The TLB caches rights computed under the old SUM; hardware checks SUM at each access.
+    this.invalidateAll();
   }
 
   /**
@@ -208,17 +211,31 @@ export class Mmu {
     if (this.hitSlots[0] < 0) tlb.foldHits(); // past 2^31 hits: fold before the int32 wraps twice
     this.walks++;
     const walker = this.walker;
-    if (!walker.walk(this.memory, this.root, va, pair, access === WRITE, true)) {
-      return this.fault(va, access, mode, walker.cause, walker.level);
+    const walked = walker.walk(this.memory, this.root, va, pair, access === WRITE, true);
+    if (!walked || (walker.rights & (1 << pair)) === 0 || walker.pa >= this.memory.size) {
+      return this.walkFault(va, access, mode, walked);
     }
-    if ((walker.rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, walker.level);
-    if (walker.pa >= this.memory.size) return this.fault(va, access, mode, ACCESS_FAULT, walker.level);
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
     const level = walker.level;
     const spanLog = level === 0 ? 0 : this.format.levelShift(level) - PAGE_SHIFT;
     const asid = walker.global ? GLOBAL : this.asid;
     tlb.fill(vpn, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, spanLog, way, pair);
     return walker.pa;
+  }
+
+  /**
+   * The fault of a walk that failed, found no right for the access, or reached beyond RAM. Out
+   * of line, so that the miss path stays small enough for V8 to inline.
+   */
+  private walkFault(va: number, access: Access, mode: Mode, walked: boolean): number {
+    const walker = this.walker;
+    // A fault at level 0 read an entry of the leaf table: the fault handler will want that table.
+    if (this.pageTables !== null && walker.level === 0 && (walked || walker.cause !== ACCESS_FAULT)) {
+      this.pageTables.noteLeafTable(this.root, va, walker.entry - (walker.entry % PAGE_SIZE));
+    }
+    if (!walked) return this.fault(va, access, mode, walker.cause, walker.level);
+    const cause = (walker.rights & (1 << rightsPair(access, mode))) === 0 ? PROTECTION : ACCESS_FAULT;
+    return this.fault(va, access, mode, cause, walker.level);
   }
 
   /**
@@ -311,7 +328,11 @@ export class Mmu {
    */
   translateUntracked(va: number, access: Access, mode: Mode, root = this.root): number {
     this.walks++;
-    if (!this.format.isCanonical(va)) return this.fault(va, access, mode, FaultCause.NonCanonical, -1);
+    if (!this.signExtended) {
+      va >>>= 0; // a 32-bit linear address, taken modulo 2^32 as translate() takes it
+    } else if (!this.format.isCanonical(va)) {
+      return this.fault(va, access, mode, FaultCause.NonCanonical, -1);
+    }
     const walker = this.walker;
     const pair = rightsPair(access, mode);
     if (!walker.walk(this.memory, root, va, pair, false, false)) {
@@ -443,6 +464,12 @@ function riscvPageFault(access: Access): number {
 function riscvAccessFault(access: Access): number {
   if (access === Access.Execute) return RiscvCause.InstructionAccessFault;
   return access === Access.Write ? RiscvCause.StoreAccessFault : RiscvCause.LoadAccessFault;
+}
+
+/** The walker of a format: one class a walk, so that the miss path's call reaches it directly. */
+function createWalker(format: PageTableFormat): PageWalker {
+  if (format.family === 'riscv') return new Sv39Walker(format);
+  return format.entryBytes === 4 ? new I386Walker(format) : new X86Walker(format);
 }
 
 function isPageTables(tables: PageTables | MmuHardware): tables is PageTables {

@@ -9,11 +9,22 @@ import { hex } from '../common/format.js';
 import { FRAME_SHIFT } from '../phys/physical-memory.js';
 import { isSwapEntry } from './swap-entries.js';
 import { FrameKind, type TablePages } from './table-pages.js';
+import { TableWordViews } from './table-words.js';
+
+/** Word views of RAM per machine, for one pass over each table page without a read call per entry. */
+const views = new WeakMap<TablePages, TableWordViews>();
 
 export function checkPageTables(tables: TablePages, kernelRoot: number): void {
   const f = tables.format;
   const seen = new Uint8Array(tables.memory.frameCount);
-  const entry = new Uint32Array(2);
+  let words = views.get(tables);
+  if (words === undefined) {
+    words = new TableWordViews(tables.memory);
+    views.set(tables, words);
+  }
+  const ram = words;
+  const wide = tables.wideEntries;
+  const step = wide ? 2 : 1;
   let reached = 0;
   const visitTable = (table: number, level: number): void => {
     const frame = table >>> FRAME_SHIFT;
@@ -23,10 +34,12 @@ export function checkPageTables(tables: TablePages, kernelRoot: number): void {
     if (tables.kind[frame] === FrameKind.NotTable)
       throw new InvariantError(`${hex(table)} is used as a table but not held as one`);
     let present = 0;
-    for (let i = 0; i < f.entriesPerTable; i++) {
-      tables.readEntry(table, i, entry);
-      const low = entry[0];
-      const high = entry[1];
+    const entries = ram.of(table);
+    const at = (table & (entries.length * 4 - 1)) >>> 2;
+    for (let i = 0, w = at; i < f.entriesPerTable; i++, w += step) {
+      const low = entries[w];
+      const high = wide ? entries[w + 1] : 0;
+      if ((low | high) === 0) continue;
       if (!f.isPresent(low, high)) {
         // A swap entry keeps its leaf table in use: it is counted like a present entry.
         if (level === 0 && isSwapEntry(low, high)) present++;
@@ -51,6 +64,7 @@ export function checkPageTables(tables: TablePages, kernelRoot: number): void {
       throw new InvariantError(`empty table ${hex(table)} at level ${level} was not given back`);
     }
   };
+  const entry = new Uint32Array(2);
   const kernelEntry = new Uint32Array(2);
   // The walker sets A (and D in a leaf) in whichever copy of a kernel entry it used, so they may differ.
   const hardwareBits = f.accessedBit | f.dirtyBit;

@@ -8,6 +8,7 @@
  * Every operation checks first and changes nothing when it throws.
  */
 import { BusyError, InvalidArgumentError } from '../common/errors.js';
+import { hex } from '../common/format.js';
 import { KERNEL_OWNER } from '../phys/frame-table.js';
 import { FRAME_SHIFT, type PhysicalMemory } from '../phys/physical-memory.js';
 import type { FrameSource } from '../phys/types.js';
@@ -141,6 +142,29 @@ export class PageTables {
   }
 
   /**
+   * Gives back the kernel-half table right under the roots that holds `va` when it maps nothing,
+   * clearing its entry in every root. unmap keeps these tables (every root points to them), so
+   * this is how a multi-page kernel operation that made one and then failed undoes it. Returns
+   * whether a table went; a present table that maps something, or no table, is left alone.
+   */
+  releaseEmptyKernelTable(va: number): boolean {
+    const tables = this.tables;
+    tables.checkVa(va);
+    if (!tables.inKernelHalf(va)) throw new InvalidArgumentError(`${hex(va)} is not in the kernel half`);
+    const f = this.format;
+    const top = f.levels - 1;
+    const index = f.indexOf(va, top);
+    const entry = tables.entry;
+    tables.readEntry(this.kernelRoot, index, entry);
+    if (!f.isPresent(entry[0], entry[1]) || f.isLeaf(entry[0], entry[1], top)) return false;
+    const table = f.addressOf(entry[0], entry[1], top);
+    if (this.presentCount[table >>> FRAME_SHIFT] !== 0) return false;
+    tables.clearKernelEntry(index);
+    tables.freeTable(table);
+    return true;
+  }
+
+  /**
    * Replaces the flags of the page starting at `va` (Accessed and Dirty are hardware state and
    * are kept). Throws NotAllocatedError, AlignmentError or InvalidArgumentError and changes nothing.
    */
@@ -207,6 +231,29 @@ export class PageTables {
    */
   tableWords(tablePa: number): Uint32Array {
     return this.words.of(tablePa);
+  }
+
+  /**
+   * The leaf table (level 0) holding `va`'s entry under `root`, when it is the one last noted
+   * (noteLeafTable) for the same root and leaf-table span and no table was freed since; else -1.
+   * Lets a fault handler skip the upper levels the faulting walk just read.
+   */
+  knownLeafTable(root: number, va: number): number {
+    const tables = this.tables;
+    if (tables.knownLeafTable < 0 || tables.knownLeafRoot !== root) return -1;
+    return Math.floor(va / tables.entrySpan[1]) === tables.knownLeafSpan ? tables.knownLeafTable : -1;
+  }
+
+  /**
+   * Notes that the table page `table` is the leaf table (level 0) holding `va`'s entry under
+   * `root`, as a walk just found: the MMU when a walk faults at level 0, LeafWriter after its own
+   * walks. Kept until any table page is freed.
+   */
+  noteLeafTable(root: number, va: number, table: number): void {
+    const tables = this.tables;
+    tables.knownLeafTable = table;
+    tables.knownLeafRoot = root;
+    tables.knownLeafSpan = Math.floor(va / tables.entrySpan[1]);
   }
 
   /** Reads entry `index` of the table page at `tablePa` into out[0] (bits 31:0) and out[1] (bits 63:32). */

@@ -19,6 +19,11 @@ export abstract class PageWalker {
   global = false;
   /** Level of the leaf; of the faulting entry after a fault. */
   level = 0;
+  /**
+   * Physical address of the entry at `level` the last walk read: the leaf, or the entry that
+   * faulted (the address it would have read, for an access fault beyond RAM).
+   */
+  entry = 0;
   /** Why the last walk failed. */
   cause: FaultCause = FaultCause.None;
 

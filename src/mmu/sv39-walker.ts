@@ -96,6 +96,7 @@ export class Sv39Walker extends PageWalker {
     let high = 0;
     for (; ; level--) {
       at = table + this.indexAt(vaLow, vaHigh, this.shift[level], this.indexMask) * this.entryBytes;
+      this.entry = at;
       if (at >= memory.size) return this.fail(ACCESS_FAULT, level);
       low = memory.read32(at);
       high = memory.read32(at + 4);
@@ -140,6 +141,7 @@ export class Sv39Walker extends PageWalker {
     write: boolean,
     update: boolean,
   ): boolean {
+    this.entry = at;
     if (at >= memory.size) return this.fail(ACCESS_FAULT, 0);
     const low = memory.read32(at);
     const high = memory.read32(at + 4);

@@ -37,6 +37,14 @@ export class TablePages {
   readonly entrySpan: readonly number[];
   /** Whether an entry is two words (x86-64, Sv39) rather than one (i386). */
   readonly wideEntries: boolean;
+  /**
+   * The leaf table last noted (PageTables.noteLeafTable), the root it serves and the number of
+   * the leaf-table span it covers (va / entrySpan[1]); -1 when none. A table only stops being a
+   * root's leaf table for a span by being freed, so freeTable forgets it and nothing else must.
+   */
+  knownLeafTable = -1;
+  knownLeafRoot = -1;
+  knownLeafSpan = -1;
 
   constructor(format: PageTableFormat, memory: PhysicalMemory, frames: FrameSource) {
     this.format = format;
@@ -61,6 +69,7 @@ export class TablePages {
   }
 
   freeTable(pa: number): void {
+    this.knownLeafTable = -1;
     this.kind[pa >>> FRAME_SHIFT] = FrameKind.NotTable;
     this.presentCount[pa >>> FRAME_SHIFT] = 0;
     this.count--;

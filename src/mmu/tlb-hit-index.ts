@@ -17,9 +17,9 @@ export const HIT_SLOT_MASK = (1 << HIT_SLOT_BITS) - 1;
 const SLOTS = 1 << HIT_SLOT_BITS;
 /** Tag of an empty slot: no page number is negative. */
 const EMPTY = -1;
-/** Pages whose number is below this (addresses below 4 GiB) can be indexed. */
-const INDEXED_PAGES = 1 << 20;
-const INDEXED_FRAMES_END = 2 ** 32;
+/** Pages whose number is below this (addresses below 4 GiB) can be indexed, with frames below 4 GiB. */
+export const INDEXED_PAGES = 1 << 20;
+export const INDEXED_FRAMES_END = 2 ** 32;
 
 /**
  * Element of `slots` where the tag of `vpn`'s slot in pair `pair` lies; its frame is the next one.

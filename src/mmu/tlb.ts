@@ -16,9 +16,23 @@
  * are also in a hit index (tlb-hit-index.ts).
  */
 import { InvalidArgumentError, InvariantError } from '../common/errors.js';
-import { HIT_SLOT_MASK, TlbHitIndex } from './tlb-hit-index.js';
+import {
+  HIT_SLOT_BITS,
+  HIT_SLOT_MASK,
+  INDEXED_FRAMES_END as INDEXED_FRAMES_LIMIT,
+  INDEXED_PAGES as INDEXED_PAGES_LIMIT,
+  TlbHitIndex,
+} from './tlb-hit-index.js';
 
 export const GLOBAL_ASID = -1;
+
+// Module-local copies of the constants the fill uses: V8 does not fold an imported binding into
+// optimized code (see "Performance" in docs/mmu.md).
+const GLOBAL = GLOBAL_ASID;
+const SLOT_BITS = HIT_SLOT_BITS;
+const SLOT_MASK = HIT_SLOT_MASK;
+const INDEXED_PAGES = INDEXED_PAGES_LIMIT;
+const INDEXED_FRAMES_END = INDEXED_FRAMES_LIMIT;
 
 export interface TlbConfig {
   /** Total entries, a power of two (default 64). */
@@ -123,6 +137,7 @@ export class Tlb {
    * TLB back. Several Mmu objects can share a TLB this way, one at a time, like hardware threads.
    */
   claim(index: TlbHitIndex, asid: number): void {
+    if (this.hitIndex === index && this.context === asid) return; // the index mirrors this context already
     if (this.hitIndex !== index) {
       this.foldHits();
       this.hitIndex.clear();
@@ -132,18 +147,17 @@ export class Tlb {
     this.setContext(asid);
   }
 
-  /** Makes `asid` current: the hit index is rebuilt from the entries of `asid` and the global ones. */
+  /**
+   * Makes `asid` current. Its entries (and the global ones) stay in their sets: the hit index is
+   * emptied, not rebuilt, and each entry goes back into it on its first hit (the miss path's set
+   * search, counted as a hit). So a switch costs the same whatever the TLB holds: emptying the
+   * 12 KiB index and the per-way pair bits, no scan of the entries (a scan of 2048 entries cost
+   * about 3 us a switch).
+   */
   setContext(asid: number): void {
     this.context = asid;
     this.hitIndex.clear();
     this.indexed.fill(0);
-    for (let way = 0; way < this.entries; way++) {
-      if (Number.isNaN(this.vpn[way]) || (this.asid[way] !== asid && this.asid[way] !== GLOBAL_ASID))
-        continue;
-      for (let pair = 0, rights = this.rights[way]; rights !== 0; pair++, rights >>>= 1) {
-        if ((rights & 1) !== 0) this.indexPair(way, pair);
-      }
-    }
   }
 
   /** Puts way `way` into the hit index for one (mode, access) pair it grants, when the index can hold it. */
@@ -178,22 +192,15 @@ export class Tlb {
     spanLog: number,
     found = this.find(vpn, asid),
   ): number {
-    let way = found;
-    // A global entry of another page table found for this page stays: the new entry is kept apart.
-    if (way < 0 || this.asid[way] !== asid) way = this.wayFor(vpn);
-    else this.forget(way);
-    this.vpn[way] = vpn;
-    this.asid[way] = asid;
-    this.pa[way] = pa;
-    this.rights[way] = rights;
-    this.spanLog[way] = spanLog;
-    if (spanLog !== 0) this.largeEntries++;
+    const way = this.wayFor(vpn, asid, found);
+    this.place(way, vpn, asid, pa, rights, spanLog);
     return way;
   }
 
   /**
    * insert() for the MMU's miss path: caches a translation that grants `pair` and puts it into
    * that pair's hit-index table at once (when the index can hold it). `found` is find(vpn, asid).
+   * Small enough, with what it calls, for V8 to inline it into the miss path whole.
    */
   fill(
     vpn: number,
@@ -204,10 +211,19 @@ export class Tlb {
     found: number,
     pair: number,
   ): void {
-    const way = this.insert(vpn, asid, pa, rights, spanLog, found);
-    const index = this.hitIndex;
-    if ((asid === this.context || asid === GLOBAL_ASID) && index.holds(vpn, pa)) {
-      index.put(vpn, pa, pair);
+    const way = this.wayFor(vpn, asid, found);
+    this.place(way, vpn, asid, pa, rights, spanLog);
+    // The hit index's put() written out (V8 inlines the miss path whole only within a budget).
+    if (
+      (asid === this.context || asid === GLOBAL) &&
+      vpn >= 0 &&
+      vpn < INDEXED_PAGES &&
+      pa < INDEXED_FRAMES_END
+    ) {
+      const at = 1 + (((pair << SLOT_BITS) | (vpn & SLOT_MASK)) << 1);
+      const slots = this.hitIndex.slots;
+      slots[at] = vpn;
+      slots[at + 1] = pa;
       this.indexed[way] = 1 << pair;
     }
   }
@@ -326,19 +342,38 @@ export class Tlb {
   }
 
   /**
-   * The way a new entry for page `vpn` goes to: an empty way of its set, else the set's
-   * round-robin victim, whose entry is evicted (counted, its index slots cleared).
+   * The way a new entry for page `vpn` of `asid` goes to, its old entry forgotten: `found`, the
+   * way already caching it, when it is of `asid` (a global entry of another page table found for
+   * this page stays: the new entry is kept apart); else an empty way of its set, else the set's
+   * round-robin victim, whose entry is evicted (counted).
    */
-  private wayFor(vpn: number): number {
-    const ways = this.ways;
-    const set = vpn & this.setMask;
-    const first = set * ways;
-    for (let way = first; way < first + ways; way++) if (Number.isNaN(this.vpn[way])) return way;
-    const victim = this.victim[set];
-    this.victim[set] = (victim + 1) & (ways - 1);
-    this.evictions++;
-    this.forget(first + victim);
-    return first + victim;
+  private wayFor(vpn: number, asid: number, found: number): number {
+    let way = found;
+    if (way < 0 || this.asid[way] !== asid) {
+      const ways = this.ways;
+      const set = vpn & this.setMask;
+      way = set * ways;
+      const end = way + ways;
+      while (way < end && !Number.isNaN(this.vpn[way])) way++;
+      if (way === end) {
+        const victim = this.victim[set];
+        this.victim[set] = (victim + 1) & (ways - 1);
+        this.evictions++;
+        way = end - ways + victim;
+      }
+    }
+    this.forget(way);
+    return way;
+  }
+
+  /** Writes an entry into way `way`, whose old entry is forgotten. */
+  private place(way: number, vpn: number, asid: number, pa: number, rights: number, spanLog: number): void {
+    this.vpn[way] = vpn;
+    this.asid[way] = asid;
+    this.pa[way] = pa;
+    this.rights[way] = rights;
+    this.spanLog[way] = spanLog;
+    if (spanLog !== 0) this.largeEntries++;
   }
 
   /** Empties a way by an invalidation (counted). */

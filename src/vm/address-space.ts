@@ -33,12 +33,12 @@ import { LeafWriter } from './leaf-writer.js';
 import { attachPages, detachPages } from './page-transfer.js';
 import { checkPhysFrames, retainAllPhys, retainPhys } from './phys-references.js';
 import { protectRange, sealRange } from './protection-change.js';
-import { reclaimPages } from './reclaim.js';
 import { DEFAULT_REGION_LIMIT, PAGE_SIZE, RegionMap } from './region-map.js';
 import { checkLimit, placeRegion } from './region-placement.js';
 import { Protection, RegionType } from './region-types.js';
 import { checkBuffer, checkCount, checkRange, pageCountBytes, pageOffset } from './space-arguments.js';
-import { forEachSwapEntry, swapInRange } from './swap-ranges.js';
+import { setResidentLimit, swappedPages, trimResident } from './space-pressure.js';
+import { swapInRange } from './swap-ranges.js';
 import { destroyUserSpace, dropPages } from './teardown.js';
 import { TlbShootdown } from './tlb-shootdown.js';
 import { copyIn, copyOut, fillRange, moveWithin } from './user-copy.js';
@@ -364,19 +364,17 @@ export class AddressSpace {
     this.swap?.unregister(this.swapId);
   }
 
-  // --- memory pressure (a machine with swap) ---
+  // --- memory pressure, on a machine with swap (space-pressure.ts) ---
 
   /**
-   * Brings back every swapped-out page of [va, va + bytes) (before the IPC layer reads the
-   * frames from the tables). OutOfMemoryError: the pages brought back go out again, nothing
-   * changed. Nothing to do without swap.
+   * Brings back every swapped-out page of [va, va + bytes), before the IPC layer reads the
+   * frames from the tables. OutOfMemoryError: nothing changed. Nothing to do without swap.
    */
   swapInRange(va: number, bytes: number): void {
-    const swap = this.swap;
-    if (swap === null) return;
+    if (this.swap === null) return;
     checkRange(this, va, bytes, 'swapInRange');
     this.faultLog.clear();
-    swapInRange(this, swap, va, va + bytes, this.faultLog);
+    swapInRange(this, this.swap, va, va + bytes, this.faultLog);
   }
 
   /** Pages of this space resident in RAM through ANON entries (its RSS), with swap; else 0. */
@@ -386,16 +384,7 @@ export class AddressSpace {
 
   /** Pages of this space that are swapped out (their entries hold slots). */
   swappedPages(): number {
-    const swap = this.swap;
-    if (swap === null) return 0;
-    let pages = 0;
-    for (let i = 0; i < this.regions.count; i++) {
-      if (this.regions.type(i) !== RegionType.Anon) continue;
-      forEachSwapEntry(this, swap, this.regions.base(i), this.regions.ceiling(i), () => {
-        pages++;
-      });
-    }
-    return pages;
+    return swappedPages(this);
   }
 
   /** The resident limit in pages (0: none); beyond it the space replaces its own pages. */
@@ -409,23 +398,12 @@ export class AddressSpace {
    * a new limit go at once. InvalidArgumentError without swap or for a bad count.
    */
   setResidentLimit(pages: number): void {
-    const swap = this.swap;
-    if (swap === null)
-      throw new InvalidArgumentError(`${this.name}: a resident limit needs a machine with swap`);
-    swap.setLimit(this.swapId, pages);
-    this.trimResident();
+    setResidentLimit(this, pages);
   }
 
   /** Evicts this space's own pages down to its resident limit (after an operation that went past it). */
   trimResident(): void {
-    const swap = this.swap;
-    if (swap === null) return;
-    const limit = swap.limitOf(this.swapId);
-    const over = this.residentPages - limit;
-    if (limit > 0 && over > 0) {
-      swap.stats.local++;
-      reclaimPages(swap, swap.frames, over, this.owner);
-    }
+    trimResident(this);
   }
 
   /** A user copy starts: the pages it faults in are kept in RAM (VmSwap.keep) until it ends. */

@@ -8,14 +8,12 @@
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import { Access, FaultCause, PageFlags } from '../mmu/flags.js';
-import { isSwapEntry } from '../mmu/swap-entries.js';
 import type { AddressSpace } from './address-space.js';
 import { FaultKind, type FaultLog } from './fault-log.js';
 import { NO_TABLE } from './leaf-writer.js';
-import { reclaimPages } from './reclaim.js';
 import { PAGE_SIZE } from './region-map.js';
 import { RegionFlag, RegionType } from './region-types.js';
-import { swapIn } from './swap-in.js';
+import { NOT_SWAPPED, pageInIfSwapped, recordMapping } from './swap-in.js';
 
 /** resolveFault's answer when it cannot tell the leaf entry's address. */
 export const NO_ENTRY = -1;
@@ -34,14 +32,9 @@ export function resolveFault(
   log: FaultLog | null,
 ): number {
   const swap = space.swap;
-  if (swap !== null && cause === FaultCause.NotPresent) {
-    // At its resident limit, a space gives up one of its own pages first (local replacement).
-    const limit = swap.limitOf(space.swapId);
-    const resident = swap.reverseMap.residentOf(space.swapId);
-    if (limit > 0 && resident >= limit) {
-      swap.stats.local++;
-      reclaimPages(swap, swap.frames, resident - limit + 1, space.owner);
-    }
+  if (swap !== null && cause === FaultCause.NotPresent && space.regions.type(i) === RegionType.Anon) {
+    const swapped = pageInIfSwapped(space, swap, pageVa, i, access, log);
+    if (swapped !== NOT_SWAPPED) return swapped;
   }
   const regions = space.regions;
   if (cause === FaultCause.NotPresent) {
@@ -83,13 +76,6 @@ function mapZeroPage(
   const flags = space.entryFlags.of(space.regions.protection(region), true);
   const leaf = space.leaf;
   const table = leaf.leafTableOf(space.root, pageVa);
-  const swap = space.swap;
-  if (swap !== null && table !== NO_TABLE) {
-    const entry = leaf.entryAddress(table, pageVa);
-    const lo = memory.read32(entry);
-    const hi = pageTables.format.entryBytes === 8 ? memory.read32(entry + 4) : 0;
-    if (isSwapEntry(lo, hi)) return swapIn(space, swap, pageVa, region, access, entry, lo, hi, log);
-  }
   const pa = frames.allocFrame(space.frameUse, space.owner);
   if (!space.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE_SIZE);
   let at = NO_ENTRY;
@@ -107,10 +93,7 @@ function mapZeroPage(
       throw error;
     }
   }
-  if (swap !== null) {
-    const entry = at !== NO_ENTRY ? at : leaf.entryAddress(leaf.leafTableOf(space.root, pageVa), pageVa);
-    swap.mapped(space.swapId, pa, pageVa, entry);
-  }
+  if (space.swap !== null) recordMapping(space, space.swap, pa, pageVa, at);
   space.faults.demandZero++;
   log?.record(pageVa, FaultKind.DemandAnon, -1);
   return at;

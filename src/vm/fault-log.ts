@@ -2,8 +2,12 @@
  * The rollback log of a multi-page operation: each fault it resolved, so that when a later page
  * runs out of memory the earlier ones are undone, newest first, and the space is as it was.
  */
+import { PageFlags } from '../mmu/flags.js';
 import type { AddressSpace } from './address-space.js';
 import type { VmSwap } from './vm-swap.js';
+
+/** The bits hardware sets in a leaf entry, which an undone copy-on-write break must restore. */
+const HARDWARE_BITS = PageFlags.Accessed | PageFlags.Dirty;
 
 /** What resolving one fault did. */
 export const FaultKind = {
@@ -19,6 +23,11 @@ export const FaultKind = {
   SwapIn: 4,
   /** A swapped page was found in the swap cache; the log keeps its slot. */
   SwapCache: 5,
+  /**
+   * The kernel-half table right under the roots that a fault at this page was about to make
+   * (recorded before the fault, so undone after it; nothing when the fault made none).
+   */
+  KernelTable: 6,
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 
@@ -27,6 +36,8 @@ export class FaultLog {
   private kinds = new Uint8Array(16);
   /** For a CowCopy: the physical address of the frame the copy replaced; for a swap-in, the slot. */
   private replaced = new Float64Array(16);
+  /** For a TakeOver or CowCopy: the Accessed and Dirty bits of the entry before the fault. */
+  private hardware = new Uint8Array(16);
   private count = 0;
 
   get length(): number {
@@ -42,7 +53,16 @@ export class FaultLog {
     this.pages[this.count] = page;
     this.kinds[this.count] = kind;
     this.replaced[this.count] = replacedFrame;
+    this.hardware[this.count] = 0;
     this.count++;
+  }
+
+  /**
+   * Gives the newest record the Accessed and Dirty bits the entry had before its fault (taken from
+   * the entry's neutral flags), so that its undo writes the entry back exactly as it was.
+   */
+  keepHardwareBits(flags: number): void {
+    if (this.count > 0) this.hardware[this.count - 1] = flags & HARDWARE_BITS;
   }
 
   /** Undoes every recorded fault in `space`, newest first, and empties the log. */
@@ -55,7 +75,9 @@ export class FaultLog {
       const page = this.pages[k];
       const kind = this.kinds[k];
       const readOnly = space.entryFlags.of(regions.protection(regions.find(page)), false);
-      if (kind === FaultKind.SwapIn || kind === FaultKind.SwapCache) {
+      if (kind === FaultKind.KernelTable) {
+        pageTables.releaseEmptyKernelTable(page);
+      } else if (kind === FaultKind.SwapIn || kind === FaultKind.SwapCache) {
         if (swap !== null) unswap(space, swap, page, this.replaced[k]);
         if (kind === FaultKind.SwapIn) space.faults.swapIn--;
         else space.faults.swapCache--;
@@ -73,7 +95,8 @@ export class FaultLog {
           space.faults.phys--;
         }
       } else if (kind === FaultKind.TakeOver) {
-        pageTables.protect(space.root, page, readOnly);
+        const at = leaf.entryAddress(leaf.leafTableOf(space.root, page), page);
+        leaf.write(at, leaf.frameAt(at), readOnly | this.hardware[k]);
         space.tlb.page(page);
         space.faults.cowTakeover--;
       } else {
@@ -83,7 +106,7 @@ export class FaultLog {
         const copy = leaf.frameAt(at);
         frames.retain(original);
         swap?.unmapped(space.swapId, copy, page);
-        leaf.write(at, original, readOnly);
+        leaf.write(at, original, readOnly | this.hardware[k]);
         swap?.mapped(space.swapId, original, page, at);
         space.tlb.page(page);
         frames.release(copy);
@@ -98,12 +121,15 @@ export class FaultLog {
     const pages = new Float64Array(size);
     const kinds = new Uint8Array(size);
     const replaced = new Float64Array(size);
+    const hardware = new Uint8Array(size);
     pages.set(this.pages);
     kinds.set(this.kinds);
     replaced.set(this.replaced);
+    hardware.set(this.hardware);
     this.pages = pages;
     this.kinds = kinds;
     this.replaced = replaced;
+    this.hardware = hardware;
   }
 }
 

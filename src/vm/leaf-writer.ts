@@ -58,9 +58,13 @@ export class LeafWriter {
 
   /**
    * The leaf table (level 0) that would hold `va`'s entry under `root`, or NO_TABLE when a level
-   * above is missing or `va` lies in a large page. Reads only.
+   * above is missing or `va` lies in a large page. Reads only. Walks the upper levels unless the
+   * table is already known (PageTables.knownLeafTable: the MMU notes the table of a walk that
+   * faulted at level 0, so a fault handler does not walk again).
    */
   leafTableOf(root: number, va: number): number {
+    const known = this.tables.knownLeafTable(root, va);
+    if (known >= 0) return known;
     const f = this.tables.format;
     const memory = this.tables.memory;
     const eight = f.entryBytes === 8;
@@ -72,6 +76,7 @@ export class LeafWriter {
       if (!f.isPresent(lo, hi) || f.isLeaf(lo, hi, level)) return NO_TABLE;
       table = f.addressOf(lo, hi, level);
     }
+    this.tables.noteLeafTable(root, va, table);
     return table;
   }
 

@@ -186,9 +186,10 @@ export class RegionEdit {
     if (type === RegionType.Free) {
       protection = 0;
       flags = 0;
-      physBase = 0;
       name = '';
     }
+    // Only a PHYS region names frames; any other keeps 0, so a split and a rejoin leave no trace.
+    if (type !== RegionType.Phys) physBase = 0;
     scratch.base[count] = base;
     scratch.ceiling[count] = ceiling;
     scratch.type[count] = type;

@@ -238,23 +238,25 @@ export class RegionMap {
     if (records.base[0] !== this.start) fail(`first region starts at ${hex(records.base[0])}`);
     if (records.ceiling[this.regionCount - 1] !== this.end)
       fail(`last region ends at ${hex(records.ceiling[this.regionCount - 1])}`);
+    // The region's name is made only for a message: check() runs after every step of the tests.
+    const at = (i: number): string => `region ${i} ${hex(records.base[i])}..${hex(records.ceiling[i])}`;
     for (let i = 0; i < this.regionCount; i++) {
-      const at = `region ${i} ${hex(records.base[i])}..${hex(records.ceiling[i])}`;
-      if (!(records.base[i] < records.ceiling[i])) fail(`${at} is empty or reversed`);
+      if (!(records.base[i] < records.ceiling[i])) fail(`${at(i)} is empty or reversed`);
       if (records.base[i] % PAGE_SIZE !== 0 || records.ceiling[i] % PAGE_SIZE !== 0)
-        fail(`${at} is not page-aligned`);
-      if (i > 0 && records.base[i] !== records.ceiling[i - 1]) fail(`${at} does not follow its predecessor`);
-      if (records.type[i] > RegionType.Phys) fail(`${at} has type ${records.type[i]}`);
+        fail(`${at(i)} is not page-aligned`);
+      if (i > 0 && records.base[i] !== records.ceiling[i - 1])
+        fail(`${at(i)} does not follow its predecessor`);
+      if (records.type[i] > RegionType.Phys) fail(`${at(i)} has type ${records.type[i]}`);
       if (
         records.type[i] === RegionType.Free &&
         (records.protection[i] | records.flags[i] | records.physBase[i]) !== 0
       ) {
-        fail(`${at} is FREE but carries attributes`);
+        fail(`${at(i)} is FREE but carries attributes`);
       }
       if (i > 0 && canMerge(records, i - 1, records, i))
-        fail(`${at} should have merged with its predecessor`);
+        fail(`${at(i)} should have merged with its predecessor`);
       const gap = records.type[i] === RegionType.Free ? records.ceiling[i] - records.base[i] : 0;
-      if (this.gaps.gap(i) !== gap) fail(`${at}: gap index holds ${this.gaps.gap(i)}`);
+      if (this.gaps.gap(i) !== gap) fail(`${at(i)}: gap index holds ${this.gaps.gap(i)}`);
     }
     this.gaps.check(this.regionCount, fail);
   }

@@ -12,12 +12,63 @@
  * left the entry stays as it was.
  */
 import { Access, PageFlags } from '../mmu/flags.js';
+import { isSwapEntry } from '../mmu/swap-entries.js';
 import { NO_FRAME } from '../swap/swap-cache.js';
 import type { AddressSpace } from './address-space.js';
 import { FaultKind, type FaultLog } from './fault-log.js';
+import { NO_TABLE } from './leaf-writer.js';
+import { reclaimPages } from './reclaim.js';
 import { PAGE_SIZE } from './region-map.js';
 import { RegionFlag } from './region-types.js';
 import type { VmSwap } from './vm-swap.js';
+
+/** pageInIfSwapped's answer when the page's entry is not a swap entry. */
+export const NOT_SWAPPED = -2;
+
+/**
+ * The part of a not-present fault on an ANON page that only a machine with swap has: at its
+ * resident limit the space first gives up a page of its own (local replacement), and a swap
+ * entry is paged in. Returns the entry's address, or NOT_SWAPPED when the page was never
+ * swapped out (a demand-zero fault follows). Kept out of the demand-zero path itself, which a
+ * machine without swap runs alone.
+ */
+export function pageInIfSwapped(
+  space: AddressSpace,
+  swap: VmSwap,
+  pageVa: number,
+  region: number,
+  access: Access,
+  log: FaultLog | null,
+): number {
+  const limit = swap.limitOf(space.swapId);
+  const resident = swap.reverseMap.residentOf(space.swapId);
+  if (limit > 0 && resident >= limit) {
+    swap.stats.local++;
+    reclaimPages(swap, swap.frames, resident - limit + 1, space.owner);
+  }
+  const leaf = space.leaf;
+  const table = leaf.leafTableOf(space.root, pageVa);
+  if (table === NO_TABLE) return NOT_SWAPPED;
+  const at = leaf.entryAddress(table, pageVa);
+  const memory = space.machine.memory;
+  const lo = memory.read32(at);
+  const hi = space.machine.pageTables.format.entryBytes === 8 ? memory.read32(at + 4) : 0;
+  if (!isSwapEntry(lo, hi)) return NOT_SWAPPED;
+  return swapIn(space, swap, pageVa, region, access, at, lo, hi, log);
+}
+
+/** A demand-zero page's first mapping goes into the reverse map (`at`: its entry, or NO_ENTRY when made through PageTables.map). */
+export function recordMapping(
+  space: AddressSpace,
+  swap: VmSwap,
+  pa: number,
+  pageVa: number,
+  at: number,
+): void {
+  const leaf = space.leaf;
+  const entry = at >= 0 ? at : leaf.entryAddress(leaf.leafTableOf(space.root, pageVa), pageVa);
+  swap.mapped(space.swapId, pa, pageVa, entry);
+}
 
 /** Brings back the page whose swap entry (lo, hi) is at `at`, for `access` at `pageVa` in region `region`; returns `at`. */
 export function swapIn(

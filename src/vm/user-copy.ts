@@ -5,11 +5,11 @@
  */
 
 import { InvalidArgumentError, InvariantError } from '../common/errors.js';
-import { Access } from '../mmu/flags.js';
+import { Access, FaultCause } from '../mmu/flags.js';
 import { ACCESS_NAMES, checkAllowed } from './access-rights.js';
 import type { AddressSpace } from './address-space.js';
 import { resolveFault } from './fault-handler.js';
-import type { FaultLog } from './fault-log.js';
+import { FaultKind, type FaultLog } from './fault-log.js';
 import { PAGE_SIZE } from './region-map.js';
 import { pageOffset } from './space-arguments.js';
 
@@ -37,7 +37,12 @@ export function faultIn(
     for (let page = va - pageOffset(va); page < end; page += PAGE_SIZE) {
       let pa = mmu.translate(page, access, space.mode);
       if (pa < 0) {
-        const at = resolveFault(space, page, regions.find(page), access, mmu.faultCause, log);
+        if (lacksKernelTable(space, page)) log.record(page, FaultKind.KernelTable, -1);
+        const cause = mmu.faultCause;
+        // A copy-on-write break keeps the entry: its undo must give back the A and D it had.
+        const before = cause === FaultCause.Protection ? hardwareFlags(space, page) : 0;
+        const at = resolveFault(space, page, regions.find(page), access, cause, log);
+        if (cause === FaultCause.Protection) log.keepHardwareBits(before);
         pa = mmu.preload(page, access, space.mode, at);
       }
       // With swap, the page stays in RAM until the copy that faulted it in is done.
@@ -47,6 +52,27 @@ export function faultIn(
     log.rollback(space);
     throw error;
   }
+}
+
+const rootEntry = new Uint32Array(2);
+
+/**
+ * Whether `page` is in the kernel half with no table under the roots yet: the fault would make
+ * one, shared by every root, which unmap keeps, so the log must give it back itself.
+ */
+function lacksKernelTable(space: AddressSpace, page: number): boolean {
+  const pageTables = space.machine.pageTables;
+  const format = pageTables.format;
+  const index = format.indexOf(page, format.levels - 1);
+  if (index < format.kernelRootIndex) return false;
+  pageTables.readEntry(space.root, index, rootEntry);
+  return !format.isPresent(rootEntry[0], rootEntry[1]);
+}
+
+/** The neutral flags of the present 4 KiB entry mapping `page` (a copy-on-write page). */
+function hardwareFlags(space: AddressSpace, page: number): number {
+  const leaf = space.leaf;
+  return leaf.flagsAt(leaf.entryAddress(leaf.leafTableOf(space.root, page), page));
 }
 
 /** The physical address of `va` for `access`, which faultIn made resolvable. */

@@ -234,7 +234,10 @@ export class VmSwap implements ReferenceBits {
     const pfn = pa >>> 12;
     const map = this.reverseMap;
     const slot = this.cache.slotOfFrame[pfn];
-    if (slot !== NO_SLOT && this.entryDirty(this.entryOf(pfn, id, va))) this.cache.stale[pfn] = 1;
+    if (slot !== NO_SLOT) {
+      const at = this.entryOf(pfn, id, va);
+      if (at >= 0 && this.entryDirty(at)) this.cache.stale[pfn] = 1;
+    }
     map.remove(pfn, id, va);
     if (map.mapCount[pfn] !== 0) return;
     this.policy.remove(pfn);
@@ -318,12 +321,12 @@ export class VmSwap implements ReferenceBits {
     return (this.memory.read32(at) & this.dirtyBit) !== 0;
   }
 
-  /** The entry address the reverse map keeps for space `id`'s mapping of `pfn` at `va`. */
+  /** The entry address the reverse map keeps for space `id`'s mapping of `pfn` at `va`, or -1. */
   private entryOf(pfn: number, id: number, va: number): number {
     const map = this.reverseMap;
     for (let node = map.head[pfn]; node !== NO_NODE; node = map.nodeNext[node])
       if (map.nodeSpace[node] === id && map.nodeVa[node] === va) return map.nodeEntry[node];
-    return map.nodeEntry[map.head[pfn]]; // remove() reports the missing mapping
+    return -1; // remove() reports the missing mapping
   }
 }
 

@@ -42,9 +42,7 @@ import {
   ALLOCATORS,
   bootModelKernel,
   FORMATS,
-  FOUND_BUG_KERNEL_TABLES_KEPT,
   firstDifference,
-  KNOWN_BUG_HEAP_NOT_ALL_OR_NOTHING,
   KNOWN_BUG_SHARED_AFTER_FORK,
   leftovers,
   MAILBOX_DEPTH,
@@ -462,7 +460,7 @@ export class ModelRun {
     }
     const size = this.size();
     const count = zeroed ? 1 + this.random.below(3) : 1;
-    const failAfter = zeroed && !KNOWN_BUG_HEAP_NOT_ALL_OR_NOTHING ? this.inject() : -1;
+    const failAfter = zeroed ? this.inject() : -1;
     this.describe(`${zeroed ? `calloc(${count}, ${size})` : `malloc(${size})`} on ${h.heap.name}`);
     const before = failAfter >= 0 ? this.referee.snapshot() : null;
     const result = this.referee.attempt(
@@ -512,7 +510,7 @@ export class ModelRun {
     if (va === undefined) return;
     const old = h.blocks.get(va) as BlockModel;
     const size = this.size();
-    const failAfter = KNOWN_BUG_HEAP_NOT_ALL_OR_NOTHING ? -1 : this.inject();
+    const failAfter = this.inject();
     this.describe(`realloc(${va.toString(16)}, ${size}) on ${h.heap.name}, was ${old.size}`);
     const before = failAfter >= 0 ? this.referee.snapshot() : null;
     const result = this.referee.attempt(null, () => h.heap.realloc(va, size), failAfter);
@@ -551,12 +549,7 @@ export class ModelRun {
     const bytes = new Uint8Array(block.size);
     this.random.fill(bytes);
     this.describe(`write block ${va.toString(16)}+${block.size} of ${h.heap.name}`);
-    const kernelWrite = h === this.kernelHeap && FOUND_BUG_KERNEL_TABLES_KEPT;
-    const result = this.referee.attempt(
-      null,
-      () => h.space.write(va, bytes),
-      kernelWrite ? -1 : this.inject(),
-    );
+    const result = this.referee.attempt(null, () => h.space.write(va, bytes), this.inject());
     if (result.ok) block.data = bytes;
   }
 

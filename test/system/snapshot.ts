@@ -7,6 +7,8 @@ import type { Mailbox } from '../../src/ipc/mailbox.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { FrameState, FrameUse } from '../../src/phys/frame-table.js';
+import type { PhysicalMemory } from '../../src/phys/physical-memory.js';
+import type { AddressSpace } from '../../src/vm/address-space.js';
 
 const PAGE = 4096;
 
@@ -23,16 +25,21 @@ export interface SnapshotExtras {
   heaps?: ReadonlyMap<string, Heap> | Record<string, Heap>;
 }
 
-/** FNV-1a over one frame's bytes: a frame whose bytes changed shows up by number. */
-function frameHash(words: Uint32Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
-  return h >>> 0;
+/**
+ * A space's regions and root. Its pages are left out: every entry (without A and D) is in the
+ * bytes of its table pages, which are hashed with the other allocated frames.
+ */
+function spaceState(space: AddressSpace) {
+  return { root: space.root, regions: space.regions.regions() };
 }
 
 function heapState(heap: Heap) {
+  // Each size class's slabs, live blocks and capacity, flat: its size and geometry never change.
+  const { classes, ...stats } = heap.stats();
+  const counts: number[] = [];
+  for (const c of classes) counts.push(c.slabs, c.liveBlocks, c.capacity);
   return {
-    stats: heap.stats(),
+    stats: { ...stats, classes: counts },
     blocks: heap.blocks(),
     mapped: heap.mappedRanges(),
     peak: heap.peakFootprint,
@@ -43,7 +50,7 @@ function heapState(heap: Heap) {
  * Every frame's state, use, owner and reference count (use and owner only where allocated: a free
  * frame's are stale by design), a hash of the bytes of every allocated frame (page tables without
  * their entries' Accessed and Dirty bits, user pages, messages, direct frames), each process's regions,
- * present pages and ASID, the kernel's space, the TLB's valid entries, every mailbox's messages
+ * root and ASID (its present pages are entries in its table pages' bytes), the kernel's space, the TLB's valid entries, every mailbox's messages
  * with the frames they hold, the IPC counters, and the heaps' statistics, blocks and mapped ranges.
  * Which frames are free is compared; how the allocator arranges them (its free lists' order, its
  * cache of single frames, how far buddies are merged) is left out: a frame allocated and freed
@@ -53,19 +60,28 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
   const frames = kernel.pmm.frames;
   const memory = kernel.pmm.memory;
   const frameCount = frames.frameCount;
-  const frameRows: Array<[number, number, number, number, number]> = [];
-  const bytes = new Uint8Array(PAGE);
+  // Per allocated frame: its number, use, owner and reference count, four numbers a row, and a
+  // copy of its bytes (a native copy: cheaper than hashing them in a loop).
+  let allocated = 0;
+  for (let pfn = 0; pfn < frameCount; pfn++) if (frames.state[pfn] === FrameState.Allocated) allocated++;
+  const rows = new Float64Array(allocated * 4);
+  const bytes = new Uint8Array(allocated * PAGE);
   const words = new Uint32Array(bytes.buffer);
   const statusBits = STATUS_BITS[kernel.pageTables.format.name];
-  for (let pfn = 0; pfn < frameCount; pfn++) {
+  // Entries are 32-bit words (i386) or the low words of 64-bit ones: both hold the bits there.
+  const step = kernel.pageTables.format.name === 'i386' ? 1 : 2;
+  for (let pfn = 0, row = 0; pfn < frameCount; pfn++) {
     if (frames.state[pfn] !== FrameState.Allocated) continue;
-    memory.read(pfn * PAGE, bytes);
+    const pa = pfn * PAGE;
+    const chunk = memory.chunkOf(pa);
+    const offset = pa & (chunk.length - 1);
+    bytes.set(chunk.subarray(offset, offset + PAGE), row * PAGE);
     if (frames.use[pfn] === FrameUse.PageTable) {
-      // Entries are 32-bit words (i386) or the low words of 64-bit ones: both hold the bits there.
-      const step = kernel.pageTables.format.name === 'i386' ? 1 : 2;
-      for (let i = 0; i < words.length; i += step) words[i] &= ~statusBits;
+      const last = (row + 1) * (PAGE / 4);
+      for (let w = row * (PAGE / 4); w < last; w += step) words[w] &= ~statusBits;
     }
-    frameRows.push([pfn, frames.use[pfn], frames.owner[pfn], frames.refCount[pfn], frameHash(words)]);
+    rows.set([pfn, frames.use[pfn], frames.owner[pfn], frames.refCount[pfn]], row * 4);
+    row++;
   }
   const heaps: Record<string, ReturnType<typeof heapState>> = {};
   const given = extras.heaps;
@@ -74,8 +90,9 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
     for (const [name, heap] of entries) heaps[name] = heapState(heap);
   }
   return {
-    frameStates: Array.from(frames.state).join(''),
-    allocated: frameRows,
+    frameStates: frames.state.slice(),
+    allocated: rows,
+    bytes,
     tablePages: kernel.pageTables.tablePageCount,
     processes: kernel.processes().map((p) => {
       const box = p.attachments.get('mailbox') as Mailbox | undefined;
@@ -85,7 +102,7 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
         parent: p.parentPid,
         asid: p.asid,
         root: p.space.root,
-        space: p.space.snapshot(),
+        space: spaceState(p.space),
         faults: { ...p.space.faults },
         mailbox: box
           ? box.messages().map((m) => ({
@@ -100,7 +117,7 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
           : null,
       };
     }),
-    kernelSpace: kernel.kernelSpace.snapshot(),
+    kernelSpace: spaceState(kernel.kernelSpace),
     tlb: kernel.mmu.tlb.snapshot(),
     /** The root the untagged (ASID 0) entries belong to: i386 has no ASIDs and flushes on a switch. */
     tlbRoot: kernel.mmu.root,
@@ -128,17 +145,45 @@ export function machineDifference(before: MachineSnapshot, after: MachineSnapsho
       return `machine.tlb: the entry for ${entry.va.toString(16)} (ASID ${entry.asid}) maps ${entry.pa.toString(16)}, was ${old.pa.toString(16)}`;
     }
   }
-  const rest = { ...before, tlb: [], tlbRoot: 0 };
-  const now = { ...after, tlb: [], tlbRoot: 0 };
-  if (JSON.stringify(rest) === JSON.stringify(now)) return null;
-  for (let i = 0; i < Math.min(rest.allocated.length, now.allocated.length); i++) {
-    const [pfn, use, owner, refs, hash] = rest.allocated[i];
-    const row = now.allocated[i];
-    if (row[0] === pfn && row.some((value, k) => value !== rest.allocated[i][k])) {
-      return `machine.allocated: frame ${(pfn * PAGE).toString(16)} was [use ${use}, owner ${owner}, references ${refs}, bytes ${hash.toString(16)}], now [use ${row[1]}, owner ${row[2]}, references ${row[3]}, bytes ${row[4].toString(16)}]`;
-    }
+  const states = before.frameStates;
+  const statesNow = after.frameStates;
+  for (let pfn = 0; pfn < states.length; pfn++) {
+    if (states[pfn] !== statesNow[pfn])
+      return `machine.frameStates: frame ${(pfn * PAGE).toString(16)} was in state ${states[pfn]}, now ${statesNow[pfn]}`;
   }
+  // The same frames are allocated, so the rows line up.
+  const rows = before.allocated;
+  const rowsNow = after.allocated;
+  const bytesEqual = Buffer.from(before.bytes.buffer).equals(Buffer.from(after.bytes.buffer));
+  for (let row = 0; row < rows.length / 4; row++) {
+    const i = row * 4;
+    if (
+      rows[i + 1] === rowsNow[i + 1] &&
+      rows[i + 2] === rowsNow[i + 2] &&
+      rows[i + 3] === rowsNow[i + 3] &&
+      (bytesEqual || frameEqual(before.bytes, after.bytes, row))
+    )
+      continue;
+    const [pfn, use, owner, refs] = rows.subarray(i, i + 4);
+    const now = rowsNow.subarray(i, i + 4);
+    const bytes = frameEqual(before.bytes, after.bytes, row)
+      ? ''
+      : `, and its bytes changed at offset ${firstByteDifference(before.bytes, after.bytes, row)}`;
+    return `machine.allocated: frame ${(pfn * PAGE).toString(16)} was [use ${use}, owner ${owner}, references ${refs}], now [use ${now[1]}, owner ${now[2]}, references ${now[3]}]${bytes}`;
+  }
+  const rest = { ...before, tlb: [], tlbRoot: 0, frameStates: null, allocated: null, bytes: null };
+  const now = { ...after, tlb: [], tlbRoot: 0, frameStates: null, allocated: null, bytes: null };
+  if (JSON.stringify(rest) === JSON.stringify(now)) return null;
   return snapshotDifference(rest, now);
+}
+
+function frameEqual(before: Uint8Array, after: Uint8Array, row: number): boolean {
+  return Buffer.from(before.buffer, row * PAGE, PAGE).equals(Buffer.from(after.buffer, row * PAGE, PAGE));
+}
+
+function firstByteDifference(before: Uint8Array, after: Uint8Array, row: number): number {
+  for (let k = 0; k < PAGE; k++) if (before[row * PAGE + k] !== after[row * PAGE + k]) return k;
+  return -1;
 }
 
 /** The first difference between two snapshots as a path and both values, or null when equal. */

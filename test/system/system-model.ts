@@ -32,24 +32,6 @@ import { machineDifference, machineSnapshot } from './snapshot.js';
  */
 export const KNOWN_BUG_SHARED_AFTER_FORK = false;
 
-/**
- * Known bug, kept out of the generator until its fix lands: "The heap is not all-or-nothing:
- * free, malloc and realloc change the heap's bookkeeping and then release an area ... malloc can
- * then throw instead of returning 0 and leave an empty area held." The model test also finds that
- * realloc's move throws OutOfMemoryError when the copy faults in a page and keeps the new block,
- * and that calloc's zeroing failure leaves the heap's bookkeeping changed. While true, no failure
- * is injected into realloc and calloc.
- */
-export const KNOWN_BUG_HEAP_NOT_ALL_OR_NOTHING = true;
-
-/**
- * Found by these tests, left to the vm's owner: when a write to kernel memory faults in several
- * pages and a later page's frame cannot be had, the rollback unmaps the pages it mapped but keeps
- * the kernel page tables it made for them (on x86-64 a PDPT, a PD and a PT stay allocated and
- * linked from the kernel root). While true, no failure is injected into writes to kernel memory.
- */
-export const FOUND_BUG_KERNEL_TABLES_KEPT = true;
-
 export const FORMATS: readonly FormatName[] = ['i386', 'x86-64', 'sv39'];
 export const ALLOCATORS: readonly FrameAllocatorKind[] = ['buddy', 'first-fit'];
 

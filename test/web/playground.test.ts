@@ -186,8 +186,8 @@ describe('the browser playground', () => {
     const tables = machine.vm.pageTables;
     const found = tables.lookup(shell.space.root, 0x30000);
     expect(Number(await page.getAttribute('.walk-result', 'data-pa'))).toBe(found.pa);
-    expect(await page.$$eval('#walk tbody tr', (rows) => rows.length)).toBe(found.tables.length);
-    const leaf = (await page.textContent('#walk tbody tr[data-kind="page"]')) ?? '';
+    expect(await page.$$eval('#walk tbody tr[data-level]', (rows) => rows.length)).toBe(found.tables.length);
+    const leaf = (await page.textContent('#walk tbody tr[data-level][data-kind="page"]')) ?? '';
     expect(leaf).toContain(`0x${(found.entryLo >>> 0).toString(16).padStart(8, '0')}`);
     // A variable's button walks its value.
     const b = expected.variables.get('b')!;
@@ -253,7 +253,7 @@ describe('the browser playground', () => {
       `${stats.bytesCopied} / ${stats.pagesMoved}`,
     );
 
-    // Shared frames (two holders) are drawn in the shared colour, a process's own in its colour.
+    // Shared frames (two holders) are striped by their holders, a process's own in its colour.
     const { state, refCount, owner, use } = machine.pmm.frames;
     const colorOf = (pfn: number) =>
       page.evaluate(
@@ -268,7 +268,24 @@ describe('the browser playground', () => {
     for (let pfn = 1; pfn < state.length; pfn++) {
       if (state[pfn] !== 1 || use[pfn] !== 3) continue;
       if (refCount[pfn] > 1) {
-        expect(await colorOf(pfn)).toBe('#d500f9');
+        // Striped with the colours of the processes that map it (magenta for other holders).
+        const holders = machine.processes.filter((p) => {
+          let maps = false;
+          machine.vm.pageTables.walkRange(p.space.root, p.space.start, p.space.end, (_va, pa, size) => {
+            if (pfn * 4096 >= pa && pfn * 4096 < pa + size) maps = true;
+          });
+          return maps;
+        });
+        const allowed = [...holders.map((p) => processColor(p.pid)), '#d500f9'];
+        const colors = await page.evaluate(
+          (n) =>
+            (
+              window as unknown as { playground: { cellColorsOf(pfn: number): string[] } }
+            ).playground.cellColorsOf(n),
+          pfn,
+        );
+        expect(colors.length).toBeGreaterThan(0);
+        for (const color of colors) expect(allowed).toContain(color);
         shared++;
       } else {
         expect(await colorOf(pfn)).toBe(processColor(owner[pfn]));

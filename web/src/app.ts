@@ -10,16 +10,15 @@ import { ScenarioEditor } from './editor.js';
 import { EXAMPLES } from './examples.js';
 import { LEGEND } from './frame-colors.js';
 import { FrameMap } from './frame-map.js';
+import { cellColors, centerColor, edgeColor } from './map-probe.js';
 import { Player } from './player.js';
 import { legendItem, ProcessPanel } from './process-panel.js';
+import { Runner } from './runner.js';
 import { type Problem, Session } from './session.js';
+import { plural, renderChange, renderProblems, statusText } from './status-view.js';
 import { ScenarioStore } from './store.js';
 import { renderTlb } from './tlb-view.js';
 
-/** Milliseconds of statements a Run executes before it lets the page draw and take input. */
-const RUN_SLICE_MS = 30;
-/** Failures listed under the editor at most (the newest). */
-const MAX_PROBLEMS_SHOWN = 4;
 /** The file name errors give a scenario that is not an example as it was bundled. */
 export const OWN_FILE = 'scenario.pf';
 
@@ -39,8 +38,11 @@ export class Playground {
   private readonly errorBox = byId('error');
   /** The source text the session was loaded from; an edit makes the next step start over. */
   private loadedText: string | null = null;
-  /** The pending slice of a Run, or 0. */
-  private runHandle = 0;
+  private readonly runner = new Runner(
+    () => this.session.stepsRun,
+    (explain) => this.stepOnce(explain),
+    () => this.setStatus(`running: ${this.session.stepsRun} of ${this.session.statementCount}`),
+  );
   /** Failures already shown: a new one scrolls its line into view. */
   private failuresShown = 0;
   private readonly store = new ScenarioStore();
@@ -80,6 +82,7 @@ export class Playground {
         this.setStatus('edited: the next step starts the scenario over');
       }
     });
+    this.editor.onGutterClick((line) => this.runToLine(line));
     document.addEventListener('keydown', (event) => this.onKey(event));
 
     byId('revert').addEventListener('click', () => this.revert());
@@ -121,29 +124,29 @@ export class Playground {
 
   /** The colour the map draws a frame in, as '#rrggbb' (for tests and the curious). */
   colorOf(pfn: number): string {
-    const at = this.map.cellCenter(pfn);
-    const canvas = byId<HTMLCanvasElement>('map');
-    const context = canvas.getContext('2d');
-    if (!at || !context) return '';
-    const [r, g, b] = context.getImageData(at.x, at.y, 1, 1).data;
-    return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
+    return centerColor(byId<HTMLCanvasElement>('map'), this.map.geometry(), pfn);
+  }
+
+  /** The colour one pixel inside a frame's cell, where the change outline is drawn ('#rrggbb'). */
+  edgeColorOf(pfn: number): string {
+    return edgeColor(byId<HTMLCanvasElement>('map'), this.map.geometry(), pfn);
+  }
+
+  /** A map cell's side in device pixels, and the frames it stands for. */
+  cellPx(): number {
+    return this.map.scale.cellPx;
+  }
+
+  framesPerCell(): number {
+    return this.map.scale.framesPerCell;
+  }
+
+  /** Every colour inside a frame's cell (a shared frame's stripes), sorted. */
+  cellColorsOf(pfn: number): string[] {
+    return cellColors(byId<HTMLCanvasElement>('map'), this.map.geometry(), pfn);
   }
 
   /** Shows an example, with the edits made to it before (kept in local storage) unless `text` is given. */
-  /** The colour one pixel inside a frame's cell, where the change outline is drawn ('#rrggbb'). */
-  edgeColorOf(pfn: number): string {
-    const at = this.map.cellCenter(pfn);
-    const canvas = byId<HTMLCanvasElement>('map');
-    const context = canvas.getContext('2d');
-    if (!at) return '';
-    const { cellPx } = this.map.scale;
-    const inner = cellPx >= 4 ? cellPx - 1 : cellPx;
-    // The outline's left edge: one pixel in on cells of 6 px or more, the first pixel on smaller ones.
-    const x = at.x - (inner >> 1) + (cellPx >= 6 ? 1 : 0);
-    const [r, g, b] = context?.getImageData(x, at.y, 1, 1).data ?? [];
-    return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
-  }
-
   chooseExample(name: string, text?: string): void {
     const example = EXAMPLES.find((e) => e.name === name);
     if (!example) return;
@@ -200,7 +203,7 @@ export class Playground {
   }
 
   step(): void {
-    if (this.runHandle !== 0) {
+    if (this.runner.running) {
       this.stopRunning();
       this.render();
       return;
@@ -232,33 +235,55 @@ export class Playground {
   }
 
   /**
-   * Runs the rest of the scenario in slices of a few milliseconds, so that the page stays alive
-   * (and Escape, Step or Reset stop it) on a long scenario; draws once at the end.
+   * Runs the rest of the scenario, or up to the next breakpoint, in slices (the page stays alive
+   * on a long scenario); draws once at the end.
    */
   runToEnd(): void {
     this.player.pause();
     this.stopRunning();
     if (!this.ensureLoaded()) return;
-    document.body.dataset.running = 'true';
-    const slice = () => {
-      const deadline = performance.now() + RUN_SLICE_MS;
-      let more = true;
-      while (more && performance.now() < deadline) more = this.stepOnce(false);
-      if (!more) {
-        this.stopRunning();
-        this.render();
-        return;
-      }
-      this.setStatus(`running: ${this.session.stepsRun} of ${this.session.statementCount}`);
-      this.runHandle = window.setTimeout(slice, 0);
-    };
-    slice();
+    const breakpoints = this.editor.breakpoints;
+    this.runner.start({
+      stopBefore: (step) => breakpoints.has(this.session.lineOfStep(step)),
+      done: (reason) => this.afterRun(reason === 'stop' ? 'paused at the breakpoint on' : ''),
+    });
+  }
+
+  /**
+   * Runs until the statement on `line` (or the first after it) is the next one: forward from
+   * here, or replayed from the start when the run is already past it.
+   */
+  runToLine(line: number): void {
+    this.player.pause();
+    this.stopRunning();
+    if (!this.ensureLoaded()) return;
+    const target = this.session.stepOfLine(line);
+    if (target < 0) {
+      this.setStatus(`no statement on line ${line} or after it`, true);
+      return;
+    }
+    if (target === this.session.stepsRun) return;
+    if (target < this.session.stepsRun) {
+      this.goToStep(target);
+      this.afterRun('ran to');
+      return;
+    }
+    this.runner.start({ stopBefore: (step) => step === target, done: () => this.afterRun('ran to') });
+  }
+
+  /** Draws the machine where a run stopped; `why` ('ran to', ...) starts the status, or '' for the plain one. */
+  private afterRun(why: string): void {
+    this.render();
+    if (why && !this.session.done) {
+      const s = this.session;
+      this.setStatus(
+        `${why} line ${s.nextLine}: ${Math.min(s.stepsRun, s.statementCount)} of ${s.statementCount} run`,
+      );
+    }
   }
 
   private stopRunning(): void {
-    if (this.runHandle !== 0) window.clearTimeout(this.runHandle);
-    this.runHandle = 0;
-    delete document.body.dataset.running;
+    this.runner.stop();
   }
 
   togglePlay(): void {
@@ -296,7 +321,9 @@ export class Playground {
     else if (event.key === 'F10') this.step();
     else if (event.key === 'F8' && event.shiftKey) this.reset();
     else if (event.key === 'F8') this.togglePlay();
-    else if (event.key === 'Escape' && (this.player.playing || this.runHandle !== 0)) {
+    else if (event.key === 'F9') this.editor.toggleBreakpoint(this.editor.caretLine);
+    else if (event.key === 'F4') this.runToLine(this.editor.caretLine);
+    else if (event.key === 'Escape' && (this.player.playing || this.runner.running)) {
       this.player.pause();
       this.stopRunning();
       this.render();
@@ -365,42 +392,13 @@ export class Playground {
     byId<HTMLButtonElement>('back').disabled = s.stepsRun === 0;
   }
 
-  /** The last statement's change in words; after a Run or a reset, how to see one. */
   private renderChange(): void {
-    const change = this.session.lastChange;
-    const target = byId('explain');
-    if (!change) {
-      const hint =
-        this.session.stepsRun === 0
-          ? 'Step (F10) runs one statement and says here what it changed; changed frames and TLB rows are outlined in red.'
-          : 'Step, or step back (Shift+F10), to see what one statement changed.';
-      target.replaceChildren(el('p', { class: 'muted' }, hint));
-      return;
-    }
-    const [statement, ...rest] = change.sentences;
-    target.replaceChildren(
-      el('p', { class: 'statement' }, statement),
-      ...rest.map((sentence) => el('p', {}, sentence)),
-    );
-    target.dataset.frames = String(change.frames.length);
+    renderChange(byId('explain'), this.session);
   }
 
   private renderStatus(): void {
     const s = this.session;
-    let text: string;
-    if (s.parseProblem) text = 'does not parse';
-    else if (!s.done)
-      text = `${Math.min(s.stepsRun, s.statementCount)} of ${s.statementCount} run, next: line ${s.nextLine}`;
-    else if (s.outcome?.ok)
-      text = `done: ${plural(s.outcome.statementsRun, 'statement')}, every expectation held`;
-    else {
-      const failures = plural(s.outcome?.failures.length ?? 0, 'failure');
-      // A run that went on after failures (`on error continue`) finished; one cut short stopped.
-      const stoppedAt = s.outcome?.stoppedAt;
-      text =
-        stoppedAt === undefined ? `finished with ${failures}` : `stopped at line ${stoppedAt}: ${failures}`;
-    }
-    this.setStatus(text, !!s.parseProblem || (s.done && s.outcome?.ok === false));
+    this.setStatus(statusText(s), !!s.parseProblem || (s.done && s.outcome?.ok === false));
   }
 
   private setStatus(text: string, failed = false): void {
@@ -408,35 +406,7 @@ export class Playground {
     this.status.classList.toggle('failed', failed);
   }
 
-  /** Lists the problems (the newest last) and marks their lines; none hides the box. */
   private showErrors(problems: Problem[]): void {
-    this.editor.setErrorLines(problems.map((p) => p.line));
-    if (problems.length === 0) {
-      this.errorBox.hidden = true;
-      this.errorBox.replaceChildren();
-      delete this.errorBox.dataset.line;
-      return;
-    }
-    const shown = problems.slice(-MAX_PROBLEMS_SHOWN);
-    const items = shown.map(({ line, message }) => {
-      const item = el('div', { class: 'problem', 'data-line': line }, message);
-      if (line > 0) {
-        const go = el('button', { type: 'button' }, `go to line ${line}`);
-        go.addEventListener('click', () => this.editor.focusLine(line));
-        item.append(go);
-      }
-      return item;
-    });
-    const earlier = problems.length - shown.length;
-    this.errorBox.replaceChildren(
-      earlier > 0 ? el('div', {}, `${earlier} earlier failures not shown`) : '',
-      ...items,
-    );
-    this.errorBox.hidden = false;
-    this.errorBox.dataset.line = String(problems[problems.length - 1].line);
+    renderProblems(this.errorBox, this.editor, problems);
   }
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

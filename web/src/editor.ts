@@ -7,6 +7,8 @@
 export class ScenarioEditor {
   private currentLine = 0;
   private errorLines: number[] = [];
+  /** Lines with a breakpoint: Run stops before their statements. */
+  readonly breakpoints = new Set<number>();
   /** The text and width the gutter was laid out for. */
   private laidOut = { text: '\u0000', width: -1 };
   /** Lines that carry a mark now, and which. */
@@ -26,6 +28,13 @@ export class ScenarioEditor {
       this.gutter.scrollTop = this.textarea.scrollTop;
     });
     new ResizeObserver(() => this.renderGutter()).observe(textarea);
+    gutter.addEventListener('click', (event) => {
+      const span = (event.target as HTMLElement).closest('span');
+      if (!span || span.parentElement !== gutter) return;
+      const line = Array.prototype.indexOf.call(gutter.children, span) + 1;
+      if (event.shiftKey) this.toggleBreakpoint(line);
+      else this.gutterListener?.(line);
+    });
     this.renderGutter();
   }
 
@@ -35,10 +44,30 @@ export class ScenarioEditor {
 
   set text(value: string) {
     this.textarea.value = value;
+    this.breakpoints.clear();
     this.textarea.scrollTop = 0;
     this.currentLine = 0;
     this.errorLines = [];
     this.renderGutter();
+  }
+
+  private gutterListener: ((line: number) => void) | null = null;
+
+  /** Calls `listener` with the line whose number was clicked (Shift+click toggles a breakpoint instead). */
+  onGutterClick(listener: (line: number) => void): void {
+    this.gutterListener = listener;
+  }
+
+  /** Sets or clears the breakpoint on a line (1-based). */
+  toggleBreakpoint(line: number): void {
+    if (this.breakpoints.has(line)) this.breakpoints.delete(line);
+    else this.breakpoints.add(line);
+    this.renderGutter();
+  }
+
+  /** The line (1-based) the caret is on. */
+  get caretLine(): number {
+    return this.textarea.value.slice(0, this.textarea.selectionStart).split('\n').length;
   }
 
   onChange(listener: () => void): void {
@@ -116,8 +145,12 @@ export class ScenarioEditor {
       this.marked.clear();
     }
     const wanted = new Map<number, string>();
-    if (this.currentLine > 0 && this.currentLine <= count) wanted.set(this.currentLine, 'current');
-    for (const line of this.errorLines) if (line > 0 && line <= count) wanted.set(line, 'bad');
+    const mark = (line: number, name: string) => {
+      if (line > 0 && line <= count) wanted.set(line, `${wanted.get(line) ?? ''} ${name}`.trim());
+    };
+    for (const line of this.breakpoints) mark(line, 'breakpoint');
+    mark(this.currentLine, 'current');
+    for (const line of this.errorLines) mark(line, 'bad');
     const spans = this.gutter.children;
     for (const [line, mark] of this.marked) {
       if (wanted.get(line) !== mark) (spans[line - 1] as HTMLElement).className = '';

@@ -82,7 +82,7 @@ export const LEGEND: { label: string; color: string }[] = [
   { label: 'page table (tinted by owner)', color: KIND_COLORS[Kind.PageTable] },
   { label: 'message in flight', color: KIND_COLORS[Kind.Message] },
   { label: 'direct (ppm_alloc)', color: KIND_COLORS[Kind.Direct] },
-  { label: 'shared (refcount > 1)', color: KIND_COLORS[Kind.Shared] },
+  { label: 'shared (refcount > 1), striped by its holders', color: KIND_COLORS[Kind.Shared] },
 ];
 
 function rgb(color: string): [number, number, number] {

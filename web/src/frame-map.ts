@@ -6,7 +6,8 @@
  * Keyboard: arrows move a frame cursor, +/- zoom, 0 fits, PgUp/PgDn/Home/End scroll.
  */
 import { bytes, FrameState, type FrameTable, FrameUse, hex, type MemoryRange } from '../../src/index.js';
-import { allocatedKind, Kind, PALETTE, reservedKind } from './frame-colors.js';
+import { allocatedKind, Kind, processKind, reservedKind } from './frame-colors.js';
+import { type MapGeometry, paintCells, paintCursor, paintOutlines } from './map-paint.js';
 
 /** What the map draws: the frame table's arrays, the boot map, the buddy's free blocks. */
 export interface FrameMapSource {
@@ -18,6 +19,8 @@ export interface FrameMapSource {
   ownerName(owner: number): string;
   /** Where a frame is mapped ("at 0x00030000 in shell"), for the info line; optional. */
   mappingsOf?: (pfn: number) => string;
+  /** The pids that map each shared frame (refcount > 1), for its stripes; optional. */
+  holdersOfShared?: () => Map<number, number[]>;
 }
 
 const USE_NAMES: string[] = [];
@@ -42,6 +45,8 @@ export class FrameMap {
   private image: ImageData | null = null;
   /** Frames the last statement changed, outlined on the map. */
   private highlights: Int32Array = new Int32Array(0);
+  /** Shared frames and the palette kinds of their holders (a stripe each). */
+  private stripes = new Map<number, number[]>();
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -207,10 +212,13 @@ export class FrameMap {
       this.blockHead.fill(pfn, pfn, end);
       this.blockOrder.fill(order, pfn, end);
     });
+    let shared = 0;
     for (let pfn = 0; pfn < n; pfn++) {
       const s = state[pfn];
-      if (s === FrameState.Allocated) kinds[pfn] = allocatedKind(use[pfn], owner[pfn], refCount[pfn]);
-      else if (s === FrameState.Free) {
+      if (s === FrameState.Allocated) {
+        kinds[pfn] = allocatedKind(use[pfn], owner[pfn], refCount[pfn]);
+        if (refCount[pfn] > 1) shared++;
+      } else if (s === FrameState.Free) {
         const headFrame = this.blockHead[pfn];
         // Blocks alternate between two tints by their position, so neighbouring blocks differ.
         kinds[pfn] =
@@ -223,6 +231,15 @@ export class FrameMap {
       const first = Math.floor(range.base / 4096);
       const end = Math.min(n, first + range.length / 4096);
       for (let pfn = first; pfn < end; pfn++) if (state[pfn] === FrameState.Reserved) kinds[pfn] = kind;
+    }
+    this.stripes = new Map();
+    if (shared === 0 || !source.holdersOfShared) return;
+    // One stripe a process that maps the frame, and a magenta one for holders that are no
+    // process's mapping (a message in flight).
+    for (const [pfn, pids] of source.holdersOfShared()) {
+      const stripes = pids.map(processKind);
+      if (pids.length < refCount[pfn]) stripes.push(Kind.Shared);
+      this.stripes.set(pfn, stripes);
     }
   }
 
@@ -342,10 +359,18 @@ export class FrameMap {
     const pixels = this.image.data;
     pixels.fill(255);
     const n = this.frameCount;
-    if (n > 0) this.paint(pixels, width, height);
+    const geometry = this.geometry();
+    if (n > 0)
+      paintCells(pixels, width, height, geometry, {
+        kinds: this.kinds,
+        blockHeads: this.blockHead,
+        stripes: this.stripes,
+      });
     context.putImageData(this.image, 0, 0);
-    if (n > 0) this.paintHighlights(context);
-    if (n > 0) this.paintCursor(context);
+    if (n > 0) {
+      paintOutlines(context, geometry, this.highlights, '#d50000', MAX_OUTLINED);
+      paintCursor(context, geometry, this.cursor);
+    }
     this.scaleLabel.textContent =
       this.framesPerCell > 1
         ? `1 cell = ${this.framesPerCell} frames (${bytes(this.framesPerCell * 4096)})`
@@ -353,96 +378,17 @@ export class FrameMap {
     this.info.textContent = this.describe(this.cursor);
   }
 
-  private paint(pixels: Uint8ClampedArray, width: number, height: number): void {
+  /** The layout as the painters take it (and tests read the canvas by). */
+  geometry(): MapGeometry {
     const { cols, visibleRows } = this.layout();
-    const kinds = this.kinds;
-    const heads = this.blockHead;
-    const n = this.frameCount;
-    const f = this.framesPerCell;
-    const c = this.cellPx;
-    // A gap between cells once they are big enough to tell apart.
-    const inner = c >= 4 ? c - 1 : c;
-    const firstCell = this.topRow * cols;
-    const lastCell = Math.min(Math.ceil(n / f), firstCell + visibleRows * cols);
-    for (let cell = firstCell; cell < lastCell; cell++) {
-      const start = cell * f;
-      const end = Math.min(n, start + f);
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let pfn = start; pfn < end; pfn++) {
-        const k = kinds[pfn] * 3;
-        r += PALETTE[k];
-        g += PALETTE[k + 1];
-        b += PALETTE[k + 2];
-      }
-      const count = end - start;
-      r = (r / count) | 0;
-      g = (g / count) | 0;
-      b = (b / count) | 0;
-      const x0 = ((cell - firstCell) % cols) * c;
-      const y0 = Math.floor((cell - firstCell) / cols) * c;
-      for (let y = y0; y < y0 + inner && y < height; y++) {
-        let p = (y * width + x0) * 4;
-        for (let x = 0; x < inner; x++, p += 4) {
-          pixels[p] = r;
-          pixels[p + 1] = g;
-          pixels[p + 2] = b;
-        }
-      }
-      // The first frame of a free buddy block gets a dark left edge: block boundaries show.
-      if (f === 1 && c >= 3 && heads[start] === start) {
-        for (let y = y0; y < y0 + inner && y < height; y++) {
-          const p = (y * width + x0) * 4;
-          pixels[p] = 40;
-          pixels[p + 1] = 70;
-          pixels[p + 2] = 120;
-        }
-      }
-    }
-  }
-
-  /** Outlines the cells of the changed frames (at most MAX_OUTLINED cells: beyond, the map is busy enough). */
-  private paintHighlights(context: CanvasRenderingContext2D): void {
-    if (this.highlights.length === 0) return;
-    const { cols, visibleRows } = this.layout();
-    const c = this.cellPx;
-    const inset = c >= 6 ? 1 : 0;
-    context.lineWidth = c >= 6 ? 2 : 1;
-    context.strokeStyle = '#d50000';
-    let lastCell = -1;
-    let outlined = 0;
-    for (const pfn of this.highlights) {
-      const cell = Math.floor(pfn / this.framesPerCell);
-      if (cell === lastCell) continue;
-      lastCell = cell;
-      const row = Math.floor(cell / cols) - this.topRow;
-      if (row < 0 || row >= visibleRows) continue;
-      const size = Math.max(c, 3);
-      context.strokeRect(
-        (cell % cols) * c + inset + 0.5,
-        row * c + inset + 0.5,
-        size - 2 * inset - 1,
-        size - 2 * inset - 1,
-      );
-      if (++outlined >= MAX_OUTLINED) break;
-    }
-  }
-
-  private paintCursor(context: CanvasRenderingContext2D): void {
-    const { cols, visibleRows } = this.layout();
-    const cell = Math.floor(this.cursor / this.framesPerCell);
-    const row = Math.floor(cell / cols) - this.topRow;
-    if (row < 0 || row >= visibleRows) return;
-    const c = this.cellPx;
-    const size = Math.max(c, 6);
-    const x = (cell % cols) * c + c / 2 - size / 2;
-    const y = row * c + c / 2 - size / 2;
-    context.lineWidth = 2;
-    context.strokeStyle = '#000';
-    context.strokeRect(x - 1, y - 1, size + 2, size + 2);
-    context.strokeStyle = '#ffeb3b';
-    context.strokeRect(x - 3, y - 3, size + 6, size + 6);
+    return {
+      cols,
+      visibleRows,
+      topRow: this.topRow,
+      framesPerCell: this.framesPerCell,
+      cellPx: this.cellPx,
+      frameCount: this.frameCount,
+    };
   }
 }
 

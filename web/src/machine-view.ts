@@ -9,6 +9,7 @@ import {
   FrameUse,
   hex,
   type PageTables,
+  Protection,
   protectionText,
   REGION_TYPE_NAMES,
   RegionType,
@@ -20,6 +21,8 @@ import type { Sample } from './charts.js';
 import type { FrameMapSource } from './frame-map.js';
 import { forEachBuddyBlock } from './free-blocks.js';
 import { MAX_FRAMES_LISTED, type RegionLine, type SpaceDrawing } from './regions-view.js';
+import { predictAccesses, probeTlb, splitAddress } from './walk-lesson.js';
+import type { WalkLesson, WalkResult } from './walk-view.js';
 
 /** The id the views give the kernel's own address space (frames of the kernel have owner 0). */
 export const KERNEL_PID = 0;
@@ -56,7 +59,27 @@ export class MachineView {
         : {}),
       ownerName: (owner) => this.machine.ownerName(owner),
       mappingsOf: (pfn) => this.mappingsOf(pfn),
+      holdersOfShared: () => this.holdersOfShared(),
     };
+  }
+
+  /** The processes that map each frame with more than one reference, in pid order. */
+  holdersOfShared(): Map<number, number[]> {
+    const holders = new Map<number, number[]>();
+    const refCount = this.machine.pmm.frames.refCount;
+    const tables = this.machine.vm.pageTables;
+    for (const p of this.machine.processes) {
+      tables.walkRange(p.space.root, p.space.start, p.space.end, (_va, pa, size) => {
+        for (let offset = 0; offset < size; offset += 4096) {
+          const pfn = (pa + offset) / 4096;
+          if (refCount[pfn] <= 1) continue;
+          const list = holders.get(pfn);
+          if (!list) holders.set(pfn, [p.pid]);
+          else if (list.at(-1) !== p.pid) list.push(p.pid);
+        }
+      });
+    }
+    return holders;
   }
 
   /** The virtual pages that map frame `pfn`, in every process: "at 0x00030000 in shell". */
@@ -154,6 +177,25 @@ export class MachineView {
 
   rootOf(pid: number): number | undefined {
     return this.spaceOf(pid)?.space.root;
+  }
+
+  /** What the walk of `result` in `pid`'s tables teaches: fields, TLB lookup, bits, a fault. */
+  lesson(pid: number, result: WalkResult): WalkLesson | null {
+    const space = this.spaceOf(pid)?.space;
+    if (!space) return null;
+    const format = this.machine.vm.pageTables.format;
+    const mmu = this.machine.vm.mmu;
+    const refCounts = this.machine.pmm.frames.refCount;
+    const leafLevel = result.pa >= 0 ? (result.levels.at(-1)?.level ?? 0) : 0;
+    const region = space.regions.find(result.va);
+    return {
+      fields: splitAddress(format, result.va, leafLevel),
+      tlb: probeTlb(mmu.tlb, space, result.va, mmu.root, format.asidCount > 1),
+      tlbSets: mmu.tlb.sets,
+      predictions: predictAccesses(space, result, refCounts),
+      regionWritable: region >= 0 && (space.regions.protection(region) & Protection.Write) !== 0,
+      refCount: result.pa >= 0 ? refCounts[Math.floor(result.pa / 4096)] : 0,
+    };
   }
 
   tlb(): Tlb {

@@ -1,4 +1,5 @@
 import { Playground } from './app.js';
+import './teaching.css';
 
 const playground = new Playground();
 // Tests and curious users can reach the running page from the console.

@@ -9,6 +9,7 @@ import { processColor } from './frame-colors.js';
 import { KERNEL_PID, type MachineView } from './machine-view.js';
 import { renderRegions } from './regions-view.js';
 import type { Session, Variable } from './session.js';
+import { readTableTree, renderTableTree, tablesOf } from './table-tree.js';
 import { parseAddress, renderWalk, walk } from './walk-view.js';
 
 /** Processes named in the map's legend. */
@@ -32,6 +33,7 @@ export class ProcessPanel {
       this.pinned = true;
       this.renderProcess();
     });
+    byId('tree-panel').addEventListener('toggle', () => this.renderTree());
     byId<HTMLFormElement>('walk-form').addEventListener('submit', (event) => {
       event.preventDefault();
       const text = this.walkInput.value;
@@ -159,7 +161,30 @@ export class ProcessPanel {
       this.walkInputError = '';
       this.renderWalk();
     });
+    this.renderTree();
     this.renderWalk();
+  }
+
+  /** The chosen process's page-table tree, read only while its panel is open. */
+  private renderTree(): void {
+    const view = this.session().view;
+    const target = byId('table-tree');
+    const root = view?.rootOf(this.chosenPid);
+    if (!view || root === undefined) {
+      target.replaceChildren();
+      byId('tree-summary').textContent = '';
+      return;
+    }
+    if (!byId<HTMLDetailsElement>('tree-panel').open) {
+      byId('tree-summary').textContent = 'open to read the tables';
+      target.replaceChildren();
+      return;
+    }
+    const tables = view.pageTables();
+    const tree = readTableTree(tables, root, this.chosenPid !== KERNEL_PID);
+    const count = tablesOf(tree).length;
+    byId('tree-summary').textContent = `${count} table${count === 1 ? '' : 's'}`;
+    renderTableTree(target, tables.format.name, tables.format.entriesPerTable, tree);
   }
 
   private renderWalk(): void {
@@ -191,7 +216,8 @@ export class ProcessPanel {
       );
       return;
     }
-    renderWalk(target, tables.format.name, this.walkVa, walk(tables, root, this.walkVa));
+    const result = walk(tables, root, this.walkVa);
+    renderWalk(target, tables.format.name, this.walkVa, result, view.lesson(this.chosenPid, result));
   }
 }
 

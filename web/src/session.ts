@@ -95,6 +95,25 @@ export class Session {
     return this.lastActing ?? this.run?.currentProcess;
   }
 
+  /** The line of statement `step` (0-based), or 0 past the last. */
+  lineOfStep(step: number): number {
+    return this.scenario?.statements[step]?.line ?? 0;
+  }
+
+  /**
+   * The step that runs the first statement on `line` or, when the line holds none (a comment), on
+   * the next line that does; -1 when no statement follows.
+   */
+  stepOfLine(line: number): number {
+    const statements = this.scenario?.statements ?? [];
+    let best = -1;
+    for (let step = 0; step < statements.length; step++) {
+      const at = statements[step].line;
+      if (at >= line && (best < 0 || at < statements[best].line)) best = step;
+    }
+    return best;
+  }
+
   get statementCount(): number {
     return this.run?.statementCount ?? 0;
   }
