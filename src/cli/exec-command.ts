@@ -66,9 +66,10 @@ export function registerExec(program: Command): void {
       sizeOption(SWAP_RANGE),
     )
     .addOption(
-      new Option('--policy <name>', 'the page-replacement policy under --swap (default fifo)').choices([
-        ...POLICY_NAMES,
-      ]),
+      new Option(
+        '--policy <name>',
+        'the page-replacement policy under --swap (default fifo; opt runs only in `pageframe trace`)',
+      ).choices([...POLICY_NAMES]),
     )
     .option('--stats <file>', "write the run's figures as JSON")
     .option('--report', 'print the process report (regions, frames, TLB, page tables) to stderr at exit')
