@@ -118,7 +118,7 @@ function run(format: FormatName, policy: PolicyName, residentLimit: number, comm
         }
         case 'write': {
           const area = pick(proc.areas, c.area);
-          if (!area || !area.writable) break;
+          if (!area?.writable) break;
           const page = c.page % area.pages.length;
           const length = Math.min(c.length, PAGE - c.offset);
           space.fill(area.va + page * PAGE + c.offset, length, c.value);
