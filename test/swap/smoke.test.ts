@@ -1,3 +1,7 @@
+/**
+ * The first thing swap must do, on each format: a process three times the size of RAM is written,
+ * read back whole, forked, written copy-on-write, and ends with every slot given back.
+ */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../src/kernel/kernel.js';
 
