@@ -8,13 +8,15 @@
  * - policyMs.{fifo,lru,opt}: a whole replay (kernel boot, the next-use pass, every fault and
  *   eviction) of a 1-million-access trace with locality (a working set that drifts over 4096
  *   pages) at a 256-frame limit; goal: well under a second each.
- * Exported as traceFigures() for the swap suite, and run alone as the `trace` suite.
+ * Exported as traceFigures() for the swap suite, and run alone as the `trace` suite, which adds
+ * execPolicy (bench/exec-policy.ts: what exact LRU costs a running program).
  */
 import { Random } from '../src/common/random.js';
 import { Access, Mode } from '../src/mmu/flags.js';
 import type { PolicyName } from '../src/swap/policies/replacement-policy.js';
 import { AccessKind, MemoryTrace } from '../src/workload/trace/memory-trace.js';
 import { TraceReplay } from '../src/workload/trace/trace-replay.js';
+import { execPolicyFigures } from './exec-policy.js';
 import { consume, measure, round } from './harness.js';
 
 const PAGE = 4096;
@@ -99,5 +101,5 @@ export async function traceFigures(): Promise<Record<string, number | object>> {
 }
 
 export async function run(): Promise<Record<string, number | object>> {
-  return traceFigures();
+  return { ...(await traceFigures()), execPolicy: execPolicyFigures() };
 }

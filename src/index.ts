@@ -281,6 +281,7 @@ export {
   createTraceParser,
   DEFAULT_SEED,
   type FaultCurve,
+  FutureUnknownError,
   faultCurve,
   guessTraceFormat,
   isPolicyName,
@@ -290,6 +291,7 @@ export {
   MEMORY_TRACE_FORMATS,
   MemoryTrace,
   type MemoryTraceFormat,
+  needsFuture,
   nextUses,
   POLICY_NAMES,
   type PolicyName,
@@ -309,6 +311,7 @@ export {
   type TraceReplayResult,
   TraceSyntaxError,
   tracePages,
+  wantsReportedAccesses,
 } from './workload/trace/index.js';
 export { heapAllocator } from './workload/traces/heap-allocator.js';
 export {

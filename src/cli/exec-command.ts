@@ -17,7 +17,12 @@ import { ElfError } from '../kernel/linux/errors.js';
 import { LinuxMachine } from '../kernel/linux/linux-machine.js';
 import { processReport } from '../kernel/linux/process-report.js';
 import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../phys/physical-memory.js';
-import { POLICY_NAMES, type PolicyName } from '../swap/policies/replacement-policy.js';
+import {
+  FutureUnknownError,
+  needsFuture,
+  POLICY_NAMES,
+  type PolicyName,
+} from '../swap/policies/replacement-policy.js';
 import { NodeExecHost } from './node-exec-host.js';
 import { countOption, InputFileError, readInputBytes, sizeOption } from './options.js';
 
@@ -61,9 +66,10 @@ export function registerExec(program: Command): void {
       sizeOption(SWAP_RANGE),
     )
     .addOption(
-      new Option('--policy <name>', 'the page-replacement policy under --swap (default fifo)').choices([
-        ...POLICY_NAMES,
-      ]),
+      new Option(
+        '--policy <name>',
+        'the page-replacement policy under --swap (default fifo; opt runs only in `pageframe trace`)',
+      ).choices([...POLICY_NAMES]),
     )
     .option('--stats <file>', "write the run's figures as JSON")
     .option('--report', 'print the process report (regions, frames, TLB, page tables) to stderr at exit')
@@ -101,6 +107,11 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
   }
   if (options.policy !== undefined && options.swap === undefined) {
     process.stderr.write('pageframe: --policy needs --swap\n');
+    return STATUS_CANNOT_RUN;
+  }
+  if (options.policy !== undefined && needsFuture(options.policy)) {
+    // A running program's future accesses are unknown: OPT runs only in trace replay.
+    process.stderr.write(`pageframe: ${new FutureUnknownError(options.policy, 'exec --policy').message}\n`);
     return STATUS_CANNOT_RUN;
   }
   const kernel = new Kernel({
@@ -141,7 +152,7 @@ export function execCommand(path: string, args: string[], options: ExecCommandOp
   const tracePath = options.traceOut ?? options.traceMem;
   const traceFile = tracePath ? openSync(tracePath, 'w') : -1;
   const trace = tracePath ? new LackeyRecorder((text) => writeSync(traceFile, text)) : undefined;
-  if (trace) hart.onAccess = trace.record;
+  if (trace) machine.recordAccesses(trace.record);
   const started = performance.now();
   const finished = machine.run(options.maxInstructions ?? Number.POSITIVE_INFINITY);
   const seconds = (performance.now() - started) / 1000;

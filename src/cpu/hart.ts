@@ -84,8 +84,8 @@ export class Hart implements FloatControl {
   }
 
   /**
-   * Sees every access (kind, virtual address, size) for traces; while set, nothing is cached, so
-   * it costs nothing when unset and is slow when set.
+   * Sees every access (kind, virtual address, size, physical address) for traces and for exact
+   * LRU; while set, nothing is cached, so it costs nothing when unset and is slow when set.
    */
   get onAccess(): AccessRecorder | null {
     return this.port.recorder;

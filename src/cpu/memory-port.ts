@@ -38,7 +38,11 @@ const FAST_PAGES = 2 ** 26;
 /** The kinds of access an access recorder sees (lackey's I, L, S, M). */
 export const AccessKind = { Load: 0, Store: 1, Fetch: 2, Modify: 3 } as const;
 export type AccessKind = (typeof AccessKind)[keyof typeof AccessKind];
-export type AccessRecorder = (kind: AccessKind, va: number, size: number) => void;
+/**
+ * Sees one access: its kind, virtual address and size, and `pa`, the physical address of its
+ * first byte (what LRU needs: the frame), or -1 when a cached slot served it (never while recording).
+ */
+export type AccessRecorder = (kind: AccessKind, va: number, size: number, pa: number) => void;
 
 /** The virtual address held in a register pair, as a number (exact below 2^53). */
 export function addressOf(lo: number, hi: number): number {
@@ -224,7 +228,7 @@ export class MemoryPort {
     const va = addressOf(lo, hi);
     if ((lo & (size - 1)) !== 0) this.raise(store ? TrapCause.StoreMisaligned : TrapCause.LoadMisaligned, va);
     const pa = this.translate(va, store ? WRITE : READ);
-    if (this.recorder) this.recorder(store ? AccessKind.Modify : AccessKind.Load, va, size);
+    if (this.recorder) this.recorder(store ? AccessKind.Modify : AccessKind.Load, va, size, pa);
     return pa;
   }
 
@@ -257,18 +261,20 @@ export class MemoryPort {
     const vpn = Math.floor(pc / 4096);
     const slot = vpn & SLOT_MASK;
     const fetches = this.fetches;
+    let pa = -1;
     if (fetches.tag[slot] === vpn && vpn >= 0 && vpn < FAST_PAGES) {
       this.fetchView = fetches.view[slot];
       this.fetchBase = fetches.base[slot];
     } else {
-      const pa = this.translate(pc, EXECUTE) - (pc - vpn * 4096);
-      this.fetchView = this.chunkView(pa);
-      this.fetchBase = pa & 0xffff;
+      pa = this.translate(pc, EXECUTE);
+      const framePa = pa - (pc - vpn * 4096);
+      this.fetchView = this.chunkView(framePa);
+      this.fetchBase = framePa & 0xffff;
     }
     this.fetchStart = vpn * 4096;
     if (this.recorder) {
       const compressed = (this.fetchView.getUint8(this.fetchBase + (pc - this.fetchStart)) & 3) !== 3;
-      this.recorder(AccessKind.Fetch, pc, compressed ? 2 : 4);
+      this.recorder(AccessKind.Fetch, pc, compressed ? 2 : 4, pa);
     }
   }
 
@@ -284,14 +290,14 @@ export class MemoryPort {
     const offset = lo & 0xfff;
     if (offset + size <= 4096) {
       const pa = this.translate(va, READ);
-      if (this.recorder) this.recorder(AccessKind.Load, va, size);
+      if (this.recorder) this.recorder(AccessKind.Load, va, size, pa);
       return this.readPhysical(pa, size);
     }
     // Crosses into the next page: both pages are translated before anything is read.
     const first = 4096 - offset;
     const pa = this.translate(va, READ);
     const next = this.translate(va + first, READ);
-    if (this.recorder) this.recorder(AccessKind.Load, va, size);
+    if (this.recorder) this.recorder(AccessKind.Load, va, size, pa);
     let low = 0;
     let high = 0;
     for (let i = 0; i < size; i++) {
@@ -308,14 +314,14 @@ export class MemoryPort {
     const offset = lo & 0xfff;
     if (offset + size <= 4096) {
       const pa = this.translate(va, WRITE);
-      if (this.recorder) this.recorder(AccessKind.Store, va, size);
+      if (this.recorder) this.recorder(AccessKind.Store, va, size, pa);
       this.writePhysical(pa, size, valueLo, valueHi);
       return;
     }
     const first = 4096 - offset;
     const pa = this.translate(va, WRITE);
     const next = this.translate(va + first, WRITE);
-    if (this.recorder) this.recorder(AccessKind.Store, va, size);
+    if (this.recorder) this.recorder(AccessKind.Store, va, size, pa);
     for (let i = 0; i < size; i++) {
       const byte = i < 4 ? valueLo >>> (8 * i) : valueHi >>> (8 * (i - 4));
       this.memory.write8(i < first ? pa + i : next + i - first, byte & 0xff);

@@ -8,7 +8,13 @@ import { InvalidArgumentError } from '../common/errors.js';
 import type { FormatName } from '../mmu/page-table-format.js';
 import type { TlbConfig } from '../mmu/tlb.js';
 import type { PhysicalMemoryConfig } from '../phys/types.js';
-import { isPolicyName, POLICY_NAMES, type PolicyName } from '../swap/policies/replacement-policy.js';
+import {
+  FutureUnknownError,
+  isPolicyName,
+  needsFuture,
+  POLICY_NAMES,
+  type PolicyName,
+} from '../swap/policies/replacement-policy.js';
 import type { SwapConfig } from '../vm/vm-swap.js';
 
 /** Pids are frame-table owner ids (16 bits; 0 is the kernel). */
@@ -34,6 +40,7 @@ export interface CheckedKernelConfig extends PhysicalMemoryConfig {
   swapLatencyNs?: number;
   policy?: PolicyName;
   policySeed?: number;
+  futureKnown?: boolean;
   lowWatermark?: number;
   highWatermark?: number;
   residentLimit?: number;
@@ -112,6 +119,9 @@ function checkSwapFields(config: CheckedKernelConfig): void {
   }
   if (policy !== undefined && !(typeof policy === 'string' && isPolicyName(policy))) {
     throw bad('policy', policy, POLICY_NAMES.map((p) => `'${p}'`).join(', '));
+  }
+  if (policy !== undefined && needsFuture(policy) && config.futureKnown !== true) {
+    throw new FutureUnknownError(policy, 'kernel config');
   }
   if (policySeed !== undefined && !isInteger(policySeed, -(2 ** 31), 2 ** 32 - 1)) {
     throw bad('policySeed', policySeed, 'a 32-bit integer');

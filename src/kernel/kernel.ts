@@ -44,6 +44,11 @@ export interface KernelConfig extends PhysicalMemoryConfig {
   policy?: PolicyName;
   /** Seed of the 'random' policy. */
   policySeed?: number;
+  /**
+   * The caller will give the policy every access's next use (trace replay does): required by
+   * 'opt', which is refused without it (FutureUnknownError).
+   */
+  futureKnown?: boolean;
   /** Free-frame watermarks: below the low one an allocation first reclaims up to the high one. */
   lowWatermark?: number;
   highWatermark?: number;

@@ -13,6 +13,7 @@ import { AddressRangeError, InvalidArgumentError, InvariantError } from '../comm
 import { hex } from '../common/format.js';
 import { Access, type FaultCause, Mode, PERMISSION_FLAGS } from '../mmu/flags.js';
 import { FrameUse } from '../phys/frame-table.js';
+import { reportAccess } from './access-report.js';
 import { checkAllowed } from './access-rights.js';
 import { checkSpace } from './address-space-checker.js';
 import type {
@@ -269,11 +270,15 @@ export class AddressSpace {
     this.activate();
     const mmu = this.machine.mmu;
     const pa = mmu.translate(va, access, this.mode);
-    if (pa >= 0) return pa;
+    if (pa >= 0) {
+      reportAccess(this.swap, pa);
+      return pa;
+    }
     // The TLB is filled from the entry the handler wrote: the tables are not walked again.
     const again = mmu.preload(va, access, this.mode, this.handleFault(va, access, mmu.faultCause));
     if (again < 0)
       throw new InvariantError(`${this.name}: ${mmu.describeFault()} after the fault was resolved`);
+    reportAccess(this.swap, again);
     return again;
   }
 

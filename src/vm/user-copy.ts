@@ -6,6 +6,7 @@
 
 import { InvalidArgumentError, InvariantError } from '../common/errors.js';
 import { Access, FaultCause } from '../mmu/flags.js';
+import { reportAccess } from './access-report.js';
 import { ACCESS_NAMES, checkAllowed } from './access-rights.js';
 import type { AddressSpace } from './address-space.js';
 import { resolveFault } from './fault-handler.js';
@@ -46,7 +47,10 @@ export function faultIn(
         pa = mmu.preload(page, access, space.mode, at);
       }
       // With swap, the page stays in RAM until the copy that faulted it in is done.
-      if (swap !== null && pa >= 0) swap.keep(pa);
+      if (swap !== null && pa >= 0) {
+        swap.keep(pa);
+        reportAccess(swap, pa);
+      }
     }
   } catch (error) {
     log.rollback(space);

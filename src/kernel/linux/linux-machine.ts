@@ -4,8 +4,9 @@
  * (trap-handler.ts), and the process table keeps what fork, exit, wait4 and kill need.
  * `pageframe exec`, the scenario language and the tests drive it.
  */
-import { InvariantError } from '../../common/errors.js';
+import { InvalidArgumentError, InvariantError } from '../../common/errors.js';
 import { Random } from '../../common/random.js';
+import type { AccessRecorder } from '../../cpu/memory-port.js';
 import { FrameState, FrameUse, KERNEL_OWNER } from '../../phys/frame-table.js';
 import { PAGE_SIZE } from '../../vm/region-map.js';
 import type { Kernel } from '../kernel.js';
@@ -14,6 +15,7 @@ import { parseElf } from './elf.js';
 import { FileTable } from './file-table.js';
 import type { ExecHost } from './host.js';
 import { DEFAULT_STACK_LIMIT, LinuxProcess, RunState, shellStatus, signaledStatus } from './linux-process.js';
+import { accessObserver } from './policy-touches.js';
 import { prepareImage } from './program-image.js';
 import { Signal, signalName } from './signals.js';
 import { syscallName } from './syscall-numbers.js';
@@ -92,6 +94,21 @@ export class LinuxMachine<Context = unknown> {
     this.random = new Random(options.seed ?? 1);
     this.stackLimitBytes = options.stackLimitBytes ?? DEFAULT_STACK_LIMIT;
     kernel.onExit((process) => this.processEnded(process));
+    this.recordAccesses(null);
+  }
+
+  /**
+   * Has the hart call `recorder` on every access (a lackey trace; null: none), and report each
+   * accessed frame to the machine's policy when it wants every access (exact LRU). Without
+   * either the hart keeps its fast path.
+   */
+  recordAccesses(recorder: AccessRecorder | null): void {
+    const observer = accessObserver(this.kernel.machine.swap?.policy ?? null, recorder);
+    if (observer === null && !this.hart.onAccess) return;
+    if (this.hart.onAccess === undefined) {
+      throw new InvalidArgumentError('this hart cannot report its accesses (needed by a trace and by LRU)');
+    }
+    this.hart.onAccess = observer;
   }
 
   /** A Linux process by pid (live, waiting or a zombie not yet reaped). */

@@ -3,6 +3,7 @@
  * trap, read and write registers, save and restore a context for process switches and fork, and
  * drop its cached translations when the kernel changes mappings.
  */
+import type { AccessRecorder } from '../../cpu/memory-port.js';
 import type { Mmu } from '../../mmu/mmu.js';
 import type { PhysicalMemory } from '../../phys/physical-memory.js';
 
@@ -18,6 +19,11 @@ export interface UserHart<Context> {
   saveContext(): Context;
   restoreContext(context: Context): void;
   flushTranslations(): void;
+  /**
+   * Sees every access with its physical address (cpu/hart.ts has it): null when unset; a hart
+   * without it cannot run exact LRU.
+   */
+  onAccess?: AccessRecorder | null;
 }
 
 export type HartFactory<Context> = (mmu: Mmu, memory: PhysicalMemory) => UserHart<Context>;

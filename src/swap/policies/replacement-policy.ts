@@ -82,3 +82,30 @@ export function createPolicy(name: PolicyName, frameCount: number, seed?: number
       );
   }
 }
+
+/**
+ * Whether policy `name` needs each access's next use (OPT, Belady's MIN): only a caller that
+ * knows the whole access stream ahead (trace replay) can give it; a running program cannot.
+ */
+export function needsFuture(name: PolicyName): boolean {
+  return name === 'opt';
+}
+
+/**
+ * Whether the running machine reports every access to `policy` itself (touch with no next use):
+ * the policy wants every access and needs no future, which is exact LRU.
+ */
+export function wantsReportedAccesses(policy: ReplacementPolicy): boolean {
+  return policy.wantsEveryAccess && !needsFuture(policy.name);
+}
+
+/** A policy that needs the future (OPT) was asked for where nobody supplies it. */
+export class FutureUnknownError extends InvalidArgumentError {
+  /** `where` prefixes the message ('kernel config', 'exec --policy'), if given. */
+  constructor(name: PolicyName, where?: string) {
+    super(
+      `${where === undefined ? '' : `${where}: `}the ${name} policy needs the next use of every access, ` +
+        `which only a replayed trace knows: it runs only in trace replay (\`pageframe trace --policy ${name}\`)`,
+    );
+  }
+}

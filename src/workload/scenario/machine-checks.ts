@@ -8,6 +8,7 @@ import { Heap, type HeapOptions } from '../../heap/heap.js';
 import type { HeapSpace } from '../../heap/heap-space.js';
 import { MAX_MAILBOX_DEPTH, MAX_PID, MAX_TLB_ENTRIES } from '../../kernel/kernel-config.js';
 import { FRAME_SIZE, MAX_PHYSICAL_BYTES } from '../../phys/physical-memory.js';
+import { FutureUnknownError, needsFuture } from '../../swap/policies/replacement-policy.js';
 import type { ResolvedMachineSpec } from './machine.js';
 
 /** A setting the machine cannot boot with; `setting` is its key in MachineSpec.lines. */
@@ -72,6 +73,10 @@ function checkSwapSettings(spec: ResolvedMachineSpec): void {
         throw new MachineSettingError(setting, 'needs swap: add a `machine swap SIZE` line');
     }
     return;
+  }
+  const { policy } = spec.swap;
+  if (policy !== undefined && needsFuture(policy)) {
+    throw new MachineSettingError('policy', new FutureUnknownError(policy).message);
   }
   if (!(swapBytes >= 2 * FRAME_SIZE && swapBytes % FRAME_SIZE === 0)) {
     throw new MachineSettingError('swap', `${swapBytes} bytes is not a multiple of 4 KiB of at least 8 KiB`);

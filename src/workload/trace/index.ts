@@ -7,11 +7,14 @@ export { LackeyRecorder } from '../../cpu/lackey-recorder.js';
 export {
   createPolicy,
   DEFAULT_SEED,
+  FutureUnknownError,
   isPolicyName,
+  needsFuture,
   POLICY_NAMES,
   type PolicyName,
   type ReferenceBits,
   type ReplacementPolicy,
+  wantsReportedAccesses,
 } from '../../swap/policies/replacement-policy.js';
 export { LackeyParser, parseLackey } from './lackey-parser.js';
 export { ACCESS_OF_KIND, AccessKind as TraceAccessKind, MemoryTrace } from './memory-trace.js';

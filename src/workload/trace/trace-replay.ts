@@ -106,7 +106,7 @@ export class TraceReplay {
       tlb: options.tlb,
       maxProcesses: 1,
       regionLimit: Math.max(DEFAULT_REGION_LIMIT, areas.length / 2 + 1),
-      ...(swapBytes > 0 ? { swapBytes, policy, policySeed: options.seed } : {}),
+      ...(swapBytes > 0 ? { swapBytes, policy, policySeed: options.seed, futureKnown: true } : {}),
     });
     this.process = this.kernel.createProcess('trace');
     const space = this.process.space;
