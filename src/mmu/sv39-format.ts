@@ -72,14 +72,14 @@ export class Sv39Format extends SignExtendedFormat implements PageTableFormat {
     if (flags & PageFlags.Soft0) lo |= 1 << 8;
     if (flags & PageFlags.Soft1) lo |= 1 << 9;
     out[0] = lo;
-    out[1] = pfn >>> 22;
+    out[1] = highPpn(pfn);
   }
 
   encodeTable(tablePa: number, _level: number, out: Uint32Array): void {
     // A pointer: V = 1, R = W = X = 0; D, A and U are reserved in non-leaf PTEs and stay 0.
     const pfn = tablePa / 4096;
     out[0] = (pfn << 10) | V;
-    out[1] = pfn >>> 22;
+    out[1] = highPpn(pfn);
   }
 
   isPresent(lo: number, _hi: number): boolean {
@@ -138,4 +138,12 @@ export class Sv39Format extends SignExtendedFormat implements PageTableFormat {
     ];
     return describeEntry(this, lo, hi, level, fields);
   }
+}
+
+/**
+ * The PPN bits the high word holds (PPN bits 43:22). A frame number may pass 2^32 (physical
+ * addresses up to 2^56), so it is divided, not shifted: `>>>` would first cut it to 32 bits.
+ */
+function highPpn(pfn: number): number {
+  return (pfn / 4194304) >>> 0;
 }

@@ -128,3 +128,17 @@ describe.each(['i386', 'x86-64', 'sv39'] as const)('%s tables and frames at and 
     expect(mmu.faultCause).toBe(FaultCause.NotPresent);
   });
 });
+
+describe('Sv39 frame numbers past 2^32 (physical addresses up to 2^56)', () => {
+  it('a leaf and a table pointer keep every PPN bit, and decode to the address they were given', () => {
+    const format = createFormat('sv39');
+    const out = new Uint32Array(2);
+    // 2^44 and beyond: a shift would cut the frame number to 32 bits and point at frame 0.
+    for (const pa of [2 ** 44, 2 ** 50 + 7 * 4096, 2 ** 56 - 4096]) {
+      format.encodeLeaf(pa, format.effectiveFlags(URW), 0, out);
+      expect(format.addressOf(out[0], out[1], 0)).toBe(pa);
+      format.encodeTable(pa, 1, out);
+      expect(format.addressOf(out[0], out[1], 1)).toBe(pa);
+    }
+  });
+});
