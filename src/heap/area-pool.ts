@@ -14,6 +14,7 @@ import { grown } from './grown.js';
 import { NONE, PAGE_SHIFT, PAGE_SIZE, SLAB_UNIT, UNIT_SHIFT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
+import { MappingJournal } from './mapping-journal.js';
 import { NumberMap } from './number-map.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 import { SharedPages } from './shared-pages.js';
@@ -73,15 +74,8 @@ export class AreaPool {
   /** Pages of the areas handed out to a block since their area was mapped. */
   residentPages = 0;
 
-  /**
-   * What was mapped since beginJournal(), so an allocation whose memory step fails can unmap it:
-   * per entry the area, the bytes it had mapped before (-1: the area is new) and whether that
-   * joined it to the open list (or, for a new area, whether its id was a reused one).
-   */
-  private journalArea = new Int32Array(8);
-  private journalBytes = new Float64Array(8);
-  private journalFlag = new Uint8Array(8);
-  private journalLength = 0;
+  /** What was mapped since beginJournal(), for undoJournal(). */
+  private readonly journal = new MappingJournal();
   // What the last claim did, for unclaim.
   private claimUnlinked = false;
   private claimPrev = NONE;
@@ -170,7 +164,7 @@ export class AreaPool {
         this.counters.addFootprint(more);
         const links = wasFull && this.used[a] !== this.fullMask >>> 0;
         if (links) this.linkOpen(a);
-        this.record(a, mapped, links);
+        this.journal.record(a, mapped, links);
         const found = this.findRun(pages);
         if (found !== NONE) return found;
       }
@@ -197,7 +191,7 @@ export class AreaPool {
     if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
     const reused = this.freeIdCount > 0;
     const a = reused ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
-    this.record(a, -1, reused);
+    this.journal.record(a, -1, reused);
     this.base[a] = base;
     this.used[a] = 0;
     this.unmapped[a] = this.unmappedMask(bytes);
@@ -259,7 +253,7 @@ export class AreaPool {
 
   /** Starts recording what is mapped (an allocation begins). */
   beginJournal(): void {
-    this.journalLength = 0;
+    this.journal.length = 0;
   }
 
   /**
@@ -269,12 +263,12 @@ export class AreaPool {
    * held: a new area as a stranded one, a grown tail as part of its area.
    */
   undoJournal(): void {
-    for (let i = this.journalLength - 1; i >= 0; i--) {
-      const a = this.journalArea[i];
-      const before = this.journalBytes[i];
+    for (let i = this.journal.length - 1; i >= 0; i--) {
+      const a = this.journal.area[i];
+      const before = this.journal.bytesBefore[i];
       if (before < 0) {
         if (!this.release(a)) this.stranded++;
-        else if (!this.journalFlag[i]) {
+        else if (!this.journal.flag[i]) {
           // The id came from idsUsed, not the free list: hand it back there.
           this.freeIdCount--;
           this.idsUsed--;
@@ -287,22 +281,9 @@ export class AreaPool {
       if (this.unmapped[a] === 0) this.growable++;
       this.mappedBytes[a] = before;
       this.unmapped[a] = this.unmappedMask(before);
-      if (this.journalFlag[i]) this.unlinkOpen(a);
+      if (this.journal.flag[i]) this.unlinkOpen(a);
     }
-    this.journalLength = 0;
-  }
-
-  private record(a: number, bytesBefore: number, flag: boolean): void {
-    const n = this.journalLength;
-    if (n === this.journalArea.length) {
-      this.journalArea = grown(this.journalArea, n * 2);
-      this.journalBytes = grown(this.journalBytes, n * 2);
-      this.journalFlag = grown(this.journalFlag, n * 2);
-    }
-    this.journalArea[n] = a;
-    this.journalBytes[n] = bytesBefore;
-    this.journalFlag[n] = flag ? 1 : 0;
-    this.journalLength = n + 1;
+    this.journal.length = 0;
   }
 
   /** Takes a run back from a slab; an area left empty is kept as the spare or given back. */
