@@ -2,20 +2,22 @@
  * The areas small blocks live in: ANON ranges of `areaSize` bytes reserved from the space, aligned
  * to their size so `floor(va / areaSize)` finds an address's area. Each area is a row of pages
  * that slabs take as runs (a bit a page in `used`); areas with a free page form the open list,
- * and one empty area may be kept as a spare. A shared page is cut into units that small slabs of
- * several classes take as runs (a bit a unit in `sharedMask`). When the space can extend a
- * mapping, an area starts with its first INITIAL_PAGES pages mapped and maps more in place as
- * the program grows (the rest of its aligned range stays free; its pages count as taken). An empty area the space refuses to take back (the
- * region limit) stays held as a stranded area, reused like any open area and offered back again
- * at the next trim. Used by the slab cache; read by the checker.
+ * and one empty area may be kept as a spare. Pages shared by small slabs are `shared`'s. When the
+ * space can extend a mapping, an area starts with its first INITIAL_PAGES pages mapped and maps
+ * more in place as the program grows (the rest of its aligned range stays free; its pages count
+ * as taken). An empty area the space refuses to take back (the region limit) stays held as a
+ * stranded area, reused like any open area and offered back again at the next trim. Used by the
+ * slab cache and shared pages; read by the checker.
  */
 import { FULL_WORD, popcount, runMask, trailingOnes, WORD_BITS } from './bit-runs.js';
 import { grown } from './grown.js';
 import { NONE, PAGE_SHIFT, PAGE_SIZE, SLAB_UNIT, UNIT_SHIFT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
+import { MappingJournal } from './mapping-journal.js';
 import { NumberMap } from './number-map.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
+import { SharedPages } from './shared-pages.js';
 
 const INITIAL_AREAS = 16;
 /**
@@ -26,8 +28,6 @@ const INITIAL_AREAS = 16;
 const INITIAL_PAGES = 2;
 const GROWTH_PAGES = 2;
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
-/** `sharedMask` of a shared page whose every unit is taken. */
-const FULL_PAGE_UNITS = (1 << UNITS_PER_PAGE) - 1;
 
 export class AreaPool {
   readonly areaSize: number;
@@ -54,11 +54,8 @@ export class AreaPool {
   prev = new Int32Array(0);
   /** The slab on each unit of each area (`area * unitsPerArea + unit`), or NONE. */
   unitSlab = new Int32Array(0);
-  /** Per page of each area (`area * pagesPerArea + page`): the units small slabs took on a shared page. */
-  sharedMask = new Uint8Array(0);
-  /** Shared pages (`area * pagesPerArea + page`) with a free unit, in no order. */
-  openShared = new Int32Array(0);
-  openSharedCount = 0;
+  /** The pages small slabs of several classes share, cut into units. */
+  readonly shared: SharedPages = new SharedPages(this);
   private freeIds = new Int32Array(0);
   private freeIdCount = 0;
   private capacity = 0;
@@ -77,21 +74,11 @@ export class AreaPool {
   /** Pages of the areas handed out to a block since their area was mapped. */
   residentPages = 0;
 
-  /**
-   * What was mapped since beginJournal(), so an allocation whose memory step fails can unmap it:
-   * per entry the area, the bytes it had mapped before (-1: the area is new) and whether that
-   * joined it to the open list (or, for a new area, whether its id was a reused one).
-   */
-  private journalArea = new Int32Array(8);
-  private journalBytes = new Float64Array(8);
-  private journalFlag = new Uint8Array(8);
-  private journalLength = 0;
-  // What the last claim and take on a shared page did, for unclaim and untakeUnits.
+  /** What was mapped since beginJournal(), for undoJournal(). */
+  private readonly journal = new MappingJournal();
+  // What the last claim did, for unclaim.
   private claimUnlinked = false;
   private claimPrev = NONE;
-  private sharedSlot = 0;
-  private sharedFilled = false;
-  private sharedFresh = false;
 
   constructor(
     private readonly space: HeapSpace,
@@ -177,7 +164,7 @@ export class AreaPool {
         this.counters.addFootprint(more);
         const links = wasFull && this.used[a] !== this.fullMask >>> 0;
         if (links) this.linkOpen(a);
-        this.record(a, mapped, links);
+        this.journal.record(a, mapped, links);
         const found = this.findRun(pages);
         if (found !== NONE) return found;
       }
@@ -204,7 +191,7 @@ export class AreaPool {
     if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
     const reused = this.freeIdCount > 0;
     const a = reused ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
-    this.record(a, -1, reused);
+    this.journal.record(a, -1, reused);
     this.base[a] = base;
     this.used[a] = 0;
     this.unmapped[a] = this.unmappedMask(bytes);
@@ -213,7 +200,7 @@ export class AreaPool {
     this.touched[a] = 0;
     this.live[a] = 1;
     this.unitSlab.fill(NONE, a * this.unitsPerArea, (a + 1) * this.unitsPerArea);
-    this.sharedMask.fill(0, a * this.pagesPerArea, (a + 1) * this.pagesPerArea);
+    this.shared.clearArea(a);
     this.byKey.set(base / this.areaSize, a);
     this.linkOpen(a);
     this.count++;
@@ -246,71 +233,6 @@ export class AreaPool {
   }
 
   /**
-   * A run of `units` units for small slab `slab`: first fit over the shared pages with a free
-   * unit, else a fresh page of an open area (or a new area) becomes shared. Returns the area and
-   * sets runFirst to the run's first unit in it; NONE when out of memory.
-   */
-  takeUnits(units: number, slab: number): number {
-    const run = (1 << units) - 1;
-    for (let i = 0; i < this.openSharedCount; i++) {
-      const mask = this.sharedMask[this.openShared[i]];
-      for (let u = 0; u + units <= UNITS_PER_PAGE; u++) {
-        if ((mask & (run << u)) === 0) {
-          this.sharedFresh = false;
-          return this.takeOnShared(i, u, units, slab);
-        }
-      }
-    }
-    this.sharedFresh = true;
-    let a = this.findRun(1);
-    if (a === NONE) a = this.growRun(1);
-    let page = this.runFirst;
-    if (a === NONE) {
-      a = this.map(1);
-      if (a === NONE) return NONE;
-      page = 0;
-    }
-    this.claim(a, page, 1, NONE);
-    const shared = a * this.pagesPerArea + page;
-    this.sharedMask[shared] = 0;
-    this.openShared[this.openSharedCount++] = shared;
-    return this.takeOnShared(this.openSharedCount - 1, 0, units, slab);
-  }
-
-  /** Takes a small slab's run back; a shared page left empty goes back to its area. */
-  giveUnits(a: number, first: number, units: number): void {
-    const page = first >>> UNITS_SHIFT;
-    const shared = a * this.pagesPerArea + page;
-    const before = this.sharedMask[shared];
-    const mask = before & ~(((1 << units) - 1) << (first - (page << UNITS_SHIFT)));
-    this.sharedMask[shared] = mask;
-    const row = a * this.unitsPerArea;
-    this.unitSlab.fill(NONE, row + first, row + first + units);
-    if (before === FULL_PAGE_UNITS) this.openShared[this.openSharedCount++] = shared;
-    if (mask === 0) {
-      const i = this.openShared.lastIndexOf(shared, this.openSharedCount - 1);
-      this.openShared[i] = this.openShared[--this.openSharedCount];
-      this.vacate(a, page, 1);
-    }
-  }
-
-  private takeOnShared(i: number, unit: number, units: number, slab: number): number {
-    const shared = this.openShared[i];
-    const a = Math.floor(shared / this.pagesPerArea);
-    const page = shared - a * this.pagesPerArea;
-    const mask = this.sharedMask[shared] | (((1 << units) - 1) << unit);
-    this.sharedMask[shared] = mask;
-    this.sharedSlot = i;
-    this.sharedFilled = mask === FULL_PAGE_UNITS;
-    if (this.sharedFilled) this.openShared[i] = this.openShared[--this.openSharedCount];
-    const first = (page << UNITS_SHIFT) + unit;
-    const row = a * this.unitsPerArea;
-    this.unitSlab.fill(slab, row + first, row + first + units);
-    this.runFirst = first;
-    return a;
-  }
-
-  /**
    * The inverse of the last claim, right after it: the run is free again and the area back where
    * it was in the open list. The spare and stranded counts are the caller's to restore.
    */
@@ -329,27 +251,9 @@ export class AreaPool {
     else this.prev[next] = a;
   }
 
-  /** The inverse of the last takeUnits, right after it (the shared page list as it was). */
-  untakeUnits(a: number, first: number, units: number): void {
-    const page = first >>> UNITS_SHIFT;
-    const shared = a * this.pagesPerArea + page;
-    this.sharedMask[shared] &= ~(((1 << units) - 1) << (first - (page << UNITS_SHIFT)));
-    const row = a * this.unitsPerArea;
-    this.unitSlab.fill(NONE, row + first, row + first + units);
-    const i = this.sharedSlot;
-    if (this.sharedFilled) {
-      this.openShared[this.openSharedCount++] = this.openShared[i];
-      this.openShared[i] = shared;
-    }
-    if (this.sharedFresh) {
-      this.openSharedCount--;
-      this.unclaim(a, page, 1);
-    }
-  }
-
   /** Starts recording what is mapped (an allocation begins). */
   beginJournal(): void {
-    this.journalLength = 0;
+    this.journal.length = 0;
   }
 
   /**
@@ -359,12 +263,12 @@ export class AreaPool {
    * held: a new area as a stranded one, a grown tail as part of its area.
    */
   undoJournal(): void {
-    for (let i = this.journalLength - 1; i >= 0; i--) {
-      const a = this.journalArea[i];
-      const before = this.journalBytes[i];
+    for (let i = this.journal.length - 1; i >= 0; i--) {
+      const a = this.journal.area[i];
+      const before = this.journal.bytesBefore[i];
       if (before < 0) {
         if (!this.release(a)) this.stranded++;
-        else if (!this.journalFlag[i]) {
+        else if (!this.journal.flag[i]) {
           // The id came from idsUsed, not the free list: hand it back there.
           this.freeIdCount--;
           this.idsUsed--;
@@ -377,22 +281,9 @@ export class AreaPool {
       if (this.unmapped[a] === 0) this.growable++;
       this.mappedBytes[a] = before;
       this.unmapped[a] = this.unmappedMask(before);
-      if (this.journalFlag[i]) this.unlinkOpen(a);
+      if (this.journal.flag[i]) this.unlinkOpen(a);
     }
-    this.journalLength = 0;
-  }
-
-  private record(a: number, bytesBefore: number, flag: boolean): void {
-    const n = this.journalLength;
-    if (n === this.journalArea.length) {
-      this.journalArea = grown(this.journalArea, n * 2);
-      this.journalBytes = grown(this.journalBytes, n * 2);
-      this.journalFlag = grown(this.journalFlag, n * 2);
-    }
-    this.journalArea[n] = a;
-    this.journalBytes[n] = bytesBefore;
-    this.journalFlag[n] = flag ? 1 : 0;
-    this.journalLength = n + 1;
+    this.journal.length = 0;
   }
 
   /** Takes a run back from a slab; an area left empty is kept as the spare or given back. */
@@ -477,8 +368,7 @@ export class AreaPool {
       this.next.byteLength +
       this.prev.byteLength +
       this.unitSlab.byteLength +
-      this.sharedMask.byteLength +
-      this.openShared.byteLength +
+      this.shared.byteLength +
       this.freeIds.byteLength +
       this.byKey.byteLength
     );
@@ -495,9 +385,7 @@ export class AreaPool {
     this.next = other.next.slice();
     this.prev = other.prev.slice();
     this.unitSlab = other.unitSlab.slice();
-    this.sharedMask = other.sharedMask.slice();
-    this.openShared = other.openShared.slice();
-    this.openSharedCount = other.openSharedCount;
+    this.shared.copyFrom(other.shared);
     this.freeIds = other.freeIds.slice();
     this.freeIdCount = other.freeIdCount;
     this.capacity = other.capacity;
@@ -539,8 +427,7 @@ export class AreaPool {
     this.next = grown(this.next, capacity, NONE);
     this.prev = grown(this.prev, capacity, NONE);
     this.unitSlab = grown(this.unitSlab, capacity * this.unitsPerArea, NONE);
-    this.sharedMask = grown(this.sharedMask, capacity * this.pagesPerArea);
-    this.openShared = grown(this.openShared, capacity * this.pagesPerArea);
+    this.shared.grow(capacity);
     this.freeIds = grown(this.freeIds, capacity);
     this.capacity = capacity;
   }

@@ -87,10 +87,10 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
       }
       if (units === 0) continue;
       used |= 1 << p;
-      const mask = areas.sharedMask[a * perArea + p];
+      const mask = areas.shared.mask[a * perArea + p];
       if (shared ? mask !== units : units !== (1 << UNITS_PER_PAGE) - 1)
         fail(`page ${p} of area ${hex(base)}: its units disagree with its slabs`);
-      const open = areas.openShared.subarray(0, areas.openSharedCount).includes(a * perArea + p);
+      const open = areas.shared.open.subarray(0, areas.shared.openCount).includes(a * perArea + p);
       if (open !== (shared && units !== (1 << UNITS_PER_PAGE) - 1))
         fail(`page ${p} of area ${hex(base)}: the open shared pages disagree with its free units`);
       if (shared) sharedPages++;
@@ -103,9 +103,9 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
     fail('the spare area is not an empty held area');
   if (count !== areas.count || areas.byKey.size !== count) fail('area count disagrees');
   let openShared = 0;
-  for (let i = 0; i < areas.openSharedCount; i++) {
-    const page = areas.openShared[i];
-    if (!areas.live[Math.floor(page / perArea)] || areas.sharedMask[page] === 0)
+  for (let i = 0; i < areas.shared.openCount; i++) {
+    const page = areas.shared.open[i];
+    if (!areas.live[Math.floor(page / perArea)] || areas.shared.mask[page] === 0)
       fail('an open shared page is not held');
     openShared++;
   }

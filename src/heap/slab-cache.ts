@@ -285,7 +285,7 @@ export class SlabCache {
     let order: number;
     if (small) {
       units = classes.smallUnits[cls];
-      a = this.areas.takeUnits(units, s);
+      a = this.areas.shared.take(units, s);
       if (a === NONE) return NONE;
       first = this.areas.runFirst;
       objects = classes.smallObjects[cls];
@@ -346,7 +346,7 @@ export class SlabCache {
     this.count--;
     if (this.lastIdReused) this.freeIds[this.freeIdCount++] = s;
     else this.idsUsed--;
-    if (this.isSmall(s)) this.areas.untakeUnits(a, this.firstUnit[s], this.units[s]);
+    if (this.isSmall(s)) this.areas.shared.untake(a, this.firstUnit[s], this.units[s]);
     else this.areas.unclaim(a, this.firstUnit[s] / UNITS_PER_PAGE, this.units[s] / UNITS_PER_PAGE);
   }
 
@@ -365,7 +365,7 @@ export class SlabCache {
     this.slabsOf[cls]--;
     this.count--;
     this.freeIds[this.freeIdCount++] = s;
-    if (units < UNITS_PER_PAGE) this.areas.giveUnits(a, this.firstUnit[s], units);
+    if (units < UNITS_PER_PAGE) this.areas.shared.give(a, this.firstUnit[s], units);
     else this.areas.vacate(a, this.firstUnit[s] / UNITS_PER_PAGE, units / UNITS_PER_PAGE);
   }
 
