@@ -44,6 +44,8 @@ interface PageRun {
   parts: Record<string, number>;
   /** One bare typed-array loop before each step, the noise reference (ms). */
   referenceMs: number[];
+  /** The same wait for a painted frame with nothing changed, before each step: the frame's own floor (ms). */
+  idleFrameMs: number[];
 }
 
 /** In the page: loads the text as a user's own scenario, then steps it to the end, timing each step. */
@@ -82,7 +84,7 @@ async function runInPage(text: string): Promise<PageRun> {
   playground.chooseExample(select.options[0].value, text);
   const painted = () => new Promise<void>((done) => requestAnimationFrame(() => setTimeout(done, 0)));
   const reference = new Int32Array(1 << 20);
-  const run: PageRun = { stepAndFrameMs: [], scriptMs: [], parts, referenceMs: [] };
+  const run: PageRun = { stepAndFrameMs: [], scriptMs: [], parts, referenceMs: [], idleFrameMs: [] };
   await painted();
   let sink = 0;
   while (!playground.session.done) {
@@ -90,6 +92,9 @@ async function runInPage(text: string): Promise<PageRun> {
     for (let i = 0; i < reference.length; i++) sink = (sink + reference[i] + i) | 0;
     run.referenceMs.push(performance.now() - loopStart);
     await painted();
+    const idleStart = performance.now();
+    await painted();
+    run.idleFrameMs.push(performance.now() - idleStart);
     const start = performance.now();
     playground.step();
     run.scriptMs.push(performance.now() - start);
@@ -141,7 +146,13 @@ export async function run(): Promise<Record<string, unknown>> {
     const figures: Record<string, unknown> = {};
     const references: number[] = [];
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
-      const pooled: PageRun = { stepAndFrameMs: [], scriptMs: [], parts: {}, referenceMs: [] };
+      const pooled: PageRun = {
+        stepAndFrameMs: [],
+        scriptMs: [],
+        parts: {},
+        referenceMs: [],
+        idleFrameMs: [],
+      };
       for (let i = 0; i < RUNS; i++) {
         await page.goto(served.url);
         await page.waitForSelector('body[data-ready="true"]');
@@ -149,6 +160,7 @@ export async function run(): Promise<Record<string, unknown>> {
         pooled.stepAndFrameMs.push(...result.stepAndFrameMs);
         pooled.scriptMs.push(...result.scriptMs);
         pooled.referenceMs.push(...result.referenceMs);
+        pooled.idleFrameMs.push(...result.idleFrameMs);
         for (const [part, ms] of Object.entries(result.parts))
           pooled.parts[part] = (pooled.parts[part] ?? 0) + ms;
       }
@@ -158,6 +170,7 @@ export async function run(): Promise<Record<string, unknown>> {
         steps,
         stepWithRedrawMs: summary(pooled.stepAndFrameMs),
         scriptMs: summary(pooled.scriptMs),
+        idleFrameMs: summary(pooled.idleFrameMs),
         // Mean ms a step of each part of the synchronous redraw.
         partsMeanMs: Object.fromEntries(
           Object.entries(pooled.parts).map(([part, ms]) => [part, round(ms / steps, 2)]),
