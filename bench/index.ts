@@ -19,6 +19,7 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   ipc: () => import('./ipc.js'),
   trace: () => import('./trace.js'),
   swap: () => import('./swap.js'),
+  web: () => import('./web.js'),
 };
 
 /** One suite's figures and how noisy the machine was while they were taken. */
