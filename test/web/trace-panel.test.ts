@@ -11,6 +11,7 @@ import {
   comparePolicies,
   faultCurve,
   type MemoryTrace,
+  type PagingFormat,
   type PolicyName,
   parseLackey,
   parseRw,
@@ -29,9 +30,31 @@ async function shownComparison(page: Page): Promise<string[][]> {
   );
 }
 
-function expectedComparison(trace: MemoryTrace, frames: number, policies: PolicyName[]): string[][] {
-  return comparePolicies(trace, { frames }, policies).map((r) =>
+function expectedComparison(
+  trace: MemoryTrace,
+  frames: number,
+  policies: PolicyName[],
+  paging: PagingFormat = 'x86-64',
+): string[][] {
+  return comparePolicies(trace, { frames, paging }, policies).map((r) =>
     [r.policy, r.pageFaults, r.majorFaults, r.minorFaults, r.evictions].map(String),
+  );
+}
+
+/** The message of what `act` throws. */
+function messageOf(act: () => unknown): string {
+  try {
+    act();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
+/** The TLB hit rates the table shows, a policy a row. */
+async function shownTlbHits(page: Page): Promise<string[]> {
+  return page.$$eval('#trace-compare tbody tr td:last-child', (cells) =>
+    cells.map((c) => c.textContent ?? ''),
   );
 }
 
@@ -46,8 +69,14 @@ async function charted(page: Page): Promise<ChartedCurve> {
 }
 
 /** The curve faultCurve gives, in the chart's shape. */
-function expectedCurve(trace: MemoryTrace, from: number, to: number, policies: PolicyName[]) {
-  const curve = faultCurve(trace, from, to, {}, policies);
+function expectedCurve(
+  trace: MemoryTrace,
+  from: number,
+  to: number,
+  policies: PolicyName[],
+  paging: PagingFormat = 'x86-64',
+) {
+  const curve = faultCurve(trace, from, to, { paging }, policies);
   const faults: Record<string, number[]> = {};
   for (const policy of policies) faults[policy] = curve.points.map((p) => p.faults[policy]);
   return { frames: curve.points.map((p) => p.frames), faults, anomalies: curve.anomalies };
@@ -144,19 +173,26 @@ describe("the playground's page-replacement panel", () => {
     await page.context().close();
   });
 
-  it('follows the chosen trace, policies and range; no anomaly, none marked', async () => {
+  it('follows the chosen trace, paging, policies and range; no anomaly, none marked', async () => {
     const trace = parseRw(OSTEP);
     const policies: PolicyName[] = ['clock', 'lru', 'opt', 'random'];
     const { page, problems } = await playground.open(1280, 800);
     await page.selectOption('#trace-example', 'ostep.rw');
+    await page.selectOption('#trace-paging', 'sv39');
     await setPolicies(page, policies);
     await page.fill('#trace-from', '2');
     await page.fill('#trace-to', '5');
     await page.click('#trace-run');
-    expect(await shownComparison(page)).toEqual(expectedComparison(trace, 3, policies));
+    expect(await shownComparison(page)).toEqual(expectedComparison(trace, 3, policies, 'sv39'));
+    expect(await page.textContent('#trace-compare caption')).toBe('3 resident frames, sv39 paging');
+    expect(await shownTlbHits(page)).toEqual(
+      comparePolicies(trace, { frames: 3, paging: 'sv39' }, policies).map(
+        (r) => `${((r.tlbHits / r.accesses) * 100).toFixed(1)} %`,
+      ),
+    );
     // OSTEP's figures with 3 frames: LRU 5, OPT 5.
     expect((await shownComparison(page)).slice(1, 3).map((row) => row[1])).toEqual(['5', '5']);
-    const expected = expectedCurve(trace, 2, 5, policies);
+    const expected = expectedCurve(trace, 2, 5, policies, 'sv39');
     const shown = await charted(page);
     expect(shown.frames).toEqual([2, 3, 4, 5]);
     expect(shown.faults).toEqual(expected.faults);
@@ -202,22 +238,29 @@ describe("the playground's page-replacement panel", () => {
     expect((await charted(page)).faults).toEqual(expectedCurve(trace, 1, 6, TEXTBOOK).faults);
     expect(await page.isHidden('#trace-error')).toBe(true);
 
-    // A line that is no access: the parser's own message, and the panel still shows the last trace.
+    // Stack addresses above 4 GiB under i386 paging: the replay's own refusal, the results kept.
     const before = await shownComparison(page);
+    await page.selectOption('#trace-paging', 'i386');
+    await page.click('#trace-run');
+    await page.waitForSelector('#trace-error:not([hidden])');
+    const i386Message = messageOf(() => comparePolicies(trace, { frames: 2, paging: 'i386' }, TEXTBOOK));
+    expect(i386Message).toContain('0x7ff000000');
+    expect(await page.textContent('#trace-error')).toBe(i386Message);
+    expect(await shownComparison(page)).toEqual(before);
+    await page.selectOption('#trace-paging', 'x86-64');
+    await page.click('#trace-run');
+    expect(await page.isHidden('#trace-error')).toBe(true);
+
+    // A line that is no access: the parser's own message, naming the line; the results kept.
     await page.setInputFiles('#trace-file', {
       name: 'bad.rw',
       mimeType: 'text/plain',
       buffer: Buffer.from('R 0x1000\nX 0x2000\n'),
     });
     await page.waitForSelector('#trace-error:not([hidden])');
-    let nodeMessage = '';
-    try {
-      parseRw('R 0x1000\nX 0x2000\n');
-    } catch (error) {
-      nodeMessage = (error as Error).message;
-    }
-    expect(nodeMessage).not.toBe('');
-    expect(await page.textContent('#trace-error')).toBe(nodeMessage);
+    const parseMessage = messageOf(() => parseRw('R 0x1000\nX 0x2000\n'));
+    expect(parseMessage).toMatch(/^line 2: /);
+    expect(await page.textContent('#trace-error')).toBe(parseMessage);
     expect(await shownComparison(page)).toEqual(before);
     expect(problems).toEqual([]);
     await page.context().close();

@@ -14,6 +14,8 @@ import {
   MAX_CURVE_POINTS,
   type MemoryTrace,
   type MemoryTraceFormat,
+  PAGING_FORMATS,
+  type PagingFormat,
   POLICY_NAMES,
   type PolicyName,
   type TraceReplayResult,
@@ -43,6 +45,7 @@ export class TracePanel {
   private readonly example = el('select', { id: 'trace-example', 'aria-label': 'Memory trace' });
   private readonly file = el('input', { type: 'file', id: 'trace-file', 'aria-label': 'Open a trace file' });
   private readonly format = el('select', { id: 'trace-format', 'aria-label': 'Trace format' });
+  private readonly paging = el('select', { id: 'trace-paging', 'aria-label': 'Page-table format' });
   private readonly policyBoxes = new Map<PolicyName, HTMLInputElement>();
   private readonly compareFrames = numberInput('trace-frames', 3);
   private readonly from = numberInput('trace-from', 1);
@@ -61,6 +64,8 @@ export class TracePanel {
     this.example.value = FIRST_EXAMPLE ?? '';
     for (const f of ['auto', 'lackey', 'rw'])
       this.format.append(el('option', { value: f }, f === 'rw' ? 'R/W' : f));
+    for (const f of PAGING_FORMATS) this.paging.append(el('option', { value: f }, f));
+    this.paging.value = 'x86-64';
     const policies = el('fieldset', { class: 'trace-policies' }, el('legend', {}, 'Policies'));
     for (const policy of POLICY_NAMES) {
       const box = el('input', { type: 'checkbox', value: policy, 'data-policy': policy });
@@ -82,6 +87,7 @@ export class TracePanel {
         this.file,
       ),
       el('label', { class: 'field' }, 'Format ', this.format),
+      el('label', { class: 'field' }, 'Paging ', this.paging),
       policies,
       el('label', { class: 'field' }, 'Table at ', this.compareFrames, ' frames'),
       el('label', { class: 'field' }, 'Curve from ', this.from),
@@ -145,8 +151,9 @@ export class TracePanel {
       const from = wholeNumber(this.from, 'the curve’s first frame count');
       const to = wholeNumber(this.to, 'the curve’s last frame count');
       if (to - from + 1 > MAX_CURVE_POINTS) throw new Error(`a curve has at most ${MAX_CURVE_POINTS} points`);
-      const results = comparePolicies(trace, { frames }, policies);
-      const curve = faultCurve(trace, from, to, {}, policies);
+      const paging = this.paging.value as PagingFormat;
+      const results = comparePolicies(trace, { frames, paging }, policies);
+      const curve = faultCurve(trace, from, to, { paging }, policies);
       this.error.hidden = true;
       this.renderComparison(results);
       this.renderCurve(curve, policies);
