@@ -40,6 +40,18 @@ const FIRST_EXAMPLE = TRACE_EXAMPLES.some((t) => t.name === 'belady.rw')
   : TRACE_EXAMPLES[0]?.name;
 const DEFAULT_POLICIES: readonly PolicyName[] = ['fifo', 'lru', 'opt'];
 const OPENED = 'opened';
+/** Accesses replayed (over every policy and frame count) beyond which the page paints first. */
+const PAINT_FIRST_WORK = 200_000;
+
+interface ReplayJob {
+  name: string;
+  trace: MemoryTrace;
+  policies: PolicyName[];
+  frames: number;
+  from: number;
+  to: number;
+  paging: PagingFormat;
+}
 
 export class TracePanel {
   private readonly example = el('select', { id: 'trace-example', 'aria-label': 'Memory trace' });
@@ -58,8 +70,10 @@ export class TracePanel {
   private readonly chart = new TraceCurveChart();
   /** The text of the file the user opened, with its name. */
   private opened: { name: string; text: string } | null = null;
+  /** Counts replays asked for: a deferred one runs only if no later one was asked. */
+  private generation = 0;
 
-  constructor(container: HTMLElement) {
+  constructor(private readonly container: HTMLElement) {
     for (const t of TRACE_EXAMPLES) this.example.append(el('option', { value: t.name }, t.name));
     this.example.value = FIRST_EXAMPLE ?? '';
     for (const f of ['auto', 'lackey', 'rw'])
@@ -140,28 +154,66 @@ export class TracePanel {
     this.replay();
   }
 
-  /** Parses the chosen trace and replays it; a bad trace or setting is shown, nothing else changes. */
+  /**
+   * Parses the chosen trace and replays it; a bad trace or setting is shown, nothing else changes.
+   * A long replay first says so and lets the page paint: it runs on the page's thread.
+   */
   replay(): void {
+    const generation = ++this.generation;
     try {
-      const { name, text } = this.chosenTrace();
-      const trace = this.parse(name, text);
-      const policies = POLICY_NAMES.filter((p) => this.policyBoxes.get(p)?.checked);
-      if (policies.length === 0) throw new Error('choose at least one policy');
-      const frames = wholeNumber(this.compareFrames, 'the table’s frames');
-      const from = wholeNumber(this.from, 'the curve’s first frame count');
-      const to = wholeNumber(this.to, 'the curve’s last frame count');
-      if (to - from + 1 > MAX_CURVE_POINTS) throw new Error(`a curve has at most ${MAX_CURVE_POINTS} points`);
-      const paging = this.paging.value as PagingFormat;
-      const results = comparePolicies(trace, { frames, paging }, policies);
-      const curve = faultCurve(trace, from, to, { paging }, policies);
-      this.error.hidden = true;
-      this.renderComparison(results);
-      this.renderCurve(curve, policies);
-      this.status.textContent = `${name}: ${results[0].accesses} accesses to ${results[0].pages} pages`;
+      const job = this.readForm();
+      const work = job.trace.count * job.policies.length * (job.to - job.from + 2);
+      if (work <= PAINT_FIRST_WORK) {
+        this.finish(job);
+        return;
+      }
+      this.container.dataset.busy = 'true';
+      this.status.textContent = `${job.name}: replaying ${job.trace.count} accesses under ${job.policies.length} policies at ${job.to - job.from + 2} frame counts…`;
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          if (generation !== this.generation) return;
+          this.guard(() => this.finish(job));
+        }, 0),
+      );
     } catch (error) {
-      this.error.hidden = false;
-      this.error.textContent = error instanceof Error ? error.message : String(error);
+      this.showError(error);
     }
+  }
+
+  private readForm(): ReplayJob {
+    const { name, text } = this.chosenTrace();
+    const trace = this.parse(name, text);
+    const policies = POLICY_NAMES.filter((p) => this.policyBoxes.get(p)?.checked);
+    if (policies.length === 0) throw new Error('choose at least one policy');
+    const frames = wholeNumber(this.compareFrames, 'the table’s frames');
+    const from = wholeNumber(this.from, 'the curve’s first frame count');
+    const to = wholeNumber(this.to, 'the curve’s last frame count');
+    if (to - from + 1 > MAX_CURVE_POINTS) throw new Error(`a curve has at most ${MAX_CURVE_POINTS} points`);
+    return { name, trace, policies, frames, from, to, paging: this.paging.value as PagingFormat };
+  }
+
+  private finish(job: ReplayJob): void {
+    delete this.container.dataset.busy;
+    const results = comparePolicies(job.trace, { frames: job.frames, paging: job.paging }, job.policies);
+    const curve = faultCurve(job.trace, job.from, job.to, { paging: job.paging }, job.policies);
+    this.error.hidden = true;
+    this.renderComparison(results);
+    this.renderCurve(curve, job.policies);
+    this.status.textContent = `${job.name}: ${results[0].accesses} accesses to ${results[0].pages} pages`;
+  }
+
+  private guard(act: () => void): void {
+    try {
+      act();
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  private showError(error: unknown): void {
+    delete this.container.dataset.busy;
+    this.error.hidden = false;
+    this.error.textContent = error instanceof Error ? error.message : String(error);
   }
 
   private chosenTrace(): { name: string; text: string } {
