@@ -23,11 +23,14 @@ import { SNAPSHOT_MACHINE, setUpSnapshotInput } from './snapshot-input.js';
 import { plural, renderChange, renderProblems, statusText } from './status-view.js';
 import { renderSwap, swapState } from './swap-view.js';
 import { renderTlb } from './tlb-view.js';
+import { TracePanel } from './trace-panel.js';
 
 export class Playground {
   private readonly editor = new ScenarioEditor(byId<HTMLTextAreaElement>('source'), byId('gutter'));
   private readonly map = new FrameMap(byId<HTMLCanvasElement>('map'), byId('frame-info'), byId('map-scale'));
   private readonly charts = new RunCharts(byId('charts'));
+  /** The page-replacement panel: independent of the scenario, replays a memory trace. */
+  readonly tracePanel = new TracePanel(byId('trace-panel'));
   private readonly session = new Session();
   private readonly links = new RegionLinks(document.getElementById('links') as unknown as SVGSVGElement);
   private readonly processPanel = new ProcessPanel(
