@@ -119,7 +119,8 @@ export function swapIn(
   space.leaf.write(at, pa, flags);
   swap.mapped(space.swapId, pa, pageVa, at);
   // A write by the one holder makes the slot's copy stale: it goes back to the device now.
-  if (write && writable) swap.dropStaleSlot(pa / PAGE_SIZE);
+  // Not within a logged operation (a user copy, a fork): its undo names the slot again.
+  if (write && writable && log === null) swap.dropStaleSlot(pa / PAGE_SIZE);
   const major = cached === NO_FRAME;
   if (major) space.faults.swapIn++;
   else space.faults.swapCache++;

@@ -290,7 +290,8 @@ export class VmSwap implements ReferenceBits {
 
   /**
    * The device is full and an eviction needs a slot: releases the slot of every resident page
-   * the swap cache holds and no swap entry names (reference count 1, the cache's own). Those
+   * the swap cache holds and no swap entry names (reference count 1, the cache's own), except
+   * the frames an operation in progress keeps (its undo may name their slots again). Those
    * pages stay mapped, now without a swap copy: evicting one later writes it to a new slot.
    * Returns the slots freed. A scan that frees nothing is not repeated until a slot reference
    * is dropped somewhere, so a device full of swapped-out pages costs one scan, not one per
@@ -301,16 +302,23 @@ export class VmSwap implements ReferenceBits {
     if (this.cache.size === 0 || device.releases === this.futileScanAt) return 0;
     const slotOfFrame = this.cache.slotOfFrame;
     const refs = device.refs;
+    const kept = this.kept;
     let freed = 0;
+    let passedKept = false;
     for (let pfn = 0; pfn < slotOfFrame.length; pfn++) {
       const slot = slotOfFrame[pfn];
       if (slot === NO_SLOT || refs[slot] !== 1) continue;
+      // A kept frame may be one an operation in progress brought back: its undo names the slot.
+      if (kept[pfn] !== 0) {
+        passedKept = true;
+        continue;
+      }
       this.cache.forget(pfn);
       freed++;
     }
     this.stats.cacheReleaseScans++;
     this.stats.cacheSlotReleases += freed;
-    if (freed === 0) this.futileScanAt = device.releases;
+    if (freed === 0 && !passedKept) this.futileScanAt = device.releases;
     return freed;
   }
 

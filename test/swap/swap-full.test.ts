@@ -6,9 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OutOfMemoryError } from '../../src/common/errors.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import { Access } from '../../src/mmu/flags.js';
 import { NO_SLOT } from '../../src/swap/swap-cache.js';
+import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
 import { Eviction, evictFrame } from '../../src/vm/reclaim.js';
 import type { VmSwap } from '../../src/vm/vm-swap.js';
 import { ScenarioError } from '../../src/workload/scenario/errors.js';
@@ -61,6 +63,38 @@ describe('a full swap device', () => {
     expect(swap.device.stats().usedSlots).toBe(0);
   });
 
+  it('a user copy that writes swapped pages and runs out keeps their slots: its undo names them again', () => {
+    let failing: FailingFrameSource | undefined;
+    const kernel = new Kernel({
+      ramBytes: 1 << 20,
+      swapBytes: 3 * PAGE,
+      wrapFrames: (pmm) => {
+        failing = new FailingFrameSource(pmm);
+        return failing;
+      },
+    });
+    const swap = kernel.machine.swap as VmSwap;
+    const p = kernel.createProcess();
+    const va = p.space.mapAnon(2 * PAGE);
+    p.space.fill(va, 2 * PAGE, 6);
+    evict(swap, p.space.access(va));
+    evict(swap, p.space.access(va + PAGE));
+    kernel.check();
+    const faults = { ...p.space.faults };
+    failing?.failAfter(1); // the first page comes back, the second finds no frame
+    expect(() => p.space.fill(va, 2 * PAGE, 7)).toThrow(OutOfMemoryError);
+    expect(p.space.faults).toEqual(faults);
+    expect(p.space.swappedPages()).toBe(2);
+    expect(swap.device.stats().usedSlots).toBe(2);
+    expect(swap.stats.staleSlotDrops).toBe(0);
+    kernel.check();
+    failing?.failAfter(Number.POSITIVE_INFINITY);
+    expect(byte(p.space, va)).toBe(6);
+    expect(byte(p.space, va + PAGE)).toBe(6);
+    kernel.exit(p.pid);
+    kernel.check();
+  });
+
   it('a write to a cached page its last sharer takes over frees the slot (copy-on-write take-over)', () => {
     const { kernel, swap } = machine(4);
     const parent = kernel.createProcess();
@@ -75,6 +109,7 @@ describe('a full swap device', () => {
     kernel.exit(child.pid);
     kernel.check();
     expect(swap.device.stats().usedSlots).toBe(1);
+    parent.space.access(va, Access.Write); // a store of the process (a user copy keeps the slot for its undo)
     parent.space.fill(va, 1, 4);
     expect(parent.space.faults.cowTakeover).toBe(1);
     expect(swap.cache.slotOfFrame[pfn]).toBe(NO_SLOT);
