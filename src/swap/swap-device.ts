@@ -57,6 +57,8 @@ export class SwapDevice {
   readonly refs: Uint16Array;
   reads = 0;
   writes = 0;
+  /** References dropped so far (release calls): tells a caller whether slot counts changed. */
+  releases = 0;
   waitNs = 0;
   /** Free slots, a stack: the lowest slots first at boot. */
   private readonly freeSlots: Int32Array;
@@ -107,6 +109,7 @@ export class SwapDevice {
   /** Drops a holder; the slot is free again when none is left. Returns whether it was freed. */
   release(slot: number): boolean {
     this.checkAllocated(slot, 'release');
+    this.releases++;
     if (--this.refs[slot] !== 0) return false;
     this.freeSlots[this.freeTop++] = slot;
     return true;

@@ -128,6 +128,9 @@ export function breakCopyOnWrite(
     // The entry is the region's read-only one: the write bit is all it lacks.
     leaf.allowWrite(at);
     space.tlb.page(pageVa);
+    // The swap cache's copy of a page its one holder now writes is stale (Linux's do_wp_page);
+    // kept within a logged operation, whose undo must leave the slots as they were.
+    if (log === null) swap?.dropStaleSlot(pa / PAGE_SIZE);
     space.faults.cowTakeover++;
     log?.record(pageVa, FaultKind.TakeOver, -1);
     return at;

@@ -5,7 +5,9 @@
  * bit, or a stale swap-cache copy), else dropped, and the frame goes back. As Linux's
  * shrink_page_list and try_to_unmap do it, in one pass, with nothing to undo: a page that
  * cannot go (held elsewhere, mapped by a space mid-operation, no slot left) is passed over and
- * counted, and stays exactly as it was.
+ * counted, and stays exactly as it was. A page without a copy that finds the device full first
+ * has the swap cache give back the slots of resident pages no swap entry names, as Linux frees
+ * swap cache when swap is getting full; only when none is left is it refused.
  */
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
@@ -43,6 +45,8 @@ export function evictFrame(swap: VmSwap, frames: FrameSource, pfn: number): Evic
   const fresh = slot === NO_SLOT;
   if (fresh) {
     slot = device.allocSlot(); // our reference until the entries hold theirs
+    // A full device first gives back the slots resident pages keep in the swap cache.
+    if (slot < 0 && swap.releaseCachedSlots() > 0) slot = device.allocSlot();
     if (slot < 0) return Eviction.NoSlot;
     device.writePage(slot, swap.memory, pa);
   } else if (cache.stale[pfn] === 1 || swap.anyDirty(pfn)) {

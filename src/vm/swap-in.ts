@@ -8,8 +8,9 @@
  *   (the swap cache), so that evicting it again while clean costs no write, and so that the
  *   other entries naming the slot find it; a write to a private page that other entries still
  *   name takes a private copy instead.
- * A private page is writable only when this entry alone has it. All or nothing: with no frame
- * left the entry stays as it was.
+ * A private page is writable only when this entry alone has it. A write by the page's only
+ * holder frees the slot at once (its copy is stale), as Linux's do_swap_page does. All or
+ * nothing: with no frame left the entry stays as it was.
  */
 import { Access, PageFlags } from '../mmu/flags.js';
 import { isSwapEntry } from '../mmu/swap-entries.js';
@@ -117,6 +118,9 @@ export function swapIn(
   const flags = space.entryFlags.of(space.regions.protection(region), writable) | PageFlags.Accessed | dirty;
   space.leaf.write(at, pa, flags);
   swap.mapped(space.swapId, pa, pageVa, at);
+  // A write by the one holder makes the slot's copy stale: it goes back to the device now.
+  // Not within a logged operation (a user copy, a fork): its undo names the slot again.
+  if (write && writable && log === null) swap.dropStaleSlot(pa / PAGE_SIZE);
   const major = cached === NO_FRAME;
   if (major) space.faults.swapIn++;
   else space.faults.swapCache++;

@@ -82,6 +82,18 @@ export interface ReclaimStats {
   cleanDrops: number;
   /** Writes of a cached page's slot when its last mapping went while others still named it. */
   writebacks: number;
+  /**
+   * Slots of swap-cached pages dropped on a write fault by the one process holding them: the
+   * copy is stale from then on (Linux's do_swap_page and do_wp_page free the swap then).
+   */
+  staleSlotDrops: number;
+  /**
+   * Slots of resident swap-cached pages released because an eviction found the device full
+   * (Linux's try_to_free_swap when vm_swap_full): those pages then have no swap copy.
+   */
+  cacheSlotReleases: number;
+  /** The scans of the swap cache that released them (one each time the device filled). */
+  cacheReleaseScans: number;
   skipped: SkipCounts;
   /** Reclaim passes: ahead of need (watermark), on need (no free frame), local (resident limit). */
   aheadOfNeed: number;
@@ -103,6 +115,9 @@ export class VmSwap implements ReferenceBits {
     evictions: 0,
     cleanDrops: 0,
     writebacks: 0,
+    staleSlotDrops: 0,
+    cacheSlotReleases: 0,
+    cacheReleaseScans: 0,
     skipped: { pinned: 0, busy: 0, noSlot: 0 },
     aheadOfNeed: 0,
     onNeed: 0,
@@ -120,6 +135,8 @@ export class VmSwap implements ReferenceBits {
   private keptTop = 0;
   /** Per space id: its resident limit. */
   private limits = new Int32Array(16);
+  /** device.releases at the last scan of the swap cache that freed nothing (-1: none yet). */
+  private futileScanAt = -1;
   private readonly accessedBit: number;
   private readonly dirtyBit: number;
   private readonly entry = new Uint32Array(2);
@@ -257,6 +274,52 @@ export class VmSwap implements ReferenceBits {
   isSlotShared(pfn: number): boolean {
     const slot = this.cache.slotOfFrame[pfn];
     return slot !== NO_SLOT && this.device.refs[slot] > 1;
+  }
+
+  /**
+   * A write is about to change frame `pfn`'s page: when the swap cache holds its slot for this
+   * mapping alone (no swap entry names the slot, one entry maps the frame), the slot's copy is
+   * stale and the slot goes back to the device at once rather than waiting to be rewritten.
+   */
+  dropStaleSlot(pfn: number): void {
+    const slot = this.cache.slotOfFrame[pfn];
+    if (slot === NO_SLOT || this.device.refs[slot] !== 1 || this.reverseMap.mapCount[pfn] !== 1) return;
+    this.cache.forget(pfn);
+    this.stats.staleSlotDrops++;
+  }
+
+  /**
+   * The device is full and an eviction needs a slot: releases the slot of every resident page
+   * the swap cache holds and no swap entry names (reference count 1, the cache's own), except
+   * the frames an operation in progress keeps (its undo may name their slots again). Those
+   * pages stay mapped, now without a swap copy: evicting one later writes it to a new slot.
+   * Returns the slots freed. A scan that frees nothing is not repeated until a slot reference
+   * is dropped somewhere, so a device full of swapped-out pages costs one scan, not one per
+   * refused eviction.
+   */
+  releaseCachedSlots(): number {
+    const device = this.device;
+    if (this.cache.size === 0 || device.releases === this.futileScanAt) return 0;
+    const slotOfFrame = this.cache.slotOfFrame;
+    const refs = device.refs;
+    const kept = this.kept;
+    let freed = 0;
+    let passedKept = false;
+    for (let pfn = 0; pfn < slotOfFrame.length; pfn++) {
+      const slot = slotOfFrame[pfn];
+      if (slot === NO_SLOT || refs[slot] !== 1) continue;
+      // A kept frame may be one an operation in progress brought back: its undo names the slot.
+      if (kept[pfn] !== 0) {
+        passedKept = true;
+        continue;
+      }
+      this.cache.forget(pfn);
+      freed++;
+    }
+    this.stats.cacheReleaseScans++;
+    this.stats.cacheSlotReleases += freed;
+    if (freed === 0 && !passedKept) this.futileScanAt = device.releases;
+    return freed;
   }
 
   /**

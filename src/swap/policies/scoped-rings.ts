@@ -75,6 +75,7 @@ export class ScopedRings {
 
 /** The argument check every policy's admit makes. */
 export function checkAdmission(pfn: number, owner: number, frameCount: number): void {
+  if (pfn >>> 0 === pfn && pfn < frameCount && owner >>> 0 === owner && owner <= MAX_OWNER) return; // the usual case, in integer arithmetic
   if (!Number.isInteger(pfn) || pfn < 0 || pfn >= frameCount) {
     throw new InvalidArgumentError(`frame ${pfn} is outside the policy's ${frameCount} frames`);
   }
