@@ -3,36 +3,21 @@
  * accessed bit is set gets it cleared (and its TLB entries dropped, so the next access sets it
  * again) and is passed over once; the first frame found with A clear is the victim.
  */
-import type { PolicyName, ReferenceBits, ReplacementPolicy } from './replacement-policy.js';
-import { ScopedRings } from './scoped-rings.js';
+import type { PolicyName, ReferenceBits } from './replacement-policy.js';
+import { RingPolicy } from './ring-policy.js';
 
-export class ClockPolicy implements ReplacementPolicy {
+export class ClockPolicy extends RingPolicy {
   readonly name: PolicyName = 'clock';
   readonly wantsEveryAccess = false;
-  private readonly order: ScopedRings;
   /** Frames passed over because their A bit was set, since creation (for reports). */
   secondChances = 0;
-
-  constructor(frameCount: number) {
-    this.order = new ScopedRings(frameCount);
-  }
-
-  admit(pfn: number, owner: number): void {
-    this.order.insert(pfn, owner);
-  }
-
-  remove(pfn: number): void {
-    this.order.remove(pfn);
-  }
-
-  touch(_pfn: number, _nextUse: number): void {}
 
   /** The frame under the hand of `owner`'s ring (the machine's when negative): where the sweep starts. */
   hand(owner: number): number {
     return this.order.hand(owner);
   }
 
-  selectVictim(owner: number, bits: ReferenceBits): number {
+  override selectVictim(owner: number, bits: ReferenceBits): number {
     // One revolution clears every A bit, so the second one stops at the latest; the bound also
     // keeps a ReferenceBits that never clears from looping forever.
     const limit = 2 * this.order.size(owner);
@@ -45,8 +30,8 @@ export class ClockPolicy implements ReplacementPolicy {
     return this.order.hand(owner);
   }
 
-  clear(): void {
-    this.order.clear();
+  override clear(): void {
+    super.clear();
     this.secondChances = 0;
   }
 }

@@ -1,37 +1,16 @@
 /**
  * Exact least-recently-used: every access moves its frame to the newest end of its rings (O(1),
- * a doubly linked list in typed arrays), and the victim is the oldest. Needs every access, so it
- * runs exactly only under trace replay; the VM alone tells it about faults.
+ * a doubly linked list in typed arrays), and the victim is the oldest. It needs every access:
+ * trace replay, the hart's access hook and the VM's user copies report them.
  */
-import type { PolicyName, ReferenceBits, ReplacementPolicy } from './replacement-policy.js';
-import { ScopedRings } from './scoped-rings.js';
+import type { PolicyName } from './replacement-policy.js';
+import { RingPolicy } from './ring-policy.js';
 
-export class LruPolicy implements ReplacementPolicy {
+export class LruPolicy extends RingPolicy {
   readonly name: PolicyName = 'lru';
   readonly wantsEveryAccess = true;
-  private readonly order: ScopedRings;
 
-  constructor(frameCount: number) {
-    this.order = new ScopedRings(frameCount);
-  }
-
-  admit(pfn: number, owner: number): void {
-    this.order.insert(pfn, owner);
-  }
-
-  remove(pfn: number): void {
-    this.order.remove(pfn);
-  }
-
-  touch(pfn: number, _nextUse: number): void {
+  override touch(pfn: number, _nextUse: number): void {
     this.order.moveToNewest(pfn);
-  }
-
-  selectVictim(owner: number, _bits: ReferenceBits): number {
-    return this.order.hand(owner);
-  }
-
-  clear(): void {
-    this.order.clear();
   }
 }
