@@ -93,3 +93,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path });
   return path;
 }
+
+/** The editor's box against its text, and the gutter's numbers against its lines: cut or misaligned lines show here. */
+export async function editorShape(page: Page) {
+  return page.$eval('#source', (area) => {
+    const textarea = area as HTMLTextAreaElement;
+    const spans = Array.from(document.querySelectorAll<HTMLElement>('#gutter span'));
+    return {
+      scrollWidth: textarea.scrollWidth,
+      clientWidth: textarea.clientWidth,
+      scrollHeight: textarea.scrollHeight,
+      clientHeight: textarea.clientHeight,
+      lines: textarea.value.split('\n').length,
+      numbers: spans.length,
+      numbered: spans.reduce((sum, span) => sum + span.getBoundingClientRect().height, 0),
+    };
+  });
+}

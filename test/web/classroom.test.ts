@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hex, parseScenario, ScenarioRun } from '../../src/index.js';
 import { processColor, tableColor } from '../../web/src/frame-colors.js';
-import { type Playground, ROOT, screenshot, startPlayground } from './browser.js';
+import { editorShape, type Playground, ROOT, screenshot, startPlayground } from './browser.js';
 
 function reference(text: string, file = 'scenario.pf'): ScenarioRun {
   const run = new ScenarioRun(parseScenario(text, file));
@@ -54,19 +54,7 @@ describe('the playground in front of a class', () => {
     const options = await page.$$eval('#example option', (list) => list.map((o) => o.getAttribute('value')));
     for (const name of options) {
       await page.selectOption('#example', name!);
-      const shape = await page.$eval('#source', (area) => {
-        const textarea = area as HTMLTextAreaElement;
-        const spans = Array.from(document.querySelectorAll<HTMLElement>('#gutter span'));
-        return {
-          scrollWidth: textarea.scrollWidth,
-          clientWidth: textarea.clientWidth,
-          clientHeight: textarea.clientHeight,
-          scrollHeight: textarea.scrollHeight,
-          lines: textarea.value.split('\n').length,
-          numbers: spans.length,
-          numbered: spans.reduce((sum, span) => sum + span.getBoundingClientRect().height, 0),
-        };
-      });
+      const shape = await editorShape(page);
       // Nothing is cut sideways: long lines wrap.
       expect(shape.scrollWidth, name!).toBeLessThanOrEqual(shape.clientWidth);
       // One number a line, each as tall as its wrapped line: the numbers end where the text does.

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Access, parseScenario, ScenarioRun, SegmentationFaultError } from '../../src/index.js';
 import { processColor } from '../../web/src/frame-colors.js';
-import { type Playground, ROOT, screenshot, startPlayground } from './browser.js';
+import { editorShape, type Playground, ROOT, screenshot, startPlayground } from './browser.js';
 
 function reference(text: string, steps = Number.POSITIVE_INFINITY): ScenarioRun {
   const run = new ScenarioRun(parseScenario(text, 'scenario.pf'));
@@ -546,19 +546,7 @@ describe('projector mode', () => {
     // The longest examples: every line wraps whole, and each number stands beside its line.
     for (const name of options.slice(0, 4)) {
       await page.selectOption('#example', name);
-      const shape = await page.$eval('#source', (area) => {
-        const textarea = area as HTMLTextAreaElement;
-        const spans = Array.from(document.querySelectorAll<HTMLElement>('#gutter span'));
-        return {
-          scrollWidth: textarea.scrollWidth,
-          clientWidth: textarea.clientWidth,
-          scrollHeight: textarea.scrollHeight,
-          clientHeight: textarea.clientHeight,
-          lines: textarea.value.split('\n').length,
-          numbers: spans.length,
-          numbered: spans.reduce((sum, span) => sum + span.getBoundingClientRect().height, 0),
-        };
-      });
+      const shape = await editorShape(page);
       expect(shape.scrollWidth, name).toBeLessThanOrEqual(shape.clientWidth);
       expect(shape.numbers, name).toBe(shape.lines);
       if (shape.scrollHeight > shape.clientHeight + 1)
