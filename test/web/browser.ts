@@ -110,3 +110,13 @@ export async function editorShape(page: Page) {
     };
   });
 }
+
+/**
+ * The report panel's text as a reader sees it: scrolled into view, then waited for (the page builds
+ * the report only while its panel is in view).
+ */
+export async function readReport(page: Page): Promise<string> {
+  await page.locator('#report-panel').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.getElementById('report')?.dataset.stale === undefined);
+  return (await page.textContent('#report')) ?? '';
+}

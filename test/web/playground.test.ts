@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FILE, hex, parseScenario, runScenario, ScenarioRun } from '../../src/index.js';
 import { processColor } from '../../web/src/frame-colors.js';
 import { rangeEnd } from '../../web/src/regions-view.js';
-import { type Playground, ROOT, screenshot, startPlayground } from './browser.js';
+import { type Playground, ROOT, readReport, screenshot, startPlayground } from './browser.js';
 
 /** The example the tests step through: a short one from examples/. */
 const EXAMPLE_NAME = (() => {
@@ -96,7 +96,7 @@ describe('the browser playground', () => {
     }
 
     // The report panel has the run's output so far and the machine's report.
-    const report = (await page.textContent('#report')) ?? '';
+    const report = await readReport(page);
     for (const line of expected.outcome.output)
       expect(report).toContain(`${EXAMPLE_NAME}:${line.line}: ${line.text}`);
     expect(report).toContain(`${EXAMPLE_NAME}: running: ${expected.outcome.statementsRun} statements run`);
@@ -120,9 +120,7 @@ describe('the browser playground', () => {
     await page.fill('#source', text);
     for (let i = 0; i < 6; i++) await page.click('#step');
     // The line of `print d`, after the report's first line (`== file`).
-    expect(((await page.textContent('#report')) ?? '').split('\n')[1]).toMatch(
-      new RegExp(`:7: ${cli.output[0].text}$`),
-    );
+    expect((await readReport(page)).split('\n')[1]).toMatch(new RegExp(`:7: ${cli.output[0].text}$`));
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Access, parseScenario, ScenarioRun, SegmentationFaultError } from '../../src/index.js';
 import { processColor } from '../../web/src/frame-colors.js';
-import { editorShape, type Playground, ROOT, screenshot, startPlayground } from './browser.js';
+import { editorShape, type Playground, ROOT, readReport, screenshot, startPlayground } from './browser.js';
 
 function reference(text: string, steps = Number.POSITIVE_INFINITY): ScenarioRun {
   const run = new ScenarioRun(parseScenario(text, 'scenario.pf'));
@@ -599,7 +599,7 @@ describe('a RISC-V program in the page', () => {
       `done: ${run.outcome.statementsRun} statements, every expectation held`,
     );
     // The programs' output, as `pageframe run` prints it.
-    const report = (await page.textContent('#report')) ?? '';
+    const report = await readReport(page);
     for (const line of run.outcome.output) expect(report).toContain(`scenario.pf:${line.line}: ${line.text}`);
     expect(run.outcome.output.some((line) => line.text.includes('hello'))).toBe(true);
     expect(await page.textContent('[data-chart-value="faults"]')).toBe(`${minor} / 0`);
@@ -686,7 +686,7 @@ describe("a real process's snapshot in the page", () => {
     for (const region of process.space.regions.usedRegions())
       expect(drawn.some((d) => d.base === region.base && d.text.includes(region.name))).toBe(true);
     // The statement's own line (regions, pages, tables) is in the report, as `pageframe run` prints it.
-    const report = (await page.textContent('#report')) ?? '';
+    const report = await readReport(page);
     for (const line of run.outcome.output) expect(report).toContain(line.text);
     // Anything else is refused, and said.
     await page.setInputFiles('#snapshot-file', {

@@ -17,10 +17,11 @@ import { legendItem, ProcessPanel } from './process-panel.js';
 import { fetchPrograms, programsToFetch } from './programs.js';
 import { setUpProjector } from './projector.js';
 import { MAX_LINKS, RegionLinks } from './region-links.js';
+import { ReportPanel } from './report-panel.js';
 import { Runner } from './runner.js';
 import { type Problem, Session } from './session.js';
 import { SNAPSHOT_MACHINE, setUpSnapshotInput } from './snapshot-input.js';
-import { plural, renderChange, renderProblems, statusText } from './status-view.js';
+import { renderChange, renderProblems, statusText } from './status-view.js';
 import { renderSwap, swapState } from './swap-view.js';
 import { renderTlb } from './tlb-view.js';
 import { TracePanel } from './trace-panel.js';
@@ -56,6 +57,16 @@ export class Playground {
   /** Failures already shown: a new one scrolls its line into view. */
   private failuresShown = 0;
   private readonly picker = new ExamplePicker(this.editor, () => this.reset());
+  /** Built when in view and not playing (see ReportPanel). */
+  private readonly report = new ReportPanel(
+    byId('report-panel'),
+    byId('report'),
+    byId('report-step'),
+    () => ({
+      report: this.session.reportText(),
+      stepsRun: this.session.stepsRun,
+    }),
+  );
 
   constructor() {
     byId('legend').append(...LEGEND.map((entry) => legendItem(entry.label, entry.color)));
@@ -337,12 +348,7 @@ export class Playground {
     this.renderTimeline();
     this.renderChange();
     this.charts.redraw();
-    // The report is rebuilt by replaying the run (see Session.reportNow): not on every frame of play.
-    if (!this.player.playing) {
-      byId('report').textContent = session.reportText();
-      byId('report-step').textContent =
-        session.stepsRun > 0 ? `after ${plural(session.stepsRun, 'step')}` : '';
-    } else byId('report-step').textContent = 'playing: shown when paused';
+    this.report.update(this.player.playing);
     if (!view) {
       this.map.clear();
       byId('map-summary').textContent = '';

@@ -2,7 +2,9 @@
  * The scenario editor: a plain textarea (every browser's own editing and keyboard behaviour)
  * beside a gutter of line numbers that marks the statement about to run and a line in error.
  * Long lines wrap (no comment is cut off); a hidden mirror measures each line's wrapped height
- * so that every number stays beside its line.
+ * so that every number stays beside its line. Those heights, the box's size (from a
+ * ResizeObserver) and its scroll offset (from scroll events) are kept, so that marking a line or
+ * scrolling to it after a Step reads no layout: a Step forces none.
  */
 export class ScenarioEditor {
   private currentLine = 0;
@@ -14,6 +16,14 @@ export class ScenarioEditor {
   /** Lines that carry a mark now, and which. */
   private marked = new Map<number, string>();
   private readonly mirror: HTMLDivElement;
+  /** The textarea's clientWidth and clientHeight as last observed (padding included). */
+  private box = { width: 0, height: 0 };
+  /** Where each line's number starts in the gutter (px from its top), one entry past the last line. */
+  private lineTops: number[] = [0];
+  /** The textarea's text height with its padding (its scrollHeight), from the kept line heights. */
+  private contentHeight = 0;
+  /** The textarea's scrollTop as last set or scrolled to. */
+  private scrolledTo = 0;
 
   constructor(
     readonly textarea: HTMLTextAreaElement,
@@ -25,9 +35,14 @@ export class ScenarioEditor {
     textarea.parentElement?.append(this.mirror);
     textarea.addEventListener('input', () => this.renderGutter());
     textarea.addEventListener('scroll', () => {
-      this.gutter.scrollTop = this.textarea.scrollTop;
+      this.scrolledTo = this.textarea.scrollTop;
+      this.gutter.scrollTop = this.scrolledTo;
     });
-    new ResizeObserver(() => this.renderGutter()).observe(textarea);
+    // Layout is fresh inside an observer's callback: reading the size here forces nothing.
+    new ResizeObserver(() => {
+      this.measureBox();
+      this.renderGutter();
+    }).observe(textarea);
     gutter.addEventListener('click', (event) => {
       const span = (event.target as HTMLElement).closest('span');
       if (!span || span.parentElement !== gutter) return;
@@ -35,7 +50,12 @@ export class ScenarioEditor {
       if (event.shiftKey) this.toggleBreakpoint(line);
       else this.gutterListener?.(line);
     });
+    this.measureBox();
     this.renderGutter();
+  }
+
+  private measureBox(): void {
+    this.box = { width: this.textarea.clientWidth, height: this.textarea.clientHeight };
   }
 
   get text(): string {
@@ -45,7 +65,7 @@ export class ScenarioEditor {
   set text(value: string) {
     this.textarea.value = value;
     this.breakpoints.clear();
-    this.textarea.scrollTop = 0;
+    this.scrollTo(0);
     this.currentLine = 0;
     this.errorLines = [];
     this.renderGutter();
@@ -73,6 +93,7 @@ export class ScenarioEditor {
   /** Lays the gutter out again (the font changed: every wrapped line's height did). */
   relayout(): void {
     this.laidOut = { text: '\u0000', width: -1 };
+    this.measureBox();
     this.renderGutter();
   }
 
@@ -84,7 +105,7 @@ export class ScenarioEditor {
   setCurrentLine(line: number): void {
     this.currentLine = line;
     this.renderGutter();
-    if (line > 0) this.revealLine(line);
+    if (line > 0) this.scrollToLine(line);
   }
 
   /** Marks the lines (1-based) errors point at; an empty list clears them. */
@@ -103,17 +124,36 @@ export class ScenarioEditor {
     this.revealLine(line);
   }
 
-  /** Scrolls the editor so that a line (1-based) is in view, a third of the way down. */
+  /**
+   * Scrolls the editor so that a line (1-based) is in view, a third of the way down, measuring the
+   * box first (what changed around the editor, an error shown, may have resized it since).
+   */
   revealLine(line: number): void {
-    const span = this.gutter.children[line - 1] as HTMLElement | undefined;
-    if (!span) return;
-    const view = this.textarea;
-    const top = span.offsetTop - this.gutter.offsetTop;
-    const height = span.offsetHeight;
-    if (top < view.scrollTop || top + height > view.scrollTop + view.clientHeight - height) {
-      view.scrollTop = Math.max(0, top - view.clientHeight / 3);
-    }
-    this.gutter.scrollTop = view.scrollTop;
+    this.measureBox();
+    this.scrollToLine(line);
+  }
+
+  /**
+   * `revealLine` from the kept line heights and box alone, for a Step: a line already in view
+   * costs no layout at all.
+   */
+  private scrollToLine(line: number): void {
+    if (line < 1 || line >= this.lineTops.length) return;
+    const top = this.lineTops[line - 1];
+    const height = this.lineTops[line] - top;
+    const viewHeight = this.box.height;
+    if (top < this.scrolledTo || top + height > this.scrolledTo + viewHeight - height)
+      this.scrollTo(Math.max(0, top - viewHeight / 3));
+  }
+
+  /** Scrolls the textarea and the gutter together (setting scrollTop lays the page out, so only on a change). */
+  private scrollTo(offset: number): void {
+    const target = Math.round(Math.max(0, offset));
+    if (target === this.scrolledTo) return;
+    this.textarea.scrollTop = target;
+    this.gutter.scrollTop = target;
+    // Kept as the browser clamps it past the end (estimated; the scroll event that follows says).
+    this.scrolledTo = Math.max(0, Math.min(target, Math.round(this.contentHeight - this.box.height)));
   }
 
   /**
@@ -122,7 +162,7 @@ export class ScenarioEditor {
    */
   private renderGutter(): void {
     const text = this.textarea.value;
-    const width = this.textarea.clientWidth;
+    const width = this.box.width;
     const lines = text.split('\n');
     const count = lines.length;
     if (text !== this.laidOut.text || width !== this.laidOut.width) {
@@ -137,6 +177,13 @@ export class ScenarioEditor {
       });
       this.mirror.replaceChildren(...rows);
       const heights = rows.map((row) => row.getBoundingClientRect().height);
+      // A line the mirror could not measure (the editor hidden) is one line high, as its number is.
+      const lineHeight = Number.parseFloat(style.lineHeight) || 18;
+      const tops = [0];
+      for (const height of heights) tops.push(tops[tops.length - 1] + (height > 0 ? height : lineHeight));
+      this.lineTops = tops;
+      const paddingY = Number.parseFloat(style.paddingTop) + Number.parseFloat(style.paddingBottom);
+      this.contentHeight = tops[count] + paddingY;
       const fragment = document.createDocumentFragment();
       for (let i = 1; i <= count; i++) {
         const span = document.createElement('span');
@@ -149,6 +196,7 @@ export class ScenarioEditor {
       this.gutter.replaceChildren(fragment);
       this.mirror.replaceChildren();
       this.marked.clear();
+      this.gutter.scrollTop = this.scrolledTo;
     }
     const wanted = new Map<number, string>();
     const mark = (line: number, name: string) => {
@@ -163,6 +211,5 @@ export class ScenarioEditor {
     }
     for (const [line, mark] of wanted) (spans[line - 1] as HTMLElement).className = mark;
     this.marked = wanted;
-    this.gutter.scrollTop = this.textarea.scrollTop;
   }
 }
