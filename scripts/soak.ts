@@ -30,6 +30,9 @@ let done = 0;
 let machines = 0;
 let refusals = 0;
 let injectedFailures = 0;
+// Over the swap machines (one in three): pages reclaim took out of RAM, and pages read back.
+let evictions = 0;
+let swapIns = 0;
 let lastReport = started;
 
 for (let k = 0; k < runs.length; k++) {
@@ -39,6 +42,8 @@ for (let k = 0; k < runs.length; k++) {
     const result = runSystemModel(run);
     refusals += result.refusals;
     injectedFailures += result.injectedFailures;
+    evictions += result.evictions;
+    swapIns += result.swapIns;
   } catch (error) {
     const where =
       error instanceof ModelViolation ? `step ${error.step} (${error.operation})` : 'unknown step';
@@ -66,5 +71,5 @@ const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuStarted);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 process.stdout.write(
-  `${JSON.stringify({ ops: done, violations: 0, seed, seconds: Number(seconds.toFixed(1)), cpuSeconds: Number(cpuSeconds.toFixed(1)), runs: machines, refusals, injectedFailures, opsPerSecond: Math.round(done / seconds), microsecondsPerOp: Math.round((cpuSeconds * 1e6) / Math.max(done, 1)) })}\n`,
+  `${JSON.stringify({ ops: done, violations: 0, seed, seconds: Number(seconds.toFixed(1)), cpuSeconds: Number(cpuSeconds.toFixed(1)), runs: machines, refusals, injectedFailures, evictions, swapIns, opsPerSecond: Math.round(done / seconds), microsecondsPerOp: Math.round((cpuSeconds * 1e6) / Math.max(done, 1)) })}\n`,
 );

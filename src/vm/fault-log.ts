@@ -65,6 +65,12 @@ export class FaultLog {
     if (this.count > 0) this.hardware[this.count - 1] = flags & HARDWARE_BITS;
   }
 
+  /** The frame the newest record's copy-on-write copy replaced, or -1 when it is no CowCopy. */
+  get replacedFrame(): number {
+    const newest = this.count - 1;
+    return newest >= 0 && this.kinds[newest] === FaultKind.CowCopy ? this.replaced[newest] : -1;
+  }
+
   /** Undoes every recorded fault in `space`, newest first, and empties the log. */
   rollback(space: AddressSpace): void {
     const { frames, pageTables } = space.machine;

@@ -44,6 +44,9 @@ export function faultIn(
         const before = cause === FaultCause.Protection ? hardwareFlags(space, page) : 0;
         const at = resolveFault(space, page, regions.find(page), access, cause, log);
         if (cause === FaultCause.Protection) log.keepHardwareBits(before);
+        // The frame a copy-on-write copy replaced is still mapped elsewhere: reclaim must not
+        // take it meanwhile, or the undo would map a frame given back.
+        if (swap !== null && log.replacedFrame >= 0) swap.keep(log.replacedFrame);
         pa = mmu.preload(page, access, space.mode, at);
       }
       // With swap, the page stays in RAM until the copy that faulted it in is done.

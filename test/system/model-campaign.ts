@@ -25,14 +25,25 @@ export function describeModelCampaign(allocator: 'buddy' | 'first-fit'): void {
       it(`${OPS_PER_FORMAT} operations keep every byte, refusal and invariant right (seed ${CAMPAIGN_SEED})`, () => {
         const runs = campaign(CAMPAIGN_SEED, OPS_PER_FORMAT, { formats: [format], allocators: [allocator] });
         let ops = 0;
+        let swapMachines = 0;
         for (const run of runs) {
           const result = runSystemModel({ ...run, refusalCheckOneIn: 4 });
           ops += result.ops;
           // Every kind of operation ran in every machine, and some were refused or injected failures.
           expect(Object.keys(result.byKind).length).toBe(21);
           expect(result.refusals).toBeGreaterThan(0);
+          if (run.swap) {
+            // A swap machine really ran under pressure: pages went out and came back.
+            swapMachines++;
+            expect(result.evictions, `evictions under ${run.swap.policy}`).toBeGreaterThan(0);
+            expect(result.swapIns, `swap-ins under ${run.swap.policy}`).toBeGreaterThan(0);
+          } else {
+            expect(result.evictions + result.swapIns).toBe(0);
+          }
         }
         expect(ops).toBe(OPS_PER_FORMAT);
+        // One machine in three has swap (the second of a local run's two, two of CI's seven).
+        expect(swapMachines).toBe(Math.ceil((runs.length - 1) / 3));
       }, 300_000);
     },
   );

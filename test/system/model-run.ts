@@ -47,6 +47,7 @@ import {
   leftovers,
   MAILBOX_DEPTH,
   MAX_LIVE,
+  MODEL_POLICIES,
   ModelViolation,
   Referee,
   readOrFault,
@@ -110,7 +111,7 @@ export class ModelRun {
   private readonly atBoot: Uint8Array;
 
   constructor(private readonly options: SystemModelOptions) {
-    const { kernel, failing } = bootModelKernel(options.format, options.allocator);
+    const { kernel, failing } = bootModelKernel(options.format, options.allocator, options.swap);
     this.kernel = kernel;
     this.failing = failing;
     this.random = new Random(options.seed);
@@ -146,6 +147,9 @@ export class ModelRun {
       refusals: this.referee.refusals,
       injectedFailures: this.referee.injectedFailures,
       byKind: this.byKind,
+      evictions: this.kernel.machine.swap?.stats.evictions ?? 0,
+      swapIns: this.kernel.machine.swap?.device.reads ?? 0,
+      reclaimedRefusals: this.referee.reclaimedRefusals,
     };
   }
 
@@ -234,6 +238,9 @@ export class ModelRun {
     const result = this.referee.attempt(null, () => this.kernel.createProcess('model'), failAfter);
     if (!result.ok) return;
     const process = result.value;
+    // On a swap machine with a resident limit, one process in three replaces its own pages.
+    const limit = this.options.swap?.residentLimit ?? 0;
+    if (limit > 0 && process.pid % 3 === 0) this.kernel.setResidentLimit(process.pid, limit);
     const heap = new Heap(process.space, { name: `heap of process ${process.pid}` });
     this.live.push({
       process,
@@ -435,7 +442,9 @@ export class ModelRun {
   // --- heaps ---
 
   private pickHeap(): HeapModel {
-    return this.random.below(6) === 0 ? this.kernelHeap : this.anyProcess().heap;
+    // A swap machine's RAM is too small for kernel-heap blocks, which reclaim never takes (a run
+    // of them would fill RAM and an allocation the model expects to succeed would fail).
+    return this.random.below(6) === 0 && !this.options.swap ? this.kernelHeap : this.anyProcess().heap;
   }
 
   private size(): number {
@@ -749,12 +758,19 @@ export function campaign(
   const mixer = new Random(seed);
   const runs: SystemModelOptions[] = [];
   for (let i = 0, left = ops; left > 0; i++, left -= RUN_LENGTH) {
-    runs.push({
+    const run: SystemModelOptions = {
       format: formats[i % formats.length],
       allocator: allocators[Math.floor(i / formats.length) % allocators.length],
       seed: mixer.nextU32(),
       ops: Math.min(RUN_LENGTH, left),
-    });
+    };
+    // One machine in three runs under memory pressure, on a policy the seed picks, with a
+    // resident limit on one process in three.
+    if (i % 3 === 1) {
+      const policy = MODEL_POLICIES[mixer.below(MODEL_POLICIES.length)];
+      run.swap = { policy, residentLimit: 8 + mixer.below(24) };
+    }
+    runs.push(run);
   }
   return runs;
 }

@@ -8,6 +8,8 @@ import type { Kernel } from '../../src/kernel/kernel.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { FrameState, FrameUse } from '../../src/phys/frame-table.js';
 import type { AddressSpace } from '../../src/vm/address-space.js';
+import { RegionType } from '../../src/vm/region-types.js';
+import { forEachSwapEntry } from '../../src/vm/swap-ranges.js';
 
 const PAGE = 4096;
 
@@ -125,7 +127,123 @@ export function machineSnapshot(kernel: Kernel, extras: SnapshotExtras = {}) {
     tlbRoot: kernel.mmu.root,
     ipc: { ...kernel.ipc.stats, inFlight: kernel.ipc.inFlight },
     heaps,
+    swap: swapState(kernel),
+    contents: kernel.machine.swap ? contentsState(kernel) : null,
   };
+}
+
+/**
+ * What each space sees, wherever its pages are: per space, every page of its regions as its
+ * address and a hash of its bytes, read from its frame or its swap slot (a swap machine only).
+ * Reclaim may evict pages inside an operation that then fails, as Linux's does; eviction moves
+ * bytes, it changes none: a refused operation that evicted is compared by this view instead.
+ */
+function contentsState(kernel: Kernel) {
+  const tables = kernel.pageTables;
+  const memory = kernel.pmm.memory;
+  const swap = kernel.machine.swap;
+  const spaces = [kernel.kernelSpace, ...kernel.processes().map((p) => p.space)];
+  return spaces.map((space) => {
+    const pages = new Map<number, number>();
+    const regions = space.regions;
+    for (let i = 0; i < regions.count; i++) {
+      const base = regions.base(i);
+      const ceiling = regions.ceiling(i);
+      tables.walkRange(space.root, base, ceiling, (va, pa, pageSize) => {
+        for (let offset = 0; offset < pageSize; offset += PAGE) {
+          const chunk = memory.chunkOf(pa + offset);
+          const at = (pa + offset) & (chunk.length - 1);
+          pages.set(va + offset, hashPage(chunk.subarray(at, at + PAGE)));
+        }
+      });
+      if (swap && regions.type(i) === RegionType.Anon) {
+        forEachSwapEntry(space, swap, base, ceiling, (va, slot) => {
+          const bytes = slotBytes(kernel, slot);
+          pages.set(va, bytes ? hashPage(bytes) : -1);
+        });
+      }
+    }
+    return [...pages.entries()].sort((a, b) => a[0] - b[0]).flat();
+  });
+}
+
+/**
+ * The frames reclaim never moves, as rows of frame number, use, owner, references and a hash of
+ * the bytes: messages, direct and kernel frames (not page tables, whose entries eviction
+ * rewrites, nor user pages, which the contents view covers).
+ */
+function pinnedFrames(snapshot: MachineSnapshot): number[] {
+  const rows: number[] = [];
+  const { allocated, bytes } = snapshot;
+  for (let row = 0; row < allocated.length / 4; row++) {
+    const use = allocated[row * 4 + 1];
+    if (use === FrameUse.PageTable || use === FrameUse.User) continue;
+    rows.push(
+      ...allocated.subarray(row * 4, row * 4 + 4),
+      hashPage(bytes.subarray(row * PAGE, (row + 1) * PAGE)),
+    );
+  }
+  return rows;
+}
+
+/**
+ * The first way a swap machine's `after` differs from `before` by meaning, or null: what every
+ * space sees (its regions, and each page's bytes in RAM or on swap), the pinned frames, the
+ * frames an operation keeps, mailboxes, IPC counters and heaps. Frames and slots may differ:
+ * pages reclaim took out of RAM meanwhile. Used when the exact comparison found a difference
+ * and reclaim ran.
+ */
+export function contentsDifference(before: MachineSnapshot, after: MachineSnapshot): string | null {
+  const view = (s: MachineSnapshot) => ({
+    processes: s.processes,
+    kernelSpace: s.kernelSpace,
+    ipc: s.ipc,
+    heaps: s.heaps,
+    contents: s.contents,
+    kept: s.swap?.kept ?? null,
+    pinned: pinnedFrames(s),
+  });
+  const was = view(before);
+  const now = view(after);
+  if (JSON.stringify(was) === JSON.stringify(now)) return null;
+  return snapshotDifference(was, now) ?? 'the machine changed';
+}
+
+/** The bytes of a written swap slot, or null (the device keeps them in chunks of 16 slots). */
+function slotBytes(kernel: Kernel, slot: number): Uint8Array | null {
+  const device = kernel.machine.swap?.device;
+  // The device's backing store is private: a test reads it without an I/O being counted.
+  const chunks = (device as unknown as { chunks: (Uint8Array | null)[] } | undefined)?.chunks;
+  const chunk = chunks?.[slot >>> 4];
+  return chunk ? chunk.subarray((slot & 15) * PAGE, ((slot & 15) + 1) * PAGE) : null;
+}
+
+/**
+ * The swap device's slots in use, each with its holders and a hash of its bytes, and which
+ * frames the swap cache keeps (null on a machine without swap). Device I/O counters are left
+ * out: they are statistics, as the fault counters' cousins in the frame table are not kept.
+ */
+function swapState(kernel: Kernel) {
+  const swap = kernel.machine.swap;
+  if (!swap) return null;
+  const refs = swap.device.refs;
+  const slots: number[] = [];
+  for (let slot = 1; slot < refs.length; slot++) {
+    if (refs[slot] === 0) continue;
+    const bytes = slotBytes(kernel, slot);
+    slots.push(slot, refs[slot], bytes ? hashPage(bytes) : -1);
+  }
+  const kept: number[] = [];
+  for (let pfn = 0; pfn < swap.kept.length; pfn++) if (swap.kept[pfn]) kept.push(pfn, swap.kept[pfn]);
+  return { slots, kept, evictions: swap.stats.evictions };
+}
+
+/** FNV-1a over a page's 32-bit words: a slot's bytes, compared without keeping a copy. */
+function hashPage(bytes: Uint8Array): number {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, PAGE / 4);
+  let hash = 0x811c9dc5;
+  for (let k = 0; k < words.length; k++) hash = Math.imul(hash ^ words[k], 0x01000193) >>> 0;
+  return hash;
 }
 
 export type MachineSnapshot = ReturnType<typeof machineSnapshot>;

@@ -17,12 +17,13 @@ import { MailboxFullError } from '../../src/ipc/errors.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { FrameState, FrameUse, KERNEL_OWNER } from '../../src/phys/frame-table.js';
-import type { FrameAllocatorKind } from '../../src/phys/types.js';
+import type { FrameAllocatorKind, FrameSource } from '../../src/phys/types.js';
+import type { PolicyName } from '../../src/swap/policies/replacement-policy.js';
 import type { AddressSpace } from '../../src/vm/address-space.js';
 import { ProtectionError, SegmentationFaultError } from '../../src/vm/errors.js';
 import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
 import type { Refusal } from './reference-model.js';
-import { machineDifference, machineSnapshot } from './snapshot.js';
+import { contentsDifference, machineDifference, machineSnapshot } from './snapshot.js';
 
 /**
  * Known bug, kept out of the generator until its fix lands (then set it to false): "A region
@@ -44,7 +45,23 @@ export interface SystemModelOptions {
   injectOneIn?: number;
   /** Prove every n-th refusal unchanged by snapshots (default 1: every one). */
   refusalCheckOneIn?: number;
+  /** Boot a small RAM with a swap device, so the working set runs under memory pressure. */
+  swap?: ModelSwap;
 }
+
+/** A swap machine of the campaign: its policy, and a resident limit some processes get. */
+export interface ModelSwap {
+  policy: PolicyName;
+  /** Pages a process may keep resident (0: none); set on one process in three when non-zero. */
+  residentLimit: number;
+}
+
+/** The policies the campaign's swap machines draw from ('opt' needs a trace of the future). */
+export const MODEL_POLICIES: readonly PolicyName[] = ['fifo', 'clock', 'aging', 'lru', 'random'];
+/** RAM of a swap machine: the model's working set (five windows, heaps, messages) does not fit. */
+export const SWAP_RAM_BYTES = 256 << 10;
+/** A small swap device that still holds what does not fit in RAM. */
+export const SWAP_DEVICE_BYTES = 4 << 20;
 
 export interface SystemModelResult {
   ops: number;
@@ -54,6 +71,12 @@ export interface SystemModelResult {
   injectedFailures: number;
   /** Operations run, by kind. */
   byKind: Record<string, number>;
+  /** Pages reclaim took out of RAM (0 without swap). */
+  evictions: number;
+  /** Pages read back from the swap device (0 without swap). */
+  swapIns: number;
+  /** Refused or injected-failure operations during which reclaim evicted pages. */
+  reclaimedRefusals: number;
 }
 
 /** A disagreement between the kernel and the model, with the step that showed it. */
@@ -86,21 +109,65 @@ export const MAX_LIVE = 5;
 export function bootModelKernel(
   format: FormatName,
   allocator: FrameAllocatorKind,
+  swap?: ModelSwap,
 ): { kernel: Kernel; failing: FailingFrameSource } {
-  let failing: FailingFrameSource | undefined;
+  let failing: PressureFailingFrameSource | undefined;
+  const pressure = swap ? { swapBytes: SWAP_DEVICE_BYTES, policy: swap.policy, policySeed: 13 } : {};
   const kernel = new Kernel({
     format,
     allocator,
-    ramBytes: RAM_BYTES,
+    ramBytes: swap ? SWAP_RAM_BYTES : RAM_BYTES,
+    ...pressure,
     tlb: { entries: 32, ways: 2 },
     mailboxDepth: MAILBOX_DEPTH,
     wrapFrames: (pmm) => {
-      failing = new FailingFrameSource(pmm);
+      failing = new PressureFailingFrameSource(pmm, swap !== undefined);
       return failing;
     },
   });
   if (!failing) throw new Error('wrapFrames was not called');
   return { kernel, failing };
+}
+
+/**
+ * Failure injection on a machine that may reclaim. The failing source sits below reclaim, so a
+ * single refused allocation is retried once reclaim freed a frame: the operation then succeeds,
+ * which tests the retry. On a swap machine every other injection (even k) is stubborn: from the
+ * k-th allocation on, every one fails until disarmed, so the operation sees OutOfMemoryError
+ * after reclaim ran, and must still change nothing a space can see.
+ */
+export class PressureFailingFrameSource extends FailingFrameSource {
+  private stubborn = false;
+  private failing = false;
+
+  constructor(
+    inner: FrameSource,
+    private readonly reclaims: boolean,
+  ) {
+    super(inner);
+  }
+
+  override failAfter(k: number): void {
+    super.failAfter(k);
+    this.stubborn = this.reclaims && k % 2 === 0;
+    this.failing = false;
+  }
+
+  override disarm(): void {
+    super.disarm();
+    this.stubborn = false;
+    this.failing = false;
+  }
+
+  override allocFrame(use: FrameUse, owner: number): number {
+    if (this.failing) throw new OutOfMemoryError('out of physical memory: injected failure, still failing');
+    try {
+      return super.allocFrame(use, owner);
+    } catch (error) {
+      if (this.stubborn && error instanceof OutOfMemoryError) this.failing = true;
+      throw error;
+    }
+  }
 }
 
 /** The outcome of one attempted operation. */
@@ -114,6 +181,8 @@ export type Attempt<T> = { ok: true; value: T } | { ok: false; injected: boolean
 export class Referee {
   refusals = 0;
   injectedFailures = 0;
+  /** Refusals and injected failures during which reclaim evicted (compared by contents). */
+  reclaimedRefusals = 0;
   step = 0;
   operation = '';
   /** Refusals seen; every `refusalCheckOneIn`-th is proven by snapshots (they cost a millisecond). */
@@ -170,7 +239,14 @@ export class Referee {
   /** For calls that report running out of memory by returning 0 (malloc and friends). */
   unchanged(before: ReturnType<Referee['snapshot']> | null): void {
     if (!before) return;
-    const difference = machineDifference(before, this.snapshot());
+    const after = this.snapshot();
+    let difference = machineDifference(before, after);
+    // Reclaim inside the operation moved pages to swap: it must still have changed no byte any
+    // space sees, nor anything else (contentsDifference).
+    if (difference && before.swap && after.swap && after.swap.evictions !== before.swap.evictions) {
+      this.reclaimedRefusals++;
+      difference = contentsDifference(before, after);
+    }
     if (difference) throw this.violation(`a refused operation changed the machine: ${difference}`);
   }
 }
