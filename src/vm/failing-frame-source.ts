@@ -4,19 +4,14 @@
  * middle of this fork?").
  */
 import { OutOfMemoryError } from '../common/errors.js';
+import { ForwardingFrameSource } from '../phys/forwarding-frame-source.js';
 import type { FrameUse } from '../phys/frame-table.js';
-import type { FrameSource } from '../phys/types.js';
 
-export class FailingFrameSource implements FrameSource {
-  private readonly inner: FrameSource;
+export class FailingFrameSource extends ForwardingFrameSource {
   /** Allocations left before the failing one; -1 when no failure is armed. */
   private countdown = -1;
   /** Allocations made through this source. */
   allocations = 0;
-
-  constructor(inner: FrameSource) {
-    this.inner = inner;
-  }
 
   /** The allocation after `k` more successful ones fails (k = 0: the next one). */
   failAfter(k: number): void {
@@ -32,7 +27,7 @@ export class FailingFrameSource implements FrameSource {
     return this.countdown >= 0;
   }
 
-  allocFrame(use: FrameUse, owner: number): number {
+  override allocFrame(use: FrameUse, owner: number): number {
     if (this.countdown === 0) {
       this.countdown = -1;
       throw new OutOfMemoryError('out of physical memory: injected failure of a frame allocation');
@@ -40,17 +35,5 @@ export class FailingFrameSource implements FrameSource {
     if (this.countdown > 0) this.countdown--;
     this.allocations++;
     return this.inner.allocFrame(use, owner);
-  }
-
-  retain(pa: number): void {
-    this.inner.retain(pa);
-  }
-
-  release(pa: number): boolean {
-    return this.inner.release(pa);
-  }
-
-  setOwner(pa: number, use: FrameUse, owner: number): void {
-    this.inner.setOwner(pa, use, owner);
   }
 }

@@ -5,23 +5,23 @@
  * evicted does OutOfMemoryError reach the caller. Reclaim itself never allocates.
  */
 import { OutOfMemoryError } from '../common/errors.js';
+import { ForwardingFrameSource } from '../phys/forwarding-frame-source.js';
 import type { FrameUse } from '../phys/frame-table.js';
 import type { FrameSource } from '../phys/types.js';
 import { reclaimPages } from './reclaim.js';
 import type { VmSwap } from './vm-swap.js';
 
-export class ReclaimingFrameSource implements FrameSource {
-  private readonly inner: FrameSource;
+export class ReclaimingFrameSource extends ForwardingFrameSource {
   private readonly swap: VmSwap;
   private readonly freeFrames: () => number;
 
   constructor(inner: FrameSource, swap: VmSwap, freeFrames: () => number) {
-    this.inner = inner;
+    super(inner);
     this.swap = swap;
     this.freeFrames = freeFrames;
   }
 
-  allocFrame(use: FrameUse, owner: number): number {
+  override allocFrame(use: FrameUse, owner: number): number {
     const swap = this.swap;
     const free = this.freeFrames();
     if (free < swap.lowWatermark && swap.residentFrames > 0) {
@@ -38,15 +38,7 @@ export class ReclaimingFrameSource implements FrameSource {
     }
   }
 
-  retain(pa: number): void {
-    this.inner.retain(pa);
-  }
-
-  release(pa: number): boolean {
-    return this.inner.release(pa);
-  }
-
-  setOwner(pa: number, use: FrameUse, owner: number): void {
+  override setOwner(pa: number, use: FrameUse, owner: number): void {
     this.inner.setOwner(pa, use, owner);
     const pfn = pa >>> 12;
     if (this.swap.reverseMap.mapCount[pfn] === 0) return;
