@@ -7,7 +7,7 @@
  */
 import { readDecimal, readHex, scan, skipBlanks } from './address-text.js';
 import { LineStream } from './line-stream.js';
-import { AccessKind, MemoryTrace } from './memory-trace.js';
+import { AccessKind, type MemoryTrace } from './memory-trace.js';
 import { TraceSyntaxError } from './trace-errors.js';
 
 const KIND_OF_LETTER: Record<string, AccessKind> = {
@@ -18,20 +18,8 @@ const KIND_OF_LETTER: Record<string, AccessKind> = {
 };
 
 export class LackeyParser extends LineStream {
-  readonly trace: MemoryTrace;
   /** Lines of valgrind's own messages skipped. */
   messageLines = 0;
-
-  constructor(trace = new MemoryTrace()) {
-    super();
-    this.trace = trace;
-  }
-
-  /** Parses the rest and returns the trace. */
-  end(): MemoryTrace {
-    this.finish();
-    return this.trace;
-  }
 
   protected parseLine(text: string, start: number, end: number, line: number): void {
     const first = skipBlanks(text, start, end);

@@ -1,13 +1,20 @@
 /**
  * Splits text that arrives in chunks of any size into numbered lines, for the streaming trace
  * parsers: a line may end in one chunk and continue in the next; `\n` and `\r\n` both end a line.
+ * Each parser adds the accesses of its lines to `trace`.
  */
 import { InvalidArgumentError } from '../../common/errors.js';
+import { MemoryTrace } from './memory-trace.js';
 
 export abstract class LineStream {
+  readonly trace: MemoryTrace;
   private carry = '';
   private lineNumber = 0;
   private ended = false;
+
+  constructor(trace = new MemoryTrace()) {
+    this.trace = trace;
+  }
 
   /** Feeds the next chunk of text; whole lines are parsed now, a partial last one is kept. */
   push(chunk: string): void {
@@ -33,6 +40,12 @@ export abstract class LineStream {
       this.parseLine(this.carry, 0, end, ++this.lineNumber);
       this.carry = '';
     }
+  }
+
+  /** Parses the rest and returns the trace. */
+  end(): MemoryTrace {
+    this.finish();
+    return this.trace;
   }
 
   /** Lines read so far. */

@@ -6,23 +6,10 @@
  */
 import { readDecimal, readHex, scan, skipBlanks } from './address-text.js';
 import { LineStream } from './line-stream.js';
-import { AccessKind, MemoryTrace } from './memory-trace.js';
+import { AccessKind, type MemoryTrace } from './memory-trace.js';
 import { TraceSyntaxError } from './trace-errors.js';
 
 export class RwParser extends LineStream {
-  readonly trace: MemoryTrace;
-
-  constructor(trace = new MemoryTrace()) {
-    super();
-    this.trace = trace;
-  }
-
-  /** Parses the rest and returns the trace. */
-  end(): MemoryTrace {
-    this.finish();
-    return this.trace;
-  }
-
   protected parseLine(text: string, start: number, end: number, line: number): void {
     const first = skipBlanks(text, start, end);
     if (first === end || text.charCodeAt(first) === 35) return;
