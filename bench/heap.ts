@@ -22,6 +22,7 @@ import {
   type ReplayResult,
   replay,
 } from '../src/workload/traces/replay.js';
+import { residentBound } from '../src/workload/traces/resident-bound.js';
 import { generateSmallProgram, SMALL_PROGRAMS } from '../src/workload/traces/small-programs.js';
 import { generateTrace, TRACE_PATTERNS } from '../src/workload/traces/trace-generator.js';
 import { type WarmSubject, warmThroughput } from '../src/workload/traces/warm-throughput.js';
@@ -137,7 +138,7 @@ export async function run(): Promise<Record<string, number | string>> {
     `heap bench: ${traces.length} traces; ours on a process of a booted kernel (i386) and over an ArrayBuffer; @thi.ng/malloc MemPool`,
   );
   const figures: Record<string, number | string> = {};
-  const small = { count: 0, util: 0, resident: 0, thing: 0 };
+  const small = { count: 0, util: 0, resident: 0, bound: 0, thing: 0 };
   const large = { count: 0, util: 0, thing: 0 };
   let worstLargeRatio = Number.POSITIVE_INFINITY;
   let worstSmallRatio = Number.POSITIVE_INFINITY;
@@ -148,10 +149,13 @@ export async function run(): Promise<Record<string, number | string>> {
     const ratio = f.oursOps / f.thingOps;
     const standaloneRatio = f.standaloneOps / f.thingOps;
     const ops = trace.kinds.length;
+    // The best any allocator of our alignment could be resident in (every block packed, no headers).
+    const bound = residentBound(trace, 16).residentUtilization;
     if (isSmall) {
       small.count++;
       small.util += f.ours.utilization;
       small.resident += f.ours.residentUtilization;
+      small.bound += bound;
       small.thing += f.thing.utilization;
     } else {
       large.count++;
@@ -163,10 +167,11 @@ export async function run(): Promise<Record<string, number | string>> {
     standaloneLogRatio += Math.log(standaloneRatio);
     standaloneUtil += f.standalone.utilization;
     log(
-      `${trace.name.padEnd(22)} ops ${String(ops).padStart(6)}  util ${f.ours.utilization.toFixed(3)} resident ${f.ours.residentUtilization.toFixed(3)} buffer ${f.standalone.utilization.toFixed(3)} thing ${f.thing.utilization.toFixed(3)}  warm ops/s ${fmt(f.oursOps)} buffer ${fmt(f.standaloneOps)} thing ${fmt(f.thingOps)}  (x${ratio.toFixed(2)}, buffer x${standaloneRatio.toFixed(2)})`,
+      `${trace.name.padEnd(22)} ops ${String(ops).padStart(6)}  util ${f.ours.utilization.toFixed(3)} resident ${f.ours.residentUtilization.toFixed(3)} (bound ${bound.toFixed(3)}) buffer ${f.standalone.utilization.toFixed(3)} thing ${f.thing.utilization.toFixed(3)}  warm ops/s ${fmt(f.oursOps)} buffer ${fmt(f.standaloneOps)} thing ${fmt(f.thingOps)}  (x${ratio.toFixed(2)}, buffer x${standaloneRatio.toFixed(2)})`,
     );
     figures[`util:${trace.name}`] = round(f.ours.utilization);
     figures[`residentUtil:${trace.name}`] = round(f.ours.residentUtilization);
+    figures[`residentBound:${trace.name}`] = round(bound);
     figures[`bufferUtil:${trace.name}`] = round(f.standalone.utilization);
     figures[`thingUtil:${trace.name}`] = round(f.thing.utilization);
     figures[`vsThing:${trace.name}`] = round(ratio, 2);
@@ -176,6 +181,7 @@ export async function run(): Promise<Record<string, number | string>> {
   return {
     smallUtilization: round(small.util / small.count),
     smallResidentUtilization: round(small.resident / small.count),
+    smallResidentBound: round(small.bound / small.count),
     smallThingUtilization: round(small.thing / small.count),
     largeUtilization: round(large.util / large.count),
     largeThingUtilization: round(large.thing / large.count),

@@ -328,6 +328,7 @@ export {
   replay,
   replayFast,
 } from './workload/traces/replay.js';
+export { type ResidentBound, residentBound } from './workload/traces/resident-bound.js';
 export { generateSmallProgram, SMALL_PROGRAMS, type SmallProgram } from './workload/traces/small-programs.js';
 export { generateTrace, TRACE_PATTERNS, type TracePattern } from './workload/traces/trace-generator.js';
 export {
