@@ -5,7 +5,7 @@
  */
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
-import { popcount, WORD_BITS } from './bit-runs.js';
+import { popcount, runMask, WORD_BITS } from './bit-runs.js';
 import { NONE, PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapParts } from './heap-stats.js';
 
@@ -78,7 +78,7 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
         const u = p * UNITS_PER_PAGE + k;
         const s = areas.unitSlab[a * areas.unitsPerArea + u];
         if (s === NONE) continue;
-        units |= 1 << k;
+        units = (units | (1 << k)) >>> 0;
         if (slabs.area[s] !== a) fail(`unit ${u} of area ${hex(base)} names slab ${s} of another area`);
         const first = slabs.firstUnit[s];
         if (u < first || u >= first + slabs.units[s])
@@ -88,10 +88,10 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
       if (units === 0) continue;
       used |= 1 << p;
       const mask = areas.shared.mask[a * perArea + p];
-      if (shared ? mask !== units : units !== (1 << UNITS_PER_PAGE) - 1)
+      if (shared ? mask !== units : units !== runMask(0, UNITS_PER_PAGE))
         fail(`page ${p} of area ${hex(base)}: its units disagree with its slabs`);
       const open = areas.shared.open.subarray(0, areas.shared.openCount).includes(a * perArea + p);
-      if (open !== (shared && units !== (1 << UNITS_PER_PAGE) - 1))
+      if (open !== (shared && units !== runMask(0, UNITS_PER_PAGE)))
         fail(`page ${p} of area ${hex(base)}: the open shared pages disagree with its free units`);
       if (shared) sharedPages++;
     }
@@ -163,7 +163,7 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
       if (bits !== 0) highest = w * WORD_BITS + WORD_BITS - 1 - Math.clz32(bits);
     }
     if (live !== slabs.live[s]) fail(`slab ${s}: bitmap holds ${live} blocks, count says ${slabs.live[s]}`);
-    if (live === 0) fail(`slab ${s} is empty but still held`);
+    if (live === 0 && s !== slabs.spare) fail(`slab ${s} is empty but still held`);
     if (highest >= slabs.high[s]) fail(`slab ${s}: block ${highest} lies above the high-water mark`);
     slabsOf[cls]++;
     liveOf[cls] += live;
@@ -171,6 +171,16 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
     tally.bytes += live * table.size[cls];
   }
   if (count !== slabs.count) fail(`slab count ${slabs.count} but ${count} slabs found`);
+  const spare = slabs.spare;
+  if (spare !== NONE && (slabs.area[spare] === NONE || slabs.live[spare] !== 0))
+    fail(`the spare slab ${spare} is not an empty held slab`);
+  if (spare !== NONE) {
+    const row = slabs.area[spare] * areas.unitsPerArea;
+    const others = areas.unitSlab
+      .subarray(row, row + areas.unitsPerArea)
+      .some((t) => t !== NONE && t !== spare);
+    if (!others) fail(`the spare slab ${spare} holds its area alone`);
+  }
   for (let c = 0; c < table.count; c++) {
     if (slabsOf[c] !== slabs.slabsOf[c]) fail(`class ${table.size[c]}: slab count disagrees`);
     if (liveOf[c] !== slabs.liveOf[c]) fail(`class ${table.size[c]}: block count disagrees`);

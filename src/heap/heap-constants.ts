@@ -19,8 +19,10 @@ export const NONE = -1;
 /**
  * The grain of a small slab: a class's first slab may be a run of these inside a page shared
  * with other classes' small slabs, so a program with a few blocks of many sizes does not hold a
- * half-empty page for each size. Every slab starts on a unit; a page holds UNITS_PER_PAGE.
+ * half-empty page for each size. Every slab starts on a unit; a page holds UNITS_PER_PAGE (32:
+ * a shared page's units are one 32-bit mask). Small programs, mean resident utilization: 0.725
+ * with 512-byte units, 0.731 with 256, 0.740 with 128 (seeds 1 to 6; docs/heap.md).
  */
-export const SLAB_UNIT = 512;
+export const SLAB_UNIT = 128;
 export const UNIT_SHIFT = Math.log2(SLAB_UNIT);
 export const UNITS_PER_PAGE = PAGE_SIZE / SLAB_UNIT;

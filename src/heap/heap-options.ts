@@ -20,6 +20,12 @@ export interface HeapOptions {
   /** Most tail waste a slab may have before it spans more pages (fraction). Default 1/16. */
   maxSlabWaste?: number;
   /**
+   * Most tail waste a small slab (a run of units in a shared page) may have before it spans more
+   * units (fraction). Default 1/8: a small slab is a class's first few objects, where a short run
+   * saves more than its tail costs.
+   */
+  maxSmallSlabWaste?: number;
+  /**
    * When a class has no free object, take one from a bigger class that has one, if that class is
    * at most this fraction bigger (0 turns it off). Pools the ups and downs of neighbouring classes,
    * so fewer slabs are made. Default 1/8.
@@ -52,6 +58,7 @@ export interface HeapSettings {
   alignment: 8 | 16;
   sizeClasses: readonly number[];
   maxSlabWaste: number;
+  maxSmallSlabWaste: number;
   borrowWaste: number;
   largeCacheEntries: number;
   keepSpareArea: boolean;
@@ -88,6 +95,12 @@ export function resolveHeapOptions(options: HeapOptions): HeapSettings {
     throw new InvalidArgumentError(
       `${name}: the largest size class (${sizes[sizes.length - 1]}) must equal the large threshold ${largeThreshold}`,
     );
+  for (const [option, waste] of [
+    ['maxSlabWaste', options.maxSlabWaste],
+    ['maxSmallSlabWaste', options.maxSmallSlabWaste],
+  ] as const)
+    if (waste !== undefined && !(waste >= 0 && waste < 1))
+      throw new InvalidArgumentError(`${name}: ${option} ${waste} must be a fraction from 0 up to 1`);
   return {
     name,
     areaSize,
@@ -95,6 +108,7 @@ export function resolveHeapOptions(options: HeapOptions): HeapSettings {
     alignment,
     sizeClasses: Object.freeze([...sizes]),
     maxSlabWaste: options.maxSlabWaste ?? 1 / 16,
+    maxSmallSlabWaste: options.maxSmallSlabWaste ?? 1 / 8,
     borrowWaste: options.borrowWaste ?? 1 / 8,
     largeCacheEntries: options.largeCacheEntries ?? 4,
     keepSpareArea: options.keepSpareArea ?? true,

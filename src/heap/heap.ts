@@ -91,6 +91,7 @@ export class Heap {
       settings.alignment,
       this.areas.pagesPerArea,
       settings.maxSlabWaste,
+      settings.maxSmallSlabWaste,
       settings.borrowWaste,
       this.name,
     );

@@ -4,16 +4,33 @@
  * blocks of many sizes does not hold a page for each size. Used by the area pool and the slab cache; read by the checker.
  */
 import type { AreaPool } from './area-pool.js';
+import { runMask } from './bit-runs.js';
 import { grown } from './grown.js';
 import { NONE, UNITS_PER_PAGE } from './heap-constants.js';
 
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 /** `mask` of a shared page whose every unit is taken. */
-const FULL_PAGE_UNITS = (1 << UNITS_PER_PAGE) - 1;
+const FULL_PAGE_UNITS = runMask(0, UNITS_PER_PAGE);
+
+/**
+ * A bit for each unit where a run of `length` free units starts (`free`: a bit a free unit). Runs
+ * are found by halving: after ANDing `free` with itself shifted by 1, 2, 4 ... bit i says that
+ * the units from i on are free that far; shifting in zeros from the top keeps runs inside the page.
+ */
+function runStarts(free: number, length: number): number {
+  let starts = free >>> 0;
+  let span = 1;
+  while (span * 2 <= length) {
+    starts &= starts >>> span;
+    span *= 2;
+  }
+  if (span < length) starts &= starts >>> (length - span);
+  return starts >>> 0;
+}
 
 export class SharedPages {
   /** Per page of each area (`area * pagesPerArea + page`): the units small slabs took on a shared page. */
-  mask = new Uint8Array(0);
+  mask = new Uint32Array(0);
   /** Shared pages (`area * pagesPerArea + page`) with a free unit, in no order. */
   open = new Int32Array(0);
   openCount = 0;
@@ -30,14 +47,11 @@ export class SharedPages {
    * sets the pool's runFirst to the run's first unit in it; NONE when out of memory.
    */
   take(units: number, slab: number): number {
-    const run = (1 << units) - 1;
     for (let i = 0; i < this.openCount; i++) {
-      const mask = this.mask[this.open[i]];
-      for (let u = 0; u + units <= UNITS_PER_PAGE; u++) {
-        if ((mask & (run << u)) === 0) {
-          this.lastFresh = false;
-          return this.takeOn(i, u, units, slab);
-        }
+      const starts = runStarts(~this.mask[this.open[i]], units);
+      if (starts !== 0) {
+        this.lastFresh = false;
+        return this.takeOn(i, 31 - Math.clz32(starts & -starts), units, slab);
       }
     }
     this.lastFresh = true;
@@ -63,7 +77,7 @@ export class SharedPages {
     const page = first >>> UNITS_SHIFT;
     const shared = a * areas.pagesPerArea + page;
     const before = this.mask[shared];
-    const mask = before & ~(((1 << units) - 1) << (first - (page << UNITS_SHIFT)));
+    const mask = (before & ~runMask(first - (page << UNITS_SHIFT), units)) >>> 0;
     this.mask[shared] = mask;
     const row = a * areas.unitsPerArea;
     areas.unitSlab.fill(NONE, row + first, row + first + units);
@@ -80,7 +94,7 @@ export class SharedPages {
     const areas = this.areas;
     const page = first >>> UNITS_SHIFT;
     const shared = a * areas.pagesPerArea + page;
-    this.mask[shared] &= ~(((1 << units) - 1) << (first - (page << UNITS_SHIFT)));
+    this.mask[shared] &= ~runMask(first - (page << UNITS_SHIFT), units);
     const row = a * areas.unitsPerArea;
     areas.unitSlab.fill(NONE, row + first, row + first + units);
     const i = this.lastSlot;
@@ -122,7 +136,7 @@ export class SharedPages {
     const shared = this.open[i];
     const a = Math.floor(shared / areas.pagesPerArea);
     const page = shared - a * areas.pagesPerArea;
-    const mask = this.mask[shared] | (((1 << units) - 1) << unit);
+    const mask = (this.mask[shared] | runMask(unit, units)) >>> 0;
     this.mask[shared] = mask;
     this.lastSlot = i;
     this.lastFilled = mask === FULL_PAGE_UNITS;

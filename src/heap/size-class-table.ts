@@ -22,7 +22,7 @@ export class SizeClassTable {
   readonly bitmapOrder: Uint8Array;
   /**
    * Units (SLAB_UNIT bytes) of the class's small slab, a run inside a shared page, or 0 when no
-   * run shorter than a page holds an object with at most the slab waste allowed.
+   * run shorter than a page holds an object with at most the small-slab waste allowed.
    */
   readonly smallUnits: Int32Array;
   /** Objects one small slab of the class holds. */
@@ -46,6 +46,7 @@ export class SizeClassTable {
     granule: number,
     pagesPerArea: number,
     maxSlabWaste: number,
+    maxSmallSlabWaste: number,
     borrowWaste: number,
     heapName: string,
   ) {
@@ -71,7 +72,7 @@ export class SizeClassTable {
       for (let units = 1; units < UNITS_PER_PAGE; units++) {
         const bytes = units * SLAB_UNIT;
         const objects = Math.floor(bytes / sizes[c]);
-        if (objects > 0 && bytes - objects * sizes[c] <= bytes * maxSlabWaste) {
+        if (objects > 0 && bytes - objects * sizes[c] <= bytes * maxSmallSlabWaste) {
           this.smallUnits[c] = units;
           this.smallObjects[c] = objects;
           this.smallBitmapOrder[c] = Math.ceil(Math.log2(Math.ceil(objects / WORD_BITS)));

@@ -7,7 +7,7 @@
  * gives its pages (or units) back to its area. Used by Heap for every small malloc and free; read by the checker and stats.
  */
 import type { AreaPool } from './area-pool.js';
-import { FULL_WORD, WORD_BITS } from './bit-runs.js';
+import { FULL_WORD, runMask, WORD_BITS } from './bit-runs.js';
 import { grown } from './grown.js';
 import { NONE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { SizeClassTable } from './size-class-table.js';
@@ -20,6 +20,7 @@ function bitmapOrderFor(objects: number): number {
   return Math.ceil(Math.log2(Math.ceil(objects / WORD_BITS)));
 }
 const WORD_SHIFT = Math.log2(WORD_BITS);
+const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 const BIT_MASK = WORD_BITS - 1;
 
 export class SlabCache {
@@ -69,6 +70,15 @@ export class SlabCache {
   count = 0;
   /** Whether the last allocation got an object never handed out on clean pages (still zero). */
   lastFresh = false;
+  /**
+   * The slab whose last object was freed last, kept empty in its class's partial list instead of
+   * given back, or NONE: a program that mallocs and frees one block of a class in a loop would
+   * otherwise make and destroy a slab each time (python3 did so 120 000 times a run with a class
+   * whose small slab holds one object). When another slab empties it goes. It never holds an area
+   * alone: a slab that is the last thing in its area is given back at once, as before, and the
+   * spare goes when the rest of its area does.
+   */
+  spare = NONE;
 
   // What the last allocate changed, so undoAllocate can take it back exactly.
   private lastSlab = NONE;
@@ -78,6 +88,7 @@ export class SlabCache {
   private lastHigh = 0;
   private lastHint = 0;
   private lastTouched = 0;
+  private lastTookSpare = false;
 
   constructor(
     classes: SizeClassTable,
@@ -107,6 +118,8 @@ export class SlabCache {
     this.lastHint = w;
     this.lastHigh = this.high[s];
     this.lastTouched = this.areas.touched[this.area[s]];
+    this.lastTookSpare = s === this.spare;
+    if (this.lastTookSpare) this.spare = NONE;
     let bits = words[first + w];
     while (bits === FULL_WORD) bits = words[first + ++w];
     const low = ~bits & (bits + 1); // the lowest clear bit, alone
@@ -142,8 +155,16 @@ export class SlabCache {
     this.liveBlocks--;
     this.liveBytes -= this.classSize[cls];
     if (live === 0) {
-      if (objects > 1) this.unlinkPartial(cls, s);
-      this.destroy(s);
+      if (this.alone(s)) {
+        if (objects > 1) this.unlinkPartial(cls, s);
+        this.destroy(s);
+        return;
+      }
+      // Kept as the spare (a one-object slab was full, so off the list); the one before it goes.
+      if (objects === 1) this.linkPartial(cls, s);
+      const before = this.spare;
+      this.spare = s;
+      if (before !== NONE) this.dropEmpty(before);
     } else if (live === objects - 1) {
       this.linkPartial(cls, s);
     }
@@ -163,6 +184,7 @@ export class SlabCache {
     this.hint[s] = this.lastHint;
     this.high[s] = this.lastHigh;
     this.areas.touched[this.area[s]] = this.lastTouched;
+    if (this.lastTookSpare) this.spare = s;
     const wasFull = this.live[s] === this.objects[s];
     this.live[s]--;
     this.liveOf[cls]--;
@@ -175,6 +197,27 @@ export class SlabCache {
       // It was the head of the partial list when allocate took its last object.
       this.linkPartial(cls, s);
     }
+  }
+
+  /** Gives back empty slab `s` (in its class's partial list). */
+  private dropEmpty(s: number): void {
+    if (s === this.spare) this.spare = NONE;
+    this.unlinkPartial(this.classOf[s], s);
+    this.destroy(s);
+  }
+
+  /** Whether slab `s` is the only thing in its area (no other slab on its pages or units). */
+  private alone(s: number): boolean {
+    const areas = this.areas;
+    const a = this.area[s];
+    const first = this.firstUnit[s];
+    const units = this.units[s];
+    const page = first >>> UNITS_SHIFT;
+    if (units >= UNITS_PER_PAGE) return areas.used[a] === runMask(page, units >>> UNITS_SHIFT);
+    return (
+      areas.used[a] === runMask(page, 1) &&
+      areas.shared.mask[a * areas.pagesPerArea + page] === runMask(first - (page << UNITS_SHIFT), units)
+    );
   }
 
   /** Whether object `index` of slab `s` is live. */
@@ -194,6 +237,7 @@ export class SlabCache {
       this.liveBlocks -= live;
       this.liveBytes -= live * this.classSize[cls];
       if (live < this.objects[s]) this.unlinkPartial(cls, s);
+      if (s === this.spare) this.spare = NONE;
       this.live[s] = 0;
       this.destroy(s);
     }
@@ -260,6 +304,7 @@ export class SlabCache {
     this.idsUsed = other.idsUsed;
     this.count = other.count;
     this.lastFresh = other.lastFresh;
+    this.spare = other.spare;
   }
 
   /**
@@ -275,7 +320,7 @@ export class SlabCache {
     // be: a run of units in a shared page, or the fewest pages that hold an object. A program
     // with a few blocks of many sizes then holds little more than it uses (measured on the
     // small-program traces: mean resident utilization 0.613 with page slabs only, 0.711 with
-    // small slabs, 0.718 with the fewest pages too; mean utilization 0.664 -> 0.701).
+    // small slabs, 0.718 with the fewest pages too; 128-byte units since: docs/heap.md).
     const few = this.liveOf[cls] < classes.objects[cls] * 4;
     const small = few && classes.smallUnits[cls] > 0;
     let a: number;
@@ -367,6 +412,9 @@ export class SlabCache {
     this.freeIds[this.freeIdCount++] = s;
     if (units < UNITS_PER_PAGE) this.areas.shared.give(a, this.firstUnit[s], units);
     else this.areas.vacate(a, this.firstUnit[s] / UNITS_PER_PAGE, units / UNITS_PER_PAGE);
+    // The spare slab never holds an area alone.
+    const spare = this.spare;
+    if (spare !== NONE && this.area[spare] === a && this.alone(spare)) this.dropEmpty(spare);
   }
 
   /** log2 of the bitmap words slab `s` took. */

@@ -82,6 +82,33 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('keeps the last emptied slab for the next block of its class, but never an area for it alone', () => {
+    const { heap } = setup();
+    const keep = heap.malloc(48);
+    // A 1152-byte block gets a small slab of one object: nine 128-byte units of keep's page.
+    const first = heap.malloc(1152);
+    expect(heap.stats().slabs).toBe(2);
+    heap.free(first);
+    // Its slab is kept empty as the spare, so a malloc and free of one block in a loop does not
+    // make and give back a slab each time.
+    expect(heap.stats().slabs).toBe(2);
+    heap.check();
+    const again = heap.malloc(1152);
+    expect(again).toBe(first);
+    expect(heap.stats().slabs).toBe(2);
+    // A second emptied slab takes the spare's place; the first goes.
+    const other = heap.malloc(2000);
+    heap.free(other);
+    heap.free(again);
+    expect(heap.stats().slabs).toBe(2);
+    heap.check();
+    // keep's slab would now hold the area with the spare alone: both go, the area is emptied.
+    heap.free(keep);
+    expect(heap.stats().slabs).toBe(0);
+    expect(heap.liveBlocks).toBe(0);
+    heap.check();
+  });
+
   it('gives a big class with few blocks slabs of the fewest pages that hold an object', () => {
     const heap = new Heap(new SparseSpace());
     // The 10240-byte class: a page slab is 5 pages for 2 objects, the fewest pages for one are 3.
@@ -301,8 +328,9 @@ describe('Heap', () => {
     const stats = heap.stats();
     const cls = stats.classes.find((c) => c.size === 48)!;
     expect(cls.liveBlocks).toBe(10);
-    // A class with few blocks gets a small slab: 512 bytes of a shared page hold ten of 48.
-    expect(cls.slabs).toBe(1);
+    // A class with few blocks gets small slabs: two 128-byte units of a shared page hold five
+    // of 48 (one unit would hold two, wasting a quarter: more than maxSmallSlabWaste's eighth).
+    expect(cls.slabs).toBe(2);
     expect(cls.objectsPerSlab).toBe(85);
     expect(cls.capacity).toBe(10);
     expect(stats.liveBytes).toBe(480);
@@ -491,5 +519,7 @@ describe('Heap bad input', () => {
     expect(() => new Heap(space, { areaSize: 3000 })).toThrow(InvalidArgumentError);
     expect(() => new Heap(space, { largeThreshold: 200000 })).toThrow(InvalidArgumentError);
     expect(() => new Heap(space, { sizeClasses: [16, 8, 16384] })).toThrow(InvalidArgumentError);
+    expect(() => new Heap(space, { maxSmallSlabWaste: 1 })).toThrow(/maxSmallSlabWaste 1 must be a fraction/);
+    expect(() => new Heap(space, { maxSlabWaste: -0.5 })).toThrow(InvalidArgumentError);
   });
 });

@@ -196,11 +196,11 @@ describe('replay driver', () => {
     // The area maps its first two pages only, and the blocks never need a third.
     expect(result.peakFootprint).toBe(2 * 4096);
     expect(result.utilization).toBeCloseTo(2300 / (2 * 4096), 6);
-    // Two pages hold blocks at the peak: the small slabs of the 112-byte class (1 KiB), the
-    // 2048-byte class (2 KiB) and the 304-byte class the realloc moved id 0 to (1.5 KiB) share
-    // them, packed in 512-byte units that never straddle a page.
-    expect(result.peakResident).toBe(2 * 4096);
-    expect(result.residentUtilization).toBeCloseTo(2300 / (2 * 4096), 6);
+    // One page holds every block: the small slabs of the 112-byte class (one 128-byte unit), the
+    // 2048-byte class (16 units) and the 304-byte class the realloc moved id 0 to (5 units: two
+    // objects) share it, 22 of its 32 units.
+    expect(result.peakResident).toBe(4096);
+    expect(result.residentUtilization).toBeCloseTo(2300 / 4096, 6);
     expect(result.metadataBytes).toBe(heap.metadataBytes());
   });
 
