@@ -5,7 +5,8 @@
  * @thi.ng/malloc's MemPool, with the same protocol for each: utilization from one replay, warm
  * throughput from `warmThroughput` (a warm-up pass, then passes for at least 300 ms, each heap
  * emptied between passes by its own free-everything: MemPool's freeAll keeps its buffer, ours
- * keeps what free() keeps for reuse).
+ * keeps what free() keeps for reuse), repeated WARM_REPEATS times with fresh heaps, ours and
+ * MemPool's in turn: the ratio is the median of the repeats' ratios, the worst beside it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,22 +97,28 @@ function processSubject(): WarmSubject & { heap: Heap; memory: ReplayMemory; dis
   };
 }
 
+/**
+ * Warm-throughput measurements a trace gets, each with fresh heaps, ours and MemPool's taken in
+ * turn: one sample swings several times over on this shared machine (MemPool's own rate swung
+ * 10 x between runs), so the ratio is the median of the repeats' ratios, beside the worst.
+ */
+const WARM_REPEATS = 3;
+
 interface TraceFigures {
   ours: ReplayResult;
   standalone: ReplayResult;
   thing: ReplayResult;
-  oursOps: number;
-  standaloneOps: number;
-  thingOps: number;
+  /** Operations a second of each repeat. */
+  oursOps: number[];
+  standaloneOps: number[];
+  thingOps: number[];
 }
 
 function measureTrace(trace: RepTrace): TraceFigures {
-  // Ours on a process: utilization with payload checking through the MMU, then warm throughput.
+  // Ours on a process: utilization with payload checking through the MMU.
   const subject = processSubject();
   const ours = replay(trace, subject.allocator, { check: subject.memory, alignment: subject.heap.alignment });
   subject.heap.check();
-  subject.heap.releaseAll();
-  const oursOps = warmThroughput(trace, subject).opsPerSec;
   subject.dispose();
   // Ours on its own over an ArrayBuffer, the same way.
   const buffer = new BufferHeap(new ArrayBuffer(POOL_BYTES));
@@ -120,15 +127,26 @@ function measureTrace(trace: RepTrace): TraceFigures {
     alignment: buffer.alignment,
   });
   buffer.check();
-  buffer.releaseAll();
-  const standaloneOps = warmThroughput(trace, {
-    allocator: heapAllocator(buffer),
-    reset: () => buffer.freeAll(),
-  }).opsPerSec;
   // MemPool: no payload checking (it would add our cost to its time only in the replay, not timed).
   const thing = replay(trace, thingSubject().allocator);
-  const thingOps = warmThroughput(trace, thingSubject()).opsPerSec;
-  return { ours, standalone, thing, oursOps, standaloneOps, thingOps };
+  const figures: TraceFigures = { ours, standalone, thing, oursOps: [], standaloneOps: [], thingOps: [] };
+  for (let r = 0; r < WARM_REPEATS; r++) {
+    const onProcess = processSubject();
+    figures.oursOps.push(warmThroughput(trace, onProcess).opsPerSec);
+    onProcess.dispose();
+    const own = new BufferHeap(new ArrayBuffer(POOL_BYTES));
+    figures.standaloneOps.push(
+      warmThroughput(trace, { allocator: heapAllocator(own), reset: () => own.freeAll() }).opsPerSec,
+    );
+    figures.thingOps.push(warmThroughput(trace, thingSubject()).opsPerSec);
+  }
+  return figures;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 export async function run(): Promise<Record<string, number | string>> {
@@ -142,12 +160,17 @@ export async function run(): Promise<Record<string, number | string>> {
   const large = { count: 0, util: 0, thing: 0 };
   let worstLargeRatio = Number.POSITIVE_INFINITY;
   let worstSmallRatio = Number.POSITIVE_INFINITY;
+  let worstLargeRepeat = Number.POSITIVE_INFINITY;
+  let worstSmallRepeat = Number.POSITIVE_INFINITY;
   let standaloneLogRatio = 0;
   let standaloneUtil = 0;
   for (const { trace, small: isSmall } of traces) {
     const f = measureTrace(trace);
-    const ratio = f.oursOps / f.thingOps;
-    const standaloneRatio = f.standaloneOps / f.thingOps;
+    const ratios = f.oursOps.map((ops, r) => ops / f.thingOps[r]);
+    const ratio = median(ratios);
+    const worstRepeat = Math.min(...ratios);
+    const standaloneRatio = median(f.standaloneOps.map((ops, r) => ops / f.thingOps[r]));
+    const thingSwing = Math.max(...f.thingOps) / Math.min(...f.thingOps);
     const ops = trace.kinds.length;
     // The best any allocator of our alignment could be resident in (every block packed, no headers).
     const bound = residentBound(trace, 16).residentUtilization;
@@ -162,12 +185,17 @@ export async function run(): Promise<Record<string, number | string>> {
       large.util += f.ours.utilization;
       large.thing += f.thing.utilization;
     }
-    if (ops >= LARGE_TRACE_OPS) worstLargeRatio = Math.min(worstLargeRatio, ratio);
-    else worstSmallRatio = Math.min(worstSmallRatio, ratio);
+    if (ops >= LARGE_TRACE_OPS) {
+      worstLargeRatio = Math.min(worstLargeRatio, ratio);
+      worstLargeRepeat = Math.min(worstLargeRepeat, worstRepeat);
+    } else {
+      worstSmallRatio = Math.min(worstSmallRatio, ratio);
+      worstSmallRepeat = Math.min(worstSmallRepeat, worstRepeat);
+    }
     standaloneLogRatio += Math.log(standaloneRatio);
     standaloneUtil += f.standalone.utilization;
     log(
-      `${trace.name.padEnd(22)} ops ${String(ops).padStart(6)}  util ${f.ours.utilization.toFixed(3)} resident ${f.ours.residentUtilization.toFixed(3)} (bound ${bound.toFixed(3)}) buffer ${f.standalone.utilization.toFixed(3)} thing ${f.thing.utilization.toFixed(3)}  warm ops/s ${fmt(f.oursOps)} buffer ${fmt(f.standaloneOps)} thing ${fmt(f.thingOps)}  (x${ratio.toFixed(2)}, buffer x${standaloneRatio.toFixed(2)})`,
+      `${trace.name.padEnd(22)} ops ${String(ops).padStart(6)}  util ${f.ours.utilization.toFixed(3)} resident ${f.ours.residentUtilization.toFixed(3)} (bound ${bound.toFixed(3)}) buffer ${f.standalone.utilization.toFixed(3)} thing ${f.thing.utilization.toFixed(3)}  warm ops/s ${fmt(median(f.oursOps))} buffer ${fmt(median(f.standaloneOps))} thing ${fmt(median(f.thingOps))} (${fmt(Math.min(...f.thingOps)).trim()}-${fmt(Math.max(...f.thingOps)).trim()})  (x${ratio.toFixed(2)}, worst x${worstRepeat.toFixed(2)}, buffer x${standaloneRatio.toFixed(2)})`,
     );
     figures[`util:${trace.name}`] = round(f.ours.utilization);
     figures[`residentUtil:${trace.name}`] = round(f.ours.residentUtilization);
@@ -175,8 +203,11 @@ export async function run(): Promise<Record<string, number | string>> {
     figures[`bufferUtil:${trace.name}`] = round(f.standalone.utilization);
     figures[`thingUtil:${trace.name}`] = round(f.thing.utilization);
     figures[`vsThing:${trace.name}`] = round(ratio, 2);
+    figures[`vsThingWorst:${trace.name}`] = round(worstRepeat, 2);
+    figures[`thingSwing:${trace.name}`] = round(thingSwing, 2);
     figures[`bufferVsThing:${trace.name}`] = round(standaloneRatio, 2);
-    figures[`opsPerSec:${trace.name}`] = Math.round(f.oursOps);
+    figures[`opsPerSec:${trace.name}`] = Math.round(median(f.oursOps));
+    figures[`thingOpsPerSec:${trace.name}`] = Math.round(median(f.thingOps));
   }
   return {
     smallUtilization: round(small.util / small.count),
@@ -188,6 +219,9 @@ export async function run(): Promise<Record<string, number | string>> {
     bufferUtilization: round(standaloneUtil / traces.length),
     worstVsThingLarge: round(worstLargeRatio, 2),
     worstVsThingSmall: round(worstSmallRatio, 2),
+    worstVsThingLargeAnyRepeat: round(worstLargeRepeat, 2),
+    worstVsThingSmallAnyRepeat: round(worstSmallRepeat, 2),
+    warmRepeats: WARM_REPEATS,
     bufferVsThingGeomean: round(Math.exp(standaloneLogRatio / traces.length), 2),
     traces: traces.length,
     ...figures,
