@@ -11,13 +11,14 @@
  * out of frames (AllocationAttempt takes the placed block back).
  */
 import { InvalidArgumentError, PageframeError } from '../common/errors.js';
+import { badSize, checkMemalign, checkPosixMemalign, placeAligned } from './aligned-placement.js';
 import { AllocationAttempt } from './allocation-attempt.js';
 import { AreaPool } from './area-pool.js';
 import { BlockLookup } from './block-lookup.js';
 import { FreedRing } from './freed-ring.js';
 import { roundUp } from './grown.js';
 import { checkHeap } from './heap-checker.js';
-import { MAX_ALLOCATION, NONE, PAGE_SIZE, SLAB_UNIT } from './heap-constants.js';
+import { MAX_ALLOCATION, NONE, PAGE_SIZE } from './heap-constants.js';
 import { HeapCounters } from './heap-counters.js';
 import { type HeapOptions, type HeapSettings, resolveHeapOptions } from './heap-options.js';
 import type { HeapSpace } from './heap-space.js';
@@ -115,7 +116,7 @@ export class Heap {
 
   /** malloc: a block of at least `size` bytes, aligned to the heap's alignment; 0 when out of memory. */
   malloc(size: number): number {
-    if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) this.badSize('malloc', size);
+    if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) badSize(this.name, 'malloc', size);
     this.attempt.begin();
     let va = this.place(size);
     if (va === 0 && this.trimAndRetry()) va = this.place(size);
@@ -149,8 +150,8 @@ export class Heap {
 
   /** calloc: `count * size` zeroed bytes; 0 when out of memory; a product that overflows throws. */
   calloc(count: number, size: number): number {
-    if (!(count >= 0 && Number.isInteger(count))) this.badSize('calloc', count);
-    if (!(size >= 0 && Number.isInteger(size))) this.badSize('calloc', size);
+    if (!(count >= 0 && Number.isInteger(count))) badSize(this.name, 'calloc', count);
+    if (!(size >= 0 && Number.isInteger(size))) badSize(this.name, 'calloc', size);
     const total = count * size;
     if (total > MAX_ALLOCATION)
       throw new InvalidArgumentError(`${this.name}: calloc(${count}, ${size}): the size overflows`);
@@ -177,7 +178,7 @@ export class Heap {
    */
   realloc(va: number, size: number): number {
     if (va === 0) return this.malloc(size);
-    if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) this.badSize('realloc', size);
+    if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) badSize(this.name, 'realloc', size);
     this.found.locate(va, 'realloc');
     if (size === 0) {
       this.releaseFound(va);
@@ -215,27 +216,13 @@ export class Heap {
 
   /** memalign: a block whose address is a multiple of `alignment` (a power of two). */
   memalign(alignment: number, size: number): number {
-    if (!(alignment > 0 && Number.isInteger(alignment) && Number.isInteger(Math.log2(alignment))))
-      throw new InvalidArgumentError(
-        `${this.name}: memalign(${alignment}, ${size}): alignment is not a power of two`,
-      );
-    if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) this.badSize('memalign', size);
+    checkMemalign(this.name, alignment, size);
     if (alignment <= this.alignment) return this.malloc(size);
     this.attempt.begin();
-    let va = this.placeAligned(alignment, size);
-    if (va === 0 && this.trimAndRetry()) va = this.placeAligned(alignment, size);
+    const { slabs, large, largeThreshold } = this;
+    let va = placeAligned(slabs, large, largeThreshold, alignment, size);
+    if (va === 0 && this.trimAndRetry()) va = placeAligned(slabs, large, largeThreshold, alignment, size);
     return this.settle(va);
-  }
-
-  private placeAligned(alignment: number, size: number): number {
-    if (alignment <= SLAB_UNIT && size <= this.largeThreshold) {
-      // Slabs start on a unit, so every object of a class whose size is a multiple of the
-      // alignment is aligned.
-      const classes = this.slabs.classes;
-      for (let c = classes.classOf(size); c < classes.count; c++)
-        if (classes.size[c] % alignment === 0) return this.slabs.allocate(c);
-    }
-    return this.large.allocate(Math.max(size, 1), Math.max(alignment, PAGE_SIZE));
   }
 
   /** aligned_alloc (C11): as memalign; like glibc, `size` need not be a multiple of `alignment`. */
@@ -248,10 +235,7 @@ export class Heap {
    * else InvalidArgumentError (EINVAL). Returns the address, or 0 for ENOMEM.
    */
   posixMemalign(alignment: number, size: number): number {
-    if (!(alignment >= 8 && alignment % 8 === 0 && Number.isInteger(Math.log2(alignment))))
-      throw new InvalidArgumentError(
-        `${this.name}: posix_memalign(${alignment}, ${size}): alignment must be a power of two multiple of 8`,
-      );
+    checkPosixMemalign(this.name, alignment, size);
     return this.memalign(alignment, size);
   }
 
@@ -424,11 +408,5 @@ export class Heap {
     if (this.found.slab !== NONE) this.slabs.free(this.found.slab, this.found.index);
     else this.large.free(this.found.large);
     this.freed.remember(va);
-  }
-
-  private badSize(op: string, size: number): never {
-    throw new InvalidArgumentError(
-      `${this.name}: ${op}(${size}): the size overflows or is not a byte count (0 to 2^47)`,
-    );
   }
 }
