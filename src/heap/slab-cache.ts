@@ -1,10 +1,10 @@
 /**
  * The slabs small blocks come from: a slab is a run of pages of one area cut into objects of one
- * size class, a bit each in its bitmap (lowest free object first). A class's first slab is small
- * when the class allows it: a run of units inside a page shared with other classes' small slabs,
- * so a program with a few blocks of many sizes holds a fraction of a page per size, not a page.
- * A class's slabs with a free object form its partial list; a slab whose last object is freed
- * gives its pages (or units) back to its area. Used by Heap for every small malloc and free; read by the checker and stats.
+ * size class, a bit each in its bitmap (lowest free object first); SlabPlacement decides where a
+ * new one goes and its shape (a run of units in a shared page while its class is small). A
+ * class's slabs with a free object form its partial list; a slab whose last object is freed gives
+ * its pages (or units) back to its area, or stays as the one spare slab. Used by Heap for every
+ * small malloc and free; read by the checker and stats.
  */
 import type { AreaPool } from './area-pool.js';
 import { FULL_WORD, runMask, WORD_BITS } from './bit-runs.js';
@@ -12,13 +12,10 @@ import { grown } from './grown.js';
 import { NONE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { SizeClassTable } from './size-class-table.js';
 import { SlabBitmaps } from './slab-bitmaps.js';
+import { bitmapOrderFor, SlabPlacement } from './slab-placement.js';
 
 const INITIAL_SLABS = 64;
 
-/** log2 of the bitmap words a slab of `objects` objects takes (a power of two). */
-function bitmapOrderFor(objects: number): number {
-  return Math.ceil(Math.log2(Math.ceil(objects / WORD_BITS)));
-}
 const WORD_SHIFT = Math.log2(WORD_BITS);
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 const BIT_MASK = WORD_BITS - 1;
@@ -90,11 +87,14 @@ export class SlabCache {
   private lastTouched = 0;
   private lastTookSpare = false;
 
+  private readonly placement: SlabPlacement;
+
   constructor(
     classes: SizeClassTable,
     private readonly areas: AreaPool,
   ) {
     this.classes = classes;
+    this.placement = new SlabPlacement(classes, areas);
     this.classSize = classes.size;
     this.words = this.bitmaps.words;
     this.partial = new Int32Array(classes.count).fill(NONE);
@@ -307,51 +307,17 @@ export class SlabCache {
     this.spare = other.spare;
   }
 
-  /**
-   * Makes a slab for `cls`: the class's first slab small, in a shared page, when the class allows
-   * it; else a run of pages in the best-fitting open area, mapping an area if none has room.
-   * NONE if out of memory.
-   */
+  /** Makes a slab for `cls`, where and as SlabPlacement decides; NONE if out of memory. */
   private make(cls: number): number {
     if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
     const s = this.freeIdCount > 0 ? this.freeIds[this.freeIdCount - 1] : this.idsUsed;
-    const classes = this.classes;
-    // While the class has fewer blocks than four page slabs hold, its slabs are as small as can
-    // be: a run of units in a shared page, or the fewest pages that hold an object. A program
-    // with a few blocks of many sizes then holds little more than it uses (measured on the
-    // small-program traces: mean resident utilization 0.613 with page slabs only, 0.711 with
-    // small slabs, 0.718 with the fewest pages too; 128-byte units since: docs/heap.md).
-    const few = this.liveOf[cls] < classes.objects[cls] * 4;
-    const small = few && classes.smallUnits[cls] > 0;
-    let a: number;
-    let first: number;
-    let units: number;
-    let objects: number;
-    let order: number;
-    if (small) {
-      units = classes.smallUnits[cls];
-      a = this.areas.shared.take(units, s);
-      if (a === NONE) return NONE;
-      first = this.areas.runFirst;
-      objects = classes.smallObjects[cls];
-      order = classes.smallBitmapOrder[cls];
-    } else {
-      const fewest = few && classes.fewPages[cls] > 0;
-      const pages = fewest ? classes.fewPages[cls] : classes.pages[cls];
-      a = this.areas.findRun(pages);
-      if (a === NONE) a = this.areas.growRun(pages);
-      let page = this.areas.runFirst;
-      if (a === NONE) {
-        a = this.areas.map(pages);
-        if (a === NONE) return NONE;
-        page = 0;
-      }
-      this.areas.claim(a, page, pages, s);
-      first = page * UNITS_PER_PAGE;
-      units = pages * UNITS_PER_PAGE;
-      objects = fewest ? classes.fewObjects[cls] : classes.objects[cls];
-      order = bitmapOrderFor(objects);
-    }
+    const placed = this.placement;
+    if (!placed.place(cls, this.liveOf[cls], s)) return NONE;
+    const a = placed.area;
+    const first = placed.firstUnit;
+    const units = placed.units;
+    const objects = placed.objects;
+    const order = placed.bitmapOrder;
     this.lastIdReused = this.freeIdCount > 0;
     if (this.freeIdCount > 0) this.freeIdCount--;
     else this.idsUsed++;
