@@ -109,6 +109,23 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('puts a small slab in the fullest shared page that has room (best fit)', () => {
+    const { heap } = setup();
+    // A 112-byte block's small slab is one 128-byte unit holding one object: 32 fill a page,
+    // the 33rd starts a second shared page.
+    const blocks: number[] = [];
+    for (let i = 0; i < 33; i++) blocks.push(heap.malloc(112));
+    expect(Math.floor(blocks[32] / 4096)).not.toBe(Math.floor(blocks[0] / 4096));
+    // Two freed: the first slab goes back to its page (the second stays as the spare slab).
+    heap.free(blocks[4]);
+    heap.free(blocks[5]);
+    heap.check();
+    // The first page has one free unit, the second 31: a 16-byte class's one-unit slab goes to
+    // the first (first fit over the open pages would take the second, opened earlier).
+    expect(heap.malloc(16)).toBe(blocks[4]);
+    heap.check();
+  });
+
   it('gives a big class with few blocks slabs of the fewest pages that hold an object', () => {
     const heap = new Heap(new SparseSpace());
     // The 10240-byte class: a page slab is 5 pages for 2 objects, the fewest pages for one are 3.
