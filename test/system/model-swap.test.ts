@@ -7,12 +7,14 @@ import { runSystemModel } from './model-run.js';
 
 describe('the model test on swap machines', () => {
   it('a user copy that broke copy-on-write and then ran out of frames undoes it after reclaim took the original', () => {
-    // Sv39, random policy: step 263 writes a heap block over a copy-on-write page, whose original
-    // frame reclaim evicts from its other holder before a later page finds no frame.
+    // Sv39, random policy: a write of a heap block breaks copy-on-write on one page and a later
+    // page finds no frame, with reclaim running. (The finding was seed 114, step 263; where the
+    // heap places blocks has changed since, and that run no longer evicts. Seed 1 takes the path:
+    // a user copy that kept a replaced frame and then rolled back, ten evictions.)
     const result = runSystemModel({
       format: 'sv39',
       allocator: 'first-fit',
-      seed: 114,
+      seed: 1,
       ops: 300,
       swap: { policy: 'random', residentLimit: 0 },
     });
