@@ -2,7 +2,9 @@
  * Smaller findings of the system tests, each pinned by a test that failed before its fix: the
  * fault log's undo of a copy-on-write break restores the entry's Accessed and Dirty bits (the
  * snapshot leaves A and D out, so the failure-injection tests pass over them); a change of SUM
- * drops rights the TLB cached under the old value; i386 translateUntracked wraps like translate.
+ * drops rights the TLB cached under the old value; i386 translateUntracked wraps like translate;
+ * under swap, the undo of a copy whose old frame only the swap cache shared gives back the frame
+ * and its slot.
  */
 import { describe, expect, it } from 'vitest';
 import { OutOfMemoryError } from '../../src/common/errors.js';
@@ -13,19 +15,23 @@ import { Mmu } from '../../src/mmu/mmu.js';
 import { PageTables } from '../../src/mmu/page-tables.js';
 import { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
+import { Eviction, evictFrame } from '../../src/vm/reclaim.js';
 import { Protection } from '../../src/vm/region-types.js';
+import type { VmSwap } from '../../src/vm/vm-swap.js';
 import { SequentialFrames } from '../mmu/helpers.js';
+import { machineDifference, machineSnapshot } from './snapshot.js';
 import { FORMATS } from './system-model.js';
 
 const PAGE = 4096;
 const AT = 0x400000;
 const HARDWARE = PageFlags.Accessed | PageFlags.Dirty;
 
-function machine(format: (typeof FORMATS)[number]) {
+function machine(format: (typeof FORMATS)[number], swapBytes = 0) {
   let failing: FailingFrameSource | undefined;
   const kernel = new Kernel({
     format,
     ramBytes: 8 << 20,
+    swapBytes,
     wrapFrames: (pmm) => {
       failing = new FailingFrameSource(pmm);
       return failing;
@@ -126,5 +132,45 @@ describe('MMU control state the TLB must follow', () => {
     expect(mmu.translate(wrapped, Access.Read, Mode.User)).toBe(pa);
     expect(mmu.translateUntracked(wrapped, Access.Read, Mode.User)).toBe(pa);
     expect(mmu.translateUntracked(-(2 ** 32) + AT + 0x10, Access.Read, Mode.User)).toBe(pa);
+  });
+});
+
+describe.each([...FORMATS])('%s: undoing a copy whose page only the swap cache shared', (format) => {
+  it('a write copies a page mapped once but cached for a slot a child still names, then runs out: frame and slot come back', () => {
+    const { kernel, failing } = machine(format, 1 << 20);
+    const swap = kernel.machine.swap as VmSwap;
+    const parent = kernel.createProcess('parent');
+    const space = parent.space;
+    space.mapAnon(2 * PAGE, { at: AT, protection: Protection.ReadWrite });
+    space.fill(AT, PAGE, 7);
+    const child = kernel.fork(parent.pid);
+    // Out of both spaces onto one slot, then back into the parent alone: one mapping, read-only,
+    // and the frame cached for a slot the child's entry still names.
+    expect(evictFrame(swap, swap.frames, space.access(AT) >>> 12)).toBe(Eviction.Evicted);
+    space.read(AT, new Uint8Array(1));
+    const frame = kernel.machine.pageTables.lookup(space.root, AT).pa;
+    const pfn = frame >>> 12;
+    const slot = swap.cache.slotOfFrame[pfn];
+    expect(swap.reverseMap.mapCount[pfn]).toBe(1);
+    expect(swap.isSlotShared(pfn)).toBe(true);
+    const before = machineSnapshot(kernel);
+    // The first page is copied (the child must keep the old bytes), the second page's
+    // demand-zero frame fails.
+    failing.failAfter(1);
+    expect(() => space.fill(AT, 2 * PAGE, 9)).toThrow(OutOfMemoryError);
+    failing.disarm();
+    expect(machineDifference(before, machineSnapshot(kernel))).toBeNull();
+    expect(kernel.machine.pageTables.lookup(space.root, AT).pa).toBe(frame);
+    expect(swap.cache.slotOfFrame[pfn]).toBe(slot);
+    kernel.check();
+    // And the write succeeds once frames are there; the child still reads the old bytes.
+    space.fill(AT, 2 * PAGE, 9);
+    const seen = new Uint8Array(1);
+    child.space.read(AT, seen);
+    expect(seen[0]).toBe(7);
+    kernel.exit(child.pid);
+    kernel.exit(parent.pid);
+    kernel.check();
+    expect(swap.device.stats().usedSlots).toBe(0);
   });
 });
