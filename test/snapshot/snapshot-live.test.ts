@@ -57,10 +57,15 @@ describe.skipIf(!linux)('snapshots of live processes', () => {
     }
   });
 
-  it('the test process itself: within 5 % of VmPTE, and the notes say why where not exact', () => {
+  it('the test process itself: within 5 % of VmPTE (or 4 tables), and the notes say why where not exact', () => {
     const report = reportSnapshot(readProcess(process.pid));
     const asVmPTE = report.x8664BytesAsVmPTE as number;
-    expect(Math.abs(asVmPTE - report.linuxVmPTEBytes)).toBeLessThanOrEqual(report.linuxVmPTEBytes * 0.05);
+    // The process runs while it is read (its GC threads map and unmap), and a fresh test worker
+    // holds only some twenty tables, where 5 % is less than one: a few tables either way are noise.
+    const tolerance = Math.max(report.linuxVmPTEBytes * 0.05, 4 * 4096);
+    expect(Math.abs(asVmPTE - report.linuxVmPTEBytes), report.notes.join('\n')).toBeLessThanOrEqual(
+      tolerance,
+    );
     if (asVmPTE < report.linuxVmPTEBytes) {
       expect(report.notes.some((note) => note.includes('keeps a table after its pages are gone'))).toBe(true);
     }
