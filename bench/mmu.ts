@@ -19,10 +19,10 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Random } from '../src/common/random.js';
 import { Access, Mode, PageFlags } from '../src/mmu/flags.js';
-import { rightsPair } from '../src/mmu/rights.js';
 import { createFormat, FORMATS, type FormatName } from '../src/mmu/formats.js';
 import { Mmu } from '../src/mmu/mmu.js';
 import { PageTables } from '../src/mmu/page-tables.js';
+import { rightsPair } from '../src/mmu/rights.js';
 import { FrameUse } from '../src/phys/frame-table.js';
 import { PhysicalMemoryManager } from '../src/phys/physical-memory-manager.js';
 import { consume, measure, round } from './harness.js';
@@ -37,6 +37,7 @@ interface FormatFigures {
   hitNs: number;
   hitFloorNs: number;
   missNs: number;
+  uncachedMissNs: number;
   batchNsPerWord: number;
   walkOnlyNs: number;
   tableReadsNs: number;
@@ -82,6 +83,13 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
     for (let i = 0; i < ACCESSES; i++) sum += missMmu.translate(addresses[i], read, user);
     consume(sum);
   };
+  const uncachedMmu = new Mmu(pt, { entries: 1, ways: 1, structureCache: false });
+  uncachedMmu.setRoot(root, asid);
+  const uncachedMissBatch = () => {
+    let sum = 0;
+    for (let i = 0; i < ACCESSES; i++) sum += uncachedMmu.translate(addresses[i], read, user);
+    consume(sum);
+  };
   const physical = new Float64Array(BATCH_WORDS);
   const rangeBatch = () => {
     consume(hitMmu.translateRange(USER_BASE, BATCH_WORDS, 4, read, user, physical));
@@ -115,10 +123,18 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
   const hit = await measure(`${name} TLB hit`, ACCESSES, hitBatch);
   const hitFloorTime = await measure(`${name} hit floor`, ACCESSES, floor);
   const miss = await measure(`${name} TLB miss`, ACCESSES, missBatch);
+  const uncachedMiss = await measure(`${name} TLB miss, no structure cache`, ACCESSES, uncachedMissBatch);
   const range = await measure(`${name} translateRange`, BATCH_WORDS, rangeBatch);
   const walkOnly = await measure(`${name} walk only`, ACCESSES, walkOnlyBatch);
   const tableReads = await measure(`${name} table reads`, ACCESSES, tableReadsBatch);
-  if (hitMmu.tlb.misses !== PAGES || missMmu.tlb.hits !== 0 || physical[BATCH_WORDS - 1] <= 0) {
+  if (
+    hitMmu.tlb.misses !== PAGES ||
+    missMmu.tlb.hits !== 0 ||
+    uncachedMmu.tlb.hits !== 0 ||
+    missMmu.structureCacheSize !== (name === 'i386' ? 0 : 1) ||
+    uncachedMmu.structureCacheSize !== 0 ||
+    physical[BATCH_WORDS - 1] <= 0
+  ) {
     throw new Error(
       `${name}: benchmark pattern is wrong: ${hitMmu.tlb.misses} misses, ${missMmu.tlb.hits} hits`,
     );
@@ -127,6 +143,7 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
     hitNs: hit.nsPerOp,
     hitFloorNs: hitFloorTime.nsPerOp,
     missNs: miss.nsPerOp,
+    uncachedMissNs: uncachedMiss.nsPerOp,
     batchNsPerWord: range.nsPerOp,
     walkOnlyNs: walkOnly.nsPerOp,
     tableReadsNs: tableReads.nsPerOp,
@@ -220,9 +237,11 @@ export async function run(): Promise<Record<string, number | Record<string, numb
     hitFloorVsRaw: byFormat((f) => f.hitFloorNs / rawNs, 2),
     hitVsFloor: byFormat((f) => f.hitNs / f.hitFloorNs, 2),
     walkVsRaw: byFormat((f) => f.missNs / rawNs, 2),
+    walkVsRawNoStructureCache: byFormat((f) => f.uncachedMissNs / rawNs, 2),
     batchVsRaw: byFormat((f) => f.batchNsPerWord / wordNs, 2),
     hitNsPerAccess: byFormat((f) => f.hitNs, 3),
     missNsPerAccess: byFormat((f) => f.missNs, 3),
+    missNsNoStructureCache: byFormat((f) => f.uncachedMissNs, 3),
     batchNsPerWord: byFormat((f) => f.batchNsPerWord, 3),
     walkOnlyNsPerAccess: byFormat((f) => f.walkOnlyNs, 3),
     tableReadsNsPerAccess: byFormat((f) => f.tableReadsNs, 3),
