@@ -111,6 +111,21 @@ export class Mmu {
   declare private readonly walker: PageWalker;
   /** Whether addresses are sign-extended (x86-64, Sv39): checked for canonical form on a miss. */
   declare private readonly signExtended: boolean;
+  /**
+   * The TLB way the last faulting miss found for its page (-1 for none), the page, the ASID and
+   * the TLB's change count then: preloadFrame reuses it while the TLB is unchanged.
+   */
+  private faultWay = -1;
+  private faultVpn = Number.NaN;
+  private faultAsid = -1;
+  private faultTlbChanges = -1;
+  /** preloadFrame's last template entry (frame 0) and what the walker decoded of it. */
+  private templateLow = -1;
+  private templateHigh = -1;
+  private templateRights = 0;
+  private templateGlobal = false;
+  private templateAccessed = false;
+  private templateDirty = false;
   /** Roots last installed for each ASID, for the TLB checker. */
   private readonly asidRoots = new Map<number, number>();
 
@@ -222,7 +237,7 @@ export class Mmu {
     const walker = this.walker;
     const walked = walker.walk(this.memory, this.root, va, pair, access === WRITE, true);
     if (!walked || (walker.rights & (1 << pair)) === 0 || walker.pa >= this.memory.size) {
-      return this.walkFault(va, access, mode, walked);
+      return this.walkFault(va, access, mode, walked, vpn, way);
     }
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
     const level = walker.level;
@@ -236,8 +251,19 @@ export class Mmu {
    * The fault of a walk that failed, found no right for the access, or reached beyond RAM. Out
    * of line, so that the miss path stays small enough for V8 to inline.
    */
-  private walkFault(va: number, access: Access, mode: Mode, walked: boolean): number {
+  private walkFault(
+    va: number,
+    access: Access,
+    mode: Mode,
+    walked: boolean,
+    vpn: number,
+    way: number,
+  ): number {
     const walker = this.walker;
+    this.faultWay = way;
+    this.faultVpn = vpn;
+    this.faultAsid = this.asid;
+    this.faultTlbChanges = this.tlb.changes;
     // A fault at level 0 read an entry of the leaf table: the fault handler will want that table.
     if (this.pageTables !== null && walker.level === 0 && (walked || walker.cause !== ACCESS_FAULT)) {
       this.pageTables.noteLeafTable(this.root, va, walker.entry - (walker.entry % PAGE_SIZE));
@@ -258,21 +284,82 @@ export class Mmu {
   preload(va: number, access: Access, mode: Mode, leafAt: number): number {
     if (leafAt < 0 || this.pageTables === null || (this.signExtended && !this.format.isCanonical(va)))
       return this.translate(va, access, mode);
-    const tlb = this.tlb;
-    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
     if (!this.signExtended) va >>>= 0;
-    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
     const pair = mode * 3 + access;
+    this.tlb.misses++;
+    if (!this.walker.leaf(this.memory, leafAt, va, pair, access === WRITE, true))
+      return this.fault(va, access, mode, this.walker.cause, this.walker.level);
+    return this.fillLeaf(va, access, mode, pair);
+  }
+
+  /**
+   * preload() for the 4 KiB entry a fault handler just wrote at `leafAt` as `template | frame`:
+   * `templateLow` / `templateHigh` are the words of the same entry for frame 0 (bits 31:0 and
+   * 63:32, 0 on i386), `frame` the physical address of the page. The template's rights, G and
+   * A / D are decoded by the walker once and kept while the template stays the same, so the TLB
+   * is filled with no read or decoding of the entry and, when the TLB has not changed since the
+   * faulting miss, into the way it found. An entry that would need A or D written, or whose
+   * frame lies beyond RAM, takes preload()'s way. The caller vouches for the words.
+   */
+  preloadFrame(
+    va: number,
+    access: Access,
+    mode: Mode,
+    leafAt: number,
+    templateLow: number,
+    templateHigh: number,
+    frame: number,
+  ): number {
+    if (leafAt < 0 || this.pageTables === null || (this.signExtended && !this.format.isCanonical(va)))
+      return this.translate(va, access, mode);
+    if (templateLow !== this.templateLow || templateHigh !== this.templateHigh)
+      this.decodeTemplate(leafAt, templateLow, templateHigh);
+    const pair = mode * 3 + access;
+    const young = access === WRITE ? this.templateDirty : this.templateAccessed;
+    if (!young || (this.templateRights & (1 << pair)) === 0 || frame >= this.memory.size)
+      return this.preload(va, access, mode, leafAt);
+    if (!this.signExtended) va >>>= 0;
+    const tlb = this.tlb;
     tlb.misses++;
+    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
+    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
+    const found =
+      tlb.changes === this.faultTlbChanges && vpn === this.faultVpn && this.asid === this.faultAsid
+        ? this.faultWay
+        : tlb.find(vpn, this.asid);
+    tlb.fill(vpn, this.templateGlobal ? GLOBAL : this.asid, frame, this.templateRights, 0, found, pair);
+    return frame + (va & PAGE_OFFSET_MASK);
+  }
+
+  /** What preloadFrame keeps of a template entry: the walker's decoding of it, nothing written. */
+  private decodeTemplate(leafAt: number, low: number, high: number): void {
     const walker = this.walker;
-    if (!walker.leaf(this.memory, leafAt, va, pair, access === WRITE, true)) {
-      return this.fault(va, access, mode, walker.cause, walker.level);
-    }
+    const present = walker.leafWords(this.memory, leafAt, low, high, 0, 0, false, false);
+    this.templateLow = low;
+    this.templateHigh = high;
+    // A clean page's write rights are not cached (as the miss path); absent: nothing granted.
+    this.templateRights = !present ? 0 : walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
+    this.templateGlobal = present && walker.global;
+    this.templateDirty = present && walker.dirty && (low & this.format.accessedBit) !== 0;
+    this.templateAccessed = present && (low & this.format.accessedBit) !== 0;
+  }
+
+  /** preload()'s TLB fill, from the walker's decoding of the 4 KiB leaf. */
+  private fillLeaf(va: number, access: Access, mode: Mode, pair: number): number {
+    const walker = this.walker;
     if ((walker.rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, 0);
     if (walker.pa >= this.memory.size) return this.fault(va, access, mode, ACCESS_FAULT, 0);
+    const tlb = this.tlb;
+    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
+    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
     const asid = walker.global ? GLOBAL : this.asid;
-    tlb.fill(vpn, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, 0, tlb.find(vpn, this.asid), pair);
+    // The faulting miss searched this set: its answer stands unless the TLB changed since.
+    const found =
+      tlb.changes === this.faultTlbChanges && vpn === this.faultVpn && this.asid === this.faultAsid
+        ? this.faultWay
+        : tlb.find(vpn, this.asid);
+    tlb.fill(vpn, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, 0, found, pair);
     return walker.pa;
   }
 

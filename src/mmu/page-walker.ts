@@ -67,6 +67,22 @@ export abstract class PageWalker {
   ): boolean;
 
   /**
+   * leaf() for an entry whose words are known (`low`, `high`: bits 31:0 and 63:32, 0 on i386), as
+   * a fault handler that just wrote it knows them: the same results and A / D update, without
+   * reading the entry.
+   */
+  abstract leafWords(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    low: number,
+    high: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean;
+
+  /**
    * The table index at a level whose index starts at address bit `shift`, from the address's
    * int32 halves (bits 31:0 unsigned, bits 63:32 signed): integer arithmetic only.
    */

@@ -167,20 +167,27 @@ export class Sv39Walker extends PageWalker {
     write: boolean,
     update: boolean,
   ): boolean {
+    if (at >= memory.size) {
+      this.entry = at;
+      return this.fail(ACCESS_FAULT, 0);
+    }
+    return this.leafWords(memory, at, memory.read32(at), memory.read32(at + 4), va, pair, write, update);
+  }
+
+  leafWords(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    low: number,
+    high: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
     this.entry = at;
     this.fromRoot = false; // the entry is given: nothing to cache
     if (at >= memory.size) return this.fail(ACCESS_FAULT, 0);
-    return this.leafEntry(
-      memory,
-      at,
-      memory.read32(at),
-      memory.read32(at + 4),
-      va >>> 0,
-      0,
-      pair,
-      write,
-      update,
-    );
+    return this.leafEntry(memory, at, low, high, va >>> 0, 0, pair, write, update);
   }
 
   /**

@@ -125,10 +125,26 @@ export class X86Walker extends PageWalker {
     write: boolean,
     update: boolean,
   ): boolean {
+    if (at >= memory.size) {
+      this.entry = at;
+      return this.fail(ACCESS_FAULT, 0);
+    }
+    const high = this.wideEntries ? memory.read32(at + 4) : 0;
+    return this.leafWords(memory, at, memory.read32(at), high, va, pair, write, update);
+  }
+
+  leafWords(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    low: number,
+    high: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
     this.entry = at;
     if (at >= memory.size) return this.fail(ACCESS_FAULT, 0);
-    const low = memory.read32(at);
-    const high = this.wideEntries ? memory.read32(at + 4) : 0;
     if ((low & PRESENT) === 0) return this.fail(NOT_PRESENT, 0);
     if ((high & this.highReserved) !== 0) return this.fail(RESERVED_BIT, 0);
     let frame = (low & SMALL_ADDRESS) >>> 0;

@@ -7,6 +7,7 @@
  */
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
+import type { Mode } from '../mmu/flags.js';
 import { Access, FaultCause, PageFlags } from '../mmu/flags.js';
 import type { AddressSpace } from './address-space.js';
 import { FaultKind, type FaultLog } from './fault-log.js';
@@ -31,6 +32,7 @@ export function resolveFault(
   cause: FaultCause,
   log: FaultLog | null,
 ): number {
+  space.leaf.filledAt = NO_TABLE; // names an entry only once this fault wrote it
   const swap = space.swap;
   if (swap !== null && cause === FaultCause.NotPresent && space.regions.type(i) === RegionType.Anon) {
     const swapped = pageInIfSwapped(space, swap, pageVa, i, access, log);
@@ -47,6 +49,35 @@ export function resolveFault(
   throw new InvariantError(
     `${space.name}: unexpected fault at ${hex(pageVa)} (${space.machine.mmu.describeFault()}) in a region that allows it`,
   );
+}
+
+/**
+ * The access retried after resolveFault returned `at`: the TLB filled from the entry it wrote
+ * (Mmu.preloadFrame, from the template and frame of a demand-zero fill of this fault: nothing
+ * read or decoded again), else from the entry at `at` (Mmu.preload), else by a walk. Returns
+ * what translate() would.
+ */
+export function retryAfterFault(
+  space: AddressSpace,
+  va: number,
+  access: Access,
+  mode: Mode,
+  at: number,
+): number {
+  const mmu = space.machine.mmu;
+  const leaf = space.leaf;
+  if (at >= 0 && at === leaf.filledAt) {
+    return mmu.preloadFrame(
+      va,
+      access,
+      mode,
+      at,
+      leaf.fillTemplateLow,
+      leaf.fillTemplateHigh,
+      leaf.filledFrame,
+    );
+  }
+  return mmu.preload(va, access, mode, at);
 }
 
 /** A PHYS page maps the frame its region names. */
