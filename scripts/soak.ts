@@ -43,6 +43,10 @@ interface SoakTotals {
   swapIns: number;
 }
 
+function noTotals(): SoakTotals {
+  return { ops: 0, runs: 0, cpuSeconds: 0, refusals: 0, injectedFailures: 0, evictions: 0, swapIns: 0 };
+}
+
 function report(totals: SoakTotals, seconds: number, extra: Record<string, number> = {}): void {
   process.stdout.write(
     `${JSON.stringify({
@@ -67,15 +71,7 @@ function runHere(): void {
   const runs = campaign(seed, ops);
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
-  const totals: SoakTotals = {
-    ops: 0,
-    runs: 0,
-    cpuSeconds: 0,
-    refusals: 0,
-    injectedFailures: 0,
-    evictions: 0,
-    swapIns: 0,
-  };
+  const totals = noTotals();
   let lastReport = started;
   const name = of > 1 ? `soak ${shard + 1}/${of}` : 'soak';
   for (let k = shard; k < runs.length; k += of) {
@@ -156,15 +152,7 @@ async function runShared(): Promise<void> {
     process.stdout.write(`${JSON.stringify(failed)}\n`);
     process.exit(1);
   }
-  const totals: SoakTotals = {
-    ops: 0,
-    runs: 0,
-    cpuSeconds: 0,
-    refusals: 0,
-    injectedFailures: 0,
-    evictions: 0,
-    swapIns: 0,
-  };
+  const totals = noTotals();
   for (const result of results) {
     for (const key of Object.keys(totals) as (keyof SoakTotals)[]) totals[key] += result[key];
   }

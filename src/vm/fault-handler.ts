@@ -9,6 +9,7 @@ import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
 import type { Mode } from '../mmu/flags.js';
 import { Access, FaultCause, PageFlags } from '../mmu/flags.js';
+import { NO_SLOT } from '../swap/swap-cache.js';
 import type { AddressSpace } from './address-space.js';
 import { FaultKind, type FaultLog } from './fault-log.js';
 import { NO_TABLE } from './leaf-writer.js';
@@ -175,12 +176,20 @@ export function breakCopyOnWrite(
     frames.release(pa);
   }
   memory.copy(copy, pa, PAGE_SIZE);
+  // When this entry is the frame's last mapping, unmapping it ends the frame's place in the swap
+  // cache: a logged operation's undo must give the slot back to it.
+  const lostSlot =
+    swap !== null && log !== null && swap.reverseMap.mapCount[pa / PAGE_SIZE] === 1
+      ? swap.cache.slotOfFrame[pa / PAGE_SIZE]
+      : NO_SLOT;
   swap?.unmapped(space.swapId, pa, pageVa);
   leaf.write(at, copy, writable);
   swap?.mapped(space.swapId, copy, pageVa, at);
   space.tlb.page(pageVa); // before the old frame loses this holder
-  frames.release(pa);
   space.faults.cowCopy++;
-  log?.record(pageVa, FaultKind.CowCopy, pa);
+  // A logged operation keeps this entry's reference to the old frame until it settles, so that
+  // its undo can map the frame again even when no one else held it.
+  if (log !== null) log.recordCopy(pageVa, pa, lostSlot);
+  else frames.release(pa);
   return at;
 }

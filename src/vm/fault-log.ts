@@ -2,8 +2,12 @@
  * The rollback log of a multi-page operation: each fault it resolved, so that when a later page
  * runs out of memory the earlier ones are undone, newest first, and the space is as it was.
  */
+import { InvariantError } from '../common/errors.js';
 import { PageFlags } from '../mmu/flags.js';
+import type { FrameSource } from '../phys/types.js';
+import { NO_SLOT } from '../swap/swap-cache.js';
 import type { AddressSpace } from './address-space.js';
+import { PAGE_SIZE } from './region-map.js';
 import type { VmSwap } from './vm-swap.js';
 
 /** The bits hardware sets in a leaf entry, which an undone copy-on-write break must restore. */
@@ -36,6 +40,11 @@ export class FaultLog {
   private kinds = new Uint8Array(16);
   /** For a CowCopy: the physical address of the frame the copy replaced; for a swap-in, the slot. */
   private replaced = new Float64Array(16);
+  /**
+   * For a CowCopy: the swap slot the replaced frame lost its place in the swap cache for, when
+   * the copy unmapped its last mapping (NO_SLOT otherwise); the undo gives it back.
+   */
+  private lostSlots = new Float64Array(16);
   /** For a TakeOver or CowCopy: the Accessed and Dirty bits of the entry before the fault. */
   private hardware = new Uint8Array(16);
   private count = 0;
@@ -44,7 +53,23 @@ export class FaultLog {
     return this.count;
   }
 
+  /** Starts a new operation. The last one must have settled or rolled back: a copy holds a frame. */
   clear(): void {
+    for (let k = 0; k < this.count; k++) {
+      if (this.kinds[k] === FaultKind.CowCopy)
+        throw new InvariantError('fault log: a copy-on-write copy was neither settled nor undone');
+    }
+    this.count = 0;
+  }
+
+  /**
+   * The operation succeeded: lets go of the frames its copy-on-write copies replaced (each held
+   * since its copy, for the undo) and empties the log.
+   */
+  settle(frames: FrameSource): void {
+    for (let k = 0; k < this.count; k++) {
+      if (this.kinds[k] === FaultKind.CowCopy) frames.release(this.replaced[k]);
+    }
     this.count = 0;
   }
 
@@ -53,8 +78,19 @@ export class FaultLog {
     this.pages[this.count] = page;
     this.kinds[this.count] = kind;
     this.replaced[this.count] = replacedFrame;
+    this.lostSlots[this.count] = NO_SLOT;
     this.hardware[this.count] = 0;
     this.count++;
+  }
+
+  /**
+   * A copy-on-write copy replaced frame `original` at `page`; the log takes over the entry's
+   * reference to it until settle() or rollback(). `lostSlot`: the swap slot the frame left the
+   * swap cache for, or NO_SLOT.
+   */
+  recordCopy(page: number, original: number, lostSlot: number): void {
+    this.record(page, FaultKind.CowCopy, original);
+    this.lostSlots[this.count - 1] = lostSlot;
   }
 
   /**
@@ -110,10 +146,12 @@ export class FaultLog {
         const table = leaf.leafTableOf(space.root, page);
         const at = leaf.entryAddress(table, page);
         const copy = leaf.frameAt(at);
-        frames.retain(original);
+        // The log's reference to the original becomes the entry's again.
         swap?.unmapped(space.swapId, copy, page);
         leaf.write(at, original, readOnly | this.hardware[k]);
         swap?.mapped(space.swapId, original, page, at);
+        const lostSlot = this.lostSlots[k];
+        if (swap !== null && lostSlot !== NO_SLOT) swap.cache.associate(original / PAGE_SIZE, lostSlot);
         space.tlb.page(page);
         frames.release(copy);
         space.faults.cowCopy--;
@@ -127,14 +165,17 @@ export class FaultLog {
     const pages = new Float64Array(size);
     const kinds = new Uint8Array(size);
     const replaced = new Float64Array(size);
+    const lostSlots = new Float64Array(size);
     const hardware = new Uint8Array(size);
     pages.set(this.pages);
     kinds.set(this.kinds);
     replaced.set(this.replaced);
+    lostSlots.set(this.lostSlots);
     hardware.set(this.hardware);
     this.pages = pages;
     this.kinds = kinds;
     this.replaced = replaced;
+    this.lostSlots = lostSlots;
     this.hardware = hardware;
   }
 }

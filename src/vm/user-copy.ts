@@ -124,6 +124,7 @@ function copyPages(
 ): void {
   space.faultLog.clear();
   faultIn(space, va, length, access, space.faultLog);
+  space.faultLog.settle(space.machine.frames);
   const memory = space.machine.memory;
   for (let done = 0; done < length; ) {
     const at = va + done;
@@ -139,6 +140,7 @@ function copyPages(
 export function fillRange(space: AddressSpace, va: number, length: number, value: number): void {
   space.faultLog.clear();
   faultIn(space, va, length, Access.Write, space.faultLog);
+  space.faultLog.settle(space.machine.frames);
   const memory = space.machine.memory;
   for (let done = 0; done < length; ) {
     const at = va + done;
@@ -154,6 +156,7 @@ export function moveWithin(space: AddressSpace, dstVa: number, srcVa: number, le
   log.clear();
   faultIn(space, srcVa, length, Access.Read, log);
   faultIn(space, dstVa, length, Access.Write, log);
+  log.settle(space.machine.frames);
   if (dstVa < srcVa + length && srcVa < dstVa + length) {
     const temporary = new Uint8Array(length);
     copyOut(space, srcVa, temporary, 0, length);

@@ -32,6 +32,8 @@ export function describeModelCampaign(allocator: 'buddy' | 'first-fit'): void {
           // Every kind of operation ran in every machine, and some were refused or injected failures.
           expect(Object.keys(result.byKind).length).toBe(21);
           expect(result.refusals).toBeGreaterThan(0);
+          // The kernel heap took blocks on every machine, swap machines too.
+          expect(result.kernelBlocks).toBeGreaterThan(0);
           if (run.swap) {
             // A swap machine really ran under pressure: pages went out and came back.
             swapMachines++;
@@ -43,7 +45,7 @@ export function describeModelCampaign(allocator: 'buddy' | 'first-fit'): void {
         }
         expect(ops).toBe(OPS_PER_FORMAT);
         // One machine in three has swap (the second of a local run's two, two of CI's seven).
-        expect(swapMachines).toBe(Math.ceil((runs.length - 1) / 3));
+        expect(swapMachines).toBe(runs.length === 7 ? 2 : 1);
       }, 300_000);
     },
   );

@@ -70,6 +70,12 @@ interface ProcessModel {
 const PROTECTIONS = [Protection.None, Protection.Read, Protection.ReadWrite, Protection.All];
 const MAX_BLOCKS = 16;
 const MAX_DIRECT = 3;
+/** On a swap machine the kernel heap grows only below this many live bytes, */
+const SWAP_KERNEL_HEAP_BYTES = 16 * 1024;
+/** and in requests of at most this many. */
+const SWAP_KERNEL_BLOCK = 2048;
+/** The largest calloc on a swap machine (a malloc or realloc asks for at most 40 384 bytes). */
+const SWAP_MAX_BLOCK = 40 * 1024;
 
 /** Operation kinds and their weights. */
 const WEIGHTS: Array<[string, number]> = [
@@ -109,6 +115,7 @@ export class ModelRun {
   private readonly queues = new Map<number, MessageModel[]>();
   private readonly byKind: Record<string, number> = {};
   private readonly atBoot: Uint8Array;
+  private kernelBlocks = 0;
 
   constructor(private readonly options: SystemModelOptions) {
     const { kernel, failing } = bootModelKernel(options.format, options.allocator, options.swap);
@@ -150,6 +157,7 @@ export class ModelRun {
       evictions: this.kernel.machine.swap?.stats.evictions ?? 0,
       swapIns: this.kernel.machine.swap?.device.reads ?? 0,
       reclaimedRefusals: this.referee.reclaimedRefusals,
+      kernelBlocks: this.kernelBlocks,
     };
   }
 
@@ -430,6 +438,11 @@ export class ModelRun {
   private audit(): void {
     const p = this.anyProcess();
     this.describe(`audit ${p.process.pid}`);
+    this.auditProcess(p);
+  }
+
+  /** Every byte the model knows of process `p`: its window's readable pages and its heap blocks. */
+  private auditProcess(p: ProcessModel): void {
     for (let page = 0; page < WINDOW_PAGES; page++) {
       const model = p.window[page];
       if (model && model.protection & (Protection.Read | Protection.Write))
@@ -441,10 +454,28 @@ export class ModelRun {
 
   // --- heaps ---
 
-  private pickHeap(): HeapModel {
-    // A swap machine's RAM is too small for kernel-heap blocks, which reclaim never takes (a run
-    // of them would fill RAM and an allocation the model expects to succeed would fail).
-    return this.random.below(6) === 0 && !this.options.swap ? this.kernelHeap : this.anyProcess().heap;
+  /** A heap for the next operation; `grows`: the operation may make the heap bigger. */
+  private pickHeap(grows = false): HeapModel {
+    if (this.random.below(6) !== 0) return this.anyProcess().heap;
+    // Reclaim never takes the kernel heap's pages: on a swap machine's small RAM the kernel heap
+    // grows only while it holds little, in blocks of at most SWAP_KERNEL_BLOCK bytes, or a run of
+    // them would fill RAM and an allocation the model expects to succeed would fail.
+    if (grows && this.options.swap && this.kernelHeapBytes() >= SWAP_KERNEL_HEAP_BYTES) {
+      return this.anyProcess().heap;
+    }
+    return this.kernelHeap;
+  }
+
+  /** A request size for heap `h`: small on a swap machine's kernel heap (see pickHeap). */
+  private sizeFor(h: HeapModel): number {
+    const size = this.size();
+    return this.options.swap && h === this.kernelHeap ? Math.min(size, SWAP_KERNEL_BLOCK) : size;
+  }
+
+  private kernelHeapBytes(): number {
+    let bytes = 0;
+    for (const block of this.kernelHeap.blocks.values()) bytes += block.size;
+    return bytes;
   }
 
   private size(): number {
@@ -462,13 +493,18 @@ export class ModelRun {
   }
 
   private malloc(zeroed: boolean): void {
-    const h = this.pickHeap();
+    const h = this.pickHeap(true);
     if (h.blocks.size >= MAX_BLOCKS) {
       this.free();
       return;
     }
-    const size = this.size();
-    const count = zeroed ? 1 + this.random.below(3) : 1;
+    const size = this.sizeFor(h);
+    let count = zeroed ? 1 + this.random.below(3) : 1;
+    // A user copy keeps every page it faults in until it ends, so on a swap machine's small RAM a
+    // block is kept under a tenth of it: a copy wider than what reclaim can free is a real
+    // OutOfMemoryError, which the model does not predict.
+    if (this.options.swap)
+      count = Math.max(1, Math.min(count, Math.floor(SWAP_MAX_BLOCK / Math.max(size, 1))));
     const failAfter = zeroed ? this.inject() : -1;
     this.describe(`${zeroed ? `calloc(${count}, ${size})` : `malloc(${size})`} on ${h.heap.name}`);
     const before = failAfter >= 0 ? this.referee.snapshot() : null;
@@ -490,6 +526,7 @@ export class ModelRun {
   }
 
   private addBlock(h: HeapModel, va: number, size: number, data: Uint8Array | null): void {
+    if (h === this.kernelHeap) this.kernelBlocks++;
     this.expect(va % 16 === 0, `block ${va.toString(16)} is not 16-byte aligned`);
     this.expect(!h.blocks.has(va), `block ${va.toString(16)} handed out twice`);
     for (const [other, b] of h.blocks) {
@@ -514,11 +551,11 @@ export class ModelRun {
   }
 
   private realloc(): void {
-    const h = this.pickHeap();
+    const h = this.pickHeap(true);
     const va = this.anyBlock(h);
     if (va === undefined) return;
     const old = h.blocks.get(va) as BlockModel;
-    const size = this.size();
+    const size = this.sizeFor(h);
     const failAfter = this.inject();
     this.describe(`realloc(${va.toString(16)}, ${size}) on ${h.heap.name}, was ${old.size}`);
     const before = failAfter >= 0 ? this.referee.snapshot() : null;
@@ -724,6 +761,11 @@ export class ModelRun {
 
   private teardown(): void {
     this.describe('teardown');
+    // First every byte the model knows, in every space: on a swap machine this reads back what
+    // reclaim left on swap.
+    for (const p of this.live) this.auditProcess(p);
+    this.heapRead(this.kernelHeap, true);
+    this.kernel.check();
     for (const p of this.live.splice(0)) {
       this.kernel.exit(p.process.pid);
       this.kernel.check();
@@ -739,6 +781,15 @@ export class ModelRun {
 /** Runs one machine for `options.ops` operations; throws ModelViolation at the first disagreement. */
 export function runSystemModel(options: SystemModelOptions): SystemModelResult {
   return new ModelRun(options).run();
+}
+
+/**
+ * Whether machine `i` of a campaign runs under memory pressure: one in three, shifted by one
+ * every three machines so that, as formats and allocators cycle, every pair gets its swap
+ * machines (a plain `i % 3` would give them all to the second format).
+ */
+export function isSwapMachine(i: number): boolean {
+  return (i + Math.floor(i / 3)) % 3 === 1;
 }
 
 /** Operations of one machine in a campaign: long enough to grow, short enough to vary machines. */
@@ -766,9 +817,10 @@ export function campaign(
     };
     // One machine in three runs under memory pressure, on a policy the seed picks, with a
     // resident limit on one process in three.
-    if (i % 3 === 1) {
+    if (isSwapMachine(i)) {
       const policy = MODEL_POLICIES[mixer.below(MODEL_POLICIES.length)];
-      run.swap = { policy, residentLimit: 8 + mixer.below(24) };
+      // The policy's own seed comes from the machine's, so random replacement varies by machine.
+      run.swap = { policy, residentLimit: 8 + mixer.below(24), policySeed: run.seed % 1_000_003 };
     }
     runs.push(run);
   }

@@ -21,4 +21,21 @@ describe('the model test on swap machines', () => {
     expect(result.evictions).toBeGreaterThan(0);
     expect(result.injectedFailures).toBeGreaterThan(0);
   });
+
+  it('a user copy whose copy-on-write copy replaced a frame only the swap cache shared undoes it', () => {
+    // x86-64, random policy: step 434 writes a heap block whose first page is mapped once but
+    // cached for a slot other entries name, so the write copies it and the copy unmapped the
+    // frame's last mapping; a later page's injected failure then undid the copy with a frame
+    // already given back (DoubleFreeError) before the fault log held it.
+    const result = runSystemModel({
+      format: 'x86-64',
+      allocator: 'buddy',
+      seed: 3020849507,
+      ops: 440,
+      swap: { policy: 'random', residentLimit: 12, policySeed: 840447 },
+    });
+    expect(result.ops).toBe(440);
+    expect(result.evictions).toBeGreaterThan(0);
+    expect(result.injectedFailures).toBeGreaterThan(0);
+  });
 });

@@ -7,6 +7,7 @@ import type { Mailbox } from '../../src/ipc/mailbox.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { FrameState, FrameUse } from '../../src/phys/frame-table.js';
+import { NO_FRAME } from '../../src/swap/swap-cache.js';
 import type { AddressSpace } from '../../src/vm/address-space.js';
 import { RegionType } from '../../src/vm/region-types.js';
 import { forEachSwapEntry } from '../../src/vm/swap-ranges.js';
@@ -158,7 +159,17 @@ function contentsState(kernel: Kernel) {
       });
       if (swap && regions.type(i) === RegionType.Anon) {
         forEachSwapEntry(space, swap, base, ceiling, (va, slot) => {
-          const bytes = slotBytes(kernel, slot);
+          // A slot the swap cache holds in a frame is seen as that frame: the fault maps it
+          // (and a shared region's other holders may have written it since it left the slot).
+          const cached = swap.cache.frameOfSlot[slot];
+          let bytes: Uint8Array | null;
+          if (cached !== NO_FRAME) {
+            const chunk = memory.chunkOf(cached * PAGE);
+            const at = (cached * PAGE) & (chunk.length - 1);
+            bytes = chunk.subarray(at, at + PAGE);
+          } else {
+            bytes = slotBytes(kernel, slot);
+          }
           pages.set(va, bytes ? hashPage(bytes) : -1);
         });
       }

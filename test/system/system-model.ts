@@ -54,6 +54,8 @@ export interface ModelSwap {
   policy: PolicyName;
   /** Pages a process may keep resident (0: none); set on one process in three when non-zero. */
   residentLimit: number;
+  /** The seed of the random policy's choices (default 13, the seed the regression tests found bugs with). */
+  policySeed?: number;
 }
 
 /** The policies the campaign's swap machines draw from ('opt' needs a trace of the future). */
@@ -77,6 +79,8 @@ export interface SystemModelResult {
   swapIns: number;
   /** Refused or injected-failure operations during which reclaim evicted pages. */
   reclaimedRefusals: number;
+  /** Blocks the kernel heap handed out (malloc, calloc and realloc that succeeded). */
+  kernelBlocks: number;
 }
 
 /** A disagreement between the kernel and the model, with the step that showed it. */
@@ -112,7 +116,9 @@ export function bootModelKernel(
   swap?: ModelSwap,
 ): { kernel: Kernel; failing: FailingFrameSource } {
   let failing: PressureFailingFrameSource | undefined;
-  const pressure = swap ? { swapBytes: SWAP_DEVICE_BYTES, policy: swap.policy, policySeed: 13 } : {};
+  const pressure = swap
+    ? { swapBytes: SWAP_DEVICE_BYTES, policy: swap.policy, policySeed: swap.policySeed ?? 13 }
+    : {};
   const kernel = new Kernel({
     format,
     allocator,
