@@ -4,14 +4,18 @@
  * format name. The address pattern: 4096 addresses at random offsets in 48 mapped user pages,
  * consecutive accesses on different pages.
  * - tlbHitVsRaw: translate() hitting the TLB (64 entries, 4 ways) / a typed-array read at each address;
+ * - hitFloorNs, hitFloorVsRaw, hitVsFloor: the least a hit can do, written by hand (hitFloor);
  * - walkVsRaw: translate() missing every time (a 1-entry TLB), so each access walks the tables in
- *   RAM, checks rights and A / D and fills the TLB / the same read;
+ *   RAM (the leaf entry only, on x86-64 and Sv39, once the paging-structure cache holds the
+ *   span), checks rights and A / D and fills the TLB / the same read; walkVsRawNoStructureCache
+ *   the same with the paging-structure cache off (missNsNoStructureCache);
  * - batchVsRaw: translateRange() over 16 TLB-resident pages, a word at a time (16384 words) /
  *   reading as many words from a Uint32Array.
  * The parts of a miss, in ns per access: walkOnlyNsPerAccess (translateUntracked: the walk and
  * its checks, no TLB, no A / D update) and tableReadsNsPerAccess (only the dependent reads of the
  * entries a 4 KiB walk reads, through the same RAM accessor: the floor of any walk); and
- * walkVsTableReads, the miss over that floor.
+ * walkVsTableReads, the miss over that floor; missFillNsPerAccess (missFillVsRaw): the TLB's set
+ * search and fill alone, what every miss does beside reading entries.
  * Each format runs in a worker of its own, as an emulator runs one format: in one isolate after
  * one another, the loops' shared type feedback turns polymorphic and the later formats' hits cost
  * about 3 times as much.
@@ -23,6 +27,7 @@ import { createFormat, FORMATS, type FormatName } from '../src/mmu/formats.js';
 import { Mmu } from '../src/mmu/mmu.js';
 import { PageTables } from '../src/mmu/page-tables.js';
 import { rightsPair } from '../src/mmu/rights.js';
+import { Tlb } from '../src/mmu/tlb.js';
 import { FrameUse } from '../src/phys/frame-table.js';
 import { PhysicalMemoryManager } from '../src/phys/physical-memory-manager.js';
 import { consume, measure, round } from './harness.js';
@@ -40,6 +45,7 @@ interface FormatFigures {
   uncachedMissNs: number;
   batchNsPerWord: number;
   walkOnlyNs: number;
+  fillOnlyNs: number;
   tableReadsNs: number;
 }
 
@@ -120,12 +126,25 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
     }
     consume(sum);
   };
+  // What every miss does beside reading entries: search its set and fill the entry and its hit
+  // index slot (a TLB of one entry, as the miss loop's), over the same pages.
+  const fillTlb = new Tlb({ entries: 1, ways: 1 });
+  fillTlb.setContext(asid);
+  const fillPair = rightsPair(read, user);
+  const fillOnlyBatch = () => {
+    for (let i = 0; i < ACCESSES; i++) {
+      const vpn = addresses[i] >>> 12;
+      fillTlb.fill(vpn, asid, vpn << 12, 0x3f, 0, fillTlb.find(vpn, asid), fillPair);
+    }
+    consume(fillTlb.evictions);
+  };
   const hit = await measure(`${name} TLB hit`, ACCESSES, hitBatch);
   const hitFloorTime = await measure(`${name} hit floor`, ACCESSES, floor);
   const miss = await measure(`${name} TLB miss`, ACCESSES, missBatch);
   const uncachedMiss = await measure(`${name} TLB miss, no structure cache`, ACCESSES, uncachedMissBatch);
   const range = await measure(`${name} translateRange`, BATCH_WORDS, rangeBatch);
   const walkOnly = await measure(`${name} walk only`, ACCESSES, walkOnlyBatch);
+  const fillOnly = await measure(`${name} TLB search and fill`, ACCESSES, fillOnlyBatch);
   const tableReads = await measure(`${name} table reads`, ACCESSES, tableReadsBatch);
   if (
     hitMmu.tlb.misses !== PAGES ||
@@ -146,6 +165,7 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
     uncachedMissNs: uncachedMiss.nsPerOp,
     batchNsPerWord: range.nsPerOp,
     walkOnlyNs: walkOnly.nsPerOp,
+    fillOnlyNs: fillOnly.nsPerOp,
     tableReadsNs: tableReads.nsPerOp,
   };
 }
@@ -244,6 +264,8 @@ export async function run(): Promise<Record<string, number | Record<string, numb
     missNsNoStructureCache: byFormat((f) => f.uncachedMissNs, 3),
     batchNsPerWord: byFormat((f) => f.batchNsPerWord, 3),
     walkOnlyNsPerAccess: byFormat((f) => f.walkOnlyNs, 3),
+    missFillNsPerAccess: byFormat((f) => f.fillOnlyNs, 3),
+    missFillVsRaw: byFormat((f) => f.fillOnlyNs / rawNs, 2),
     tableReadsNsPerAccess: byFormat((f) => f.tableReadsNs, 3),
     walkVsTableReads: byFormat((f) => f.missNs / f.tableReadsNs, 2),
     rawNsPerAccess: round(rawNs, 3),
