@@ -86,11 +86,10 @@ export class X86Walker extends PageWalker {
   declare private readonly entryAt: Float64Array;
   /**
    * The level the last walk started reading at (levels - 1, or 0 when the paging-structure cache
-   * gave the leaf table), and for a walk from the root its span number and the upper entries' low
-   * words ANDed and high words ORed (what the cache keeps).
+   * gave the leaf table), and for a walk from the root the upper entries' low words ANDed and
+   * high words ORed (what the cache keeps).
    */
   protected walkTop = 0;
-  protected walkSpan = 0;
   protected upperLows = 0;
   protected upperHighs = 0;
 
@@ -200,14 +199,12 @@ export class X86Walker extends PageWalker {
     if (at >= memory.size) return this.failAt(ACCESS_FAULT, 0);
     const low = memory.read32(at);
     const high = memory.read32(at + 4);
-    const lows = cache.lows[slot] & low;
-    const highs = cache.highs[slot] | high;
-    if ((low & PRESENT) === 0 || (high & this.highReserved) !== 0)
-      return this.unusualEntry(memory, vaLow, 0, low, high, lows, highs, pair, write, update);
+    if ((low & PRESENT) === 0) return this.failAt(NOT_PRESENT, 0);
+    if ((high & this.highReserved) !== 0) return this.failAt(RESERVED_BIT, 0);
     let frame = (low & SMALL_ADDRESS) >>> 0;
     if ((high & this.highAddress) !== 0) frame += (high & this.highAddress) * TWO_32;
     this.pa = frame + (vaLow & ~SMALL_ADDRESS);
-    return this.found(memory, 0, low, lows, highs, pair, write, update);
+    return this.found(memory, 0, low, cache.lows[slot] & low, cache.highs[slot] | high, pair, write, update);
   }
 
   /**
@@ -226,7 +223,6 @@ export class X86Walker extends PageWalker {
     update: boolean,
   ): boolean {
     this.walkTop = this.levels - 1;
-    this.walkSpan = span;
     let table = root;
     let level = this.levels - 1;
     let lows = -1; // the low words ANDed over the levels: R/W, U/S and A of every entry used
@@ -256,7 +252,13 @@ export class X86Walker extends PageWalker {
       }
       table = frame;
     }
-    return this.found(memory, 0, low, lows, highs, pair, write, update);
+    this.found(memory, 0, low, lows, highs, pair, write, update);
+    // A walk to a 4 KiB leaf that set A in every upper entry: the span's leaf table is cached.
+    if (update && (this.rights & (1 << pair)) !== 0) {
+      const entryAt = this.entryAt[0];
+      this.cache.put(span, entryAt - (entryAt % PAGE_BYTES), this.upperLows | ACCESSED, this.upperHighs);
+    }
+    return true;
   }
 
   /** A fault at `level`, whose entry address the walk put in entryAt. */
@@ -319,16 +321,6 @@ export class X86Walker extends PageWalker {
       ((lows & ACCESSED) === 0 || (leafLow & wanted) !== wanted)
     ) {
       this.setAccessed(memory, level, write);
-    }
-    // A full walk to a 4 KiB leaf that set A in every upper entry: the span's leaf table is cached.
-    if (update && level === 0 && this.walkTop !== 0 && (rights & (1 << pair)) !== 0) {
-      const entryAt = this.entryAt[0];
-      this.cache.put(
-        this.walkSpan,
-        entryAt - (entryAt % PAGE_BYTES),
-        this.upperLows | ACCESSED,
-        this.upperHighs,
-      );
     }
     return true;
   }
