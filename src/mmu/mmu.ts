@@ -68,6 +68,15 @@ const WRITE = Access.Write;
 const NON_CANONICAL = FaultCause.NonCanonical;
 const PROTECTION = FaultCause.Protection;
 const ACCESS_FAULT = FaultCause.AccessFault;
+const NOT_PRESENT = FaultCause.NotPresent;
+const RESERVED_BIT = FaultCause.ReservedBit;
+const EXECUTE = Access.Execute;
+const USER = Mode.User;
+const ERROR_PRESENT = X86ErrorCode.Present;
+const ERROR_RESERVED = X86ErrorCode.Reserved;
+const ERROR_WRITE = X86ErrorCode.Write;
+const ERROR_USER = X86ErrorCode.User;
+const ERROR_FETCH = X86ErrorCode.Fetch;
 
 export class Mmu {
   /** The tables this MMU walks, when they are pageframe's (null over an emulator's memory). */
@@ -111,6 +120,9 @@ export class Mmu {
   declare private readonly walker: PageWalker;
   /** Whether addresses are sign-extended (x86-64, Sv39): checked for canonical form on a miss. */
   declare private readonly signExtended: boolean;
+  /** RISC-V fault codes (else x86), and whether an x86 fetch fault sets I/D (with NX only). */
+  declare private readonly riscv: boolean;
+  declare private readonly fetchFaults: boolean;
   /**
    * The TLB way the last faulting miss found for its page (-1 for none), the page, the ASID and
    * the TLB's change count then: preloadFrame reuses it while the TLB is unchanged.
@@ -144,6 +156,8 @@ export class Mmu {
     this.walker.cache.enabled = options.structureCache ?? true;
     if (isPageTables(tables)) this.walker.cache.freedTables = tables.freedTables;
     this.signExtended = this.format.signExtended;
+    this.riscv = this.format.family === 'riscv';
+    this.fetchFaults = this.format.hasNoExecute;
     this.root = isPageTables(tables) ? tables.kernelRoot : (options.root ?? 0);
     this.checkRoot(this.root);
     this.asidRoots.set(0, this.root);
@@ -547,17 +561,17 @@ export class Mmu {
     this.faultAddress = va;
     this.faultAccess = access;
     this.faultMode = mode;
-    if (this.format.family === 'riscv') {
-      this.faultCode = cause === FaultCause.AccessFault ? riscvAccessFault(access) : riscvPageFault(access);
-    } else if (cause === FaultCause.NonCanonical || cause === FaultCause.AccessFault) {
+    if (this.riscv) {
+      this.faultCode = cause === ACCESS_FAULT ? riscvAccessFault(access) : riscvPageFault(access);
+    } else if (cause === NON_CANONICAL || cause === ACCESS_FAULT) {
       this.faultCode = 0; // #GP(0) or a machine check on x86, not a page fault
     } else {
       let code = 0;
-      if (cause !== FaultCause.NotPresent) code |= X86ErrorCode.Present;
-      if (cause === FaultCause.ReservedBit) code |= X86ErrorCode.Reserved;
-      if (access === Access.Write) code |= X86ErrorCode.Write;
-      if (mode === Mode.User) code |= X86ErrorCode.User;
-      if (access === Access.Execute && this.format.hasNoExecute) code |= X86ErrorCode.Fetch;
+      if (cause !== NOT_PRESENT) code |= ERROR_PRESENT;
+      if (cause === RESERVED_BIT) code |= ERROR_RESERVED;
+      if (access === WRITE) code |= ERROR_WRITE;
+      if (mode === USER) code |= ERROR_USER;
+      if (access === EXECUTE && this.fetchFaults) code |= ERROR_FETCH;
       this.faultCode = code;
     }
     return -1;
