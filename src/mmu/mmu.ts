@@ -283,7 +283,7 @@ export class Mmu {
       this.pageTables.noteLeafTable(this.root, va, walker.entry - (walker.entry % PAGE_SIZE));
     }
     if (!walked) return this.fault(va, access, mode, walker.cause, walker.level);
-    const cause = (walker.rights & (1 << rightsPair(access, mode))) === 0 ? PROTECTION : ACCESS_FAULT;
+    const cause = (walker.rights & (1 << (mode * 3 + access))) === 0 ? PROTECTION : ACCESS_FAULT;
     return this.fault(va, access, mode, cause, walker.level);
   }
 
