@@ -4,14 +4,18 @@
  * format name. The address pattern: 4096 addresses at random offsets in 48 mapped user pages,
  * consecutive accesses on different pages.
  * - tlbHitVsRaw: translate() hitting the TLB (64 entries, 4 ways) / a typed-array read at each address;
+ * - hitFloorNs, hitFloorVsRaw, hitVsFloor: the least a hit can do, written by hand (hitFloor);
  * - walkVsRaw: translate() missing every time (a 1-entry TLB), so each access walks the tables in
- *   RAM, checks rights and A / D and fills the TLB / the same read;
+ *   RAM (the leaf entry only, on x86-64 and Sv39, once the paging-structure cache holds the
+ *   span), checks rights and A / D and fills the TLB / the same read; walkVsRawNoStructureCache
+ *   the same with the paging-structure cache off (missNsNoStructureCache);
  * - batchVsRaw: translateRange() over 16 TLB-resident pages, a word at a time (16384 words) /
  *   reading as many words from a Uint32Array.
  * The parts of a miss, in ns per access: walkOnlyNsPerAccess (translateUntracked: the walk and
  * its checks, no TLB, no A / D update) and tableReadsNsPerAccess (only the dependent reads of the
  * entries a 4 KiB walk reads, through the same RAM accessor: the floor of any walk); and
- * walkVsTableReads, the miss over that floor.
+ * walkVsTableReads, the miss over that floor; missFillNsPerAccess (missFillVsRaw): the TLB's set
+ * search and fill alone, what every miss does beside reading entries.
  * Each format runs in a worker of its own, as an emulator runs one format: in one isolate after
  * one another, the loops' shared type feedback turns polymorphic and the later formats' hits cost
  * about 3 times as much.
@@ -22,6 +26,8 @@ import { Access, Mode, PageFlags } from '../src/mmu/flags.js';
 import { createFormat, FORMATS, type FormatName } from '../src/mmu/formats.js';
 import { Mmu } from '../src/mmu/mmu.js';
 import { PageTables } from '../src/mmu/page-tables.js';
+import { rightsPair } from '../src/mmu/rights.js';
+import { Tlb } from '../src/mmu/tlb.js';
 import { FrameUse } from '../src/phys/frame-table.js';
 import { PhysicalMemoryManager } from '../src/phys/physical-memory-manager.js';
 import { consume, measure, round } from './harness.js';
@@ -34,9 +40,12 @@ const BATCH_WORDS = (BATCH_PAGES * 4096) / 4;
 
 interface FormatFigures {
   hitNs: number;
+  hitFloorNs: number;
   missNs: number;
+  uncachedMissNs: number;
   batchNsPerWord: number;
   walkOnlyNs: number;
+  fillOnlyNs: number;
   tableReadsNs: number;
 }
 
@@ -72,11 +81,19 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
     for (let i = 0; i < ACCESSES; i++) sum += hitMmu.translate(addresses[i], read, user);
     consume(sum);
   };
+  const floor = hitFloor(hitMmu, addresses);
   const missMmu = new Mmu(pt, { entries: 1, ways: 1 });
   missMmu.setRoot(root, asid);
   const missBatch = () => {
     let sum = 0;
     for (let i = 0; i < ACCESSES; i++) sum += missMmu.translate(addresses[i], read, user);
+    consume(sum);
+  };
+  const uncachedMmu = new Mmu(pt, { entries: 1, ways: 1, structureCache: false });
+  uncachedMmu.setRoot(root, asid);
+  const uncachedMissBatch = () => {
+    let sum = 0;
+    for (let i = 0; i < ACCESSES; i++) sum += uncachedMmu.translate(addresses[i], read, user);
     consume(sum);
   };
   const physical = new Float64Array(BATCH_WORDS);
@@ -109,23 +126,86 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
     }
     consume(sum);
   };
+  // What every miss does beside reading entries: search its set and fill the entry and its hit
+  // index slot (a TLB of one entry, as the miss loop's), over the same pages.
+  const fillTlb = new Tlb({ entries: 1, ways: 1 });
+  fillTlb.setContext(asid);
+  const fillPair = rightsPair(read, user);
+  const fillOnlyBatch = () => {
+    for (let i = 0; i < ACCESSES; i++) {
+      const vpn = addresses[i] >>> 12;
+      fillTlb.fill(vpn, asid, vpn << 12, 0x3f, 0, fillTlb.find(vpn, asid), fillPair);
+    }
+    consume(fillTlb.evictions);
+  };
   const hit = await measure(`${name} TLB hit`, ACCESSES, hitBatch);
+  const hitFloorTime = await measure(`${name} hit floor`, ACCESSES, floor);
   const miss = await measure(`${name} TLB miss`, ACCESSES, missBatch);
+  const uncachedMiss = await measure(`${name} TLB miss, no structure cache`, ACCESSES, uncachedMissBatch);
   const range = await measure(`${name} translateRange`, BATCH_WORDS, rangeBatch);
   const walkOnly = await measure(`${name} walk only`, ACCESSES, walkOnlyBatch);
+  const fillOnly = await measure(`${name} TLB search and fill`, ACCESSES, fillOnlyBatch);
   const tableReads = await measure(`${name} table reads`, ACCESSES, tableReadsBatch);
-  if (hitMmu.tlb.misses !== PAGES || missMmu.tlb.hits !== 0 || physical[BATCH_WORDS - 1] <= 0) {
+  if (
+    hitMmu.tlb.misses !== PAGES ||
+    missMmu.tlb.hits !== 0 ||
+    uncachedMmu.tlb.hits !== 0 ||
+    missMmu.structureCacheSize !== (name === 'i386' ? 0 : 1) ||
+    uncachedMmu.structureCacheSize !== 0 ||
+    physical[BATCH_WORDS - 1] <= 0
+  ) {
     throw new Error(
       `${name}: benchmark pattern is wrong: ${hitMmu.tlb.misses} misses, ${missMmu.tlb.hits} hits`,
     );
   }
   return {
     hitNs: hit.nsPerOp,
+    hitFloorNs: hitFloorTime.nsPerOp,
     missNs: miss.nsPerOp,
+    uncachedMissNs: uncachedMiss.nsPerOp,
     batchNsPerWord: range.nsPerOp,
     walkOnlyNs: walkOnly.nsPerOp,
+    fillOnlyNs: fillOnly.nsPerOp,
     tableReadsNs: tableReads.nsPerOp,
   };
+}
+
+/**
+ * The least a TLB hit can do, written by hand over the same addresses: a direct-mapped table of
+ * 256 slots by page number, each two int32 words (the page number as tag; the frame's address
+ * with the entry's six rights bits in its low bits, which a frame's address leaves free), then a
+ * tag compare, a rights test and frame + offset. No hit counter, no context or mode, no fallback
+ * beyond a call that never runs: what any software TLB over typed arrays pays per hit.
+ */
+function hitFloor(mmu: Mmu, addresses: Uint32Array): () => void {
+  const slots = new Int32Array(2 * 256).fill(-1);
+  const tlb = mmu.tlb;
+  for (let way = 0; way < tlb.entries; way++) {
+    const vpn = tlb.vpn[way];
+    if (Number.isNaN(vpn)) continue;
+    slots[(vpn & 255) << 1] = vpn;
+    slots[((vpn & 255) << 1) + 1] = tlb.pa[way] | tlb.rights[way];
+  }
+  const userRead = 1 << rightsPair(Access.Read, Mode.User);
+  let slowCalls = 0;
+  const slow = (va: number) => {
+    slowCalls++;
+    return mmu.translate(va, Access.Read, Mode.User);
+  };
+  const batch = () => {
+    let sum = 0;
+    for (let i = 0; i < ACCESSES; i++) {
+      const va = addresses[i];
+      const vpn = va >>> 12;
+      const at = (vpn & 255) << 1;
+      const entry = slots[at + 1];
+      sum += slots[at] === vpn && (entry & userRead) !== 0 ? (entry & ~0xfff) | (va & 0xfff) : slow(va);
+    }
+    consume(sum);
+  };
+  batch();
+  if (slowCalls !== 0) throw new Error(`the hit floor's table misses ${slowCalls} of ${ACCESSES} addresses`);
+  return batch;
 }
 
 /** The figures of one format, measured in a worker thread (a V8 isolate of its own). */
@@ -173,12 +253,19 @@ export async function run(): Promise<Record<string, number | Record<string, numb
     Object.fromEntries(FORMATS.map((name) => [name, round(value(figures[name]), digits)]));
   return {
     tlbHitVsRaw: byFormat((f) => f.hitNs / rawNs, 2),
+    hitFloorNs: byFormat((f) => f.hitFloorNs, 3),
+    hitFloorVsRaw: byFormat((f) => f.hitFloorNs / rawNs, 2),
+    hitVsFloor: byFormat((f) => f.hitNs / f.hitFloorNs, 2),
     walkVsRaw: byFormat((f) => f.missNs / rawNs, 2),
+    walkVsRawNoStructureCache: byFormat((f) => f.uncachedMissNs / rawNs, 2),
     batchVsRaw: byFormat((f) => f.batchNsPerWord / wordNs, 2),
     hitNsPerAccess: byFormat((f) => f.hitNs, 3),
     missNsPerAccess: byFormat((f) => f.missNs, 3),
+    missNsNoStructureCache: byFormat((f) => f.uncachedMissNs, 3),
     batchNsPerWord: byFormat((f) => f.batchNsPerWord, 3),
     walkOnlyNsPerAccess: byFormat((f) => f.walkOnlyNs, 3),
+    missFillNsPerAccess: byFormat((f) => f.fillOnlyNs, 3),
+    missFillVsRaw: byFormat((f) => f.fillOnlyNs / rawNs, 2),
     tableReadsNsPerAccess: byFormat((f) => f.tableReadsNs, 3),
     walkVsTableReads: byFormat((f) => f.missNs / f.tableReadsNs, 2),
     rawNsPerAccess: round(rawNs, 3),

@@ -45,6 +45,12 @@ export interface MmuOptions extends TlbConfig {
   tlb?: Tlb;
   /** The first root without PageTables (default 0; with PageTables, the kernel's root). */
   root?: number;
+  /**
+   * Whether TLB misses use a paging-structure cache (default true; x86-64 and Sv39, i386 has
+   * none): the leaf table of each recently walked 2 MiB span, so that a miss reads one entry
+   * instead of three or four (structure-cache.ts).
+   */
+  structureCache?: boolean;
 }
 
 const PAGE_SIZE = 4096;
@@ -62,6 +68,15 @@ const WRITE = Access.Write;
 const NON_CANONICAL = FaultCause.NonCanonical;
 const PROTECTION = FaultCause.Protection;
 const ACCESS_FAULT = FaultCause.AccessFault;
+const NOT_PRESENT = FaultCause.NotPresent;
+const RESERVED_BIT = FaultCause.ReservedBit;
+const EXECUTE = Access.Execute;
+const USER = Mode.User;
+const ERROR_PRESENT = X86ErrorCode.Present;
+const ERROR_RESERVED = X86ErrorCode.Reserved;
+const ERROR_WRITE = X86ErrorCode.Write;
+const ERROR_USER = X86ErrorCode.User;
+const ERROR_FETCH = X86ErrorCode.Fetch;
 
 export class Mmu {
   /** The tables this MMU walks, when they are pageframe's (null over an emulator's memory). */
@@ -105,6 +120,24 @@ export class Mmu {
   declare private readonly walker: PageWalker;
   /** Whether addresses are sign-extended (x86-64, Sv39): checked for canonical form on a miss. */
   declare private readonly signExtended: boolean;
+  /** RISC-V fault codes (else x86), and whether an x86 fetch fault sets I/D (with NX only). */
+  declare private readonly riscv: boolean;
+  declare private readonly fetchFaults: boolean;
+  /**
+   * The TLB way the last faulting miss found for its page (-1 for none), the page, the ASID and
+   * the TLB's change count then: preloadFrame reuses it while the TLB is unchanged.
+   */
+  private faultWay = -1;
+  private faultVpn = Number.NaN;
+  private faultAsid = -1;
+  private faultTlbChanges = -1;
+  /** preloadFrame's last template entry (frame 0) and what the walker decoded of it. */
+  private templateLow = -1;
+  private templateHigh = -1;
+  private templateRights = 0;
+  private templateGlobal = false;
+  private templateAccessed = false;
+  private templateDirty = false;
   /** Roots last installed for each ASID, for the TLB checker. */
   private readonly asidRoots = new Map<number, number>();
 
@@ -120,7 +153,11 @@ export class Mmu {
     this.memory = tables.memory;
     this.tlb = options.tlb ?? new Tlb(options);
     this.walker = createWalker(this.format);
+    this.walker.cache.enabled = options.structureCache ?? true;
+    if (isPageTables(tables)) this.walker.cache.freedTables = tables.freedTables;
     this.signExtended = this.format.signExtended;
+    this.riscv = this.format.family === 'riscv';
+    this.fetchFaults = this.format.hasNoExecute;
     this.root = isPageTables(tables) ? tables.kernelRoot : (options.root ?? 0);
     this.checkRoot(this.root);
     this.asidRoots.set(0, this.root);
@@ -214,7 +251,7 @@ export class Mmu {
     const walker = this.walker;
     const walked = walker.walk(this.memory, this.root, va, pair, access === WRITE, true);
     if (!walked || (walker.rights & (1 << pair)) === 0 || walker.pa >= this.memory.size) {
-      return this.walkFault(va, access, mode, walked);
+      return this.walkFault(va, access, mode, walked, vpn, way);
     }
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
     const level = walker.level;
@@ -228,14 +265,25 @@ export class Mmu {
    * The fault of a walk that failed, found no right for the access, or reached beyond RAM. Out
    * of line, so that the miss path stays small enough for V8 to inline.
    */
-  private walkFault(va: number, access: Access, mode: Mode, walked: boolean): number {
+  private walkFault(
+    va: number,
+    access: Access,
+    mode: Mode,
+    walked: boolean,
+    vpn: number,
+    way: number,
+  ): number {
     const walker = this.walker;
+    this.faultWay = way;
+    this.faultVpn = vpn;
+    this.faultAsid = this.asid;
+    this.faultTlbChanges = this.tlb.changes;
     // A fault at level 0 read an entry of the leaf table: the fault handler will want that table.
     if (this.pageTables !== null && walker.level === 0 && (walked || walker.cause !== ACCESS_FAULT)) {
       this.pageTables.noteLeafTable(this.root, va, walker.entry - (walker.entry % PAGE_SIZE));
     }
     if (!walked) return this.fault(va, access, mode, walker.cause, walker.level);
-    const cause = (walker.rights & (1 << rightsPair(access, mode))) === 0 ? PROTECTION : ACCESS_FAULT;
+    const cause = (walker.rights & (1 << (mode * 3 + access))) === 0 ? PROTECTION : ACCESS_FAULT;
     return this.fault(va, access, mode, cause, walker.level);
   }
 
@@ -250,21 +298,82 @@ export class Mmu {
   preload(va: number, access: Access, mode: Mode, leafAt: number): number {
     if (leafAt < 0 || this.pageTables === null || (this.signExtended && !this.format.isCanonical(va)))
       return this.translate(va, access, mode);
-    const tlb = this.tlb;
-    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
     if (!this.signExtended) va >>>= 0;
-    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
     const pair = mode * 3 + access;
+    this.tlb.misses++;
+    if (!this.walker.leaf(this.memory, leafAt, va, pair, access === WRITE, true))
+      return this.fault(va, access, mode, this.walker.cause, this.walker.level);
+    return this.fillLeaf(va, access, mode, pair);
+  }
+
+  /**
+   * preload() for the 4 KiB entry a fault handler just wrote at `leafAt` as `template | frame`:
+   * `templateLow` / `templateHigh` are the words of the same entry for frame 0 (bits 31:0 and
+   * 63:32, 0 on i386), `frame` the physical address of the page. The template's rights, G and
+   * A / D are decoded by the walker once and kept while the template stays the same, so the TLB
+   * is filled with no read or decoding of the entry and, when the TLB has not changed since the
+   * faulting miss, into the way it found. An entry that would need A or D written, or whose
+   * frame lies beyond RAM, takes preload()'s way. The caller vouches for the words.
+   */
+  preloadFrame(
+    va: number,
+    access: Access,
+    mode: Mode,
+    leafAt: number,
+    templateLow: number,
+    templateHigh: number,
+    frame: number,
+  ): number {
+    if (leafAt < 0 || this.pageTables === null || (this.signExtended && !this.format.isCanonical(va)))
+      return this.translate(va, access, mode);
+    if (templateLow !== this.templateLow || templateHigh !== this.templateHigh)
+      this.decodeTemplate(leafAt, templateLow, templateHigh);
+    const pair = mode * 3 + access;
+    const young = access === WRITE ? this.templateDirty : this.templateAccessed;
+    if (!young || (this.templateRights & (1 << pair)) === 0 || frame >= this.memory.size)
+      return this.preload(va, access, mode, leafAt);
+    if (!this.signExtended) va >>>= 0;
+    const tlb = this.tlb;
     tlb.misses++;
+    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
+    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
+    const found =
+      tlb.changes === this.faultTlbChanges && vpn === this.faultVpn && this.asid === this.faultAsid
+        ? this.faultWay
+        : tlb.find(vpn, this.asid);
+    tlb.fill(vpn, this.templateGlobal ? GLOBAL : this.asid, frame, this.templateRights, 0, found, pair);
+    return frame + (va & PAGE_OFFSET_MASK);
+  }
+
+  /** What preloadFrame keeps of a template entry: the walker's decoding of it, nothing written. */
+  private decodeTemplate(leafAt: number, low: number, high: number): void {
     const walker = this.walker;
-    if (!walker.leaf(this.memory, leafAt, va, pair, access === WRITE, true)) {
-      return this.fault(va, access, mode, walker.cause, walker.level);
-    }
+    const present = walker.leafWords(this.memory, leafAt, low, high, 0, 0, false, false);
+    this.templateLow = low;
+    this.templateHigh = high;
+    // A clean page's write rights are not cached (as the miss path); absent: nothing granted.
+    this.templateRights = !present ? 0 : walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
+    this.templateGlobal = present && walker.global;
+    this.templateDirty = present && walker.dirty && (low & this.format.accessedBit) !== 0;
+    this.templateAccessed = present && (low & this.format.accessedBit) !== 0;
+  }
+
+  /** preload()'s TLB fill, from the walker's decoding of the 4 KiB leaf. */
+  private fillLeaf(va: number, access: Access, mode: Mode, pair: number): number {
+    const walker = this.walker;
     if ((walker.rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, 0);
     if (walker.pa >= this.memory.size) return this.fault(va, access, mode, ACCESS_FAULT, 0);
+    const tlb = this.tlb;
+    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
+    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
     const asid = walker.global ? GLOBAL : this.asid;
-    tlb.fill(vpn, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, 0, tlb.find(vpn, this.asid), pair);
+    // The faulting miss searched this set: its answer stands unless the TLB changed since.
+    const found =
+      tlb.changes === this.faultTlbChanges && vpn === this.faultVpn && this.asid === this.faultAsid
+        ? this.faultWay
+        : tlb.find(vpn, this.asid);
+    tlb.fill(vpn, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, 0, found, pair);
     return walker.pa;
   }
 
@@ -364,9 +473,21 @@ export class Mmu {
     this.invalidated(Number.NaN);
   }
 
+  /**
+   * Every invalidation and address-space switch also empties the paging-structure cache: INVLPG
+   * and INVPCID flush the PCID's paging-structure caches whatever the address, as does a CR3
+   * write; SFENCE.VMA is given the same meaning (it must order non-leaf entries only without an
+   * address, and a cache may always drop entries).
+   */
   private invalidated(page: number): void {
     this.invalidations++;
     this.lastInvalidatedPage = page;
+    this.walker.cache.clear();
+  }
+
+  /** Leaf-table spans the paging-structure cache holds now (0 with the cache off). */
+  get structureCacheSize(): number {
+    return this.walker.cache.size;
   }
 
   /**
@@ -440,17 +561,17 @@ export class Mmu {
     this.faultAddress = va;
     this.faultAccess = access;
     this.faultMode = mode;
-    if (this.format.family === 'riscv') {
-      this.faultCode = cause === FaultCause.AccessFault ? riscvAccessFault(access) : riscvPageFault(access);
-    } else if (cause === FaultCause.NonCanonical || cause === FaultCause.AccessFault) {
+    if (this.riscv) {
+      this.faultCode = cause === ACCESS_FAULT ? riscvAccessFault(access) : riscvPageFault(access);
+    } else if (cause === NON_CANONICAL || cause === ACCESS_FAULT) {
       this.faultCode = 0; // #GP(0) or a machine check on x86, not a page fault
     } else {
       let code = 0;
-      if (cause !== FaultCause.NotPresent) code |= X86ErrorCode.Present;
-      if (cause === FaultCause.ReservedBit) code |= X86ErrorCode.Reserved;
-      if (access === Access.Write) code |= X86ErrorCode.Write;
-      if (mode === Mode.User) code |= X86ErrorCode.User;
-      if (access === Access.Execute && this.format.hasNoExecute) code |= X86ErrorCode.Fetch;
+      if (cause !== NOT_PRESENT) code |= ERROR_PRESENT;
+      if (cause === RESERVED_BIT) code |= ERROR_RESERVED;
+      if (access === WRITE) code |= ERROR_WRITE;
+      if (mode === USER) code |= ERROR_USER;
+      if (access === EXECUTE && this.fetchFaults) code |= ERROR_FETCH;
       this.faultCode = code;
     }
     return -1;

@@ -238,6 +238,14 @@ export class PageTables {
    * (noteLeafTable) for the same root and leaf-table span and no table was freed since; else -1.
    * Lets a fault handler skip the upper levels the faulting walk just read.
    */
+  /**
+   * Table pages freed so far, in a cell the MMUs over these tables share: their
+   * paging-structure caches use no entry made before the last free.
+   */
+  get freedTables(): Float64Array {
+    return this.tables.freedTables;
+  }
+
   knownLeafTable(root: number, va: number): number {
     const tables = this.tables;
     if (tables.knownLeafTable < 0 || tables.knownLeafRoot !== root) return -1;

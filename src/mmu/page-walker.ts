@@ -6,6 +6,7 @@
 import { FaultCause } from './flags.js';
 import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
+import { StructureCache } from './structure-cache.js';
 
 export abstract class PageWalker {
   declare readonly format: PageTableFormat;
@@ -26,6 +27,11 @@ export abstract class PageWalker {
   entry = 0;
   /** Why the last walk failed. */
   cause: FaultCause = FaultCause.None;
+  /**
+   * The paging-structure cache that walks with `update` (the MMU's, on a TLB miss) use and fill;
+   * walks without it (checkers, translateUntracked) read every level.
+   */
+  readonly cache = new StructureCache();
 
   constructor(format: PageTableFormat) {
     this.format = format;
@@ -34,7 +40,8 @@ export abstract class PageWalker {
   /**
    * Walks `root` for `va` (canonical). Returns false with cause and level on a fault. With
    * `update` and an access the rights allow (`pair`, a rights bit index), sets A (and D when
-   * `write`) as the hardware does; without it writes nothing (checkers, debuggers).
+   * `write`) as the hardware does, and uses and fills the paging-structure cache; without it
+   * writes nothing and reads every level (checkers, debuggers).
    */
   abstract walk(
     memory: PhysicalMemoryAccess,
@@ -53,6 +60,22 @@ export abstract class PageWalker {
   abstract leaf(
     memory: PhysicalMemoryAccess,
     at: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean;
+
+  /**
+   * leaf() for an entry whose words are known (`low`, `high`: bits 31:0 and 63:32, 0 on i386), as
+   * a fault handler that just wrote it knows them: the same results and A / D update, without
+   * reading the entry.
+   */
+  abstract leafWords(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    low: number,
+    high: number,
     va: number,
     pair: number,
     write: boolean,

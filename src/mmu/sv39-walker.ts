@@ -9,6 +9,7 @@ import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
 import { PageWalker } from './page-walker.js';
 import { Rights } from './rights.js';
+import { STRUCTURE_CACHE_MASK } from './structure-cache.js';
 import {
   A,
   D,
@@ -54,6 +55,10 @@ const NOT_PRESENT = FaultCause.NotPresent;
 const RESERVED_BIT = FaultCause.ReservedBit;
 const ACCESS_FAULT = FaultCause.AccessFault;
 const PAGE_SIZE = 4096;
+const PAGE_SHIFT = 12;
+/** log2 of the span a leaf table maps (2 MiB). */
+const SPAN_SHIFT = 21;
+const CACHE_MASK = STRUCTURE_CACHE_MASK;
 
 export class Sv39Walker extends PageWalker {
   /** sstatus.SUM: supervisor loads and stores may touch U pages. */
@@ -64,6 +69,12 @@ export class Sv39Walker extends PageWalker {
   declare private readonly offsetMask: Int32Array;
   declare private readonly indexMask: number;
   declare private readonly entryBytes: number;
+  /**
+   * Whether the last walk read the upper levels from the root (not when its leaf table came from
+   * the paging-structure cache, or leaf() was given the entry), and then its span number.
+   */
+  private fromRoot = false;
+  private walkSpan = 0;
 
   constructor(format: PageTableFormat) {
     super(format);
@@ -79,9 +90,8 @@ export class Sv39Walker extends PageWalker {
   }
 
   /**
-   * The loop follows pointers (valid, R = W = X = 0); the entry it stops at is decoded by
-   * leafEntry, out of line, so that the walk stays under V8's 460-byte limit for inlining into
-   * the miss path.
+   * The leaf table from the paging-structure cache and its entry here, small enough for V8 to
+   * inline into the miss path; a walk from the root (walkFromRoot) out of line.
    */
   walk(
     memory: PhysicalMemoryAccess,
@@ -94,6 +104,46 @@ export class Sv39Walker extends PageWalker {
     // The address as two int32 halves, so that each level's index is integer arithmetic.
     const vaLow = va >>> 0;
     const vaHigh = (va - vaLow) / TWO_32;
+    const cache = this.cache;
+    // The number of the 2 MiB span: an int32 for every canonical address.
+    const span = (vaLow >>> SPAN_SHIFT) | (vaHigh << (32 - SPAN_SHIFT));
+    const slot = span & CACHE_MASK;
+    if (!update || cache.span[slot] !== span || cache.freedStamp[slot] !== cache.freedTables[0])
+      return this.walkFromRoot(memory, root, vaLow, vaHigh, span, pair, write, update);
+    this.fromRoot = false;
+    const at = cache.table[slot] + ((vaLow >>> PAGE_SHIFT) & this.indexMask) * 8;
+    this.entry = at;
+    if (at >= memory.size) return this.fail(ACCESS_FAULT, 0);
+    return this.leafEntry(
+      memory,
+      at,
+      memory.read32(at),
+      memory.read32(at + 4),
+      vaLow,
+      0,
+      pair,
+      write,
+      update,
+    );
+  }
+
+  /**
+   * walk() from the root: the loop follows pointers (valid, R = W = X = 0); the entry it stops at
+   * is decoded by leafEntry, out of line. `span` is the address's 2 MiB span number, kept for
+   * the paging-structure cache.
+   */
+  private walkFromRoot(
+    memory: PhysicalMemoryAccess,
+    root: number,
+    vaLow: number,
+    vaHigh: number,
+    span: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
+    this.fromRoot = true;
+    this.walkSpan = span;
     let table = root;
     let level = this.levels - 1;
     for (; ; level--) {
@@ -117,19 +167,27 @@ export class Sv39Walker extends PageWalker {
     write: boolean,
     update: boolean,
   ): boolean {
+    if (at >= memory.size) {
+      this.entry = at;
+      return this.fail(ACCESS_FAULT, 0);
+    }
+    return this.leafWords(memory, at, memory.read32(at), memory.read32(at + 4), va, pair, write, update);
+  }
+
+  leafWords(
+    memory: PhysicalMemoryAccess,
+    at: number,
+    low: number,
+    high: number,
+    va: number,
+    pair: number,
+    write: boolean,
+    update: boolean,
+  ): boolean {
     this.entry = at;
+    this.fromRoot = false; // the entry is given: nothing to cache
     if (at >= memory.size) return this.fail(ACCESS_FAULT, 0);
-    return this.leafEntry(
-      memory,
-      at,
-      memory.read32(at),
-      memory.read32(at + 4),
-      va >>> 0,
-      0,
-      pair,
-      write,
-      update,
-    );
+    return this.leafEntry(memory, at, low, high, va >>> 0, 0, pair, write, update);
   }
 
   /**
@@ -165,6 +223,9 @@ export class Sv39Walker extends PageWalker {
       const wanted = (write ? low | ACCESSED | DIRTY : low | ACCESSED) >>> 0;
       if (wanted !== low) memory.write32(at, wanted);
       if (write) this.dirty = true;
+      // A walk from the root to a 4 KiB leaf: the span's leaf table is cached (pointers carry no
+      // rights and no A bit in Sv39).
+      if (level === 0 && this.fromRoot) this.cache.put(this.walkSpan, at - (at % PAGE_SIZE), 0, 0);
     }
     return true;
   }

@@ -45,6 +45,11 @@ export class TablePages {
   knownLeafTable = -1;
   knownLeafRoot = -1;
   knownLeafSpan = -1;
+  /**
+   * Table pages freed so far, in a cell the MMUs' paging-structure caches share: an entry they
+   * made before a table was freed is not used (structure-cache.ts).
+   */
+  readonly freedTables: Float64Array = new Float64Array(1);
   /** log2 of the bytes a leaf table maps (22 on i386, 21 on x86-64 and Sv39). */
   private readonly leafSpanShift: number;
 
@@ -78,6 +83,7 @@ export class TablePages {
 
   freeTable(pa: number): void {
     this.knownLeafTable = -1;
+    this.freedTables[0]++;
     this.kind[pa >>> FRAME_SHIFT] = FrameKind.NotTable;
     this.presentCount[pa >>> FRAME_SHIFT] = 0;
     this.count--;

@@ -90,6 +90,11 @@ export class Tlb {
   evictions = 0;
   flushes = 0;
   invalidatedEntries = 0;
+  /**
+   * Ways written or emptied so far: a way find() returned stays the answer while this is
+   * unchanged (Mmu.preload and preloadFrame reuse the faulting miss's find so).
+   */
+  changes = 0;
 
   declare private readonly victim: Uint32Array;
   /** The pairs whose hit-index slots may hold way i's page: dropping the way clears only those. */
@@ -374,6 +379,7 @@ export class Tlb {
     this.rights[way] = rights;
     this.spanLog[way] = spanLog;
     if (spanLog !== 0) this.largeEntries++;
+    this.changes++;
   }
 
   /** Empties a way by an invalidation (counted). */
@@ -383,6 +389,7 @@ export class Tlb {
     this.vpn[way] = Number.NaN;
     this.rights[way] = 0;
     this.invalidatedEntries++;
+    this.changes++;
   }
 
   /**

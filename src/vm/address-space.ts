@@ -26,7 +26,7 @@ import type {
   PageMapping,
 } from './address-space-options.js';
 import { EntryFlags } from './entry-flags.js';
-import { resolveFault } from './fault-handler.js';
+import { resolveFault, retryAfterFault } from './fault-handler.js';
 import { FaultLog } from './fault-log.js';
 import { copyPagesForFork, populateSharedRegions } from './fork.js';
 import { extendAnon, release, reserveAnon } from './heap-adaptor.js';
@@ -275,7 +275,7 @@ export class AddressSpace {
       return pa;
     }
     // The TLB is filled from the entry the handler wrote: the tables are not walked again.
-    const again = mmu.preload(va, access, this.mode, this.handleFault(va, access, mmu.faultCause));
+    const again = retryAfterFault(this, va, access, this.mode, this.handleFault(va, access, mmu.faultCause));
     if (again < 0)
       throw new InvariantError(`${this.name}: ${mmu.describeFault()} after the fault was resolved`);
     reportAccess(this.swap, again);

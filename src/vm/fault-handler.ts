@@ -7,6 +7,7 @@
  */
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
+import type { Mode } from '../mmu/flags.js';
 import { Access, FaultCause, PageFlags } from '../mmu/flags.js';
 import { NO_SLOT } from '../swap/swap-cache.js';
 import type { AddressSpace } from './address-space.js';
@@ -18,6 +19,17 @@ import { NOT_SWAPPED, pageInIfSwapped, recordMapping } from './swap-in.js';
 
 /** resolveFault's answer when it cannot tell the leaf entry's address. */
 export const NO_ENTRY = -1;
+
+// Module-local copies of the imported constants the demand-zero path uses: V8 does not fold an
+// imported binding into optimized code (docs/mmu.md, "Performance").
+const NOT_PRESENT = FaultCause.NotPresent;
+const ANON = RegionType.Anon;
+const PHYS = RegionType.Phys;
+const WRITE = Access.Write;
+const YOUNG = PageFlags.Accessed;
+const YOUNG_DIRTY = PageFlags.Accessed | PageFlags.Dirty;
+const PAGE_BYTES = PAGE_SIZE;
+const NO_LEAF_TABLE = NO_TABLE;
 
 /**
  * Resolves the fault the MMU reported at `pageVa`, in region `i`, which checkAllowed accepted.
@@ -32,14 +44,15 @@ export function resolveFault(
   cause: FaultCause,
   log: FaultLog | null,
 ): number {
+  space.leaf.filledAt = NO_LEAF_TABLE; // names an entry only once this fault wrote it
   const swap = space.swap;
-  if (swap !== null && cause === FaultCause.NotPresent && space.regions.type(i) === RegionType.Anon) {
+  if (swap !== null && cause === NOT_PRESENT && space.regions.type(i) === ANON) {
     const swapped = pageInIfSwapped(space, swap, pageVa, i, access, log);
     if (swapped !== NOT_SWAPPED) return swapped;
   }
   const regions = space.regions;
-  if (cause === FaultCause.NotPresent) {
-    if (regions.type(i) !== RegionType.Phys) return mapZeroPage(space, pageVa, i, access, log);
+  if (cause === NOT_PRESENT) {
+    if (regions.type(i) !== PHYS) return mapZeroPage(space, pageVa, i, access, log);
     mapPhysPage(space, pageVa, i, log);
     return NO_ENTRY;
   }
@@ -48,6 +61,35 @@ export function resolveFault(
   throw new InvariantError(
     `${space.name}: unexpected fault at ${hex(pageVa)} (${space.machine.mmu.describeFault()}) in a region that allows it`,
   );
+}
+
+/**
+ * The access retried after resolveFault returned `at`: the TLB filled from the entry it wrote
+ * (Mmu.preloadFrame, from the template and frame of a demand-zero fill of this fault: nothing
+ * read or decoded again), else from the entry at `at` (Mmu.preload), else by a walk. Returns
+ * what translate() would.
+ */
+export function retryAfterFault(
+  space: AddressSpace,
+  va: number,
+  access: Access,
+  mode: Mode,
+  at: number,
+): number {
+  const mmu = space.machine.mmu;
+  const leaf = space.leaf;
+  if (at >= 0 && at === leaf.filledAt) {
+    return mmu.preloadFrame(
+      va,
+      access,
+      mode,
+      at,
+      leaf.fillTemplateLow,
+      leaf.fillTemplateHigh,
+      leaf.filledFrame,
+    );
+  }
+  return mmu.preload(va, access, mode, at);
 }
 
 /** A PHYS page maps the frame its region names. */
@@ -78,12 +120,12 @@ function mapZeroPage(
   const leaf = space.leaf;
   const table = leaf.leafTableOf(space.root, pageVa);
   const pa = frames.allocFrame(space.frameUse, space.owner);
-  if (!space.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE_SIZE);
+  if (!space.machine.framesArriveZeroed) memory.zeroFrame(pa / PAGE_BYTES);
   let at = NO_ENTRY;
-  if (table !== NO_TABLE) {
+  if (table !== NO_LEAF_TABLE) {
     // The leaf table exists, so writing the entry cannot fail. Young, and dirty for a write, as
     // Linux's do_anonymous_page makes it: the retried access need not write the bits back.
-    const young = flags | PageFlags.Accessed | (access === Access.Write ? PageFlags.Dirty : 0);
+    const young = flags | (access === WRITE ? YOUNG_DIRTY : YOUNG);
     at = leaf.entryAddress(table, pageVa);
     leaf.fill(table, at, pa, young);
   } else {

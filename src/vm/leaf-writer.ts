@@ -37,6 +37,14 @@ export class LeafWriter {
   /** fill()'s entry of frame 0 for `fillFlags`. */
   private readonly fillEntry = new Uint32Array(2);
   private fillFlags = -1;
+  /**
+   * The address of the entry the last fill() wrote as `fillEntry | frame`, and that frame, for
+   * Mmu.preloadFrame (with fillTemplate); NO_TABLE when the last fill encoded its entry whole.
+   * The fault handler sets it to NO_TABLE before it resolves a fault, so that it names an entry
+   * only this fault wrote.
+   */
+  filledAt = NO_TABLE;
+  filledFrame = 0;
 
   constructor(tables: PageTables) {
     this.tables = tables;
@@ -127,6 +135,7 @@ export class LeafWriter {
   fill(table: number, at: number, pa: number, flags: number): void {
     if (this.frameShift < 0) {
       this.write(at, pa, flags);
+      this.filledAt = NO_TABLE;
     } else {
       if (flags !== this.fillFlags) {
         this.tables.format.encodeLeaf(0, flags, 0, this.fillEntry);
@@ -136,8 +145,18 @@ export class LeafWriter {
       const memory = this.tables.memory;
       memory.write32(at, (this.fillEntry[0] | ((pa >>> SHIFT) << this.frameShift)) >>> 0);
       if (this.tables.format.entryBytes === 8) memory.write32(at + 4, this.fillEntry[1]);
+      this.filledAt = at;
+      this.filledFrame = pa;
     }
     this.tables.presentCount[table >>> SHIFT]++;
+  }
+
+  /** Bits 31:0 and 63:32 (0 on i386) of the last fill's entry for frame 0 (see filledAt). */
+  get fillTemplateLow(): number {
+    return this.fillEntry[0];
+  }
+  get fillTemplateHigh(): number {
+    return this.tables.format.entryBytes === 8 ? this.fillEntry[1] : 0;
   }
 
   /** Whether the present entry at `at` allows writing. */
