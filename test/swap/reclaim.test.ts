@@ -8,9 +8,10 @@ import { InvariantError, OutOfMemoryError } from '../../src/common/errors.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import { Access } from '../../src/mmu/flags.js';
 import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
-import { Eviction, evictFrame } from '../../src/vm/reclaim.js';
+import { Eviction } from '../../src/vm/reclaim.js';
 import { Protection, RegionFlag } from '../../src/vm/region-types.js';
 import type { VmSwap } from '../../src/vm/vm-swap.js';
+import { byte, evict } from './helpers.js';
 
 const PAGE = 4096;
 
@@ -18,17 +19,6 @@ function machine(extra: Record<string, unknown> = {}) {
   const kernel = new Kernel({ ramBytes: 1 << 20, swapBytes: 1 << 20, ...extra });
   const swap = kernel.machine.swap as VmSwap;
   return { kernel, swap };
-}
-
-/** Evicts the page at `va` of `space` now (through the kernel's reclaim). */
-function evict(swap: VmSwap, pa: number): number {
-  return evictFrame(swap, swap.frames, pa >>> 12);
-}
-
-function byte(space: { read(va: number, b: Uint8Array): void }, va: number): number {
-  const b = new Uint8Array(1);
-  space.read(va, b);
-  return b[0];
 }
 
 describe('reclaim and swap-in', () => {

@@ -11,13 +11,14 @@ import { Kernel } from '../../src/kernel/kernel.js';
 import { Access } from '../../src/mmu/flags.js';
 import { NO_SLOT } from '../../src/swap/swap-cache.js';
 import { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
-import { Eviction, evictFrame } from '../../src/vm/reclaim.js';
+import { Eviction } from '../../src/vm/reclaim.js';
 import type { VmSwap } from '../../src/vm/vm-swap.js';
 import { ScenarioError } from '../../src/workload/scenario/errors.js';
 import { runScenario } from '../../src/workload/scenario/executor.js';
 import { parseScenario } from '../../src/workload/scenario/parser.js';
 import { parseRw } from '../../src/workload/trace/rw-parser.js';
 import { replayTrace } from '../../src/workload/trace/trace-replay.js';
+import { byte, evict } from './helpers.js';
 
 const PAGE = 4096;
 const examples = join(import.meta.dirname, '..', '..', 'examples', 'traces', 'mem');
@@ -27,16 +28,6 @@ const belady = parseRw(readFileSync(join(examples, 'belady.rw'), 'utf8'));
 function machine(slots: number, extra: Record<string, unknown> = {}) {
   const kernel = new Kernel({ ramBytes: 1 << 20, swapBytes: (slots + 1) * PAGE, ...extra });
   return { kernel, swap: kernel.machine.swap as VmSwap };
-}
-
-function evict(swap: VmSwap, pa: number): number {
-  return evictFrame(swap, swap.frames, pa >>> 12);
-}
-
-function byte(space: { read(va: number, b: Uint8Array): void }, va: number): number {
-  const b = new Uint8Array(1);
-  space.read(va, b);
-  return b[0];
 }
 
 describe('a full swap device', () => {
