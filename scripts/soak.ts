@@ -125,29 +125,46 @@ async function runShared(): Promise<void> {
       },
     ),
   );
+  let stopping = false;
   const lines = await Promise.all(
     children.map(
-      (child) =>
+      (child, j) =>
         new Promise<string>((resolve) => {
           let out = '';
           child.stdout.on('data', (chunk: Buffer) => {
             out += chunk.toString();
           });
           // A violation in one process ends the others: its line is the answer.
-          child.on('close', (code) => {
-            if (code !== 0) for (const other of children) if (other !== child) other.kill();
-            resolve(out.trim().split('\n').at(-1) ?? '');
+          child.on('close', (code, signal) => {
+            // Stopped by us: another process failed first and this one was sent SIGTERM.
+            const stopped = stopping && signal === 'SIGTERM';
+            if (code !== 0 && !stopping) {
+              stopping = true;
+              for (const other of children) if (other !== child) other.kill();
+            }
+            const last = out.trim().split('\n').at(-1) ?? '';
+            // A process that died without its line says how: stopped by us, or crashed (its
+            // stack went to stderr above).
+            const silent = {
+              violations: 1,
+              shard: j,
+              exit: code ?? signal,
+              error: stopped ? 'stopped after another process failed' : 'died without a result line',
+            };
+            resolve(last.startsWith('{') ? last : JSON.stringify(silent));
           });
         }),
     ),
   );
-  const results = lines.map(
-    (line) => JSON.parse(line || '{"violations":1}') as SoakTotals & { violations: number },
-  );
+  const results = lines.map((line) => JSON.parse(line) as SoakTotals & { violations: number });
   // The process that found the violation names it; the ones it stopped print nothing.
   const failed =
     results.find((result) => result.violations !== 0 && 'run' in result) ??
-    results.find((result) => result.violations !== 0);
+    results.find(
+      (result) =>
+        result.violations !== 0 &&
+        (result as { error?: string }).error !== 'stopped after another process failed',
+    );
   if (failed) {
     process.stdout.write(`${JSON.stringify(failed)}\n`);
     process.exit(1);
