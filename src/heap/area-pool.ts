@@ -31,6 +31,8 @@ const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 
 export class AreaPool {
   readonly areaSize: number;
+  /** 1 / areaSize, exact (a power of two): an address's area key without a division. */
+  private readonly inverseAreaSize: number;
   readonly pagesPerArea: number;
   readonly unitsPerArea: number;
   /** `used` of an area whose every page is taken. */
@@ -69,6 +71,12 @@ export class AreaPool {
   /** Empty areas the space refused to take back. */
   stranded = 0;
   readonly byKey = new NumberMap();
+  /**
+   * The area areaOf found last and its key (NaN: none), looked at before the map: frees come in
+   * runs from one area (a hash lookup was a third of a free).
+   */
+  private lastKey = Number.NaN;
+  private lastArea = NONE;
   /** First page of the run the last findRun chose. */
   runFirst = 0;
   /** Pages of the areas handed out to a block since their area was mapped. */
@@ -91,6 +99,7 @@ export class AreaPool {
     private readonly beforeMapping: () => void,
   ) {
     this.areaSize = areaSize;
+    this.inverseAreaSize = 1 / areaSize;
     this.pagesPerArea = areaSize / PAGE_SIZE;
     this.unitsPerArea = areaSize / SLAB_UNIT;
     this.fullMask = this.pagesPerArea === WORD_BITS ? FULL_WORD : (1 << this.pagesPerArea) - 1;
@@ -100,8 +109,15 @@ export class AreaPool {
 
   /** The area holding `va` (in its mapped part: another range may lie in its tail), or NONE. */
   areaOf(va: number): number {
-    const a = this.byKey.get(Math.floor(va / this.areaSize));
-    return a !== NONE && va - this.base[a] < this.mappedBytes[a] ? a : NONE;
+    const key = Math.floor(va * this.inverseAreaSize);
+    let a = this.lastArea;
+    if (key !== this.lastKey) {
+      a = this.byKey.get(key);
+      if (a === NONE) return NONE;
+      this.lastKey = key;
+      this.lastArea = a;
+    }
+    return va - this.base[a] < this.mappedBytes[a] ? a : NONE;
   }
 
   /** The slab on the unit of area `a` that holds `va`, or NONE. */
@@ -323,6 +339,7 @@ export class AreaPool {
     const bytes = this.mappedBytes[a];
     if (!tryRelease(this.space, base, bytes)) return false;
     this.byKey.delete(base / this.areaSize);
+    if (a === this.lastArea) this.lastKey = Number.NaN;
     if (!this.isFull(a)) this.unlinkOpen(a);
     if (this.unmapped[a] !== 0) this.growable--;
     this.residentPages -= popcount(this.touched[a]);
@@ -396,6 +413,7 @@ export class AreaPool {
     this.spare = other.spare;
     this.stranded = other.stranded;
     this.byKey.copyFrom(other.byKey);
+    this.lastKey = Number.NaN;
     this.runFirst = other.runFirst;
     this.residentPages = other.residentPages;
   }

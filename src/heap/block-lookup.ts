@@ -4,10 +4,14 @@
  * usableSize and isLive; the result is kept in fields, so the free path allocates nothing.
  */
 import { InvalidArgumentError } from '../common/errors.js';
+import type { AreaPool } from './area-pool.js';
 import { explainBadAddress } from './bad-address.js';
 import type { FreedRing } from './freed-ring.js';
-import { NONE } from './heap-constants.js';
+import { NONE, PAGE_OFFSET_MASK } from './heap-constants.js';
 import type { HeapParts } from './heap-stats.js';
+import type { LargeBlocks } from './large-blocks.js';
+import { INDEX_ROUNDING } from './size-class-table.js';
+import type { SlabCache } from './slab-cache.js';
 
 export class BlockLookup {
   /** The slab and object index of the block found, or NONE. */
@@ -16,31 +20,45 @@ export class BlockLookup {
   /** The large block found, or NONE. */
   large = NONE;
 
+  private readonly areas: AreaPool;
+  private readonly slabs: SlabCache;
+  private readonly largeBlocks: LargeBlocks;
+
   constructor(
     private readonly parts: HeapParts,
     private readonly freed: FreedRing,
-  ) {}
+  ) {
+    this.areas = parts.areas;
+    this.slabs = parts.slabs;
+    this.largeBlocks = parts.large;
+  }
 
-  /** Finds the live block that starts at `va`, or throws the error that says what `va` is. */
+  /**
+   * Finds the live block that starts at `va`, or throws the error that says what `va` is. Every
+   * step is exact for any number (NaN, a fraction, beyond 2^53 find nothing), so the check that
+   * `va` is an address waits for the error path. (A free's cost is mostly here: a one-entry area
+   * cache, no `%` or `/` on the double `va`, halved it.)
+   */
   locate(va: number, op: string): void {
-    const { areas, slabs, large } = this.parts;
-    if (!Number.isSafeInteger(va))
-      throw new InvalidArgumentError(`${this.parts.name}: ${op}(${va}): not an address`);
     // A large block starts a page: look there first, one hash lookup for a big buffer's realloc.
-    const l = large.blockAt(va);
-    if (l !== NONE) {
-      this.slab = NONE;
-      this.large = l;
-      return;
+    if ((va & PAGE_OFFSET_MASK) === 0) {
+      const l = this.largeBlocks.blockAt(va);
+      if (l !== NONE) {
+        this.slab = NONE;
+        this.large = l;
+        return;
+      }
     }
+    const areas = this.areas;
     const a = areas.areaOf(va);
     if (a !== NONE) {
+      const slabs = this.slabs;
       const s = areas.slabAt(a, va);
       if (s !== NONE) {
-        const size = slabs.classes.size[slabs.classOf[s]];
+        const cls = slabs.classOf[s];
         const inSlab = va - slabs.base[s];
-        const index = (inSlab / size) | 0;
-        if (index * size === inSlab && index < slabs.objects[s] && slabs.isLive(s, index)) {
+        const index = (inSlab * slabs.inverseSize[cls] + INDEX_ROUNDING) | 0;
+        if (index * slabs.classSize[cls] === inSlab && index < slabs.objects[s] && slabs.isLive(s, index)) {
           this.slab = s;
           this.index = index;
           this.large = NONE;
@@ -48,6 +66,8 @@ export class BlockLookup {
         }
       }
     }
+    if (!Number.isSafeInteger(va))
+      throw new InvalidArgumentError(`${this.parts.name}: ${op}(${va}): not an address`);
     explainBadAddress(va, op, this.parts, this.freed);
   }
 }

@@ -10,6 +10,15 @@ export const PAGE_SIZE = FRAME_SIZE;
 /** log2(PAGE_SIZE): an offset inside an area shifted right by this is its page. */
 export const PAGE_SHIFT = Math.log2(PAGE_SIZE);
 
+/**
+ * An address's offset in its page is `va & PAGE_OFFSET_MASK` (exact for any safe integer: the low
+ * bits survive ToInt32), and its page number `Math.floor(va * INVERSE_PAGE_SIZE)` (exact: a power
+ * of two). Addresses reach the heap as doubles; `va % PAGE_SIZE` and `va / PAGE_SIZE` on a double
+ * compile to a call to fmod and a division, which cost a free more than the rest of it.
+ */
+export const PAGE_OFFSET_MASK = PAGE_SIZE - 1;
+export const INVERSE_PAGE_SIZE = 1 / PAGE_SIZE;
+
 /** Largest size any call accepts: the widest virtual range of the formats (2^47). */
 export const MAX_ALLOCATION = 2 ** 47;
 
@@ -26,3 +35,8 @@ export const NONE = -1;
 export const SLAB_UNIT = 128;
 export const UNIT_SHIFT = Math.log2(SLAB_UNIT);
 export const UNITS_PER_PAGE = PAGE_SIZE / SLAB_UNIT;
+
+/** `bytes` rounded up to whole pages (no division: realloc's fast path calls it). */
+export function roundUpToPage(bytes: number): number {
+  return Math.ceil(bytes * INVERSE_PAGE_SIZE) * PAGE_SIZE;
+}

@@ -18,7 +18,7 @@ import { BlockLookup } from './block-lookup.js';
 import { FreedRing } from './freed-ring.js';
 import { roundUp } from './grown.js';
 import { checkHeap } from './heap-checker.js';
-import { MAX_ALLOCATION, NONE, PAGE_SIZE } from './heap-constants.js';
+import { MAX_ALLOCATION, NONE, PAGE_SIZE, roundUpToPage } from './heap-constants.js';
 import { HeapCounters } from './heap-counters.js';
 import { type HeapOptions, type HeapSettings, resolveHeapOptions } from './heap-options.js';
 import type { HeapSpace } from './heap-space.js';
@@ -117,6 +117,12 @@ export class Heap {
   /** malloc: a block of at least `size` bytes, aligned to the heap's alignment; 0 when out of memory. */
   malloc(size: number): number {
     if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) badSize(this.name, 'malloc', size);
+    if (size <= this.largeThreshold) {
+      // A class (or one it may borrow from) with a free object: nothing can fail or be mapped, so
+      // no attempt to record.
+      const cls = this.classWithFreeObject(size);
+      if (cls !== NONE) return this.slabs.allocateFree(cls);
+    }
     this.attempt.begin();
     let va = this.place(size);
     if (va === 0 && this.trimAndRetry()) va = this.place(size);
@@ -126,19 +132,21 @@ export class Heap {
   /** malloc's placement, inside an attempt: a slab object or a large block; 0 when out of memory. */
   private place(size: number): number {
     if (size > this.largeThreshold) return this.large.allocate(size, PAGE_SIZE);
+    const cls = this.classWithFreeObject(size);
+    return this.slabs.allocate(cls !== NONE ? cls : this.classes.classOf(size));
+  }
+
+  /**
+   * The class of `size` (at most the threshold) when it has a free object, else the nearest
+   * bigger one it may borrow from that has one (rather than a new slab); NONE when none has.
+   */
+  private classWithFreeObject(size: number): number {
     const partial = this.partial;
-    let cls = this.classes.classOf(size);
-    if (partial[cls] === NONE) {
-      // Rather than a new slab, a free object of a slightly bigger class.
-      const limit = this.classes.borrowLimit[cls];
-      for (let c = cls + 1; c <= limit; c++) {
-        if (partial[c] !== NONE) {
-          cls = c;
-          break;
-        }
-      }
-    }
-    return this.slabs.allocate(cls);
+    const cls = this.classes.classOf(size);
+    if (partial[cls] !== NONE) return cls;
+    const limit = this.classes.borrowLimit[cls];
+    for (let c = cls + 1; c <= limit; c++) if (partial[c] !== NONE) return c;
+    return NONE;
   }
 
   /** free: gives a block back. free(0) does nothing. */
@@ -184,10 +192,28 @@ export class Heap {
       this.releaseFound(va);
       return 0;
     }
+    if (this.fitsAsItIs(size)) return va;
     this.attempt.begin();
     let to = this.resize(va, size);
     if (to === 0 && this.trimAndRetry()) to = this.resize(va, size);
     return this.settle(to);
+  }
+
+  /**
+   * Whether realloc of the found block to `size` bytes leaves it as it is: it fits its class, or
+   * its mapped bytes with no tail to give back and no reason to move into a slab (no attempt to
+   * record: a growing buffer's common case).
+   */
+  private fitsAsItIs(size: number): boolean {
+    const slab = this.found.slab;
+    if (slab !== NONE) return size <= this.slabs.classSize[this.slabs.classOf[slab]];
+    const large = this.found.large;
+    const mapped = this.large.bytes[large];
+    return (
+      size <= mapped &&
+      !(size <= this.largeThreshold && size <= mapped / 2) &&
+      this.large.keepsTail(large, roundUpToPage(size))
+    );
   }
 
   /** realloc of the found block to `size` (> 0) bytes, inside an attempt. */

@@ -10,7 +10,7 @@
  * read by the checker and stats.
  */
 import { grown, roundUp } from './grown.js';
-import { NONE, PAGE_SIZE } from './heap-constants.js';
+import { INVERSE_PAGE_SIZE, NONE, PAGE_OFFSET_MASK, PAGE_SIZE, roundUpToPage } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
 import { NumberMap } from './number-map.js';
@@ -70,7 +70,7 @@ export class LargeBlocks {
 
   /** The live block starting at `va`, or NONE. */
   blockAt(va: number): number {
-    return va % PAGE_SIZE === 0 ? this.byPage.get(va / PAGE_SIZE) : NONE;
+    return (va & PAGE_OFFSET_MASK) === 0 ? this.byPage.get(va * INVERSE_PAGE_SIZE) : NONE;
   }
 
   /** The live block `va` lies inside (not at its start), or NONE: a slow scan for error messages. */
@@ -178,12 +178,17 @@ export class LargeBlocks {
    * space takes them; no more than the eighth a growing block maps ahead stays.
    */
   shrink(l: number, keep: number): void {
+    if (this.keepsTail(l, keep)) return;
     const mapped = this.bytes[l];
-    if (mapped - keep <= roundUp(keep * GROW_AHEAD, PAGE_SIZE)) return;
     if (!tryRelease(this.space, this.base[l] + keep, mapped - keep)) return;
     this.bytes[l] = keep;
     this.removeMapped(mapped - keep);
     this.liveBytes -= mapped - keep;
+  }
+
+  /** Whether shrink(l, keep) would keep block `l` as it is (what lies past `keep` is at most the eighth ahead). */
+  keepsTail(l: number, keep: number): boolean {
+    return this.bytes[l] - keep <= roundUpToPage(keep * GROW_AHEAD);
   }
 
   /** Grows block `l` in place to `size` bytes when the space can map the pages after it; whether it did. */

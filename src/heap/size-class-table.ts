@@ -8,12 +8,26 @@ import { WORD_BITS } from './bit-runs.js';
 import { PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import { slabPagesFor } from './size-classes.js';
 
+/**
+ * Added to offset * (1 / size) before truncating: the product of an exact multiple k * size may
+ * round to just below k (by k * 2^-52 at most), and one that is not a multiple lies at least
+ * 1 / size (>= 2^-14 for classes up to 16 KiB) below the next integer, so any margin between
+ * those two finds the right index.
+ */
+export const INDEX_ROUNDING = 2 ** -20;
+
 /** A slab's live count is a Uint16: no slab may hold more objects. */
 const MAX_OBJECTS_PER_SLAB = 0xffff;
 
 export class SizeClassTable {
   readonly count: number;
   readonly size: Int32Array;
+  /**
+   * 1 / size, for an object's index without a division (a free's address lookup):
+   * `(offset * inverseSize + INDEX_ROUNDING) | 0` is offset / size rounded down for every offset
+   * below 2^17, exact multiples included (see INDEX_ROUNDING).
+   */
+  readonly inverseSize: Float64Array;
   /** Pages one slab of the class spans. */
   readonly pages: Int32Array;
   /** Objects one slab of the class holds. */
@@ -53,6 +67,7 @@ export class SizeClassTable {
     const count = sizes.length;
     this.count = count;
     this.size = Int32Array.from(sizes);
+    this.inverseSize = Float64Array.from(sizes, (size) => 1 / size);
     this.pages = new Int32Array(count);
     this.objects = new Int32Array(count);
     this.bitmapOrder = new Uint8Array(count);

@@ -23,13 +23,11 @@ const BIT_MASK = WORD_BITS - 1;
 export class SlabCache {
   readonly classes: SizeClassTable;
   readonly bitmaps = new SlabBitmaps();
-  /** The class table's sizes, held here too: the hot paths read them. */
-  private readonly classSize: Int32Array;
+  /** The class table's sizes and their inverses, held here too: the hot paths read them. */
+  readonly classSize: Int32Array;
+  readonly inverseSize: Float64Array;
   /** `bitmaps.words` (it is replaced when it grows). */
   private words: Uint32Array;
-  liveBlocks = 0;
-  /** Usable bytes of live blocks (their class sizes). */
-  liveBytes = 0;
 
   // Indexed by class.
   /** First slab of the class with a free object, or NONE. */
@@ -86,6 +84,8 @@ export class SlabCache {
   private lastHint = 0;
   private lastTouched = 0;
   private lastTookSpare = false;
+  /** Index of the object take() handed out last. */
+  private takenIndex = 0;
 
   private readonly placement: SlabPlacement;
 
@@ -96,6 +96,7 @@ export class SlabCache {
     this.classes = classes;
     this.placement = new SlabPlacement(classes, areas);
     this.classSize = classes.size;
+    this.inverseSize = classes.inverseSize;
     this.words = this.bitmaps.words;
     this.partial = new Int32Array(classes.count).fill(NONE);
     this.slabsOf = new Int32Array(classes.count);
@@ -103,7 +104,10 @@ export class SlabCache {
     this.grow(INITIAL_SLABS);
   }
 
-  /** An object of class `cls`, making a slab when the class has no free one; 0 when out of memory. */
+  /**
+   * An object of class `cls`, making a slab when the class has no free one; 0 when out of memory.
+   * What it changed is recorded for undoAllocate.
+   */
   allocate(cls: number): number {
     let s = this.partial[cls];
     this.lastMade = s === NONE;
@@ -111,22 +115,37 @@ export class SlabCache {
       s = this.make(cls);
       if (s === NONE) return 0;
     }
-    const words = this.words;
-    const first = this.bitmapAt[s];
-    let w = this.hint[s];
     this.lastSlab = s;
-    this.lastHint = w;
+    this.lastHint = this.hint[s];
     this.lastHigh = this.high[s];
     this.lastTouched = this.areas.touched[this.area[s]];
     this.lastTookSpare = s === this.spare;
-    if (this.lastTookSpare) this.spare = NONE;
+    const va = this.take(s, cls);
+    this.lastIndex = this.takenIndex;
+    return va;
+  }
+
+  /**
+   * An object of class `cls`, which has a slab with a free one: nothing to make, nothing that can
+   * fail, nothing recorded (malloc's fast path).
+   */
+  allocateFree(cls: number): number {
+    return this.take(this.partial[cls], cls);
+  }
+
+  /** Hands out the lowest free object of slab `s` (of class `cls`, with a free object). */
+  private take(s: number, cls: number): number {
+    if (s === this.spare) this.spare = NONE;
+    const words = this.words;
+    const first = this.bitmapAt[s];
+    let w = this.hint[s];
     let bits = words[first + w];
     while (bits === FULL_WORD) bits = words[first + ++w];
     const low = ~bits & (bits + 1); // the lowest clear bit, alone
     words[first + w] = bits | low;
     this.hint[s] = w;
     const index = (w << WORD_SHIFT) + BIT_MASK - Math.clz32(low);
-    this.lastIndex = index;
+    this.takenIndex = index;
     const size = this.classSize[cls];
     if (++this.live[s] === this.objects[s]) this.unlinkPartial(cls, s);
     if (index >= this.high[s]) {
@@ -138,8 +157,6 @@ export class SlabCache {
       this.lastFresh = false;
     }
     this.liveOf[cls]++;
-    this.liveBlocks++;
-    this.liveBytes += size;
     return this.base[s] + index * size;
   }
 
@@ -152,8 +169,6 @@ export class SlabCache {
     const objects = this.objects[s];
     const live = --this.live[s];
     this.liveOf[cls]--;
-    this.liveBlocks--;
-    this.liveBytes -= this.classSize[cls];
     if (live === 0) {
       if (this.alone(s)) {
         if (objects > 1) this.unlinkPartial(cls, s);
@@ -188,8 +203,6 @@ export class SlabCache {
     const wasFull = this.live[s] === this.objects[s];
     this.live[s]--;
     this.liveOf[cls]--;
-    this.liveBlocks--;
-    this.liveBytes -= this.classSize[cls];
     if (this.lastMade) {
       if (!wasFull) this.unlinkPartial(cls, s);
       this.unmake(s);
@@ -234,13 +247,25 @@ export class SlabCache {
       const cls = this.classOf[s];
       const live = this.live[s];
       this.liveOf[cls] -= live;
-      this.liveBlocks -= live;
-      this.liveBytes -= live * this.classSize[cls];
       if (live < this.objects[s]) this.unlinkPartial(cls, s);
       if (s === this.spare) this.spare = NONE;
       this.live[s] = 0;
       this.destroy(s);
     }
+  }
+
+  /** Live blocks (summed over the classes when asked: the hot paths count only per class). */
+  get liveBlocks(): number {
+    let blocks = 0;
+    for (let c = 0; c < this.liveOf.length; c++) blocks += this.liveOf[c];
+    return blocks;
+  }
+
+  /** Usable bytes of live blocks (their class sizes). */
+  get liveBytes(): number {
+    let bytes = 0;
+    for (let c = 0; c < this.liveOf.length; c++) bytes += this.liveOf[c] * this.classSize[c];
+    return bytes;
   }
 
   /** Live blocks as [address, usable size] pairs. */
@@ -280,8 +305,6 @@ export class SlabCache {
   copyFrom(other: SlabCache): void {
     this.bitmaps.copyFrom(other.bitmaps);
     this.words = this.bitmaps.words;
-    this.liveBlocks = other.liveBlocks;
-    this.liveBytes = other.liveBytes;
     this.partial.set(other.partial);
     this.slabsOf.set(other.slabsOf);
     this.liveOf.set(other.liveOf);
