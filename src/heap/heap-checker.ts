@@ -123,6 +123,7 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
   const slabsOf = new Int32Array(table.count);
   const liveOf = new Int32Array(table.count);
   let count = 0;
+  let keptEmpty = 0;
   for (let s = 0; s < slabs.idsUsed; s++) {
     if (slabs.live[s] === 0 && slabs.area[s] === NONE) continue;
     count++;
@@ -163,7 +164,7 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
       if (bits !== 0) highest = w * WORD_BITS + WORD_BITS - 1 - Math.clz32(bits);
     }
     if (live !== slabs.live[s]) fail(`slab ${s}: bitmap holds ${live} blocks, count says ${slabs.live[s]}`);
-    if (live === 0 && s !== slabs.spare) fail(`slab ${s} is empty but still held`);
+    if (live === 0 && s !== slabs.spare) keptEmpty++;
     if (highest >= slabs.high[s]) fail(`slab ${s}: block ${highest} lies above the high-water mark`);
     slabsOf[cls]++;
     liveOf[cls] += live;
@@ -171,6 +172,8 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
     tally.bytes += live * table.size[cls];
   }
   if (count !== slabs.count) fail(`slab count ${slabs.count} but ${count} slabs found`);
+  if (keptEmpty !== slabs.kept)
+    fail(`${keptEmpty} empty slabs held besides the spare, but ${slabs.kept} kept by freeAll`);
   const spare = slabs.spare;
   if (spare !== NONE && (slabs.area[spare] === NONE || slabs.live[spare] !== 0))
     fail(`the spare slab ${spare} is not an empty held slab`);

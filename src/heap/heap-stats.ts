@@ -36,6 +36,8 @@ export interface HeapStats {
   cachedLargeBytes: number;
   areas: number;
   slabs: number;
+  /** Empty slabs freeAll() kept for the next run (trim gives them back). */
+  keptSlabs: number;
   /** Bytes of bookkeeping kept outside simulated memory (typed arrays), not in the footprint. */
   metadataBytes: number;
   classes: SizeClassStats[];
@@ -90,6 +92,7 @@ export function collectStats(parts: HeapParts): HeapStats {
     cachedLargeBytes: large.cachedBytes,
     areas: parts.areas.count,
     slabs: slabs.count,
+    keptSlabs: slabs.kept,
     metadataBytes: metadataBytes(parts),
     classes,
   };

@@ -292,21 +292,22 @@ export class Heap {
     // Again while something went: giving back one range can let its neighbour go without a split.
     for (let before = Number.POSITIVE_INFINITY; this.counters.footprint < before; ) {
       before = this.counters.footprint;
+      this.slabs.dropKept();
       this.areas.releaseEmpty();
       this.large.trimCache();
     }
   }
 
   /**
-   * Frees every block as free() would, keeping what the heap keeps for reuse (the spare area and
-   * the large cache): a program's heap once it has freed everything. Warm throughput empties the
-   * heap between passes this way, as @thi.ng/malloc's freeAll keeps its buffer.
+   * Frees every block and keeps everything it held mapped for reuse: every slab, emptied, in its
+   * class's list, the large blocks in the large cache as free() leaves them, the areas: a warm heap,
+   * as @thi.ng/malloc's freeAll keeps its whole buffer. Warm throughput empties the heap between
+   * passes this way; trim() gives what it keeps back.
    */
   freeAll(): void {
     const large = this.large;
     for (let l = 0; l < large.idsUsed; l++) if (large.live[l]) large.free(l);
-    const areas = this.areas;
-    for (let a = 0; a < areas.idsUsed; a++) if (areas.live[a]) this.slabs.dropAllIn(a);
+    this.slabs.emptyAll();
   }
 
   /**

@@ -74,6 +74,12 @@ export class SlabCache {
    * spare goes when the rest of its area does.
    */
   spare = NONE;
+  /**
+   * Empty slabs held besides the spare: those emptyAll() kept (a warm heap's, ready for the next
+   * run of the program) and, for an instant, one make() just made. Taking an object from one, or
+   * trim, ends it.
+   */
+  kept = 0;
 
   // What the last allocate changed, so undoAllocate can take it back exactly.
   private lastSlab = NONE;
@@ -84,6 +90,7 @@ export class SlabCache {
   private lastHint = 0;
   private lastTouched = 0;
   private lastTookSpare = false;
+  private lastTookEmpty = false;
   /** Index of the object take() handed out last. */
   private takenIndex = 0;
 
@@ -120,6 +127,7 @@ export class SlabCache {
     this.lastHigh = this.high[s];
     this.lastTouched = this.areas.touched[this.area[s]];
     this.lastTookSpare = s === this.spare;
+    this.lastTookEmpty = this.live[s] === 0;
     const va = this.take(s, cls);
     this.lastIndex = this.takenIndex;
     return va;
@@ -135,7 +143,10 @@ export class SlabCache {
 
   /** Hands out the lowest free object of slab `s` (of class `cls`, with a free object). */
   private take(s: number, cls: number): number {
-    if (s === this.spare) this.spare = NONE;
+    if (this.live[s] === 0) {
+      if (s === this.spare) this.spare = NONE;
+      else this.kept--;
+    }
     const words = this.words;
     const first = this.bitmapAt[s];
     let w = this.hint[s];
@@ -200,12 +211,14 @@ export class SlabCache {
     this.high[s] = this.lastHigh;
     this.areas.touched[this.area[s]] = this.lastTouched;
     if (this.lastTookSpare) this.spare = s;
+    else if (this.lastTookEmpty) this.kept++;
     const wasFull = this.live[s] === this.objects[s];
     this.live[s]--;
     this.liveOf[cls]--;
     if (this.lastMade) {
       if (!wasFull) this.unlinkPartial(cls, s);
       this.unmake(s);
+      this.kept--;
     } else if (wasFull) {
       // It was the head of the partial list when allocate took its last object.
       this.linkPartial(cls, s);
@@ -249,8 +262,40 @@ export class SlabCache {
       this.liveOf[cls] -= live;
       if (live < this.objects[s]) this.unlinkPartial(cls, s);
       if (s === this.spare) this.spare = NONE;
+      else if (live === 0) this.kept--;
       this.live[s] = 0;
       this.destroy(s);
+    }
+  }
+
+  /**
+   * Frees every block and keeps every slab, empty, in its class's list (a warm heap: the next run
+   * of the program finds its slabs made). Objects once handed out stay below the high-water mark,
+   * so calloc still zeroes them.
+   */
+  emptyAll(): void {
+    const words = this.words;
+    // Newest first, so the full slabs go back to the lists oldest at the head, as they were made.
+    for (let s = this.idsUsed - 1; s >= 0; s--) {
+      const live = this.live[s];
+      if (this.area[s] === NONE || live === 0) continue;
+      const cls = this.classOf[s];
+      const objects = this.objects[s];
+      if (live === objects) this.linkPartial(cls, s);
+      this.liveOf[cls] -= live;
+      this.live[s] = 0;
+      this.hint[s] = 0;
+      this.clearBitmap(this.bitmapAt[s], objects, words);
+      this.kept++;
+    }
+  }
+
+  /** Gives back the empty slabs emptyAll() kept (trim). */
+  dropKept(): void {
+    for (let s = 0; s < this.idsUsed && this.kept > 0; s++) {
+      if (this.area[s] === NONE || this.live[s] !== 0 || s === this.spare) continue;
+      this.kept--;
+      this.dropEmpty(s);
     }
   }
 
@@ -328,6 +373,7 @@ export class SlabCache {
     this.count = other.count;
     this.lastFresh = other.lastFresh;
     this.spare = other.spare;
+    this.kept = other.kept;
   }
 
   /** Makes a slab for `cls`, where and as SlabPlacement decides; NONE if out of memory. */
@@ -358,16 +404,20 @@ export class SlabCache {
     this.base[s] = this.areas.base[a] + first * SLAB_UNIT;
     const at = this.bitmaps.take(order);
     this.bitmapAt[s] = at;
-    const usedWords = Math.ceil(objects / WORD_BITS);
-    const words = this.bitmaps.words;
-    this.words = words;
-    for (let w = 0; w < usedWords; w++) words[at + w] = 0;
-    // Bits past the last object stay set, so the search never hands them out.
-    if (objects % WORD_BITS !== 0) words[at + usedWords - 1] = ~((1 << (objects % WORD_BITS)) - 1) >>> 0;
+    this.words = this.bitmaps.words;
+    this.clearBitmap(at, objects, this.words);
     this.linkPartial(cls, s);
     this.slabsOf[cls]++;
     this.count++;
+    this.kept++; // empty until take() hands out its first object
     return s;
+  }
+
+  /** Marks every object of the bitmap at `at` free; bits past the last object stay set, so the search never hands them out. */
+  private clearBitmap(at: number, objects: number, words: Uint32Array): void {
+    const usedWords = Math.ceil(objects / WORD_BITS);
+    for (let w = 0; w < usedWords; w++) words[at + w] = 0;
+    if (objects % WORD_BITS !== 0) words[at + usedWords - 1] = ~((1 << (objects % WORD_BITS)) - 1) >>> 0;
   }
 
   /** The inverse of make(s), right after it: the id, the bitmap segment and the run as they were. */

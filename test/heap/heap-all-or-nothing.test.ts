@@ -192,9 +192,50 @@ describe('calloc and realloc when the memory step runs out of frames', () => {
     );
   });
 
+  it('calloc of an object freeAll emptied: 0, the slab kept again; then the object comes zeroed', () => {
+    let first = 0;
+    expectUndone(
+      [
+        (h) => {
+          first = h.malloc(3000);
+          return first;
+        },
+        (h) => h.malloc(3000),
+        (h) => {
+          h.freeAll();
+          return h.stats().keptSlabs;
+        },
+      ],
+      (h) => h.calloc(1, 3000),
+      [(h) => h.calloc(1, 3000), (h) => h.malloc(3000), (h) => h.stats().keptSlabs],
+    );
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const va = heap.malloc(3000);
+    space.fill(va, 3000, 0xab);
+    heap.freeAll();
+    expect(heap.stats().keptSlabs).toBe(1);
+    expect(heap.calloc(1, 3000)).toBe(va);
+    const bytes = new Uint8Array(3000);
+    space.read(va, bytes);
+    expect(bytes.every((b) => b === 0)).toBe(true);
+    expect(heap.stats().keptSlabs).toBe(0);
+    heap.check();
+  });
+
   it('random calls with failures injected into zeroing and copies: every failed call changes nothing', () => {
     const call = fc.record({
-      kind: fc.constantFrom('malloc', 'calloc', 'realloc', 'free'),
+      kind: fc.constantFrom(
+        'malloc',
+        'calloc',
+        'realloc',
+        'free',
+        'malloc',
+        'calloc',
+        'realloc',
+        'free',
+        'freeAll',
+      ),
       size: fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 3000, max: 70000 })),
       pick: fc.nat(),
       fail: fc.boolean(),
@@ -208,6 +249,10 @@ describe('calloc and realloc when the memory step runs out of frames', () => {
           const run = (h: Heap): number => {
             if (c.kind === 'malloc') return h.malloc(c.size);
             if (c.kind === 'calloc') return h.calloc(1, c.size);
+            if (c.kind === 'freeAll') {
+              h.freeAll();
+              return 0;
+            }
             if (pick < 0) return -1;
             if (c.kind === 'free') {
               h.free(live[pick]);
@@ -230,6 +275,7 @@ describe('calloc and realloc when the memory step runs out of frames', () => {
             continue;
           }
           expect(got).toBe(run(b));
+          if (c.kind === 'freeAll') live.length = 0;
           if (pick >= 0 && (c.kind === 'free' || c.kind === 'realloc')) live.splice(pick, 1);
           if (got > 0) live.push(got);
           expect(state(a, failing)).toBe(state(b, plain));

@@ -185,7 +185,7 @@ describe('Heap', () => {
     heap.check();
   });
 
-  it('freeAll frees every block and keeps what free() keeps: the spare area and the large cache', () => {
+  it('freeAll frees every block and keeps what it held: every slab emptied, the areas, the large cache', () => {
     const space = new SparseSpace();
     const heap = new Heap(space);
     const blocks = [heap.malloc(100), heap.malloc(3000), heap.malloc(30000), heap.malloc(5 << 20)];
@@ -193,16 +193,29 @@ describe('Heap', () => {
     // pages), so eight go to a second area and two to a third.
     for (let i = 0; i < 10; i++) blocks.push(heap.malloc(8000));
     expect(heap.stats().areas).toBe(3);
+    const slabs = heap.stats().slabs;
+    const footprint = heap.footprint;
     heap.freeAll();
     expect(heap.liveBlocks).toBe(0);
-    expect(heap.stats().areas).toBe(1); // the spare
+    expect(heap.stats().areas).toBe(3);
+    expect(heap.stats().slabs).toBe(slabs);
     expect(heap.stats().cachedLargeBytes).toBe(8 * 4096 + (5 << 20));
+    expect(heap.footprint).toBe(footprint);
     heap.check();
-    // A second run reuses them: no new mapping for the same requests.
+    // A second run of the same requests gets the same blocks: nothing made, nothing mapped.
     const reserved = space.reservedBytes;
-    expect(heap.malloc(5 << 20)).toBe(blocks[3]);
-    expect(heap.malloc(30000)).toBe(blocks[2]);
+    const again = [heap.malloc(100), heap.malloc(3000), heap.malloc(30000), heap.malloc(5 << 20)];
+    for (let i = 0; i < 10; i++) again.push(heap.malloc(8000));
+    expect(again).toEqual(blocks);
     expect(space.reservedBytes).toBe(reserved);
+    heap.check();
+    // trim gives back what freeAll kept.
+    heap.freeAll();
+    heap.trim();
+    expect(heap.stats().slabs).toBe(0);
+    expect(heap.stats().areas).toBe(0);
+    expect(space.reservedBytes).toBe(0);
+    heap.check();
     heap.releaseAll();
     expect(space.reservedBytes).toBe(0);
     heap.check();
