@@ -5,7 +5,7 @@
  * aligned range. Used by Heap.
  */
 import { InvalidArgumentError } from '../common/errors.js';
-import { MAX_ALLOCATION, PAGE_SIZE, SLAB_UNIT } from './heap-constants.js';
+import { MAX_ALLOCATION, MAX_SLAB_ALIGNMENT, PAGE_SIZE } from './heap-constants.js';
 import type { LargeBlocks } from './large-blocks.js';
 import type { SlabCache } from './slab-cache.js';
 
@@ -35,8 +35,8 @@ export function checkPosixMemalign(heapName: string, alignment: number, size: nu
 
 /**
  * A block of `size` bytes at a multiple of `alignment` (above the heap's own); 0 when out of
- * memory. Slabs start on a unit, so every object of a class whose size is a multiple of an
- * alignment up to the unit is aligned; bigger alignments take a large block.
+ * memory. Slabs start on a multiple of their class size's alignment up to MAX_SLAB_ALIGNMENT, so every object of a class whose size is a multiple of an
+ * alignment up to it is aligned; bigger alignments take a large block.
  */
 export function placeAligned(
   slabs: SlabCache,
@@ -45,7 +45,7 @@ export function placeAligned(
   alignment: number,
   size: number,
 ): number {
-  if (alignment <= SLAB_UNIT && size <= largeThreshold) {
+  if (alignment <= MAX_SLAB_ALIGNMENT && size <= largeThreshold) {
     const classes = slabs.classes;
     for (let c = classes.classOf(size); c < classes.count; c++)
       if (classes.size[c] % alignment === 0) return slabs.allocate(c);

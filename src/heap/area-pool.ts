@@ -9,13 +9,13 @@
  * stranded area, reused like any open area and offered back again at the next trim. Used by the
  * slab cache and shared pages; read by the checker.
  */
-import { FULL_WORD, popcount, runMask, trailingOnes, WORD_BITS } from './bit-runs.js';
-import { grown } from './grown.js';
-import { NONE, PAGE_SHIFT, PAGE_SIZE, SLAB_UNIT, UNIT_SHIFT, UNITS_PER_PAGE } from './heap-constants.js';
+
+import { AreaTable } from './area-table.js';
+import { popcount, runMask, trailingOnes, WORD_BITS } from './bit-runs.js';
+import { NONE, PAGE_SHIFT, PAGE_SIZE, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
 import { MappingJournal } from './mapping-journal.js';
-import { NumberMap } from './number-map.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 import { SharedPages } from './shared-pages.js';
 
@@ -29,54 +29,13 @@ const INITIAL_PAGES = 2;
 const GROWTH_PAGES = 2;
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 
-export class AreaPool {
-  readonly areaSize: number;
-  /** 1 / areaSize, exact (a power of two): an address's area key without a division. */
-  private readonly inverseAreaSize: number;
-  readonly pagesPerArea: number;
-  readonly unitsPerArea: number;
-  /** `used` of an area whose every page is taken. */
-  readonly fullMask: number;
+export class AreaPool extends AreaTable {
   readonly keepSpare: boolean;
-
-  // Indexed by area id.
-  base = new Float64Array(0);
-  /** A bit a page: taken by a slab. */
-  used = new Uint32Array(0);
-  /** A bit a page: not mapped yet (the area's tail, until it grows). */
-  unmapped = new Uint32Array(0);
-  /** Bytes of each area mapped: whole pages from its base, up to areaSize. */
-  mappedBytes = new Float64Array(0);
-  /** Areas with unmapped pages. */
-  growable = 0;
-  /** A bit a page: handed out to a block since the area was mapped (resident). */
-  touched = new Uint32Array(0);
-  live = new Uint8Array(0);
-  next = new Int32Array(0);
-  prev = new Int32Array(0);
-  /** The slab on each unit of each area (`area * unitsPerArea + unit`), or NONE. */
-  unitSlab = new Int32Array(0);
   /** The pages small slabs of several classes share, cut into units. */
-  readonly shared: SharedPages = new SharedPages(this);
-  private freeIds = new Int32Array(0);
-  private freeIdCount = 0;
-  private capacity = 0;
-  /** Ids below this were handed out at least once. */
-  idsUsed = 0;
-  count = 0;
-  /** Areas with at least one free page, in the order they joined. */
-  openHead = NONE;
-  private openTail = NONE;
+  readonly shared: SharedPages;
   spare = NONE;
   /** Empty areas the space refused to take back. */
   stranded = 0;
-  readonly byKey = new NumberMap();
-  /**
-   * The area areaOf found last and its key (NaN: none), looked at before the map: frees come in
-   * runs from one area (a hash lookup was a third of a free).
-   */
-  private lastKey = Number.NaN;
-  private lastArea = NONE;
   /** First page of the run the last findRun chose. */
   runFirst = 0;
   /** Pages of the areas handed out to a block since their area was mapped. */
@@ -98,31 +57,10 @@ export class AreaPool {
     /** Gives back what the heap keeps mapped for reuse; called before it maps an area. */
     private readonly beforeMapping: () => void,
   ) {
-    this.areaSize = areaSize;
-    this.inverseAreaSize = 1 / areaSize;
-    this.pagesPerArea = areaSize / PAGE_SIZE;
-    this.unitsPerArea = areaSize / SLAB_UNIT;
-    this.fullMask = this.pagesPerArea === WORD_BITS ? FULL_WORD : (1 << this.pagesPerArea) - 1;
+    super(areaSize);
     this.keepSpare = keepSpare;
+    this.shared = new SharedPages(this);
     this.grow(INITIAL_AREAS);
-  }
-
-  /** The area holding `va` (in its mapped part: another range may lie in its tail), or NONE. */
-  areaOf(va: number): number {
-    const key = Math.floor(va * this.inverseAreaSize);
-    let a = this.lastArea;
-    if (key !== this.lastKey) {
-      a = this.byKey.get(key);
-      if (a === NONE) return NONE;
-      this.lastKey = key;
-      this.lastArea = a;
-    }
-    return va - this.base[a] < this.mappedBytes[a] ? a : NONE;
-  }
-
-  /** The slab on the unit of area `a` that holds `va`, or NONE. */
-  slabAt(a: number, va: number): number {
-    return this.unitSlab[a * this.unitsPerArea + ((va - this.base[a]) >>> UNIT_SHIFT)];
   }
 
   /**
@@ -229,11 +167,6 @@ export class AreaPool {
     return (this.fullMask & ~runMask(0, bytes / PAGE_SIZE)) >>> 0;
   }
 
-  /** Whether area `a` has no free mapped page (so it is off the open list). */
-  private isFull(a: number): boolean {
-    return (this.used[a] | this.unmapped[a]) >>> 0 === this.fullMask >>> 0;
-  }
-
   /** Gives slab `slab` the run of `pages` pages from `first` in area `a`. */
   claim(a: number, first: number, pages: number, slab: number): void {
     if (a === this.spare) this.spare = NONE;
@@ -338,8 +271,7 @@ export class AreaPool {
     const base = this.base[a];
     const bytes = this.mappedBytes[a];
     if (!tryRelease(this.space, base, bytes)) return false;
-    this.byKey.delete(base / this.areaSize);
-    if (a === this.lastArea) this.lastKey = Number.NaN;
+    this.forget(a, base);
     if (!this.isFull(a)) this.unlinkOpen(a);
     if (this.unmapped[a] !== 0) this.growable--;
     this.residentPages -= popcount(this.touched[a]);
@@ -369,84 +301,26 @@ export class AreaPool {
     }
   }
 
-  /** Whether area `a` is held, empty, and not the spare. */
-  isStranded(a: number): boolean {
-    return this.live[a] === 1 && this.used[a] === 0 && a !== this.spare;
-  }
-
   get byteLength(): number {
-    return (
-      this.base.byteLength +
-      this.used.byteLength +
-      this.unmapped.byteLength +
-      this.mappedBytes.byteLength +
-      this.touched.byteLength +
-      this.live.byteLength +
-      this.next.byteLength +
-      this.prev.byteLength +
-      this.unitSlab.byteLength +
-      this.shared.byteLength +
-      this.freeIds.byteLength +
-      this.byKey.byteLength
-    );
+    return this.tableBytes + this.shared.byteLength;
   }
 
   copyFrom(other: AreaPool): void {
-    this.base = other.base.slice();
-    this.used = other.used.slice();
-    this.unmapped = other.unmapped.slice();
-    this.mappedBytes = other.mappedBytes.slice();
-    this.growable = other.growable;
-    this.touched = other.touched.slice();
-    this.live = other.live.slice();
-    this.next = other.next.slice();
-    this.prev = other.prev.slice();
-    this.unitSlab = other.unitSlab.slice();
+    this.copyTableFrom(other);
     this.shared.copyFrom(other.shared);
-    this.freeIds = other.freeIds.slice();
-    this.freeIdCount = other.freeIdCount;
-    this.capacity = other.capacity;
-    this.idsUsed = other.idsUsed;
-    this.count = other.count;
-    this.openHead = other.openHead;
-    this.openTail = other.openTail;
     this.spare = other.spare;
     this.stranded = other.stranded;
-    this.byKey.copyFrom(other.byKey);
-    this.lastKey = Number.NaN;
     this.runFirst = other.runFirst;
     this.residentPages = other.residentPages;
   }
 
-  private linkOpen(a: number): void {
-    this.next[a] = NONE;
-    this.prev[a] = this.openTail;
-    if (this.openTail !== NONE) this.next[this.openTail] = a;
-    else this.openHead = a;
-    this.openTail = a;
-  }
-
-  private unlinkOpen(a: number): void {
-    const next = this.next[a];
-    const prev = this.prev[a];
-    if (prev === NONE) this.openHead = next;
-    else this.next[prev] = next;
-    if (next === NONE) this.openTail = prev;
-    else this.prev[next] = prev;
-  }
-
-  private grow(capacity: number): void {
-    this.base = grown(this.base, capacity);
-    this.used = grown(this.used, capacity);
-    this.unmapped = grown(this.unmapped, capacity);
-    this.mappedBytes = grown(this.mappedBytes, capacity);
-    this.touched = grown(this.touched, capacity);
-    this.live = grown(this.live, capacity);
-    this.next = grown(this.next, capacity, NONE);
-    this.prev = grown(this.prev, capacity, NONE);
-    this.unitSlab = grown(this.unitSlab, capacity * this.unitsPerArea, NONE);
+  protected override grow(capacity: number): void {
+    super.grow(capacity);
     this.shared.grow(capacity);
-    this.freeIds = grown(this.freeIds, capacity);
-    this.capacity = capacity;
+  }
+
+  /** Whether area `a` is held, empty, and not the spare. */
+  isStranded(a: number): boolean {
+    return this.live[a] === 1 && this.used[a] === 0 && a !== this.spare;
   }
 }

@@ -5,9 +5,10 @@
  */
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
-import { popcount, runMask, WORD_BITS } from './bit-runs.js';
+import { popcount, WORD_BITS } from './bit-runs.js';
 import { NONE, PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapParts } from './heap-stats.js';
+import { MASK_WORDS, markRun } from './unit-masks.js';
 
 /** What the tables add up to, compared with the running totals at the end. */
 interface Tally {
@@ -51,7 +52,6 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
   const perArea = areas.pagesPerArea;
   let count = 0;
   let stranded = 0;
-  let sharedPages = 0;
   let growable = 0;
   for (let a = 0; a < areas.idsUsed; a++) {
     if (!areas.live[a]) continue;
@@ -71,29 +71,35 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
     if (areas.byKey.get(base / areas.areaSize) !== a)
       fail(`area ${hex(base)} is missing from the address map`);
     let used = 0;
+    const units = new Uint32Array(MASK_WORDS);
     for (let p = 0; p < perArea; p++) {
-      let units = 0;
+      units.fill(0);
+      let taken = 0;
       let shared = false;
       for (let k = 0; k < UNITS_PER_PAGE; k++) {
         const u = p * UNITS_PER_PAGE + k;
         const s = areas.unitSlab[a * areas.unitsPerArea + u];
         if (s === NONE) continue;
-        units = (units | (1 << k)) >>> 0;
+        markRun(units, 0, k, 1, true);
+        taken++;
         if (slabs.area[s] !== a) fail(`unit ${u} of area ${hex(base)} names slab ${s} of another area`);
         const first = slabs.firstUnit[s];
         if (u < first || u >= first + slabs.units[s])
           fail(`unit ${u} of area ${hex(base)} lies outside its slab ${s}`);
         if (slabs.isSmall(s)) shared = true;
       }
-      if (units === 0) continue;
+      const page = a * perArea + p;
+      // A page that is not shared reads as all taken in the unit masks.
+      if (!shared) units.fill(0xffffffff);
+      const mask = areas.shared.mask.subarray(page * MASK_WORDS, (page + 1) * MASK_WORDS);
+      if (!mask.every((word, w) => word === units[w]))
+        fail(`page ${p} of area ${hex(base)}: its unit mask disagrees with its slabs`);
+      if (areas.shared.freeUnits[page] !== (shared ? UNITS_PER_PAGE - taken : 0))
+        fail(`page ${p} of area ${hex(base)}: its free-unit count disagrees with its slabs`);
+      if (taken === 0) continue;
       used |= 1 << p;
-      const mask = areas.shared.mask[a * perArea + p];
-      if (shared ? mask !== units : units !== runMask(0, UNITS_PER_PAGE))
-        fail(`page ${p} of area ${hex(base)}: its units disagree with its slabs`);
-      const open = areas.shared.open.subarray(0, areas.shared.openCount).includes(a * perArea + p);
-      if (open !== (shared && units !== runMask(0, UNITS_PER_PAGE)))
-        fail(`page ${p} of area ${hex(base)}: the open shared pages disagree with its free units`);
-      if (shared) sharedPages++;
+      if (!shared && taken !== UNITS_PER_PAGE)
+        fail(`page ${p} of area ${hex(base)}: a page slab's page is not all its own`);
     }
     if (used >>> 0 !== areas.used[a]) fail(`area ${hex(base)}: used-page mask disagrees with its slabs`);
     if (used === 0 && a !== areas.spare) stranded++;
@@ -102,18 +108,41 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
   if (areas.spare !== NONE && (!areas.live[areas.spare] || areas.used[areas.spare] !== 0))
     fail('the spare area is not an empty held area');
   if (count !== areas.count || areas.byKey.size !== count) fail('area count disagrees');
-  let openShared = 0;
-  for (let i = 0; i < areas.shared.openCount; i++) {
-    const page = areas.shared.open[i];
-    if (!areas.live[Math.floor(page / perArea)] || areas.shared.mask[page] === 0)
-      fail('an open shared page is not held');
-    openShared++;
-  }
-  if (openShared > sharedPages) fail('more open shared pages than shared pages');
+  checkHoles(parts, fail);
   if (growable !== areas.growable)
     fail(`${growable} areas with unmapped pages, but ${areas.growable} counted`);
   if (stranded !== areas.stranded)
     fail(`${stranded} empty areas held besides the spare, but ${areas.stranded} the space refused`);
+}
+
+/** The hole index holds exactly the maximal free runs of the shared pages' units, each at its length. */
+function checkHoles(parts: HeapParts, fail: Fail): void {
+  const { areas } = parts;
+  const { mask, holes } = areas.shared;
+  const perArea = areas.unitsPerArea;
+  let runs = 0;
+  for (let a = 0; a < areas.idsUsed; a++) {
+    if (!areas.live[a]) continue;
+    const row = a * areas.pagesPerArea * MASK_WORDS;
+    for (let u = 0; u < perArea; ) {
+      const free = (mask[row + (u >>> 5)] & (1 << (u & 31))) === 0;
+      if (!free) {
+        if (holes.lengthAt[a * perArea + u] !== 0) fail(`unit ${u} of area ${a} is taken but starts a hole`);
+        u++;
+        continue;
+      }
+      let end = u;
+      while (end < perArea && (mask[row + (end >>> 5)] & (1 << (end & 31))) === 0) end++;
+      if (
+        holes.lengthAt[a * perArea + u] !== end - u ||
+        holes.startOfEnd[a * perArea + end - 1] !== a * perArea + u
+      )
+        fail(`units ${u} to ${end - 1} of area ${a} are free but not one hole`);
+      runs++;
+      u = end;
+    }
+  }
+  if (runs !== holes.count) fail(`${holes.count} holes indexed, but ${runs} free runs`);
 }
 
 function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
@@ -135,8 +164,8 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
     if (first + units > areas.unitsPerArea) fail(`slab ${s} runs past the end of its area`);
     if (slabs.isSmall(s)) {
       if (
-        units !== table.smallUnits[cls] ||
-        Math.floor(first / UNITS_PER_PAGE) !== Math.floor((first + units - 1) / UNITS_PER_PAGE)
+        (units !== table.smallUnits[cls] && units !== table.oneUnits[cls]) ||
+        first % table.runStep[cls] !== 0
       )
         fail(`slab ${s}: a small slab of the wrong shape`);
     } else if (
@@ -149,7 +178,11 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
         fail(`slab ${s}: unit ${u} of its area is not marked as its own`);
     if (slabs.base[s] !== areas.base[a] + first * SLAB_UNIT) fail(`slab ${s}: wrong base address`);
     const objects = slabs.objects[s];
-    if (objects !== Math.floor((units * SLAB_UNIT) / table.size[cls])) fail(`slab ${s}: wrong object count`);
+    const shaped = slabs.isSmall(s)
+      ? (units === table.oneUnits[cls] && objects === 1) ||
+        (units === table.smallUnits[cls] && objects === table.smallObjects[cls])
+      : objects === Math.floor((units * SLAB_UNIT) / table.size[cls]);
+    if (!shaped) fail(`slab ${s}: wrong object count`);
     let live = 0;
     let highest = -1;
     const usedWords = Math.ceil(objects / WORD_BITS);

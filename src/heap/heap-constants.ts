@@ -26,15 +26,24 @@ export const MAX_ALLOCATION = 2 ** 47;
 export const NONE = -1;
 
 /**
- * The grain of a small slab: a class's first slab may be a run of these inside a page shared
- * with other classes' small slabs, so a program with a few blocks of many sizes does not hold a
- * half-empty page for each size. Every slab starts on a unit; a page holds UNITS_PER_PAGE (32:
- * a shared page's units are one 32-bit mask). Small programs, mean resident utilization: 0.725
- * with 512-byte units, 0.731 with 256, 0.740 with 128 (seeds 1 to 6; docs/heap.md).
+ * The grain of a small slab: a class's first slabs may be runs of these inside a page shared with
+ * other classes' small slabs, so a program with a few blocks of many sizes does not hold a
+ * half-empty page for each size. Every slab starts on a unit; a page holds UNITS_PER_PAGE (a
+ * shared page's units are a row of mask words). 16 bytes, the heap's largest alignment: a run
+ * holds its objects exactly, and a class with a few blocks takes a run a block (small programs,
+ * mean resident utilization: 0.725 with 512-byte units, 0.731 with 256, 0.740 with 128, before
+ * the best fit and the spare slab; docs/heap.md has the 16-byte figures).
  */
-export const SLAB_UNIT = 128;
+export const SLAB_UNIT = 16;
 export const UNIT_SHIFT = Math.log2(SLAB_UNIT);
 export const UNITS_PER_PAGE = PAGE_SIZE / SLAB_UNIT;
+
+/**
+ * Slabs start on a multiple of the largest power of two dividing their class size, up to this:
+ * so every object of a class whose size is a multiple of an alignment up to it is aligned
+ * (memalign takes such a class).
+ */
+export const MAX_SLAB_ALIGNMENT = 128;
 
 /** `bytes` rounded up to whole pages (no division: realloc's fast path calls it). */
 export function roundUpToPage(bytes: number): number {

@@ -1,75 +1,53 @@
 /**
- * Pages of the areas shared by small slabs: a shared page is cut into UNITS_PER_PAGE units that
- * small slabs of several classes take as runs (a bit a unit in `mask`), so a program with a few
- * blocks of many sizes does not hold a page for each size. Used by the area pool and the slab cache; read by the checker.
+ * Pages of the areas shared by small slabs: a shared page is cut into UNITS_PER_PAGE units of
+ * SLAB_UNIT bytes that small slabs of several classes take as runs (a bit a unit in `mask`), so a
+ * program with a few blocks of many sizes does not hold a page for each size. Used by the area
+ * pool and the slab cache; read by the checker.
  */
 import type { AreaPool } from './area-pool.js';
-import { popcount, runMask } from './bit-runs.js';
 import { grown } from './grown.js';
 import { NONE, UNITS_PER_PAGE } from './heap-constants.js';
+import { HoleIndex } from './hole-index.js';
+import { MASK_WORDS, markRun } from './unit-masks.js';
 
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
-/** `mask` of a shared page whose every unit is taken. */
-const FULL_PAGE_UNITS = runMask(0, UNITS_PER_PAGE);
-
-/**
- * A bit for each unit where a run of `length` free units starts (`free`: a bit a free unit). Runs
- * are found by halving: after ANDing `free` with itself shifted by 1, 2, 4 ... bit i says that
- * the units from i on are free that far; shifting in zeros from the top keeps runs inside the page.
- */
-function runStarts(free: number, length: number): number {
-  let starts = free >>> 0;
-  let span = 1;
-  while (span * 2 <= length) {
-    starts &= starts >>> span;
-    span *= 2;
-  }
-  if (span < length) starts &= starts >>> (length - span);
-  return starts >>> 0;
-}
+/** A mask word whose every unit is taken (a page that is not shared reads as all taken). */
+const TAKEN_WORD = 0xffffffff;
 
 export class SharedPages {
-  /** Per page of each area (`area * pagesPerArea + page`): the units small slabs took on a shared page. */
+  /**
+   * Per area, a row of MASK_WORDS words for each of its pages (`(area * pagesPerArea + page) *
+   * MASK_WORDS`): the units small slabs took on shared pages; every unit of a page that is not
+   * shared reads as taken.
+   */
   mask = new Uint32Array(0);
-  /** Shared pages (`area * pagesPerArea + page`) with a free unit, in no order. */
-  open = new Int32Array(0);
-  openCount = 0;
-  // What the last take did, for untake.
-  private lastSlot = 0;
-  private lastFilled = false;
+  /** Per page of each area (`area * pagesPerArea + page`): its free units while it is shared, else 0. */
+  freeUnits = new Uint16Array(0);
+  /** The free runs of the shared pages' units, by length. */
+  readonly holes: HoleIndex;
+  // What the last take did, for untake: whether it made a page shared, and which.
   private lastFresh = false;
+  private lastFreshPage = 0;
 
-  constructor(private readonly areas: AreaPool) {}
+  constructor(private readonly areas: AreaPool) {
+    this.holes = new HoleIndex(areas.unitsPerArea);
+  }
 
   /**
-   * A run of `units` units for small slab `slab`: best fit over the shared pages with a free
-   * unit (the lowest run of the fullest page that has one), else a fresh page of an open area
-   * (or a new area) becomes shared. Returns the area and
-   * sets the pool's runFirst to the run's first unit in it; NONE when out of memory.
+   * A run of `units` units starting at a multiple of `step` for small slab `slab`: the best fit
+   * among the free runs of the shared pages (the shortest that holds it, the lowest such; a run
+   * may cross from a shared page into the next), else a fresh page of an open area (or a new
+   * area) becomes shared, merged with the free runs beside it, unless `freshPage` is false.
+   * Returns the area and sets the pool's runFirst to the run's first unit in it; NONE when out
+   * of memory (or no shared page has room and `freshPage` is false).
    */
-  take(units: number, slab: number): number {
-    // Best fit: the page with the fewest free units that has such a run, so pages fill up and
-    // the emptier ones stay free for longer runs or empty out (small programs, mean resident
-    // utilization over seeds 1 to 14: 0.751 with the first fit, 0.782 with this).
-    let best = -1;
-    let bestFree = UNITS_PER_PAGE + 1;
-    let bestUnit = 0;
-    for (let i = 0; i < this.openCount && bestFree > units; i++) {
-      const mask = this.mask[this.open[i]];
-      const starts = runStarts(~mask, units);
-      if (starts === 0) continue;
-      const free = UNITS_PER_PAGE - popcount(mask);
-      if (free < bestFree) {
-        bestFree = free;
-        best = i;
-        bestUnit = 31 - Math.clz32(starts & -starts);
-      }
-    }
-    if (best >= 0) {
-      this.lastFresh = false;
-      return this.takeOn(best, bestUnit, units, slab);
-    }
-    this.lastFresh = true;
+  take(units: number, step: number, slab: number, freshPage = true): number {
+    // Best fit over the free runs (small programs, mean resident utilization, with one-object
+    // slabs for the classes with few blocks: docs/heap.md).
+    this.lastFresh = false;
+    const found = this.holes.find(units, step);
+    if (found !== NONE) return this.takeOn(found, units, slab);
+    if (!freshPage) return NONE;
     const areas = this.areas;
     let a = areas.findRun(1);
     if (a === NONE) a = areas.growRun(1);
@@ -81,85 +59,117 @@ export class SharedPages {
     }
     areas.claim(a, page, 1, NONE);
     const shared = a * areas.pagesPerArea + page;
-    this.mask[shared] = 0;
-    this.open[this.openCount++] = shared;
-    return this.takeOn(this.openCount - 1, 0, units, slab);
+    this.mask.fill(0, shared * MASK_WORDS, (shared + 1) * MASK_WORDS);
+    this.freeUnits[shared] = UNITS_PER_PAGE;
+    this.holes.free(a * areas.unitsPerArea + (page << UNITS_SHIFT), UNITS_PER_PAGE);
+    this.lastFresh = true;
+    this.lastFreshPage = page;
+    return this.takeOn(this.holes.find(units, step), units, slab);
   }
 
   /** Takes a small slab's run back; a shared page left empty goes back to its area. */
   give(a: number, first: number, units: number): void {
     const areas = this.areas;
-    const page = first >>> UNITS_SHIFT;
-    const shared = a * areas.pagesPerArea + page;
-    const before = this.mask[shared];
-    const mask = (before & ~runMask(first - (page << UNITS_SHIFT), units)) >>> 0;
-    this.mask[shared] = mask;
+    markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, first, units, false);
     const row = a * areas.unitsPerArea;
     areas.unitSlab.fill(NONE, row + first, row + first + units);
-    if (before === FULL_PAGE_UNITS) this.open[this.openCount++] = shared;
-    if (mask === 0) {
-      const i = this.open.lastIndexOf(shared, this.openCount - 1);
-      this.open[i] = this.open[--this.openCount];
-      areas.vacate(a, page, 1);
+    this.holes.free(row + first, units);
+    const end = first + units;
+    for (let unit = first; unit < end; ) {
+      const page = unit >>> UNITS_SHIFT;
+      const inPage = Math.min(end, (page + 1) << UNITS_SHIFT) - unit;
+      const shared = a * areas.pagesPerArea + page;
+      const free = this.freeUnits[shared] + inPage;
+      this.freeUnits[shared] = free;
+      if (free === UNITS_PER_PAGE) {
+        this.unshare(a, page);
+        areas.vacate(a, page, 1);
+      }
+      unit += inPage;
     }
   }
 
-  /** The inverse of the last take, right after it (the open list as it was). */
+  /** The inverse of the last take, right after it. */
   untake(a: number, first: number, units: number): void {
     const areas = this.areas;
-    const page = first >>> UNITS_SHIFT;
-    const shared = a * areas.pagesPerArea + page;
-    this.mask[shared] &= ~runMask(first - (page << UNITS_SHIFT), units);
+    markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, first, units, false);
+    this.countRun(a, first, units, 1);
     const row = a * areas.unitsPerArea;
     areas.unitSlab.fill(NONE, row + first, row + first + units);
-    const i = this.lastSlot;
-    if (this.lastFilled) {
-      this.open[this.openCount++] = this.open[i];
-      this.open[i] = shared;
-    }
+    this.holes.free(row + first, units);
     if (this.lastFresh) {
-      this.openCount--;
-      areas.unclaim(a, page, 1);
+      this.unshare(a, this.lastFreshPage);
+      areas.unclaim(a, this.lastFreshPage, 1);
     }
   }
 
-  /** Clears the masks of area `a`'s pages (the area is new). */
+  /** Whether the run of `units` units from `first` of area `a` is all that is taken on its pages. */
+  onlyRun(a: number, first: number, units: number): boolean {
+    const end = first + units;
+    for (let unit = first; unit < end; ) {
+      const page = unit >>> UNITS_SHIFT;
+      const inPage = Math.min(end, (page + 1) << UNITS_SHIFT) - unit;
+      if (this.freeUnits[a * this.areas.pagesPerArea + page] !== UNITS_PER_PAGE - inPage) return false;
+      unit += inPage;
+    }
+    return true;
+  }
+
+  /** Marks every page of area `a` as not shared (the area is new). */
   clearArea(a: number): void {
     const perArea = this.areas.pagesPerArea;
-    this.mask.fill(0, a * perArea, (a + 1) * perArea);
+    this.mask.fill(TAKEN_WORD, a * perArea * MASK_WORDS, (a + 1) * perArea * MASK_WORDS);
+    this.freeUnits.fill(0, a * perArea, (a + 1) * perArea);
   }
 
   /** Room for `areas` areas' pages. */
   grow(areas: number): void {
     const pages = areas * this.areas.pagesPerArea;
-    this.mask = grown(this.mask, pages);
-    this.open = grown(this.open, pages);
+    this.mask = grown(this.mask, pages * MASK_WORDS, TAKEN_WORD);
+    this.freeUnits = grown(this.freeUnits, pages);
+    this.holes.grow(areas);
   }
 
   get byteLength(): number {
-    return this.mask.byteLength + this.open.byteLength;
+    return this.mask.byteLength + this.freeUnits.byteLength + this.holes.byteLength;
   }
 
   copyFrom(other: SharedPages): void {
     this.mask = other.mask.slice();
-    this.open = other.open.slice();
-    this.openCount = other.openCount;
+    this.freeUnits = other.freeUnits.slice();
+    this.holes.copyFrom(other.holes);
   }
 
-  private takeOn(i: number, unit: number, units: number, slab: number): number {
+  /** Page `page` of area `a` is shared no more: its units read as taken and leave the free runs. */
+  private unshare(a: number, page: number): void {
+    const shared = a * this.areas.pagesPerArea + page;
+    this.mask.fill(TAKEN_WORD, shared * MASK_WORDS, (shared + 1) * MASK_WORDS);
+    this.freeUnits[shared] = 0;
+    this.holes.cut(a * this.areas.unitsPerArea + (page << UNITS_SHIFT), UNITS_PER_PAGE);
+  }
+
+  /** Adds `sign` times the units of the run to its pages' free counts. */
+  private countRun(a: number, first: number, units: number, sign: number): void {
+    const end = first + units;
+    for (let unit = first; unit < end; ) {
+      const page = unit >>> UNITS_SHIFT;
+      const inPage = Math.min(end, (page + 1) << UNITS_SHIFT) - unit;
+      this.freeUnits[a * this.areas.pagesPerArea + page] += sign * inPage;
+      unit += inPage;
+    }
+  }
+
+  /** Takes the run of `units` units from `start` (numbered across areas, in the hole find() chose) for slab `slab`. */
+  private takeOn(start: number, units: number, slab: number): number {
     const areas = this.areas;
-    const shared = this.open[i];
-    const a = Math.floor(shared / areas.pagesPerArea);
-    const page = shared - a * areas.pagesPerArea;
-    const mask = (this.mask[shared] | runMask(unit, units)) >>> 0;
-    this.mask[shared] = mask;
-    this.lastSlot = i;
-    this.lastFilled = mask === FULL_PAGE_UNITS;
-    if (this.lastFilled) this.open[i] = this.open[--this.openCount];
-    const first = (page << UNITS_SHIFT) + unit;
+    const a = Math.floor(start / areas.unitsPerArea);
     const row = a * areas.unitsPerArea;
-    areas.unitSlab.fill(slab, row + first, row + first + units);
-    areas.runFirst = first;
+    const unit = start - row;
+    this.holes.take(this.holes.foundHole, start, units);
+    markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, unit, units, true);
+    this.countRun(a, unit, units, -1);
+    areas.unitSlab.fill(slab, start, start + units);
+    areas.runFirst = unit;
     return a;
   }
 }

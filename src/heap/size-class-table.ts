@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from '../common/errors.js';
 import { WORD_BITS } from './bit-runs.js';
-import { PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
+import { MAX_SLAB_ALIGNMENT, PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import { slabPagesFor } from './size-classes.js';
 
 /**
@@ -15,6 +15,9 @@ import { slabPagesFor } from './size-classes.js';
  * those two finds the right index.
  */
 export const INDEX_ROUNDING = 2 ** -20;
+
+/** The step a small slab's object count is chosen by (the unit it had when it was 128 bytes). */
+const SMALL_SLAB_STEP = 128;
 
 /** A slab's live count is a Uint16: no slab may hold more objects. */
 const MAX_OBJECTS_PER_SLAB = 0xffff;
@@ -42,6 +45,13 @@ export class SizeClassTable {
   /** Objects one small slab of the class holds. */
   readonly smallObjects: Int32Array;
   readonly smallBitmapOrder: Uint8Array;
+  /**
+   * Units of a one-object small slab (an exact run for a block of a class with very few), or 0
+   * when that is a page or more.
+   */
+  readonly oneUnits: Int32Array;
+  /** Units a slab's start is a multiple of: its size's alignment, up to MAX_SLAB_ALIGNMENT. */
+  readonly runStep: Int32Array;
   /**
    * Pages of the class's first slabs while it has few blocks: the fewest that hold an object, or
    * 0 when that is its page slab already (or a small slab serves it).
@@ -75,6 +85,8 @@ export class SizeClassTable {
     this.smallUnits = new Int32Array(count);
     this.smallObjects = new Int32Array(count);
     this.smallBitmapOrder = new Uint8Array(count);
+    this.oneUnits = new Int32Array(count);
+    this.runStep = new Int32Array(count);
     this.fewPages = new Int32Array(count);
     this.fewObjects = new Int32Array(count);
     for (let c = 0; c < count; c++) {
@@ -84,16 +96,24 @@ export class SizeClassTable {
       if (this.objects[c] > MAX_OBJECTS_PER_SLAB)
         throw new InvalidArgumentError(`${heapName}: a slab would hold ${this.objects[c]} objects`);
       this.bitmapOrder[c] = Math.ceil(Math.log2(Math.ceil(this.objects[c] / WORD_BITS)));
-      for (let units = 1; units < UNITS_PER_PAGE; units++) {
-        const bytes = units * SLAB_UNIT;
+      // A small slab of many objects holds as many as the fewest SMALL_SLAB_STEP-byte steps with
+      // a tail waste of at most maxSmallSlabWaste would, in a run of just their bytes.
+      for (let steps = 1; steps * SMALL_SLAB_STEP < PAGE_SIZE; steps++) {
+        const bytes = steps * SMALL_SLAB_STEP;
         const objects = Math.floor(bytes / sizes[c]);
         if (objects > 0 && bytes - objects * sizes[c] <= bytes * maxSmallSlabWaste) {
-          this.smallUnits[c] = units;
+          this.smallUnits[c] = Math.ceil((objects * sizes[c]) / SLAB_UNIT);
           this.smallObjects[c] = objects;
           this.smallBitmapOrder[c] = Math.ceil(Math.log2(Math.ceil(objects / WORD_BITS)));
           break;
         }
       }
+      // Only exact runs (a class of 8-byte alignment whose size is no multiple of the unit keeps
+      // its small slab of many objects, packed 8 bytes apart).
+      const oneUnits = sizes[c] / SLAB_UNIT;
+      this.oneUnits[c] = Number.isInteger(oneUnits) && oneUnits < UNITS_PER_PAGE ? oneUnits : 0;
+      const alignment = Math.min(sizes[c] & -sizes[c], MAX_SLAB_ALIGNMENT);
+      this.runStep[c] = Math.max(1, alignment / SLAB_UNIT);
       const fewest = Math.ceil(sizes[c] / PAGE_SIZE);
       if (this.smallUnits[c] === 0 && fewest < pages) {
         this.fewPages[c] = fewest;
@@ -130,6 +150,8 @@ export class SizeClassTable {
       this.smallUnits.byteLength +
       this.smallObjects.byteLength +
       this.smallBitmapOrder.byteLength +
+      this.oneUnits.byteLength +
+      this.runStep.byteLength +
       this.fewPages.byteLength +
       this.fewObjects.byteLength +
       this.byGranules.byteLength

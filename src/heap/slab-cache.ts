@@ -8,19 +8,17 @@
  */
 import type { AreaPool } from './area-pool.js';
 import { FULL_WORD, runMask, WORD_BITS } from './bit-runs.js';
-import { grown } from './grown.js';
 import { NONE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { SizeClassTable } from './size-class-table.js';
 import { SlabBitmaps } from './slab-bitmaps.js';
 import { bitmapOrderFor, SlabPlacement } from './slab-placement.js';
-
-const INITIAL_SLABS = 64;
+import { SlabTable } from './slab-table.js';
 
 const WORD_SHIFT = Math.log2(WORD_BITS);
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 const BIT_MASK = WORD_BITS - 1;
 
-export class SlabCache {
+export class SlabCache extends SlabTable {
   readonly classes: SizeClassTable;
   readonly bitmaps = new SlabBitmaps();
   /** The class table's sizes and their inverses, held here too: the hot paths read them. */
@@ -29,40 +27,6 @@ export class SlabCache {
   /** `bitmaps.words` (it is replaced when it grows). */
   private words: Uint32Array;
 
-  // Indexed by class.
-  /** First slab of the class with a free object, or NONE. */
-  readonly partial: Int32Array;
-  readonly slabsOf: Int32Array;
-  readonly liveOf: Int32Array;
-
-  // Indexed by slab id.
-  classOf = new Uint16Array(0);
-  /** The slab's area; NONE for an unused id. */
-  area = new Int32Array(0);
-  /** The slab's first unit (SLAB_UNIT bytes) in its area. */
-  firstUnit = new Uint16Array(0);
-  /** Units the slab spans: a small slab fewer than a page's, a page slab whole pages. */
-  units = new Uint16Array(0);
-  /** Objects the slab holds. */
-  objects = new Uint16Array(0);
-  live = new Uint16Array(0);
-  /** Objects at index >= high were never handed out since the slab was made. */
-  high = new Uint16Array(0);
-  /** Whether the slab's pages held blocks before it was made (so fresh objects are not zero). */
-  dirty = new Uint8Array(0);
-  /** No bitmap word below this one has a free object. */
-  private hint = new Uint16Array(0);
-  next = new Int32Array(0);
-  prev = new Int32Array(0);
-  base = new Float64Array(0);
-  /** Where each slab's bitmap starts in `bitmaps.words`. */
-  bitmapAt = new Int32Array(0);
-  private freeIds = new Int32Array(0);
-  private freeIdCount = 0;
-  private capacity = 0;
-  /** Ids below this were handed out at least once. */
-  idsUsed = 0;
-  count = 0;
   /** Whether the last allocation got an object never handed out on clean pages (still zero). */
   lastFresh = false;
   /**
@@ -100,15 +64,12 @@ export class SlabCache {
     classes: SizeClassTable,
     private readonly areas: AreaPool,
   ) {
+    super(classes.count);
     this.classes = classes;
     this.placement = new SlabPlacement(classes, areas);
     this.classSize = classes.size;
     this.inverseSize = classes.inverseSize;
     this.words = this.bitmaps.words;
-    this.partial = new Int32Array(classes.count).fill(NONE);
-    this.slabsOf = new Int32Array(classes.count);
-    this.liveOf = new Int32Array(classes.count);
-    this.grow(INITIAL_SLABS);
   }
 
   /**
@@ -239,11 +200,9 @@ export class SlabCache {
     const first = this.firstUnit[s];
     const units = this.units[s];
     const page = first >>> UNITS_SHIFT;
-    if (units >= UNITS_PER_PAGE) return areas.used[a] === runMask(page, units >>> UNITS_SHIFT);
-    return (
-      areas.used[a] === runMask(page, 1) &&
-      areas.shared.mask[a * areas.pagesPerArea + page] === runMask(first - (page << UNITS_SHIFT), units)
-    );
+    const pages = ((first + units - 1) >>> UNITS_SHIFT) - page + 1;
+    if (areas.used[a] !== runMask(page, pages)) return false;
+    return units >= UNITS_PER_PAGE || areas.shared.onlyRun(a, first, units);
   }
 
   /** Whether object `index` of slab `s` is live. */
@@ -299,13 +258,6 @@ export class SlabCache {
     }
   }
 
-  /** Live blocks (summed over the classes when asked: the hot paths count only per class). */
-  get liveBlocks(): number {
-    let blocks = 0;
-    for (let c = 0; c < this.liveOf.length; c++) blocks += this.liveOf[c];
-    return blocks;
-  }
-
   /** Usable bytes of live blocks (their class sizes). */
   get liveBytes(): number {
     let bytes = 0;
@@ -325,52 +277,13 @@ export class SlabCache {
   }
 
   get byteLength(): number {
-    return (
-      this.partial.byteLength +
-      this.slabsOf.byteLength +
-      this.liveOf.byteLength +
-      this.classOf.byteLength +
-      this.area.byteLength +
-      this.firstUnit.byteLength +
-      this.units.byteLength +
-      this.objects.byteLength +
-      this.live.byteLength +
-      this.high.byteLength +
-      this.dirty.byteLength +
-      this.hint.byteLength +
-      this.next.byteLength +
-      this.prev.byteLength +
-      this.base.byteLength +
-      this.bitmapAt.byteLength +
-      this.freeIds.byteLength +
-      this.bitmaps.byteLength
-    );
+    return this.tableBytes + this.bitmaps.byteLength;
   }
 
   copyFrom(other: SlabCache): void {
+    this.copyTableFrom(other);
     this.bitmaps.copyFrom(other.bitmaps);
     this.words = this.bitmaps.words;
-    this.partial.set(other.partial);
-    this.slabsOf.set(other.slabsOf);
-    this.liveOf.set(other.liveOf);
-    this.classOf = other.classOf.slice();
-    this.area = other.area.slice();
-    this.firstUnit = other.firstUnit.slice();
-    this.units = other.units.slice();
-    this.objects = other.objects.slice();
-    this.live = other.live.slice();
-    this.high = other.high.slice();
-    this.dirty = other.dirty.slice();
-    this.hint = other.hint.slice();
-    this.next = other.next.slice();
-    this.prev = other.prev.slice();
-    this.base = other.base.slice();
-    this.bitmapAt = other.bitmapAt.slice();
-    this.freeIds = other.freeIds.slice();
-    this.freeIdCount = other.freeIdCount;
-    this.capacity = other.capacity;
-    this.idsUsed = other.idsUsed;
-    this.count = other.count;
     this.lastFresh = other.lastFresh;
     this.spare = other.spare;
     this.kept = other.kept;
@@ -459,39 +372,5 @@ export class SlabCache {
   /** log2 of the bitmap words slab `s` took. */
   bitmapOrder(s: number): number {
     return bitmapOrderFor(this.objects[s]);
-  }
-
-  private linkPartial(cls: number, s: number): void {
-    const head = this.partial[cls];
-    this.next[s] = head;
-    this.prev[s] = NONE;
-    if (head !== NONE) this.prev[head] = s;
-    this.partial[cls] = s;
-  }
-
-  private unlinkPartial(cls: number, s: number): void {
-    const next = this.next[s];
-    const prev = this.prev[s];
-    if (prev === NONE) this.partial[cls] = next;
-    else this.next[prev] = next;
-    if (next !== NONE) this.prev[next] = prev;
-  }
-
-  private grow(capacity: number): void {
-    this.classOf = grown(this.classOf, capacity);
-    this.area = grown(this.area, capacity, NONE);
-    this.firstUnit = grown(this.firstUnit, capacity);
-    this.units = grown(this.units, capacity);
-    this.objects = grown(this.objects, capacity);
-    this.live = grown(this.live, capacity);
-    this.high = grown(this.high, capacity);
-    this.dirty = grown(this.dirty, capacity);
-    this.hint = grown(this.hint, capacity);
-    this.next = grown(this.next, capacity, NONE);
-    this.prev = grown(this.prev, capacity, NONE);
-    this.base = grown(this.base, capacity);
-    this.bitmapAt = grown(this.bitmapAt, capacity);
-    this.freeIds = grown(this.freeIds, capacity);
-    this.capacity = capacity;
   }
 }

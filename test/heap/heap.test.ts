@@ -85,7 +85,7 @@ describe('Heap', () => {
   it('keeps the last emptied slab for the next block of its class, but never an area for it alone', () => {
     const { heap } = setup();
     const keep = heap.malloc(48);
-    // A 1152-byte block gets a small slab of one object: nine 128-byte units of keep's page.
+    // A 1152-byte block gets a small slab of one object: 72 16-byte units of keep's page.
     const first = heap.malloc(1152);
     expect(heap.stats().slabs).toBe(2);
     heap.free(first);
@@ -109,20 +109,41 @@ describe('Heap', () => {
     heap.check();
   });
 
-  it('puts a small slab in the fullest shared page that has room (best fit)', () => {
+  it('puts a small slab in the shortest free run of the shared pages that holds it (best fit)', () => {
     const { heap } = setup();
-    // A 112-byte block's small slab is one 128-byte unit holding one object: 32 fill a page,
-    // the 33rd starts a second shared page.
-    const blocks: number[] = [];
-    for (let i = 0; i < 33; i++) blocks.push(heap.malloc(112));
-    expect(Math.floor(blocks[32] / 4096)).not.toBe(Math.floor(blocks[0] / 4096));
-    // Two freed: the first slab goes back to its page (the second stays as the spare slab).
-    heap.free(blocks[4]);
-    heap.free(blocks[5]);
+    // Classes with few blocks take one-object slabs, exact runs of 16-byte units, lowest first:
+    // a 112-byte block at units 0 to 6, a 48-byte one at 8 to 10, a 64-byte one at 12 to 15,
+    // 16-byte blocks between them.
+    const a = heap.malloc(112);
+    heap.malloc(16);
+    const c = heap.malloc(48);
+    heap.malloc(16);
+    const e = heap.malloc(64);
+    heap.malloc(16);
+    expect([c - a, e - a]).toEqual([8 * 16, 12 * 16]);
+    // Freed in turn, each emptied slab is the spare until the next: runs 0-6 and 8-10 are free.
+    heap.free(a);
+    heap.free(c);
+    heap.free(e);
     heap.check();
-    // The first page has one free unit, the second 31: a 16-byte class's one-unit slab goes to
-    // the first (first fit over the open pages would take the second, opened earlier).
-    expect(heap.malloc(16)).toBe(blocks[4]);
+    // A 36-byte block (the 48-byte class, three units) takes the three-unit run, not the first.
+    expect(heap.malloc(36)).toBe(c);
+    expect(heap.malloc(100)).toBe(a);
+    heap.check();
+  });
+
+  it('lets a small slab run on from a shared page into the next one', () => {
+    const { heap, space } = setup();
+    const a = heap.malloc(3800); // the 3840-byte class: 240 units of the first shared page
+    const b = heap.malloc(400); // 25 units: 16 left on that page, the next page becomes shared
+    expect(b - a).toBe(3840);
+    expect(Math.floor((b + 399) / 4096)).toBe(Math.floor(b / 4096) + 1);
+    expect(heap.stats().residentBytes).toBe(2 * 4096);
+    space.fill(b, 400, 0x5a);
+    heap.check();
+    heap.free(a); // the spare, then dropped when b's slab empties: both pages are free again
+    heap.free(b);
+    expect(heap.stats().slabs).toBe(0);
     heap.check();
   });
 
@@ -358,9 +379,9 @@ describe('Heap', () => {
     const stats = heap.stats();
     const cls = stats.classes.find((c) => c.size === 48)!;
     expect(cls.liveBlocks).toBe(10);
-    // A class with few blocks gets small slabs: two 128-byte units of a shared page hold five
-    // of 48 (one unit would hold two, wasting a quarter: more than maxSmallSlabWaste's eighth).
-    expect(cls.slabs).toBe(2);
+    // A class with few blocks gets a one-object slab a block: three 16-byte units of a shared
+    // page each (a page slab would hold 85).
+    expect(cls.slabs).toBe(10);
     expect(cls.objectsPerSlab).toBe(85);
     expect(cls.capacity).toBe(10);
     expect(stats.liveBytes).toBe(480);

@@ -1,0 +1,162 @@
+/**
+ * The areas' bookkeeping: their geometry (pages and units an area), a row of typed arrays indexed
+ * by area id (base, page masks, mapped bytes, the slab on each unit), the ids handed out and
+ * free, the open list (areas with a free page) and the address map, with the lookups free() makes
+ * (the area and the slab an address lies in). AreaPool builds on it; the checker reads it.
+ */
+import { FULL_WORD, WORD_BITS } from './bit-runs.js';
+import { grown } from './grown.js';
+import { NONE, PAGE_SIZE, SLAB_UNIT, UNIT_SHIFT } from './heap-constants.js';
+import { NumberMap } from './number-map.js';
+
+export class AreaTable {
+  readonly areaSize: number;
+  /** 1 / areaSize, exact (a power of two): an address's area key without a division. */
+  private readonly inverseAreaSize: number;
+  readonly pagesPerArea: number;
+  readonly unitsPerArea: number;
+  /** `used` of an area whose every page is taken. */
+  readonly fullMask: number;
+
+  // Indexed by area id.
+  base = new Float64Array(0);
+  /** A bit a page: taken by a slab. */
+  used = new Uint32Array(0);
+  /** A bit a page: not mapped yet (the area's tail, until it grows). */
+  unmapped = new Uint32Array(0);
+  /** Bytes of each area mapped: whole pages from its base, up to areaSize. */
+  mappedBytes = new Float64Array(0);
+  /** Areas with unmapped pages. */
+  growable = 0;
+  /** A bit a page: handed out to a block since the area was mapped (resident). */
+  touched = new Uint32Array(0);
+  live = new Uint8Array(0);
+  next = new Int32Array(0);
+  prev = new Int32Array(0);
+  /** The slab on each unit of each area (`area * unitsPerArea + unit`), or NONE. */
+  unitSlab = new Int32Array(0);
+  protected freeIds = new Int32Array(0);
+  protected freeIdCount = 0;
+  protected capacity = 0;
+  /** Ids below this were handed out at least once. */
+  idsUsed = 0;
+  count = 0;
+  /** Areas with at least one free page, in the order they joined. */
+  openHead = NONE;
+  protected openTail = NONE;
+  readonly byKey = new NumberMap();
+  /**
+   * The area areaOf found last and its key (NaN: none), looked at before the map: frees come in
+   * runs from one area (a hash lookup was a third of a free).
+   */
+  private lastKey = Number.NaN;
+  private lastArea = NONE;
+
+  constructor(areaSize: number) {
+    this.areaSize = areaSize;
+    this.inverseAreaSize = 1 / areaSize;
+    this.pagesPerArea = areaSize / PAGE_SIZE;
+    this.unitsPerArea = areaSize / SLAB_UNIT;
+    this.fullMask = this.pagesPerArea === WORD_BITS ? FULL_WORD : (1 << this.pagesPerArea) - 1;
+  }
+
+  /** The area holding `va` (in its mapped part: another range may lie in its tail), or NONE. */
+  areaOf(va: number): number {
+    const key = Math.floor(va * this.inverseAreaSize);
+    let a = this.lastArea;
+    if (key !== this.lastKey) {
+      a = this.byKey.get(key);
+      if (a === NONE) return NONE;
+      this.lastKey = key;
+      this.lastArea = a;
+    }
+    return va - this.base[a] < this.mappedBytes[a] ? a : NONE;
+  }
+
+  /** The slab on the unit of area `a` that holds `va`, or NONE. */
+  slabAt(a: number, va: number): number {
+    return this.unitSlab[a * this.unitsPerArea + ((va - this.base[a]) >>> UNIT_SHIFT)];
+  }
+
+  /** Area `a` (at `base`) leaves the address map. */
+  protected forget(a: number, base: number): void {
+    this.byKey.delete(base / this.areaSize);
+    if (a === this.lastArea) this.lastKey = Number.NaN;
+  }
+
+  /** Whether area `a` has no free mapped page (so it is off the open list). */
+  protected isFull(a: number): boolean {
+    return (this.used[a] | this.unmapped[a]) >>> 0 === this.fullMask >>> 0;
+  }
+
+  /** Bytes of the tables. */
+  protected get tableBytes(): number {
+    return (
+      this.base.byteLength +
+      this.used.byteLength +
+      this.unmapped.byteLength +
+      this.mappedBytes.byteLength +
+      this.touched.byteLength +
+      this.live.byteLength +
+      this.next.byteLength +
+      this.prev.byteLength +
+      this.unitSlab.byteLength +
+      this.freeIds.byteLength +
+      this.byKey.byteLength
+    );
+  }
+
+  /** Makes the tables copies of `other`'s (a forked heap's). */
+  protected copyTableFrom(other: AreaTable): void {
+    this.base = other.base.slice();
+    this.used = other.used.slice();
+    this.unmapped = other.unmapped.slice();
+    this.mappedBytes = other.mappedBytes.slice();
+    this.growable = other.growable;
+    this.touched = other.touched.slice();
+    this.live = other.live.slice();
+    this.next = other.next.slice();
+    this.prev = other.prev.slice();
+    this.unitSlab = other.unitSlab.slice();
+    this.freeIds = other.freeIds.slice();
+    this.freeIdCount = other.freeIdCount;
+    this.capacity = other.capacity;
+    this.idsUsed = other.idsUsed;
+    this.count = other.count;
+    this.openHead = other.openHead;
+    this.openTail = other.openTail;
+    this.byKey.copyFrom(other.byKey);
+    this.lastKey = Number.NaN;
+  }
+
+  protected linkOpen(a: number): void {
+    this.next[a] = NONE;
+    this.prev[a] = this.openTail;
+    if (this.openTail !== NONE) this.next[this.openTail] = a;
+    else this.openHead = a;
+    this.openTail = a;
+  }
+
+  protected unlinkOpen(a: number): void {
+    const next = this.next[a];
+    const prev = this.prev[a];
+    if (prev === NONE) this.openHead = next;
+    else this.next[prev] = next;
+    if (next === NONE) this.openTail = prev;
+    else this.prev[next] = prev;
+  }
+
+  protected grow(capacity: number): void {
+    this.base = grown(this.base, capacity);
+    this.used = grown(this.used, capacity);
+    this.unmapped = grown(this.unmapped, capacity);
+    this.mappedBytes = grown(this.mappedBytes, capacity);
+    this.touched = grown(this.touched, capacity);
+    this.live = grown(this.live, capacity);
+    this.next = grown(this.next, capacity, NONE);
+    this.prev = grown(this.prev, capacity, NONE);
+    this.unitSlab = grown(this.unitSlab, capacity * this.unitsPerArea, NONE);
+    this.freeIds = grown(this.freeIds, capacity);
+    this.capacity = capacity;
+  }
+}
