@@ -5,8 +5,9 @@
  * @thi.ng/malloc's MemPool, with the same protocol for each: utilization from one replay, warm
  * throughput from `warmThroughput` (a warm-up pass, then passes for at least 300 ms, each heap
  * emptied between passes by its own free-everything: MemPool's freeAll keeps its buffer, ours
- * keeps what free() keeps for reuse), repeated WARM_REPEATS times with fresh heaps, ours and
- * MemPool's in turn: the ratio is the median of the repeats' ratios, the worst beside it.
+ * keeps every slab emptied, its areas and its large cache), repeated WARM_REPEATS times with
+ * fresh heaps, ours and MemPool's in turn: the ratio is the median of the repeats' ratios, the
+ * worst beside it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

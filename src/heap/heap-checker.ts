@@ -132,7 +132,8 @@ function checkHoles(parts: HeapParts, fail: Fail): void {
         continue;
       }
       let end = u;
-      while (end < perArea && (mask[row + (end >>> 5)] & (1 << (end & 31))) === 0) end++;
+      const segmentEnd = (Math.floor(u / holes.segmentUnits) + 1) * holes.segmentUnits;
+      while (end < segmentEnd && (mask[row + (end >>> 5)] & (1 << (end & 31))) === 0) end++;
       if (
         holes.lengthAt[a * perArea + u] !== end - u ||
         holes.startOfEnd[a * perArea + end - 1] !== a * perArea + u

@@ -1,8 +1,8 @@
 /**
  * The free runs of units ("holes") on the areas' shared pages, indexed by length, so a new small
  * slab finds its best fit (the shortest hole that holds it, the lowest such) without scanning
- * pages. A hole may cross from one shared page into the next. Units are numbered across areas
- * (`area * unitsPerArea + unit`). Used by SharedPages; read by the checker.
+ * pages. A hole never crosses a multiple of `segmentUnits` (SharedPages: a page). Units are
+ * numbered across areas (`area * unitsPerArea + unit`). Used by SharedPages; read by the checker.
  *
  * As in TLSF, a list of holes for each length and a bitmap of the lengths that have one; a hole
  * is found from its first unit (its length) and from its last unit (its first), so a freed run
@@ -28,9 +28,13 @@ export class HoleIndex {
   /** The hole find() chose last. */
   foundHole = NONE;
 
-  constructor(private readonly unitsPerArea: number) {
-    this.head = new Int32Array(unitsPerArea + 1).fill(NONE);
-    this.present = new Uint32Array(Math.ceil((unitsPerArea + 1) / WORD_BITS));
+  constructor(
+    private readonly unitsPerArea: number,
+    /** A hole never crosses a multiple of this many units (a page's, or an area's). */
+    readonly segmentUnits: number,
+  ) {
+    this.head = new Int32Array(segmentUnits + 1).fill(NONE);
+    this.present = new Uint32Array(Math.ceil((segmentUnits + 1) / WORD_BITS));
   }
 
   /**
@@ -81,15 +85,14 @@ export class HoleIndex {
   free(start: number, count: number): void {
     let first = start;
     let end = start + count;
-    const inArea = start % this.unitsPerArea;
-    if (inArea > 0) {
+    if (start % this.segmentUnits !== 0) {
       const before = this.startOfEnd[start - 1];
       if (before !== NONE) {
         first = before;
         this.remove(before);
       }
     }
-    if (end % this.unitsPerArea !== 0 && this.lengthAt[end] > 0) {
+    if (end % this.segmentUnits !== 0 && this.lengthAt[end] > 0) {
       const after = end;
       end = after + this.lengthAt[after];
       this.remove(after);
@@ -99,7 +102,7 @@ export class HoleIndex {
 
   /** Takes units `start` to `start + count - 1` (all free, inside one hole) out of the holes. */
   cut(start: number, count: number): void {
-    const hole = this.holeAround(start, start - (start % this.unitsPerArea));
+    const hole = this.holeAround(start, start - (start % this.segmentUnits));
     this.take(hole, start, count);
   }
 

@@ -132,16 +132,18 @@ describe('Heap', () => {
     heap.check();
   });
 
-  it('lets a small slab run on from a shared page into the next one', () => {
+  it('keeps a small slab within one page: a run longer than the free tail of a page takes a fresh page', () => {
     const { heap, space } = setup();
     const a = heap.malloc(3800); // the 3840-byte class: 240 units of the first shared page
-    const b = heap.malloc(400); // 25 units: 16 left on that page, the next page becomes shared
-    expect(b - a).toBe(3840);
-    expect(Math.floor((b + 399) / 4096)).toBe(Math.floor(b / 4096) + 1);
+    const b = heap.malloc(400); // 25 units: 16 are left on that page, so the next page is shared
+    expect(b - a).toBe(4096);
+    const c = heap.malloc(200); // 13 units: the best fit is the first page's tail
+    expect(c - a).toBe(3840);
     expect(heap.stats().residentBytes).toBe(2 * 4096);
     space.fill(b, 400, 0x5a);
     heap.check();
-    heap.free(a); // the spare, then dropped when b's slab empties: both pages are free again
+    heap.free(a); // the spare, then dropped when the next slab empties
+    heap.free(c);
     heap.free(b);
     expect(heap.stats().slabs).toBe(0);
     heap.check();
