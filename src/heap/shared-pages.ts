@@ -8,7 +8,7 @@ import type { AreaPool } from './area-pool.js';
 import { grown } from './grown.js';
 import { NONE, UNITS_PER_PAGE } from './heap-constants.js';
 import { HoleIndex } from './hole-index.js';
-import { MASK_WORDS, markRun } from './unit-masks.js';
+import { fillRun, MASK_WORDS, markRun } from './unit-masks.js';
 
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 /** A mask word whose every unit is taken (a page that is not shared reads as all taken). */
@@ -74,7 +74,7 @@ export class SharedPages {
     const areas = this.areas;
     markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, first, units, false);
     const row = a * areas.unitsPerArea;
-    areas.unitSlab.fill(NONE, row + first, row + first + units);
+    fillRun(areas.unitSlab, NONE, row + first, row + first + units);
     this.holes.free(row + first, units);
     const end = first + units;
     for (let unit = first; unit < end; ) {
@@ -97,7 +97,7 @@ export class SharedPages {
     markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, first, units, false);
     this.countRun(a, first, units, 1);
     const row = a * areas.unitsPerArea;
-    areas.unitSlab.fill(NONE, row + first, row + first + units);
+    fillRun(areas.unitSlab, NONE, row + first, row + first + units);
     this.holes.free(row + first, units);
     if (this.lastFresh) {
       this.unshare(a, this.lastFreshPage);
@@ -170,7 +170,7 @@ export class SharedPages {
     this.holes.take(this.holes.foundHole, start, units);
     markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, unit, units, true);
     this.countRun(a, unit, units, -1);
-    areas.unitSlab.fill(slab, start, start + units);
+    fillRun(areas.unitSlab, slab, start, start + units);
     areas.runFirst = unit;
     return a;
   }

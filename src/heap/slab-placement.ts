@@ -13,7 +13,7 @@ import type { SizeClassTable } from './size-class-table.js';
 
 /** log2 of the bitmap words a slab of `objects` objects takes (a power of two). */
 export function bitmapOrderFor(objects: number): number {
-  return Math.ceil(Math.log2(Math.ceil(objects / WORD_BITS)));
+  return objects <= WORD_BITS ? 0 : 32 - Math.clz32(Math.ceil(objects / WORD_BITS) - 1);
 }
 
 /**

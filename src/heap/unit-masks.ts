@@ -1,6 +1,6 @@
 /**
  * An area's units as a row of mask words (a bit a unit, MASK_WORDS words a page): marking a run
- * taken or free. Used by SharedPages and the checker.
+ * taken or free; filling a run of the unit-to-slab table. Used by SharedPages and the checker.
  */
 import { WORD_BITS } from './bit-runs.js';
 import { UNITS_PER_PAGE } from './heap-constants.js';
@@ -22,4 +22,13 @@ export function markRun(mask: Uint32Array, row: number, first: number, count: nu
     mask[at] = taken ? mask[at] | bits : mask[at] & ~bits;
     unit += span;
   }
+}
+
+/**
+ * Sets entries `from` to `to - 1` of `table` to `value`: a loop for a short run (most small
+ * slabs' runs are a few units), `fill` for a long one.
+ */
+export function fillRun(table: Int32Array, value: number, from: number, to: number): void {
+  if (to - from > 32) table.fill(value, from, to);
+  else for (let i = from; i < to; i++) table[i] = value;
 }
