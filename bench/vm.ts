@@ -20,8 +20,8 @@
  */
 import { OutOfMemoryError } from '../src/common/errors.js';
 import { Random } from '../src/common/random.js';
-import { FrameUse } from '../src/phys/frame-table.js';
 import { Access, FaultCause, Mode } from '../src/mmu/flags.js';
+import { FrameUse } from '../src/phys/frame-table.js';
 import { AddressSpace } from '../src/vm/address-space.js';
 import { RegionMap } from '../src/vm/region-map.js';
 import { Protection, RegionType } from '../src/vm/region-types.js';
