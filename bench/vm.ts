@@ -7,6 +7,8 @@
  *   zero-filling a 4 KiB typed array; every frame of RAM written once before, as in a running
  *   system. faultFloorVsZero: zeroing the frames those faults got, alone (their 4 MiB do not stay
  *   in the caches as the baseline's one buffer does): the least the fault can cost;
+ * - faultWithoutZeroFillVsZero: the same faults on a machine whose RAM was never written: every
+ *   frame lies in the model's shared zero chunk and is not zeroed, so this is the fault's own work;
  * - faultInCacheVsZero / faultInCacheFloorVsZero: the same over 64 pages, whose frames stay in
  *   the caches;
  * - coldFaultVsZero: the 1024-page loop in plain code, timed first on a fresh machine, as an
@@ -96,10 +98,13 @@ function writeEveryFreeFrame(vm: VmMachine): void {
   }
 }
 
-/** A demand-zero machine: `pages` pages of one anonymous region, unmapped and mapped again by `reset`. */
-function faultMachine(pages: number) {
+/**
+ * A demand-zero machine: `pages` pages of one anonymous region, unmapped and mapped again by
+ * `reset`; its RAM written once before unless `writtenRam` is false.
+ */
+function faultMachine(pages: number, writtenRam = true) {
   const vm = bootVm({ ramBytes: 64 << 20, format: 'i386' });
-  writeEveryFreeFrame(vm);
+  if (writtenRam) writeEveryFreeFrame(vm);
   const space = new AddressSpace(vm, { owner: 1, asid: 0 });
   const va = space.mapAnon(pages * PAGE);
   const reset = () => {
@@ -185,6 +190,20 @@ async function faultVsZero(): Promise<Record<string, number>> {
     { setup: reset, iterations: 30 },
   );
   const zeroFrames = await zeroTheFaultsFrames(vm, space, va, PAGES);
+  // The fault's own work: the same loop on a machine whose RAM was never written, where every
+  // frame lies in the zero chunk and the model skips its zeroing.
+  const unwritten = faultMachine(PAGES, false);
+  unwritten.reset();
+  const faultOwnWork = await measure(
+    'demand-zero fault, zeroing skipped',
+    PAGES,
+    () => {
+      for (let p = 0; p < PAGES; p++) consume(unwritten.space.access(unwritten.va + p * PAGE, Access.Write));
+    },
+    { setup: unwritten.reset, iterations: 30 },
+  );
+  // The page tables back a few 64 KiB chunks of RAM; the faults' 4 MiB of frames must not be.
+  if (unwritten.vm.memory.backedBytes >= (PAGES * PAGE) / 4) throw new Error('the faults zeroed written RAM');
   const handler = await measure(
     'fault handler',
     PAGES,
@@ -228,6 +247,8 @@ async function faultVsZero(): Promise<Record<string, number>> {
     handler: handler.nsPerOp / zero.nsPerOp,
     translate: translateFault.nsPerOp / zero.nsPerOp,
     floor: zeroFrames.nsPerOp / zero.nsPerOp,
+    ownWork: faultOwnWork.nsPerOp / zero.nsPerOp,
+    ownWorkNs: faultOwnWork.nsPerOp,
     small: smallFault.nsPerOp / zero.nsPerOp,
     smallFloor: smallZeroFrames.nsPerOp / zero.nsPerOp,
     plain: plain.bestNs / zero.nsPerOp,
@@ -284,6 +305,8 @@ export async function run(): Promise<Record<string, number>> {
     faultVsZero: round(fault.access),
     // The floor of faultVsZero: zeroing the frames the faults got, alone.
     faultFloorVsZero: round(fault.floor),
+    // The fault without its zero fill (frames from never-written RAM, which the model does not zero).
+    faultWithoutZeroFillVsZero: round(fault.ownWork),
     faultHandlerVsZero: round(fault.handler),
     faultTranslateVsZero: round(fault.translate),
     // The rest of a fault beside the handler and the faulting translation: the TLB fill from the
@@ -297,6 +320,7 @@ export async function run(): Promise<Record<string, number>> {
     faultNs: round(fault.faultNs, 1),
     zeroFramesNs: round(fault.zeroFramesNs, 1),
     faultBesideZeroingNs: round(fault.faultNs - fault.zeroFramesNs, 1),
+    faultWithoutZeroFillNs: round(fault.ownWorkNs, 1),
     faultHandlerNs: round(fault.handlerNs, 1),
     faultTranslateNs: round(fault.translateNs, 1),
     faultInCacheNs: round(fault.smallFaultNs, 1),
