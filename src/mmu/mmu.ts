@@ -11,47 +11,25 @@
  */
 import { InvalidArgumentError } from '../common/errors.js';
 import { hex } from '../common/format.js';
-import { Access, FAULT_CAUSE_NAMES, FaultCause, Mode, RiscvCause, X86ErrorCode } from './flags.js';
+import { AsidRoots } from './asid-roots.js';
+import { translateMany, translateRange } from './batch-translate.js';
+import { riscvFaultCode, x86FaultCode } from './fault-codes.js';
+import { FaultRefill, NEEDS_LEAF_READ } from './fault-refill.js';
+import { Access, FAULT_CAUSE_NAMES, FaultCause, Mode } from './flags.js';
 import type { PhysicalMemoryAccess } from './memory-access.js';
+import type { MmuHardware, MmuOptions } from './mmu-options.js';
 import type { PageTableFormat } from './page-table-format.js';
 import type { PageTables } from './page-tables.js';
 import type { PageWalker } from './page-walker.js';
 import { rightsPair, WRITE_RIGHTS } from './rights.js';
 import { Sv39Walker } from './sv39-walker.js';
-import { GLOBAL_ASID, Tlb, type TlbConfig } from './tlb.js';
+import { GLOBAL_ASID, Tlb } from './tlb.js';
+import { findTlbDisagreements, type TlbDisagreement } from './tlb-disagreements.js';
 import { HIT_SLOT_BITS, HIT_SLOT_MASK, TlbHitIndex } from './tlb-hit-index.js';
 import { I386Walker, X86Walker } from './x86-walker.js';
 
-/** A TLB entry that disagrees with the page tables. */
-export interface TlbDisagreement {
-  /** Way index in the TLB. */
-  index: number;
-  va: number;
-  asid: number;
-  /** What the TLB holds and what the tables say (-1 when the tables map nothing). */
-  tlbPa: number;
-  tablePa: number;
-  reason: 'not mapped' | 'different frame' | 'more rights' | 'unknown address space';
-}
-
-/** The hardware an Mmu needs when it does not walk pageframe's PageTables: a format and RAM. */
-export interface MmuHardware {
-  readonly format: PageTableFormat;
-  readonly memory: PhysicalMemoryAccess;
-}
-
-export interface MmuOptions extends TlbConfig {
-  /** A TLB to use (shared with other Mmu objects, or made by the caller); else one of `entries` and `ways`. */
-  tlb?: Tlb;
-  /** The first root without PageTables (default 0; with PageTables, the kernel's root). */
-  root?: number;
-  /**
-   * Whether TLB misses use a paging-structure cache (default true; x86-64 and Sv39, i386 has
-   * none): the leaf table of each recently walked 2 MiB span, so that a miss reads one entry
-   * instead of three or four (structure-cache.ts).
-   */
-  structureCache?: boolean;
-}
+export type { MmuHardware, MmuOptions } from './mmu-options.js';
+export type { TlbDisagreement } from './tlb-disagreements.js';
 
 const PAGE_SIZE = 4096;
 const PAGE_OFFSET_MASK = PAGE_SIZE - 1;
@@ -68,15 +46,6 @@ const WRITE = Access.Write;
 const NON_CANONICAL = FaultCause.NonCanonical;
 const PROTECTION = FaultCause.Protection;
 const ACCESS_FAULT = FaultCause.AccessFault;
-const NOT_PRESENT = FaultCause.NotPresent;
-const RESERVED_BIT = FaultCause.ReservedBit;
-const EXECUTE = Access.Execute;
-const USER = Mode.User;
-const ERROR_PRESENT = X86ErrorCode.Present;
-const ERROR_RESERVED = X86ErrorCode.Reserved;
-const ERROR_WRITE = X86ErrorCode.Write;
-const ERROR_USER = X86ErrorCode.User;
-const ERROR_FETCH = X86ErrorCode.Fetch;
 
 export class Mmu {
   /** The tables this MMU walks, when they are pageframe's (null over an emulator's memory). */
@@ -95,10 +64,18 @@ export class Mmu {
   faultLevel = -1;
   /** CR2 / stval: the faulting virtual address. */
   faultAddress = 0;
-  /** x86 page-fault error code (0 for a non-canonical #GP) or RISC-V cause 12 / 13 / 15. */
-  faultCode = 0;
   faultAccess: Access = Access.Read;
   faultMode: Mode = Mode.Kernel;
+  /**
+   * x86 page-fault error code (0 for a non-canonical #GP) or RISC-V cause 12 / 13 / 15 (5 / 7 /
+   * 1 for an access fault): derived from the fields above when read, not on the fault path.
+   */
+  get faultCode(): number {
+    const cause = this.faultCause;
+    if (this.riscv) return riscvFaultCode(cause, this.faultAccess);
+    return x86FaultCode(cause, this.faultAccess, this.faultMode, this.fetchFaults);
+  }
+
   /** Faults so far, and walks done (one per TLB miss or untracked translation). */
   faults = 0;
   walks = 0;
@@ -123,23 +100,10 @@ export class Mmu {
   /** RISC-V fault codes (else x86), and whether an x86 fetch fault sets I/D (with NX only). */
   declare private readonly riscv: boolean;
   declare private readonly fetchFaults: boolean;
-  /**
-   * The TLB way the last faulting miss found for its page (-1 for none), the page, the ASID and
-   * the TLB's change count then: preloadFrame reuses it while the TLB is unchanged.
-   */
-  private faultWay = -1;
-  private faultVpn = Number.NaN;
-  private faultAsid = -1;
-  private faultTlbChanges = -1;
-  /** preloadFrame's last template entry (frame 0) and what the walker decoded of it. */
-  private templateLow = -1;
-  private templateHigh = -1;
-  private templateRights = 0;
-  private templateGlobal = false;
-  private templateAccessed = false;
-  private templateDirty = false;
-  /** Roots last installed for each ASID, for the TLB checker. */
-  private readonly asidRoots = new Map<number, number>();
+  /** The TLB refill after a fault (preload, preloadFrame) and what the faulting miss found. */
+  declare private readonly refill: FaultRefill;
+  /** Roots last installed for each ASID, for recycling and the TLB checker. */
+  declare private readonly roots: AsidRoots;
 
   /**
    * An MMU over pageframe's PageTables (roots must be live roots of them), or over a format and
@@ -153,14 +117,16 @@ export class Mmu {
     this.memory = tables.memory;
     this.tlb = options.tlb ?? new Tlb(options);
     this.walker = createWalker(this.format);
+    this.refill = new FaultRefill(this.walker, this.memory, this.tlb, this.hitIndex, this.format.accessedBit);
     this.walker.cache.enabled = options.structureCache ?? true;
     if (isPageTables(tables)) this.walker.cache.freedTables = tables.freedTables;
     this.signExtended = this.format.signExtended;
     this.riscv = this.format.family === 'riscv';
     this.fetchFaults = this.format.hasNoExecute;
+    this.roots = new AsidRoots(this.pageTables, this.memory);
     this.root = isPageTables(tables) ? tables.kernelRoot : (options.root ?? 0);
-    this.checkRoot(this.root);
-    this.asidRoots.set(0, this.root);
+    this.roots.check(this.root);
+    this.roots.install(0, this.root);
     this.tlb.claim(this.hitIndex, 0);
   }
 
@@ -184,18 +150,16 @@ export class Mmu {
    * entries at any time, so the extra flush is one the hardware could have made.
    */
   setRoot(root: number, asid = 0, keep = false): void {
-    this.checkRoot(root);
+    this.roots.check(root);
     const limit = this.format.asidCount;
     if (!Number.isInteger(asid) || asid < 0 || asid >= limit) {
       throw new InvalidArgumentError(
         `ASID ${asid} is out of range for ${this.format.name} (0..${limit - 1})`,
       );
     }
-    const lastRoot = this.asidRoots.get(asid);
-    const recycled = lastRoot !== undefined && lastRoot !== root;
+    const recycled = this.roots.install(asid, root);
     this.root = root;
     this.asid = asid;
-    this.asidRoots.set(asid, root);
     this.invalidated(Number.NaN);
     if (limit === 1) this.tlb.invalidateNonGlobal();
     else if (recycled || (this.format.family === 'x86' && !keep)) this.tlb.invalidateAsid(asid);
@@ -274,10 +238,7 @@ export class Mmu {
     way: number,
   ): number {
     const walker = this.walker;
-    this.faultWay = way;
-    this.faultVpn = vpn;
-    this.faultAsid = this.asid;
-    this.faultTlbChanges = this.tlb.changes;
+    this.refill.noteFaultingMiss(way, vpn, this.asid);
     // A fault at level 0 read an entry of the leaf table: the fault handler will want that table.
     if (this.pageTables !== null && walker.level === 0 && (walked || walker.cause !== ACCESS_FAULT)) {
       this.pageTables.noteLeafTable(this.root, va, walker.entry - (walker.entry % PAGE_SIZE));
@@ -300,19 +261,20 @@ export class Mmu {
       return this.translate(va, access, mode);
     if (!this.signExtended) va >>>= 0;
     const pair = mode * 3 + access;
+    const walker = this.walker;
     this.tlb.misses++;
-    if (!this.walker.leaf(this.memory, leafAt, va, pair, access === WRITE, true))
-      return this.fault(va, access, mode, this.walker.cause, this.walker.level);
-    return this.fillLeaf(va, access, mode, pair);
+    if (!walker.leaf(this.memory, leafAt, va, pair, access === WRITE, true))
+      return this.fault(va, access, mode, walker.cause, walker.level);
+    if ((walker.rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, 0);
+    if (walker.pa >= this.memory.size) return this.fault(va, access, mode, ACCESS_FAULT, 0);
+    return this.refill.fromWalker(va, pair, this.asid);
   }
 
   /**
    * preload() for the 4 KiB entry a fault handler just wrote at `leafAt` as `template | frame`:
    * `templateLow` / `templateHigh` are the words of the same entry for frame 0 (bits 31:0 and
-   * 63:32, 0 on i386), `frame` the physical address of the page. The template's rights, G and
-   * A / D are decoded by the walker once and kept while the template stays the same, so the TLB
-   * is filled with no read or decoding of the entry and, when the TLB has not changed since the
-   * faulting miss, into the way it found. An entry that would need A or D written, or whose
+   * 63:32, 0 on i386), `frame` the physical address of the page. The TLB is filled with no read
+   * or decoding of the entry (fault-refill.ts). An entry that would need A or D written, or whose
    * frame lies beyond RAM, takes preload()'s way. The caller vouches for the words.
    */
   preloadFrame(
@@ -326,55 +288,19 @@ export class Mmu {
   ): number {
     if (leafAt < 0 || this.pageTables === null || (this.signExtended && !this.format.isCanonical(va)))
       return this.translate(va, access, mode);
-    if (templateLow !== this.templateLow || templateHigh !== this.templateHigh)
-      this.decodeTemplate(leafAt, templateLow, templateHigh);
     const pair = mode * 3 + access;
-    const young = access === WRITE ? this.templateDirty : this.templateAccessed;
-    if (!young || (this.templateRights & (1 << pair)) === 0 || frame >= this.memory.size)
-      return this.preload(va, access, mode, leafAt);
-    if (!this.signExtended) va >>>= 0;
-    const tlb = this.tlb;
-    tlb.misses++;
-    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
-    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
-    const found =
-      tlb.changes === this.faultTlbChanges && vpn === this.faultVpn && this.asid === this.faultAsid
-        ? this.faultWay
-        : tlb.find(vpn, this.asid);
-    tlb.fill(vpn, this.templateGlobal ? GLOBAL : this.asid, frame, this.templateRights, 0, found, pair);
-    return frame + (va & PAGE_OFFSET_MASK);
-  }
-
-  /** What preloadFrame keeps of a template entry: the walker's decoding of it, nothing written. */
-  private decodeTemplate(leafAt: number, low: number, high: number): void {
-    const walker = this.walker;
-    const present = walker.leafWords(this.memory, leafAt, low, high, 0, 0, false, false);
-    this.templateLow = low;
-    this.templateHigh = high;
-    // A clean page's write rights are not cached (as the miss path); absent: nothing granted.
-    this.templateRights = !present ? 0 : walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
-    this.templateGlobal = present && walker.global;
-    this.templateDirty = present && walker.dirty && (low & this.format.accessedBit) !== 0;
-    this.templateAccessed = present && (low & this.format.accessedBit) !== 0;
-  }
-
-  /** preload()'s TLB fill, from the walker's decoding of the 4 KiB leaf. */
-  private fillLeaf(va: number, access: Access, mode: Mode, pair: number): number {
-    const walker = this.walker;
-    if ((walker.rights & (1 << pair)) === 0) return this.fault(va, access, mode, PROTECTION, 0);
-    if (walker.pa >= this.memory.size) return this.fault(va, access, mode, ACCESS_FAULT, 0);
-    const tlb = this.tlb;
-    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
-    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
-    const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
-    const asid = walker.global ? GLOBAL : this.asid;
-    // The faulting miss searched this set: its answer stands unless the TLB changed since.
-    const found =
-      tlb.changes === this.faultTlbChanges && vpn === this.faultVpn && this.asid === this.faultAsid
-        ? this.faultWay
-        : tlb.find(vpn, this.asid);
-    tlb.fill(vpn, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, 0, found, pair);
-    return walker.pa;
+    const at = this.signExtended ? va : va >>> 0;
+    const pa = this.refill.fromTemplate(
+      at,
+      access,
+      pair,
+      leafAt,
+      templateLow,
+      templateHigh,
+      frame,
+      this.asid,
+    );
+    return pa !== NEEDS_LEAF_READ ? pa : this.preload(va, access, mode, leafAt);
   }
 
   /**
@@ -392,21 +318,7 @@ export class Mmu {
     mode: Mode,
     out: Float64Array,
   ): number {
-    checkBatch(count, out);
-    if (!Number.isInteger(stride) || stride <= 0) {
-      throw new InvalidArgumentError(`translateRange: stride ${stride} must be a positive integer`);
-    }
-    let k = 0;
-    while (k < count) {
-      const va = start + k * stride;
-      let pa = this.translate(va, access, mode);
-      if (pa < 0) return k;
-      // The addresses left in this page: those with an offset below PAGE_SIZE.
-      const inPage = Math.floor((PAGE_OFFSET_MASK - (va & PAGE_OFFSET_MASK)) / stride) + 1;
-      const end = Math.min(count, k + inPage);
-      for (; k < end; k++, pa += stride) out[k] = pa;
-    }
-    return count;
+    return translateRange(this, start, count, stride, access, mode, out);
   }
 
   /**
@@ -420,16 +332,7 @@ export class Mmu {
     mode: Mode,
     out: Float64Array,
   ): number {
-    checkBatch(count, out);
-    if (count > addresses.length) {
-      throw new InvalidArgumentError(`translateMany: ${count} addresses asked, ${addresses.length} given`);
-    }
-    for (let k = 0; k < count; k++) {
-      const pa = this.translate(addresses[k], access, mode);
-      if (pa < 0) return k;
-      out[k] = pa;
-    }
-    return count;
+    return translateMany(this, addresses, count, access, mode, out);
   }
 
   /**
@@ -496,35 +399,19 @@ export class Mmu {
    * the root last installed with that ASID; global entries are checked against the current root).
    */
   tlbDisagreements(rootOf?: (asid: number) => number | undefined): TlbDisagreement[] {
-    const out: TlbDisagreement[] = [];
-    const tlb = this.tlb;
-    const walker = this.walker;
-    for (let way = 0; way < tlb.entries; way++) {
-      const vpn = tlb.vpn[way];
-      if (Number.isNaN(vpn)) continue;
-      const asid = tlb.asid[way];
-      const va = vpn * PAGE_SIZE;
-      const root = asid === GLOBAL_ASID ? this.root : rootOf ? rootOf(asid) : this.asidRoots.get(asid);
-      const base = { index: way, va, asid, tlbPa: tlb.pa[way] };
-      if (root === undefined || !this.isRoot(root)) {
-        out.push({ ...base, tablePa: -1, reason: 'unknown address space' });
-      } else if (!walker.walk(this.memory, root, va, 0, false, false)) {
-        out.push({ ...base, tablePa: -1, reason: 'not mapped' });
-      } else if (walker.pa !== tlb.pa[way]) {
-        out.push({ ...base, tablePa: walker.pa, reason: 'different frame' });
-      } else {
-        const tableRights = walker.dirty ? walker.rights : walker.rights & ~WRITE_RIGHTS;
-        if ((tlb.rights[way] & ~tableRights) !== 0 || (asid === GLOBAL_ASID) !== walker.global) {
-          out.push({ ...base, tablePa: walker.pa, reason: 'more rights' });
-        }
-      }
-    }
-    return out;
+    return findTlbDisagreements(
+      this.tlb,
+      this.walker,
+      this.memory,
+      this.root,
+      rootOf ?? ((asid) => this.roots.rootOf(asid)),
+      (root) => this.roots.isRoot(root),
+    );
   }
 
   /** The root last installed with `asid`: the one its TLB entries belong to. */
   rootOfAsid(asid: number): number | undefined {
-    return this.asidRoots.get(asid);
+    return this.roots.rootOf(asid);
   }
 
   /** Fault cause name and details of the last fault, for messages. */
@@ -537,23 +424,6 @@ export class Mmu {
     return `${mode} ${access} of ${hex(this.faultAddress)}: ${cause} at level ${this.faultLevel} (${code})`;
   }
 
-  /** Whether `root` can be installed: a live root of the PageTables, or any table page in RAM without them. */
-  private isRoot(root: number): boolean {
-    if (this.pageTables !== null) return this.pageTables.isRoot(root);
-    return (
-      Number.isInteger(root) && root >= 0 && root % PAGE_SIZE === 0 && root + PAGE_SIZE <= this.memory.size
-    );
-  }
-
-  private checkRoot(root: number): void {
-    if (this.isRoot(root)) return;
-    throw new InvalidArgumentError(
-      this.pageTables !== null
-        ? `${hex(root)} is not a live page-table root`
-        : `root ${hex(root)} is not a 4 KiB-aligned table page inside RAM (${hex(this.memory.size)} bytes)`,
-    );
-  }
-
   private fault(va: number, access: Access, mode: Mode, cause: FaultCause, level: number): number {
     this.faults++;
     this.faultCause = cause;
@@ -561,31 +431,8 @@ export class Mmu {
     this.faultAddress = va;
     this.faultAccess = access;
     this.faultMode = mode;
-    if (this.riscv) {
-      this.faultCode = cause === ACCESS_FAULT ? riscvAccessFault(access) : riscvPageFault(access);
-    } else if (cause === NON_CANONICAL || cause === ACCESS_FAULT) {
-      this.faultCode = 0; // #GP(0) or a machine check on x86, not a page fault
-    } else {
-      let code = 0;
-      if (cause !== NOT_PRESENT) code |= ERROR_PRESENT;
-      if (cause === RESERVED_BIT) code |= ERROR_RESERVED;
-      if (access === WRITE) code |= ERROR_WRITE;
-      if (mode === USER) code |= ERROR_USER;
-      if (access === EXECUTE && this.fetchFaults) code |= ERROR_FETCH;
-      this.faultCode = code;
-    }
     return -1;
   }
-}
-
-function riscvPageFault(access: Access): number {
-  if (access === Access.Execute) return RiscvCause.InstructionPageFault;
-  return access === Access.Write ? RiscvCause.StorePageFault : RiscvCause.LoadPageFault;
-}
-
-function riscvAccessFault(access: Access): number {
-  if (access === Access.Execute) return RiscvCause.InstructionAccessFault;
-  return access === Access.Write ? RiscvCause.StoreAccessFault : RiscvCause.LoadAccessFault;
 }
 
 /** The walker of a format: one class a walk, so that the miss path's call reaches it directly. */
@@ -596,12 +443,4 @@ function createWalker(format: PageTableFormat): PageWalker {
 
 function isPageTables(tables: PageTables | MmuHardware): tables is PageTables {
   return typeof (tables as PageTables).isRoot === 'function';
-}
-
-function checkBatch(count: number, out: Float64Array): void {
-  if (!Number.isInteger(count) || count < 0 || count > out.length) {
-    throw new InvalidArgumentError(
-      `a batch of ${count} translations needs an output of at least that length (${out.length})`,
-    );
-  }
 }

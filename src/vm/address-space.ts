@@ -59,6 +59,9 @@ export { TLB_FLUSH_CEILING } from './tlb-shootdown.js';
 /** The seed keeps the lowest pages unmapped so that a null pointer faults (Linux: mmap_min_addr). */
 export const USER_SEARCH_FLOOR = 0x10000;
 
+// A module-local copy for access(), on every access: V8 does not fold an imported binding.
+const KERNEL = Mode.Kernel;
+
 export class AddressSpace {
   readonly machine: VmMachine;
   readonly owner: number;
@@ -295,7 +298,7 @@ export class AddressSpace {
 
   /** Makes this space the MMU's current one (CR3 / satp), keeping its TLB entries. */
   activate(): void {
-    if (this.mode === Mode.Kernel) return; // mapped in every root
+    if (this.mode === KERNEL) return; // mapped in every root
     const mmu = this.machine.mmu;
     if (mmu.root !== this.root || mmu.asid !== this.asid) mmu.setRoot(this.root, this.asid, true);
   }

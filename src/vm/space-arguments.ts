@@ -10,6 +10,10 @@ import type { AddressSpace } from './address-space.js';
 import { PAGE_SIZE } from './region-map.js';
 import { Protection } from './region-types.js';
 
+// A module-local copy for pageOffset, on the fault path: V8 does not fold an imported binding, and
+// a modulo by a constant power of two is a mask where one by a loaded value is a division.
+const PAGE_BYTES = PAGE_SIZE;
+
 export function checkBytes(bytes: number, operation: string): void {
   if (!Number.isInteger(bytes) || bytes <= 0)
     throw new InvalidArgumentError(`${operation}: size ${bytes} must be a positive integer`);
@@ -71,5 +75,5 @@ export function pageCountBytes(count: number): number {
 
 /** The offset of `va` in its page (also for the negative addresses of a sign-extended kernel half). */
 export function pageOffset(va: number): number {
-  return ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+  return ((va % PAGE_BYTES) + PAGE_BYTES) % PAGE_BYTES;
 }
