@@ -10,16 +10,16 @@
  * slab cache and shared pages; read by the checker.
  */
 
-import { AreaTable } from './area-table.js';
+import { AreaTable, SHARED_PAGE } from './area-table.js';
 import { popcount, runMask, trailingOnes, WORD_BITS } from './bit-runs.js';
-import { NONE, PAGE_SHIFT, PAGE_SIZE, UNITS_PER_PAGE } from './heap-constants.js';
+import { NONE, PAGE_SHIFT, PAGE_SIZE, UNIT_SHIFT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
 import { MappingJournal } from './mapping-journal.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 import { SharedPages } from './shared-pages.js';
 
-const INITIAL_AREAS = 16;
+const INITIAL_AREAS = 2;
 /**
  * Pages an area maps at first when the space can extend it later, and pages it maps each time
  * it grows: small steps keep the mapped heap close to what the program uses (measured on the
@@ -153,7 +153,7 @@ export class AreaPool extends AreaTable {
     this.mappedBytes[a] = bytes;
     this.touched[a] = 0;
     this.live[a] = 1;
-    this.unitSlab.fill(NONE, a * this.unitsPerArea, (a + 1) * this.unitsPerArea);
+    this.pageSlab.fill(NONE, a * this.pagesPerArea, (a + 1) * this.pagesPerArea);
     this.shared.clearArea(a);
     this.byKey.set(base / this.areaSize, a);
     this.linkOpen(a);
@@ -177,8 +177,8 @@ export class AreaPool extends AreaTable {
       this.claimPrev = this.prev[a];
       this.unlinkOpen(a);
     }
-    const row = a * this.unitsPerArea;
-    this.unitSlab.fill(slab, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
+    const row = a * this.pagesPerArea;
+    this.pageSlab.fill(slab, row + first, row + first + pages);
   }
 
   /**
@@ -187,8 +187,8 @@ export class AreaPool extends AreaTable {
    */
   unclaim(a: number, first: number, pages: number): void {
     this.used[a] = (this.used[a] & ~runMask(first, pages)) >>> 0;
-    const row = a * this.unitsPerArea;
-    this.unitSlab.fill(NONE, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
+    const row = a * this.pagesPerArea;
+    this.pageSlab.fill(NONE, row + first, row + first + pages);
     if (!this.claimUnlinked) return;
     const prev = this.claimPrev;
     const next = prev === NONE ? this.openHead : this.next[prev];
@@ -239,8 +239,8 @@ export class AreaPool extends AreaTable {
   vacate(a: number, first: number, pages: number): void {
     const wasFull = this.isFull(a);
     this.used[a] = (this.used[a] & ~runMask(first, pages)) >>> 0;
-    const row = a * this.unitsPerArea;
-    this.unitSlab.fill(NONE, row + (first << UNITS_SHIFT), row + ((first + pages) << UNITS_SHIFT));
+    const row = a * this.pagesPerArea;
+    this.pageSlab.fill(NONE, row + first, row + first + pages);
     if (wasFull) this.linkOpen(a);
     if (this.used[a] === 0) {
       if (this.keepSpare && this.spare === NONE) this.spare = a;
@@ -299,6 +299,23 @@ export class AreaPool extends AreaTable {
         }
       }
     }
+  }
+
+  /** The slab on the unit of area `a` that holds `va` (in its mapped part), or NONE. */
+  slabAt(a: number, va: number): number {
+    const offset = va - this.base[a];
+    const page = a * this.pagesPerArea + (offset >>> PAGE_SHIFT);
+    const s = this.pageSlab[page];
+    return s !== SHARED_PAGE
+      ? s
+      : this.shared.slabOnUnit(page, (offset >>> UNIT_SHIFT) & (UNITS_PER_PAGE - 1));
+  }
+
+  /** The slab on unit `unit` of area `a`, or NONE (the checker). */
+  slabOfUnit(a: number, unit: number): number {
+    const page = a * this.pagesPerArea + (unit >>> UNITS_SHIFT);
+    const s = this.pageSlab[page];
+    return s !== SHARED_PAGE ? s : this.shared.slabOnUnit(page, unit & (UNITS_PER_PAGE - 1));
   }
 
   get byteLength(): number {

@@ -1,12 +1,16 @@
 /**
  * The areas' bookkeeping: their geometry (pages and units an area), a row of typed arrays indexed
- * by area id (base, page masks, mapped bytes, the slab on each unit), the ids handed out and
- * free, the open list (areas with a free page) and the address map, with the lookups free() makes
- * (the area and the slab an address lies in). AreaPool builds on it; the checker reads it.
+ * by area id (base, page masks, mapped bytes, the slab on each page), the ids handed out and
+ * free, the open list (areas with a free page) and the address map, with the lookup free() makes
+ * first (the area an address lies in). AreaPool builds on it; the checker reads it.
  */
 import { FULL_WORD, WORD_BITS } from './bit-runs.js';
 import { grown } from './grown.js';
-import { NONE, PAGE_SIZE, SLAB_UNIT, UNIT_SHIFT } from './heap-constants.js';
+import { NONE, PAGE_SIZE, SLAB_UNIT } from './heap-constants.js';
+
+/** `pageSlab` of a page shared by small slabs. */
+export const SHARED_PAGE = -2;
+
 import { NumberMap } from './number-map.js';
 
 export class AreaTable {
@@ -33,8 +37,12 @@ export class AreaTable {
   live = new Uint8Array(0);
   next = new Int32Array(0);
   prev = new Int32Array(0);
-  /** The slab on each unit of each area (`area * unitsPerArea + unit`), or NONE. */
-  unitSlab = new Int32Array(0);
+  /**
+   * The slab on each page of each area (`area * pagesPerArea + page`): a page slab's id,
+   * SHARED_PAGE for a page small slabs share (SharedPages has the slab of each of its units), or
+   * NONE.
+   */
+  pageSlab = new Int32Array(0);
   protected freeIds = new Int32Array(0);
   protected freeIdCount = 0;
   protected capacity = 0;
@@ -73,11 +81,6 @@ export class AreaTable {
     return va - this.base[a] < this.mappedBytes[a] ? a : NONE;
   }
 
-  /** The slab on the unit of area `a` that holds `va`, or NONE. */
-  slabAt(a: number, va: number): number {
-    return this.unitSlab[a * this.unitsPerArea + ((va - this.base[a]) >>> UNIT_SHIFT)];
-  }
-
   /** Area `a` (at `base`) leaves the address map. */
   protected forget(a: number, base: number): void {
     this.byKey.delete(base / this.areaSize);
@@ -100,7 +103,7 @@ export class AreaTable {
       this.live.byteLength +
       this.next.byteLength +
       this.prev.byteLength +
-      this.unitSlab.byteLength +
+      this.pageSlab.byteLength +
       this.freeIds.byteLength +
       this.byKey.byteLength
     );
@@ -117,7 +120,7 @@ export class AreaTable {
     this.live = other.live.slice();
     this.next = other.next.slice();
     this.prev = other.prev.slice();
-    this.unitSlab = other.unitSlab.slice();
+    this.pageSlab = other.pageSlab.slice();
     this.freeIds = other.freeIds.slice();
     this.freeIdCount = other.freeIdCount;
     this.capacity = other.capacity;
@@ -155,7 +158,7 @@ export class AreaTable {
     this.live = grown(this.live, capacity);
     this.next = grown(this.next, capacity, NONE);
     this.prev = grown(this.prev, capacity, NONE);
-    this.unitSlab = grown(this.unitSlab, capacity * this.unitsPerArea, NONE);
+    this.pageSlab = grown(this.pageSlab, capacity * this.pagesPerArea, NONE);
     this.freeIds = grown(this.freeIds, capacity);
     this.capacity = capacity;
   }

@@ -5,6 +5,7 @@
  */
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
+import { SHARED_PAGE } from './area-table.js';
 import { popcount, WORD_BITS } from './bit-runs.js';
 import { NONE, PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapParts } from './heap-stats.js';
@@ -78,7 +79,7 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
       let shared = false;
       for (let k = 0; k < UNITS_PER_PAGE; k++) {
         const u = p * UNITS_PER_PAGE + k;
-        const s = areas.unitSlab[a * areas.unitsPerArea + u];
+        const s = areas.slabOfUnit(a, u);
         if (s === NONE) continue;
         markRun(units, 0, k, 1, true);
         taken++;
@@ -89,6 +90,10 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
         if (slabs.isSmall(s)) shared = true;
       }
       const page = a * perArea + p;
+      if (shared !== (areas.pageSlab[page] === SHARED_PAGE))
+        fail(
+          `page ${p} of area ${hex(base)}: marked ${shared ? 'not ' : ''}shared, but its slabs say otherwise`,
+        );
       // A page that is not shared reads as all taken in the unit masks.
       if (!shared) units.fill(0xffffffff);
       const mask = areas.shared.mask.subarray(page * MASK_WORDS, (page + 1) * MASK_WORDS);
@@ -115,32 +120,42 @@ function checkAreas(parts: HeapParts, tally: Tally, fail: Fail): void {
     fail(`${stranded} empty areas held besides the spare, but ${areas.stranded} the space refused`);
 }
 
-/** The hole index holds exactly the maximal free runs of the shared pages' units, each at its length. */
+/**
+ * The hole index holds exactly the maximal free runs of the shared pages' units, each at its
+ * length, in the segment of its page; a page has a segment exactly while it is shared.
+ */
 function checkHoles(parts: HeapParts, fail: Fail): void {
   const { areas } = parts;
-  const { mask, holes } = areas.shared;
-  const perArea = areas.unitsPerArea;
+  const { mask, holes, segmentOf, freeUnits } = areas.shared;
+  const perPage = holes.segmentUnits;
   let runs = 0;
   for (let a = 0; a < areas.idsUsed; a++) {
     if (!areas.live[a]) continue;
-    const row = a * areas.pagesPerArea * MASK_WORDS;
-    for (let u = 0; u < perArea; ) {
-      const free = (mask[row + (u >>> 5)] & (1 << (u & 31))) === 0;
-      if (!free) {
-        if (holes.lengthAt[a * perArea + u] !== 0) fail(`unit ${u} of area ${a} is taken but starts a hole`);
-        u++;
+    for (let p = 0; p < areas.pagesPerArea; p++) {
+      const page = a * areas.pagesPerArea + p;
+      const segment = segmentOf[page];
+      const row = page * MASK_WORDS;
+      const shared =
+        mask.subarray(row, row + MASK_WORDS).some((word) => word !== 0xffffffff) || freeUnits[page] > 0;
+      if (segment === NONE) {
+        if (shared) fail(`page ${p} of area ${a} has free units but no segment of the hole index`);
         continue;
       }
-      let end = u;
-      const segmentEnd = (Math.floor(u / holes.segmentUnits) + 1) * holes.segmentUnits;
-      while (end < segmentEnd && (mask[row + (end >>> 5)] & (1 << (end & 31))) === 0) end++;
-      if (
-        holes.lengthAt[a * perArea + u] !== end - u ||
-        holes.startOfEnd[a * perArea + end - 1] !== a * perArea + u
-      )
-        fail(`units ${u} to ${end - 1} of area ${a} are free but not one hole`);
-      runs++;
-      u = end;
+      const base = segment * perPage;
+      for (let u = 0; u < perPage; ) {
+        if ((mask[row + (u >>> 5)] & (1 << (u & 31))) !== 0) {
+          if (holes.lengthAt(base + u) !== 0)
+            fail(`unit ${u} of page ${p} of area ${a} is taken but starts a hole`);
+          u++;
+          continue;
+        }
+        let end = u;
+        while (end < perPage && (mask[row + (end >>> 5)] & (1 << (end & 31))) === 0) end++;
+        if (holes.lengthAt(base + u) !== end - u || holes.startOfEnd(base + end - 1) !== base + u)
+          fail(`units ${u} to ${end - 1} of page ${p} of area ${a} are free but not one hole`);
+        runs++;
+        u = end;
+      }
     }
   }
   if (runs !== holes.count) fail(`${holes.count} holes indexed, but ${runs} free runs`);
@@ -175,8 +190,7 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
     )
       fail(`slab ${s}: a page slab of the wrong shape`);
     for (let u = first; u < first + units; u++)
-      if (areas.unitSlab[a * areas.unitsPerArea + u] !== s)
-        fail(`slab ${s}: unit ${u} of its area is not marked as its own`);
+      if (areas.slabOfUnit(a, u) !== s) fail(`slab ${s}: unit ${u} of its area is not marked as its own`);
     if (slabs.base[s] !== areas.base[a] + first * SLAB_UNIT) fail(`slab ${s}: wrong base address`);
     const objects = slabs.objects[s];
     const shaped = slabs.isSmall(s)
@@ -212,10 +226,12 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
   if (spare !== NONE && (slabs.area[spare] === NONE || slabs.live[spare] !== 0))
     fail(`the spare slab ${spare} is not an empty held slab`);
   if (spare !== NONE) {
-    const row = slabs.area[spare] * areas.unitsPerArea;
-    const others = areas.unitSlab
-      .subarray(row, row + areas.unitsPerArea)
-      .some((t) => t !== NONE && t !== spare);
+    const a = slabs.area[spare];
+    let others = false;
+    for (let u = 0; u < areas.unitsPerArea && !others; u++) {
+      const t = areas.slabOfUnit(a, u);
+      others = t !== NONE && t !== spare;
+    }
     if (!others) fail(`the spare slab ${spare} holds its area alone`);
   }
   for (let c = 0; c < table.count; c++) {

@@ -1,40 +1,70 @@
 /**
- * The free runs of units ("holes") on the areas' shared pages, indexed by length, so a new small
- * slab finds its best fit (the shortest hole that holds it, the lowest such) without scanning
- * pages. A hole never crosses a multiple of `segmentUnits` (SharedPages: a page). Units are
- * numbered across areas (`area * unitsPerArea + unit`). Used by SharedPages; read by the checker.
+ * The free runs of units ("holes") on the shared pages, indexed by length, so a new small slab
+ * finds its best fit (the shortest hole that holds it, the lowest such) without scanning pages.
+ * Units are numbered by segment (`segment * segmentUnits + unit`: SharedPages gives each shared
+ * page a segment while it is shared); a hole never crosses a segment's end. Used by SharedPages;
+ * read by the checker.
  *
  * As in TLSF, a list of holes for each length and a bitmap of the lengths that have one; a hole
- * is found from its first unit (its length) and from its last unit (its first), so a freed run
- * merges with the holes on either side at once.
+ * is a record found from its first unit and from its last (a table of each segment's units), so
+ * a freed run merges with the holes on either side at once.
  */
 import { WORD_BITS } from './bit-runs.js';
 import { grown } from './grown.js';
 import { NONE } from './heap-constants.js';
 
+const INITIAL_HOLES = 64;
+
 export class HoleIndex {
-  /** At a hole's first unit: its length; 0 at any other unit. */
-  lengthAt = new Int32Array(0);
-  /** At a hole's last unit: its first unit; NONE at any other unit. */
-  startOfEnd = new Int32Array(0);
+  /** Holes now. */
+  count = 0;
+  /** The first unit of the hole find() chose last. */
+  foundHole = NONE;
+  // Indexed by hole record.
+  private start = new Int32Array(0);
+  private length = new Uint16Array(0);
   private next = new Int32Array(0);
   private prev = new Int32Array(0);
+  private freeRecords = new Int32Array(0);
+  private freeRecordCount = 0;
+  private recordsUsed = 0;
+  /**
+   * Per unit of each segment, the hole that has an end there: its record `r` at its first unit,
+   * `-(r + 2)` at its last (a one-unit hole: `r`), NONE elsewhere. (Hash maps from first and last
+   * unit to record instead cost the shell's trace a fifth of its speed.)
+   */
+  private edge = new Int32Array(0);
   /** First hole of each length, or NONE. */
   private readonly head: Int32Array;
   /** A bit for each length that has a hole. */
   private readonly present: Uint32Array;
-  /** Holes now. */
-  count = 0;
-  /** The hole find() chose last. */
-  foundHole = NONE;
 
   constructor(
-    private readonly unitsPerArea: number,
-    /** A hole never crosses a multiple of this many units (a page's, or an area's). */
+    /** Units of a segment (a page's). */
     readonly segmentUnits: number,
   ) {
     this.head = new Int32Array(segmentUnits + 1).fill(NONE);
     this.present = new Uint32Array(Math.ceil((segmentUnits + 1) / WORD_BITS));
+    this.growRecords(INITIAL_HOLES);
+  }
+
+  /** The length of the hole that starts at `unit`, or 0. */
+  lengthAt(unit: number): number {
+    const r = this.edge[unit];
+    return r >= 0 ? this.length[r] : 0;
+  }
+
+  /** The first unit of the hole that ends at `unit`, or NONE. */
+  startOfEnd(unit: number): number {
+    const r = this.endingAt(unit);
+    return r === NONE ? NONE : this.start[r];
+  }
+
+  /** The record of the hole whose last unit is `unit`, or NONE. */
+  private endingAt(unit: number): number {
+    const v = this.edge[unit];
+    if (v >= 0) return this.length[v] === 1 ? v : NONE;
+    return v === NONE ? NONE : -v - 2;
   }
 
   /**
@@ -51,31 +81,24 @@ export class HoleIndex {
         bits ^= low;
         const length = (w << 5) + 31 - Math.clz32(low);
         let best = NONE;
-        for (let h = this.head[length]; h !== NONE; h = this.next[h]) {
-          if (h < best || best === NONE) {
-            const start = this.alignedStart(h, step);
-            if (start + count <= h + length) best = h;
-          }
+        for (let r = this.head[length]; r !== NONE; r = this.next[r]) {
+          const h = this.start[r];
+          if ((best === NONE || h < best) && alignedStart(h, step) + count <= h + length) best = h;
         }
         if (best !== NONE) {
           this.foundHole = best;
-          return this.alignedStart(best, step);
+          return alignedStart(best, step);
         }
       }
     }
     return NONE;
   }
 
-  /** The hole that holds unit `unit` (which is free), found from the hole ends around it. */
-  holeAround(unit: number, areaStart: number): number {
-    for (let u = unit; u >= areaStart; u--) if (this.lengthAt[u] > 0 && u + this.lengthAt[u] > unit) return u;
-    return NONE;
-  }
-
-  /** Takes `count` units from `start` out of the hole `hole` that holds them; what is left stays holes. */
+  /** Takes `count` units from `start` out of the hole that starts at `hole`; what is left stays holes. */
   take(hole: number, start: number, count: number): void {
-    const length = this.lengthAt[hole];
-    this.remove(hole);
+    const r = this.edge[hole];
+    const length = this.length[r];
+    this.remove(r);
     if (start > hole) this.add(hole, start - hole);
     const end = start + count;
     if (end < hole + length) this.add(end, hole + length - end);
@@ -86,83 +109,97 @@ export class HoleIndex {
     let first = start;
     let end = start + count;
     if (start % this.segmentUnits !== 0) {
-      const before = this.startOfEnd[start - 1];
+      const before = this.endingAt(start - 1);
       if (before !== NONE) {
-        first = before;
+        first = this.start[before];
         this.remove(before);
       }
     }
-    if (end % this.segmentUnits !== 0 && this.lengthAt[end] > 0) {
-      const after = end;
-      end = after + this.lengthAt[after];
-      this.remove(after);
+    if (end % this.segmentUnits !== 0) {
+      const after = this.edge[end];
+      if (after >= 0) {
+        end += this.length[after];
+        this.remove(after);
+      }
     }
     this.add(first, end - first);
   }
 
-  /** Takes units `start` to `start + count - 1` (all free, inside one hole) out of the holes. */
-  cut(start: number, count: number): void {
-    const hole = this.holeAround(start, start - (start % this.segmentUnits));
-    this.take(hole, start, count);
-  }
-
-  /** Room for `areas` areas' units. */
-  grow(areas: number): void {
-    const units = areas * this.unitsPerArea;
-    this.lengthAt = grown(this.lengthAt, units);
-    this.startOfEnd = grown(this.startOfEnd, units, NONE);
-    this.next = grown(this.next, units, NONE);
-    this.prev = grown(this.prev, units, NONE);
+  /** Room for `segments` segments (more, or fewer when the last ones are unused and empty). */
+  resize(segments: number): void {
+    const units = segments * this.segmentUnits;
+    this.edge = units < this.edge.length ? this.edge.slice(0, units) : grown(this.edge, units, NONE);
   }
 
   get byteLength(): number {
     return (
-      this.lengthAt.byteLength +
-      this.startOfEnd.byteLength +
+      this.start.byteLength +
+      this.length.byteLength +
       this.next.byteLength +
       this.prev.byteLength +
+      this.freeRecords.byteLength +
+      this.edge.byteLength +
       this.head.byteLength +
       this.present.byteLength
     );
   }
 
   copyFrom(other: HoleIndex): void {
-    this.lengthAt = other.lengthAt.slice();
-    this.startOfEnd = other.startOfEnd.slice();
+    this.count = other.count;
+    this.start = other.start.slice();
+    this.length = other.length.slice();
     this.next = other.next.slice();
     this.prev = other.prev.slice();
+    this.freeRecords = other.freeRecords.slice();
+    this.freeRecordCount = other.freeRecordCount;
+    this.recordsUsed = other.recordsUsed;
+    this.edge = other.edge.slice();
     this.head.set(other.head);
     this.present.set(other.present);
-    this.count = other.count;
-  }
-
-  private alignedStart(hole: number, step: number): number {
-    return step === 1 ? hole : Math.ceil(hole / step) * step;
   }
 
   private add(start: number, length: number): void {
-    this.lengthAt[start] = length;
-    this.startOfEnd[start + length - 1] = start;
+    if (this.freeRecordCount === 0 && this.recordsUsed === this.start.length)
+      this.growRecords(this.start.length * 2);
+    const r = this.freeRecordCount > 0 ? this.freeRecords[--this.freeRecordCount] : this.recordsUsed++;
+    this.start[r] = start;
+    this.length[r] = length;
+    this.edge[start] = r;
+    if (length > 1) this.edge[start + length - 1] = -(r + 2);
     const head = this.head[length];
-    this.next[start] = head;
-    this.prev[start] = NONE;
-    if (head !== NONE) this.prev[head] = start;
+    this.next[r] = head;
+    this.prev[r] = NONE;
+    if (head !== NONE) this.prev[head] = r;
     else this.present[length >>> 5] |= 1 << (length & 31);
-    this.head[length] = start;
+    this.head[length] = r;
     this.count++;
   }
 
-  private remove(start: number): void {
-    const length = this.lengthAt[start];
-    const next = this.next[start];
-    const prev = this.prev[start];
+  private remove(r: number): void {
+    const length = this.length[r];
+    const next = this.next[r];
+    const prev = this.prev[r];
     if (prev === NONE) {
       this.head[length] = next;
       if (next === NONE) this.present[length >>> 5] &= ~(1 << (length & 31));
     } else this.next[prev] = next;
     if (next !== NONE) this.prev[next] = prev;
-    this.lengthAt[start] = 0;
-    this.startOfEnd[start + length - 1] = NONE;
+    this.edge[this.start[r]] = NONE;
+    this.edge[this.start[r] + length - 1] = NONE;
+    this.freeRecords[this.freeRecordCount++] = r;
     this.count--;
   }
+
+  private growRecords(records: number): void {
+    this.start = grown(this.start, records);
+    this.length = grown(this.length, records);
+    this.next = grown(this.next, records, NONE);
+    this.prev = grown(this.prev, records, NONE);
+    this.freeRecords = grown(this.freeRecords, records);
+  }
+}
+
+/** The lowest multiple of `step` from `unit` on (segments are multiples of every step). */
+function alignedStart(unit: number, step: number): number {
+  return step === 1 ? unit : Math.ceil(unit / step) * step;
 }

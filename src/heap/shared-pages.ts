@@ -5,12 +5,15 @@
  * pool and the slab cache; read by the checker.
  */
 import type { AreaPool } from './area-pool.js';
+import { SHARED_PAGE } from './area-table.js';
 import { grown } from './grown.js';
 import { NONE, UNITS_PER_PAGE } from './heap-constants.js';
 import { HoleIndex } from './hole-index.js';
 import { fillRun, MASK_WORDS, markRun } from './unit-masks.js';
 
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
+/** Segments of the hole index made at first (it doubles as pages become shared). */
+const INITIAL_SEGMENTS = 8;
 /** A mask word whose every unit is taken (a page that is not shared reads as all taken). */
 const TAKEN_WORD = 0xffffffff;
 
@@ -23,17 +26,32 @@ export class SharedPages {
   mask = new Uint32Array(0);
   /** Per page of each area (`area * pagesPerArea + page`): its free units while it is shared, else 0. */
   freeUnits = new Uint16Array(0);
-  /** The free runs of the shared pages' units, by length. */
-  readonly holes: HoleIndex;
-  // What the last take did, for untake: whether it made a page shared, and which.
+  /**
+   * The free runs of the shared pages' units, by length, each shared page a segment of the index.
+   * Free runs stay within a page: letting them run on into the next shared page raised the large
+   * traces' mean utilization (0.936 -> 0.942) but cost `realloc` (0.901 -> 0.890), whose growing
+   * buffer left its area two pages bigger; the small programs' mean was the same.
+   */
+  readonly holes = new HoleIndex(UNITS_PER_PAGE);
+  /** Per page of each area: its segment in the hole index while it is shared, else NONE. */
+  segmentOf = new Int32Array(0);
+  /** Per segment: its page (`area * pagesPerArea + page`), while it is in use. */
+  private pageOf = new Int32Array(0);
+  /** The slab on each unit of each segment (`segment * UNITS_PER_PAGE + unit`), or NONE. */
+  private unitSlab = new Int32Array(0);
+  private freeSegments = new Int32Array(0);
+  private freeSegmentCount = 0;
+  private segmentsUsed = 0;
+  private segmentCapacity = 0;
+  // What the last take did, for untake: whether it made a page shared, which, and whether its
+  // segment was a new one (and the segment tables grew for it).
   private lastFresh = false;
   private lastFreshPage = 0;
+  private lastNewSegment = false;
+  private lastSegmentCapacity = 0;
 
   constructor(private readonly areas: AreaPool) {
-    // Free runs within a page: letting them run on into the next shared page raised the large
-    // traces' mean utilization (0.936 -> 0.942) but cost `realloc` (0.901 -> 0.890), whose
-    // growing buffer left its area two pages bigger; the small programs' mean was the same.
-    this.holes = new HoleIndex(areas.unitsPerArea, UNITS_PER_PAGE);
+    this.resizeSegments(INITIAL_SEGMENTS);
   }
 
   /**
@@ -47,6 +65,7 @@ export class SharedPages {
     // Best fit over the free runs (small programs, mean resident utilization, with one-object
     // slabs for the classes with few blocks: docs/heap.md).
     this.lastFresh = false;
+    this.lastNewSegment = false;
     const found = this.holes.find(units, step);
     if (found !== NONE) return this.takeOn(found, units, slab);
     if (!freshPage) return NONE;
@@ -59,11 +78,11 @@ export class SharedPages {
       if (a === NONE) return NONE;
       page = 0;
     }
-    areas.claim(a, page, 1, NONE);
+    areas.claim(a, page, 1, SHARED_PAGE);
     const shared = a * areas.pagesPerArea + page;
     this.mask.fill(0, shared * MASK_WORDS, (shared + 1) * MASK_WORDS);
     this.freeUnits[shared] = UNITS_PER_PAGE;
-    this.holes.free(a * areas.unitsPerArea + (page << UNITS_SHIFT), UNITS_PER_PAGE);
+    this.holes.free(this.takeSegment(shared) * UNITS_PER_PAGE, UNITS_PER_PAGE);
     this.lastFresh = true;
     this.lastFreshPage = page;
     return this.takeOn(this.holes.find(units, step), units, slab);
@@ -73,9 +92,9 @@ export class SharedPages {
   give(a: number, first: number, units: number): void {
     const areas = this.areas;
     markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, first, units, false);
-    const row = a * areas.unitsPerArea;
-    fillRun(areas.unitSlab, NONE, row + first, row + first + units);
-    this.holes.free(row + first, units);
+    const start = this.holeUnit(a, first);
+    fillRun(this.unitSlab, NONE, start, start + units);
+    this.holes.free(start, units);
     const end = first + units;
     for (let unit = first; unit < end; ) {
       const page = unit >>> UNITS_SHIFT;
@@ -96,11 +115,17 @@ export class SharedPages {
     const areas = this.areas;
     markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, first, units, false);
     this.countRun(a, first, units, 1);
-    const row = a * areas.unitsPerArea;
-    fillRun(areas.unitSlab, NONE, row + first, row + first + units);
-    this.holes.free(row + first, units);
+    const start = this.holeUnit(a, first);
+    fillRun(this.unitSlab, NONE, start, start + units);
+    this.holes.free(start, units);
     if (this.lastFresh) {
       this.unshare(a, this.lastFreshPage);
+      if (this.lastNewSegment) {
+        // Its segment came from the top: back there, and the index as big as it was.
+        this.freeSegmentCount--;
+        this.segmentsUsed--;
+        if (this.segmentCapacity !== this.lastSegmentCapacity) this.resizeSegments(this.lastSegmentCapacity);
+      }
       areas.unclaim(a, this.lastFreshPage, 1);
     }
   }
@@ -129,25 +154,90 @@ export class SharedPages {
     const pages = areas * this.areas.pagesPerArea;
     this.mask = grown(this.mask, pages * MASK_WORDS, TAKEN_WORD);
     this.freeUnits = grown(this.freeUnits, pages);
-    this.holes.grow(areas);
+    this.segmentOf = grown(this.segmentOf, pages, NONE);
   }
 
   get byteLength(): number {
-    return this.mask.byteLength + this.freeUnits.byteLength + this.holes.byteLength;
+    return (
+      this.mask.byteLength +
+      this.freeUnits.byteLength +
+      this.segmentOf.byteLength +
+      this.pageOf.byteLength +
+      this.freeSegments.byteLength +
+      this.unitSlab.byteLength +
+      this.holes.byteLength
+    );
   }
 
   copyFrom(other: SharedPages): void {
     this.mask = other.mask.slice();
     this.freeUnits = other.freeUnits.slice();
+    this.segmentOf = other.segmentOf.slice();
+    this.pageOf = other.pageOf.slice();
+    this.freeSegments = other.freeSegments.slice();
+    this.unitSlab = other.unitSlab.slice();
+    this.freeSegmentCount = other.freeSegmentCount;
+    this.segmentsUsed = other.segmentsUsed;
+    this.segmentCapacity = other.segmentCapacity;
     this.holes.copyFrom(other.holes);
   }
 
-  /** Page `page` of area `a` is shared no more: its units read as taken and leave the free runs. */
+  /** The slab on unit `unit` of shared page `shared` (`area * pagesPerArea + page`), or NONE. */
+  slabOnUnit(shared: number, unit: number): number {
+    return this.unitSlab[this.segmentOf[shared] * UNITS_PER_PAGE + unit];
+  }
+
+  /** The hole-index unit of unit `unit` of area `a` (on a shared page). */
+  private holeUnit(a: number, unit: number): number {
+    const segment = this.segmentOf[a * this.areas.pagesPerArea + (unit >>> UNITS_SHIFT)];
+    return segment * UNITS_PER_PAGE + (unit & (UNITS_PER_PAGE - 1));
+  }
+
+  /** A segment of the hole index for shared page `shared`: a freed one, or a new one. */
+  private takeSegment(shared: number): number {
+    let segment: number;
+    this.lastNewSegment = this.freeSegmentCount === 0;
+    this.lastSegmentCapacity = this.segmentCapacity;
+    if (!this.lastNewSegment) segment = this.freeSegments[--this.freeSegmentCount];
+    else {
+      // Half as much again (not double): each segment costs 2 KiB of tables.
+      if (this.segmentsUsed === this.segmentCapacity)
+        this.resizeSegments(Math.ceil(this.segmentCapacity * 1.5));
+      segment = this.segmentsUsed++;
+    }
+    this.segmentOf[shared] = segment;
+    this.pageOf[segment] = shared;
+    return segment;
+  }
+
+  private resizeSegments(capacity: number): void {
+    this.holes.resize(capacity);
+    this.pageOf =
+      capacity < this.pageOf.length ? this.pageOf.slice(0, capacity) : grown(this.pageOf, capacity, NONE);
+    this.freeSegments =
+      capacity < this.freeSegments.length
+        ? this.freeSegments.slice(0, capacity)
+        : grown(this.freeSegments, capacity);
+    const units = capacity * UNITS_PER_PAGE;
+    this.unitSlab =
+      units < this.unitSlab.length ? this.unitSlab.slice(0, units) : grown(this.unitSlab, units, NONE);
+    this.segmentCapacity = capacity;
+  }
+
+  /**
+   * Page `page` of area `a` is shared no more: its units read as taken and leave the free runs,
+   * and its segment is free for the next shared page.
+   */
   private unshare(a: number, page: number): void {
     const shared = a * this.areas.pagesPerArea + page;
     this.mask.fill(TAKEN_WORD, shared * MASK_WORDS, (shared + 1) * MASK_WORDS);
     this.freeUnits[shared] = 0;
-    this.holes.cut(a * this.areas.unitsPerArea + (page << UNITS_SHIFT), UNITS_PER_PAGE);
+    const segment = this.segmentOf[shared];
+    // The page is all free: one hole, its whole segment.
+    this.holes.take(segment * UNITS_PER_PAGE, segment * UNITS_PER_PAGE, UNITS_PER_PAGE);
+    this.segmentOf[shared] = NONE;
+    this.pageOf[segment] = NONE;
+    this.freeSegments[this.freeSegmentCount++] = segment;
   }
 
   /** Adds `sign` times the units of the run to its pages' free counts. */
@@ -161,16 +251,17 @@ export class SharedPages {
     }
   }
 
-  /** Takes the run of `units` units from `start` (numbered across areas, in the hole find() chose) for slab `slab`. */
+  /** Takes the run of `units` units from hole-index unit `start` (in the hole find() chose) for slab `slab`. */
   private takeOn(start: number, units: number, slab: number): number {
     const areas = this.areas;
-    const a = Math.floor(start / areas.unitsPerArea);
-    const row = a * areas.unitsPerArea;
-    const unit = start - row;
+    const shared = this.pageOf[start >>> UNITS_SHIFT];
+    const a = Math.floor(shared / areas.pagesPerArea);
+    const page = shared - a * areas.pagesPerArea;
+    const unit = (page << UNITS_SHIFT) + (start & (UNITS_PER_PAGE - 1));
     this.holes.take(this.holes.foundHole, start, units);
     markRun(this.mask, a * areas.pagesPerArea * MASK_WORDS, unit, units, true);
     this.countRun(a, unit, units, -1);
-    fillRun(areas.unitSlab, slab, start, start + units);
+    fillRun(this.unitSlab, slab, start, start + units);
     areas.runFirst = unit;
     return a;
   }

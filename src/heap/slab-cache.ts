@@ -212,10 +212,8 @@ export class SlabCache extends SlabTable {
 
   /** Drops every slab of area `a` and its blocks; the emptied area is kept or given back as any (releaseAll). */
   dropAllIn(a: number): void {
-    const unitsPerArea = this.areas.unitsPerArea;
-    for (let u = 0; u < unitsPerArea; u++) {
-      const s = this.areas.unitSlab[a * unitsPerArea + u];
-      if (s === NONE || this.firstUnit[s] !== u) continue;
+    for (let s = 0; s < this.idsUsed; s++) {
+      if (this.area[s] !== a) continue;
       const cls = this.classOf[s];
       const live = this.live[s];
       this.liveOf[cls] -= live;
