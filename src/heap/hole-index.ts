@@ -1,6 +1,7 @@
 /**
  * The free runs of units ("holes") on the shared pages, indexed by length, so a new small slab
- * finds its best fit (the shortest hole that holds it, the lowest such) without scanning pages.
+ * finds its best fit (the shortest hole that holds it, the lowest-numbered such) without
+ * scanning pages.
  * Units are numbered by segment (`segment * segmentUnits + unit`: SharedPages gives each shared
  * page a segment while it is shared); a hole never crosses a segment's end. Used by SharedPages;
  * read by the checker.
