@@ -15,7 +15,11 @@
  * - copyVsMemcpy1MiB: a 1 MiB copy message / TypedArray.set of 1 MiB (the limit of a copy);
  * - copyNs, moveNs, shareNs: nanoseconds per message at each size;
  * - moveBareSpaces16KiBNs: a 16 KiB move between spaces that map nothing else, so that every
- *   message also frees the sender's emptied page-table pages and allocates the receiver's.
+ *   message also frees the sender's emptied page-table pages and allocates the receiver's;
+ * - storesNs16MiB: the producer's stores alone, one word into each of 4096 pages the TLB does not
+ *   hold (after a move the pages are new to the TLB; 4096 pages overflow its 2048 entries), and
+ *   moveVsCopyCeiling16MiB: a 16 MiB copy / those stores, the most moveVsCopy16MiB could read
+ *   if the move itself cost nothing.
  * The machine: x86-64 page tables, a 2048-entry TLB, 160 MiB of RAM. Each process has one
  * resident page of its own (a stack page, mapped first, at the bottom of its space), as every
  * real process has: the page-table pages above a message's leaf table are then shared with it,
@@ -129,6 +133,19 @@ async function shareNs(bytes: number): Promise<number> {
   return m.nsPerOp;
 }
 
+/** The producer's stores alone: every access a TLB miss and a walk, as after a move. */
+async function storesNs(bytes: number): Promise<number> {
+  const { a } = setup();
+  const pages = Math.ceil(bytes / PAGE);
+  const va = a.mapAnon(pages * PAGE);
+  a.fill(va, pages * PAGE, 0x5a);
+  const ops = opsFor(bytes);
+  const m = await measure(`stores ${label(bytes)}`, ops, () => {
+    for (let i = 0; i < ops; i++) produce(a, va, pages, i);
+  });
+  return m.nsPerOp;
+}
+
 async function memcpy1MiB(): Promise<number> {
   const source = new Uint8Array(1 << 20).fill(0x5a);
   const target = new Uint8Array(1 << 20);
@@ -156,6 +173,7 @@ export async function run(): Promise<Record<string, number | Record<string, numb
   }
   const memcpy = await memcpy1MiB();
   const bare = await moveNs(16 << 10, false);
+  const stores = await storesNs(16 << 20);
   return {
     moveVsCopy16MiB: round(copy['16MiB'] / move['16MiB'], 2),
     crossoverBytes,
@@ -165,5 +183,7 @@ export async function run(): Promise<Record<string, number | Record<string, numb
     moveNs: move,
     shareNs: share,
     moveBareSpaces16KiBNs: round(bare, 0),
+    storesNs16MiB: round(stores, 0),
+    moveVsCopyCeiling16MiB: round(copy['16MiB'] / stores, 2),
   };
 }

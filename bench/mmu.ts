@@ -4,7 +4,8 @@
  * format name. The address pattern: 4096 addresses at random offsets in 48 mapped user pages,
  * consecutive accesses on different pages.
  * - tlbHitVsRaw: translate() hitting the TLB (64 entries, 4 ways) / a typed-array read at each address;
- * - hitFloorNs, hitFloorVsRaw, hitVsFloor: the least a hit can do, written by hand (hitFloor);
+ * - hitFloorNs, hitFloorVsRaw, hitVsFloor: a tag-compare hit written by hand (hitFloor), what a
+ *   hit cost at best before the hit index by page number;
  * - walkVsRaw: translate() missing every time (a 1-entry TLB), so each access walks the tables in
  *   RAM (the leaf entry only, on x86-64 and Sv39, once the paging-structure cache holds the
  *   span), checks rights and A / D and fills the TLB / the same read; walkVsRawNoStructureCache
@@ -127,14 +128,13 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
     consume(sum);
   };
   // What every miss does beside reading entries: search its set and fill the entry and its hit
-  // index slot (a TLB of one entry, as the miss loop's), over the same pages.
+  // index element (a TLB of one entry, as the miss loop's), over the same pages.
   const fillTlb = new Tlb({ entries: 1, ways: 1 });
   fillTlb.setContext(asid);
-  const fillPair = rightsPair(read, user);
   const fillOnlyBatch = () => {
     for (let i = 0; i < ACCESSES; i++) {
       const vpn = addresses[i] >>> 12;
-      fillTlb.fill(vpn, asid, vpn << 12, 0x3f, 0, fillTlb.find(vpn, asid), fillPair);
+      fillTlb.fill(vpn, asid, vpn << 12, 0x3f, 0, fillTlb.find(vpn, asid));
     }
     consume(fillTlb.evictions);
   };
@@ -171,11 +171,11 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
 }
 
 /**
- * The least a TLB hit can do, written by hand over the same addresses: a direct-mapped table of
+ * A tag-compare TLB hit written by hand over the same addresses: a direct-mapped table of
  * 256 slots by page number, each two int32 words (the page number as tag; the frame's address
  * with the entry's six rights bits in its low bits, which a frame's address leaves free), then a
  * tag compare, a rights test and frame + offset. No hit counter, no context or mode, no fallback
- * beyond a call that never runs: what any software TLB over typed arrays pays per hit.
+ * beyond a call that never runs (V8 compiles it as a deoptimization exit, out of the loop).
  */
 function hitFloor(mmu: Mmu, addresses: Uint32Array): () => void {
   const slots = new Int32Array(2 * 256).fill(-1);

@@ -84,23 +84,23 @@ export class FaultRefill {
       tlb.changes === this.missTlbChanges && vpn === this.missVpn && asid === this.missAsid
         ? this.missWay
         : tlb.find(vpn, asid);
-    tlb.fill(vpn, this.templateGlobal ? GLOBAL : asid, frame, this.templateRights, 0, found, pair);
+    tlb.fill(vpn, this.templateGlobal ? GLOBAL : asid, frame, this.templateRights, 0, found);
     return frame + (va & PAGE_OFFSET_MASK);
   }
 
   /**
-   * Fills the TLB from the walker's decoding of a 4 KiB leaf that grants `pair` (its leaf()
+   * Fills the TLB from the walker's decoding of a 4 KiB leaf that grants the access (its leaf()
    * just read it) and returns the physical address of `va`.
    */
-  fromWalker(va: number, pair: number, asid: number): number {
+  fromWalker(va: number, asid: number): number {
     const walker = this.walker;
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
-    this.fill(va, walker.global ? GLOBAL : asid, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights, pair);
+    this.fill(va, walker.global ? GLOBAL : asid, asid, walker.pa - (va & PAGE_OFFSET_MASK), rights);
     return walker.pa;
   }
 
   /** The fill itself, into the way the faulting miss found while the TLB is unchanged. */
-  private fill(va: number, tag: number, asid: number, frame: number, rights: number, pair: number): void {
+  private fill(va: number, tag: number, asid: number, frame: number, rights: number): void {
     const tlb = this.tlb;
     if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, asid);
     const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
@@ -108,7 +108,7 @@ export class FaultRefill {
       tlb.changes === this.missTlbChanges && vpn === this.missVpn && asid === this.missAsid
         ? this.missWay
         : tlb.find(vpn, asid);
-    tlb.fill(vpn, tag, frame, rights, 0, found, pair);
+    tlb.fill(vpn, tag, frame, rights, 0, found);
   }
 
   /** What fromTemplate keeps of a template entry: the walker's decoding of it, nothing written. */

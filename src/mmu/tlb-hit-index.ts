@@ -1,22 +1,17 @@
 /**
  * The TLB's hit index: looking through the ways of a set costs more than the rest of a
- * translation, so the TLB also keeps a direct-mapped index of the entries of the current address
- * space, one table per (mode, access) pair. Slot vpn & 255 of pair p holds a page number and
- * its frame only while a TLB entry grants p, so a hit is one tag load and compare, with no rights
- * test (measured: 1.5 ns a hit against 6.6 ns for the 4-way search with rights and ASID tests).
+ * translation, so the TLB also keeps a direct index of the current address space's entries by
+ * page number, as v86 does (`tlb_data[page]`): one int32 a page below 4 GiB, so that a hit is one
+ * load, a rights test and an XOR. Each Mmu has its own; the TLB writes it.
  *
- * It caches the TLB, never the tables: every entry dropped clears its slots, a context switch
- * rebuilds it, a slot miss looks in the sets. It holds pages below 4 GiB in frames below 2 GiB
- * (every page of a machine with up to 2 GiB of RAM); others are found in their set.
+ * It caches the TLB, never the tables: an element is set only while a TLB entry of the current
+ * context caches its page, with that entry's rights, and the TLB clears it whenever the entry
+ * goes, from its own list of ways (never by scanning the index). It holds pages below 4 GiB in
+ * frames below 2 GiB (every page of a machine with up to 2 GiB of RAM); others are found in their
+ * set.
  */
 import { RIGHTS_PAIRS } from './rights.js';
 
-/** log2 of the slots a pair has; the slot of a page is vpn & HIT_SLOT_MASK. */
-export const HIT_SLOT_BITS = 8;
-export const HIT_SLOT_MASK = (1 << HIT_SLOT_BITS) - 1;
-const SLOTS = 1 << HIT_SLOT_BITS;
-/** Tag of an empty slot: no page number is negative. */
-const EMPTY = -1;
 /**
  * Pages whose number is below this (addresses below 4 GiB) can be indexed, with frames below
  * 2 GiB: a hit's address is then a non-negative int32, and the hit path needs no conversion to
@@ -24,63 +19,57 @@ const EMPTY = -1;
  */
 export const INDEXED_PAGES = 1 << 20;
 export const INDEXED_FRAMES_END = 2 ** 31;
+/**
+ * Element of `entries` holding the hits not yet folded into the TLB's total. In the same array as
+ * the entries: a counter in an array of its own costs about 1 ns more a hit (V8 loads and checks
+ * a second array's base on every hit).
+ */
+export const HIT_COUNTER = INDEXED_PAGES;
+/** The entry bits that hold the rights (one bit a (mode, access) pair, rights.ts). */
+export const ENTRY_RIGHTS_MASK = (1 << RIGHTS_PAIRS) - 1;
+/** The entry bits that hold the frame XOR the page's address. */
+export const ENTRY_FRAME_MASK = ~0xfff;
 
 /**
- * Element of `slots` where the tag of `vpn`'s slot in pair `pair` lies; its frame is the next one.
- * Element 0 is the hit counter.
+ * The entry of page `vpn` in frame `pa` with rights `rights`: (frame XOR page address) in bits
+ * 31:12 and the rights in the low bits, so that `(entry & ENTRY_FRAME_MASK) ^ va` is the physical
+ * address of `va`. Never 0 for rights other than 0, and 0 is an absent page.
  */
-export function hitSlotAt(vpn: number, pair: number): number {
-  return 1 + (((pair << HIT_SLOT_BITS) | (vpn & HIT_SLOT_MASK)) << 1);
+export function hitEntry(vpn: number, pa: number, rights: number): number {
+  return ((pa ^ (vpn << 12)) & ENTRY_FRAME_MASK) | rights;
 }
 
 export class TlbHitIndex {
-  /**
-   * Element 0 counts hits not yet folded into the TLB's total (an int32 increment on the hot
-   * path: a float64 add there cost about 0.2 ns a hit); then the slots, two elements each: the
-   * page number (EMPTY when free) and the frame's physical address as int32 bits.
-   */
-  readonly slots = new Int32Array(1 + 2 * RIGHTS_PAIRS * SLOTS).fill(EMPTY);
-
-  constructor() {
-    this.slots[0] = 0;
-  }
+  /** Page vpn's entry (0: not indexed), then the hit counter. 4 MiB, zeroed lazily by the OS. */
+  readonly entries = new Int32Array(INDEXED_PAGES + 1);
+  /** Elements of `entries` below HIT_COUNTER that are not 0, for the TLB's checker. */
+  used = 0;
 
   /** Whether a page (its number and the physical address of its frame) can be held. */
   holds(vpn: number, pa: number): boolean {
     return vpn >= 0 && vpn < INDEXED_PAGES && pa < INDEXED_FRAMES_END;
   }
 
-  /** Puts page `vpn` (at frame `pa`, indexable) into pair `pair`'s table. */
-  put(vpn: number, pa: number, pair: number): void {
-    const at = hitSlotAt(vpn, pair);
-    this.slots[at] = vpn;
-    this.slots[at + 1] = pa;
+  /** Indexes page `vpn` (held) at frame `pa` with `rights` (not 0), replacing what it had. */
+  put(vpn: number, pa: number, rights: number): void {
+    if (this.entries[vpn] === 0) this.used++;
+    this.entries[vpn] = hitEntry(vpn, pa, rights);
   }
 
-  /** Clears the slots of page `vpn` in the pairs whose bits are set in `pairs`. */
-  remove(vpn: number, pairs: number): void {
-    const slots = this.slots;
-    // One step per pair in `pairs` (usually one): the lowest set bit each time.
-    for (let bits = pairs; bits !== 0; bits &= bits - 1) {
-      const at = hitSlotAt(vpn, 31 - Math.clz32(bits & -bits));
-      if (slots[at] === vpn) slots[at] = EMPTY;
-    }
+  /** Clears page `vpn`'s entry (held). */
+  remove(vpn: number): void {
+    if (this.entries[vpn] === 0) return;
+    this.entries[vpn] = 0;
+    this.used--;
   }
 
-  /** Empties every slot (the hit counter stays). */
-  clear(): void {
-    const hits = this.slots[0];
-    this.slots.fill(EMPTY);
-    this.slots[0] = hits;
+  /** The physical address of page `vpn`'s frame, from its entry. */
+  frameOf(vpn: number): number {
+    return ((this.entries[vpn] & ENTRY_FRAME_MASK) ^ (vpn << 12)) >>> 0;
   }
 
-  /** Calls `visit(vpn, pa, pair, slot)` for every slot in use, for the TLB's checker. */
-  forEach(visit: (vpn: number, pa: number, pair: number, slot: number) => void): void {
-    for (let pair = 0; pair < RIGHTS_PAIRS; pair++) {
-      for (let slot = 0; slot < SLOTS; slot++) {
-        const at = hitSlotAt(slot, pair);
-        if (this.slots[at] !== EMPTY) visit(this.slots[at], this.slots[at + 1] >>> 0, pair, slot);
-      }
-    }
+  /** The rights of page `vpn`'s entry (0 when not indexed). */
+  rightsOf(vpn: number): number {
+    return this.entries[vpn] & ENTRY_RIGHTS_MASK;
   }
 }

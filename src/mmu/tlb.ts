@@ -13,12 +13,12 @@
  * global entry, which matches every ASID). Rights: six bits (rights.ts), already combined over
  * every level of the walk; write bits are set only once the entry's D bit is set, so the first
  * store to a clean page misses and walks to set D, as on hardware. The current ASID's entries
- * are also in a hit index (tlb-hit-index.ts).
+ * are also in a hit index by page number (tlb-hit-index.ts).
  */
 import { InvalidArgumentError, InvariantError } from '../common/errors.js';
 import {
-  HIT_SLOT_BITS,
-  HIT_SLOT_MASK,
+  ENTRY_FRAME_MASK,
+  HIT_COUNTER as HIT_COUNTER_ELEMENT,
   INDEXED_FRAMES_END as INDEXED_FRAMES_LIMIT,
   INDEXED_PAGES as INDEXED_PAGES_LIMIT,
   TlbHitIndex,
@@ -29,10 +29,10 @@ export const GLOBAL_ASID = -1;
 // Module-local copies of the constants the fill uses: V8 does not fold an imported binding into
 // optimized code (see "Performance" in docs/mmu.md).
 const GLOBAL = GLOBAL_ASID;
-const SLOT_BITS = HIT_SLOT_BITS;
-const SLOT_MASK = HIT_SLOT_MASK;
+const HIT_COUNTER = HIT_COUNTER_ELEMENT;
 const INDEXED_PAGES = INDEXED_PAGES_LIMIT;
 const INDEXED_FRAMES_END = INDEXED_FRAMES_LIMIT;
+const FRAME_MASK = ENTRY_FRAME_MASK;
 
 export interface TlbConfig {
   /** Total entries, a power of two (default 64). */
@@ -80,10 +80,10 @@ export class Tlb {
   /** log2 of the original page's size in 4 KiB pages (0, 9, 10 or 18). */
   declare readonly spanLog: Uint8Array;
   /**
-   * The current address space's entries, by (mode, access) pair: the index of the Mmu whose
-   * address space is current (each Mmu has its own; see claim).
+   * The current address space's entries by page number: the index of the Mmu whose address space
+   * is current (each Mmu has its own; see claim).
    */
-  hitIndex = new TlbHitIndex();
+  hitIndex: TlbHitIndex;
   /** The ASID whose entries (and the global ones) the hit index holds. */
   context = 0;
   misses = 0;
@@ -97,13 +97,24 @@ export class Tlb {
   changes = 0;
 
   declare private readonly victim: Uint32Array;
-  /** The pairs whose hit-index slots may hold way i's page: dropping the way clears only those. */
+  /** 1 when way i's page may be in the hit index: dropping the way clears its element then. */
   declare private readonly indexed: Uint8Array;
+  /**
+   * The ways whose `indexed` went to 1 since the index was last emptied (some may be 0 again),
+   * so that emptying it visits only those; past `entries` of them, emptying visits every way.
+   */
+  declare private readonly indexLog: Uint32Array;
+  private indexLogLength = 0;
+  private indexLogOverflowed = false;
   /** Valid entries splintered from a large page: invalidatePage scans everything only when some exist. */
   private largeEntries = 0;
   private hitsFolded = 0;
 
-  constructor(config: TlbConfig = {}) {
+  /**
+   * A TLB of `config`'s size, with `index` as its first hit index (an Mmu passes its own; a TLB
+   * made alone gets one).
+   */
+  constructor(config: TlbConfig = {}, index: TlbHitIndex = new TlbHitIndex()) {
     const entries = config.entries ?? 64;
     const ways = config.ways ?? Math.min(4, entries);
     if (!isPowerOfTwo(entries) || !isPowerOfTwo(ways) || ways > entries) {
@@ -122,6 +133,8 @@ export class Tlb {
     this.spanLog = new Uint8Array(entries);
     this.victim = new Uint32Array(this.sets);
     this.indexed = new Uint8Array(entries);
+    this.indexLog = new Uint32Array(entries);
+    this.hitIndex = index;
   }
 
   /** Hits so far (exact up to 2^32 hits between two misses or reads). */
@@ -132,8 +145,8 @@ export class Tlb {
 
   /** Moves the hot path's int32 hit count into the float64 total. */
   foldHits(): void {
-    this.hitsFolded += this.hitIndex.slots[0] >>> 0;
-    this.hitIndex.slots[0] = 0;
+    this.hitsFolded += this.hitIndex.entries[HIT_COUNTER] >>> 0;
+    this.hitIndex.entries[HIT_COUNTER] = 0;
   }
 
   /**
@@ -145,9 +158,9 @@ export class Tlb {
     if (this.hitIndex === index && this.context === asid) return; // the index mirrors this context already
     if (this.hitIndex !== index) {
       this.foldHits();
-      this.hitIndex.clear();
+      this.unindexAll();
       this.hitIndex = index;
-      index.slots[0] = 0;
+      index.entries[HIT_COUNTER] = 0;
     }
     this.setContext(asid);
   }
@@ -155,23 +168,21 @@ export class Tlb {
   /**
    * Makes `asid` current. Its entries (and the global ones) stay in their sets: the hit index is
    * emptied, not rebuilt, and each entry goes back into it on its first hit (the miss path's set
-   * search, counted as a hit). So a switch costs the same whatever the TLB holds: emptying the
-   * 12 KiB index and the per-way pair bits, no scan of the entries (a scan of 2048 entries cost
-   * about 3 us a switch).
+   * search, counted as a hit). The index is emptied from the ways that put elements into it, so
+   * a switch costs at most a pass over the ways, whatever the index's size.
    */
   setContext(asid: number): void {
     this.context = asid;
-    this.hitIndex.clear();
-    this.indexed.fill(0);
+    this.unindexAll();
   }
 
-  /** Puts way `way` into the hit index for one (mode, access) pair it grants, when the index can hold it. */
-  indexPair(way: number, pair: number): void {
+  /** Puts way `way` into the hit index with all its rights, when the index can hold it. */
+  indexWay(way: number): void {
     const vpn = this.vpn[way];
     const asid = this.asid[way];
     if ((asid !== this.context && asid !== GLOBAL_ASID) || !this.hitIndex.holds(vpn, this.pa[way])) return;
-    this.hitIndex.put(vpn, this.pa[way], pair);
-    this.indexed[way] |= 1 << pair;
+    this.hitIndex.put(vpn, this.pa[way], this.rights[way]);
+    if (this.indexed[way] === 0) this.markIndexed(way);
   }
 
   /** The way holding `vpn` for `asid` (or a global entry), or -1. Counts nothing. */
@@ -186,8 +197,7 @@ export class Tlb {
   /**
    * Caches a translation and returns its way: the way already caching (vpn, asid), refreshed, or
    * one from the replacement policy. `found` is find(vpn, asid) when the caller has it. The entry
-   * is not in the hit index until indexPair (the miss path indexes the pair it walked for; the
-   * other pairs are indexed on their first hit in the set).
+   * is not in the hit index until its first hit in the set (indexWay); fill() indexes at once.
    */
   insert(
     vpn: number,
@@ -203,19 +213,11 @@ export class Tlb {
   }
 
   /**
-   * insert() for the MMU's miss path: caches a translation that grants `pair` and puts it into
-   * that pair's hit-index table at once (when the index can hold it). `found` is find(vpn, asid).
-   * Small enough, with what it calls, for V8 to inline it into the miss path whole.
+   * insert() for the MMU's miss path: caches a translation (`rights` not 0) and puts it into the
+   * hit index at once (when the index can hold it). `found` is find(vpn, asid). Small enough,
+   * with what it calls, for V8 to inline it into the miss path whole.
    */
-  fill(
-    vpn: number,
-    asid: number,
-    pa: number,
-    rights: number,
-    spanLog: number,
-    found: number,
-    pair: number,
-  ): void {
+  fill(vpn: number, asid: number, pa: number, rights: number, spanLog: number, found: number): void {
     const way = this.wayFor(vpn, asid, found);
     this.place(way, vpn, asid, pa, rights, spanLog);
     // The hit index's put() written out (V8 inlines the miss path whole only within a budget).
@@ -225,11 +227,14 @@ export class Tlb {
       vpn < INDEXED_PAGES &&
       pa < INDEXED_FRAMES_END
     ) {
-      const at = 1 + (((pair << SLOT_BITS) | (vpn & SLOT_MASK)) << 1);
-      const slots = this.hitIndex.slots;
-      slots[at] = vpn;
-      slots[at + 1] = pa;
-      this.indexed[way] = 1 << pair;
+      const index = this.hitIndex;
+      const entries = index.entries;
+      if (entries[vpn] === 0) index.used++;
+      entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
+      // markIndexed() written out (forget() left the way's bit 0).
+      this.indexed[way] = 1;
+      if (this.indexLogLength < this.entries) this.indexLog[this.indexLogLength++] = way;
+      else this.indexLogOverflowed = true;
     }
   }
 
@@ -291,7 +296,7 @@ export class Tlb {
   }
 
   resetCounters(): void {
-    this.hitIndex.slots[0] = 0;
+    this.hitIndex.entries[HIT_COUNTER] = 0;
     this.hitsFolded = 0;
     this.misses = 0;
     this.evictions = 0;
@@ -318,8 +323,11 @@ export class Tlb {
   }
 
   /**
-   * The TLB's own invariants: every hit-index slot in use mirrors a valid entry of the current
-   * context that grants its pair, and the large-entry count is right. Throws InvariantError.
+   * The TLB's own invariants: every hit-index element in use mirrors a valid entry of the current
+   * context (its frame and exactly its rights), the index counts its elements in use right, and
+   * the large-entry and indexed-way counts are right. A pass over the ways, not over the 2^20
+   * elements: an element in use for no page the TLB holds shows as a count above the ways'.
+   * Throws InvariantError.
    */
   check(): void {
     let large = 0;
@@ -328,20 +336,46 @@ export class Tlb {
     if (large !== this.largeEntries) {
       throw new InvariantError(`TLB counts ${this.largeEntries} large-page entries but holds ${large}`);
     }
-    this.hitIndex.forEach((vpn, pa, pair, slot) => {
-      if ((vpn & HIT_SLOT_MASK) !== slot || !this.mirrors(vpn, pa, pair)) {
+    if (!this.indexLogOverflowed) {
+      const logged = new Uint8Array(this.entries);
+      for (let k = 0; k < this.indexLogLength; k++) logged[this.indexLog[k]] = 1;
+      for (let way = 0; way < this.entries; way++) {
+        if (this.indexed[way] !== 0 && logged[way] === 0)
+          throw new InvariantError(`TLB way ${way} is in the hit index but not in its log`);
+      }
+    }
+    const index = this.hitIndex;
+    let inUse = 0;
+    for (let way = 0; way < this.entries; way++) {
+      const vpn = this.vpn[way];
+      if (!this.isCurrent(way) || !(vpn >= 0 && vpn < INDEXED_PAGES) || index.entries[vpn] === 0) continue;
+      if (this.find(vpn, this.context) !== way) continue; // a page in two ways counts once
+      inUse++;
+      if (!this.mirrors(vpn, index.frameOf(vpn), index.rightsOf(vpn))) {
         throw new InvariantError(
-          `TLB hit-index slot ${slot} of rights pair ${pair} (page ${vpn}) does not mirror a TLB entry`,
+          `TLB hit-index element of page ${vpn} (frame ${index.frameOf(vpn)}, rights ${index.rightsOf(vpn)}) does not mirror a TLB entry`,
         );
       }
-    });
+    }
+    if (inUse !== index.used) {
+      throw new InvariantError(
+        `TLB hit index has ${index.used} elements in use, ${inUse} of them for pages the TLB holds`,
+      );
+    }
   }
 
-  /** Whether a valid entry of the current context caches page `vpn` at `pa` granting `pair`. */
-  private mirrors(vpn: number, pa: number, pair: number): boolean {
+  /** Whether way `way` holds an entry of the current context (its own or a global one). */
+  private isCurrent(way: number): boolean {
+    return (
+      !Number.isNaN(this.vpn[way]) && (this.asid[way] === this.context || this.asid[way] === GLOBAL_ASID)
+    );
+  }
+
+  /** Whether a valid entry of the current context caches page `vpn` at `pa` with exactly `rights`. */
+  private mirrors(vpn: number, pa: number, rights: number): boolean {
     for (let way = 0; way < this.entries; way++) {
-      if (this.vpn[way] !== vpn || this.pa[way] !== pa || (this.rights[way] & (1 << pair)) === 0) continue;
-      if (this.asid[way] === this.context || this.asid[way] === GLOBAL_ASID) return true;
+      if (this.vpn[way] === vpn && this.pa[way] === pa && this.rights[way] === rights && this.isCurrent(way))
+        return true;
     }
     return false;
   }
@@ -393,18 +427,37 @@ export class Tlb {
   }
 
   /**
-   * The bookkeeping of a way's entry leaving (large-entry count, hit-index slots), without
+   * The bookkeeping of a way's entry leaving (large-entry count, hit-index element), without
    * marking the way empty: the caller refills it at once or empties it.
    */
   private forget(way: number): void {
     const vpn = this.vpn[way];
     if (Number.isNaN(vpn)) return;
     if (this.spanLog[way] !== 0) this.largeEntries--;
-    const pairs = this.indexed[way];
-    if (pairs !== 0) {
+    if (this.indexed[way] !== 0) {
       this.indexed[way] = 0;
-      this.hitIndex.remove(vpn, pairs);
+      this.hitIndex.remove(vpn);
     }
+  }
+
+  /** Notes that way `way` (whose bit was 0) put its page into the hit index. */
+  private markIndexed(way: number): void {
+    this.indexed[way] = 1;
+    if (this.indexLogLength < this.entries) this.indexLog[this.indexLogLength++] = way;
+    else this.indexLogOverflowed = true;
+  }
+
+  /** Empties the hit index from the ways that put elements into it (the logged ones, or all). */
+  private unindexAll(): void {
+    const count = this.indexLogOverflowed ? this.entries : this.indexLogLength;
+    for (let k = 0; k < count; k++) {
+      const way = this.indexLogOverflowed ? k : this.indexLog[k];
+      if (this.indexed[way] === 0) continue;
+      this.indexed[way] = 0;
+      this.hitIndex.remove(this.vpn[way]);
+    }
+    this.indexLogLength = 0;
+    this.indexLogOverflowed = false;
   }
 }
 

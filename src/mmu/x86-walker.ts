@@ -204,7 +204,19 @@ export class X86Walker extends PageWalker {
     let frame = (low & SMALL_ADDRESS) >>> 0;
     if ((high & this.highAddress) !== 0) frame += (high & this.highAddress) * TWO_32;
     this.pa = frame + (vaLow & ~SMALL_ADDRESS);
-    return this.found(memory, 0, low, cache.lows[slot] & low, cache.highs[slot] | high, pair, write, update);
+    // found() for a 4 KiB leaf under cached upper entries (whose A bits are set), written out so
+    // that V8's inlining budget covers the rest of the miss path too.
+    const lows = cache.lows[slot] & low;
+    const rights =
+      RIGHTS_X86[((lows >>> 1) & 3) | (((cache.highs[slot] | high) & NO_EXECUTE_HIGH) !== 0 ? 4 : 0)];
+    this.entry = at;
+    this.rights = rights;
+    this.global = (low & GLOBAL) !== 0;
+    this.level = 0;
+    this.dirty = (low & DIRTY) !== 0;
+    const wanted = write ? ACCESSED | DIRTY : ACCESSED;
+    if ((rights & (1 << pair)) !== 0 && (low & wanted) !== wanted) this.setAccessed(memory, 0, write);
+    return true;
   }
 
   /**
