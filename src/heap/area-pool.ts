@@ -19,7 +19,11 @@ import { MappingJournal } from './mapping-journal.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 import { SharedPages } from './shared-pages.js';
 
-const INITIAL_AREAS = 2;
+/**
+ * Areas the tables have room for at first (about 0.7 KiB of tables an area). A table grown by a
+ * call that is then refused stays grown, so metadataBytes would tell the refusal apart.
+ */
+const INITIAL_AREAS = 16;
 /**
  * Pages an area maps at first when the space can extend it later, and pages it maps each time
  * it grows: small steps keep the mapped heap close to what the program uses (measured on the
