@@ -14,6 +14,7 @@ import { FrameState, FrameUse } from '../../src/phys/frame-table.js';
 import type { FrameAllocatorKind } from '../../src/phys/types.js';
 import type { AddressSpace } from '../../src/vm/address-space.js';
 import { SegmentationFaultError } from '../../src/vm/errors.js';
+import { reclaimPages } from '../../src/vm/reclaim.js';
 import type { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
 import { Protection, RegionFlag } from '../../src/vm/region-types.js';
 import {
@@ -76,6 +77,8 @@ const SWAP_KERNEL_HEAP_BYTES = 16 * 1024;
 const SWAP_KERNEL_BLOCK = 2048;
 /** The largest calloc on a swap machine (a malloc or realloc asks for at most 40 384 bytes). */
 const SWAP_MAX_BLOCK = 40 * 1024;
+/** Pages reclaim pushes out of a swap machine before its final read of every byte. */
+const TEARDOWN_EVICTIONS = 16;
 
 /** Operation kinds and their weights. */
 const WEIGHTS: Array<[string, number]> = [
@@ -762,7 +765,11 @@ export class ModelRun {
   private teardown(): void {
     this.describe('teardown');
     // First every byte the model knows, in every space: on a swap machine this reads back what
-    // reclaim left on swap.
+    // reclaim left on swap, after reclaim has pushed out a few more pages, so that every swap
+    // machine ends by bringing pages back (a run whose evicted pages were all freed again would
+    // otherwise end with none read back from swap).
+    const swap = this.kernel.machine.swap;
+    if (swap !== null) reclaimPages(swap, swap.frames, TEARDOWN_EVICTIONS, -1);
     for (const p of this.live) this.auditProcess(p);
     this.heapRead(this.kernelHeap, true);
     this.kernel.check();
