@@ -1,8 +1,11 @@
-/** Test helpers for the MMU layer: deterministic frame sources and table snapshots. */
+/** Test helpers for the MMU layer: deterministic frame sources, table snapshots, a small machine. */
 import { OutOfMemoryError } from '../../src/common/errors.js';
-import type { PageTables } from '../../src/mmu/page-tables.js';
+import { createFormat } from '../../src/mmu/formats.js';
+import { Mmu } from '../../src/mmu/mmu.js';
+import type { FormatName } from '../../src/mmu/page-table-format.js';
+import { PageTables } from '../../src/mmu/page-tables.js';
 import type { FrameUse } from '../../src/phys/frame-table.js';
-import type { PhysicalMemory } from '../../src/phys/physical-memory.js';
+import { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import type { FrameSource } from '../../src/phys/types.js';
 
 /**
@@ -94,4 +97,19 @@ export function snapshotTables(pt: PageTables): string {
   };
   for (const root of pt.roots()) visit(root, f.levels - 1);
   return parts.join('|');
+}
+
+/**
+ * 64 MiB of RAM, one root of the format's tables from frames handed out from 1 MiB, and an MMU
+ * with that root active and its counters at zero (the CR3 write counts as a flush on x86).
+ */
+export function mmuMachine(name: FormatName, tlb = { entries: 64, ways: 4 }) {
+  const memory = new PhysicalMemory(64 * 1024 * 1024);
+  const frames = new SequentialFrames(memory, 0x100000);
+  const pt = new PageTables(createFormat(name), memory, frames);
+  const root = pt.createRoot(1);
+  const mmu = new Mmu(pt, tlb);
+  mmu.setRoot(root, name === 'i386' ? 0 : 1);
+  mmu.tlb.resetCounters();
+  return { memory, pt, root, mmu };
 }

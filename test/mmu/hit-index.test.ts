@@ -14,22 +14,11 @@ import { PageTables } from '../../src/mmu/page-tables.js';
 import { Tlb } from '../../src/mmu/tlb.js';
 import { HIT_COUNTER, type TlbHitIndex } from '../../src/mmu/tlb-hit-index.js';
 import { PhysicalMemory } from '../../src/phys/physical-memory.js';
-import { SequentialFrames } from './helpers.js';
+import { mmuMachine, SequentialFrames } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const URW = F.Read | F.Write | F.User;
 const FORMATS = ['i386', 'x86-64', 'sv39'] as const;
-
-function setup(name: FormatName, tlb = { entries: 64, ways: 4 }) {
-  const memory = new PhysicalMemory(64 * MiB);
-  const frames = new SequentialFrames(memory, 0x100000);
-  const pt = new PageTables(createFormat(name), memory, frames);
-  const root = pt.createRoot(1);
-  const mmu = new Mmu(pt, tlb);
-  mmu.setRoot(root, name === 'i386' ? 0 : 1);
-  mmu.tlb.resetCounters();
-  return { memory, pt, root, mmu };
-}
 
 /** The index's element of the page holding `va` (0: not indexed). */
 function element(mmu: Mmu, va: number): number {
@@ -45,7 +34,7 @@ function elementsInUse(index: TlbHitIndex): number {
 
 describe.each(FORMATS)('%s hit index', (name) => {
   it('holds a page with its frame and exactly the rights its TLB entry grants', () => {
-    const { mmu, pt, root } = setup(name);
+    const { mmu, pt, root } = mmuMachine(name);
     pt.map(root, 0x5000, 0x9000, 4096, URW | F.Dirty);
     expect(mmu.translate(0x5123, Access.Read, Mode.User)).toBe(0x9123);
     const index = mmu.tlb.hitIndex;
@@ -63,7 +52,7 @@ describe.each(FORMATS)('%s hit index', (name) => {
   });
 
   it('a hit after the entry was evicted misses, and the element is gone', () => {
-    const { mmu, pt, root } = setup(name, { entries: 2, ways: 1 });
+    const { mmu, pt, root } = mmuMachine(name, { entries: 2, ways: 1 });
     pt.map(root, 0x4000, 0x9000, 4096, URW); // vpn 4 and 6: the same set of two
     pt.map(root, 0x6000, 0xa000, 4096, URW);
     mmu.translate(0x4000, Access.Read, Mode.User);
@@ -78,7 +67,7 @@ describe.each(FORMATS)('%s hit index', (name) => {
   });
 
   it('after an invalidation of the page, of the ASID or of everything the page misses', () => {
-    const { mmu, pt, root } = setup(name);
+    const { mmu, pt, root } = mmuMachine(name);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     const invalidations = [
       () => mmu.invalidatePage(0x5abc),
@@ -101,7 +90,7 @@ describe.each(FORMATS)('%s hit index', (name) => {
   });
 
   it('after setRoot to another address space the page misses, and its own mapping is used', () => {
-    const { mmu, pt, root } = setup(name);
+    const { mmu, pt, root } = mmuMachine(name);
     const other = pt.createRoot(2);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     pt.map(other, 0x5000, 0xa000, 4096, URW);
@@ -114,7 +103,7 @@ describe.each(FORMATS)('%s hit index', (name) => {
   });
 
   it('a context switch between two MMUs sharing a TLB empties the index of the one switched away', () => {
-    const { mmu, pt, root } = setup(name);
+    const { mmu, pt, root } = mmuMachine(name);
     const second = new Mmu(pt, { tlb: mmu.tlb });
     const asid = name === 'i386' ? 0 : 1;
     second.setRoot(root, asid, true);
@@ -133,7 +122,7 @@ describe.each(FORMATS)('%s hit index', (name) => {
   });
 
   it('a store to a clean page walks and sets D; the next store hits', () => {
-    const { mmu, pt, root } = setup(name);
+    const { mmu, pt, root } = mmuMachine(name);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     mmu.translate(0x5000, Access.Read, Mode.User);
     expect(mmu.tlb.hitIndex.rightsOf(5) & (1 << (Mode.User * 3 + Access.Write))).toBe(0);
@@ -147,7 +136,7 @@ describe.each(FORMATS)('%s hit index', (name) => {
   });
 
   it('the checker finds an element that mirrors no entry', () => {
-    const { mmu, pt, root } = setup(name);
+    const { mmu, pt, root } = mmuMachine(name);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     mmu.translate(0x5000, Access.Read, Mode.User);
     mmu.tlb.hitIndex.put(6, 0x9000, 1);

@@ -6,29 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { Access, PageFlags as F, FaultCause, Mode } from '../../src/mmu/flags.js';
 import { createFormat, decodeEntry } from '../../src/mmu/formats.js';
-import { Mmu } from '../../src/mmu/mmu.js';
-import type { FormatName } from '../../src/mmu/page-table-format.js';
-import { PageTables } from '../../src/mmu/page-tables.js';
-import { PhysicalMemory } from '../../src/phys/physical-memory.js';
-import { SequentialFrames } from './helpers.js';
+import { mmuMachine } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const URW = F.Read | F.Write | F.User;
 
-function setup(name: FormatName, tlb = { entries: 64, ways: 4 }) {
-  const memory = new PhysicalMemory(64 * MiB);
-  const frames = new SequentialFrames(memory, 0x100000);
-  const pt = new PageTables(createFormat(name), memory, frames);
-  const root = pt.createRoot(1);
-  const mmu = new Mmu(pt, tlb);
-  mmu.setRoot(root, name === 'i386' ? 0 : 1);
-  mmu.tlb.resetCounters(); // the CR3 write above counts as a flush on x86
-  return { memory, pt, root, mmu };
-}
-
 describe.each(['i386', 'x86-64', 'sv39'] as const)('%s TLB', (name) => {
   it('a hit reads no table: a stale entry keeps translating until invalidated, and the checker sees it', () => {
-    const { memory, pt, root, mmu } = setup(name);
+    const { memory, pt, root, mmu } = mmuMachine(name);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     expect(mmu.translate(0x5123, Access.Read, Mode.User)).toBe(0x9123);
     expect(mmu.tlb.misses).toBe(1);
@@ -47,7 +32,7 @@ describe.each(['i386', 'x86-64', 'sv39'] as const)('%s TLB', (name) => {
   });
 
   it('invalidating any address inside a large page removes every piece of it', () => {
-    const { pt, root, mmu } = setup(name);
+    const { pt, root, mmu } = mmuMachine(name);
     const size = pt.format.pageSizes[1];
     pt.map(root, 2 * size, 0, size, URW);
     pt.map(root, 0x3000, 0x7000, 4096, URW);
@@ -62,7 +47,7 @@ describe.each(['i386', 'x86-64', 'sv39'] as const)('%s TLB', (name) => {
   });
 
   it('the first store to a clean page walks again to set D; later stores hit', () => {
-    const { pt, root, mmu } = setup(name);
+    const { pt, root, mmu } = mmuMachine(name);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     mmu.translate(0x5000, Access.Read, Mode.User);
     expect(pt.lookup(root, 0x5000).flags & F.Dirty).toBe(0);
@@ -73,7 +58,7 @@ describe.each(['i386', 'x86-64', 'sv39'] as const)('%s TLB', (name) => {
   });
 
   it('replaces round-robin inside a set and counts evictions', () => {
-    const { pt, root, mmu } = setup(name, { entries: 4, ways: 2 });
+    const { pt, root, mmu } = mmuMachine(name, { entries: 4, ways: 2 });
     for (let p = 0; p < 3; p++) pt.map(root, p * 0x2000, 0x10000 + p * 0x1000, 4096, URW); // vpn 0, 2, 4: set 0
     for (let p = 0; p < 3; p++) mmu.translate(p * 0x2000, Access.Read, Mode.User);
     expect(mmu.tlb.evictions).toBe(1);
@@ -85,7 +70,7 @@ describe.each(['i386', 'x86-64', 'sv39'] as const)('%s TLB', (name) => {
   });
 
   it('the checker finds entries with more rights or another frame than the tables', () => {
-    const { pt, root, mmu } = setup(name);
+    const { pt, root, mmu } = mmuMachine(name);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     pt.map(root, 0x6000, 0xa000, 4096, URW);
     mmu.translate(0x5000, Access.Write, Mode.User);
@@ -105,7 +90,7 @@ describe.each(['i386', 'x86-64', 'sv39'] as const)('%s TLB', (name) => {
   });
 
   it('translateUntracked neither fills the TLB nor sets A / D', () => {
-    const { pt, root, mmu } = setup(name);
+    const { pt, root, mmu } = mmuMachine(name);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     expect(mmu.translateUntracked(0x5010, Access.Write, Mode.User)).toBe(0x9010);
     expect(pt.lookup(root, 0x5000).flags & (F.Accessed | F.Dirty)).toBe(0);
@@ -115,7 +100,7 @@ describe.each(['i386', 'x86-64', 'sv39'] as const)('%s TLB', (name) => {
 
 describe('address-space switches', () => {
   it('i386: a CR3 write flushes every non-global entry and keeps global ones', () => {
-    const { pt, root, mmu } = setup('i386');
+    const { pt, root, mmu } = mmuMachine('i386');
     pt.map(pt.kernelRoot, 0xf0000000, 0x1000, 4096, F.Read | F.Write | F.Global);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     const other = pt.createRoot(2);
@@ -130,7 +115,7 @@ describe('address-space switches', () => {
   });
 
   it('i386: a 4 MiB global kernel page is mapped with A and D set in every root, so its TLB entry suits all', () => {
-    const { memory, pt, root, mmu } = setup('i386');
+    const { memory, pt, root, mmu } = mmuMachine('i386');
     const other = pt.createRoot(2);
     pt.map(root, 0xf0400000, 0, 4 * MiB, F.Read | F.Write | F.Global);
     // P | R/W | A | D | PS | G = 0x1e3, in both directories (PDE 961) and the kernel's.
@@ -144,7 +129,7 @@ describe('address-space switches', () => {
   });
 
   it('x86-64: PCIDs keep their entries across switches; a CR3 write without bit 63 flushes the new PCID', () => {
-    const { pt, root, mmu } = setup('x86-64');
+    const { pt, root, mmu } = mmuMachine('x86-64');
     const other = pt.createRoot(2);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     pt.map(other, 0x5000, 0xa000, 4096, URW);
@@ -162,7 +147,7 @@ describe('address-space switches', () => {
   });
 
   it('Sv39: a satp write flushes nothing; SFENCE.VMA by ASID, or all including global', () => {
-    const { pt, root, mmu } = setup('sv39');
+    const { pt, root, mmu } = mmuMachine('sv39');
     const other = pt.createRoot(2);
     pt.map(pt.kernelRoot, -(2 ** 38), 0x1000, 4096, F.Read | F.Global);
     pt.map(root, 0x5000, 0x9000, 4096, URW);
@@ -180,7 +165,7 @@ describe('address-space switches', () => {
 
 describe('faults', () => {
   it('x86 error codes: P, W/R, U/S, RSVD, I/D; CR2 holds the address', () => {
-    const { memory, pt, root, mmu } = setup('i386');
+    const { memory, pt, root, mmu } = mmuMachine('i386');
     pt.map(root, 0x5000, 0x9000, 4096, F.Read | F.User);
     expect(mmu.translate(0x5010, Access.Write, Mode.User)).toBe(-1);
     expect([mmu.faultCause, mmu.faultCode, mmu.faultAddress, mmu.faultLevel]).toEqual([
@@ -205,7 +190,7 @@ describe('faults', () => {
   });
 
   it('x86: rights are the AND of every level, and supervisor writes respect R/W (CR0.WP = 1)', () => {
-    const { memory, pt, root, mmu } = setup('i386');
+    const { memory, pt, root, mmu } = mmuMachine('i386');
     pt.map(root, 0x5000, 0x9000, 4096, URW);
     memory.write32(root, memory.read32(root) & ~2); // the PDE loses R/W
     expect(mmu.translate(0x5000, Access.Write, Mode.User)).toBe(-1);
@@ -218,7 +203,7 @@ describe('faults', () => {
   });
 
   it('x86-64: NX fetches, reserved bits 51:32 and PS in a PML4E, non-canonical addresses', () => {
-    const { memory, pt, root, mmu } = setup('x86-64');
+    const { memory, pt, root, mmu } = mmuMachine('x86-64');
     pt.map(root, 0x5000, 0x9000, 4096, F.Read | F.Write);
     expect(mmu.translate(0x5000, Access.Execute, Mode.Kernel)).toBe(-1);
     expect(mmu.faultCode).toBe(0x11);
@@ -234,7 +219,7 @@ describe('faults', () => {
   });
 
   it('Sv39: causes 12 / 13 / 15, reserved encodings, misaligned superpages, SUM', () => {
-    const { memory, pt, root, mmu } = setup('sv39');
+    const { memory, pt, root, mmu } = mmuMachine('sv39');
     pt.map(root, 0x5000, 0x9000, 4096, F.Read | F.User);
     expect(mmu.translate(0x5000, Access.Write, Mode.User)).toBe(-1);
     expect([mmu.faultCause, mmu.faultCode, mmu.faultAddress]).toEqual([FaultCause.Protection, 15, 0x5000]);
