@@ -76,15 +76,8 @@ export class FaultRefill {
     const young = access === WRITE ? this.templateDirty : this.templateAccessed;
     if (!young || (this.templateRights & (1 << pair)) === 0 || frame >= this.memory.size)
       return NEEDS_LEAF_READ;
-    const tlb = this.tlb;
-    tlb.misses++;
-    if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, asid);
-    const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
-    const found =
-      tlb.changes === this.missTlbChanges && vpn === this.missVpn && asid === this.missAsid
-        ? this.missWay
-        : tlb.find(vpn, asid);
-    tlb.fill(vpn, this.templateGlobal ? GLOBAL : asid, frame, this.templateRights, 0, found);
+    this.tlb.misses++;
+    this.fill(va, this.templateGlobal ? GLOBAL : asid, asid, frame, this.templateRights);
     return frame + (va & PAGE_OFFSET_MASK);
   }
 
