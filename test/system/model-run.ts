@@ -14,8 +14,8 @@ import { FrameState, FrameUse } from '../../src/phys/frame-table.js';
 import type { FrameAllocatorKind } from '../../src/phys/types.js';
 import type { AddressSpace } from '../../src/vm/address-space.js';
 import { SegmentationFaultError } from '../../src/vm/errors.js';
-import { reclaimPages } from '../../src/vm/reclaim.js';
 import type { FailingFrameSource } from '../../src/vm/failing-frame-source.js';
+import { reclaimPages } from '../../src/vm/reclaim.js';
 import { Protection, RegionFlag } from '../../src/vm/region-types.js';
 import {
   anonPage,
