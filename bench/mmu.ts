@@ -16,7 +16,8 @@
  * its checks, no TLB, no A / D update) and tableReadsNsPerAccess (only the dependent reads of the
  * entries a 4 KiB walk reads, through the same RAM accessor: the floor of any walk); and
  * walkVsTableReads, the miss over that floor; missFillNsPerAccess (missFillVsRaw): the TLB's set
- * search and fill alone, what every miss does beside reading entries.
+ * search and fill alone, what every miss does beside reading entries; minimalMissNs
+ * (minimalMissVsRaw, walkVsMinimalMiss): the least a miss can do, written apart (minimal-miss.ts).
  * Each format runs in a worker of its own, as an emulator runs one format: in one isolate after
  * one another, the loops' shared type feedback turns polymorphic and the later formats' hits cost
  * about 3 times as much.
@@ -32,6 +33,7 @@ import { Tlb } from '../src/mmu/tlb.js';
 import { FrameUse } from '../src/phys/frame-table.js';
 import { PhysicalMemoryManager } from '../src/phys/physical-memory-manager.js';
 import { consume, measure, round } from './harness.js';
+import { minimalMissBatch } from './minimal-miss.js';
 
 const PAGES = 48;
 const ACCESSES = 4096;
@@ -245,6 +247,11 @@ export async function run(): Promise<Record<string, number | Record<string, numb
   const wordsBefore = await measure('raw words', BATCH_WORDS, wordsBatch);
   const figures: Record<string, FormatFigures> = {};
   for (const name of FORMATS) figures[name] = await measureInWorker(name);
+  const minimalMiss = await measure(
+    'minimal miss',
+    ACCESSES,
+    minimalMissBatch(addresses, USER_BASE, PAGES, consume),
+  );
   const rawAfter = await measure('raw read', ACCESSES, rawBatch);
   const wordsAfter = await measure('raw words', BATCH_WORDS, wordsBatch);
   const rawNs = Math.min(rawBefore.nsPerOp, rawAfter.nsPerOp);
@@ -268,6 +275,9 @@ export async function run(): Promise<Record<string, number | Record<string, numb
     missFillVsRaw: byFormat((f) => f.fillOnlyNs / rawNs, 2),
     tableReadsNsPerAccess: byFormat((f) => f.tableReadsNs, 3),
     walkVsTableReads: byFormat((f) => f.missNs / f.tableReadsNs, 2),
+    minimalMissNs: round(minimalMiss.nsPerOp, 3),
+    minimalMissVsRaw: round(minimalMiss.nsPerOp / rawNs, 2),
+    walkVsMinimalMiss: byFormat((f) => f.missNs / minimalMiss.nsPerOp, 2),
     rawNsPerAccess: round(rawNs, 3),
     rawNsPerWord: round(wordNs, 3),
   };
