@@ -13,6 +13,11 @@ export function grown<T extends GrowableArray>(array: T, length: number, fill = 
   return next;
 }
 
+/** A copy of `array` with `length` entries: cut short, or grown with the new ones set to `fill`. */
+export function resized<T extends GrowableArray>(array: T, length: number, fill = 0): T {
+  return length < array.length ? (array.slice(0, length) as T) : grown(array, length, fill);
+}
+
 export function roundUp(value: number, to: number): number {
   return Math.ceil(value / to) * to;
 }

@@ -11,7 +11,7 @@
  * a freed run merges with the holes on either side at once.
  */
 import { WORD_BITS } from './bit-runs.js';
-import { grown } from './grown.js';
+import { grown, resized } from './grown.js';
 import { NONE } from './heap-constants.js';
 
 const INITIAL_HOLES = 64;
@@ -129,7 +129,7 @@ export class HoleIndex {
   /** Room for `segments` segments (more, or fewer when the last ones are unused and empty). */
   resize(segments: number): void {
     const units = segments * this.segmentUnits;
-    this.edge = units < this.edge.length ? this.edge.slice(0, units) : grown(this.edge, units, NONE);
+    this.edge = resized(this.edge, units, NONE);
   }
 
   get byteLength(): number {

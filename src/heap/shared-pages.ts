@@ -6,7 +6,7 @@
  */
 import type { AreaPool } from './area-pool.js';
 import { SHARED_PAGE } from './area-table.js';
-import { grown } from './grown.js';
+import { grown, resized } from './grown.js';
 import { NONE, UNITS_PER_PAGE } from './heap-constants.js';
 import { HoleIndex } from './hole-index.js';
 import { fillRun, MASK_WORDS, markRun } from './unit-masks.js';
@@ -212,15 +212,9 @@ export class SharedPages {
 
   private resizeSegments(capacity: number): void {
     this.holes.resize(capacity);
-    this.pageOf =
-      capacity < this.pageOf.length ? this.pageOf.slice(0, capacity) : grown(this.pageOf, capacity, NONE);
-    this.freeSegments =
-      capacity < this.freeSegments.length
-        ? this.freeSegments.slice(0, capacity)
-        : grown(this.freeSegments, capacity);
-    const units = capacity * UNITS_PER_PAGE;
-    this.unitSlab =
-      units < this.unitSlab.length ? this.unitSlab.slice(0, units) : grown(this.unitSlab, units, NONE);
+    this.pageOf = resized(this.pageOf, capacity, NONE);
+    this.freeSegments = resized(this.freeSegments, capacity);
+    this.unitSlab = resized(this.unitSlab, capacity * UNITS_PER_PAGE, NONE);
     this.segmentCapacity = capacity;
   }
 
