@@ -67,7 +67,9 @@ export class BlockLookup {
       }
     }
     if (!Number.isSafeInteger(va))
-      throw new InvalidArgumentError(`${this.parts.name}: ${op}(${va}): not an address`);
+      throw new InvalidArgumentError(
+        `${this.parts.name}: ${op}(${va}): not an address (an address is a whole number below 2^53)`,
+      );
     explainBadAddress(va, op, this.parts, this.freed);
   }
 }
