@@ -48,7 +48,6 @@ export function minimalMissBatch(
     spanRights[span & (STRUCTURE_SLOTS - 1)] = ALL_RIGHTS;
   }
   const tlbPage = new Int32Array(1).fill(-1);
-  const tlbFrame = new Int32Array(1);
   let misses = 0;
 
   const miss = (va: number): number => {
@@ -65,7 +64,6 @@ export function minimalMissBatch(
     const old = tlbPage[0];
     if (old >= 0) index[old] = 0;
     tlbPage[0] = vpn;
-    tlbFrame[0] = frame;
     index[vpn] = ((frame ^ (vpn << PAGE_SHIFT)) & ~0xfff) | rights;
     return frame | (va & 0xfff);
   };
