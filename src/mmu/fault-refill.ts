@@ -1,8 +1,7 @@
 /**
  * The TLB refill after a page fault, Linux's update_mmu_cache: once a fault handler made the
  * 4 KiB leaf entry present, the retried access fills the TLB from that entry alone, with no walk
- * from the root, and into the way the faulting miss's set search found while the TLB has not
- * changed since. Used by Mmu.preload and Mmu.preloadFrame.
+ * from the root. Used by Mmu.preload and Mmu.preloadFrame.
  */
 import { Access } from './flags.js';
 import type { PhysicalMemoryAccess } from './memory-access.js';
@@ -23,14 +22,6 @@ const WRITE = Access.Write;
 export const NEEDS_LEAF_READ = -1;
 
 export class FaultRefill {
-  /**
-   * The TLB way the last faulting miss found for its page (-1 for none), the page, the ASID and
-   * the TLB's change count then: the answer of that set search while the TLB is unchanged.
-   */
-  private missWay = -1;
-  private missVpn = Number.NaN;
-  private missAsid = -1;
-  private missTlbChanges = -1;
   /** fromTemplate's last template entry (frame 0) and what the walker decoded of it. */
   private templateLow = -1;
   private templateHigh = -1;
@@ -46,14 +37,6 @@ export class FaultRefill {
     private readonly hitIndex: TlbHitIndex,
     private readonly accessedBit: number,
   ) {}
-
-  /** Remembers what a faulting miss's set search found: `way` (or -1) for `vpn` in `asid`. */
-  noteFaultingMiss(way: number, vpn: number, asid: number): void {
-    this.missWay = way;
-    this.missVpn = vpn;
-    this.missAsid = asid;
-    this.missTlbChanges = this.tlb.changes;
-  }
 
   /**
    * Fills the TLB for the 4 KiB entry written at `leafAt` as `template | frame` (`low` / `high`:
@@ -92,16 +75,12 @@ export class FaultRefill {
     return walker.pa;
   }
 
-  /** The fill itself, into the way the faulting miss found while the TLB is unchanged. */
+  /** The fill itself (a set search of its own: the TLB may have changed since the faulting miss). */
   private fill(va: number, tag: number, asid: number, frame: number, rights: number): void {
     const tlb = this.tlb;
     if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, asid);
     const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
-    const found =
-      tlb.changes === this.missTlbChanges && vpn === this.missVpn && asid === this.missAsid
-        ? this.missWay
-        : tlb.find(vpn, asid);
-    tlb.fill(vpn, tag, frame, rights, 0, found);
+    tlb.fill(vpn, tag, frame, rights, 0, tlb.find(vpn, asid));
   }
 
   /** What fromTemplate keeps of a template entry: the walker's decoding of it, nothing written. */

@@ -20,7 +20,13 @@ import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { MmuHardware, MmuOptions } from './mmu-options.js';
 import type { PageTableFormat } from './page-table-format.js';
 import type { PageTables } from './page-tables.js';
-import type { PageWalker } from './page-walker.js';
+import {
+  COMMON_FRAME_MASK,
+  COMMON_GLOBAL,
+  COMMON_RIGHTS_MASK,
+  NOT_COMMON,
+  type PageWalker,
+} from './page-walker.js';
 import { rightsPair, WRITE_RIGHTS } from './rights.js';
 import { Sv39Walker } from './sv39-walker.js';
 import { GLOBAL_ASID, Tlb } from './tlb.js';
@@ -46,6 +52,10 @@ const WRITE = Access.Write;
 const NON_CANONICAL = FaultCause.NonCanonical;
 const PROTECTION = FaultCause.Protection;
 const ACCESS_FAULT = FaultCause.AccessFault;
+const UNCOMMON = NOT_COMMON;
+const LEAF_FRAME = COMMON_FRAME_MASK;
+const GLOBAL_LEAF = COMMON_GLOBAL;
+const RIGHTS_MASK = COMMON_RIGHTS_MASK;
 
 export class Mmu {
   /** The tables this MMU walks, when they are pageframe's (null over an emulator's memory). */
@@ -187,11 +197,38 @@ export class Mmu {
   }
 
   /**
-   * A hit-index miss: the TLB set, else the walk and the fill. Out of line, so that translate()
-   * stays small enough to be inlined into the caller's loop.
+   * A hit-index miss. Almost every one is the common case: an address below 4 GiB whose page its
+   * TLB set does not hold either (probe), whose walk is the walker's common case (walkCommon: a
+   * present 4 KiB leaf that allows the access), filled into the way probe chose (fillChosen).
+   * Those three are small enough for V8 to inline here whole. Everything else (a hit in the set,
+   * large pages, faults, addresses from 4 GiB up or frames from 2 GiB up) takes the general path
+   * below. Out of line (too big for V8 to inline), so that translate() stays small enough to be
+   * inlined into the caller's loop.
    */
   private miss(va: number, access: Access, mode: Mode): number {
     const tlb = this.tlb;
+    const current = this.asid;
+    if (va === va >>> 0 && tlb.hitIndex === this.hitIndex && tlb.context === current) {
+      const page = va >>> PAGE_SHIFT;
+      const probe = tlb.probe(page, current);
+      if (probe < 0) {
+        const leaf = this.walker.walkCommon(this.memory, this.root, va, mode * 3 + access, access === WRITE);
+        if (leaf !== UNCOMMON) {
+          tlb.misses++;
+          this.walks++;
+          if (this.hitEntries[HIT_COUNTER] < 0) tlb.foldHits(); // past 2^31 hits: fold before the int32 wraps twice
+          const frame = leaf & LEAF_FRAME;
+          tlb.fillChosen(
+            -1 - probe,
+            page,
+            (leaf & GLOBAL_LEAF) !== 0 ? GLOBAL : current,
+            frame,
+            leaf & RIGHTS_MASK,
+          );
+          return frame | (va & PAGE_OFFSET_MASK);
+        }
+      }
+    }
     if (tlb.hitIndex !== this.hitIndex) tlb.claim(this.hitIndex, this.asid);
     if (!this.signExtended) {
       va >>>= 0; // a 32-bit linear address: the number is taken modulo 2^32
@@ -214,7 +251,7 @@ export class Mmu {
     const walker = this.walker;
     const walked = walker.walk(this.memory, this.root, va, pair, access === WRITE, true);
     if (!walked || (walker.rights & (1 << pair)) === 0 || walker.pa >= this.memory.size) {
-      return this.walkFault(va, access, mode, walked, vpn, way);
+      return this.walkFault(va, access, mode, walked);
     }
     const rights = walker.dirty ? walker.rights : walker.rights & CLEAN_PAGE_RIGHTS;
     const level = walker.level;
@@ -228,16 +265,8 @@ export class Mmu {
    * The fault of a walk that failed, found no right for the access, or reached beyond RAM. Out
    * of line, so that the miss path stays small enough for V8 to inline.
    */
-  private walkFault(
-    va: number,
-    access: Access,
-    mode: Mode,
-    walked: boolean,
-    vpn: number,
-    way: number,
-  ): number {
+  private walkFault(va: number, access: Access, mode: Mode, walked: boolean): number {
     const walker = this.walker;
-    this.refill.noteFaultingMiss(way, vpn, this.asid);
     // A fault at level 0 read an entry of the leaf table: the fault handler will want that table.
     if (this.pageTables !== null && walker.level === 0 && (walked || walker.cause !== ACCESS_FAULT)) {
       this.pageTables.noteLeafTable(this.root, va, walker.entry - (walker.entry % PAGE_SIZE));

@@ -8,6 +8,17 @@ import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
 import { StructureCache } from './structure-cache.js';
 
+/**
+ * What walkCommon() returns when the walk is not the common case: the caller walks in full.
+ * Otherwise its result is the frame's address (below 2 GiB: a non-negative int32) ORed with
+ * COMMON_GLOBAL for a global page and the rights, already without write on a clean page, as the
+ * TLB caches them.
+ */
+export const NOT_COMMON = -1;
+export const COMMON_RIGHTS_MASK = 0x3f;
+export const COMMON_GLOBAL = 0x40;
+export const COMMON_FRAME_MASK = ~0xfff;
+
 export abstract class PageWalker {
   declare readonly format: PageTableFormat;
   /** Results of the last successful walk. */
@@ -51,6 +62,22 @@ export abstract class PageWalker {
     write: boolean,
     update: boolean,
   ): boolean;
+
+  /**
+   * The walk of almost every TLB miss, in straight-line code and with no side effect unless it
+   * succeeds: an address below 4 GiB whose leaf table is at hand (the paging-structure cache, or
+   * i386's directory entry with A set), a present 4 KiB leaf with no unusual bit, a frame in RAM
+   * below 2 GiB, and the access allowed. Then A (and D on a store) is set in the leaf as walk()
+   * would, and the leaf is returned packed (NOT_COMMON above); otherwise NOT_COMMON, and the
+   * caller walks with walk(), which handles everything else. `va` is below 2^32.
+   */
+  abstract walkCommon(
+    memory: PhysicalMemoryAccess,
+    root: number,
+    va: number,
+    pair: number,
+    write: boolean,
+  ): number;
 
   /**
    * walk() for a 4 KiB leaf whose entry address `at` is known and whose upper entries grant

@@ -25,9 +25,11 @@ export class StructureCache {
   readonly span = new Int32Array(STRUCTURE_CACHE_SLOTS).fill(EMPTY);
   /** Physical address of the span's leaf table. */
   readonly table = new Float64Array(STRUCTURE_CACHE_SLOTS);
-  /** x86: the upper entries' low words ANDed (R/W, U/S; A set), and their high words ORed (XD). */
-  readonly lows = new Int32Array(STRUCTURE_CACHE_SLOTS);
-  readonly highs = new Int32Array(STRUCTURE_CACHE_SLOTS);
+  /**
+   * The rights bits (rights.ts) the upper entries allow (x86: R/W, U/S and XD of each; all six
+   * in Sv39, whose pointers carry none): a leaf's rights ANDed with them are the walk's.
+   */
+  readonly rights = new Uint8Array(STRUCTURE_CACHE_SLOTS);
   /** freedTables[0] when the slot was made: the slot serves only while no table was freed since. */
   readonly freedStamp = new Float64Array(STRUCTURE_CACHE_SLOTS);
   /**
@@ -40,14 +42,13 @@ export class StructureCache {
   /** Slots made since the last clear: clear() has nothing to do at 0. */
   private made = 0;
 
-  /** Remembers that `span` resolves to leaf table `table` through upper entries `lows` / `highs`. */
-  put(span: number, table: number, lows: number, highs: number): void {
+  /** Remembers that `span` resolves to leaf table `table` through upper entries allowing `rights`. */
+  put(span: number, table: number, rights: number): void {
     if (!this.enabled) return;
     const slot = span & STRUCTURE_CACHE_MASK;
     this.span[slot] = span;
     this.table[slot] = table;
-    this.lows[slot] = lows;
-    this.highs[slot] = highs;
+    this.rights[slot] = rights;
     this.freedStamp[slot] = this.freedTables[0];
     this.made++;
   }

@@ -7,7 +7,7 @@
 import { FaultCause } from './flags.js';
 import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
-import { PageWalker } from './page-walker.js';
+import { COMMON_GLOBAL, NOT_COMMON, PageWalker } from './page-walker.js';
 import { Rights } from './rights.js';
 import { STRUCTURE_CACHE_MASK } from './structure-cache.js';
 import {
@@ -59,6 +59,19 @@ const PAGE_SHIFT = 12;
 /** log2 of the span a leaf table maps (2 MiB). */
 const SPAN_SHIFT = 21;
 const CACHE_MASK = STRUCTURE_CACHE_MASK;
+const UNCOMMON = NOT_COMMON;
+/** The low word's PPN bits that make a frame's address 2 GiB or more. */
+const HIGH_PPN_BITS = 0xe0000000;
+const GLOBAL_LEAF = COMMON_GLOBAL;
+const CLEAN_PAGE_RIGHTS = ~(KERNEL_WRITE | USER_WRITE);
+const ALL_RIGHTS = KERNEL_READ | KERNEL_WRITE | KERNEL_EXECUTE | USER_READ | USER_WRITE | USER_EXECUTE;
+/**
+ * A leaf's rights by its R, W, X and U bits (entry bits 4:1), then the same with SUM in the
+ * upper 16: 0 for the reserved W-without-R and for a pointer (R = W = X = 0).
+ */
+const LEAF_RIGHTS = Uint8Array.from({ length: 32 }, (_, bits) =>
+  (bits & 0b0011) === 0b0010 ? 0 : leafRights(bits << 1, bits >= 16),
+);
 
 export class Sv39Walker extends PageWalker {
   /** sstatus.SUM: supervisor loads and stores may touch U pages. */
@@ -124,6 +137,35 @@ export class Sv39Walker extends PageWalker {
       pair,
       write,
       update,
+    );
+  }
+
+  /**
+   * The common miss: the leaf table from the paging-structure cache, one leaf whose high word is
+   * 0 (a frame below 2^32, no Svnapot or Svpbmt bit, nothing reserved).
+   */
+  walkCommon(memory: PhysicalMemoryAccess, _root: number, va: number, pair: number, write: boolean): number {
+    const cache = this.cache;
+    const span = va >>> SPAN_SHIFT;
+    const slot = span & CACHE_MASK;
+    if (cache.span[slot] !== span || cache.freedStamp[slot] !== cache.freedTables[0]) return UNCOMMON;
+    // Inside RAM: the cached table is the page of an entry a walk read there.
+    const at = cache.table[slot] + ((va >>> PAGE_SHIFT) & 511) * 8;
+    const low = memory.read32(at);
+    const frame = (low >>> PPN_START) << PAGE_SHIFT;
+    const rights = LEAF_RIGHTS[((low >>> 1) & 15) | (this.sum ? 16 : 0)];
+    const wanted = write ? ACCESSED | DIRTY | VALID : ACCESSED | VALID;
+    // A frame below 2 GiB: PPN bits 53:19 clear (low bits 31:29 and the whole high word).
+    if (
+      (rights & (1 << pair)) === 0 ||
+      (low & (VALID | HIGH_PPN_BITS)) !== VALID ||
+      memory.read32(at + 4) !== 0 ||
+      frame >= memory.size
+    )
+      return UNCOMMON;
+    if ((low & wanted) !== wanted) memory.write32(at, (low | wanted) >>> 0);
+    return (
+      frame | (low & GLOBAL ? GLOBAL_LEAF : 0) | (write || low & DIRTY ? rights : rights & CLEAN_PAGE_RIGHTS)
     );
   }
 
@@ -225,7 +267,7 @@ export class Sv39Walker extends PageWalker {
       if (write) this.dirty = true;
       // A walk from the root to a 4 KiB leaf: the span's leaf table is cached (pointers carry no
       // rights and no A bit in Sv39).
-      if (level === 0 && this.fromRoot) this.cache.put(this.walkSpan, at - (at % PAGE_SIZE), 0, 0);
+      if (level === 0 && this.fromRoot) this.cache.put(this.walkSpan, at - (at % PAGE_SIZE), ALL_RIGHTS);
     }
     return true;
   }

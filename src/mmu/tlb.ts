@@ -90,22 +90,8 @@ export class Tlb {
   evictions = 0;
   flushes = 0;
   invalidatedEntries = 0;
-  /**
-   * Ways written or emptied so far: a way find() returned stays the answer while this is
-   * unchanged (Mmu.preload and preloadFrame reuse the faulting miss's find so).
-   */
-  changes = 0;
 
   declare private readonly victim: Uint32Array;
-  /** 1 when way i's page may be in the hit index: dropping the way clears its element then. */
-  declare private readonly indexed: Uint8Array;
-  /**
-   * The ways whose `indexed` went to 1 since the index was last emptied (some may be 0 again),
-   * so that emptying it visits only those; past `entries` of them, emptying visits every way.
-   */
-  declare private readonly indexLog: Uint32Array;
-  private indexLogLength = 0;
-  private indexLogOverflowed = false;
   /** Valid entries splintered from a large page: invalidatePage scans everything only when some exist. */
   private largeEntries = 0;
   private hitsFolded = 0;
@@ -132,8 +118,6 @@ export class Tlb {
     this.rights = new Uint8Array(entries);
     this.spanLog = new Uint8Array(entries);
     this.victim = new Uint32Array(this.sets);
-    this.indexed = new Uint8Array(entries);
-    this.indexLog = new Uint32Array(entries);
     this.hitIndex = index;
   }
 
@@ -168,8 +152,8 @@ export class Tlb {
   /**
    * Makes `asid` current. Its entries (and the global ones) stay in their sets: the hit index is
    * emptied, not rebuilt, and each entry goes back into it on its first hit (the miss path's set
-   * search, counted as a hit). The index is emptied from the ways that put elements into it, so
-   * a switch costs at most a pass over the ways, whatever the index's size.
+   * search, counted as a hit). The index is emptied from the ways' pages, so a switch costs a
+   * pass over the ways, whatever the index's size.
    */
   setContext(asid: number): void {
     this.context = asid;
@@ -182,7 +166,6 @@ export class Tlb {
     const asid = this.asid[way];
     if ((asid !== this.context && asid !== GLOBAL_ASID) || !this.hitIndex.holds(vpn, this.pa[way])) return;
     this.hitIndex.put(vpn, this.pa[way], this.rights[way]);
-    if (this.indexed[way] === 0) this.markIndexed(way);
   }
 
   /** The way holding `vpn` for `asid` (or a global entry), or -1. Counts nothing. */
@@ -231,11 +214,57 @@ export class Tlb {
       const entries = index.entries;
       if (entries[vpn] === 0) index.used++;
       entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
-      // markIndexed() written out (forget() left the way's bit 0).
-      this.indexed[way] = 1;
-      if (this.indexLogLength < this.entries) this.indexLog[this.indexLogLength++] = way;
-      else this.indexLogOverflowed = true;
     }
+  }
+
+  /**
+   * find() and the replacement policy's choice in one pass over the set, for the MMU's common
+   * miss: the way holding `vpn` for `asid` (or a global entry of it), else `-1 - way` for the way
+   * a fill would take (the set's first empty way, else its round-robin victim). Counts nothing.
+   */
+  probe(vpn: number, asid: number): number {
+    const tags = this.vpn;
+    const first = (vpn & this.setMask) * this.ways;
+    const end = first + this.ways;
+    let empty = -1;
+    for (let way = first; way < end; way++) {
+      const tag = tags[way];
+      if (tag === vpn) {
+        if (this.asid[way] === asid || this.asid[way] === GLOBAL) return way;
+      } else if (empty < 0 && Number.isNaN(tag)) {
+        empty = way;
+      }
+    }
+    return -1 - (empty >= 0 ? empty : first + this.victim[vpn & this.setMask]);
+  }
+
+  /**
+   * fill() for the MMU's common miss, into the way probe() chose (`-1 - probe`): a 4 KiB page
+   * `vpn` below 2^20, tagged `asid` (the current context or GLOBAL_ASID), in frame `pa` below
+   * 2 GiB, so that it goes into the hit index at once. The way's old entry, if any, is evicted
+   * (forget() written out).
+   */
+  fillChosen(way: number, vpn: number, asid: number, pa: number, rights: number): void {
+    const tags = this.vpn;
+    const entries = this.hitIndex.entries;
+    const old = tags[way];
+    if (!Number.isNaN(old)) {
+      const set = vpn & this.setMask;
+      this.victim[set] = (this.victim[set] + 1) & (this.ways - 1);
+      this.evictions++;
+      if (this.spanLog[way] !== 0) this.largeEntries--;
+      if (old >= 0 && old < INDEXED_PAGES && entries[old] !== 0) {
+        entries[old] = 0;
+        this.hitIndex.used--;
+      }
+    }
+    tags[way] = vpn;
+    this.asid[way] = asid;
+    this.pa[way] = pa;
+    this.rights[way] = rights;
+    this.spanLog[way] = 0;
+    if (entries[vpn] === 0) this.hitIndex.used++;
+    entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
   }
 
   /**
@@ -336,14 +365,6 @@ export class Tlb {
     if (large !== this.largeEntries) {
       throw new InvariantError(`TLB counts ${this.largeEntries} large-page entries but holds ${large}`);
     }
-    if (!this.indexLogOverflowed) {
-      const logged = new Uint8Array(this.entries);
-      for (let k = 0; k < this.indexLogLength; k++) logged[this.indexLog[k]] = 1;
-      for (let way = 0; way < this.entries; way++) {
-        if (this.indexed[way] !== 0 && logged[way] === 0)
-          throw new InvariantError(`TLB way ${way} is in the hit index but not in its log`);
-      }
-    }
     const index = this.hitIndex;
     let inUse = 0;
     for (let way = 0; way < this.entries; way++) {
@@ -413,7 +434,6 @@ export class Tlb {
     this.rights[way] = rights;
     this.spanLog[way] = spanLog;
     if (spanLog !== 0) this.largeEntries++;
-    this.changes++;
   }
 
   /** Empties a way by an invalidation (counted). */
@@ -423,41 +443,29 @@ export class Tlb {
     this.vpn[way] = Number.NaN;
     this.rights[way] = 0;
     this.invalidatedEntries++;
-    this.changes++;
   }
 
   /**
    * The bookkeeping of a way's entry leaving (large-entry count, hit-index element), without
-   * marking the way empty: the caller refills it at once or empties it.
+   * marking the way empty: the caller refills it at once or empties it. The page's element is
+   * cleared whichever way put it there (another way may hold the page for another ASID, or as a
+   * global entry): an element is only ever a shortcut to a way, and a page whose element is
+   * cleared is found in its set instead, which counts as the same hit.
    */
   private forget(way: number): void {
     const vpn = this.vpn[way];
     if (Number.isNaN(vpn)) return;
     if (this.spanLog[way] !== 0) this.largeEntries--;
-    if (this.indexed[way] !== 0) {
-      this.indexed[way] = 0;
-      this.hitIndex.remove(vpn);
-    }
+    if (vpn >= 0 && vpn < INDEXED_PAGES) this.hitIndex.remove(vpn);
   }
 
-  /** Notes that way `way` (whose bit was 0) put its page into the hit index. */
-  private markIndexed(way: number): void {
-    this.indexed[way] = 1;
-    if (this.indexLogLength < this.entries) this.indexLog[this.indexLogLength++] = way;
-    else this.indexLogOverflowed = true;
-  }
-
-  /** Empties the hit index from the ways that put elements into it (the logged ones, or all). */
+  /** Empties the hit index: clears the element of every way's page (a pass over the ways). */
   private unindexAll(): void {
-    const count = this.indexLogOverflowed ? this.entries : this.indexLogLength;
-    for (let k = 0; k < count; k++) {
-      const way = this.indexLogOverflowed ? k : this.indexLog[k];
-      if (this.indexed[way] === 0) continue;
-      this.indexed[way] = 0;
-      this.hitIndex.remove(this.vpn[way]);
+    const tags = this.vpn;
+    for (let way = 0; way < this.entries; way++) {
+      const vpn = tags[way];
+      if (vpn >= 0 && vpn < INDEXED_PAGES) this.hitIndex.remove(vpn);
     }
-    this.indexLogLength = 0;
-    this.indexLogOverflowed = false;
   }
 }
 

@@ -7,7 +7,7 @@
 import { FaultCause } from './flags.js';
 import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
-import { PageWalker } from './page-walker.js';
+import { COMMON_GLOBAL, NOT_COMMON, PageWalker } from './page-walker.js';
 import { Rights } from './rights.js';
 import { STRUCTURE_CACHE_MASK } from './structure-cache.js';
 import { A, D, G, P, PS, RW, US, XD_HIGH } from './x86-entry.js';
@@ -39,6 +39,9 @@ const PAGE_BYTES = 4096;
 /** log2 of the span a leaf table maps in 4-level paging (2 MiB). */
 const SPAN_SHIFT_64 = 21;
 const CACHE_MASK = STRUCTURE_CACHE_MASK;
+const UNCOMMON = NOT_COMMON;
+const GLOBAL_LEAF = COMMON_GLOBAL;
+const CLEAN_PAGE_RIGHTS = ~(KERNEL_WRITE | USER_WRITE);
 /** 32-bit paging: the directory index is address bits 31:22, the table index bits 21:12. */
 const DIRECTORY_SHIFT = 22;
 const TABLE_INDEX_MASK_32 = 0x3ff;
@@ -172,6 +175,36 @@ export class X86Walker extends PageWalker {
   }
 
   /**
+   * The common miss of 4-level paging: the leaf table from the paging-structure cache, one 8-byte
+   * leaf whose high word holds no bit but XD (no address bit above 4 GiB, nothing reserved).
+   */
+  walkCommon(memory: PhysicalMemoryAccess, _root: number, va: number, pair: number, write: boolean): number {
+    const cache = this.cache;
+    const span = va >>> SPAN_SHIFT_64;
+    const slot = span & CACHE_MASK;
+    if (cache.span[slot] !== span || cache.freedStamp[slot] !== cache.freedTables[0]) return UNCOMMON;
+    // Inside RAM: the cached table is the page of an entry a walk read there.
+    const at = cache.table[slot] + ((va >>> PAGE_SHIFT) & 511) * 8;
+    const low = memory.read32(at);
+    const high = memory.read32(at + 4);
+    const frame = low & SMALL_ADDRESS; // negative from 2 GiB up
+    const rights = cache.rights[slot] & RIGHTS_X86[((low >>> 1) & 3) | (high === 0 ? 0 : 4)];
+    const wanted = write ? ACCESSED | DIRTY | PRESENT : ACCESSED | PRESENT;
+    if (
+      (rights & (1 << pair)) === 0 ||
+      (low & PRESENT) === 0 ||
+      (high !== 0 && high !== NO_EXECUTE_HIGH) ||
+      frame < 0 ||
+      frame >= memory.size
+    )
+      return UNCOMMON;
+    if ((low & wanted) !== wanted) memory.write32(at, (low | wanted) >>> 0);
+    return (
+      frame | (low & GLOBAL ? GLOBAL_LEAF : 0) | (write || low & DIRTY ? rights : rights & CLEAN_PAGE_RIGHTS)
+    );
+  }
+
+  /**
    * The walk of 8-byte entries (4-level paging): the leaf table from the paging-structure cache
    * and the 4 KiB leaf here, small enough for V8 to inline into the miss path; a walk from the
    * root (walkFromRoot) out of line.
@@ -206,9 +239,8 @@ export class X86Walker extends PageWalker {
     this.pa = frame + (vaLow & ~SMALL_ADDRESS);
     // found() for a 4 KiB leaf under cached upper entries (whose A bits are set), written out so
     // that V8's inlining budget covers the rest of the miss path too.
-    const lows = cache.lows[slot] & low;
     const rights =
-      RIGHTS_X86[((lows >>> 1) & 3) | (((cache.highs[slot] | high) & NO_EXECUTE_HIGH) !== 0 ? 4 : 0)];
+      cache.rights[slot] & RIGHTS_X86[((low >>> 1) & 3) | ((high & NO_EXECUTE_HIGH) !== 0 ? 4 : 0)];
     this.entry = at;
     this.rights = rights;
     this.global = (low & GLOBAL) !== 0;
@@ -268,7 +300,12 @@ export class X86Walker extends PageWalker {
     // A walk to a 4 KiB leaf that set A in every upper entry: the span's leaf table is cached.
     if (update && (this.rights & (1 << pair)) !== 0) {
       const entryAt = this.entryAt[0];
-      this.cache.put(span, entryAt - (entryAt % PAGE_BYTES), this.upperLows | ACCESSED, this.upperHighs);
+      const upperXd = (this.upperHighs & NO_EXECUTE_HIGH) !== 0 ? 4 : 0;
+      this.cache.put(
+        span,
+        entryAt - (entryAt % PAGE_BYTES),
+        RIGHTS_X86[((this.upperLows >>> 1) & 3) | upperXd],
+      );
     }
     return true;
   }
@@ -398,6 +435,35 @@ export class I386Walker extends X86Walker {
     )
       this.setAccessed32(memory, directoryAt, leafAt, 0, write);
     return true;
+  }
+
+  /**
+   * The common miss of 32-bit paging: a directory entry that points to a table and has A set,
+   * then a present 4 KiB leaf.
+   */
+  override walkCommon(
+    memory: PhysicalMemoryAccess,
+    root: number,
+    va: number,
+    pair: number,
+    write: boolean,
+  ): number {
+    const directory = memory.read32(root + ((va >>> DIRECTORY_SHIFT) << 2));
+    const leafAt = ((directory & SMALL_ADDRESS) >>> 0) + (((va >>> PAGE_SHIFT) & TABLE_INDEX_MASK_32) << 2);
+    if ((directory & (PRESENT | LARGE | ACCESSED)) !== (PRESENT | ACCESSED) || leafAt >= memory.size)
+      return UNCOMMON;
+    const leaf = memory.read32(leafAt);
+    const frame = leaf & SMALL_ADDRESS; // negative from 2 GiB up
+    const rights = RIGHTS_32[((directory & leaf) >>> 1) & 3];
+    const wanted = write ? ACCESSED | DIRTY | PRESENT : ACCESSED | PRESENT;
+    if ((rights & (1 << pair)) === 0 || (leaf & PRESENT) === 0 || frame < 0 || frame >= memory.size)
+      return UNCOMMON;
+    if ((leaf & wanted) !== wanted) memory.write32(leafAt, (leaf | wanted) >>> 0);
+    return (
+      frame |
+      (leaf & GLOBAL ? GLOBAL_LEAF : 0) |
+      (write || leaf & DIRTY ? rights : rights & CLEAN_PAGE_RIGHTS)
+    );
   }
 
   /** walk() for a directory entry that is absent or maps a 4 MiB page. */
