@@ -1,0 +1,283 @@
+/**
+ * The TLB miss's common case (Mmu.miss with the walkers' walkCommon, Tlb.probe and
+ * Tlb.fillChosen) against a plain reference TLB written here: over random sequences of accesses,
+ * remappings with every kind of entry (clean, never accessed, read-only, kernel-only, global,
+ * absent, a frame from 2 GiB up, a page from 4 GiB up), invalidations and switches, every address
+ * is the one translateUntracked gives, and the hits, misses, evictions and the ways themselves
+ * are the reference's, for several TLB shapes.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Access, PageFlags as F, type Mode } from '../../src/mmu/flags.js';
+import { createFormat } from '../../src/mmu/formats.js';
+import { Mmu } from '../../src/mmu/mmu.js';
+import type { FormatName } from '../../src/mmu/page-table-format.js';
+import { PageTables } from '../../src/mmu/page-tables.js';
+import { WRITE_RIGHTS } from '../../src/mmu/rights.js';
+import { GLOBAL_ASID, type TlbEntry } from '../../src/mmu/tlb.js';
+import { PhysicalMemory } from '../../src/phys/physical-memory.js';
+import { SequentialFrames } from './helpers.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const FORMATS = ['i386', 'x86-64', 'sv39'] as const;
+const PAGES = 10;
+/** Frames for the pages: low ones, and ones from 2 GiB up (never in the hit index). */
+const LOW_FRAMES = 0x800000;
+const HIGH_FRAMES = 2 * GiB + 0x100000;
+
+/**
+ * Page `page`'s address: in three 2 MiB spans below 4 GiB, and (64-bit formats) two pages above,
+ * 16 KiB apart so that they crowd a TLB of four sets or fewer into one set and evict.
+ */
+function pageVa(name: FormatName, page: number): number {
+  if (page >= 8 && name !== 'i386') return 2 ** 32 + page * 0x4000;
+  return [0x40000, 0x600000, 0x40000000][page % 3] + page * 0x4000;
+}
+
+/** The kinds of entry a page can be remapped to. */
+const KINDS = [
+  F.Read | F.Write | F.User | F.Accessed | F.Dirty,
+  F.Read | F.Write | F.User | F.Accessed, // clean: a store walks to set D
+  F.Read | F.Write | F.User, // never accessed: the walk sets A
+  F.Read | F.User | F.Accessed,
+  F.Read | F.Write | F.Accessed | F.Dirty, // kernel only
+  F.Read | F.Write | F.User | F.Global | F.Accessed | F.Dirty,
+  F.Read | F.Execute | F.User | F.Accessed,
+  -1, // absent
+] as const;
+
+/** A TLB way of the reference. */
+interface Way {
+  vpn: number;
+  asid: number;
+  pa: number;
+  rights: number;
+}
+
+/** The TLB's replacement policy written plainly: set = vpn mod sets, an empty way, else round-robin. */
+class ReferenceTlb {
+  readonly ways: (Way | null)[];
+  readonly victim: number[];
+  hits = 0;
+  misses = 0;
+  evictions = 0;
+
+  constructor(
+    readonly entries: number,
+    readonly associativity: number,
+  ) {
+    this.ways = new Array<Way | null>(entries).fill(null);
+    this.victim = new Array<number>(entries / associativity).fill(0);
+  }
+
+  private first(vpn: number): number {
+    const sets = this.entries / this.associativity;
+    return (((vpn % sets) + sets) % sets) * this.associativity;
+  }
+
+  find(vpn: number, asid: number): number {
+    const first = this.first(vpn);
+    for (let way = first; way < first + this.associativity; way++) {
+      const entry = this.ways[way];
+      if (entry !== null && entry.vpn === vpn && (entry.asid === asid || entry.asid === GLOBAL_ASID))
+        return way;
+    }
+    return -1;
+  }
+
+  fill(found: number, entry: Way): void {
+    let way = found;
+    if (way < 0 || this.ways[way]?.asid !== entry.asid) {
+      const first = this.first(entry.vpn);
+      way = first;
+      while (way < first + this.associativity && this.ways[way] !== null) way++;
+      if (way === first + this.associativity) {
+        const set = first / this.associativity;
+        way = first + this.victim[set];
+        this.victim[set] = (this.victim[set] + 1) % this.associativity;
+        this.evictions++;
+      }
+    }
+    this.ways[way] = entry;
+  }
+
+  drop(keep: (entry: Way) => boolean): void {
+    for (let way = 0; way < this.entries; way++) {
+      const entry = this.ways[way];
+      if (entry !== null && !keep(entry)) this.ways[way] = null;
+    }
+  }
+
+  snapshot(): Pick<TlbEntry, 'index' | 'va' | 'asid' | 'pa' | 'rights'>[] {
+    const out = [];
+    for (let way = 0; way < this.entries; way++) {
+      const entry = this.ways[way];
+      if (entry !== null)
+        out.push({ index: way, va: entry.vpn * 4096, asid: entry.asid, pa: entry.pa, rights: entry.rights });
+    }
+    return out;
+  }
+}
+
+type Op =
+  | { kind: 'access'; page: number; offset: number; access: number; mode: number }
+  | { kind: 'remap'; page: number; flags: number; high: boolean }
+  | { kind: 'invalidatePage'; page: number }
+  | { kind: 'invalidateAsid' }
+  | { kind: 'invalidateAll' }
+  | { kind: 'switch'; space: number; keep: boolean };
+
+function opArbitrary(): fc.Arbitrary<Op> {
+  const page = fc.integer({ min: 0, max: PAGES - 1 });
+  return fc.oneof(
+    {
+      weight: 12,
+      arbitrary: fc.record({
+        kind: fc.constant('access' as const),
+        page,
+        offset: fc.integer({ min: 0, max: 4095 }),
+        access: fc.integer({ min: 0, max: 2 }),
+        mode: fc.integer({ min: 0, max: 1 }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('remap' as const),
+        page,
+        flags: fc.constantFrom(...KINDS),
+        high: fc.boolean(),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidatePage' as const), page }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAsid' as const) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAll' as const) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('switch' as const),
+        space: fc.integer({ min: 0, max: 1 }),
+        keep: fc.boolean(),
+      }),
+    },
+  );
+}
+
+function runSequence(name: FormatName, entries: number, ways: number, ops: Op[]): void {
+  const memory = new PhysicalMemory(2 * GiB + 64 * MiB);
+  const pt = new PageTables(createFormat(name), memory, new SequentialFrames(memory, 0x100000));
+  const roots = [pt.createRoot(1), pt.createRoot(2)];
+  const asids = name === 'i386' ? [0, 0] : [1, 2];
+  const mmu = new Mmu(pt, { entries, ways });
+  const tlb = mmu.tlb;
+  const reference = new ReferenceTlb(entries, ways);
+  const mapped = roots.map(() => new Array<boolean>(PAGES).fill(false));
+  let space = 0;
+  const frameOf = (page: number, high: boolean) =>
+    (high ? HIGH_FRAMES : LOW_FRAMES) + page * 0x2000 + space * 0x1000;
+  for (let s = 0; s < roots.length; s++) {
+    space = s;
+    for (let page = 0; page < PAGES; page++) {
+      pt.map(roots[s], pageVa(name, page), frameOf(page, false), 4096, KINDS[page % 3]);
+      mapped[s][page] = true;
+    }
+  }
+  space = 0;
+  mmu.setRoot(roots[0], asids[0]);
+  const flagsOf = (va: number) => (pt.lookup(mmu.root, va).present ? pt.lookup(mmu.root, va).flags : 0);
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'access': {
+        const va = pageVa(name, op.page) + op.offset;
+        const access = op.access as Access;
+        const mode = op.mode as Mode;
+        const vpn = Math.floor(va / 4096);
+        const found = reference.find(vpn, mmu.asid);
+        const entry = found >= 0 ? reference.ways[found] : null;
+        let expected: number;
+        if (entry !== null && (entry.rights & (1 << (mode * 3 + access))) !== 0) {
+          reference.hits++;
+          expected = entry.pa + op.offset;
+        } else {
+          reference.misses++;
+          expected = mmu.translateUntracked(va, access, mode);
+          if (expected >= 0) {
+            let rights = 0;
+            for (let pair = 0; pair < 6; pair++)
+              if (mmu.translateUntracked(va, (pair % 3) as Access, Math.floor(pair / 3) as Mode) >= 0)
+                rights |= 1 << pair;
+            const flags = flagsOf(va);
+            if ((flags & F.Dirty) === 0 && access !== Access.Write) rights &= ~WRITE_RIGHTS;
+            const asid = (flags & F.Global) !== 0 ? GLOBAL_ASID : mmu.asid;
+            reference.fill(found, { vpn, asid, pa: expected - op.offset, rights });
+          }
+        }
+        expect(mmu.translate(va, access, mode)).toBe(expected);
+        if (expected >= 0 && reference.find(vpn, mmu.asid) === found && entry === null) {
+          const flags = flagsOf(va);
+          expect(flags & F.Accessed).toBe(F.Accessed);
+          if (access === Access.Write) expect(flags & F.Dirty).toBe(F.Dirty);
+        }
+        break;
+      }
+      case 'remap': {
+        const va = pageVa(name, op.page);
+        if (mapped[space][op.page]) pt.unmap(roots[space], va);
+        mapped[space][op.page] = op.flags !== -1;
+        if (op.flags !== -1) pt.map(roots[space], va, frameOf(op.page, op.high), 4096, op.flags);
+        mmu.invalidatePage(va);
+        reference.drop((e) => !(e.vpn === va / 4096 && (e.asid === mmu.asid || e.asid === GLOBAL_ASID)));
+        break;
+      }
+      case 'invalidatePage': {
+        const vpn = pageVa(name, op.page) / 4096;
+        mmu.invalidatePage(vpn * 4096);
+        reference.drop((e) => !(e.vpn === vpn && (e.asid === mmu.asid || e.asid === GLOBAL_ASID)));
+        break;
+      }
+      case 'invalidateAsid': {
+        const asid = mmu.asid;
+        mmu.invalidateAsid(asid);
+        reference.drop((e) => e.asid !== asid);
+        break;
+      }
+      case 'invalidateAll':
+        mmu.invalidateAll();
+        reference.drop(() => false);
+        break;
+      case 'switch': {
+        space = op.space;
+        const asid = asids[space];
+        mmu.setRoot(roots[space], asid, op.keep);
+        if (name === 'i386') reference.drop((e) => e.asid === GLOBAL_ASID);
+        else if (name === 'x86-64' && !op.keep) reference.drop((e) => e.asid !== asid);
+        break;
+      }
+    }
+    const { hits, misses, evictions } = tlb.counters();
+    expect({ hits, misses, evictions }).toEqual({
+      hits: reference.hits,
+      misses: reference.misses,
+      evictions: reference.evictions,
+    });
+    expect(
+      tlb.snapshot().map(({ index, va, asid, pa, rights }) => ({ index, va, asid, pa, rights })),
+    ).toEqual(reference.snapshot());
+    tlb.check();
+    expect(mmu.tlbDisagreements()).toEqual([]);
+  }
+}
+
+describe.each(FORMATS)('%s common-case miss against a reference TLB', (name) => {
+  it.each([
+    [1, 1],
+    [8, 2],
+    [16, 4],
+  ])('%i entries, %i ways: every address, count and way as the reference says', (entries, ways) => {
+    fc.assert(
+      fc.property(fc.array(opArbitrary(), { maxLength: 50 }), (ops) => runSequence(name, entries, ways, ops)),
+      { numRuns: 60 },
+    );
+  });
+});
