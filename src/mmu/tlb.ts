@@ -94,6 +94,8 @@ export class Tlb {
   declare private readonly victim: Uint32Array;
   /** Valid entries splintered from a large page: invalidatePage scans everything only when some exist. */
   private largeEntries = 0;
+  /** Valid entries (ways whose tag is not NaN). */
+  private filled = 0;
   private hitsFolded = 0;
 
   /**
@@ -218,24 +220,22 @@ export class Tlb {
   }
 
   /**
-   * find() and the replacement policy's choice in one pass over the set, for the MMU's common
-   * miss: the way holding `vpn` for `asid` (or a global entry of it), else `-1 - way` for the way
-   * a fill would take (the set's first empty way, else its round-robin victim). Counts nothing.
+   * find(), then the replacement policy's choice, for the MMU's common miss: the way holding
+   * `vpn` for `asid` (or a global entry of it), else `-1 - way` for the way a fill would take (the
+   * set's first empty way, else its round-robin victim; a full TLB, the usual case, has no empty
+   * way to look for). Counts nothing.
    */
   probe(vpn: number, asid: number): number {
     const tags = this.vpn;
     const first = (vpn & this.setMask) * this.ways;
     const end = first + this.ways;
-    let empty = -1;
     for (let way = first; way < end; way++) {
-      const tag = tags[way];
-      if (tag === vpn) {
-        if (this.asid[way] === asid || this.asid[way] === GLOBAL) return way;
-      } else if (empty < 0 && Number.isNaN(tag)) {
-        empty = way;
-      }
+      if (tags[way] === vpn && (this.asid[way] === asid || this.asid[way] === GLOBAL)) return way;
     }
-    return -1 - (empty >= 0 ? empty : first + this.victim[vpn & this.setMask]);
+    return (
+      -1 -
+      (this.filled === this.entries ? first + this.victim[vpn & this.setMask] : this.emptyOrVictim(first))
+    );
   }
 
   /**
@@ -248,7 +248,9 @@ export class Tlb {
     const tags = this.vpn;
     const entries = this.hitIndex.entries;
     const old = tags[way];
-    if (!Number.isNaN(old)) {
+    if (Number.isNaN(old)) {
+      this.filled++;
+    } else {
       const set = vpn & this.setMask;
       this.victim[set] = (this.victim[set] + 1) & (this.ways - 1);
       this.evictions++;
@@ -309,9 +311,7 @@ export class Tlb {
 
   /** Valid entries now. */
   get validEntries(): number {
-    let n = 0;
-    for (let way = 0; way < this.entries; way++) if (!Number.isNaN(this.vpn[way])) n++;
-    return n;
+    return this.filled;
   }
 
   counters(): TlbCounters {
@@ -362,6 +362,11 @@ export class Tlb {
     let large = 0;
     for (let way = 0; way < this.entries; way++)
       if (!Number.isNaN(this.vpn[way]) && this.spanLog[way] !== 0) large++;
+    let valid = 0;
+    for (let way = 0; way < this.entries; way++) if (!Number.isNaN(this.vpn[way])) valid++;
+    if (valid !== this.filled) {
+      throw new InvariantError(`TLB counts ${this.filled} valid entries but holds ${valid}`);
+    }
     if (large !== this.largeEntries) {
       throw new InvariantError(`TLB counts ${this.largeEntries} large-page entries but holds ${large}`);
     }
@@ -426,8 +431,15 @@ export class Tlb {
     return way;
   }
 
+  /** The first empty way of the set starting at way `first`, else the set's round-robin victim. */
+  private emptyOrVictim(first: number): number {
+    for (let way = first; way < first + this.ways; way++) if (Number.isNaN(this.vpn[way])) return way;
+    return first + this.victim[first / this.ways];
+  }
+
   /** Writes an entry into way `way`, whose old entry is forgotten. */
   private place(way: number, vpn: number, asid: number, pa: number, rights: number, spanLog: number): void {
+    if (Number.isNaN(this.vpn[way])) this.filled++;
     this.vpn[way] = vpn;
     this.asid[way] = asid;
     this.pa[way] = pa;
@@ -442,6 +454,7 @@ export class Tlb {
     this.forget(way);
     this.vpn[way] = Number.NaN;
     this.rights[way] = 0;
+    this.filled--;
     this.invalidatedEntries++;
   }
 
