@@ -11,6 +11,15 @@ export interface PhysicalMemoryAccess {
   /** The word at `pa` (4-byte aligned, in RAM). */
   read32(pa: number): number;
   write32(pa: number, value: number): void;
+  /**
+   * Optional, for the page walkers' common case (a TLB miss reads one leaf entry through the
+   * paging-structure cache): the array of RAM's words as signed int32 that holds the word at `pa`
+   * (in RAM, 4-byte aligned), at index wordIndexOf(pa). The walker keeps it for a leaf table
+   * while its cache entry lives, so it must stay RAM's until the memory is resized. Without
+   * these two, every walk reads through read32.
+   */
+  wordArrayOf?(pa: number): Int32Array;
+  wordIndexOf?(pa: number): number;
 }
 
 /** What a BufferMemory can stand on. */
@@ -26,6 +35,7 @@ export class BufferMemory implements PhysicalMemoryAccess {
   private readonly offset: number;
   private readonly fixedSize: number | undefined;
   private words: Uint32Array;
+  private signedWords: Int32Array;
   private bytes: number;
 
   constructor(backing: MemoryBacking, options: { offset?: number; size?: number } = {}) {
@@ -45,6 +55,7 @@ export class BufferMemory implements PhysicalMemoryAccess {
     this.fixedSize = options.size;
     this.bytes = size;
     this.words = new Uint32Array(bufferOf(backing), offset, size >>> 2);
+    this.signedWords = new Int32Array(this.words.buffer, offset, size >>> 2);
     if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
       throw new InvalidArgumentError('BufferMemory needs a little-endian host');
     }
@@ -65,11 +76,25 @@ export class BufferMemory implements PhysicalMemoryAccess {
     this.words[pa >>> 2] = value;
   }
 
+  /**
+   * The whole of RAM as signed words (the walkers keep it per leaf table: after a
+   * WebAssembly.Memory grew, a kept view reads nothing and the walk reads through read32).
+   */
+  wordArrayOf(_pa: number): Int32Array {
+    if (this.words.length === 0) this.refreshed();
+    return this.signedWords;
+  }
+
+  wordIndexOf(pa: number): number {
+    return pa >>> 2;
+  }
+
   /** After a WebAssembly.Memory grew (its old buffer detached): views the new buffer. */
   private refreshed(): this {
     const buffer = bufferOf(this.backing);
     if (this.fixedSize === undefined) this.bytes = buffer.byteLength - this.offset;
     this.words = new Uint32Array(buffer, this.offset, this.bytes >>> 2);
+    this.signedWords = new Int32Array(buffer, this.offset, this.bytes >>> 2);
     return this;
   }
 }

@@ -13,18 +13,28 @@
  * entry made before a table page was freed (PageTables' count of freed tables) is never used:
  * a freed table is the only way pageframe's tables stop pointing where they did.
  */
+import type { PhysicalMemoryAccess } from './memory-access.js';
 
 /** Slots: direct-mapped by span number (Intel's PDE caches hold a few dozen entries). */
 export const STRUCTURE_CACHE_SLOTS = 32;
 export const STRUCTURE_CACHE_MASK = STRUCTURE_CACHE_SLOTS - 1;
 /** Tag of an empty slot: no span number of any format (below 2^26 in magnitude) equals it. */
 const EMPTY = 0x7fffffff;
+/** The words of a slot whose memory cannot lend its word arrays: every read is undefined. */
+const NO_WORDS = new Int32Array(0);
 
 export class StructureCache {
   /** Span number (the address's bits above the leaf table's span, as an int32) of each slot. */
   readonly span = new Int32Array(STRUCTURE_CACHE_SLOTS).fill(EMPTY);
   /** Physical address of the span's leaf table. */
   readonly table = new Float64Array(STRUCTURE_CACHE_SLOTS);
+  /**
+   * The leaf table's words, from index `wordIndex` (the memory's wordArrayOf and wordIndexOf), so
+   * that the common miss reads its entry without read32: an empty array when the memory has no
+   * wordArrayOf, and then the miss reads through read32.
+   */
+  readonly words: Int32Array[] = new Array<Int32Array>(STRUCTURE_CACHE_SLOTS).fill(NO_WORDS);
+  readonly wordIndex = new Int32Array(STRUCTURE_CACHE_SLOTS);
   /**
    * The rights bits (rights.ts) the upper entries allow (x86: R/W, U/S and XD of each; all six
    * in Sv39, whose pointers carry none): a leaf's rights ANDed with them are the walk's.
@@ -42,12 +52,17 @@ export class StructureCache {
   /** Slots made since the last clear: clear() has nothing to do at 0. */
   private made = 0;
 
-  /** Remembers that `span` resolves to leaf table `table` through upper entries allowing `rights`. */
-  put(span: number, table: number, rights: number): void {
+  /**
+   * Remembers that `span` resolves to leaf table `table` (in `memory`) through upper entries
+   * allowing `rights`.
+   */
+  put(span: number, table: number, rights: number, memory: PhysicalMemoryAccess): void {
     if (!this.enabled) return;
     const slot = span & STRUCTURE_CACHE_MASK;
     this.span[slot] = span;
     this.table[slot] = table;
+    this.words[slot] = memory.wordArrayOf?.(table) ?? NO_WORDS;
+    this.wordIndex[slot] = memory.wordIndexOf?.(table) ?? 0;
     this.rights[slot] = rights;
     this.freedStamp[slot] = this.freedTables[0];
     this.made++;

@@ -149,9 +149,10 @@ export class Sv39Walker extends PageWalker {
     const span = va >>> SPAN_SHIFT;
     const slot = span & CACHE_MASK;
     if (cache.span[slot] !== span || cache.freedStamp[slot] !== cache.freedTables[0]) return UNCOMMON;
-    // Inside RAM: the cached table is the page of an entry a walk read there.
-    const at = cache.table[slot] + ((va >>> PAGE_SHIFT) & 511) * 8;
-    const low = memory.read32(at);
+    // The entry's words, signed (an empty array when the memory lends none: then nothing is valid).
+    const words = cache.words[slot];
+    const at = cache.wordIndex[slot] + ((va >>> PAGE_SHIFT) & 511) * 2;
+    const low = words[at] | 0;
     const frame = (low >>> PPN_START) << PAGE_SHIFT;
     const rights = LEAF_RIGHTS[((low >>> 1) & 15) | (this.sum ? 16 : 0)];
     const wanted = write ? ACCESSED | DIRTY | VALID : ACCESSED | VALID;
@@ -159,11 +160,11 @@ export class Sv39Walker extends PageWalker {
     if (
       (rights & (1 << pair)) === 0 ||
       (low & (VALID | HIGH_PPN_BITS)) !== VALID ||
-      memory.read32(at + 4) !== 0 ||
+      words[at + 1] !== 0 ||
       frame >= memory.size
     )
       return UNCOMMON;
-    if ((low & wanted) !== wanted) memory.write32(at, (low | wanted) >>> 0);
+    if ((low & wanted) !== wanted) words[at] = low | wanted;
     return (
       frame | (low & GLOBAL ? GLOBAL_LEAF : 0) | (write || low & DIRTY ? rights : rights & CLEAN_PAGE_RIGHTS)
     );
@@ -267,7 +268,8 @@ export class Sv39Walker extends PageWalker {
       if (write) this.dirty = true;
       // A walk from the root to a 4 KiB leaf: the span's leaf table is cached (pointers carry no
       // rights and no A bit in Sv39).
-      if (level === 0 && this.fromRoot) this.cache.put(this.walkSpan, at - (at % PAGE_SIZE), ALL_RIGHTS);
+      if (level === 0 && this.fromRoot)
+        this.cache.put(this.walkSpan, at - (at % PAGE_SIZE), ALL_RIGHTS, memory);
     }
     return true;
   }

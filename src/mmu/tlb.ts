@@ -240,32 +240,33 @@ export class Tlb {
 
   /**
    * fill() for the MMU's common miss, into the way probe() chose (`-1 - probe`): a 4 KiB page
-   * `vpn` below 2^20, tagged `asid` (the current context or GLOBAL_ASID), in frame `pa` below
-   * 2 GiB, so that it goes into the hit index at once. The way's old entry, if any, is evicted
-   * (forget() written out).
+   * `vpn` below 2^20 that is not in the hit index (probe found it in no way, and an element is
+   * set only while a way holds its page), tagged `asid` (the current context or GLOBAL_ASID), in
+   * frame `pa` below 2 GiB, so that it goes into the hit index at once. The way's old entry, if
+   * any, is evicted (forget() written out); its page's element goes as the new one comes, which
+   * leaves the count of elements in use as it was.
    */
   fillChosen(way: number, vpn: number, asid: number, pa: number, rights: number): void {
     const tags = this.vpn;
-    const entries = this.hitIndex.entries;
+    const index = this.hitIndex;
+    const entries = index.entries;
     const old = tags[way];
     if (Number.isNaN(old)) {
       this.filled++;
+      index.used++;
     } else {
       const set = vpn & this.setMask;
       this.victim[set] = (this.victim[set] + 1) & (this.ways - 1);
       this.evictions++;
       if (this.spanLog[way] !== 0) this.largeEntries--;
-      if (old >= 0 && old < INDEXED_PAGES && entries[old] !== 0) {
-        entries[old] = 0;
-        this.hitIndex.used--;
-      }
+      if (old >= 0 && old < INDEXED_PAGES && entries[old] !== 0) entries[old] = 0;
+      else index.used++;
     }
     tags[way] = vpn;
     this.asid[way] = asid;
     this.pa[way] = pa;
     this.rights[way] = rights;
     this.spanLog[way] = 0;
-    if (entries[vpn] === 0) this.hitIndex.used++;
     entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
   }
 

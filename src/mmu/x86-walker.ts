@@ -22,6 +22,8 @@ const DIRTY = D;
 const LARGE = PS;
 const GLOBAL = G;
 const NO_EXECUTE_HIGH = XD_HIGH;
+/** XD alone in a high word read as a signed int32. */
+const XD_SIGNED = XD_HIGH | 0;
 const KERNEL_READ = Rights.KernelRead;
 const KERNEL_WRITE = Rights.KernelWrite;
 const KERNEL_EXECUTE = Rights.KernelExecute;
@@ -183,22 +185,23 @@ export class X86Walker extends PageWalker {
     const span = va >>> SPAN_SHIFT_64;
     const slot = span & CACHE_MASK;
     if (cache.span[slot] !== span || cache.freedStamp[slot] !== cache.freedTables[0]) return UNCOMMON;
-    // Inside RAM: the cached table is the page of an entry a walk read there.
-    const at = cache.table[slot] + ((va >>> PAGE_SHIFT) & 511) * 8;
-    const low = memory.read32(at);
-    const high = memory.read32(at + 4);
+    // The entry's words, signed (an empty array when the memory lends none: then nothing is present).
+    const words = cache.words[slot];
+    const at = cache.wordIndex[slot] + ((va >>> PAGE_SHIFT) & 511) * 2;
+    const low = words[at] | 0;
+    const high = words[at + 1] | 0;
     const frame = low & SMALL_ADDRESS; // negative from 2 GiB up
     const rights = cache.rights[slot] & RIGHTS_X86[((low >>> 1) & 3) | (high === 0 ? 0 : 4)];
     const wanted = write ? ACCESSED | DIRTY | PRESENT : ACCESSED | PRESENT;
     if (
       (rights & (1 << pair)) === 0 ||
       (low & PRESENT) === 0 ||
-      (high !== 0 && high !== NO_EXECUTE_HIGH) ||
+      (high !== 0 && high !== XD_SIGNED) ||
       frame < 0 ||
       frame >= memory.size
     )
       return UNCOMMON;
-    if ((low & wanted) !== wanted) memory.write32(at, (low | wanted) >>> 0);
+    if ((low & wanted) !== wanted) words[at] = low | wanted;
     return (
       frame | (low & GLOBAL ? GLOBAL_LEAF : 0) | (write || low & DIRTY ? rights : rights & CLEAN_PAGE_RIGHTS)
     );
@@ -305,6 +308,7 @@ export class X86Walker extends PageWalker {
         span,
         entryAt - (entryAt % PAGE_BYTES),
         RIGHTS_X86[((this.upperLows >>> 1) & 3) | upperXd],
+        memory,
       );
     }
     return true;

@@ -24,6 +24,7 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
 /** One chunk of zeros shared by every chunk never written: reads need no branch. */
 const ZERO_WORDS = new Uint32Array(CHUNK_SIZE / 4);
 const ZERO_BYTES = new Uint8Array(ZERO_WORDS.buffer);
+const ZERO_SIGNED_WORDS = new Int32Array(ZERO_WORDS.buffer);
 
 /**
  * The bytes of RAM. A 4 GiB machine costs host memory only for the 64 KiB chunks that were
@@ -34,6 +35,8 @@ export class PhysicalMemory {
   readonly size: number;
   private readonly bytes: Uint8Array[];
   private readonly words: Uint32Array[];
+  /** The same chunks as signed words, for the page walkers (wordArrayOf). */
+  private readonly signedWords: Int32Array[];
   private backedChunks = 0;
 
   constructor(size: number) {
@@ -50,6 +53,7 @@ export class PhysicalMemory {
     const chunks = Math.ceil(size / CHUNK_SIZE);
     this.bytes = new Array<Uint8Array>(chunks).fill(ZERO_BYTES);
     this.words = new Array<Uint32Array>(chunks).fill(ZERO_WORDS);
+    this.signedWords = new Array<Int32Array>(chunks).fill(ZERO_SIGNED_WORDS);
   }
 
   /** Host bytes spent on backing RAM so far. */
@@ -69,6 +73,19 @@ export class PhysicalMemory {
     let words = this.words[pa >>> CHUNK_SHIFT];
     if (words === ZERO_WORDS) words = this.back(pa >>> CHUNK_SHIFT).words;
     words[(pa & CHUNK_MASK) >>> 2] = value;
+  }
+
+  /**
+   * The chunk holding the word at `pa` as signed words, at index wordIndexOf(pa): what a page
+   * walker reads a leaf table through (PhysicalMemoryAccess). A chunk never written is the
+   * shared zero chunk until its first write; a written one keeps its array.
+   */
+  wordArrayOf(pa: number): Int32Array {
+    return this.signedWords[pa >>> CHUNK_SHIFT];
+  }
+
+  wordIndexOf(pa: number): number {
+    return (pa & CHUNK_MASK) >>> 2;
   }
 
   read8(pa: number): number {
@@ -194,6 +211,7 @@ export class PhysicalMemory {
     const words = new Uint32Array(CHUNK_SIZE / 4);
     const bytes = new Uint8Array(words.buffer);
     this.words[chunk] = words;
+    this.signedWords[chunk] = new Int32Array(words.buffer);
     this.bytes[chunk] = bytes;
     this.backedChunks++;
     return { bytes, words };

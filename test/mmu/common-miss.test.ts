@@ -8,8 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Access, PageFlags as F, type Mode } from '../../src/mmu/flags.js';
+import { Access, PageFlags as F, Mode } from '../../src/mmu/flags.js';
 import { createFormat } from '../../src/mmu/formats.js';
+import { BufferMemory, type PhysicalMemoryAccess } from '../../src/mmu/memory-access.js';
 import { Mmu } from '../../src/mmu/mmu.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { PageTables } from '../../src/mmu/page-tables.js';
@@ -281,5 +282,60 @@ describe.each(FORMATS)('%s common-case miss against a reference TLB', (name) => 
       fc.property(fc.array(opArbitrary(), { maxLength: 50 }), (ops) => runSequence(name, entries, ways, ops)),
       { numRuns: 100 },
     );
+  });
+});
+
+/**
+ * A 64-bit guest whose four pages at 0x400000 map frames 0x10000 up, read-write and user, with
+ * a table a page from 0x1000 (the root) down to the leaf table, whose address it returns.
+ */
+function guest64(name: 'x86-64' | 'sv39', memory: PhysicalMemoryAccess): number {
+  const format = createFormat(name);
+  const entry = new Uint32Array(2);
+  const write = (at: number, pa: number, level: number, table: boolean) => {
+    if (table) format.encodeTable(pa, level, entry);
+    else format.encodeLeaf(pa, format.effectiveFlags(F.Read | F.Write | F.User), level, entry);
+    memory.write32(at, entry[0]);
+    memory.write32(at + 4, entry[1]);
+  };
+  const top = format.levels - 1;
+  const tables = [0x1000, 0x2000, 0x3000, 0x4000].slice(0, format.levels);
+  for (let level = top; level > 0; level--) {
+    const index = Math.floor(0x400000 / 2 ** format.levelShift(level)) % 512;
+    write(tables[top - level] + index * 8, tables[top - level + 1], level, true);
+  }
+  for (let page = 0; page < 4; page++) write(tables[top] + page * 8, 0x10000 + page * 0x1000, 0, false);
+  return tables[top];
+}
+
+describe.each(['x86-64', 'sv39'] as const)('%s common-case miss over memory of its own', (name) => {
+  it('reads through read32 when the memory lends no word arrays', () => {
+    const buffer = new BufferMemory(new ArrayBuffer(1 << 20));
+    const memory: PhysicalMemoryAccess = {
+      size: buffer.size,
+      read32: (pa) => buffer.read32(pa),
+      write32: (pa, value) => buffer.write32(pa, value),
+    };
+    guest64(name, memory);
+    const mmu = new Mmu({ format: createFormat(name), memory }, { root: 0x1000, entries: 1, ways: 1 });
+    for (const page of [0, 1, 2, 3, 0, 2])
+      expect(mmu.translate(0x400000 + page * 0x1000 + 8, Access.Write, Mode.User)).toBe(
+        0x10008 + page * 0x1000,
+      );
+    expect(mmu.structureCacheSize).toBe(1);
+    expect(mmu.tlb.counters()).toMatchObject({ hits: 0, misses: 6, evictions: 5 });
+  });
+
+  it('follows a WebAssembly.Memory that grows after the leaf table was cached', () => {
+    const ram = new WebAssembly.Memory({ initial: 2 });
+    const memory = new BufferMemory(ram);
+    const leafTable = guest64(name, memory);
+    const mmu = new Mmu({ format: createFormat(name), memory }, { root: 0x1000, entries: 1, ways: 1 });
+    expect(mmu.translate(0x400010, Access.Read, Mode.User)).toBe(0x10010);
+    ram.grow(1); // the cached leaf table's word array is detached
+    for (const page of [1, 2, 3, 0])
+      expect(mmu.translate(0x400000 + page * 0x1000, Access.Write, Mode.User)).toBe(0x10000 + page * 0x1000);
+    const dirty = name === 'sv39' ? 0xc0 : 0x60;
+    expect(memory.read32(leafTable + 8) & dirty).toBe(dirty); // A and D set by the walk
   });
 });
