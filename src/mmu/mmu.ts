@@ -21,6 +21,7 @@ import type { MmuHardware, MmuOptions } from './mmu-options.js';
 import type { PageTableFormat } from './page-table-format.js';
 import type { PageTables } from './page-tables.js';
 import {
+  ABSENT_LEAF,
   COMMON_FRAME_MASK,
   COMMON_GLOBAL,
   COMMON_RIGHTS_MASK,
@@ -53,6 +54,7 @@ const NON_CANONICAL = FaultCause.NonCanonical;
 const PROTECTION = FaultCause.Protection;
 const ACCESS_FAULT = FaultCause.AccessFault;
 const UNCOMMON = NOT_COMMON;
+const ABSENT = ABSENT_LEAF;
 const LEAF_FRAME = COMMON_FRAME_MASK;
 const GLOBAL_LEAF = COMMON_GLOBAL;
 const RIGHTS_MASK = COMMON_RIGHTS_MASK;
@@ -199,11 +201,12 @@ export class Mmu {
   /**
    * A hit-index miss. Almost every one is the common case: an address below 4 GiB whose page its
    * TLB set does not hold either (probe), whose walk is the walker's common case (walkCommon: a
-   * present 4 KiB leaf that allows the access), filled into the way probe chose (fillChosen).
-   * Those three are small enough for V8 to inline here whole. Everything else (a hit in the set,
-   * large pages, faults, addresses from 4 GiB up or frames from 2 GiB up) takes the general path
-   * below. Out of line (too big for V8 to inline), so that translate() stays small enough to be
-   * inlined into the caller's loop.
+   * present 4 KiB leaf that allows the access), filled into the way probe chose (fillChosen), or
+   * whose leaf entry is absent (a demand fault, reported at once). Those three are small enough
+   * for V8 to inline here whole. Everything else (a hit in the set, large pages, other faults,
+   * addresses from 4 GiB up or frames from 2 GiB up) takes the general path below. Out of line
+   * (too big for V8 to inline), so that translate() stays small enough to be inlined into the
+   * caller's loop.
    */
   private miss(va: number, access: Access, mode: Mode): number {
     const tlb = this.tlb;
@@ -217,6 +220,7 @@ export class Mmu {
           tlb.misses++;
           this.walks++;
           if (this.hitEntries[HIT_COUNTER] < 0) tlb.foldHits(); // past 2^31 hits: fold before the int32 wraps twice
+          if (leaf === ABSENT) return this.walkFault(va, access, mode, false); // a demand fault
           const frame = leaf & LEAF_FRAME;
           tlb.fillChosen(
             -1 - probe,

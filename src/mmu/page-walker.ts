@@ -8,6 +8,8 @@ import type { PhysicalMemoryAccess } from './memory-access.js';
 import type { PageTableFormat } from './page-table-format.js';
 import { StructureCache } from './structure-cache.js';
 
+const NOT_PRESENT = FaultCause.NotPresent;
+
 /**
  * What walkCommon() returns when the walk is not the common case: the caller walks in full.
  * Otherwise its result is the frame's address (below 2 GiB: a non-negative int32) ORed with
@@ -15,6 +17,12 @@ import { StructureCache } from './structure-cache.js';
  * TLB caches them.
  */
 export const NOT_COMMON = -1;
+/**
+ * What walkCommon() returns when the leaf entry it read is absent (P or V clear): the walk's
+ * fault is the one walk() would report, and its cause, level (0) and entry are set as walk() sets
+ * them.
+ */
+export const ABSENT_LEAF = -2;
 export const COMMON_RIGHTS_MASK = 0x3f;
 export const COMMON_GLOBAL = 0x40;
 export const COMMON_FRAME_MASK = ~0xfff;
@@ -68,7 +76,8 @@ export abstract class PageWalker {
    * succeeds: an address below 4 GiB whose leaf table is at hand (the paging-structure cache, or
    * i386's directory entry with A set), a present 4 KiB leaf with no unusual bit, a frame in RAM
    * below 2 GiB, and the access allowed. Then A (and D on a store) is set in the leaf as walk()
-   * would, and the leaf is returned packed (NOT_COMMON above); otherwise NOT_COMMON, and the
+   * would, and the leaf is returned packed (NOT_COMMON above); for an absent leaf entry,
+   * ABSENT_LEAF with the fault's fields set as walk() sets them; otherwise NOT_COMMON, and the
    * caller walks with walk(), which handles everything else. `va` is below 2^32.
    */
   abstract walkCommon(
@@ -115,6 +124,14 @@ export abstract class PageWalker {
    */
   protected indexAt(vaLow: number, vaHigh: number, shift: number, mask: number): number {
     return (shift < 32 ? (vaLow >>> shift) | (vaHigh << (32 - shift)) : vaHigh >> (shift - 32)) & mask;
+  }
+
+  /** walkCommon()'s answer for an absent leaf entry at `at`: the fault's fields, as walk() sets them. */
+  protected absentLeaf(at: number): number {
+    this.entry = at;
+    this.cause = NOT_PRESENT;
+    this.level = 0;
+    return ABSENT_LEAF;
   }
 
   protected fail(cause: FaultCause, level: number): boolean {

@@ -153,6 +153,10 @@ export class Sv39Walker extends PageWalker {
     const words = cache.words[slot];
     const at = cache.wordIndex[slot] + ((va >>> PAGE_SHIFT) & 511) * 2;
     const low = words[at] | 0;
+    if ((low & VALID) === 0)
+      return words.length === 0
+        ? UNCOMMON
+        : this.absentLeaf(cache.table[slot] + ((va >>> PAGE_SHIFT) & 511) * 8);
     const frame = (low >>> PPN_START) << PAGE_SHIFT;
     const rights = LEAF_RIGHTS[((low >>> 1) & 15) | (this.sum ? 16 : 0)];
     const wanted = write ? ACCESSED | DIRTY | VALID : ACCESSED | VALID;

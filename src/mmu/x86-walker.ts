@@ -189,6 +189,10 @@ export class X86Walker extends PageWalker {
     const words = cache.words[slot];
     const at = cache.wordIndex[slot] + ((va >>> PAGE_SHIFT) & 511) * 2;
     const low = words[at] | 0;
+    if ((low & PRESENT) === 0)
+      return words.length === 0
+        ? UNCOMMON
+        : this.absentLeaf(cache.table[slot] + ((va >>> PAGE_SHIFT) & 511) * 8);
     const high = words[at + 1] | 0;
     const frame = low & SMALL_ADDRESS; // negative from 2 GiB up
     const rights = cache.rights[slot] & RIGHTS_X86[((low >>> 1) & 3) | (high === 0 ? 0 : 4)];
@@ -457,6 +461,7 @@ export class I386Walker extends X86Walker {
     if ((directory & (PRESENT | LARGE | ACCESSED)) !== (PRESENT | ACCESSED) || leafAt >= memory.size)
       return UNCOMMON;
     const leaf = memory.read32(leafAt);
+    if ((leaf & PRESENT) === 0) return this.absentLeaf(leafAt);
     const frame = leaf & SMALL_ADDRESS; // negative from 2 GiB up
     const rights = RIGHTS_32[((directory & leaf) >>> 1) & 3];
     const wanted = write ? ACCESSED | DIRTY | PRESENT : ACCESSED | PRESENT;
