@@ -126,6 +126,18 @@ export abstract class PageWalker {
     return (shift < 32 ? (vaLow >>> shift) | (vaHigh << (32 - shift)) : vaHigh >> (shift - 32)) & mask;
   }
 
+  /**
+   * walkCommon()'s answer for an absent 8-byte leaf entry of `va` read from the paging-structure
+   * cache's slot `slot`, out of walkCommon (whose bytecode size decides whether V8 inlines it):
+   * NOT_COMMON when the slot has no words (the memory lends none, or they were detached) and
+   * nothing was read.
+   */
+  protected absentCachedLeaf(slot: number, va: number): number {
+    const cache = this.cache;
+    if (cache.words[slot].length === 0) return NOT_COMMON;
+    return this.absentLeaf(cache.table[slot] + ((va >>> 12) & 511) * 8);
+  }
+
   /** walkCommon()'s answer for an absent leaf entry at `at`: the fault's fields, as walk() sets them. */
   protected absentLeaf(at: number): number {
     this.entry = at;

@@ -60,8 +60,12 @@ const PAGE_SHIFT = 12;
 const SPAN_SHIFT = 21;
 const CACHE_MASK = STRUCTURE_CACHE_MASK;
 const UNCOMMON = NOT_COMMON;
-/** The low word's PPN bits that make a frame's address 2 GiB or more. */
-const HIGH_PPN_BITS = 0xe0000000;
+/** The low word's PPN bits that make a frame's address 2 GiB or more, and V. */
+const VALID_HIGH_PPN = VALID | 0xe0000000;
+// Bit combinations of walkCommon, each one constant: V8 does not fold `A | B` in bytecode, and
+// walkCommon's bytecode size decides whether V8 inlines it into the miss.
+const VALID_ACCESSED = VALID | ACCESSED;
+const VALID_ACCESSED_DIRTY = VALID | ACCESSED | DIRTY;
 const GLOBAL_LEAF = COMMON_GLOBAL;
 const CLEAN_PAGE_RIGHTS = ~(KERNEL_WRITE | USER_WRITE);
 const ALL_RIGHTS = KERNEL_READ | KERNEL_WRITE | KERNEL_EXECUTE | USER_READ | USER_WRITE | USER_EXECUTE;
@@ -153,17 +157,14 @@ export class Sv39Walker extends PageWalker {
     const words = cache.words[slot];
     const at = cache.wordIndex[slot] + ((va >>> PAGE_SHIFT) & 511) * 2;
     const low = words[at] | 0;
-    if ((low & VALID) === 0)
-      return words.length === 0
-        ? UNCOMMON
-        : this.absentLeaf(cache.table[slot] + ((va >>> PAGE_SHIFT) & 511) * 8);
+    if ((low & VALID) === 0) return this.absentCachedLeaf(slot, va);
     const frame = (low >>> PPN_START) << PAGE_SHIFT;
     const rights = LEAF_RIGHTS[((low >>> 1) & 15) | (this.sum ? 16 : 0)];
-    const wanted = write ? ACCESSED | DIRTY | VALID : ACCESSED | VALID;
+    const wanted = write ? VALID_ACCESSED_DIRTY : VALID_ACCESSED;
     // A frame below 2 GiB: PPN bits 53:19 clear (low bits 31:29 and the whole high word).
     if (
       (rights & (1 << pair)) === 0 ||
-      (low & (VALID | HIGH_PPN_BITS)) !== VALID ||
+      (low & VALID_HIGH_PPN) !== VALID ||
       words[at + 1] !== 0 ||
       frame >= memory.size
     )

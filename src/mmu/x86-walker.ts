@@ -44,6 +44,11 @@ const CACHE_MASK = STRUCTURE_CACHE_MASK;
 const UNCOMMON = NOT_COMMON;
 const GLOBAL_LEAF = COMMON_GLOBAL;
 const CLEAN_PAGE_RIGHTS = ~(KERNEL_WRITE | USER_WRITE);
+// Bit combinations of walkCommon, each one constant: V8 does not fold `A | B` in bytecode, and
+// walkCommon's bytecode size decides whether V8 inlines it into the miss.
+const PRESENT_ACCESSED = PRESENT | ACCESSED;
+const PRESENT_ACCESSED_DIRTY = PRESENT | ACCESSED | DIRTY;
+const PRESENT_LARGE_ACCESSED = PRESENT | LARGE | ACCESSED;
 /** 32-bit paging: the directory index is address bits 31:22, the table index bits 21:12. */
 const DIRECTORY_SHIFT = 22;
 const TABLE_INDEX_MASK_32 = 0x3ff;
@@ -189,14 +194,11 @@ export class X86Walker extends PageWalker {
     const words = cache.words[slot];
     const at = cache.wordIndex[slot] + ((va >>> PAGE_SHIFT) & 511) * 2;
     const low = words[at] | 0;
-    if ((low & PRESENT) === 0)
-      return words.length === 0
-        ? UNCOMMON
-        : this.absentLeaf(cache.table[slot] + ((va >>> PAGE_SHIFT) & 511) * 8);
+    if ((low & PRESENT) === 0) return this.absentCachedLeaf(slot, va);
     const high = words[at + 1] | 0;
     const frame = low & SMALL_ADDRESS; // negative from 2 GiB up
     const rights = cache.rights[slot] & RIGHTS_X86[((low >>> 1) & 3) | (high === 0 ? 0 : 4)];
-    const wanted = write ? ACCESSED | DIRTY | PRESENT : ACCESSED | PRESENT;
+    const wanted = write ? PRESENT_ACCESSED_DIRTY : PRESENT_ACCESSED;
     if (
       (rights & (1 << pair)) === 0 ||
       (low & PRESENT) === 0 ||
@@ -458,13 +460,12 @@ export class I386Walker extends X86Walker {
   ): number {
     const directory = memory.read32(root + ((va >>> DIRECTORY_SHIFT) << 2));
     const leafAt = ((directory & SMALL_ADDRESS) >>> 0) + (((va >>> PAGE_SHIFT) & TABLE_INDEX_MASK_32) << 2);
-    if ((directory & (PRESENT | LARGE | ACCESSED)) !== (PRESENT | ACCESSED) || leafAt >= memory.size)
-      return UNCOMMON;
+    if ((directory & PRESENT_LARGE_ACCESSED) !== PRESENT_ACCESSED || leafAt >= memory.size) return UNCOMMON;
     const leaf = memory.read32(leafAt);
     if ((leaf & PRESENT) === 0) return this.absentLeaf(leafAt);
     const frame = leaf & SMALL_ADDRESS; // negative from 2 GiB up
     const rights = RIGHTS_32[((directory & leaf) >>> 1) & 3];
-    const wanted = write ? ACCESSED | DIRTY | PRESENT : ACCESSED | PRESENT;
+    const wanted = write ? PRESENT_ACCESSED_DIRTY : PRESENT_ACCESSED;
     if ((rights & (1 << pair)) === 0 || (leaf & PRESENT) === 0 || frame < 0 || frame >= memory.size)
       return UNCOMMON;
     if ((leaf & wanted) !== wanted) memory.write32(leafAt, (leaf | wanted) >>> 0);
