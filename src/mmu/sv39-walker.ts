@@ -157,7 +157,6 @@ export class Sv39Walker extends PageWalker {
     const words = cache.words[slot];
     const at = cache.wordIndex[slot] + ((va >>> PAGE_SHIFT) & 511) * 2;
     const low = words[at] | 0;
-    if ((low & VALID) === 0) return this.absentCachedLeaf(slot, va);
     const frame = (low >>> PPN_START) << PAGE_SHIFT;
     const rights = LEAF_RIGHTS[((low >>> 1) & 15) | (this.sum ? 16 : 0)];
     const wanted = write ? VALID_ACCESSED_DIRTY : VALID_ACCESSED;
@@ -168,7 +167,7 @@ export class Sv39Walker extends PageWalker {
       words[at + 1] !== 0 ||
       frame >= memory.size
     )
-      return UNCOMMON;
+      return (low & VALID) === 0 ? this.absentCachedLeaf(slot, va) : UNCOMMON;
     if ((low & wanted) !== wanted) words[at] = low | wanted;
     return (
       frame | (low & GLOBAL ? GLOBAL_LEAF : 0) | (write || low & DIRTY ? rights : rights & CLEAN_PAGE_RIGHTS)

@@ -194,7 +194,6 @@ export class X86Walker extends PageWalker {
     const words = cache.words[slot];
     const at = cache.wordIndex[slot] + ((va >>> PAGE_SHIFT) & 511) * 2;
     const low = words[at] | 0;
-    if ((low & PRESENT) === 0) return this.absentCachedLeaf(slot, va);
     const high = words[at + 1] | 0;
     const frame = low & SMALL_ADDRESS; // negative from 2 GiB up
     const rights = cache.rights[slot] & RIGHTS_X86[((low >>> 1) & 3) | (high === 0 ? 0 : 4)];
@@ -206,7 +205,7 @@ export class X86Walker extends PageWalker {
       frame < 0 ||
       frame >= memory.size
     )
-      return UNCOMMON;
+      return (low & PRESENT) === 0 ? this.absentCachedLeaf(slot, va) : UNCOMMON;
     if ((low & wanted) !== wanted) words[at] = low | wanted;
     return (
       frame | (low & GLOBAL ? GLOBAL_LEAF : 0) | (write || low & DIRTY ? rights : rights & CLEAN_PAGE_RIGHTS)
@@ -462,12 +461,11 @@ export class I386Walker extends X86Walker {
     const leafAt = ((directory & SMALL_ADDRESS) >>> 0) + (((va >>> PAGE_SHIFT) & TABLE_INDEX_MASK_32) << 2);
     if ((directory & PRESENT_LARGE_ACCESSED) !== PRESENT_ACCESSED || leafAt >= memory.size) return UNCOMMON;
     const leaf = memory.read32(leafAt);
-    if ((leaf & PRESENT) === 0) return this.absentLeaf(leafAt);
     const frame = leaf & SMALL_ADDRESS; // negative from 2 GiB up
     const rights = RIGHTS_32[((directory & leaf) >>> 1) & 3];
     const wanted = write ? PRESENT_ACCESSED_DIRTY : PRESENT_ACCESSED;
     if ((rights & (1 << pair)) === 0 || (leaf & PRESENT) === 0 || frame < 0 || frame >= memory.size)
-      return UNCOMMON;
+      return (leaf & PRESENT) === 0 ? this.absentLeaf(leafAt) : UNCOMMON;
     if ((leaf & wanted) !== wanted) memory.write32(leafAt, (leaf | wanted) >>> 0);
     return (
       frame |
