@@ -55,6 +55,8 @@ const PROTECTION = FaultCause.Protection;
 const ACCESS_FAULT = FaultCause.AccessFault;
 const UNCOMMON = NOT_COMMON;
 const ABSENT = ABSENT_LEAF;
+/** miss()'s way before any set search (find() and probe() answer -1 or a way). */
+const NOT_SEARCHED = -2;
 const LEAF_FRAME = COMMON_FRAME_MASK;
 const GLOBAL_LEAF = COMMON_GLOBAL;
 const RIGHTS_MASK = COMMON_RIGHTS_MASK;
@@ -211,9 +213,11 @@ export class Mmu {
   private miss(va: number, access: Access, mode: Mode): number {
     const tlb = this.tlb;
     const current = this.asid;
+    let found = NOT_SEARCHED; // the set search's answer, for the general path
     if (va === va >>> 0 && tlb.hitIndex === this.hitIndex && tlb.context === current) {
       const page = va >>> PAGE_SHIFT;
       const probe = tlb.probe(page, current);
+      found = probe < 0 ? -1 : probe;
       if (probe < 0) {
         const leaf = this.walker.walkCommon(this.memory, this.root, va, mode * 3 + access, access === WRITE);
         if (leaf !== UNCOMMON) {
@@ -243,7 +247,7 @@ export class Mmu {
     // Integer arithmetic for addresses below 4 GiB (V8 keeps a number that may exceed int32 as a double).
     const vpn = va === va >>> 0 ? va >>> PAGE_SHIFT : Math.floor(va / PAGE_SIZE);
     const pair = mode * 3 + access;
-    const way = tlb.find(vpn, this.asid);
+    const way = found !== NOT_SEARCHED ? found : tlb.find(vpn, this.asid);
     if (way >= 0 && (tlb.rights[way] & (1 << pair)) !== 0) {
       this.hitEntries[HIT_COUNTER]++;
       tlb.indexWay(way);
