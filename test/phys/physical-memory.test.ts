@@ -93,6 +93,20 @@ describe('PhysicalMemory', () => {
     expect(view[5]).toBe(0);
   });
 
+  it('wordArrayOf lends the chunk of a word as signed int32, aliasing RAM once written', () => {
+    const ram = new PhysicalMemory(4 * CHUNK);
+    const pa = 2 * CHUNK + 0x1238;
+    expect(ram.wordArrayOf(pa)[ram.wordIndexOf(pa)]).toBe(0); // the shared zero chunk
+    ram.write32(pa, 0x80000007);
+    const words = ram.wordArrayOf(pa);
+    expect(ram.wordIndexOf(pa)).toBe(0x1238 / 4);
+    expect(words[ram.wordIndexOf(pa)]).toBe(0x80000007 | 0);
+    words[ram.wordIndexOf(pa) + 1] = -1;
+    expect(ram.read32(pa + 4)).toBe(0xffffffff);
+    expect(ram.wordArrayOf(pa + 8)).toBe(words); // the same chunk keeps its array
+    expect(ram.wordArrayOf(pa - CHUNK)).not.toBe(words);
+  });
+
   it('refuses ranges outside RAM and unaligned frame addresses', () => {
     const ram = new PhysicalMemory(4 * CHUNK);
     expect(() => ram.read(4 * CHUNK - 2, new Uint8Array(4))).toThrow(AddressRangeError);
