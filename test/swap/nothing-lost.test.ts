@@ -199,7 +199,12 @@ function run(format: FormatName, policy: PolicyName, residentLimit: number, comm
           const received = kernel.ipc.receive(to.pid);
           const delivered = to.pending.shift();
           if (!received || !delivered) throw new Error('no message');
-          to.areas.push({ va: received.va, writable: delivered.writable, shared: false, pages: delivered.pages });
+          to.areas.push({
+            va: received.va,
+            writable: delivered.writable,
+            shared: false,
+            pages: delivered.pages,
+          });
           break;
         }
       }
