@@ -157,6 +157,7 @@ export class AreaPool extends AreaTable {
     this.mappedBytes[a] = bytes;
     this.touched[a] = 0;
     this.live[a] = 1;
+    this.slabsIn[a] = 0;
     this.pageSlab.fill(NONE, a * this.pagesPerArea, (a + 1) * this.pagesPerArea);
     this.shared.clearArea(a);
     this.byKey.set(base / this.areaSize, a);

@@ -35,6 +35,8 @@ export class AreaTable {
   /** A bit a page: handed out to a block since the area was mapped (resident). */
   touched = new Uint32Array(0);
   live = new Uint8Array(0);
+  /** Slabs on the area's pages (a free checks for 1: is its slab the last thing in its area). */
+  slabsIn = new Uint16Array(0);
   next = new Int32Array(0);
   prev = new Int32Array(0);
   /**
@@ -101,6 +103,7 @@ export class AreaTable {
       this.mappedBytes.byteLength +
       this.touched.byteLength +
       this.live.byteLength +
+      this.slabsIn.byteLength +
       this.next.byteLength +
       this.prev.byteLength +
       this.pageSlab.byteLength +
@@ -118,6 +121,7 @@ export class AreaTable {
     this.growable = other.growable;
     this.touched = other.touched.slice();
     this.live = other.live.slice();
+    this.slabsIn = other.slabsIn.slice();
     this.next = other.next.slice();
     this.prev = other.prev.slice();
     this.pageSlab = other.pageSlab.slice();
@@ -156,6 +160,7 @@ export class AreaTable {
     this.mappedBytes = grown(this.mappedBytes, capacity);
     this.touched = grown(this.touched, capacity);
     this.live = grown(this.live, capacity);
+    this.slabsIn = grown(this.slabsIn, capacity);
     this.next = grown(this.next, capacity, NONE);
     this.prev = grown(this.prev, capacity, NONE);
     this.pageSlab = grown(this.pageSlab, capacity * this.pagesPerArea, NONE);

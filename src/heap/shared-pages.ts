@@ -130,18 +130,6 @@ export class SharedPages {
     }
   }
 
-  /** Whether the run of `units` units from `first` of area `a` is all that is taken on its pages. */
-  onlyRun(a: number, first: number, units: number): boolean {
-    const end = first + units;
-    for (let unit = first; unit < end; ) {
-      const page = unit >>> UNITS_SHIFT;
-      const inPage = Math.min(end, (page + 1) << UNITS_SHIFT) - unit;
-      if (this.freeUnits[a * this.areas.pagesPerArea + page] !== UNITS_PER_PAGE - inPage) return false;
-      unit += inPage;
-    }
-    return true;
-  }
-
   /** Marks every page of area `a` as not shared (the area is new). */
   clearArea(a: number): void {
     const perArea = this.areas.pagesPerArea;

@@ -7,7 +7,7 @@
  * small malloc and free; read by the checker and stats.
  */
 import type { AreaPool } from './area-pool.js';
-import { FULL_WORD, runMask, WORD_BITS } from './bit-runs.js';
+import { FULL_WORD, WORD_BITS } from './bit-runs.js';
 import { NONE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { SizeClassTable } from './size-class-table.js';
 import { SlabBitmaps } from './slab-bitmaps.js';
@@ -15,7 +15,6 @@ import { bitmapOrderFor, SlabPlacement } from './slab-placement.js';
 import { SlabTable } from './slab-table.js';
 
 const WORD_SHIFT = Math.log2(WORD_BITS);
-const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 const BIT_MASK = WORD_BITS - 1;
 
 export class SlabCache extends SlabTable {
@@ -195,14 +194,7 @@ export class SlabCache extends SlabTable {
 
   /** Whether slab `s` is the only thing in its area (no other slab on its pages or units). */
   private alone(s: number): boolean {
-    const areas = this.areas;
-    const a = this.area[s];
-    const first = this.firstUnit[s];
-    const units = this.units[s];
-    const page = first >>> UNITS_SHIFT;
-    const pages = ((first + units - 1) >>> UNITS_SHIFT) - page + 1;
-    if (areas.used[a] !== runMask(page, pages)) return false;
-    return units >= UNITS_PER_PAGE || areas.shared.onlyRun(a, first, units);
+    return this.areas.slabsIn[this.area[s]] === 1;
   }
 
   /** Whether object `index` of slab `s` is live. */
@@ -319,6 +311,7 @@ export class SlabCache extends SlabTable {
     this.clearBitmap(at, objects, this.words);
     this.linkPartial(cls, s);
     this.slabsOf[cls]++;
+    this.areas.slabsIn[a]++;
     this.count++;
     this.kept++; // empty until take() hands out its first object
     return s;
@@ -338,6 +331,7 @@ export class SlabCache extends SlabTable {
     const a = this.area[s];
     this.area[s] = NONE;
     this.slabsOf[cls]--;
+    this.areas.slabsIn[a]--;
     this.count--;
     if (this.lastIdReused) this.freeIds[this.freeIdCount++] = s;
     else this.idsUsed--;
@@ -358,6 +352,7 @@ export class SlabCache extends SlabTable {
     this.bitmaps.give(this.bitmapOrder(s), this.bitmapAt[s]);
     this.area[s] = NONE;
     this.slabsOf[cls]--;
+    this.areas.slabsIn[a]--;
     this.count--;
     this.freeIds[this.freeIdCount++] = s;
     if (units < UNITS_PER_PAGE) this.areas.shared.give(a, this.firstUnit[s], units);

@@ -109,6 +109,37 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('counts the slabs on each area (a free asks whether its slab is the last), and the checker verifies it', () => {
+    const { heap } = setup();
+    const keep = heap.malloc(48);
+    const other = heap.malloc(1152);
+    heap.free(other); // not the last slab of its area: kept as the spare
+    expect(heap.stats().slabs).toBe(2);
+    heap.check();
+    const areas = (heap as unknown as { areas: { slabsIn: Uint16Array } }).areas;
+    expect(areas.slabsIn[0]).toBe(2);
+    areas.slabsIn[0]++;
+    expect(() => heap.check()).toThrow(/area 0: 2 slabs on its pages, but counted 3/);
+    areas.slabsIn[0]--;
+    heap.free(keep); // the last live slab: both go
+    expect(heap.stats().slabs).toBe(0);
+    heap.check();
+  });
+
+  it("finds a realloc'd large block again by its last lookup, and never a freed one", () => {
+    const { heap } = setup();
+    const big = heap.malloc(300000);
+    expect(heap.realloc(big, 301000)).toBe(big);
+    expect(heap.realloc(big, 302000)).toBe(big);
+    heap.free(big);
+    expect(() => heap.free(big)).toThrow(DoubleFreeError);
+    expect(() => heap.realloc(big, 10)).toThrow(FreedBlockError);
+    const again = heap.malloc(300000);
+    expect(heap.usableSize(again)).toBeGreaterThanOrEqual(300000);
+    heap.free(again);
+    heap.check();
+  });
+
   it('puts a small slab in the shortest free run of the shared pages that holds it (best fit)', () => {
     const { heap } = setup();
     // Classes with few blocks take one-object slabs, exact runs of 16-byte units, lowest first:
