@@ -5,7 +5,7 @@
  * first (the area an address lies in). AreaPool builds on it; the checker reads it.
  */
 import { FULL_WORD, WORD_BITS } from './bit-runs.js';
-import { grown } from './grown.js';
+import { resized } from './grown.js';
 import { NONE, PAGE_SIZE, SLAB_UNIT } from './heap-constants.js';
 
 /** `pageSlab` of a page shared by small slabs. */
@@ -153,18 +153,19 @@ export class AreaTable {
     else this.prev[next] = prev;
   }
 
-  protected grow(capacity: number): void {
-    this.base = grown(this.base, capacity);
-    this.used = grown(this.used, capacity);
-    this.unmapped = grown(this.unmapped, capacity);
-    this.mappedBytes = grown(this.mappedBytes, capacity);
-    this.touched = grown(this.touched, capacity);
-    this.live = grown(this.live, capacity);
-    this.slabsIn = grown(this.slabsIn, capacity);
-    this.next = grown(this.next, capacity, NONE);
-    this.prev = grown(this.prev, capacity, NONE);
-    this.pageSlab = grown(this.pageSlab, capacity * this.pagesPerArea, NONE);
-    this.freeIds = grown(this.freeIds, capacity);
+  /** Room for `capacity` areas: more, or fewer when the ids past it are unused (a refused call's). */
+  protected resizeTables(capacity: number): void {
+    this.base = resized(this.base, capacity);
+    this.used = resized(this.used, capacity);
+    this.unmapped = resized(this.unmapped, capacity);
+    this.mappedBytes = resized(this.mappedBytes, capacity);
+    this.touched = resized(this.touched, capacity);
+    this.live = resized(this.live, capacity);
+    this.slabsIn = resized(this.slabsIn, capacity);
+    this.next = resized(this.next, capacity, NONE);
+    this.prev = resized(this.prev, capacity, NONE);
+    this.pageSlab = resized(this.pageSlab, capacity * this.pagesPerArea, NONE);
+    this.freeIds = resized(this.freeIds, capacity);
     this.capacity = capacity;
   }
 }

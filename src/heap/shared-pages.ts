@@ -6,7 +6,7 @@
  */
 import type { AreaPool } from './area-pool.js';
 import { SHARED_PAGE } from './area-table.js';
-import { grown, resized } from './grown.js';
+import { resized } from './grown.js';
 import { NONE, UNITS_PER_PAGE } from './heap-constants.js';
 import { HoleIndex } from './hole-index.js';
 import { fillRun, MASK_WORDS, markRun } from './unit-masks.js';
@@ -49,6 +49,8 @@ export class SharedPages {
   private lastFreshPage = 0;
   private lastNewSegment = false;
   private lastSegmentCapacity = 0;
+  /** The hole index's record room before the last take. */
+  private lastRecordCapacity = 0;
 
   constructor(private readonly areas: AreaPool) {
     this.resizeSegments(INITIAL_SEGMENTS);
@@ -66,6 +68,7 @@ export class SharedPages {
     // slabs for the classes with few blocks: docs/heap.md).
     this.lastFresh = false;
     this.lastNewSegment = false;
+    this.lastRecordCapacity = this.holes.recordCapacity;
     const found = this.holes.find(units, step);
     if (found !== NONE) return this.takeOn(found, units, slab);
     if (!freshPage) return NONE;
@@ -128,6 +131,8 @@ export class SharedPages {
       }
       areas.unclaim(a, this.lastFreshPage, 1);
     }
+    // The records as many as they were (a fresh page's hole took one).
+    this.holes.shrinkRecords(this.lastRecordCapacity);
   }
 
   /** Marks every page of area `a` as not shared (the area is new). */
@@ -137,12 +142,12 @@ export class SharedPages {
     this.freeUnits.fill(0, a * perArea, (a + 1) * perArea);
   }
 
-  /** Room for `areas` areas' pages. */
-  grow(areas: number): void {
+  /** Room for `areas` areas' pages (more, or fewer when the last areas are unused). */
+  resizeAreas(areas: number): void {
     const pages = areas * this.areas.pagesPerArea;
-    this.mask = grown(this.mask, pages * MASK_WORDS, TAKEN_WORD);
-    this.freeUnits = grown(this.freeUnits, pages);
-    this.segmentOf = grown(this.segmentOf, pages, NONE);
+    this.mask = resized(this.mask, pages * MASK_WORDS, TAKEN_WORD);
+    this.freeUnits = resized(this.freeUnits, pages);
+    this.segmentOf = resized(this.segmentOf, pages, NONE);
   }
 
   get byteLength(): number {

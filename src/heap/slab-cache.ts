@@ -51,6 +51,8 @@ export class SlabCache extends SlabTable {
   private lastIdReused = false;
   private lastHigh = 0;
   private lastHint = 0;
+  /** Slab ids the tables had room for before the last make (unmake gives back what it added). */
+  private lastCapacity = 0;
   private lastTouched = 0;
   private lastTookSpare = false;
   private lastTookEmpty = false;
@@ -281,10 +283,14 @@ export class SlabCache extends SlabTable {
 
   /** Makes a slab for `cls`, where and as SlabPlacement decides; NONE if out of memory. */
   private make(cls: number): number {
-    if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
+    this.lastCapacity = this.capacity;
+    if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.resizeTables(this.capacity * 2);
     const s = this.freeIdCount > 0 ? this.freeIds[this.freeIdCount - 1] : this.idsUsed;
     const placed = this.placement;
-    if (!placed.place(cls, this.liveOf[cls], s)) return NONE;
+    if (!placed.place(cls, this.liveOf[cls], s)) {
+      this.shrinkBack();
+      return NONE;
+    }
     const a = placed.area;
     const first = placed.firstUnit;
     const units = placed.units;
@@ -337,6 +343,13 @@ export class SlabCache extends SlabTable {
     else this.idsUsed--;
     if (this.isSmall(s)) this.areas.shared.untake(a, this.firstUnit[s], this.units[s]);
     else this.areas.unclaim(a, this.firstUnit[s] / UNITS_PER_PAGE, this.units[s] / UNITS_PER_PAGE);
+    this.shrinkBack();
+    this.words = this.bitmaps.words;
+  }
+
+  /** The tables as big as they were before the last make, which is undone. */
+  private shrinkBack(): void {
+    if (this.capacity !== this.lastCapacity) this.resizeTables(this.lastCapacity);
   }
 
   /** Whether slab `s` is a small slab (a run of units in a shared page). */
