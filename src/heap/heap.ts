@@ -214,7 +214,8 @@ export class Heap extends HeapState {
   /**
    * Frees every block and keeps everything it held mapped for reuse: every slab, emptied, in its
    * class's list, the large blocks in the large cache as free() leaves them, the areas: a warm heap,
-   * as @thi.ng/malloc's freeAll keeps its whole buffer. Warm throughput empties the heap between
+   * as @thi.ng/malloc's freeAll keeps its whole buffer. Until trim() the heap stays warm: the
+   * slabs its frees empty are kept too, for the next run. Warm throughput empties the heap between
    * passes this way; trim() gives what it keeps back.
    */
   freeAll(): void {

@@ -39,10 +39,16 @@ export class SlabCache extends SlabTable {
   spare = NONE;
   /**
    * Empty slabs held besides the spare: those emptyAll() kept (a warm heap's, ready for the next
-   * run of the program) and, for an instant, one make() just made. Taking an object from one, or
-   * trim, ends it.
+   * run of the program), those free() emptied while the heap is warm, and, for an instant, one
+   * make() just made. Taking an object from one, or trim, ends it.
    */
   kept = 0;
+  /**
+   * Set by emptyAll() until dropKept(): the heap runs the program again on what its last run
+   * left, so a slab its frees empty is kept as those emptyAll() kept are, not given back (a warm
+   * run of sort made and gave back 21 slabs a pass).
+   */
+  warm = false;
 
   // What the last allocate changed, so undoAllocate can take it back exactly.
   private lastSlab = NONE;
@@ -143,6 +149,12 @@ export class SlabCache extends SlabTable {
     const live = --this.live[s];
     this.liveOf[cls]--;
     if (live === 0) {
+      if (this.warm) {
+        // Kept as freeAll's are (a one-object slab was full, so off the list).
+        if (objects === 1) this.linkPartial(cls, s);
+        this.kept++;
+        return;
+      }
       if (this.alone(s)) {
         if (objects > 1) this.unlinkPartial(cls, s);
         this.destroy(s);
@@ -239,10 +251,12 @@ export class SlabCache extends SlabTable {
       this.clearBitmap(this.bitmapAt[s], objects, words);
       this.kept++;
     }
+    this.warm = true;
   }
 
-  /** Gives back the empty slabs emptyAll() kept (trim). */
+  /** Gives back the empty slabs emptyAll() and a warm heap's frees kept (trim); the heap is warm no more. */
   dropKept(): void {
+    this.warm = false;
     for (let s = 0; s < this.idsUsed && this.kept > 0; s++) {
       if (this.area[s] === NONE || this.live[s] !== 0 || s === this.spare) continue;
       this.kept--;
@@ -279,6 +293,7 @@ export class SlabCache extends SlabTable {
     this.lastFresh = other.lastFresh;
     this.spare = other.spare;
     this.kept = other.kept;
+    this.warm = other.warm;
   }
 
   /** Makes a slab for `cls`, where and as SlabPlacement decides; NONE if out of memory. */

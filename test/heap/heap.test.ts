@@ -275,6 +275,37 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('after freeAll, keeps the slabs its frees empty as freeAll kept its own, until trim', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const sizes = [100, 200, 300, 1152];
+    const first = sizes.map((size) => heap.malloc(size));
+    expect(heap.stats().slabs).toBe(4); // one-object slabs: few blocks of each class
+    heap.freeAll();
+    // The next run frees as it goes: every slab it empties stays (cold, only the last would).
+    const second = sizes.map((size) => heap.malloc(size));
+    expect(second).toEqual(first);
+    for (const va of second) heap.free(va);
+    expect(heap.stats().slabs).toBe(4);
+    expect(heap.stats().keptSlabs).toBe(4);
+    heap.check();
+    // So a third run makes no slab and gets the same blocks.
+    expect(sizes.map((size) => heap.malloc(size))).toEqual(first);
+    expect(heap.stats().keptSlabs).toBe(0);
+    heap.freeAll();
+    // trim gives them back, and the heap is cold again: freeing gives slabs back as before.
+    heap.trim();
+    expect(heap.stats().slabs).toBe(0);
+    expect(space.reservedBytes).toBe(0);
+    const a = heap.malloc(100);
+    const b = heap.malloc(200);
+    heap.free(a); // the spare
+    expect(heap.stats().slabs).toBe(2);
+    heap.free(b); // the last in its area with the spare: both go
+    expect(heap.stats().slabs).toBe(0);
+    heap.check();
+  });
+
   it('grows an area in place, and maps another when a large block took the rest of its range', () => {
     const heap = new Heap(new SparseSpace(), { growAreas: true });
     const first = heap.malloc(2000);
