@@ -16,6 +16,8 @@ import { SlabTable } from './slab-table.js';
 
 const WORD_SHIFT = Math.log2(WORD_BITS);
 const BIT_MASK = WORD_BITS - 1;
+/** The bitmap word of a one-object slab whose object is free: bit 0 clear, the padding set. */
+const ONLY_OBJECT_FREE = 0xfffffffe;
 
 export class SlabCache extends SlabTable {
   readonly classes: SizeClassTable;
@@ -114,6 +116,7 @@ export class SlabCache extends SlabTable {
     if (this.live[s] === 0) {
       if (s === this.spare) this.spare = NONE;
       else this.kept--;
+      if (this.objects[s] === 1) return this.takeOnly(s, cls);
     }
     const words = this.words;
     const first = this.bitmapAt[s];
@@ -139,9 +142,34 @@ export class SlabCache extends SlabTable {
     return this.base[s] + index * size;
   }
 
+  /**
+   * take() of a one-object slab (most slabs of a class with few blocks): its bitmap word is its
+   * object's bit and padding, its hint stays 0, and it leaves its class's list full.
+   */
+  private takeOnly(s: number, cls: number): number {
+    this.words[this.bitmapAt[s]] = FULL_WORD;
+    this.live[s] = 1;
+    this.takenIndex = 0;
+    this.unlinkPartial(cls, s);
+    if (this.high[s] === 0) {
+      this.lastFresh = this.dirty[s] === 0;
+      this.high[s] = 1;
+      const start = this.firstUnit[s] * SLAB_UNIT;
+      this.areas.touch(this.area[s], start, start + this.classSize[cls]);
+    } else {
+      this.lastFresh = false;
+    }
+    this.liveOf[cls]++;
+    return this.base[s];
+  }
+
   /** Frees object `index` of slab `s`. */
   free(s: number, index: number): void {
     const cls = this.classOf[s];
+    if (this.objects[s] === 1) {
+      this.freeOnly(s, cls);
+      return;
+    }
     const w = index >>> WORD_SHIFT;
     this.words[this.bitmapAt[s] + w] &= ~(1 << (index & BIT_MASK));
     if (w < this.hint[s]) this.hint[s] = w;
@@ -167,6 +195,26 @@ export class SlabCache extends SlabTable {
       if (before !== NONE) this.dropEmpty(before);
     } else if (live === objects - 1) {
       this.linkPartial(cls, s);
+    }
+  }
+
+  /** free() of a one-object slab: it empties. */
+  private freeOnly(s: number, cls: number): void {
+    this.words[this.bitmapAt[s]] = ONLY_OBJECT_FREE;
+    this.live[s] = 0;
+    this.liveOf[cls]--;
+    if (this.warm) {
+      // Kept as freeAll's are (it was full, so off its class's list).
+      this.linkPartial(cls, s);
+      this.kept++;
+    } else if (this.alone(s)) {
+      this.destroy(s);
+    } else {
+      // Kept as the spare; the one before it goes.
+      this.linkPartial(cls, s);
+      const before = this.spare;
+      this.spare = s;
+      if (before !== NONE) this.dropEmpty(before);
     }
   }
 
