@@ -106,6 +106,14 @@ export class Heap extends HeapState {
       return 0;
     }
     if (this.fitsAsItIs(size)) return va;
+    // A one-object slab with free units after it grows into them: no copy, nothing to undo.
+    const slab = this.found.slab;
+    if (
+      slab !== NONE &&
+      size <= this.largeThreshold &&
+      this.slabs.growInPlace(slab, this.classes.classOf(size))
+    )
+      return va;
     this.attempt.begin();
     let to = this.resize(va, size);
     if (to === 0 && this.trimAndRetry()) to = this.resize(va, size);

@@ -113,6 +113,25 @@ export class SharedPages {
     }
   }
 
+  /**
+   * Gives small slab `slab` (the run of `units` units from `first` of area `a`) the `extra` units
+   * right after it, when they are free and on the same page (a realloc grown in place); whether
+   * it did.
+   */
+  extend(a: number, first: number, units: number, extra: number, slab: number): boolean {
+    const end = first + units;
+    if ((end & (UNITS_PER_PAGE - 1)) === 0 || (end - 1) >>> UNITS_SHIFT !== (end + extra - 1) >>> UNITS_SHIFT)
+      return false;
+    const start = this.holeUnit(a, end);
+    const holes = this.holes;
+    if (holes.startingAt(start) < extra) return false;
+    holes.take(holes.foundHole, start, extra);
+    markRun(this.mask, a * this.areas.pagesPerArea * MASK_WORDS, end, extra, true);
+    this.countRun(a, end, extra, -1);
+    fillRun(this.unitSlab, slab, start, start + extra);
+    return true;
+  }
+
   /** The inverse of the last take, right after it. */
   untake(a: number, first: number, units: number): void {
     const areas = this.areas;

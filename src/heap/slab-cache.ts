@@ -11,7 +11,7 @@ import { FULL_WORD, WORD_BITS } from './bit-runs.js';
 import { NONE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { SizeClassTable } from './size-class-table.js';
 import { SlabBitmaps } from './slab-bitmaps.js';
-import { bitmapOrderFor, SlabPlacement } from './slab-placement.js';
+import { bitmapOrderFor, SlabPlacement, SPARSE_CLASS_BLOCKS } from './slab-placement.js';
 import { SlabTable } from './slab-table.js';
 
 const WORD_SHIFT = Math.log2(WORD_BITS);
@@ -216,6 +216,37 @@ export class SlabCache extends SlabTable {
       this.spare = s;
       if (before !== NONE) this.dropEmpty(before);
     }
+  }
+
+  /**
+   * Grows one-object small slab `s` (its block live) into a slab of class `cls` in place, when
+   * `cls` would get a one-object slab too, its run may start where this one does and the units
+   * after it on its page are free: a realloc that needs no copy. Whether it did.
+   */
+  growInPlace(s: number, cls: number): boolean {
+    const classes = this.classes;
+    const units = classes.oneUnits[cls];
+    const first = this.firstUnit[s];
+    if (
+      this.objects[s] !== 1 ||
+      this.units[s] >= UNITS_PER_PAGE ||
+      units === 0 ||
+      this.liveOf[cls] >= SPARSE_CLASS_BLOCKS ||
+      first % classes.runStep[cls] !== 0
+    )
+      return false;
+    const a = this.area[s];
+    if (!this.areas.shared.extend(a, first, this.units[s], units - this.units[s], s)) return false;
+    const old = this.classOf[s];
+    this.slabsOf[old]--;
+    this.liveOf[old]--;
+    this.slabsOf[cls]++;
+    this.liveOf[cls]++;
+    this.classOf[s] = cls;
+    this.units[s] = units;
+    const start = first * SLAB_UNIT;
+    this.areas.touch(a, start, start + classes.size[cls]);
+    return true;
   }
 
   /**

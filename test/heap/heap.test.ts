@@ -140,6 +140,28 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('grows a one-object block in place into the free units after it, else moves it', () => {
+    const { heap, space } = setup();
+    const a = heap.malloc(100); // the 112-byte class: units 0 to 6 of a shared page
+    space.fill(a, 100, 0x11);
+    const resident = heap.stats().residentBytes;
+    // 200 bytes (the 208-byte class, 13 units, 16-byte steps): units 7 to 12 are free, so no copy.
+    expect(heap.realloc(a, 200)).toBe(a);
+    expect(heap.usableSize(a)).toBe(208);
+    expect(heap.stats().slabs).toBe(1);
+    expect(heap.stats().residentBytes).toBe(resident);
+    heap.check();
+    const b = heap.malloc(16); // right after it
+    expect(b - a).toBe(208);
+    // Now the units after it are taken: it moves, its payload with it.
+    const moved = heap.realloc(a, 300);
+    expect(moved).not.toBe(a);
+    const bytes = new Uint8Array(100);
+    space.read(moved, bytes);
+    expect(bytes.every((x) => x === 0x11)).toBe(true);
+    heap.check();
+  });
+
   it('puts a small slab in the shortest free run of the shared pages that holds it (best fit)', () => {
     const { heap } = setup();
     // Classes with few blocks take one-object slabs, exact runs of 16-byte units, lowest first:
