@@ -23,7 +23,7 @@ export type { HeapOptions } from './heap-options.js';
 export type { HeapStats, SizeClassStats } from './heap-stats.js';
 
 export class Heap extends HeapState {
-  private readonly trimNow = () => this.trim();
+  private readonly trimNow = () => this.giveBackKept();
 
   // ---------------------------------------------------------------- the C interface
 
@@ -206,10 +206,20 @@ export class Heap extends HeapState {
   }
 
   /**
-   * Gives back the empty areas and the cached large ranges. What the space refuses to take back
-   * (the region limit) stays held, counted in the footprint, and is offered again next time.
+   * Gives back the empty areas, the cached large ranges and the kept slabs, and ends a warm
+   * heap's keeping (freeAll). What the space refuses to take back (the region limit) stays held,
+   * counted in the footprint, and is offered again next time.
    */
   trim(): void {
+    this.slabs.warm = false;
+    this.giveBackKept();
+  }
+
+  /**
+   * trim() without ending a warm heap's keeping: what a call gives back before it maps more
+   * (a warm run goes on keeping the slabs its frees empty after that).
+   */
+  private giveBackKept(): void {
     // Again while something went: giving back one range can let its neighbour go without a split.
     for (let before = Number.POSITIVE_INFINITY; this.counters.footprint < before; ) {
       before = this.counters.footprint;
@@ -293,7 +303,7 @@ export class Heap extends HeapState {
   private trimAndRetry(): boolean {
     if (!this.attempt.trimWanted) return false;
     this.attempt.abort();
-    this.trim();
+    this.giveBackKept();
     this.attempt.begin();
     return true;
   }

@@ -46,9 +46,9 @@ export class SlabCache extends SlabTable {
    */
   kept = 0;
   /**
-   * Set by emptyAll() until dropKept(): the heap runs the program again on what its last run
-   * left, so a slab its frees empty is kept as those emptyAll() kept are, not given back (a warm
-   * run of sort made and gave back 21 slabs a pass).
+   * Set by emptyAll() until the heap's trim(): the heap runs the program again on what its last
+   * run left, so a slab its frees empty is kept as those emptyAll() kept are, not given back (a
+   * warm run of sort made and gave back 21 slabs a pass).
    */
   warm = false;
 
@@ -333,9 +333,8 @@ export class SlabCache extends SlabTable {
     this.warm = true;
   }
 
-  /** Gives back the empty slabs emptyAll() and a warm heap's frees kept (trim); the heap is warm no more. */
+  /** Gives back the empty slabs emptyAll() and a warm heap's frees kept (trim). */
   dropKept(): void {
-    this.warm = false;
     for (let s = 0; s < this.idsUsed && this.kept > 0; s++) {
       if (this.area[s] === NONE || this.live[s] !== 0 || s === this.spare) continue;
       this.kept--;
