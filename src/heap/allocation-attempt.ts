@@ -75,19 +75,21 @@ export class AllocationAttempt {
   }
 
   /**
-   * The call succeeded. If it mapped and that raised a peak, gives back what is kept for reuse
-   * (`trim`) and lowers the peaks by what that gave back, as if it had been given back first: so
-   * what the heap keeps never raises a peak, and stays as long as it does not.
+   * The call succeeded. If it mapped and that raised a peak, gives back what is kept for reuse,
+   * in stages, until what went covers the rise (`giveBack(footprintOver, residentPagesOver)`),
+   * and lowers the peaks by what that gave back, as if it had been given back first: so what the
+   * heap keeps never raises a peak, and stays as long as it does not.
    */
-  commit(trim: () => void): void {
+  commit(giveBack: (footprintOver: number, residentPagesOver: number) => void): void {
     if (!this.trimWanted) return;
     this.trimWanted = false;
     const counters = this.counters;
-    if (counters.peakFootprint <= this.peakFootprint && counters.peakResidentPages <= this.peakResidentPages)
-      return;
+    const footprintOver = counters.peakFootprint - this.peakFootprint;
+    const residentOver = counters.peakResidentPages - this.peakResidentPages;
+    if (footprintOver <= 0 && residentOver <= 0) return;
     const footprint = counters.footprint;
     const resident = counters.residentPages;
-    trim();
+    giveBack(footprintOver, residentOver);
     counters.peakFootprint = Math.max(
       this.peakFootprint,
       counters.peakFootprint - (footprint - counters.footprint),

@@ -246,6 +246,12 @@ export class LargeBlocks {
     }
   }
 
+  /** Gives the oldest cached range the space takes back to it; whether one went. */
+  giveBackOldest(): boolean {
+    for (let i = 0; i < this.cacheCount; i++) if (this.uncache(i)) return true;
+    return false;
+  }
+
   /** Live blocks as [address, bytes] pairs. */
   blocks(out: Array<[number, number]>): void {
     for (let l = 0; l < this.idsUsed; l++) if (this.live[l]) out.push([this.base[l], this.bytes[l]]);

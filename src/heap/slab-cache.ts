@@ -162,8 +162,8 @@ export class SlabCache extends SlabMaking {
     this.live[s] = 0;
     this.liveOf[cls]--;
     if (this.warm) {
-      // Kept as freeAll's are (it was full, so off its class's list).
-      this.linkPartial(cls, s);
+      // Kept as freeAll's are (it was full, so off its class's list), for the class it was made for.
+      this.linkPartial(this.classOf[s] === this.madeFor[s] ? cls : this.ungrow(s), s);
       this.kept++;
     } else if (this.alone(s)) {
       this.destroy(s);
@@ -205,6 +205,21 @@ export class SlabCache extends SlabMaking {
     const start = first * SLAB_UNIT;
     this.areas.touch(a, start, start + classes.size[cls]);
     return true;
+  }
+
+  /**
+   * Gives empty one-object slab `s`, grown in place, the shape of the class it was made for
+   * again: the units past that go back to their page. Returns that class.
+   */
+  private ungrow(s: number): number {
+    const made = this.madeFor[s];
+    const units = this.classes.oneUnits[made];
+    this.areas.shared.give(this.area[s], this.firstUnit[s] + units, this.units[s] - units);
+    this.slabsOf[this.classOf[s]]--;
+    this.slabsOf[made]++;
+    this.classOf[s] = made;
+    this.units[s] = units;
+    return made;
   }
 
   /**
@@ -269,8 +284,10 @@ export class SlabCache extends SlabMaking {
       if (this.area[s] === NONE || live === 0) continue;
       const cls = this.classOf[s];
       const objects = this.objects[s];
-      if (live === objects) this.linkPartial(cls, s);
       this.liveOf[cls] -= live;
+      // A one-object slab realloc grew in place is kept for the class it was made for: the next
+      // run mallocs that class again (sort remade a slab a pass, and its grown class kept one more).
+      if (live === objects) this.linkPartial(cls === this.madeFor[s] ? cls : this.ungrow(s), s);
       this.live[s] = 0;
       this.hint[s] = 0;
       this.clearBitmap(this.bitmapAt[s], objects, words);

@@ -85,6 +85,7 @@ export class SlabMaking extends SlabTable {
     if (this.freeIdCount > 0) this.freeIdCount--;
     else this.idsUsed++;
     this.classOf[s] = cls;
+    this.madeFor[s] = cls;
     this.area[s] = a;
     this.firstUnit[s] = first;
     this.units[s] = units;

@@ -18,6 +18,8 @@ export class SlabTable {
 
   // Indexed by slab id.
   classOf = new Uint16Array(0);
+  /** The class the slab was made for (a one-object slab grown in place by realloc differs). */
+  madeFor = new Uint16Array(0);
   /** The slab's area; NONE for an unused id. */
   area = new Int32Array(0);
   /** The slab's first unit (SLAB_UNIT bytes) in its area. */
@@ -66,6 +68,7 @@ export class SlabTable {
       this.slabsOf.byteLength +
       this.liveOf.byteLength +
       this.classOf.byteLength +
+      this.madeFor.byteLength +
       this.area.byteLength +
       this.firstUnit.byteLength +
       this.units.byteLength +
@@ -88,6 +91,7 @@ export class SlabTable {
     this.slabsOf.set(other.slabsOf);
     this.liveOf.set(other.liveOf);
     this.classOf = other.classOf.slice();
+    this.madeFor = other.madeFor.slice();
     this.area = other.area.slice();
     this.firstUnit = other.firstUnit.slice();
     this.units = other.units.slice();
@@ -129,6 +133,7 @@ export class SlabTable {
    */
   protected resizeTables(capacity: number): void {
     this.classOf = resized(this.classOf, capacity);
+    this.madeFor = resized(this.madeFor, capacity);
     this.area = resized(this.area, capacity, NONE);
     this.firstUnit = resized(this.firstUnit, capacity);
     this.units = resized(this.units, capacity);
