@@ -188,6 +188,22 @@ export class AreaPool extends AreaTable {
   }
 
   /**
+   * Gives slab `slab` (the run of `pages` pages from `first` in area `a`) the `more` pages right
+   * after it, when they are mapped and free (a realloc grown in place); whether it did.
+   */
+  extendClaim(a: number, first: number, pages: number, more: number, slab: number): boolean {
+    const end = first + pages;
+    if (end + more > this.pagesPerArea) return false;
+    const run = runMask(end, more);
+    if (((this.used[a] | this.unmapped[a]) & run) !== 0) return false;
+    this.used[a] = (this.used[a] | run) >>> 0;
+    if (this.isFull(a)) this.unlinkOpen(a);
+    const row = a * this.pagesPerArea;
+    this.pageSlab.fill(slab, row + end, row + end + more);
+    return true;
+  }
+
+  /**
    * The inverse of the last claim, right after it: the run is free again and the area back where
    * it was in the open list. The spare and stranded counts are the caller's to restore.
    */

@@ -4,7 +4,8 @@
  * new one goes and its shape (a run of units in a shared page while its class is small), and
  * SlabMaking makes and gives back slabs. A class's slabs with a free object form its partial
  * list; a slab whose last object is freed gives its pages (or units) back to its area, or stays
- * as the one spare slab (every one stays while the heap is warm, after freeAll). Used by Heap for
+ * as the one spare slab (while the heap is warm, after freeAll, every one of at most a page
+ * stays). Used by Heap for
  * every small malloc and free; read by the checker and stats.
  */
 import { FULL_WORD, WORD_BITS } from './bit-runs.js';
@@ -135,8 +136,9 @@ export class SlabCache extends SlabMaking {
     const live = --this.live[s];
     this.liveOf[cls]--;
     if (live === 0) {
-      if (this.warm) {
-        // Kept as freeAll's are (a one-object slab was full, so off the list).
+      if (this.warm && this.units[s] <= UNITS_PER_PAGE) {
+        // Kept as freeAll's are (a one-object slab was full, so off the list). A bigger one goes
+        // as when cold: a buffer realloc'd upward empties one a class, and kept they filled areas.
         if (objects === 1) this.linkPartial(cls, s);
         this.kept++;
         return;
@@ -161,9 +163,9 @@ export class SlabCache extends SlabMaking {
     this.words[this.bitmapAt[s]] = ONLY_OBJECT_FREE;
     this.live[s] = 0;
     this.liveOf[cls]--;
-    if (this.warm) {
+    if (this.warm && this.units[s] <= UNITS_PER_PAGE) {
       // Kept as freeAll's are (it was full, so off its class's list), for the class it was made for.
-      this.linkPartial(this.classOf[s] === this.madeFor[s] ? cls : this.ungrow(s), s);
+      this.linkPartial(this.classOf[s] === this.madeFor[s] || !this.isSmall(s) ? cls : this.ungrow(s), s);
       this.kept++;
     } else if (this.alone(s)) {
       this.destroy(s);
@@ -182,6 +184,7 @@ export class SlabCache extends SlabMaking {
    * after it on its page are free: a realloc that needs no copy. Whether it did.
    */
   growInPlace(s: number, cls: number): boolean {
+    if (this.objects[s] === 1 && this.units[s] >= UNITS_PER_PAGE) return this.growPagesInPlace(s, cls);
     const classes = this.classes;
     const units = classes.oneUnits[cls];
     const first = this.firstUnit[s];
@@ -202,6 +205,37 @@ export class SlabCache extends SlabMaking {
     this.liveOf[cls]++;
     this.classOf[s] = cls;
     this.units[s] = units;
+    const start = first * SLAB_UNIT;
+    this.areas.touch(a, start, start + classes.size[cls]);
+    return true;
+  }
+
+  /**
+   * growInPlace of a one-object page slab: when `cls` would get a one-object page slab too and the
+   * pages after this one's in its area are mapped and free, it takes them (a buffer realloc'd
+   * upward through the classes past a page: `realloc` made a slab and copied its block 32 times
+   * a pass).
+   */
+  private growPagesInPlace(s: number, cls: number): boolean {
+    const classes = this.classes;
+    const pages =
+      classes.fewPages[cls] > 0 && classes.fewObjects[cls] === 1
+        ? classes.fewPages[cls]
+        : classes.objects[cls] === 1
+          ? classes.pages[cls]
+          : 0;
+    const had = this.units[s] / UNITS_PER_PAGE;
+    if (pages < had) return false;
+    const a = this.area[s];
+    const first = this.firstUnit[s];
+    if (pages > had && !this.areas.extendClaim(a, first / UNITS_PER_PAGE, had, pages - had, s)) return false;
+    const old = this.classOf[s];
+    this.slabsOf[old]--;
+    this.liveOf[old]--;
+    this.slabsOf[cls]++;
+    this.liveOf[cls]++;
+    this.classOf[s] = cls;
+    this.units[s] = pages * UNITS_PER_PAGE;
     const start = first * SLAB_UNIT;
     this.areas.touch(a, start, start + classes.size[cls]);
     return true;
@@ -287,7 +321,8 @@ export class SlabCache extends SlabMaking {
       this.liveOf[cls] -= live;
       // A one-object slab realloc grew in place is kept for the class it was made for: the next
       // run mallocs that class again (sort remade a slab a pass, and its grown class kept one more).
-      if (live === objects) this.linkPartial(cls === this.madeFor[s] ? cls : this.ungrow(s), s);
+      if (live === objects)
+        this.linkPartial(cls === this.madeFor[s] || !this.isSmall(s) ? cls : this.ungrow(s), s);
       this.live[s] = 0;
       this.hint[s] = 0;
       this.clearBitmap(this.bitmapAt[s], objects, words);

@@ -162,6 +162,52 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('keeps the slabs a warm heap empties when they are at most a page; bigger ones go as when cold', () => {
+    const { heap } = setup();
+    heap.malloc(100);
+    heap.freeAll(); // warm from here
+    const page = heap.malloc(4000); // the 4 096-byte class: one page
+    const two = heap.malloc(5000); // the 5 120-byte class: two pages
+    const other = heap.malloc(9000); // three pages
+    const kept = heap.stats().keptSlabs; // (mapping their pages raised the peak: the kept slab went)
+    heap.free(page);
+    expect(heap.stats().keptSlabs).toBe(kept + 1);
+    heap.free(two); // the spare
+    heap.free(other); // the spare now; the two-page slab is given back
+    expect(heap.stats().keptSlabs).toBe(kept + 1);
+    expect(heap.stats().slabs).toBe(2);
+    heap.check();
+  });
+
+  it('grows a one-object page slab in place into the mapped free pages after it, else moves it', () => {
+    const { heap, space } = setup();
+    heap.malloc(100); // a shared page: page 0
+    const a = heap.malloc(5000); // the 5 120-byte class: one object on pages 1 and 2
+    const z = heap.malloc(12000); // pages 3 to 5
+    const w = heap.malloc(6000); // pages 6 and 7
+    heap.free(z);
+    heap.free(w); // the spare now; z's pages 3 to 5 are free and stay mapped
+    space.fill(a, 5000, 0x5a);
+    const footprint = heap.footprint;
+    // The 9 216-byte class takes three pages for one object: page 3 joins, no copy, no new slab.
+    expect(heap.realloc(a, 9000)).toBe(a);
+    expect(heap.usableSize(a)).toBe(9216);
+    expect(heap.stats().slabs).toBe(3);
+    heap.check();
+    expect(heap.realloc(a, 12000)).toBe(a); // pages 1 to 3 already hold 12 288 bytes
+    expect(heap.usableSize(a)).toBe(12288);
+    heap.check();
+    expect(heap.malloc(5000)).toBe(a + 3 * 4096); // pages 4 and 5
+    // The page after it is taken now: it moves, its payload with it.
+    const moved = heap.realloc(a, 14000);
+    expect(moved).not.toBe(a);
+    const bytes = new Uint8Array(5000);
+    space.read(moved, bytes);
+    expect(bytes.every((x) => x === 0x5a)).toBe(true);
+    expect(heap.footprint).toBeGreaterThan(footprint);
+    heap.check();
+  });
+
   it('keeps a one-object slab grown in place for the class it was made for, warm, so a rerun makes none', () => {
     const { heap } = setup();
     // A run as sort's: a block of the 112-byte class grown in place into the 208-byte class.
