@@ -281,7 +281,11 @@ export class Tlb {
       const set = vpn & this.setMask;
       this.victim[set] = (this.victim[set] + 1) & (this.ways - 1);
       this.evictions++;
-      if (this.spanLog[way] !== 0) this.largeEntries--;
+      // Only a valid large-page piece has a spanLog other than 0: none to look at while there are none.
+      if (this.largeEntries !== 0 && this.spanLog[way] !== 0) {
+        this.largeEntries--;
+        this.spanLog[way] = 0;
+      }
       const oldAsid = this.asid[way];
       if ((oldAsid === this.context || oldAsid === GLOBAL) && old >= 0 && old < INDEXED_PAGES) {
         if (entries[old] !== 0) {
@@ -299,7 +303,6 @@ export class Tlb {
     this.asid[way] = asid;
     this.pa[way] = pa;
     this.rights[way] = rights;
-    this.spanLog[way] = 0;
     entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
   }
 
@@ -394,8 +397,12 @@ export class Tlb {
    */
   check(): void {
     let large = 0;
-    for (let way = 0; way < this.entries; way++)
-      if (!Number.isNaN(this.vpn[way]) && this.spanLog[way] !== 0) large++;
+    for (let way = 0; way < this.entries; way++) {
+      if (this.spanLog[way] === 0) continue;
+      if (Number.isNaN(this.vpn[way]))
+        throw new InvariantError(`TLB way ${way} is empty but has a page size`);
+      large++;
+    }
     let valid = 0;
     for (let way = 0; way < this.entries; way++) if (!Number.isNaN(this.vpn[way])) valid++;
     if (valid !== this.filled) {
@@ -512,6 +519,7 @@ export class Tlb {
     this.forget(way);
     this.vpn[way] = Number.NaN;
     this.rights[way] = 0;
+    this.spanLog[way] = 0;
     this.filled--;
     this.invalidatedEntries++;
   }
