@@ -45,8 +45,9 @@ export class AreaPool extends AreaTable {
   /** Pages of the areas handed out to a block since their area was mapped. */
   residentPages = 0;
 
-  /** What was mapped since beginJournal(), for undoJournal(). */
+  /** What was mapped since beginJournal(), for undoJournal(), and the tables' room then. */
   private readonly journal = new MappingJournal();
+  private journalCapacity = 0;
   // What the last claim did, for unclaim.
   private claimUnlinked = false;
   private claimPrev = NONE;
@@ -64,7 +65,7 @@ export class AreaPool extends AreaTable {
     super(areaSize);
     this.keepSpare = keepSpare;
     this.shared = new SharedPages(this);
-    this.grow(INITIAL_AREAS);
+    this.resizeTables(INITIAL_AREAS);
   }
 
   /**
@@ -146,7 +147,7 @@ export class AreaPool extends AreaTable {
       if (isOutOfMemory(error)) return NONE;
       throw error;
     }
-    if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
+    if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.resizeTables(this.capacity * 2);
     const reused = this.freeIdCount > 0;
     const a = reused ? this.freeIds[--this.freeIdCount] : this.idsUsed++;
     this.journal.record(a, -1, reused);
@@ -157,6 +158,7 @@ export class AreaPool extends AreaTable {
     this.mappedBytes[a] = bytes;
     this.touched[a] = 0;
     this.live[a] = 1;
+    this.slabsIn[a] = 0;
     this.pageSlab.fill(NONE, a * this.pagesPerArea, (a + 1) * this.pagesPerArea);
     this.shared.clearArea(a);
     this.byKey.set(base / this.areaSize, a);
@@ -207,6 +209,7 @@ export class AreaPool extends AreaTable {
   /** Starts recording what is mapped (an allocation begins). */
   beginJournal(): void {
     this.journal.length = 0;
+    this.journalCapacity = this.capacity;
   }
 
   /**
@@ -237,6 +240,9 @@ export class AreaPool extends AreaTable {
       if (this.journal.flag[i]) this.unlinkOpen(a);
     }
     this.journal.length = 0;
+    // The tables as big as they were, unless an area the space refused to take back needs them.
+    if (this.capacity > this.journalCapacity && this.idsUsed <= this.journalCapacity)
+      this.resizeTables(this.journalCapacity);
   }
 
   /** Takes a run back from a slab; an area left empty is kept as the spare or given back. */
@@ -335,9 +341,9 @@ export class AreaPool extends AreaTable {
     this.residentPages = other.residentPages;
   }
 
-  protected override grow(capacity: number): void {
-    super.grow(capacity);
-    this.shared.grow(capacity);
+  protected override resizeTables(capacity: number): void {
+    super.resizeTables(capacity);
+    this.shared.resizeAreas(capacity);
   }
 
   /** Whether area `a` is held, empty, and not the spare. */

@@ -5,7 +5,7 @@
  * first (the area an address lies in). AreaPool builds on it; the checker reads it.
  */
 import { FULL_WORD, WORD_BITS } from './bit-runs.js';
-import { grown } from './grown.js';
+import { resized } from './grown.js';
 import { NONE, PAGE_SIZE, SLAB_UNIT } from './heap-constants.js';
 
 /** `pageSlab` of a page shared by small slabs. */
@@ -35,6 +35,8 @@ export class AreaTable {
   /** A bit a page: handed out to a block since the area was mapped (resident). */
   touched = new Uint32Array(0);
   live = new Uint8Array(0);
+  /** Slabs on the area's pages (a free checks for 1: is its slab the last thing in its area). */
+  slabsIn = new Uint16Array(0);
   next = new Int32Array(0);
   prev = new Int32Array(0);
   /**
@@ -101,6 +103,7 @@ export class AreaTable {
       this.mappedBytes.byteLength +
       this.touched.byteLength +
       this.live.byteLength +
+      this.slabsIn.byteLength +
       this.next.byteLength +
       this.prev.byteLength +
       this.pageSlab.byteLength +
@@ -118,6 +121,7 @@ export class AreaTable {
     this.growable = other.growable;
     this.touched = other.touched.slice();
     this.live = other.live.slice();
+    this.slabsIn = other.slabsIn.slice();
     this.next = other.next.slice();
     this.prev = other.prev.slice();
     this.pageSlab = other.pageSlab.slice();
@@ -149,17 +153,19 @@ export class AreaTable {
     else this.prev[next] = prev;
   }
 
-  protected grow(capacity: number): void {
-    this.base = grown(this.base, capacity);
-    this.used = grown(this.used, capacity);
-    this.unmapped = grown(this.unmapped, capacity);
-    this.mappedBytes = grown(this.mappedBytes, capacity);
-    this.touched = grown(this.touched, capacity);
-    this.live = grown(this.live, capacity);
-    this.next = grown(this.next, capacity, NONE);
-    this.prev = grown(this.prev, capacity, NONE);
-    this.pageSlab = grown(this.pageSlab, capacity * this.pagesPerArea, NONE);
-    this.freeIds = grown(this.freeIds, capacity);
+  /** Room for `capacity` areas: more, or fewer when the ids past it are unused (a refused call's). */
+  protected resizeTables(capacity: number): void {
+    this.base = resized(this.base, capacity);
+    this.used = resized(this.used, capacity);
+    this.unmapped = resized(this.unmapped, capacity);
+    this.mappedBytes = resized(this.mappedBytes, capacity);
+    this.touched = resized(this.touched, capacity);
+    this.live = resized(this.live, capacity);
+    this.slabsIn = resized(this.slabsIn, capacity);
+    this.next = resized(this.next, capacity, NONE);
+    this.prev = resized(this.prev, capacity, NONE);
+    this.pageSlab = resized(this.pageSlab, capacity * this.pagesPerArea, NONE);
+    this.freeIds = resized(this.freeIds, capacity);
     this.capacity = capacity;
   }
 }

@@ -55,10 +55,15 @@ export class BlockLookup {
       const slabs = this.slabs;
       const s = areas.slabAt(a, va);
       if (s !== NONE) {
-        const cls = slabs.classOf[s];
         const inSlab = va - slabs.base[s];
-        const index = (inSlab * slabs.inverseSize[cls] + INDEX_ROUNDING) | 0;
-        if (index * slabs.classSize[cls] === inSlab && index < slabs.objects[s] && slabs.isLive(s, index)) {
+        // A slab's first object (a one-object slab's only one) needs no division.
+        let index = 0;
+        if (inSlab !== 0) {
+          const cls = slabs.classOf[s];
+          index = (inSlab * slabs.inverseSize[cls] + INDEX_ROUNDING) | 0;
+          if (index * slabs.classSize[cls] !== inSlab || index >= slabs.objects[s]) index = -1;
+        }
+        if (index >= 0 && slabs.isLive(s, index)) {
           this.slab = s;
           this.index = index;
           this.large = NONE;

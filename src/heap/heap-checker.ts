@@ -220,6 +220,11 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
     tally.bytes += live * table.size[cls];
   }
   if (count !== slabs.count) fail(`slab count ${slabs.count} but ${count} slabs found`);
+  const slabsIn = new Int32Array(areas.idsUsed);
+  for (let s = 0; s < slabs.idsUsed; s++) if (slabs.area[s] !== NONE) slabsIn[slabs.area[s]]++;
+  for (let a = 0; a < areas.idsUsed; a++)
+    if (areas.live[a] && slabsIn[a] !== areas.slabsIn[a])
+      fail(`area ${a}: ${slabsIn[a]} slabs on its pages, but counted ${areas.slabsIn[a]}`);
   if (keptEmpty !== slabs.kept)
     fail(`${keptEmpty} empty slabs held besides the spare, but ${slabs.kept} kept by freeAll`);
   const spare = slabs.spare;

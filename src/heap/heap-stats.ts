@@ -36,7 +36,7 @@ export interface HeapStats {
   cachedLargeBytes: number;
   areas: number;
   slabs: number;
-  /** Empty slabs freeAll() kept for the next run (trim gives them back). */
+  /** Empty slabs freeAll() kept for the next run, and those a warm heap's frees emptied (trim gives them back). */
   keptSlabs: number;
   /** Bytes of bookkeeping kept outside simulated memory (typed arrays), not in the footprint. */
   metadataBytes: number;

@@ -23,7 +23,7 @@ export type { HeapOptions } from './heap-options.js';
 export type { HeapStats, SizeClassStats } from './heap-stats.js';
 
 export class Heap extends HeapState {
-  private readonly trimNow = () => this.trim();
+  private readonly trimNow = () => this.giveBackKept();
 
   // ---------------------------------------------------------------- the C interface
 
@@ -106,6 +106,14 @@ export class Heap extends HeapState {
       return 0;
     }
     if (this.fitsAsItIs(size)) return va;
+    // A one-object slab with free units after it grows into them: no copy, nothing to undo.
+    const slab = this.found.slab;
+    if (
+      slab !== NONE &&
+      size <= this.largeThreshold &&
+      this.slabs.growInPlace(slab, this.classes.classOf(size))
+    )
+      return va;
     this.attempt.begin();
     let to = this.resize(va, size);
     if (to === 0 && this.trimAndRetry()) to = this.resize(va, size);
@@ -198,10 +206,20 @@ export class Heap extends HeapState {
   }
 
   /**
-   * Gives back the empty areas and the cached large ranges. What the space refuses to take back
-   * (the region limit) stays held, counted in the footprint, and is offered again next time.
+   * Gives back the empty areas, the cached large ranges and the kept slabs, and ends a warm
+   * heap's keeping (freeAll). What the space refuses to take back (the region limit) stays held,
+   * counted in the footprint, and is offered again next time.
    */
   trim(): void {
+    this.slabs.warm = false;
+    this.giveBackKept();
+  }
+
+  /**
+   * trim() without ending a warm heap's keeping: what a call gives back before it maps more
+   * (a warm run goes on keeping the slabs its frees empty after that).
+   */
+  private giveBackKept(): void {
     // Again while something went: giving back one range can let its neighbour go without a split.
     for (let before = Number.POSITIVE_INFINITY; this.counters.footprint < before; ) {
       before = this.counters.footprint;
@@ -214,7 +232,8 @@ export class Heap extends HeapState {
   /**
    * Frees every block and keeps everything it held mapped for reuse: every slab, emptied, in its
    * class's list, the large blocks in the large cache as free() leaves them, the areas: a warm heap,
-   * as @thi.ng/malloc's freeAll keeps its whole buffer. Warm throughput empties the heap between
+   * as @thi.ng/malloc's freeAll keeps its whole buffer. Until trim() the heap stays warm: the
+   * slabs its frees empty are kept too, for the next run. Warm throughput empties the heap between
    * passes this way; trim() gives what it keeps back.
    */
   freeAll(): void {
@@ -284,7 +303,7 @@ export class Heap extends HeapState {
   private trimAndRetry(): boolean {
     if (!this.attempt.trimWanted) return false;
     this.attempt.abort();
-    this.trim();
+    this.giveBackKept();
     this.attempt.begin();
     return true;
   }

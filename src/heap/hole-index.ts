@@ -11,7 +11,7 @@
  * a freed run merges with the holes on either side at once.
  */
 import { WORD_BITS } from './bit-runs.js';
-import { grown, resized } from './grown.js';
+import { resized } from './grown.js';
 import { NONE } from './heap-constants.js';
 
 const INITIAL_HOLES = 64;
@@ -105,6 +105,14 @@ export class HoleIndex {
     if (end < hole + length) this.add(end, hole + length - end);
   }
 
+  /** The length of the hole that starts at `unit` (then `foundHole` for take), or 0 when none starts there. */
+  startingAt(unit: number): number {
+    const r = this.edge[unit];
+    if (r < 0) return 0;
+    this.foundHole = unit;
+    return this.length[r];
+  }
+
   /** Makes `count` units from `start` a hole, merged with the holes just before and after it. */
   free(start: number, count: number): void {
     let first = start;
@@ -192,11 +200,52 @@ export class HoleIndex {
   }
 
   private growRecords(records: number): void {
-    this.start = grown(this.start, records);
-    this.length = grown(this.length, records);
-    this.next = grown(this.next, records, NONE);
-    this.prev = grown(this.prev, records, NONE);
-    this.freeRecords = grown(this.freeRecords, records);
+    this.start = resized(this.start, records);
+    this.length = resized(this.length, records);
+    this.next = resized(this.next, records, NONE);
+    this.prev = resized(this.prev, records, NONE);
+    this.freeRecords = resized(this.freeRecords, records);
+  }
+
+  /** Records there is room for. */
+  get recordCapacity(): number {
+    return this.start.length;
+  }
+
+  /**
+   * Back to room for `records` records (an allocation undone: it made room for more, and the
+   * holes are as they were, so no more than that are in use). A hole whose record lies past the
+   * room moves to a free one below it; the free records past it are forgotten.
+   */
+  shrinkRecords(records: number): void {
+    if (this.start.length <= records || this.count > records) return;
+    let kept = 0;
+    const free = this.freeRecords;
+    for (let i = 0; i < this.freeRecordCount; i++) if (free[i] < records) free[kept++] = free[i];
+    this.freeRecordCount = kept;
+    for (let r = records; r < this.recordsUsed; r++) {
+      if (this.edge[this.start[r]] !== r) continue; // a free record
+      this.moveRecord(r, free[--this.freeRecordCount]);
+    }
+    this.recordsUsed = Math.min(this.recordsUsed, records);
+    this.growRecords(records);
+  }
+
+  /** Hole record `from` becomes record `to` (a free one): its links and edges follow. */
+  private moveRecord(from: number, to: number): void {
+    const start = this.start[from];
+    const length = this.length[from];
+    const next = this.next[from];
+    const prev = this.prev[from];
+    this.start[to] = start;
+    this.length[to] = length;
+    this.next[to] = next;
+    this.prev[to] = prev;
+    if (prev === NONE) this.head[length] = to;
+    else this.next[prev] = to;
+    if (next !== NONE) this.prev[next] = to;
+    this.edge[start] = to;
+    if (length > 1) this.edge[start + length - 1] = -(to + 2);
   }
 }
 

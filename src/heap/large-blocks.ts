@@ -31,6 +31,8 @@ export class LargeBlocks {
   base = new Float64Array(0);
   bytes = new Float64Array(0);
   live = new Uint8Array(0);
+  /** The block blockAt found last (a hint: checked live and at the address before use). */
+  private lastFound = 0;
   private freeIds = new Int32Array(0);
   private freeIdCount = 0;
   private capacity = 0;
@@ -70,7 +72,13 @@ export class LargeBlocks {
 
   /** The live block starting at `va`, or NONE. */
   blockAt(va: number): number {
-    return (va & PAGE_OFFSET_MASK) === 0 ? this.byPage.get(va * INVERSE_PAGE_SIZE) : NONE;
+    // The block found last first: a growing buffer is realloc'd many times in a row.
+    const last = this.lastFound;
+    if (this.live[last] === 1 && this.base[last] === va) return last;
+    if ((va & PAGE_OFFSET_MASK) !== 0) return NONE;
+    const l = this.byPage.get(va * INVERSE_PAGE_SIZE);
+    if (l !== NONE) this.lastFound = l;
+    return l;
   }
 
   /** The live block `va` lies inside (not at its start), or NONE: a slow scan for error messages. */

@@ -6,7 +6,7 @@
  */
 import type { AreaPool } from './area-pool.js';
 import { SHARED_PAGE } from './area-table.js';
-import { grown, resized } from './grown.js';
+import { resized } from './grown.js';
 import { NONE, UNITS_PER_PAGE } from './heap-constants.js';
 import { HoleIndex } from './hole-index.js';
 import { fillRun, MASK_WORDS, markRun } from './unit-masks.js';
@@ -49,6 +49,8 @@ export class SharedPages {
   private lastFreshPage = 0;
   private lastNewSegment = false;
   private lastSegmentCapacity = 0;
+  /** The hole index's record room before the last take. */
+  private lastRecordCapacity = 0;
 
   constructor(private readonly areas: AreaPool) {
     this.resizeSegments(INITIAL_SEGMENTS);
@@ -66,6 +68,7 @@ export class SharedPages {
     // slabs for the classes with few blocks: docs/heap.md).
     this.lastFresh = false;
     this.lastNewSegment = false;
+    this.lastRecordCapacity = this.holes.recordCapacity;
     const found = this.holes.find(units, step);
     if (found !== NONE) return this.takeOn(found, units, slab);
     if (!freshPage) return NONE;
@@ -110,6 +113,25 @@ export class SharedPages {
     }
   }
 
+  /**
+   * Gives small slab `slab` (the run of `units` units from `first` of area `a`) the `extra` units
+   * right after it, when they are free and on the same page (a realloc grown in place); whether
+   * it did.
+   */
+  extend(a: number, first: number, units: number, extra: number, slab: number): boolean {
+    const end = first + units;
+    if ((end & (UNITS_PER_PAGE - 1)) === 0 || (end - 1) >>> UNITS_SHIFT !== (end + extra - 1) >>> UNITS_SHIFT)
+      return false;
+    const start = this.holeUnit(a, end);
+    const holes = this.holes;
+    if (holes.startingAt(start) < extra) return false;
+    holes.take(holes.foundHole, start, extra);
+    markRun(this.mask, a * this.areas.pagesPerArea * MASK_WORDS, end, extra, true);
+    this.countRun(a, end, extra, -1);
+    fillRun(this.unitSlab, slab, start, start + extra);
+    return true;
+  }
+
   /** The inverse of the last take, right after it. */
   untake(a: number, first: number, units: number): void {
     const areas = this.areas;
@@ -128,18 +150,8 @@ export class SharedPages {
       }
       areas.unclaim(a, this.lastFreshPage, 1);
     }
-  }
-
-  /** Whether the run of `units` units from `first` of area `a` is all that is taken on its pages. */
-  onlyRun(a: number, first: number, units: number): boolean {
-    const end = first + units;
-    for (let unit = first; unit < end; ) {
-      const page = unit >>> UNITS_SHIFT;
-      const inPage = Math.min(end, (page + 1) << UNITS_SHIFT) - unit;
-      if (this.freeUnits[a * this.areas.pagesPerArea + page] !== UNITS_PER_PAGE - inPage) return false;
-      unit += inPage;
-    }
-    return true;
+    // The records as many as they were (a fresh page's hole took one).
+    this.holes.shrinkRecords(this.lastRecordCapacity);
   }
 
   /** Marks every page of area `a` as not shared (the area is new). */
@@ -149,12 +161,12 @@ export class SharedPages {
     this.freeUnits.fill(0, a * perArea, (a + 1) * perArea);
   }
 
-  /** Room for `areas` areas' pages. */
-  grow(areas: number): void {
+  /** Room for `areas` areas' pages (more, or fewer when the last areas are unused). */
+  resizeAreas(areas: number): void {
     const pages = areas * this.areas.pagesPerArea;
-    this.mask = grown(this.mask, pages * MASK_WORDS, TAKEN_WORD);
-    this.freeUnits = grown(this.freeUnits, pages);
-    this.segmentOf = grown(this.segmentOf, pages, NONE);
+    this.mask = resized(this.mask, pages * MASK_WORDS, TAKEN_WORD);
+    this.freeUnits = resized(this.freeUnits, pages);
+    this.segmentOf = resized(this.segmentOf, pages, NONE);
   }
 
   get byteLength(): number {

@@ -3,7 +3,7 @@
  * of words (sized for its class), and a freed segment is kept for the next slab of the same
  * order. Used by the slab cache; the checker verifies that segments never overlap.
  */
-import { grown } from './grown.js';
+import { grown, resized } from './grown.js';
 
 /** Segment orders kept apart (a segment of order k holds 2^k words). */
 export const SEGMENT_ORDERS = 16;
@@ -19,6 +19,8 @@ export class SlabBitmaps {
   freeCount = new Int32Array(SEGMENT_ORDERS);
   /** Whether the last take() cut a new segment at the top (rather than reusing a freed one). */
   private tookTop = false;
+  /** Words there were room for before the last take(). */
+  private wordsBefore = INITIAL_WORDS;
 
   constructor() {
     for (let order = 0; order < SEGMENT_ORDERS; order++) this.freeSegments.push(new Int32Array(0));
@@ -29,6 +31,7 @@ export class SlabBitmaps {
     this.tookTop = this.freeCount[order] === 0;
     if (!this.tookTop) return this.freeSegments[order][--this.freeCount[order]];
     const size = 1 << order;
+    this.wordsBefore = this.words.length;
     if (this.top + size > this.words.length)
       this.words = grown(this.words, Math.max(this.words.length * 2, this.top + size));
     const at = this.top;
@@ -46,8 +49,10 @@ export class SlabBitmaps {
 
   /** Takes back the segment the last take() returned, exactly as it was before (an allocation undone). */
   untake(order: number, at: number): void {
-    if (this.tookTop) this.top = at;
-    else this.freeSegments[order][this.freeCount[order]++] = at;
+    if (this.tookTop) {
+      this.top = at;
+      if (this.words.length !== this.wordsBefore) this.words = resized(this.words, this.wordsBefore);
+    } else this.freeSegments[order][this.freeCount[order]++] = at;
   }
 
   get byteLength(): number {

@@ -1,55 +1,36 @@
 /**
  * The slabs small blocks come from: a slab is a run of pages of one area cut into objects of one
  * size class, a bit each in its bitmap (lowest free object first); SlabPlacement decides where a
- * new one goes and its shape (a run of units in a shared page while its class is small). A
- * class's slabs with a free object form its partial list; a slab whose last object is freed gives
- * its pages (or units) back to its area, or stays as the one spare slab. Used by Heap for every
- * small malloc and free; read by the checker and stats.
+ * new one goes and its shape (a run of units in a shared page while its class is small), and
+ * SlabMaking makes and gives back slabs. A class's slabs with a free object form its partial
+ * list; a slab whose last object is freed gives its pages (or units) back to its area, or stays
+ * as the one spare slab (every one stays while the heap is warm, after freeAll). Used by Heap for
+ * every small malloc and free; read by the checker and stats.
  */
-import type { AreaPool } from './area-pool.js';
-import { FULL_WORD, runMask, WORD_BITS } from './bit-runs.js';
+import { FULL_WORD, WORD_BITS } from './bit-runs.js';
 import { NONE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
-import type { SizeClassTable } from './size-class-table.js';
-import { SlabBitmaps } from './slab-bitmaps.js';
-import { bitmapOrderFor, SlabPlacement } from './slab-placement.js';
-import { SlabTable } from './slab-table.js';
+import { SlabMaking } from './slab-making.js';
+import { SPARSE_CLASS_BLOCKS } from './slab-placement.js';
 
 const WORD_SHIFT = Math.log2(WORD_BITS);
-const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 const BIT_MASK = WORD_BITS - 1;
+/** The bitmap word of a one-object slab whose object is free: bit 0 clear, the padding set. */
+const ONLY_OBJECT_FREE = 0xfffffffe;
 
-export class SlabCache extends SlabTable {
-  readonly classes: SizeClassTable;
-  readonly bitmaps = new SlabBitmaps();
-  /** The class table's sizes and their inverses, held here too: the hot paths read them. */
-  readonly classSize: Int32Array;
-  readonly inverseSize: Float64Array;
-  /** `bitmaps.words` (it is replaced when it grows). */
-  private words: Uint32Array;
-
+export class SlabCache extends SlabMaking {
   /** Whether the last allocation got an object never handed out on clean pages (still zero). */
   lastFresh = false;
   /**
-   * The slab whose last object was freed last, kept empty in its class's partial list instead of
-   * given back, or NONE: a program that mallocs and frees one block of a class in a loop would
-   * otherwise make and destroy a slab each time (python3 did so 120 000 times a run with a class
-   * whose small slab holds one object). When another slab empties it goes. It never holds an area
-   * alone: a slab that is the last thing in its area is given back at once, as before, and the
-   * spare goes when the rest of its area does.
+   * Set by emptyAll() until the heap's trim(): the heap runs the program again on what its last
+   * run left, so a slab its frees empty is kept as those emptyAll() kept are, not given back (a
+   * warm run of sort made and gave back 21 slabs a pass).
    */
-  spare = NONE;
-  /**
-   * Empty slabs held besides the spare: those emptyAll() kept (a warm heap's, ready for the next
-   * run of the program) and, for an instant, one make() just made. Taking an object from one, or
-   * trim, ends it.
-   */
-  kept = 0;
+  warm = false;
 
   // What the last allocate changed, so undoAllocate can take it back exactly.
   private lastSlab = NONE;
   private lastIndex = 0;
   private lastMade = false;
-  private lastIdReused = false;
   private lastHigh = 0;
   private lastHint = 0;
   private lastTouched = 0;
@@ -57,20 +38,6 @@ export class SlabCache extends SlabTable {
   private lastTookEmpty = false;
   /** Index of the object take() handed out last. */
   private takenIndex = 0;
-
-  private readonly placement: SlabPlacement;
-
-  constructor(
-    classes: SizeClassTable,
-    private readonly areas: AreaPool,
-  ) {
-    super(classes.count);
-    this.classes = classes;
-    this.placement = new SlabPlacement(classes, areas);
-    this.classSize = classes.size;
-    this.inverseSize = classes.inverseSize;
-    this.words = this.bitmaps.words;
-  }
 
   /**
    * An object of class `cls`, making a slab when the class has no free one; 0 when out of memory.
@@ -107,6 +74,7 @@ export class SlabCache extends SlabTable {
     if (this.live[s] === 0) {
       if (s === this.spare) this.spare = NONE;
       else this.kept--;
+      if (this.objects[s] === 1) return this.takeOnly(s, cls);
     }
     const words = this.words;
     const first = this.bitmapAt[s];
@@ -132,9 +100,34 @@ export class SlabCache extends SlabTable {
     return this.base[s] + index * size;
   }
 
+  /**
+   * take() of a one-object slab (most slabs of a class with few blocks): its bitmap word is its
+   * object's bit and padding, its hint stays 0, and it leaves its class's list full.
+   */
+  private takeOnly(s: number, cls: number): number {
+    this.words[this.bitmapAt[s]] = FULL_WORD;
+    this.live[s] = 1;
+    this.takenIndex = 0;
+    this.unlinkPartial(cls, s);
+    if (this.high[s] === 0) {
+      this.lastFresh = this.dirty[s] === 0;
+      this.high[s] = 1;
+      const start = this.firstUnit[s] * SLAB_UNIT;
+      this.areas.touch(this.area[s], start, start + this.classSize[cls]);
+    } else {
+      this.lastFresh = false;
+    }
+    this.liveOf[cls]++;
+    return this.base[s];
+  }
+
   /** Frees object `index` of slab `s`. */
   free(s: number, index: number): void {
     const cls = this.classOf[s];
+    if (this.objects[s] === 1) {
+      this.freeOnly(s, cls);
+      return;
+    }
     const w = index >>> WORD_SHIFT;
     this.words[this.bitmapAt[s] + w] &= ~(1 << (index & BIT_MASK));
     if (w < this.hint[s]) this.hint[s] = w;
@@ -142,6 +135,12 @@ export class SlabCache extends SlabTable {
     const live = --this.live[s];
     this.liveOf[cls]--;
     if (live === 0) {
+      if (this.warm) {
+        // Kept as freeAll's are (a one-object slab was full, so off the list).
+        if (objects === 1) this.linkPartial(cls, s);
+        this.kept++;
+        return;
+      }
       if (this.alone(s)) {
         if (objects > 1) this.unlinkPartial(cls, s);
         this.destroy(s);
@@ -155,6 +154,57 @@ export class SlabCache extends SlabTable {
     } else if (live === objects - 1) {
       this.linkPartial(cls, s);
     }
+  }
+
+  /** free() of a one-object slab: it empties. */
+  private freeOnly(s: number, cls: number): void {
+    this.words[this.bitmapAt[s]] = ONLY_OBJECT_FREE;
+    this.live[s] = 0;
+    this.liveOf[cls]--;
+    if (this.warm) {
+      // Kept as freeAll's are (it was full, so off its class's list).
+      this.linkPartial(cls, s);
+      this.kept++;
+    } else if (this.alone(s)) {
+      this.destroy(s);
+    } else {
+      // Kept as the spare; the one before it goes.
+      this.linkPartial(cls, s);
+      const before = this.spare;
+      this.spare = s;
+      if (before !== NONE) this.dropEmpty(before);
+    }
+  }
+
+  /**
+   * Grows one-object small slab `s` (its block live) into a slab of class `cls` in place, when
+   * `cls` would get a one-object slab too, its run may start where this one does and the units
+   * after it on its page are free: a realloc that needs no copy. Whether it did.
+   */
+  growInPlace(s: number, cls: number): boolean {
+    const classes = this.classes;
+    const units = classes.oneUnits[cls];
+    const first = this.firstUnit[s];
+    if (
+      this.objects[s] !== 1 ||
+      this.units[s] >= UNITS_PER_PAGE ||
+      units === 0 ||
+      this.liveOf[cls] >= SPARSE_CLASS_BLOCKS ||
+      first % classes.runStep[cls] !== 0
+    )
+      return false;
+    const a = this.area[s];
+    if (!this.areas.shared.extend(a, first, this.units[s], units - this.units[s], s)) return false;
+    const old = this.classOf[s];
+    this.slabsOf[old]--;
+    this.liveOf[old]--;
+    this.slabsOf[cls]++;
+    this.liveOf[cls]++;
+    this.classOf[s] = cls;
+    this.units[s] = units;
+    const start = first * SLAB_UNIT;
+    this.areas.touch(a, start, start + classes.size[cls]);
+    return true;
   }
 
   /**
@@ -184,25 +234,6 @@ export class SlabCache extends SlabTable {
       // It was the head of the partial list when allocate took its last object.
       this.linkPartial(cls, s);
     }
-  }
-
-  /** Gives back empty slab `s` (in its class's partial list). */
-  private dropEmpty(s: number): void {
-    if (s === this.spare) this.spare = NONE;
-    this.unlinkPartial(this.classOf[s], s);
-    this.destroy(s);
-  }
-
-  /** Whether slab `s` is the only thing in its area (no other slab on its pages or units). */
-  private alone(s: number): boolean {
-    const areas = this.areas;
-    const a = this.area[s];
-    const first = this.firstUnit[s];
-    const units = this.units[s];
-    const page = first >>> UNITS_SHIFT;
-    const pages = ((first + units - 1) >>> UNITS_SHIFT) - page + 1;
-    if (areas.used[a] !== runMask(page, pages)) return false;
-    return units >= UNITS_PER_PAGE || areas.shared.onlyRun(a, first, units);
   }
 
   /** Whether object `index` of slab `s` is live. */
@@ -245,9 +276,10 @@ export class SlabCache extends SlabTable {
       this.clearBitmap(this.bitmapAt[s], objects, words);
       this.kept++;
     }
+    this.warm = true;
   }
 
-  /** Gives back the empty slabs emptyAll() kept (trim). */
+  /** Gives back the empty slabs emptyAll() and a warm heap's frees kept (trim). */
   dropKept(): void {
     for (let s = 0; s < this.idsUsed && this.kept > 0; s++) {
       if (this.area[s] === NONE || this.live[s] !== 0 || s === this.spare) continue;
@@ -285,90 +317,6 @@ export class SlabCache extends SlabTable {
     this.lastFresh = other.lastFresh;
     this.spare = other.spare;
     this.kept = other.kept;
-  }
-
-  /** Makes a slab for `cls`, where and as SlabPlacement decides; NONE if out of memory. */
-  private make(cls: number): number {
-    if (this.freeIdCount === 0 && this.idsUsed === this.capacity) this.grow(this.capacity * 2);
-    const s = this.freeIdCount > 0 ? this.freeIds[this.freeIdCount - 1] : this.idsUsed;
-    const placed = this.placement;
-    if (!placed.place(cls, this.liveOf[cls], s)) return NONE;
-    const a = placed.area;
-    const first = placed.firstUnit;
-    const units = placed.units;
-    const objects = placed.objects;
-    const order = placed.bitmapOrder;
-    this.lastIdReused = this.freeIdCount > 0;
-    if (this.freeIdCount > 0) this.freeIdCount--;
-    else this.idsUsed++;
-    this.classOf[s] = cls;
-    this.area[s] = a;
-    this.firstUnit[s] = first;
-    this.units[s] = units;
-    this.objects[s] = objects;
-    this.live[s] = 0;
-    this.high[s] = 0;
-    this.hint[s] = 0;
-    const firstPage = Math.floor(first / UNITS_PER_PAGE);
-    const lastPage = Math.ceil((first + units) / UNITS_PER_PAGE);
-    this.dirty[s] = this.areas.wasTouched(a, firstPage, lastPage - firstPage) ? 1 : 0;
-    this.base[s] = this.areas.base[a] + first * SLAB_UNIT;
-    const at = this.bitmaps.take(order);
-    this.bitmapAt[s] = at;
-    this.words = this.bitmaps.words;
-    this.clearBitmap(at, objects, this.words);
-    this.linkPartial(cls, s);
-    this.slabsOf[cls]++;
-    this.count++;
-    this.kept++; // empty until take() hands out its first object
-    return s;
-  }
-
-  /** Marks every object of the bitmap at `at` free; bits past the last object stay set, so the search never hands them out. */
-  private clearBitmap(at: number, objects: number, words: Uint32Array): void {
-    const usedWords = Math.ceil(objects / WORD_BITS);
-    for (let w = 0; w < usedWords; w++) words[at + w] = 0;
-    if (objects % WORD_BITS !== 0) words[at + usedWords - 1] = ~((1 << (objects % WORD_BITS)) - 1) >>> 0;
-  }
-
-  /** The inverse of make(s), right after it: the id, the bitmap segment and the run as they were. */
-  private unmake(s: number): void {
-    const cls = this.classOf[s];
-    this.bitmaps.untake(this.bitmapOrder(s), this.bitmapAt[s]);
-    const a = this.area[s];
-    this.area[s] = NONE;
-    this.slabsOf[cls]--;
-    this.count--;
-    if (this.lastIdReused) this.freeIds[this.freeIdCount++] = s;
-    else this.idsUsed--;
-    if (this.isSmall(s)) this.areas.shared.untake(a, this.firstUnit[s], this.units[s]);
-    else this.areas.unclaim(a, this.firstUnit[s] / UNITS_PER_PAGE, this.units[s] / UNITS_PER_PAGE);
-  }
-
-  /** Whether slab `s` is a small slab (a run of units in a shared page). */
-  isSmall(s: number): boolean {
-    return this.units[s] < UNITS_PER_PAGE;
-  }
-
-  /** Gives an empty slab's pages or units back to its area (which is kept or given back when it empties). */
-  private destroy(s: number): void {
-    const cls = this.classOf[s];
-    const a = this.area[s];
-    const units = this.units[s];
-    this.bitmaps.give(this.bitmapOrder(s), this.bitmapAt[s]);
-    this.area[s] = NONE;
-    this.slabsOf[cls]--;
-    this.count--;
-    this.freeIds[this.freeIdCount++] = s;
-    if (units < UNITS_PER_PAGE) this.areas.shared.give(a, this.firstUnit[s], units);
-    else this.areas.vacate(a, this.firstUnit[s] / UNITS_PER_PAGE, units / UNITS_PER_PAGE);
-    // The spare slab never holds an area alone.
-    const spare = this.spare;
-    if (spare !== NONE && this.area[spare] === a && this.alone(spare)) this.dropEmpty(spare);
-  }
-
-  /** log2 of the bitmap words slab `s` took. */
-  bitmapOrder(s: number): number {
-    return bitmapOrderFor(this.objects[s]);
+    this.warm = other.warm;
   }
 }

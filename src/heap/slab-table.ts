@@ -4,7 +4,7 @@
  * list (slabs with a free object), the slab count and the live blocks. SlabCache builds on it;
  * the checker and stats read it.
  */
-import { grown } from './grown.js';
+import { resized } from './grown.js';
 import { NONE } from './heap-constants.js';
 
 const INITIAL_SLABS = 64;
@@ -49,7 +49,7 @@ export class SlabTable {
     this.partial = new Int32Array(classCount).fill(NONE);
     this.slabsOf = new Int32Array(classCount);
     this.liveOf = new Int32Array(classCount);
-    this.grow(INITIAL_SLABS);
+    this.resizeTables(INITIAL_SLABS);
   }
 
   /** Live blocks (summed over the classes when asked: the hot paths count only per class). */
@@ -123,21 +123,25 @@ export class SlabTable {
     if (next !== NONE) this.prev[next] = prev;
   }
 
-  protected grow(capacity: number): void {
-    this.classOf = grown(this.classOf, capacity);
-    this.area = grown(this.area, capacity, NONE);
-    this.firstUnit = grown(this.firstUnit, capacity);
-    this.units = grown(this.units, capacity);
-    this.objects = grown(this.objects, capacity);
-    this.live = grown(this.live, capacity);
-    this.high = grown(this.high, capacity);
-    this.dirty = grown(this.dirty, capacity);
-    this.hint = grown(this.hint, capacity);
-    this.next = grown(this.next, capacity, NONE);
-    this.prev = grown(this.prev, capacity, NONE);
-    this.base = grown(this.base, capacity);
-    this.bitmapAt = grown(this.bitmapAt, capacity);
-    this.freeIds = grown(this.freeIds, capacity);
+  /**
+   * Room for `capacity` slab ids: more, or fewer when the ids past it are unused (a refused call
+   * gives back the room it made, so the heap's bookkeeping bytes are as they were).
+   */
+  protected resizeTables(capacity: number): void {
+    this.classOf = resized(this.classOf, capacity);
+    this.area = resized(this.area, capacity, NONE);
+    this.firstUnit = resized(this.firstUnit, capacity);
+    this.units = resized(this.units, capacity);
+    this.objects = resized(this.objects, capacity);
+    this.live = resized(this.live, capacity);
+    this.high = resized(this.high, capacity);
+    this.dirty = resized(this.dirty, capacity);
+    this.hint = resized(this.hint, capacity);
+    this.next = resized(this.next, capacity, NONE);
+    this.prev = resized(this.prev, capacity, NONE);
+    this.base = resized(this.base, capacity);
+    this.bitmapAt = resized(this.bitmapAt, capacity);
+    this.freeIds = resized(this.freeIds, capacity);
     this.capacity = capacity;
   }
 }

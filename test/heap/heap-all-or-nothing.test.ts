@@ -223,6 +223,110 @@ describe('calloc and realloc when the memory step runs out of frames', () => {
     heap.check();
   });
 
+  describe('a refused call that made room in a table gives the room back (metadataBytes as before)', () => {
+    /** The heap's table sizes that grow with it: slab ids, areas, hole records, bitmap words. */
+    function tables(heap: Heap) {
+      const inner = heap as unknown as {
+        slabs: { area: Int32Array; bitmaps: { words: Uint32Array } };
+        areas: { base: Float64Array; shared: { holes: { recordCapacity: number } } };
+      };
+      return {
+        slabIds: inner.slabs.area.length,
+        areas: inner.areas.base.length,
+        holeRecords: inner.areas.shared.holes.recordCapacity,
+        bitmapWords: inner.slabs.bitmaps.words.length,
+      };
+    }
+
+    /** The tables `call` grows when it succeeds after `steps` (on a plain heap). */
+    function grownBy(steps: Step[], call: Step, options: HeapOptions = {}): string[] {
+      const heap = new Heap(new SparseSpace(), options);
+      for (const step of steps) step(heap);
+      const before = tables(heap);
+      const bytes = heap.metadataBytes();
+      expect(call(heap)).not.toBe(0);
+      const after = tables(heap);
+      const grown = (Object.keys(before) as Array<keyof typeof before>).filter((k) => after[k] > before[k]);
+      if (grown.length > 0) expect(heap.metadataBytes()).toBeGreaterThan(bytes);
+      return grown;
+    }
+
+    it('the 65th slab id', () => {
+      let va = 0;
+      const steps: Step[] = [
+        (h) => {
+          va = h.malloc(100);
+          return va;
+        },
+        // 63 one-object slabs: 64 slab ids in use, the tables' first room.
+        ...Array.from({ length: 63 }, () => (h: Heap) => h.malloc(3000)),
+      ];
+      const realloc: Step = (h) => h.realloc(va, 5000);
+      expect(grownBy(steps, realloc)).toEqual(['slabIds']);
+      expectUndone(steps, realloc, [realloc, (h) => h.malloc(5000), (h) => h.malloc(100)]);
+    });
+
+    it('the 17th area', () => {
+      let va = 0;
+      const options: HeapOptions = { areaSize: 4096, largeThreshold: 2048 };
+      const steps: Step[] = [
+        (h) => {
+          va = h.malloc(16);
+          return va;
+        },
+        // One-page areas with two 2048-byte objects each (the first: the 16-byte block and one):
+        // 16 areas and no room left for another.
+        (h) => {
+          for (let i = 0; i < 31; i++) h.malloc(2000);
+          return h.stats().areas;
+        },
+      ];
+      const realloc: Step = (h) => h.realloc(va, 2000);
+      expect(grownBy(steps, realloc, options)).toContain('areas');
+      expectUndone(steps, realloc, [realloc, (h) => h.malloc(2000)], options);
+    });
+
+    it('the 65th hole record', () => {
+      // 16-byte blocks side by side, every other one freed: one-unit holes, one record each, until
+      // the refused call's fresh shared page needs one record more than there is room for.
+      let va = 0;
+      const stepsFor = (blocks: number): Step[] => [
+        (h) => {
+          va = h.malloc(16);
+          const all: number[] = [];
+          for (let i = 0; i < blocks; i++) all.push(h.malloc(16));
+          for (let i = 0; i < blocks; i += 2) h.free(all[i]);
+          return h.stats().slabs;
+        },
+      ];
+      const realloc: Step = (h) => h.realloc(va, 3000);
+      let found: Step[] | undefined;
+      for (let blocks = 100; blocks < 160 && !found; blocks++) {
+        const steps = stepsFor(blocks);
+        // The new block's placement itself (the realloc's first step) takes the record.
+        if (grownBy(steps, (h) => h.malloc(3000)).includes('holeRecords')) found = steps;
+      }
+      expect(found).toBeDefined();
+      expectUndone(found ?? [], realloc, [realloc, (h) => h.malloc(16), (h) => h.malloc(3000)]);
+    });
+
+    it('the 257th slab: bitmap words and slab ids', () => {
+      let va = 0;
+      const steps: Step[] = [
+        (h) => {
+          va = h.malloc(16);
+          // 255 more one-object slabs (two classes, each under the 256 blocks that make it dense).
+          for (let i = 0; i < 127; i++) h.malloc(100);
+          for (let i = 0; i < 128; i++) h.malloc(200);
+          return h.stats().slabs;
+        },
+      ];
+      const realloc: Step = (h) => h.realloc(va, 3000);
+      expect(grownBy(steps, realloc)).toEqual(['slabIds', 'bitmapWords']);
+      expectUndone(steps, realloc, [realloc, (h) => h.malloc(3000)]);
+    });
+  });
+
   it('random calls with failures injected into zeroing and copies: every failed call changes nothing', () => {
     const call = fc.record({
       kind: fc.constantFrom(

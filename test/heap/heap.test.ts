@@ -109,6 +109,59 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('counts the slabs on each area (a free asks whether its slab is the last), and the checker verifies it', () => {
+    const { heap } = setup();
+    const keep = heap.malloc(48);
+    const other = heap.malloc(1152);
+    heap.free(other); // not the last slab of its area: kept as the spare
+    expect(heap.stats().slabs).toBe(2);
+    heap.check();
+    const areas = (heap as unknown as { areas: { slabsIn: Uint16Array } }).areas;
+    expect(areas.slabsIn[0]).toBe(2);
+    areas.slabsIn[0]++;
+    expect(() => heap.check()).toThrow(/area 0: 2 slabs on its pages, but counted 3/);
+    areas.slabsIn[0]--;
+    heap.free(keep); // the last live slab: both go
+    expect(heap.stats().slabs).toBe(0);
+    heap.check();
+  });
+
+  it("finds a realloc'd large block again by its last lookup, and never a freed one", () => {
+    const { heap } = setup();
+    const big = heap.malloc(300000);
+    expect(heap.realloc(big, 301000)).toBe(big);
+    expect(heap.realloc(big, 302000)).toBe(big);
+    heap.free(big);
+    expect(() => heap.free(big)).toThrow(DoubleFreeError);
+    expect(() => heap.realloc(big, 10)).toThrow(FreedBlockError);
+    const again = heap.malloc(300000);
+    expect(heap.usableSize(again)).toBeGreaterThanOrEqual(300000);
+    heap.free(again);
+    heap.check();
+  });
+
+  it('grows a one-object block in place into the free units after it, else moves it', () => {
+    const { heap, space } = setup();
+    const a = heap.malloc(100); // the 112-byte class: units 0 to 6 of a shared page
+    space.fill(a, 100, 0x11);
+    const resident = heap.stats().residentBytes;
+    // 200 bytes (the 208-byte class, 13 units, 16-byte steps): units 7 to 12 are free, so no copy.
+    expect(heap.realloc(a, 200)).toBe(a);
+    expect(heap.usableSize(a)).toBe(208);
+    expect(heap.stats().slabs).toBe(1);
+    expect(heap.stats().residentBytes).toBe(resident);
+    heap.check();
+    const b = heap.malloc(16); // right after it
+    expect(b - a).toBe(208);
+    // Now the units after it are taken: it moves, its payload with it.
+    const moved = heap.realloc(a, 300);
+    expect(moved).not.toBe(a);
+    const bytes = new Uint8Array(100);
+    space.read(moved, bytes);
+    expect(bytes.every((x) => x === 0x11)).toBe(true);
+    heap.check();
+  });
+
   it('puts a small slab in the shortest free run of the shared pages that holds it (best fit)', () => {
     const { heap } = setup();
     // Classes with few blocks take one-object slabs, exact runs of 16-byte units, lowest first:
@@ -241,6 +294,37 @@ describe('Heap', () => {
     heap.check();
     heap.releaseAll();
     expect(space.reservedBytes).toBe(0);
+    heap.check();
+  });
+
+  it('after freeAll, keeps the slabs its frees empty as freeAll kept its own, until trim', () => {
+    const space = new SparseSpace();
+    const heap = new Heap(space);
+    const sizes = [100, 200, 300, 1152];
+    const first = sizes.map((size) => heap.malloc(size));
+    expect(heap.stats().slabs).toBe(4); // one-object slabs: few blocks of each class
+    heap.freeAll();
+    // The next run frees as it goes: every slab it empties stays (cold, only the last would).
+    const second = sizes.map((size) => heap.malloc(size));
+    expect(second).toEqual(first);
+    for (const va of second) heap.free(va);
+    expect(heap.stats().slabs).toBe(4);
+    expect(heap.stats().keptSlabs).toBe(4);
+    heap.check();
+    // So a third run makes no slab and gets the same blocks.
+    expect(sizes.map((size) => heap.malloc(size))).toEqual(first);
+    expect(heap.stats().keptSlabs).toBe(0);
+    heap.freeAll();
+    // trim gives them back, and the heap is cold again: freeing gives slabs back as before.
+    heap.trim();
+    expect(heap.stats().slabs).toBe(0);
+    expect(space.reservedBytes).toBe(0);
+    const a = heap.malloc(100);
+    const b = heap.malloc(200);
+    heap.free(a); // the spare
+    expect(heap.stats().slabs).toBe(2);
+    heap.free(b); // the last in its area with the spare: both go
+    expect(heap.stats().slabs).toBe(0);
     heap.check();
   });
 
