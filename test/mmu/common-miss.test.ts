@@ -18,6 +18,7 @@ import { WRITE_RIGHTS } from '../../src/mmu/rights.js';
 import { GLOBAL_ASID, type TlbEntry } from '../../src/mmu/tlb.js';
 import { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import { SequentialFrames } from './helpers.js';
+import { type TlbOperation, tlbOperations } from './tlb-operations.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -121,48 +122,19 @@ class ReferenceTlb {
   }
 }
 
-type Op =
-  | { kind: 'access'; page: number; offset: number; access: number; mode: number }
-  | { kind: 'remap'; page: number; flags: number; high: boolean }
-  | { kind: 'invalidatePage'; page: number }
-  | { kind: 'invalidateAsid' }
-  | { kind: 'invalidateAll' }
-  | { kind: 'switch'; space: number; keep: boolean };
+type Op = TlbOperation | { kind: 'remap'; page: number; flags: number; high: boolean };
 
 function opArbitrary(): fc.Arbitrary<Op> {
   const page = fc.integer({ min: 0, max: PAGES - 1 });
-  return fc.oneof(
-    {
-      weight: 12,
-      arbitrary: fc.record({
-        kind: fc.constant('access' as const),
-        page,
-        offset: fc.integer({ min: 0, max: 4095 }),
-        access: fc.integer({ min: 0, max: 2 }),
-        mode: fc.integer({ min: 0, max: 1 }),
-      }),
-    },
-    {
-      weight: 3,
-      arbitrary: fc.record({
-        kind: fc.constant('remap' as const),
-        page,
-        flags: fc.constantFrom(...KINDS),
-        high: fc.boolean(),
-      }),
-    },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidatePage' as const), page }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAsid' as const) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAll' as const) }) },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        kind: fc.constant('switch' as const),
-        space: fc.integer({ min: 0, max: 1 }),
-        keep: fc.boolean(),
-      }),
-    },
-  );
+  return fc.oneof(...tlbOperations(PAGES), {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('remap' as const),
+      page,
+      flags: fc.constantFrom(...KINDS),
+      high: fc.boolean(),
+    }),
+  });
 }
 
 function runSequence(name: FormatName, entries: number, ways: number, ops: Op[]): void {
