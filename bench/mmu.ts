@@ -131,13 +131,17 @@ async function measureFormat(name: FormatName, addresses: Uint32Array): Promise<
   };
   // What every miss does beside reading entries: search its set and fill the entry and its hit
   // index element (a TLB of one entry, as the miss loop's), over the same pages, as the miss's
-  // common case does (Tlb.probe and Tlb.fillChosen).
+  // common case does (Tlb.wayToFill, or Tlb.probe while a way is unindexed, and Tlb.fillChosen).
   const fillTlb = new Tlb({ entries: 1, ways: 1 });
   fillTlb.setContext(asid);
+  const fillEntries = fillTlb.hitIndex.entries;
   const fillOnlyBatch = () => {
     for (let i = 0; i < ACCESSES; i++) {
       const vpn = addresses[i] >>> 12;
-      const probe = fillTlb.probe(vpn, asid);
+      const probe =
+        fillTlb.unindexed === 0 && fillEntries[vpn] === 0
+          ? -1 - fillTlb.wayToFill(vpn)
+          : fillTlb.probe(vpn, asid);
       if (probe < 0) fillTlb.fillChosen(-1 - probe, vpn, asid, vpn << 12, 0x3f);
     }
     consume(fillTlb.evictions);

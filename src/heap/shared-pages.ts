@@ -119,6 +119,7 @@ export class SharedPages {
    * it did.
    */
   extend(a: number, first: number, units: number, extra: number, slab: number): boolean {
+    if (extra === 0) return true; // a class of the same run: nothing to take
     const end = first + units;
     if ((end & (UNITS_PER_PAGE - 1)) === 0 || (end - 1) >>> UNITS_SHIFT !== (end + extra - 1) >>> UNITS_SHIFT)
       return false;

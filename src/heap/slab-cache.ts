@@ -165,7 +165,7 @@ export class SlabCache extends SlabMaking {
     this.liveOf[cls]--;
     if (this.warm && this.units[s] <= UNITS_PER_PAGE) {
       // Kept as freeAll's are (it was full, so off its class's list), for the class it was made for.
-      this.linkPartial(this.classOf[s] === this.madeFor[s] || !this.isSmall(s) ? cls : this.ungrow(s), s);
+      this.linkPartial(this.ungrows(s) ? this.ungrow(s) : cls, s);
       this.kept++;
     } else if (this.alone(s)) {
       this.destroy(s);
@@ -241,14 +241,21 @@ export class SlabCache extends SlabMaking {
     return true;
   }
 
+  /** Whether one-object slab `s` is a small slab realloc grew in place into another class. */
+  private ungrows(s: number): boolean {
+    return this.classOf[s] !== this.madeFor[s] && this.isSmall(s);
+  }
+
   /**
    * Gives empty one-object slab `s`, grown in place, the shape of the class it was made for
    * again: the units past that go back to their page. Returns that class.
    */
   private ungrow(s: number): number {
     const made = this.madeFor[s];
-    const units = this.classes.oneUnits[made];
-    this.areas.shared.give(this.area[s], this.firstUnit[s] + units, this.units[s] - units);
+    const units = this.madeUnits[s];
+    // A class of the same run took no unit: none to give back.
+    if (units < this.units[s])
+      this.areas.shared.give(this.area[s], this.firstUnit[s] + units, this.units[s] - units);
     this.slabsOf[this.classOf[s]]--;
     this.slabsOf[made]++;
     this.classOf[s] = made;
@@ -321,8 +328,7 @@ export class SlabCache extends SlabMaking {
       this.liveOf[cls] -= live;
       // A one-object slab realloc grew in place is kept for the class it was made for: the next
       // run mallocs that class again (sort remade a slab a pass, and its grown class kept one more).
-      if (live === objects)
-        this.linkPartial(cls === this.madeFor[s] || !this.isSmall(s) ? cls : this.ungrow(s), s);
+      if (live === objects) this.linkPartial(this.ungrows(s) ? this.ungrow(s) : cls, s);
       this.live[s] = 0;
       this.hint[s] = 0;
       this.clearBitmap(this.bitmapAt[s], objects, words);

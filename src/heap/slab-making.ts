@@ -89,6 +89,7 @@ export class SlabMaking extends SlabTable {
     this.area[s] = a;
     this.firstUnit[s] = first;
     this.units[s] = units;
+    this.madeUnits[s] = units;
     this.objects[s] = objects;
     this.live[s] = 0;
     this.high[s] = 0;

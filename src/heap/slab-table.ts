@@ -20,6 +20,8 @@ export class SlabTable {
   classOf = new Uint16Array(0);
   /** The class the slab was made for (a one-object slab grown in place by realloc differs). */
   madeFor = new Uint16Array(0);
+  /** The units the slab was made with (its shape for that class). */
+  madeUnits = new Uint16Array(0);
   /** The slab's area; NONE for an unused id. */
   area = new Int32Array(0);
   /** The slab's first unit (SLAB_UNIT bytes) in its area. */
@@ -69,6 +71,7 @@ export class SlabTable {
       this.liveOf.byteLength +
       this.classOf.byteLength +
       this.madeFor.byteLength +
+      this.madeUnits.byteLength +
       this.area.byteLength +
       this.firstUnit.byteLength +
       this.units.byteLength +
@@ -92,6 +95,7 @@ export class SlabTable {
     this.liveOf.set(other.liveOf);
     this.classOf = other.classOf.slice();
     this.madeFor = other.madeFor.slice();
+    this.madeUnits = other.madeUnits.slice();
     this.area = other.area.slice();
     this.firstUnit = other.firstUnit.slice();
     this.units = other.units.slice();
@@ -134,6 +138,7 @@ export class SlabTable {
   protected resizeTables(capacity: number): void {
     this.classOf = resized(this.classOf, capacity);
     this.madeFor = resized(this.madeFor, capacity);
+    this.madeUnits = resized(this.madeUnits, capacity);
     this.area = resized(this.area, capacity, NONE);
     this.firstUnit = resized(this.firstUnit, capacity);
     this.units = resized(this.units, capacity);

@@ -216,7 +216,11 @@ export class Mmu {
     let found = NOT_SEARCHED; // the set search's answer, for the general path
     if (va === va >>> 0 && tlb.hitIndex === this.hitIndex && tlb.context === current) {
       const page = va >>> PAGE_SHIFT;
-      const probe = tlb.probe(page, current);
+      // With no unindexed way, a page without an element is in no way: no set search.
+      const probe =
+        tlb.unindexed === 0 && this.hitEntries[page] === 0
+          ? -1 - tlb.wayToFill(page)
+          : tlb.probe(page, current);
       found = probe < 0 ? -1 : probe;
       if (probe < 0) {
         const leaf = this.walker.walkCommon(this.memory, this.root, va, mode * 3 + access, access === WRITE);

@@ -86,6 +86,13 @@ export class Tlb {
   hitIndex: TlbHitIndex;
   /** The ASID whose entries (and the global ones) the hit index holds. */
   context = 0;
+  /**
+   * Valid ways of the current context (its own or global) holding a page below 2^20 whose hit-index
+   * element is 0: left out of the index by a switch or by insert(), in a frame from 2 GiB up, or
+   * whose element went with another way of the same page. While it is 0, a page whose element is
+   * 0 is in no way of the current context, and the miss takes the victim without a set search.
+   */
+  unindexed = 0;
   misses = 0;
   evictions = 0;
   flushes = 0;
@@ -96,6 +103,11 @@ export class Tlb {
   private largeEntries = 0;
   /** Valid entries (ways whose tag is not NaN). */
   private filled = 0;
+  /**
+   * Valid global entries. While 0, a page is in one way of the current context at most (two can
+   * hold it only as a global entry and one of the context's own).
+   */
+  private globalWays = 0;
   private hitsFolded = 0;
 
   /**
@@ -167,6 +179,7 @@ export class Tlb {
     const vpn = this.vpn[way];
     const asid = this.asid[way];
     if ((asid !== this.context && asid !== GLOBAL_ASID) || !this.hitIndex.holds(vpn, this.pa[way])) return;
+    if (this.hitIndex.entries[vpn] === 0) this.unindexed -= this.currentHolders(vpn, -1);
     this.hitIndex.put(vpn, this.pa[way], this.rights[way]);
   }
 
@@ -214,7 +227,10 @@ export class Tlb {
     ) {
       const index = this.hitIndex;
       const entries = index.entries;
-      if (entries[vpn] === 0) index.used++;
+      if (entries[vpn] === 0) {
+        index.used++;
+        this.unindexed -= this.globalWays === 0 ? 1 : this.currentHolders(vpn, -1);
+      }
       entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
     }
   }
@@ -232,10 +248,16 @@ export class Tlb {
     for (let way = first; way < end; way++) {
       if (tags[way] === vpn && (this.asid[way] === asid || this.asid[way] === GLOBAL)) return way;
     }
-    return (
-      -1 -
-      (this.filled === this.entries ? first + this.victim[vpn & this.setMask] : this.emptyOrVictim(first))
-    );
+    return -1 - this.wayToFill(vpn);
+  }
+
+  /**
+   * The way a fill of page `vpn` takes when no way holds it (probe's choice): the set's first
+   * empty way, else its round-robin victim (a full TLB, the usual case, has no empty way).
+   */
+  wayToFill(vpn: number): number {
+    const first = (vpn & this.setMask) * this.ways;
+    return this.filled === this.entries ? first + this.victim[vpn & this.setMask] : this.emptyOrVictim(first);
   }
 
   /**
@@ -244,7 +266,8 @@ export class Tlb {
    * set only while a way holds its page), tagged `asid` (the current context or GLOBAL_ASID), in
    * frame `pa` below 2 GiB, so that it goes into the hit index at once. The way's old entry, if
    * any, is evicted (forget() written out); its page's element goes as the new one comes, which
-   * leaves the count of elements in use as it was.
+   * leaves the count of elements in use as it was. Once unindexed is 0 and the element of `vpn`
+   * is 0, no way of the current context holds `vpn`, and wayToFill() may stand for probe().
    */
   fillChosen(way: number, vpn: number, asid: number, pa: number, rights: number): void {
     const tags = this.vpn;
@@ -258,15 +281,28 @@ export class Tlb {
       const set = vpn & this.setMask;
       this.victim[set] = (this.victim[set] + 1) & (this.ways - 1);
       this.evictions++;
-      if (this.spanLog[way] !== 0) this.largeEntries--;
-      if (old >= 0 && old < INDEXED_PAGES && entries[old] !== 0) entries[old] = 0;
-      else index.used++;
+      // Only a valid large-page piece has a spanLog other than 0: none to look at while there are none.
+      if (this.largeEntries !== 0 && this.spanLog[way] !== 0) {
+        this.largeEntries--;
+        this.spanLog[way] = 0;
+      }
+      const oldAsid = this.asid[way];
+      if ((oldAsid === this.context || oldAsid === GLOBAL) && old >= 0 && old < INDEXED_PAGES) {
+        if (entries[old] !== 0) {
+          entries[old] = 0;
+          if (this.globalWays !== 0) this.unindexed += this.currentHolders(old, way);
+        } else {
+          index.used++;
+          this.unindexed--;
+        }
+      } else index.used++;
+      if (oldAsid === GLOBAL) this.globalWays--;
     }
+    if (asid === GLOBAL) this.globalWays++;
     tags[way] = vpn;
     this.asid[way] = asid;
     this.pa[way] = pa;
     this.rights[way] = rights;
-    this.spanLog[way] = 0;
     entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
   }
 
@@ -361,8 +397,12 @@ export class Tlb {
    */
   check(): void {
     let large = 0;
-    for (let way = 0; way < this.entries; way++)
-      if (!Number.isNaN(this.vpn[way]) && this.spanLog[way] !== 0) large++;
+    for (let way = 0; way < this.entries; way++) {
+      if (this.spanLog[way] === 0) continue;
+      if (Number.isNaN(this.vpn[way]))
+        throw new InvariantError(`TLB way ${way} is empty but has a page size`);
+      large++;
+    }
     let valid = 0;
     for (let way = 0; way < this.entries; way++) if (!Number.isNaN(this.vpn[way])) valid++;
     if (valid !== this.filled) {
@@ -389,6 +429,27 @@ export class Tlb {
         `TLB hit index has ${index.used} elements in use, ${inUse} of them for pages the TLB holds`,
       );
     }
+    let unindexed = 0;
+    let globals = 0;
+    for (let way = 0; way < this.entries; way++) {
+      const vpn = this.vpn[way];
+      if (this.isCurrent(way) && vpn >= 0 && vpn < INDEXED_PAGES && index.entries[vpn] === 0) unindexed++;
+      if (!Number.isNaN(vpn) && this.asid[way] === GLOBAL_ASID) globals++;
+    }
+    if (unindexed !== this.unindexed || globals !== this.globalWays) {
+      throw new InvariantError(
+        `TLB counts ${this.unindexed} unindexed ways and ${this.globalWays} global ones, but holds ${unindexed} and ${globals}`,
+      );
+    }
+  }
+
+  /** Valid ways of the current context (its own or global) holding page `vpn`, other than `except`. */
+  private currentHolders(vpn: number, except: number): number {
+    const first = (vpn & this.setMask) * this.ways;
+    let holders = 0;
+    for (let way = first; way < first + this.ways; way++)
+      if (way !== except && this.vpn[way] === vpn && this.isCurrent(way)) holders++;
+    return holders;
   }
 
   /** Whether way `way` holds an entry of the current context (its own or a global one). */
@@ -447,6 +508,9 @@ export class Tlb {
     this.rights[way] = rights;
     this.spanLog[way] = spanLog;
     if (spanLog !== 0) this.largeEntries++;
+    if (asid === GLOBAL) this.globalWays++;
+    const current = asid === this.context || asid === GLOBAL;
+    if (current && vpn >= 0 && vpn < INDEXED_PAGES && this.hitIndex.entries[vpn] === 0) this.unindexed++;
   }
 
   /** Empties a way by an invalidation (counted). */
@@ -455,31 +519,47 @@ export class Tlb {
     this.forget(way);
     this.vpn[way] = Number.NaN;
     this.rights[way] = 0;
+    this.spanLog[way] = 0;
     this.filled--;
     this.invalidatedEntries++;
   }
 
   /**
    * The bookkeeping of a way's entry leaving (large-entry count, hit-index element), without
-   * marking the way empty: the caller refills it at once or empties it. The page's element is
-   * cleared whichever way put it there (another way may hold the page for another ASID, or as a
-   * global entry): an element is only ever a shortcut to a way, and a page whose element is
-   * cleared is found in its set instead, which counts as the same hit.
+   * marking the way empty: the caller refills it at once or empties it. An entry of the current
+   * context clears its page's element whichever way put it there (the page may be in another way
+   * too, as a global entry and one of the context's own): an element is only ever a shortcut to a
+   * way, and a page whose element is cleared is found in its set instead, which counts as the
+   * same hit. Another context's entry leaves the element alone: only a current way sets one.
    */
   private forget(way: number): void {
     const vpn = this.vpn[way];
     if (Number.isNaN(vpn)) return;
     if (this.spanLog[way] !== 0) this.largeEntries--;
-    if (vpn >= 0 && vpn < INDEXED_PAGES) this.hitIndex.remove(vpn);
+    const asid = this.asid[way];
+    if ((asid === this.context || asid === GLOBAL_ASID) && vpn >= 0 && vpn < INDEXED_PAGES) {
+      if (this.hitIndex.entries[vpn] !== 0) {
+        this.hitIndex.remove(vpn);
+        if (this.globalWays !== 0) this.unindexed += this.currentHolders(vpn, way);
+      } else this.unindexed--;
+    }
+    if (asid === GLOBAL_ASID) this.globalWays--;
   }
 
-  /** Empties the hit index: clears the element of every way's page (a pass over the ways). */
+  /**
+   * Empties the hit index: clears the element of every way's page (a pass over the ways), which
+   * leaves every way of the current context unindexed.
+   */
   private unindexAll(): void {
     const tags = this.vpn;
+    let unindexed = 0;
     for (let way = 0; way < this.entries; way++) {
       const vpn = tags[way];
-      if (vpn >= 0 && vpn < INDEXED_PAGES) this.hitIndex.remove(vpn);
+      if (!(vpn >= 0 && vpn < INDEXED_PAGES)) continue;
+      this.hitIndex.remove(vpn);
+      if (this.asid[way] === this.context || this.asid[way] === GLOBAL_ASID) unindexed++;
     }
+    this.unindexed = unindexed;
   }
 }
 

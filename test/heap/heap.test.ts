@@ -234,6 +234,28 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it('grows a one-object block in place into a class of the same run while the units after it are taken', () => {
+    // 8-byte alignment: calloc(3, 75) is the 232-byte class and 233 bytes the 240-byte one, both
+    // a run of 15 units; a realloc between them takes no unit (it once took a hole it had not found).
+    const space = new SparseSpace();
+    const heap = new Heap(space, { alignment: 8, areaSize: 16384, largeThreshold: 4096, borrowWaste: 0.25 });
+    const a = heap.calloc(3, 75);
+    expect(heap.usableSize(a)).toBe(232);
+    const b = heap.malloc(0); // right after it
+    expect(b - a).toBe(240);
+    expect(heap.realloc(a, 233)).toBe(a);
+    expect(heap.usableSize(a)).toBe(240);
+    heap.check();
+    expect(heap.memalign(1, 0)).toBeGreaterThan(0);
+    heap.check();
+    // Warm, it is kept as a slab of the class it was made for: again no unit changes hands.
+    heap.freeAll();
+    heap.check();
+    expect(heap.calloc(3, 75)).toBe(a);
+    expect(heap.usableSize(a)).toBe(232);
+    heap.check();
+  });
+
   it('puts a small slab in the shortest free run of the shared pages that holds it (best fit)', () => {
     const { heap } = setup();
     // Classes with few blocks take one-object slabs, exact runs of 16-byte units, lowest first:

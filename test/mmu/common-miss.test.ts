@@ -18,6 +18,7 @@ import { WRITE_RIGHTS } from '../../src/mmu/rights.js';
 import { GLOBAL_ASID, type TlbEntry } from '../../src/mmu/tlb.js';
 import { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import { SequentialFrames } from './helpers.js';
+import { type TlbOperation, tlbOperations } from './tlb-operations.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -121,48 +122,19 @@ class ReferenceTlb {
   }
 }
 
-type Op =
-  | { kind: 'access'; page: number; offset: number; access: number; mode: number }
-  | { kind: 'remap'; page: number; flags: number; high: boolean }
-  | { kind: 'invalidatePage'; page: number }
-  | { kind: 'invalidateAsid' }
-  | { kind: 'invalidateAll' }
-  | { kind: 'switch'; space: number; keep: boolean };
+type Op = TlbOperation | { kind: 'remap'; page: number; flags: number; high: boolean };
 
 function opArbitrary(): fc.Arbitrary<Op> {
   const page = fc.integer({ min: 0, max: PAGES - 1 });
-  return fc.oneof(
-    {
-      weight: 12,
-      arbitrary: fc.record({
-        kind: fc.constant('access' as const),
-        page,
-        offset: fc.integer({ min: 0, max: 4095 }),
-        access: fc.integer({ min: 0, max: 2 }),
-        mode: fc.integer({ min: 0, max: 1 }),
-      }),
-    },
-    {
-      weight: 3,
-      arbitrary: fc.record({
-        kind: fc.constant('remap' as const),
-        page,
-        flags: fc.constantFrom(...KINDS),
-        high: fc.boolean(),
-      }),
-    },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidatePage' as const), page }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAsid' as const) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAll' as const) }) },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        kind: fc.constant('switch' as const),
-        space: fc.integer({ min: 0, max: 1 }),
-        keep: fc.boolean(),
-      }),
-    },
-  );
+  return fc.oneof(...tlbOperations(PAGES), {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('remap' as const),
+      page,
+      flags: fc.constantFrom(...KINDS),
+      high: fc.boolean(),
+    }),
+  });
 }
 
 function runSequence(name: FormatName, entries: number, ways: number, ops: Op[]): void {
@@ -282,6 +254,146 @@ describe.each(FORMATS)('%s common-case miss against a reference TLB', (name) => 
       fc.property(fc.array(opArbitrary(), { maxLength: 50 }), (ops) => runSequence(name, entries, ways, ops)),
       { numRuns: 100 },
     );
+  });
+});
+
+describe.each(FORMATS)('%s miss without a set search', (name) => {
+  /** A one-set TLB of four ways over six pages at 0x40000, with probe() counted. */
+  function machine() {
+    const memory = new PhysicalMemory(2 * GiB + 64 * MiB);
+    const pt = new PageTables(createFormat(name), memory, new SequentialFrames(memory, 0x100000));
+    const roots = [pt.createRoot(1), pt.createRoot(2)];
+    const flags = F.Read | F.Write | F.User | F.Accessed | F.Dirty;
+    for (const root of roots)
+      for (let page = 0; page < 6; page++)
+        pt.map(root, 0x40000 + page * 0x1000, LOW_FRAMES + page * 0x1000, 4096, flags);
+    const mmu = new Mmu(pt, { entries: 4, ways: 4 });
+    mmu.setRoot(roots[0], name === 'i386' ? 0 : 1);
+    const tlb = mmu.tlb;
+    const searches = { count: 0 };
+    const probe = tlb.probe.bind(tlb);
+    tlb.probe = (vpn, asid) => {
+      searches.count++;
+      return probe(vpn, asid);
+    };
+    const read = (page: number) => mmu.translate(0x40000 + page * 0x1000, Access.Read, Mode.User);
+    return { pt, roots, mmu, tlb, searches, read, flags };
+  }
+
+  it('skips the search while every way of the context is indexed, and searches once one is not', () => {
+    const { pt, roots, mmu, tlb, searches, read, flags } = machine();
+    for (const page of [0, 1, 2, 3, 4, 5, 0]) expect(read(page)).toBe(LOW_FRAMES + page * 0x1000);
+    expect(searches.count).toBe(0);
+    expect(tlb.unindexed).toBe(0);
+    expect(tlb.counters()).toMatchObject({ hits: 0, misses: 7, evictions: 3 });
+    // A frame from 2 GiB up is never indexed: the general path fills it, and the next miss searches.
+    pt.unmap(roots[0], 0x40000 + 0x1000);
+    pt.map(roots[0], 0x40000 + 0x1000, HIGH_FRAMES, 4096, flags);
+    mmu.invalidatePage(0x40000 + 0x1000);
+    expect(read(1)).toBe(HIGH_FRAMES);
+    expect(tlb.unindexed).toBe(1);
+    tlb.check();
+    expect(read(2)).toBe(LOW_FRAMES + 0x2000);
+    expect(searches.count).toBe(1);
+    expect(read(1)).toBe(HIGH_FRAMES); // a hit in the set, by a search
+    expect(searches.count).toBe(2);
+    expect(tlb.counters()).toMatchObject({ hits: 1, misses: 9 });
+    // insert() leaves its entry out of the index until its first hit.
+    tlb.invalidateAll();
+    expect(tlb.unindexed).toBe(0);
+    tlb.insert(0x40, mmu.asid, LOW_FRAMES + 0x4000, 0x3f, 0);
+    expect(tlb.unindexed).toBe(1);
+    tlb.check();
+    expect(read(3)).toBe(LOW_FRAMES + 0x3000);
+    expect(searches.count).toBe(3);
+    expect(read(0)).toBe(LOW_FRAMES + 0x4000); // the inserted entry, found in the set and indexed
+    expect(tlb.unindexed).toBe(0);
+    expect(searches.count).toBe(4);
+    expect(read(4)).toBe(LOW_FRAMES + 0x4000);
+    expect(searches.count).toBe(4); // every way indexed again: no search
+    tlb.check();
+  });
+
+  it('a right the element lacks still searches the set (a store to a clean page)', () => {
+    const { pt, roots, mmu, tlb, searches, read } = machine();
+    pt.map(roots[0], 0x50000, LOW_FRAMES + 0x10000, 4096, F.Read | F.Write | F.User | F.Accessed);
+    expect(mmu.translate(0x50000, Access.Read, Mode.User)).toBe(LOW_FRAMES + 0x10000);
+    expect(mmu.translate(0x50008, Access.Write, Mode.User)).toBe(LOW_FRAMES + 0x10008);
+    expect(searches.count).toBe(1);
+    expect(tlb.counters()).toMatchObject({ hits: 0, misses: 2, evictions: 0 });
+    expect(tlb.validEntries).toBe(1);
+    expect(read(0)).toBe(LOW_FRAMES);
+    expect(searches.count).toBe(1);
+    tlb.check();
+  });
+
+  // Not on i386, which has one address space: a switch flushes every non-global entry.
+  if (name !== 'i386')
+    it('a switch that keeps the entries leaves them unindexed until found', () => {
+      const { roots, mmu, tlb, searches, read } = machine();
+      for (const page of [0, 1, 2]) read(page);
+      mmu.setRoot(roots[1], 2, true);
+      expect(tlb.unindexed).toBe(0); // the other context's ways do not count
+      read(0);
+      expect(tlb.unindexed).toBe(0);
+      mmu.setRoot(roots[0], 1, true);
+      expect(tlb.unindexed).toBe(3); // two of its own ways, unindexed by the switch; one went to page 0 of ASID 2
+      tlb.check();
+      searches.count = 0;
+      expect(read(1)).toBe(LOW_FRAMES + 0x1000);
+      expect(tlb.unindexed).toBe(2);
+      expect(searches.count).toBe(1);
+      expect(tlb.counters().hits).toBe(1);
+      tlb.check();
+    });
+
+  it('a page in two ways (a global entry and one of its own) is left unindexed when the other goes', () => {
+    const { pt, roots, mmu, tlb, searches, read, flags } = machine();
+    const kernelGlobal = F.Read | F.Write | F.Global | F.Accessed | F.Dirty;
+    const twice = (va: number) => {
+      // A kernel-only global entry, then the page remapped user-only without an invalidation:
+      // the user's miss finds the global entry without the right and fills a way of its own.
+      pt.map(roots[0], va, LOW_FRAMES + 0x20000, 4096, kernelGlobal);
+      expect(mmu.translate(va, Access.Read, Mode.Kernel)).toBe(LOW_FRAMES + 0x20000);
+      pt.unmap(roots[0], va);
+      pt.map(roots[0], va, LOW_FRAMES + 0x21000, 4096, flags);
+      expect(mmu.translate(va, Access.Read, Mode.User)).toBe(LOW_FRAMES + 0x21000);
+      expect(tlb.snapshot().filter((entry) => entry.va === va)).toHaveLength(2);
+      expect(tlb.unindexed).toBe(0);
+      tlb.check();
+    };
+    twice(0x60000);
+    read(0);
+    read(1);
+    // The TLB is full: page 2 takes the global entry's way, whose element the own entry shared.
+    expect(searches.count).toBe(1);
+    expect(read(2)).toBe(LOW_FRAMES + 0x2000);
+    expect(searches.count).toBe(1);
+    expect(tlb.unindexed).toBe(1);
+    tlb.check();
+    expect(mmu.translate(0x60008, Access.Read, Mode.User)).toBe(LOW_FRAMES + 0x21008); // found in the set
+    expect(searches.count).toBe(2);
+    expect(tlb.unindexed).toBe(0);
+    tlb.check();
+    // An invalidation of the context's own entries leaves the global one unindexed.
+    twice(0x61000);
+    mmu.invalidateAsid(mmu.asid);
+    expect(tlb.validEntries).toBe(1);
+    expect(tlb.unindexed).toBe(1);
+    tlb.check();
+    // The user's miss fills a way of its own again beside the global one: one element for both.
+    expect(mmu.translate(0x61000, Access.Read, Mode.User)).toBe(LOW_FRAMES + 0x21000);
+    expect(tlb.validEntries).toBe(2);
+    expect(tlb.unindexed).toBe(0);
+    expect(tlb.counters().hits).toBe(1);
+    tlb.check();
+  });
+
+  it('the checker finds a wrong count of unindexed ways', () => {
+    const { tlb, read } = machine();
+    read(0);
+    tlb.unindexed = 1;
+    expect(() => tlb.check()).toThrow(/1 unindexed ways and 0 global ones, but holds 0 and 0/);
   });
 });
 

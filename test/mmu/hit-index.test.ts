@@ -15,6 +15,7 @@ import { Tlb } from '../../src/mmu/tlb.js';
 import { HIT_COUNTER, type TlbHitIndex } from '../../src/mmu/tlb-hit-index.js';
 import { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import { mmuMachine, SequentialFrames } from './helpers.js';
+import { type TlbOperation, tlbOperations } from './tlb-operations.js';
 
 const MiB = 1024 * 1024;
 const URW = F.Read | F.Write | F.User;
@@ -163,11 +164,7 @@ it('a TLB made alone has an index of its own, and claiming another leaves the fi
 // --- Random sequences against the TLB's own set search and the tables ---
 
 type Op =
-  | { kind: 'access'; page: number; offset: number; access: number; mode: number }
-  | { kind: 'invalidatePage'; page: number }
-  | { kind: 'invalidateAsid' }
-  | { kind: 'invalidateAll' }
-  | { kind: 'switch'; space: number; keep: boolean }
+  | TlbOperation
   | { kind: 'protect'; page: number; writable: boolean }
   | { kind: 'remap'; page: number };
 
@@ -176,27 +173,7 @@ const PAGES = 10;
 function opArbitrary(): fc.Arbitrary<Op> {
   const page = fc.integer({ min: 0, max: PAGES - 1 });
   return fc.oneof(
-    {
-      weight: 12,
-      arbitrary: fc.record({
-        kind: fc.constant('access' as const),
-        page,
-        offset: fc.integer({ min: 0, max: 4095 }),
-        access: fc.integer({ min: 0, max: 2 }),
-        mode: fc.integer({ min: 0, max: 1 }),
-      }),
-    },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidatePage' as const), page }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAsid' as const) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAll' as const) }) },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        kind: fc.constant('switch' as const),
-        space: fc.integer({ min: 0, max: 1 }),
-        keep: fc.boolean(),
-      }),
-    },
+    ...tlbOperations(PAGES),
     {
       weight: 2,
       arbitrary: fc.record({ kind: fc.constant('protect' as const), page, writable: fc.boolean() }),
