@@ -31,6 +31,8 @@ export const GLOBAL_ASID = -1;
 const GLOBAL = GLOBAL_ASID;
 const HIT_COUNTER = HIT_COUNTER_ELEMENT;
 const INDEXED_PAGES = INDEXED_PAGES_LIMIT;
+/** ASIDs go up to 2^16 - 1 (Sv39's 16 bits; x86-64 PCIDs are 12): lowWays has one slot more, for global entries. */
+const ASID_SLOTS = (1 << 16) + 1;
 const INDEXED_FRAMES_END = INDEXED_FRAMES_LIMIT;
 const FRAME_MASK = ENTRY_FRAME_MASK;
 
@@ -108,6 +110,18 @@ export class Tlb {
    * hold it only as a global entry and one of the context's own).
    */
   private globalWays = 0;
+  /**
+   * Valid ways whose page is below 2^20 (the hit index's range), by ASID + 1 (global entries at
+   * 0): a switch learns how many ways of the new context are unindexed without a pass over them.
+   */
+  declare private readonly lowWays: Int32Array;
+  /**
+   * The pages whose element went from 0 to set since the index was last emptied (some may be 0
+   * again), so that emptying it clears only those; past `entries` of them, emptying clears every
+   * way's page instead.
+   */
+  declare private readonly indexedPages: Int32Array;
+  private indexedPageCount = 0;
   private hitsFolded = 0;
 
   /**
@@ -132,6 +146,8 @@ export class Tlb {
     this.rights = new Uint8Array(entries);
     this.spanLog = new Uint8Array(entries);
     this.victim = new Uint32Array(this.sets);
+    this.lowWays = new Int32Array(ASID_SLOTS);
+    this.indexedPages = new Int32Array(entries + 1);
     this.hitIndex = index;
   }
 
@@ -179,7 +195,10 @@ export class Tlb {
     const vpn = this.vpn[way];
     const asid = this.asid[way];
     if ((asid !== this.context && asid !== GLOBAL_ASID) || !this.hitIndex.holds(vpn, this.pa[way])) return;
-    if (this.hitIndex.entries[vpn] === 0) this.unindexed -= this.currentHolders(vpn, -1);
+    if (this.hitIndex.entries[vpn] === 0) {
+      this.unindexed -= this.currentHolders(vpn, -1);
+      this.noteIndexed(vpn);
+    }
     this.hitIndex.put(vpn, this.pa[way], this.rights[way]);
   }
 
@@ -230,6 +249,7 @@ export class Tlb {
       if (entries[vpn] === 0) {
         index.used++;
         this.unindexed -= this.globalWays === 0 ? 1 : this.currentHolders(vpn, -1);
+        this.noteIndexed(vpn);
       }
       entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
     }
@@ -287,6 +307,7 @@ export class Tlb {
         this.spanLog[way] = 0;
       }
       const oldAsid = this.asid[way];
+      if (old >= 0 && old < INDEXED_PAGES) this.lowWays[oldAsid + 1]--;
       if ((oldAsid === this.context || oldAsid === GLOBAL) && old >= 0 && old < INDEXED_PAGES) {
         if (entries[old] !== 0) {
           entries[old] = 0;
@@ -299,11 +320,13 @@ export class Tlb {
       if (oldAsid === GLOBAL) this.globalWays--;
     }
     if (asid === GLOBAL) this.globalWays++;
+    this.lowWays[asid + 1]++;
     tags[way] = vpn;
     this.asid[way] = asid;
     this.pa[way] = pa;
     this.rights[way] = rights;
     entries[vpn] = ((pa ^ (vpn << 12)) & FRAME_MASK) | rights;
+    this.noteIndexed(vpn);
   }
 
   /**
@@ -441,6 +464,30 @@ export class Tlb {
         `TLB counts ${this.unindexed} unindexed ways and ${this.globalWays} global ones, but holds ${unindexed} and ${globals}`,
       );
     }
+    this.checkLowWays();
+  }
+
+  /**
+   * lowWays against the ways, for every ASID a way holds, the current one and global entries. A
+   * count gone wrong for an ASID no way holds shows when that ASID becomes current: the switch
+   * takes `unindexed` from it, and the pass above recounts that.
+   */
+  private checkLowWays(): void {
+    const held = new Map<number, number>([
+      [this.context, 0],
+      [GLOBAL_ASID, 0],
+    ]);
+    for (let way = 0; way < this.entries; way++) {
+      const vpn = this.vpn[way];
+      if (vpn >= 0 && vpn < INDEXED_PAGES) held.set(this.asid[way], (held.get(this.asid[way]) ?? 0) + 1);
+    }
+    for (const [asid, ways] of held) {
+      if (this.lowWays[asid + 1] !== ways) {
+        throw new InvariantError(
+          `TLB counts ${this.lowWays[asid + 1]} ways below 4 GiB for ASID ${asid}, but holds ${ways}`,
+        );
+      }
+    }
   }
 
   /** Valid ways of the current context (its own or global) holding page `vpn`, other than `except`. */
@@ -509,6 +556,7 @@ export class Tlb {
     this.spanLog[way] = spanLog;
     if (spanLog !== 0) this.largeEntries++;
     if (asid === GLOBAL) this.globalWays++;
+    if (vpn >= 0 && vpn < INDEXED_PAGES) this.lowWays[asid + 1]++;
     const current = asid === this.context || asid === GLOBAL;
     if (current && vpn >= 0 && vpn < INDEXED_PAGES && this.hitIndex.entries[vpn] === 0) this.unindexed++;
   }
@@ -537,6 +585,7 @@ export class Tlb {
     if (Number.isNaN(vpn)) return;
     if (this.spanLog[way] !== 0) this.largeEntries--;
     const asid = this.asid[way];
+    if (vpn >= 0 && vpn < INDEXED_PAGES) this.lowWays[asid + 1]--;
     if ((asid === this.context || asid === GLOBAL_ASID) && vpn >= 0 && vpn < INDEXED_PAGES) {
       if (this.hitIndex.entries[vpn] !== 0) {
         this.hitIndex.remove(vpn);
@@ -546,20 +595,32 @@ export class Tlb {
     if (asid === GLOBAL_ASID) this.globalWays--;
   }
 
+  /** Notes that page `vpn`'s element went from 0 to set (unindexAll clears it). */
+  private noteIndexed(vpn: number): void {
+    const count = this.indexedPageCount;
+    if (count < this.entries) this.indexedPages[count] = vpn;
+    this.indexedPageCount = count + 1;
+  }
+
   /**
-   * Empties the hit index: clears the element of every way's page (a pass over the ways), which
-   * leaves every way of the current context unindexed.
+   * Empties the hit index: clears the pages noted since it was last emptied (or, past `entries`
+   * of them, every way's page, a pass over the ways), which leaves every way of the current
+   * context unindexed: as many as lowWays counts for it and for global entries.
    */
   private unindexAll(): void {
-    const tags = this.vpn;
-    let unindexed = 0;
-    for (let way = 0; way < this.entries; way++) {
-      const vpn = tags[way];
-      if (!(vpn >= 0 && vpn < INDEXED_PAGES)) continue;
-      this.hitIndex.remove(vpn);
-      if (this.asid[way] === this.context || this.asid[way] === GLOBAL_ASID) unindexed++;
+    const index = this.hitIndex;
+    if (this.indexedPageCount <= this.entries) {
+      const pages = this.indexedPages;
+      for (let k = 0; k < this.indexedPageCount; k++) index.remove(pages[k]);
+    } else {
+      const tags = this.vpn;
+      for (let way = 0; way < this.entries; way++) {
+        const vpn = tags[way];
+        if (vpn >= 0 && vpn < INDEXED_PAGES) index.remove(vpn);
+      }
     }
-    this.unindexed = unindexed;
+    this.indexedPageCount = 0;
+    this.unindexed = this.lowWays[this.context + 1] + this.lowWays[0];
   }
 }
 

@@ -11,7 +11,7 @@ import { createFormat } from '../../src/mmu/formats.js';
 import { Mmu } from '../../src/mmu/mmu.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { PageTables } from '../../src/mmu/page-tables.js';
-import { Tlb } from '../../src/mmu/tlb.js';
+import { GLOBAL_ASID, Tlb } from '../../src/mmu/tlb.js';
 import { HIT_COUNTER, type TlbHitIndex } from '../../src/mmu/tlb-hit-index.js';
 import { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import { mmuMachine, SequentialFrames } from './helpers.js';
@@ -32,6 +32,44 @@ function elementsInUse(index: TlbHitIndex): number {
   for (let vpn = 0; vpn < HIT_COUNTER; vpn++) if (index.entries[vpn] !== 0) used++;
   return used;
 }
+
+describe('the hit index across a switch', () => {
+  const RIGHTS = 0x3f;
+  const fillPage = (tlb: Tlb, vpn: number, asid: number) =>
+    tlb.fill(vpn, asid, vpn * 4096, RIGHTS, 0, tlb.find(vpn, asid));
+
+  it('a switch clears the pages indexed since the last one and counts the ways of the new context and the global ones unindexed', () => {
+    const tlb = new Tlb({ entries: 16, ways: 4 });
+    tlb.setContext(1);
+    fillPage(tlb, 0x10, 1);
+    fillPage(tlb, 0x11, 1);
+    fillPage(tlb, 0x12, GLOBAL_ASID);
+    tlb.insert(0x20, 2, 0x20000, RIGHTS, 0); // another context's entries: never indexed
+    tlb.insert(0x21, 2, 0x21000, RIGHTS, 0);
+    tlb.check();
+    expect([tlb.unindexed, tlb.hitIndex.used]).toEqual([0, 3]);
+    tlb.setContext(2);
+    expect([tlb.unindexed, tlb.hitIndex.used]).toEqual([3, 0]); // its two ways and the global one
+    tlb.check();
+    tlb.setContext(3);
+    expect([tlb.unindexed, tlb.hitIndex.used]).toEqual([1, 0]); // the global one
+    tlb.check();
+    tlb.setContext(1);
+    expect([tlb.unindexed, tlb.hitIndex.used]).toEqual([3, 0]);
+    tlb.check();
+  });
+
+  it('past as many indexed pages as it has entries, a switch clears the page of every way', () => {
+    const tlb = new Tlb({ entries: 4, ways: 4 });
+    tlb.setContext(1);
+    for (let vpn = 0x100; vpn < 0x10a; vpn++) fillPage(tlb, vpn, 1); // 10 pages through 4 ways
+    expect([tlb.evictions, tlb.hitIndex.used]).toEqual([6, 4]);
+    tlb.setContext(2);
+    expect([tlb.unindexed, tlb.hitIndex.used]).toEqual([0, 0]);
+    for (let vpn = 0x106; vpn < 0x10a; vpn++) expect(tlb.hitIndex.entries[vpn]).toBe(0);
+    tlb.check();
+  });
+});
 
 describe.each(FORMATS)('%s hit index', (name) => {
   it('holds a page with its frame and exactly the rights its TLB entry grants', () => {
