@@ -196,17 +196,8 @@ export class SlabCache extends SlabMaking {
       first % classes.runStep[cls] !== 0
     )
       return false;
-    const a = this.area[s];
-    if (!this.areas.shared.extend(a, first, this.units[s], units - this.units[s], s)) return false;
-    const old = this.classOf[s];
-    this.slabsOf[old]--;
-    this.liveOf[old]--;
-    this.slabsOf[cls]++;
-    this.liveOf[cls]++;
-    this.classOf[s] = cls;
-    this.units[s] = units;
-    const start = first * SLAB_UNIT;
-    this.areas.touch(a, start, start + classes.size[cls]);
+    if (!this.areas.shared.extend(this.area[s], first, this.units[s], units - this.units[s], s)) return false;
+    this.regrown(s, cls, units);
     return true;
   }
 
@@ -229,16 +220,21 @@ export class SlabCache extends SlabMaking {
     const a = this.area[s];
     const first = this.firstUnit[s];
     if (pages > had && !this.areas.extendClaim(a, first / UNITS_PER_PAGE, had, pages - had, s)) return false;
+    this.regrown(s, cls, pages * UNITS_PER_PAGE);
+    return true;
+  }
+
+  /** Makes slab `s`, grown in place to `units` units, a slab of class `cls` (its block's pages resident). */
+  private regrown(s: number, cls: number, units: number): void {
     const old = this.classOf[s];
     this.slabsOf[old]--;
     this.liveOf[old]--;
     this.slabsOf[cls]++;
     this.liveOf[cls]++;
     this.classOf[s] = cls;
-    this.units[s] = pages * UNITS_PER_PAGE;
-    const start = first * SLAB_UNIT;
-    this.areas.touch(a, start, start + classes.size[cls]);
-    return true;
+    this.units[s] = units;
+    const start = this.firstUnit[s] * SLAB_UNIT;
+    this.areas.touch(this.area[s], start, start + this.classes.size[cls]);
   }
 
   /** Whether one-object slab `s` is a small slab realloc grew in place into another class. */
