@@ -105,14 +105,6 @@ export class HoleIndex {
     if (end < hole + length) this.add(end, hole + length - end);
   }
 
-  /** The length of the hole that starts at `unit` (then `foundHole` for take), or 0 when none starts there. */
-  startingAt(unit: number): number {
-    const r = this.edge[unit];
-    if (r < 0) return 0;
-    this.foundHole = unit;
-    return this.length[r];
-  }
-
   /** Makes `count` units from `start` a hole, merged with the holes just before and after it. */
   free(start: number, count: number): void {
     let first = start;

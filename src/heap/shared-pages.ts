@@ -125,8 +125,8 @@ export class SharedPages {
       return false;
     const start = this.holeUnit(a, end);
     const holes = this.holes;
-    if (holes.startingAt(start) < extra) return false;
-    holes.take(holes.foundHole, start, extra);
+    if (holes.lengthAt(start) < extra) return false;
+    holes.take(start, start, extra); // the hole that starts right after the run
     markRun(this.mask, a * this.areas.pagesPerArea * MASK_WORDS, end, extra, true);
     this.countRun(a, end, extra, -1);
     fillRun(this.unitSlab, slab, start, start + extra);
