@@ -136,23 +136,7 @@ export class SlabCache extends SlabMaking {
     const live = --this.live[s];
     this.liveOf[cls]--;
     if (live === 0) {
-      if (this.warm && this.units[s] <= UNITS_PER_PAGE) {
-        // Kept as freeAll's are (a one-object slab was full, so off the list). A bigger one goes
-        // as when cold: a buffer realloc'd upward empties one a class, and kept they filled areas.
-        if (objects === 1) this.linkPartial(cls, s);
-        this.kept++;
-        return;
-      }
-      if (this.alone(s)) {
-        if (objects > 1) this.unlinkPartial(cls, s);
-        this.destroy(s);
-        return;
-      }
-      // Kept as the spare (a one-object slab was full, so off the list); the one before it goes.
-      if (objects === 1) this.linkPartial(cls, s);
-      const before = this.spare;
-      this.spare = s;
-      if (before !== NONE) this.dropEmpty(before);
+      this.emptied(s, cls, true);
     } else if (live === objects - 1) {
       this.linkPartial(cls, s);
     }
@@ -163,15 +147,26 @@ export class SlabCache extends SlabMaking {
     this.words[this.bitmapAt[s]] = ONLY_OBJECT_FREE;
     this.live[s] = 0;
     this.liveOf[cls]--;
+    this.emptied(s, cls, false);
+  }
+
+  /**
+   * Slab `s` of class `cls` has emptied; `listed` when it is on its class's list of partial slabs
+   * (a slab of many objects; a one-object slab was full, so off it). While the heap is warm, one
+   * of at most a page is kept as freeAll's are, for the class it was made for (a bigger one goes
+   * as when cold: a buffer realloc'd upward empties one a class, and kept they filled areas);
+   * else the last slab of its area goes, and any other is kept as the spare, the one before it
+   * going.
+   */
+  private emptied(s: number, cls: number, listed: boolean): void {
     if (this.warm && this.units[s] <= UNITS_PER_PAGE) {
-      // Kept as freeAll's are (it was full, so off its class's list), for the class it was made for.
-      this.linkPartial(this.ungrows(s) ? this.ungrow(s) : cls, s);
+      if (!listed) this.linkPartial(this.ungrows(s) ? this.ungrow(s) : cls, s);
       this.kept++;
     } else if (this.alone(s)) {
+      if (listed) this.unlinkPartial(cls, s);
       this.destroy(s);
     } else {
-      // Kept as the spare; the one before it goes.
-      this.linkPartial(cls, s);
+      if (!listed) this.linkPartial(cls, s);
       const before = this.spare;
       this.spare = s;
       if (before !== NONE) this.dropEmpty(before);
