@@ -10,14 +10,17 @@
  * slab cache and shared pages; read by the checker.
  */
 
-import { AreaTable, SHARED_PAGE } from './area-table.js';
+import { AreaTable } from './area-table.js';
 import { popcount, runMask, trailingOnes, WORD_BITS } from './bit-runs.js';
-import { NONE, PAGE_SHIFT, PAGE_SIZE, UNIT_SHIFT, UNITS_PER_PAGE } from './heap-constants.js';
+import * as heapConstants from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
 import { MappingJournal } from './mapping-journal.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
 import { SharedPages } from './shared-pages.js';
+
+// Module-local copies, folded into the optimized code (heap-constants.ts says why).
+const { NONE, PAGE_SHIFT, PAGE_SIZE, SHARED_PAGE, UNIT_SHIFT, UNITS_PER_PAGE } = heapConstants;
 
 /**
  * Areas the tables have room for at first (about 0.7 KiB of tables an area). A table grown by a

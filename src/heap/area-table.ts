@@ -6,12 +6,11 @@
  */
 import { FULL_WORD, WORD_BITS } from './bit-runs.js';
 import { resized } from './grown.js';
-import { NONE, PAGE_SIZE, SLAB_UNIT } from './heap-constants.js';
-
-/** `pageSlab` of a page shared by small slabs. */
-export const SHARED_PAGE = -2;
-
+import * as heapConstants from './heap-constants.js';
 import { NumberMap } from './number-map.js';
+
+// Module-local copies, folded into the optimized code (heap-constants.ts says why).
+const { NONE, PAGE_SIZE, SLAB_UNIT } = heapConstants;
 
 export class AreaTable {
   readonly areaSize: number;

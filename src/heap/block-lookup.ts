@@ -7,11 +7,15 @@ import { InvalidArgumentError } from '../common/errors.js';
 import type { AreaPool } from './area-pool.js';
 import { explainBadAddress } from './bad-address.js';
 import type { FreedRing } from './freed-ring.js';
-import { NONE, PAGE_OFFSET_MASK } from './heap-constants.js';
+import * as heapConstants from './heap-constants.js';
 import type { HeapParts } from './heap-stats.js';
 import type { LargeBlocks } from './large-blocks.js';
-import { INDEX_ROUNDING } from './size-class-table.js';
+import * as sizeClassTable from './size-class-table.js';
 import type { SlabCache } from './slab-cache.js';
+
+// Module-local copies, folded into the optimized code (heap-constants.ts says why).
+const { NONE, PAGE_OFFSET_MASK } = heapConstants;
+const { INDEX_ROUNDING } = sizeClassTable;
 
 export class BlockLookup {
   /** The slab and object index of the block found, or NONE. */

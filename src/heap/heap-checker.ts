@@ -5,9 +5,8 @@
  */
 import { InvariantError } from '../common/errors.js';
 import { hex } from '../common/format.js';
-import { SHARED_PAGE } from './area-table.js';
 import { popcount, WORD_BITS } from './bit-runs.js';
-import { NONE, PAGE_SIZE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
+import { NONE, PAGE_SIZE, SHARED_PAGE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
 import type { HeapParts } from './heap-stats.js';
 import { MASK_WORDS, markRun } from './unit-masks.js';
 

@@ -1,6 +1,11 @@
 /**
  * The few numbers every part of the heap agrees on. Used by the heap's areas, slabs, large blocks
  * and size classes, and by the spaces it runs on.
+ *
+ * The files with a hot path take module-local copies (`const { NONE } = heapConstants`): V8's
+ * optimizing compiler folds a module's own constants into the code, but reads an imported binding
+ * through its module cell, with a check that it is initialized, at every use (free's address
+ * lookup went from 10.3 to 8.4 ns, a one-object slab's malloc and free from 16.3 to 14.2).
  */
 import { FRAME_SIZE } from '../phys/physical-memory.js';
 
@@ -18,6 +23,9 @@ export const PAGE_SHIFT = Math.log2(PAGE_SIZE);
  */
 export const PAGE_OFFSET_MASK = PAGE_SIZE - 1;
 export const INVERSE_PAGE_SIZE = 1 / PAGE_SIZE;
+
+/** An area's `pageSlab` of a page shared by small slabs (below NONE, as every slab id is above). */
+export const SHARED_PAGE = -2;
 
 /** Largest size any call accepts: the widest virtual range of the formats (2^47). */
 export const MAX_ALLOCATION = 2 ** 47;

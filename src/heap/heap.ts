@@ -13,10 +13,13 @@
 import { InvalidArgumentError, PageframeError } from '../common/errors.js';
 import { badSize, checkMemalign, checkPosixMemalign, placeAligned } from './aligned-placement.js';
 import { roundUp } from './grown.js';
-import { MAX_ALLOCATION, NONE, PAGE_SIZE, roundUpToPage } from './heap-constants.js';
+import * as heapConstants from './heap-constants.js';
 import type { HeapSpace } from './heap-space.js';
 import { HeapState } from './heap-state.js';
 import { isOutOfMemory } from './out-of-memory.js';
+
+// Module-local copies, folded into the optimized code (heap-constants.ts says why).
+const { MAX_ALLOCATION, NONE, PAGE_SIZE, roundUpToPage } = heapConstants;
 
 export { MAX_ALLOCATION } from './heap-constants.js';
 export type { HeapOptions } from './heap-options.js';

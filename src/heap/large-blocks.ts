@@ -10,11 +10,14 @@
  * read by the checker and stats.
  */
 import { grown, roundUp } from './grown.js';
-import { INVERSE_PAGE_SIZE, NONE, PAGE_OFFSET_MASK, PAGE_SIZE, roundUpToPage } from './heap-constants.js';
+import * as heapConstants from './heap-constants.js';
 import type { HeapCounters } from './heap-counters.js';
 import type { HeapSpace } from './heap-space.js';
 import { NumberMap } from './number-map.js';
 import { isOutOfMemory, tryRelease } from './out-of-memory.js';
+
+// Module-local copies, folded into the optimized code (heap-constants.ts says why).
+const { INVERSE_PAGE_SIZE, NONE, PAGE_OFFSET_MASK, PAGE_SIZE, roundUpToPage } = heapConstants;
 
 /** Largest freed block the cache keeps (a bigger one is given back at once). */
 export const LARGE_CACHE_MAX_BYTES = 1 << 20;

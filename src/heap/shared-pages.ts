@@ -5,11 +5,13 @@
  * pool and the slab cache; read by the checker.
  */
 import type { AreaPool } from './area-pool.js';
-import { SHARED_PAGE } from './area-table.js';
 import { resized } from './grown.js';
-import { NONE, UNITS_PER_PAGE } from './heap-constants.js';
+import * as heapConstants from './heap-constants.js';
 import { HoleIndex } from './hole-index.js';
 import { fillRun, MASK_WORDS, markRun } from './unit-masks.js';
+
+// Module-local copies, folded into the optimized code (heap-constants.ts says why).
+const { NONE, SHARED_PAGE, UNITS_PER_PAGE } = heapConstants;
 
 const UNITS_SHIFT = Math.log2(UNITS_PER_PAGE);
 /** Segments of the hole index made at first (it doubles as pages become shared). */

@@ -8,10 +8,14 @@
  * stays). Used by Heap for
  * every small malloc and free; read by the checker and stats.
  */
-import { FULL_WORD, WORD_BITS } from './bit-runs.js';
-import { NONE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
+import * as bitRuns from './bit-runs.js';
+import * as heapConstants from './heap-constants.js';
 import { SlabMaking } from './slab-making.js';
 import { SPARSE_CLASS_BLOCKS } from './slab-placement.js';
+
+// Module-local copies, folded into the optimized code (heap-constants.ts says why).
+const { NONE, SLAB_UNIT, UNITS_PER_PAGE } = heapConstants;
+const { FULL_WORD, WORD_BITS } = bitRuns;
 
 const WORD_SHIFT = Math.log2(WORD_BITS);
 const BIT_MASK = WORD_BITS - 1;

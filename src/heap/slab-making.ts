@@ -5,11 +5,14 @@
  */
 import type { AreaPool } from './area-pool.js';
 import { WORD_BITS } from './bit-runs.js';
-import { NONE, SLAB_UNIT, UNITS_PER_PAGE } from './heap-constants.js';
+import * as heapConstants from './heap-constants.js';
 import type { SizeClassTable } from './size-class-table.js';
 import { SlabBitmaps } from './slab-bitmaps.js';
 import { bitmapOrderFor, SlabPlacement } from './slab-placement.js';
 import { SlabTable } from './slab-table.js';
+
+// Module-local copies, folded into the optimized code (heap-constants.ts says why).
+const { NONE, SLAB_UNIT, UNITS_PER_PAGE } = heapConstants;
 
 export class SlabMaking extends SlabTable {
   readonly classes: SizeClassTable;

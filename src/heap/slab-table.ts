@@ -5,7 +5,10 @@
  * the checker and stats read it.
  */
 import { resized } from './grown.js';
-import { NONE } from './heap-constants.js';
+import * as heapConstants from './heap-constants.js';
+
+// A module-local copy, folded into the optimized code (heap-constants.ts says why).
+const { NONE } = heapConstants;
 
 const INITIAL_SLABS = 64;
 
