@@ -72,14 +72,18 @@ export class AreaTable {
   /** The area holding `va` (in its mapped part: another range may lie in its tail), or NONE. */
   areaOf(va: number): number {
     const key = Math.floor(va * this.inverseAreaSize);
-    let a = this.lastArea;
-    if (key !== this.lastKey) {
-      a = this.byKey.get(key);
-      if (a === NONE) return NONE;
+    const a = key === this.lastKey ? this.lastArea : this.areaAtKey(key);
+    return a !== NONE && va - this.base[a] < this.mappedBytes[a] ? a : NONE;
+  }
+
+  /** The area of address-map key `key` (the one areaOf looks at first from then on), or NONE. */
+  private areaAtKey(key: number): number {
+    const a = this.byKey.get(key);
+    if (a !== NONE) {
       this.lastKey = key;
       this.lastArea = a;
     }
-    return va - this.base[a] < this.mappedBytes[a] ? a : NONE;
+    return a;
   }
 
   /** Area `a` (at `base`) leaves the address map. */

@@ -75,6 +75,14 @@ export class BlockLookup {
         }
       }
     }
+    this.explain(va, op);
+  }
+
+  /**
+   * The error for an address that starts no live block. (A method of its own: cold code inside
+   * locate counted against V8's inlining budget of free and realloc; slab-cache.ts's take says more.)
+   */
+  private explain(va: number, op: string): never {
     if (!Number.isSafeInteger(va))
       throw new InvalidArgumentError(
         `${this.parts.name}: ${op}(${va}): not an address (an address is a whole number below 2^53)`,

@@ -40,6 +40,14 @@ export class Heap extends HeapState {
       const cls = this.classWithFreeObject(size);
       if (cls !== NONE) return this.slabs.allocateFree(cls);
     }
+    return this.mallocInAttempt(size);
+  }
+
+  /**
+   * malloc that may make a slab or map: all-or-nothing. (A method of its own, so the fast path
+   * above stays small enough for V8 to inline whole into its callers: slab-cache.ts's take says why.)
+   */
+  private mallocInAttempt(size: number): number {
     this.attempt.begin();
     let va = this.place(size);
     if (va === 0 && this.trimAndRetry()) va = this.place(size);
@@ -58,9 +66,13 @@ export class Heap extends HeapState {
    * bigger one it may borrow from that has one (rather than a new slab); NONE when none has.
    */
   private classWithFreeObject(size: number): number {
-    const partial = this.partial;
     const cls = this.classes.classOf(size);
-    if (partial[cls] !== NONE) return cls;
+    return this.partial[cls] !== NONE ? cls : this.biggerWithFreeObject(cls);
+  }
+
+  /** The nearest class above `cls` it may borrow from with a free object, or NONE. */
+  private biggerWithFreeObject(cls: number): number {
+    const partial = this.partial;
     const limit = this.classes.borrowLimit[cls];
     for (let c = cls + 1; c <= limit; c++) if (partial[c] !== NONE) return c;
     return NONE;

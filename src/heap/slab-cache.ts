@@ -74,13 +74,18 @@ export class SlabCache extends SlabMaking {
     return this.take(this.partial[cls], cls);
   }
 
-  /** Hands out the lowest free object of slab `s` (of class `cls`, with a free object). */
+  /**
+   * Hands out the lowest free object of slab `s` (of class `cls`, with a free object). The hot
+   * paths are methods of their own, each small: V8 inlines a call only while the caller's inlined
+   * bytecode stays under a budget (920 bytes), and a method's cold branches count against it too.
+   */
   private take(s: number, cls: number): number {
-    if (this.live[s] === 0) {
-      if (s === this.spare) this.spare = NONE;
-      else this.kept--;
-      if (this.objects[s] === 1) return this.takeOnly(s, cls);
-    }
+    return this.objects[s] === 1 ? this.takeOnly(s, cls) : this.takeFromBitmap(s, cls);
+  }
+
+  /** take() of a slab of many objects: the lowest clear bit of its bitmap. */
+  private takeFromBitmap(s: number, cls: number): number {
+    if (this.live[s] === 0) this.leaveKept(s);
     const words = this.words;
     const first = this.bitmapAt[s];
     let w = this.hint[s];
@@ -106,33 +111,45 @@ export class SlabCache extends SlabMaking {
   }
 
   /**
-   * take() of a one-object slab (most slabs of a class with few blocks): its bitmap word is its
-   * object's bit and padding, its hint stays 0, and it leaves its class's list full.
+   * take() of a one-object slab (most slabs of a class with few blocks): it was empty (the spare
+   * or a kept one), its bitmap word is its object's bit and padding, its hint stays 0, and it
+   * leaves its class's list full.
    */
   private takeOnly(s: number, cls: number): number {
+    this.leaveKept(s);
     this.words[this.bitmapAt[s]] = FULL_WORD;
     this.live[s] = 1;
     this.takenIndex = 0;
     this.unlinkPartial(cls, s);
-    if (this.high[s] === 0) {
-      this.lastFresh = this.dirty[s] === 0;
-      this.high[s] = 1;
-      const start = this.firstUnit[s] * SLAB_UNIT;
-      this.areas.touch(this.area[s], start, start + this.classSize[cls]);
-    } else {
-      this.lastFresh = false;
-    }
+    if (this.high[s] === 0) this.firstTaken(s, cls);
+    else this.lastFresh = false;
     this.liveOf[cls]++;
     return this.base[s];
   }
 
+  /** Empty slab `s` gets a block: it is no longer the spare or a kept one. */
+  private leaveKept(s: number): void {
+    if (s === this.spare) this.spare = NONE;
+    else this.kept--;
+  }
+
+  /** takeOnly() of a slab whose object was never handed out: its pages count as resident. */
+  private firstTaken(s: number, cls: number): void {
+    this.lastFresh = this.dirty[s] === 0;
+    this.high[s] = 1;
+    const start = this.firstUnit[s] * SLAB_UNIT;
+    this.areas.touch(this.area[s], start, start + this.classSize[cls]);
+  }
+
   /** Frees object `index` of slab `s`. */
   free(s: number, index: number): void {
+    if (this.objects[s] === 1) this.freeOnly(s, this.classOf[s]);
+    else this.freeInBitmap(s, index);
+  }
+
+  /** free() in a slab of many objects. */
+  private freeInBitmap(s: number, index: number): void {
     const cls = this.classOf[s];
-    if (this.objects[s] === 1) {
-      this.freeOnly(s, cls);
-      return;
-    }
     const w = index >>> WORD_SHIFT;
     this.words[this.bitmapAt[s] + w] &= ~(1 << (index & BIT_MASK));
     if (w < this.hint[s]) this.hint[s] = w;
@@ -163,10 +180,19 @@ export class SlabCache extends SlabMaking {
    * going.
    */
   private emptied(s: number, cls: number, listed: boolean): void {
-    if (this.warm && this.units[s] <= UNITS_PER_PAGE) {
-      if (!listed) this.linkPartial(this.ungrows(s) ? this.ungrow(s) : cls, s);
-      this.kept++;
-    } else if (this.alone(s)) {
+    if (this.warm && this.units[s] <= UNITS_PER_PAGE) this.keepEmptied(s, cls, listed);
+    else this.releaseEmptied(s, cls, listed);
+  }
+
+  /** emptied() while warm: kept, for the class it was made for. */
+  private keepEmptied(s: number, cls: number, listed: boolean): void {
+    if (!listed) this.linkPartial(this.ungrows(s) ? this.ungrow(s) : cls, s);
+    this.kept++;
+  }
+
+  /** emptied() while cold (or a slab bigger than a page): given back, or made the spare. */
+  private releaseEmptied(s: number, cls: number, listed: boolean): void {
+    if (this.alone(s)) {
       if (listed) this.unlinkPartial(cls, s);
       this.destroy(s);
     } else {
