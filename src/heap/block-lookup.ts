@@ -44,29 +44,26 @@ export class BlockLookup {
    * cache, no `%` or `/` on the double `va`, halved it.)
    */
   locate(va: number, op: string): void {
-    // A large block starts a page: look there first, one hash lookup for a big buffer's realloc.
-    if ((va & PAGE_OFFSET_MASK) === 0) {
-      const l = this.largeBlocks.blockAt(va);
-      if (l !== NONE) {
-        this.slab = NONE;
-        this.large = l;
-        return;
-      }
+    // A large block starts a page. The one found last first: a growing buffer is realloc'd many
+    // times in a row.
+    const pageStart = (va & PAGE_OFFSET_MASK) === 0;
+    const large = this.largeBlocks;
+    if (pageStart && large.isLastFound(va)) {
+      this.slab = NONE;
+      this.large = large.lastFound;
+      return;
     }
+    // Then the areas (an address in one is no large block's), and only then the large blocks'
+    // hash: a small block at the start of a page looked there first, and missed.
     const areas = this.areas;
     const a = areas.areaOf(va);
     if (a !== NONE) {
-      const slabs = this.slabs;
       const s = areas.slabAt(a, va);
       if (s !== NONE) {
+        const slabs = this.slabs;
         const inSlab = va - slabs.base[s];
         // A slab's first object (a one-object slab's only one) needs no division.
-        let index = 0;
-        if (inSlab !== 0) {
-          const cls = slabs.classOf[s];
-          index = (inSlab * slabs.inverseSize[cls] + INDEX_ROUNDING) | 0;
-          if (index * slabs.classSize[cls] !== inSlab || index >= slabs.objects[s]) index = -1;
-        }
+        const index = inSlab === 0 ? 0 : this.objectAt(s, inSlab);
         if (index >= 0 && slabs.isLive(s, index)) {
           this.slab = s;
           this.index = index;
@@ -74,8 +71,23 @@ export class BlockLookup {
           return;
         }
       }
+    } else if (pageStart) {
+      const l = large.blockAt(va);
+      if (l !== NONE) {
+        this.slab = NONE;
+        this.large = l;
+        return;
+      }
     }
     this.explain(va, op);
+  }
+
+  /** The object of slab `s` that starts `inSlab` (> 0) bytes into it, or -1 when none does. */
+  private objectAt(s: number, inSlab: number): number {
+    const slabs = this.slabs;
+    const cls = slabs.classOf[s];
+    const index = (inSlab * slabs.inverseSize[cls] + INDEX_ROUNDING) | 0;
+    return index * slabs.classSize[cls] === inSlab && index < slabs.objects[s] ? index : -1;
   }
 
   /**

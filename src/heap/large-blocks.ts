@@ -34,8 +34,8 @@ export class LargeBlocks {
   base = new Float64Array(0);
   bytes = new Float64Array(0);
   live = new Uint8Array(0);
-  /** The block blockAt found last (a hint: checked live and at the address before use). */
-  private lastFound = 0;
+  /** The block blockAt found last (a hint: isLastFound checks it is live and at the address). */
+  lastFound = 0;
   private freeIds = new Int32Array(0);
   private freeIdCount = 0;
   private capacity = 0;
@@ -73,11 +73,15 @@ export class LargeBlocks {
     this.grow(INITIAL_LARGE);
   }
 
+  /** Whether the block blockAt found last is live and starts at `va`. */
+  isLastFound(va: number): boolean {
+    const last = this.lastFound;
+    return this.live[last] === 1 && this.base[last] === va;
+  }
+
   /** The live block starting at `va`, or NONE. */
   blockAt(va: number): number {
-    // The block found last first: a growing buffer is realloc'd many times in a row.
-    const last = this.lastFound;
-    if (this.live[last] === 1 && this.base[last] === va) return last;
+    if (this.isLastFound(va)) return this.lastFound;
     if ((va & PAGE_OFFSET_MASK) !== 0) return NONE;
     const l = this.byPage.get(va * INVERSE_PAGE_SIZE);
     if (l !== NONE) this.lastFound = l;
