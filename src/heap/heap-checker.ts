@@ -210,7 +210,14 @@ function checkSlabs(parts: HeapParts, tally: Tally, fail: Fail): void {
       live += popcount(bits);
       if (bits !== 0) highest = w * WORD_BITS + WORD_BITS - 1 - Math.clz32(bits);
     }
-    if (live !== slabs.live[s]) fail(`slab ${s}: bitmap holds ${live} blocks, count says ${slabs.live[s]}`);
+    if (objects === 1) {
+      // A one-object slab's live count alone says whether its object is live; its bit stays clear.
+      if (live !== 0) fail(`slab ${s}: a one-object slab's bit is set`);
+      if (slabs.live[s] > 1) fail(`slab ${s}: a one-object slab counts ${slabs.live[s]} blocks`);
+      live = slabs.live[s];
+      highest = live - 1;
+    } else if (live !== slabs.live[s])
+      fail(`slab ${s}: bitmap holds ${live} blocks, count says ${slabs.live[s]}`);
     if (live === 0 && s !== slabs.spare) keptEmpty++;
     if (highest >= slabs.high[s]) fail(`slab ${s}: block ${highest} lies above the high-water mark`);
     slabsOf[cls]++;

@@ -5,7 +5,8 @@
  * SlabMaking makes and gives back slabs. A class's slabs with a free object form its partial
  * list; a slab whose last object is freed gives its pages (or units) back to its area, or stays
  * as the one spare slab (while the heap is warm, after freeAll, every one of at most a page
- * stays). Used by Heap for
+ * stays). A one-object slab (most slabs of a class with few blocks) keeps no bit: its object is
+ * live when its live count is 1, and its bitmap word stays as make() left it. Used by Heap for
  * every small malloc and free; read by the checker and stats.
  */
 import * as bitRuns from './bit-runs.js';
@@ -19,11 +20,9 @@ const { FULL_WORD, WORD_BITS } = bitRuns;
 
 const WORD_SHIFT = Math.log2(WORD_BITS);
 const BIT_MASK = WORD_BITS - 1;
-/** The bitmap word of a one-object slab whose object is free: bit 0 clear, the padding set. */
-const ONLY_OBJECT_FREE = 0xfffffffe;
 
 export class SlabCache extends SlabMaking {
-  /** Whether the last allocation got an object never handed out on clean pages (still zero). */
+  /** Whether the last allocate() got an object never handed out on clean pages (still zero). */
   lastFresh = false;
   /**
    * Set by emptyAll() until the heap's trim(): the heap runs the program again on what its last
@@ -41,7 +40,7 @@ export class SlabCache extends SlabMaking {
   private lastTouched = 0;
   private lastTookSpare = false;
   private lastTookEmpty = false;
-  /** Index of the object take() handed out last. */
+  /** Index of the object takeFromBitmap() handed out last. */
   private takenIndex = 0;
 
   /**
@@ -62,7 +61,11 @@ export class SlabCache extends SlabMaking {
     this.lastTookSpare = s === this.spare;
     this.lastTookEmpty = this.live[s] === 0;
     const va = this.take(s, cls);
-    this.lastIndex = this.takenIndex;
+    const index = this.objects[s] === 1 ? 0 : this.takenIndex;
+    this.lastIndex = index;
+    // Only calloc asks (it skips zeroing a fresh object), and only after allocate: take() leaves
+    // it alone, one write fewer on malloc's fast path.
+    this.lastFresh = index >= this.lastHigh && this.dirty[s] === 0;
     return va;
   }
 
@@ -97,34 +100,34 @@ export class SlabCache extends SlabMaking {
     const index = (w << WORD_SHIFT) + BIT_MASK - Math.clz32(low);
     this.takenIndex = index;
     const size = this.classSize[cls];
-    if (++this.live[s] === this.objects[s]) this.unlinkPartial(cls, s);
+    if (++this.live[s] === this.objects[s]) this.unlinkHead(cls, s);
     if (index >= this.high[s]) {
-      this.lastFresh = this.dirty[s] === 0;
       this.high[s] = index + 1;
       const start = this.firstUnit[s] * SLAB_UNIT;
       this.areas.touch(this.area[s], start, start + (index + 1) * size);
-    } else {
-      this.lastFresh = false;
     }
     this.liveOf[cls]++;
     return this.base[s] + index * size;
   }
 
   /**
-   * take() of a one-object slab (most slabs of a class with few blocks): it was empty (the spare
-   * or a kept one), its bitmap word is its object's bit and padding, its hint stays 0, and it
-   * leaves its class's list full.
+   * take() of a one-object slab: it was empty (the spare or a kept one), its live count says its
+   * object is live, its hint stays 0, and it leaves its class's list full.
    */
   private takeOnly(s: number, cls: number): number {
     this.leaveKept(s);
-    this.words[this.bitmapAt[s]] = FULL_WORD;
     this.live[s] = 1;
-    this.takenIndex = 0;
-    this.unlinkPartial(cls, s);
+    this.unlinkHead(cls, s);
     if (this.high[s] === 0) this.firstTaken(s, cls);
-    else this.lastFresh = false;
     this.liveOf[cls]++;
     return this.base[s];
+  }
+
+  /** Slab `s`, the head of class `cls`'s partial list (take's always is), leaves it full. */
+  private unlinkHead(cls: number, s: number): void {
+    const next = this.next[s];
+    this.partial[cls] = next;
+    if (next !== NONE) this.prev[next] = NONE;
   }
 
   /** Empty slab `s` gets a block: it is no longer the spare or a kept one. */
@@ -135,7 +138,6 @@ export class SlabCache extends SlabMaking {
 
   /** takeOnly() of a slab whose object was never handed out: its pages count as resident. */
   private firstTaken(s: number, cls: number): void {
-    this.lastFresh = this.dirty[s] === 0;
     this.high[s] = 1;
     const start = this.firstUnit[s] * SLAB_UNIT;
     this.areas.touch(this.area[s], start, start + this.classSize[cls]);
@@ -165,7 +167,6 @@ export class SlabCache extends SlabMaking {
 
   /** free() of a one-object slab: it empties. */
   private freeOnly(s: number, cls: number): void {
-    this.words[this.bitmapAt[s]] = ONLY_OBJECT_FREE;
     this.live[s] = 0;
     this.liveOf[cls]--;
     this.emptied(s, cls, false);
@@ -294,7 +295,8 @@ export class SlabCache extends SlabMaking {
     const s = this.lastSlab;
     const index = this.lastIndex;
     const cls = this.classOf[s];
-    this.words[this.bitmapAt[s] + (index >>> WORD_SHIFT)] &= ~(1 << (index & BIT_MASK));
+    if (this.objects[s] !== 1)
+      this.words[this.bitmapAt[s] + (index >>> WORD_SHIFT)] &= ~(1 << (index & BIT_MASK));
     this.hint[s] = this.lastHint;
     this.high[s] = this.lastHigh;
     this.areas.touched[this.area[s]] = this.lastTouched;
@@ -313,8 +315,9 @@ export class SlabCache extends SlabMaking {
     }
   }
 
-  /** Whether object `index` of slab `s` is live. */
+  /** Whether object `index` (below its object count) of slab `s` is live. */
   isLive(s: number, index: number): boolean {
+    if (this.objects[s] === 1) return this.live[s] !== 0;
     return (this.words[this.bitmapAt[s] + (index >>> WORD_SHIFT)] & (1 << (index & BIT_MASK))) !== 0;
   }
 

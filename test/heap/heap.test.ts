@@ -126,6 +126,40 @@ describe('Heap', () => {
     heap.check();
   });
 
+  it("keeps a one-object slab's liveness in its live count alone, and the checker verifies it", () => {
+    const { heap } = setup();
+    const va = heap.malloc(48); // a class with few blocks: a one-object slab of its own
+    type Inner = {
+      found: { locate(va: number, op: string): void; slab: number };
+      slabs: {
+        objects: Uint16Array;
+        live: Uint16Array;
+        bitmapAt: Int32Array;
+        bitmaps: { words: Uint32Array };
+      };
+    };
+    const inner = heap as unknown as Inner;
+    inner.found.locate(va, 'free');
+    const s = inner.found.slab;
+    const { objects, live, bitmapAt, bitmaps } = inner.slabs;
+    expect(objects[s]).toBe(1);
+    expect(live[s]).toBe(1);
+    // Its bit stays as make() left it: clear, with every padding bit set.
+    expect(bitmaps.words[bitmapAt[s]]).toBe(0xfffffffe);
+    expect(heap.isLive(va)).toBe(true);
+    heap.check();
+    bitmaps.words[bitmapAt[s]] = 0xffffffff;
+    expect(() => heap.check()).toThrow(/a one-object slab's bit is set/);
+    bitmaps.words[bitmapAt[s]] = 0xfffffffe;
+    live[s] = 2;
+    expect(() => heap.check()).toThrow(/a one-object slab counts 2 blocks/);
+    live[s] = 1;
+    heap.free(va);
+    expect(heap.isLive(va)).toBe(false);
+    expect(() => heap.free(va)).toThrow(DoubleFreeError);
+    heap.check();
+  });
+
   it("finds a realloc'd large block again by its last lookup, and never a freed one", () => {
     const { heap } = setup();
     const big = heap.malloc(300000);
