@@ -21,6 +21,15 @@ import { isOutOfMemory } from './out-of-memory.js';
 // Module-local copies, folded into the optimized code (heap-constants.ts says why).
 const { MAX_ALLOCATION, NONE, PAGE_SIZE, roundUpToPage } = heapConstants;
 
+/**
+ * Whether `size` is one malloc and realloc accept: a whole number from 0 to MAX_ALLOCATION. A
+ * 32-bit unsigned integer, the common case, is one comparison; Number.isInteger and the double
+ * comparisons cost a malloc 2 ns (recorded sort's mallocs alone: 17.6-19.2 -> 16.5-16.9 ns each).
+ */
+function isSize(size: number): boolean {
+  return size >>> 0 === size || (size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size));
+}
+
 export { MAX_ALLOCATION } from './heap-constants.js';
 export type { HeapOptions } from './heap-options.js';
 export type { HeapStats, SizeClassStats } from './heap-stats.js';
@@ -33,7 +42,7 @@ export class Heap extends HeapState {
 
   /** malloc: a block of at least `size` bytes, aligned to the heap's alignment; 0 when out of memory. */
   malloc(size: number): number {
-    if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) badSize(this.name, 'malloc', size);
+    if (!isSize(size)) badSize(this.name, 'malloc', size);
     if (size <= this.largeThreshold) {
       // A class (or one it may borrow from) with a free object: nothing can fail or be mapped, so
       // no attempt to record.
@@ -115,7 +124,7 @@ export class Heap extends HeapState {
    */
   realloc(va: number, size: number): number {
     if (va === 0) return this.malloc(size);
-    if (!(size >= 0 && size <= MAX_ALLOCATION && Number.isInteger(size))) badSize(this.name, 'realloc', size);
+    if (!isSize(size)) badSize(this.name, 'realloc', size);
     this.found.locate(va, 'realloc');
     if (size === 0) {
       this.releaseFound(va);
