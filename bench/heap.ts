@@ -6,11 +6,18 @@
  * throughput from `warmThroughput` (a warm-up pass, then passes for at least 300 ms, each heap
  * emptied between passes by its own free-everything: MemPool's freeAll keeps its buffer, ours
  * keeps every slab emptied, its areas and its large cache), repeated WARM_REPEATS times with
- * fresh heaps, ours and MemPool's in turn: the ratio is the median of the repeats' ratios, the
- * worst beside it.
+ * fresh heaps: the ratio is the median of the repeats' ratios, the worst beside it.
+ *
+ * Each warm measurement runs in a worker of its own (a V8 isolate with nothing else in it), as a
+ * program runs one allocator: in one isolate the replay loop's call sites see every allocator
+ * of the suite, their type feedback turns polymorphic, and which allocator that slows depends on
+ * the order (realloc read 0.98 x in one isolate, 0.75 to 0.82 x alone; sort 0.87 x and about 1 x).
+ * The same loop with an allocator that does nothing (`replayFloorNs`) is the part of every
+ * allocator's time that is the driver's own.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { MemPool } from '@thi.ng/malloc';
 import { recordSamples, samplePrograms } from '../scripts/recorder.js';
 import { BufferHeap } from '../src/heap/buffer-heap.js';
@@ -99,23 +106,75 @@ function processSubject(): WarmSubject & { heap: Heap; memory: ReplayMemory; dis
 }
 
 /**
- * Warm-throughput measurements a trace gets, each with fresh heaps, ours and MemPool's taken in
- * turn: one sample swings several times over on this shared machine (MemPool's own rate swung
- * 10 x between runs), so the ratio is the median of the repeats' ratios, beside the worst.
+ * Warm-throughput measurements a trace gets, each with fresh heaps, the allocators taken in turn:
+ * one sample swings several times over on this shared machine (MemPool's own rate swung 10 x
+ * between runs), so the ratio is the median of the repeats' ratios, beside the worst.
  */
 const WARM_REPEATS = 3;
+
+/** Whose warm throughput a worker measures; `none` does nothing (the replay loop's own cost). */
+type SubjectKind = 'ours' | 'buffer' | 'thing' | 'none';
+const SUBJECTS: readonly SubjectKind[] = ['ours', 'buffer', 'thing', 'none'];
+
+/** An allocator that hands out distinct addresses and keeps nothing: the driver's floor. */
+function noneSubject(): WarmSubject {
+  let next = 0;
+  const allocator: ReplayAllocator = {
+    malloc: () => (next += 16),
+    free: () => {},
+    realloc: (address) => address,
+    footprint: () => 0,
+  };
+  return { allocator, reset: () => {} };
+}
+
+function warmOpsPerSec(trace: RepTrace, kind: SubjectKind): number {
+  if (kind === 'ours') {
+    const onProcess = processSubject();
+    const opsPerSec = warmThroughput(trace, onProcess).opsPerSec;
+    onProcess.dispose();
+    return opsPerSec;
+  }
+  if (kind === 'buffer') {
+    const own = new BufferHeap(new ArrayBuffer(POOL_BYTES));
+    return warmThroughput(trace, { allocator: heapAllocator(own), reset: () => own.freeAll() }).opsPerSec;
+  }
+  return warmThroughput(trace, kind === 'thing' ? thingSubject() : noneSubject()).opsPerSec;
+}
+
+interface WarmJob {
+  heapWarm: SubjectKind;
+  trace: RepTrace;
+}
+
+/** One warm measurement in a worker thread of its own (its trace copied over, typed arrays and all). */
+function warmInWorker(trace: RepTrace, kind: SubjectKind): Promise<number> {
+  const job: WarmJob = { heapWarm: kind, trace };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: job });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0)
+        reject(new Error(`the ${kind} warm-throughput worker exited with ${code} on ${trace.name}`));
+    });
+  });
+}
+
+if (!isMainThread && parentPort !== null && typeof workerData?.heapWarm === 'string') {
+  const job = workerData as WarmJob;
+  parentPort.postMessage(warmOpsPerSec(job.trace, job.heapWarm));
+}
 
 interface TraceFigures {
   ours: ReplayResult;
   standalone: ReplayResult;
   thing: ReplayResult;
-  /** Operations a second of each repeat. */
-  oursOps: number[];
-  standaloneOps: number[];
-  thingOps: number[];
+  /** Operations a second of each repeat, by subject. */
+  warm: Record<SubjectKind, number[]>;
 }
 
-function measureTrace(trace: RepTrace): TraceFigures {
+async function measureTrace(trace: RepTrace): Promise<TraceFigures> {
   // Ours on a process: utilization with payload checking through the MMU.
   const subject = processSubject();
   const ours = replay(trace, subject.allocator, { check: subject.memory, alignment: subject.heap.alignment });
@@ -130,18 +189,11 @@ function measureTrace(trace: RepTrace): TraceFigures {
   buffer.check();
   // MemPool: no payload checking (it would add our cost to its time only in the replay, not timed).
   const thing = replay(trace, thingSubject().allocator);
-  const figures: TraceFigures = { ours, standalone, thing, oursOps: [], standaloneOps: [], thingOps: [] };
+  const warm: Record<SubjectKind, number[]> = { ours: [], buffer: [], thing: [], none: [] };
   for (let r = 0; r < WARM_REPEATS; r++) {
-    const onProcess = processSubject();
-    figures.oursOps.push(warmThroughput(trace, onProcess).opsPerSec);
-    onProcess.dispose();
-    const own = new BufferHeap(new ArrayBuffer(POOL_BYTES));
-    figures.standaloneOps.push(
-      warmThroughput(trace, { allocator: heapAllocator(own), reset: () => own.freeAll() }).opsPerSec,
-    );
-    figures.thingOps.push(warmThroughput(trace, thingSubject()).opsPerSec);
+    for (const kind of SUBJECTS) warm[kind].push(await warmInWorker(trace, kind));
   }
-  return figures;
+  return { ours, standalone, thing, warm };
 }
 
 function median(values: readonly number[]): number {
@@ -166,12 +218,13 @@ export async function run(): Promise<Record<string, number | string>> {
   let standaloneLogRatio = 0;
   let standaloneUtil = 0;
   for (const { trace, small: isSmall } of traces) {
-    const f = measureTrace(trace);
-    const ratios = f.oursOps.map((ops, r) => ops / f.thingOps[r]);
+    const f = await measureTrace(trace);
+    const { ours: oursOps, buffer: standaloneOps, thing: thingOps, none: floorOps } = f.warm;
+    const ratios = oursOps.map((ops, r) => ops / thingOps[r]);
     const ratio = median(ratios);
     const worstRepeat = Math.min(...ratios);
-    const standaloneRatio = median(f.standaloneOps.map((ops, r) => ops / f.thingOps[r]));
-    const thingSwing = Math.max(...f.thingOps) / Math.min(...f.thingOps);
+    const standaloneRatio = median(standaloneOps.map((ops, r) => ops / thingOps[r]));
+    const thingSwing = Math.max(...thingOps) / Math.min(...thingOps);
     const ops = trace.kinds.length;
     // The best any allocator of our alignment could be resident in (every block packed, no headers).
     const bound = residentBound(trace, 16).residentUtilization;
@@ -196,7 +249,7 @@ export async function run(): Promise<Record<string, number | string>> {
     standaloneLogRatio += Math.log(standaloneRatio);
     standaloneUtil += f.standalone.utilization;
     log(
-      `${trace.name.padEnd(22)} ops ${String(ops).padStart(6)}  util ${f.ours.utilization.toFixed(3)} resident ${f.ours.residentUtilization.toFixed(3)} (bound ${bound.toFixed(3)}) buffer ${f.standalone.utilization.toFixed(3)} thing ${f.thing.utilization.toFixed(3)}  warm ops/s ${fmt(median(f.oursOps))} buffer ${fmt(median(f.standaloneOps))} thing ${fmt(median(f.thingOps))} (${fmt(Math.min(...f.thingOps)).trim()}-${fmt(Math.max(...f.thingOps)).trim()})  (x${ratio.toFixed(2)}, worst x${worstRepeat.toFixed(2)}, buffer x${standaloneRatio.toFixed(2)})`,
+      `${trace.name.padEnd(22)} ops ${String(ops).padStart(6)}  util ${f.ours.utilization.toFixed(3)} resident ${f.ours.residentUtilization.toFixed(3)} (bound ${bound.toFixed(3)}) buffer ${f.standalone.utilization.toFixed(3)} thing ${f.thing.utilization.toFixed(3)}  warm ops/s ${fmt(median(oursOps))} buffer ${fmt(median(standaloneOps))} thing ${fmt(median(thingOps))} (${fmt(Math.min(...thingOps)).trim()}-${fmt(Math.max(...thingOps)).trim()}) floor ${fmt(median(floorOps))}  (x${ratio.toFixed(2)}, worst x${worstRepeat.toFixed(2)}, buffer x${standaloneRatio.toFixed(2)})`,
     );
     figures[`util:${trace.name}`] = round(f.ours.utilization);
     figures[`residentUtil:${trace.name}`] = round(f.ours.residentUtilization);
@@ -207,8 +260,11 @@ export async function run(): Promise<Record<string, number | string>> {
     figures[`vsThingWorst:${trace.name}`] = round(worstRepeat, 2);
     figures[`thingSwing:${trace.name}`] = round(thingSwing, 2);
     figures[`bufferVsThing:${trace.name}`] = round(standaloneRatio, 2);
-    figures[`opsPerSec:${trace.name}`] = Math.round(median(f.oursOps));
-    figures[`thingOpsPerSec:${trace.name}`] = Math.round(median(f.thingOps));
+    figures[`opsPerSec:${trace.name}`] = Math.round(median(oursOps));
+    figures[`thingOpsPerSec:${trace.name}`] = Math.round(median(thingOps));
+    figures[`nsPerOp:${trace.name}`] = round(1e9 / median(oursOps), 1);
+    figures[`thingNsPerOp:${trace.name}`] = round(1e9 / median(thingOps), 1);
+    figures[`replayFloorNs:${trace.name}`] = round(1e9 / median(floorOps), 1);
   }
   return {
     smallUtilization: round(small.util / small.count),

@@ -111,6 +111,7 @@ export {
   I386Format,
   type LeafVisitor,
   type LookupResult,
+  MAX_ASID,
   type MemoryBacking,
   Mmu,
   type MmuHardware,

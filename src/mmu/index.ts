@@ -27,5 +27,5 @@ export type {
 } from './page-table-format.js';
 export { type LeafVisitor, type LookupResult, PageTables } from './page-tables.js';
 export { Sv39Format } from './sv39-format.js';
-export { GLOBAL_ASID, Tlb, type TlbConfig, type TlbCounters, type TlbEntry } from './tlb.js';
+export { GLOBAL_ASID, MAX_ASID, Tlb, type TlbConfig, type TlbCounters, type TlbEntry } from './tlb.js';
 export { X8664Format } from './x86-64-format.js';

@@ -32,7 +32,8 @@ const GLOBAL = GLOBAL_ASID;
 const HIT_COUNTER = HIT_COUNTER_ELEMENT;
 const INDEXED_PAGES = INDEXED_PAGES_LIMIT;
 /** ASIDs go up to 2^16 - 1 (Sv39's 16 bits; x86-64 PCIDs are 12): lowWays has one slot more, for global entries. */
-const ASID_SLOTS = (1 << 16) + 1;
+export const MAX_ASID = (1 << 16) - 1;
+const ASID_SLOTS = MAX_ASID + 2;
 const INDEXED_FRAMES_END = INDEXED_FRAMES_LIMIT;
 const FRAME_MASK = ENTRY_FRAME_MASK;
 
@@ -170,6 +171,7 @@ export class Tlb {
    */
   claim(index: TlbHitIndex, asid: number): void {
     if (this.hitIndex === index && this.context === asid) return; // the index mirrors this context already
+    checkAsid(asid, 'claim', false);
     if (this.hitIndex !== index) {
       this.foldHits();
       this.unindexAll();
@@ -180,12 +182,13 @@ export class Tlb {
   }
 
   /**
-   * Makes `asid` current. Its entries (and the global ones) stay in their sets: the hit index is
-   * emptied, not rebuilt, and each entry goes back into it on its first hit (the miss path's set
-   * search, counted as a hit). The index is emptied from the ways' pages, so a switch costs a
-   * pass over the ways, whatever the index's size.
+   * Makes `asid` (0 to MAX_ASID) current. Its entries (and the global ones) stay in their sets:
+   * the hit index is emptied, not rebuilt, and each entry goes back into it on its first hit (the
+   * miss path's set search, counted as a hit). The index is emptied from the pages it noted
+   * since the last switch, so a switch costs what ran since, not a pass over the ways.
    */
   setContext(asid: number): void {
+    checkAsid(asid, 'setContext', false);
     this.context = asid;
     this.unindexAll();
   }
@@ -224,6 +227,7 @@ export class Tlb {
     spanLog: number,
     found = this.find(vpn, asid),
   ): number {
+    checkAsid(asid, 'insert', true);
     const way = this.wayFor(vpn, asid, found);
     this.place(way, vpn, asid, pa, rights, spanLog);
     return way;
@@ -622,6 +626,18 @@ export class Tlb {
     this.indexedPageCount = 0;
     this.unindexed = this.lowWays[this.context + 1] + this.lowWays[0];
   }
+}
+
+/**
+ * Throws unless `asid` is an ASID (0 to MAX_ASID, or GLOBAL_ASID where a global entry may be
+ * meant): the per-ASID counts have a slot for each, and one out of range would miscount silently.
+ * The miss path's fill() and fillChosen() take the ASID the Mmu checked when it was set.
+ */
+function checkAsid(asid: number, op: string, globalAllowed: boolean): void {
+  if (Number.isInteger(asid) && asid >= (globalAllowed ? GLOBAL : 0) && asid <= MAX_ASID) return;
+  throw new InvalidArgumentError(
+    `TLB ${op}: ASID ${asid} is out of range (0..${MAX_ASID}${globalAllowed ? ', or GLOBAL_ASID (-1)' : ''})`,
+  );
 }
 
 function isPowerOfTwo(n: number): boolean {

@@ -15,6 +15,8 @@ import { PageFlags as F } from '../../src/mmu/flags.js';
 import { createFormat } from '../../src/mmu/formats.js';
 import type { FormatName } from '../../src/mmu/page-table-format.js';
 import { PageTables } from '../../src/mmu/page-tables.js';
+import { GLOBAL_ASID, MAX_ASID, Tlb } from '../../src/mmu/tlb.js';
+import { TlbHitIndex } from '../../src/mmu/tlb-hit-index.js';
 import { PhysicalMemory } from '../../src/phys/physical-memory.js';
 import { SequentialFrames, snapshotTables } from './helpers.js';
 
@@ -189,4 +191,29 @@ describe('teardown', () => {
       expect(frames.live.size).toBe(0);
     },
   );
+});
+
+describe('the TLB refuses an ASID out of range', () => {
+  it('at insert, setContext and claim, leaving its entries and counts as they were', () => {
+    const tlb = new Tlb({ entries: 16, ways: 4 });
+    tlb.setContext(7);
+    tlb.insert(0x10, 7, 0x5000, 3, 0);
+    tlb.insert(0x11, GLOBAL_ASID, 0x6000, 3, 0);
+    const before = JSON.stringify(tlb.snapshot());
+    for (const asid of [MAX_ASID + 1, -2, 1.5, Number.NaN]) {
+      expect(() => tlb.insert(0x12, asid, 0x7000, 3, 0)).toThrow(InvalidArgumentError);
+      expect(() => tlb.setContext(asid)).toThrow(/ASID .* is out of range/);
+      expect(() => tlb.claim(new TlbHitIndex(), asid)).toThrow(InvalidArgumentError);
+    }
+    // A global entry is no context to switch to.
+    expect(() => tlb.setContext(GLOBAL_ASID)).toThrow(InvalidArgumentError);
+    expect(JSON.stringify(tlb.snapshot())).toBe(before);
+    tlb.check();
+    // The bounds themselves are ASIDs.
+    tlb.insert(0x13, MAX_ASID, 0x8000, 3, 0);
+    tlb.setContext(MAX_ASID);
+    tlb.setContext(0);
+    tlb.check();
+    expect(tlb.validEntries).toBe(3);
+  });
 });
