@@ -8,12 +8,14 @@
  * keeps every slab emptied, its areas and its large cache), repeated WARM_REPEATS times with
  * fresh heaps: the ratio is the median of the repeats' ratios, the worst beside it.
  *
- * Each warm measurement runs in a worker of its own (a V8 isolate with nothing else in it), as a
- * program runs one allocator: in one isolate the replay loop's call sites see every allocator
- * of the suite, their type feedback turns polymorphic, and which allocator that slows depends on
- * the order (realloc read 0.98 x in one isolate, 0.75 to 0.82 x alone; sort 0.87 x and about 1 x).
- * The same loop with an allocator that does nothing (`replayFloorNs`) is the part of every
- * allocator's time that is the driver's own.
+ * Each allocator is measured in a worker of its own (a V8 isolate with nothing else in it), as a
+ * program runs one allocator, and the worker does what `pageframe replay --bench` does: one
+ * replay with payloads checked (the utilization figures), then the warm protocol on the same,
+ * emptied, allocator. In one isolate the replay loop's call sites saw every allocator of the
+ * suite, their type feedback turned polymorphic, and which allocator that slowed depended on the
+ * order; in a fresh isolate with no replay first, ours was timed while the JIT was still
+ * compiling its mapping paths (70 to 90 ms of realloc's 300). The same loop with an allocator
+ * that does nothing (`replayFloorNs`) is the part of every allocator's time that is the driver's.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,10 +67,12 @@ export function loadTraces(root = process.cwd()): BenchTrace[] {
 
 /**
  * MemPool through its public interface: its footprint is the highest byte it ever handed out
- * above where its first block went (stats().top at the start), so no private field is read.
+ * above where its first block went (stats().top at the start), so no private field is read; its
+ * blocks' bytes are read and written in its buffer, so its payloads are checked as ours are.
  */
-function thingSubject(): WarmSubject {
+function thingSubject(): WarmSubject & { memory: ReplayMemory } {
   const pool = new MemPool({ size: POOL_BYTES });
+  const bytes = new Uint8Array(pool.buf);
   const base = pool.stats().top;
   let highest = base;
   const note = (address: number, size: number) => {
@@ -83,7 +87,13 @@ function thingSubject(): WarmSubject {
     realloc: (address, size) => note(pool.realloc(address, size), size),
     footprint: () => highest - base,
   };
-  return { allocator, reset: () => pool.freeAll() };
+  const memory: ReplayMemory = {
+    read: (address, target, offset = 0, length = target.length - offset) =>
+      target.set(bytes.subarray(address, address + length), offset),
+    write: (address, source, offset = 0, length = source.length - offset) =>
+      bytes.set(source.subarray(offset, offset + length), address),
+  };
+  return { allocator, reset: () => pool.freeAll(), memory };
 }
 
 /** Our heap on a fresh process of a booted machine (i386 page tables, 512 MiB of RAM). */
@@ -106,13 +116,13 @@ function processSubject(): WarmSubject & { heap: Heap; memory: ReplayMemory; dis
 }
 
 /**
- * Warm-throughput measurements a trace gets, each with fresh heaps, the allocators taken in turn:
+ * Measurements a trace gets, each with fresh heaps, the allocators taken in turn:
  * one sample swings several times over on this shared machine (MemPool's own rate swung 10 x
  * between runs), so the ratio is the median of the repeats' ratios, beside the worst.
  */
 const WARM_REPEATS = 3;
 
-/** Whose warm throughput a worker measures; `none` does nothing (the replay loop's own cost). */
+/** Whose figures a worker measures; `none` does nothing (the replay loop's own cost). */
 type SubjectKind = 'ours' | 'buffer' | 'thing' | 'none';
 const SUBJECTS: readonly SubjectKind[] = ['ours', 'buffer', 'thing', 'none'];
 
@@ -123,47 +133,81 @@ function noneSubject(): WarmSubject {
     malloc: () => (next += 16),
     free: () => {},
     realloc: (address) => address,
-    footprint: () => 0,
+    footprint: () => 1,
   };
   return { allocator, reset: () => {} };
 }
 
-function warmOpsPerSec(trace: RepTrace, kind: SubjectKind): number {
+/** What a worker measures: one replay (utilization, payloads checked), then warm throughput. */
+interface SubjectFigures {
+  result: ReplayResult;
+  opsPerSec: number;
+}
+
+/**
+ * What `pageframe replay --bench` does, for each allocator alike: one replay with payloads
+ * checked (its utilization; and the JIT sees the allocator's code before it is timed), the
+ * allocator emptied, then the warm protocol on it.
+ */
+function measureSubject(trace: RepTrace, kind: SubjectKind): SubjectFigures {
   if (kind === 'ours') {
-    const onProcess = processSubject();
-    const opsPerSec = warmThroughput(trace, onProcess).opsPerSec;
-    onProcess.dispose();
-    return opsPerSec;
+    const subject = processSubject();
+    const result = replay(trace, subject.allocator, {
+      check: subject.memory,
+      alignment: subject.heap.alignment,
+    });
+    subject.heap.check();
+    subject.heap.releaseAll();
+    const { opsPerSec } = warmThroughput(trace, subject);
+    subject.heap.check();
+    subject.dispose();
+    return { result, opsPerSec };
   }
   if (kind === 'buffer') {
     const own = new BufferHeap(new ArrayBuffer(POOL_BYTES));
-    return warmThroughput(trace, { allocator: heapAllocator(own), reset: () => own.freeAll() }).opsPerSec;
+    const result = replay(trace, heapAllocator(own), { check: own.memory, alignment: own.alignment });
+    own.check();
+    own.releaseAll();
+    const { opsPerSec } = warmThroughput(trace, {
+      allocator: heapAllocator(own),
+      reset: () => own.freeAll(),
+    });
+    own.check();
+    return { result, opsPerSec };
   }
-  return warmThroughput(trace, kind === 'thing' ? thingSubject() : noneSubject()).opsPerSec;
+  if (kind === 'thing') {
+    const subject = thingSubject();
+    const result = replay(trace, subject.allocator, { check: subject.memory, alignment: 8 });
+    subject.reset();
+    return { result, opsPerSec: warmThroughput(trace, subject).opsPerSec };
+  }
+  const subject = noneSubject();
+  const result = replay(trace, subject.allocator);
+  return { result, opsPerSec: warmThroughput(trace, subject).opsPerSec };
 }
 
-interface WarmJob {
-  heapWarm: SubjectKind;
+interface SubjectJob {
+  heapSubject: SubjectKind;
   trace: RepTrace;
 }
 
-/** One warm measurement in a worker thread of its own (its trace copied over, typed arrays and all). */
-function warmInWorker(trace: RepTrace, kind: SubjectKind): Promise<number> {
-  const job: WarmJob = { heapWarm: kind, trace };
+/** One subject's figures, measured in a worker thread of its own (the trace copied over). */
+function measureInWorker(trace: RepTrace, kind: SubjectKind): Promise<SubjectFigures> {
+  const job: SubjectJob = { heapSubject: kind, trace };
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: job });
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0)
-        reject(new Error(`the ${kind} warm-throughput worker exited with ${code} on ${trace.name}`));
+        reject(new Error(`the ${kind} heap benchmark worker exited with ${code} on ${trace.name}`));
     });
   });
 }
 
-if (!isMainThread && parentPort !== null && typeof workerData?.heapWarm === 'string') {
-  const job = workerData as WarmJob;
-  parentPort.postMessage(warmOpsPerSec(job.trace, job.heapWarm));
+if (!isMainThread && parentPort !== null && typeof workerData?.heapSubject === 'string') {
+  const job = workerData as SubjectJob;
+  parentPort.postMessage(measureSubject(job.trace, job.heapSubject));
 }
 
 interface TraceFigures {
@@ -175,24 +219,21 @@ interface TraceFigures {
 }
 
 async function measureTrace(trace: RepTrace): Promise<TraceFigures> {
-  // Ours on a process: utilization with payload checking through the MMU.
-  const subject = processSubject();
-  const ours = replay(trace, subject.allocator, { check: subject.memory, alignment: subject.heap.alignment });
-  subject.heap.check();
-  subject.dispose();
-  // Ours on its own over an ArrayBuffer, the same way.
-  const buffer = new BufferHeap(new ArrayBuffer(POOL_BYTES));
-  const standalone = replay(trace, heapAllocator(buffer), {
-    check: buffer.memory,
-    alignment: buffer.alignment,
-  });
-  buffer.check();
-  // MemPool: no payload checking (it would add our cost to its time only in the replay, not timed).
-  const thing = replay(trace, thingSubject().allocator);
+  const results: Partial<Record<SubjectKind, ReplayResult>> = {};
   const warm: Record<SubjectKind, number[]> = { ours: [], buffer: [], thing: [], none: [] };
   for (let r = 0; r < WARM_REPEATS; r++) {
-    for (const kind of SUBJECTS) warm[kind].push(await warmInWorker(trace, kind));
+    for (const kind of SUBJECTS) {
+      const { result, opsPerSec } = await measureInWorker(trace, kind);
+      // A replay is deterministic: every repeat's utilization is the first's.
+      const first = results[kind];
+      if (first === undefined) results[kind] = result;
+      else if (first.peakFootprint !== result.peakFootprint || first.peakResident !== result.peakResident)
+        throw new Error(`${kind} on ${trace.name}: the replay's peaks differ between repeats`);
+      warm[kind].push(opsPerSec);
+    }
   }
+  const { ours, buffer: standalone, thing } = results;
+  if (ours === undefined || standalone === undefined || thing === undefined) throw new Error('no replay');
   return { ours, standalone, thing, warm };
 }
 
