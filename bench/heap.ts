@@ -99,8 +99,16 @@ function thingSubject(): WarmSubject & { memory: ReplayMemory } {
   return { allocator, reset: () => pool.freeAll(), memory };
 }
 
+/** Our heap with what the benchmark checks and gives back: the same shape on a process or a buffer. */
+interface HeapSubject extends WarmSubject {
+  heap: Heap;
+  memory: ReplayMemory;
+  /** Gives everything back (and checks that nothing was lost). */
+  dispose(): void;
+}
+
 /** Our heap on a fresh process of a booted machine (i386 page tables, 512 MiB of RAM). */
-function processSubject(): WarmSubject & { heap: Heap; memory: ReplayMemory; dispose(): void } {
+function processSubject(): HeapSubject {
   const kernel = new Kernel({ format: 'i386', ramBytes: 512 * 1024 * 1024 });
   const free = kernel.pmm.freeFrames;
   const p = kernel.createProcess('bench');
@@ -115,6 +123,18 @@ function processSubject(): WarmSubject & { heap: Heap; memory: ReplayMemory; dis
       kernel.exit(p.pid);
       if (kernel.pmm.freeFrames !== free) throw new Error('process exit lost frames');
     },
+  };
+}
+
+/** Our heap on its own over an ArrayBuffer (BufferHeap). */
+function bufferSubject(): HeapSubject {
+  const heap = new BufferHeap(new ArrayBuffer(POOL_BYTES));
+  return {
+    allocator: heapAllocator(heap),
+    reset: () => heap.freeAll(),
+    heap,
+    memory: heap.memory,
+    dispose: () => heap.releaseAll(),
   };
 }
 
@@ -162,26 +182,15 @@ function warmTwice(trace: RepTrace, subject: WarmSubject): { opsPerSec: number; 
  * allocator emptied, then the warm protocol on it.
  */
 function measureSubject(trace: RepTrace, kind: SubjectKind): SubjectFigures {
-  if (kind === 'ours') {
-    const subject = processSubject();
-    const result = replay(trace, subject.allocator, {
-      check: subject.memory,
-      alignment: subject.heap.alignment,
-    });
-    subject.heap.check();
-    subject.heap.releaseAll();
+  if (kind === 'ours' || kind === 'buffer') {
+    const subject = kind === 'ours' ? processSubject() : bufferSubject();
+    const { heap } = subject;
+    const result = replay(trace, subject.allocator, { check: subject.memory, alignment: heap.alignment });
+    heap.check();
+    heap.releaseAll();
     const warm = warmTwice(trace, subject);
-    subject.heap.check();
+    heap.check();
     subject.dispose();
-    return { result, ...warm };
-  }
-  if (kind === 'buffer') {
-    const own = new BufferHeap(new ArrayBuffer(POOL_BYTES));
-    const result = replay(trace, heapAllocator(own), { check: own.memory, alignment: own.alignment });
-    own.check();
-    own.releaseAll();
-    const warm = warmTwice(trace, { allocator: heapAllocator(own), reset: () => own.freeAll() });
-    own.check();
     return { result, ...warm };
   }
   if (kind === 'thing') {
