@@ -56,7 +56,7 @@ function keepRecordings(): () => void {
   const existed = existsSync(folder);
   const before = new Map<string, Buffer>();
   if (existed) for (const name of readdirSync(folder)) before.set(name, readFileSync(join(folder, name)));
-  else mkdirSync(folder);
+  else mkdirSync(folder); // the scratch folder's recordings/ links to it
   return () => {
     if (!existed) {
       rmSync(folder, { recursive: true, force: true });
@@ -97,9 +97,9 @@ describe('the commands the README and docs show', () => {
 
   it('each run as written and exit 0', { timeout: 600_000 }, () => {
     const restoreRecordings = keepRecordings();
-    prepareFolder();
     const ran: string[] = [];
     try {
+      prepareFolder();
       for (const { file, command } of commands) {
         if (LONG_RUNNING.test(command)) continue;
         const result = run(command);
