@@ -18,7 +18,8 @@
  * next ones; MemPool 38, then 31 to 33), so each worker runs the protocol twice: the first is the
  * protocol's figure, as `replay --bench` reports it (`vsThing`); the second (`vsThingSteady`) the
  * same allocator once the JIT is done. The same loop with an allocator that does nothing
- * (`replayFloorNs`) is the part of every allocator's time that is the driver's.
+ * (`replayFloorNs`) is the part of every allocator's time that is the driver's. `passUs` and
+ * `thingPassUs` take `realloc`'s time apart (reallocBudget).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ import { recordSamples, samplePrograms } from '../scripts/recorder.js';
 import { BufferHeap } from '../src/heap/buffer-heap.js';
 import { Heap } from '../src/heap/heap.js';
 import { Kernel } from '../src/kernel/kernel.js';
-import { parseRep, type RepTrace } from '../src/workload/rep-trace.js';
+import { parseRep, RepOp, type RepTrace } from '../src/workload/rep-trace.js';
 import { heapAllocator } from '../src/workload/traces/heap-allocator.js';
 import {
   type ReplayAllocator,
@@ -181,11 +182,15 @@ function warmTwice(trace: RepTrace, subject: WarmSubject): { opsPerSec: number; 
  * checked (its utilization; and the JIT sees the allocator's code before it is timed), the
  * allocator emptied, then the warm protocol on it.
  */
-function measureSubject(trace: RepTrace, kind: SubjectKind): SubjectFigures {
+function measureSubject(trace: RepTrace, kind: SubjectKind, checked: boolean): SubjectFigures {
   if (kind === 'ours' || kind === 'buffer') {
     const subject = kind === 'ours' ? processSubject() : bufferSubject();
     const { heap } = subject;
-    const result = replay(trace, subject.allocator, { check: subject.memory, alignment: heap.alignment });
+    const result = replay(
+      trace,
+      subject.allocator,
+      checked ? { check: subject.memory, alignment: heap.alignment } : {},
+    );
     heap.check();
     heap.releaseAll();
     const warm = warmTwice(trace, subject);
@@ -195,7 +200,7 @@ function measureSubject(trace: RepTrace, kind: SubjectKind): SubjectFigures {
   }
   if (kind === 'thing') {
     const subject = thingSubject();
-    const result = replay(trace, subject.allocator, { check: subject.memory, alignment: 8 });
+    const result = replay(trace, subject.allocator, checked ? { check: subject.memory, alignment: 8 } : {});
     subject.reset();
     return { result, ...warmTwice(trace, subject) };
   }
@@ -206,12 +211,14 @@ function measureSubject(trace: RepTrace, kind: SubjectKind): SubjectFigures {
 
 interface SubjectJob {
   heapSubject: SubjectKind;
+  /** Whether the first replay checks payloads (the budget's traces skip it: a 700 000-byte realloc refilled 4 800 times). */
+  checked: boolean;
   trace: RepTrace;
 }
 
 /** One subject's figures, measured in a worker thread of its own (the trace copied over). */
-function measureInWorker(trace: RepTrace, kind: SubjectKind): Promise<SubjectFigures> {
-  const job: SubjectJob = { heapSubject: kind, trace };
+function measureInWorker(trace: RepTrace, kind: SubjectKind, checked = true): Promise<SubjectFigures> {
+  const job: SubjectJob = { heapSubject: kind, trace, checked };
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: job });
     worker.once('message', resolve);
@@ -225,7 +232,7 @@ function measureInWorker(trace: RepTrace, kind: SubjectKind): Promise<SubjectFig
 
 if (!isMainThread && parentPort !== null && typeof workerData?.heapSubject === 'string') {
   const job = workerData as SubjectJob;
-  parentPort.postMessage(measureSubject(job.trace, job.heapSubject));
+  parentPort.postMessage(measureSubject(job.trace, job.heapSubject, job.checked));
 }
 
 interface TraceFigures {
@@ -262,6 +269,54 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * `realloc`'s budget, taken apart: the trace without its reallocs (its malloc and free pairs
+ * alone) and with every realloc to one size above the last (the buffer never grows: nothing
+ * mapped or copied after its first move), beside the whole, for ours on a process and MemPool.
+ * Microseconds a pass, from the protocol's second runs (the JIT done), medians of the repeats:
+ * what 2 x would leave ours, and what the calls alone already cost.
+ */
+const BUDGET_TRACE = 'realloc-1';
+const FIXED_REALLOC_BYTES = 700_000;
+
+function withoutReallocs(trace: RepTrace): RepTrace {
+  const keep: number[] = [];
+  for (let i = 0; i < trace.kinds.length; i++) if (trace.kinds[i] !== RepOp.Realloc) keep.push(i);
+  return {
+    ...trace,
+    name: `${trace.name}/no-reallocs`,
+    kinds: Uint8Array.from(keep, (i) => trace.kinds[i]),
+    ids: Int32Array.from(keep, (i) => trace.ids[i]),
+    sizes: Float64Array.from(keep, (i) => trace.sizes[i]),
+  };
+}
+
+function withFixedReallocs(trace: RepTrace): RepTrace {
+  const sizes = trace.sizes.map((size, i) => (trace.kinds[i] === RepOp.Realloc ? FIXED_REALLOC_BYTES : size));
+  return { ...trace, name: `${trace.name}/fixed-reallocs`, sizes };
+}
+
+async function passMicroseconds(trace: RepTrace, kind: SubjectKind): Promise<number> {
+  const steady: number[] = [];
+  for (let r = 0; r < WARM_REPEATS; r++)
+    steady.push((await measureInWorker(trace, kind, false)).steadyOpsPerSec);
+  return round((trace.kinds.length / median(steady)) * 1e6, 0);
+}
+
+async function reallocBudget(trace: RepTrace, log: (line: string) => void): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+  for (const part of [trace, withoutReallocs(trace), withFixedReallocs(trace)]) {
+    const ours = await passMicroseconds(part, 'ours');
+    const thing = await passMicroseconds(part, 'thing');
+    figures[`passUs:${part.name}`] = ours;
+    figures[`thingPassUs:${part.name}`] = thing;
+    log(
+      `${part.name.padEnd(28)} ops ${String(part.kinds.length).padStart(6)}  a pass: ours ${ours} us, thing ${thing} us`,
+    );
+  }
+  return figures;
 }
 
 export async function run(): Promise<Record<string, number | string>> {
@@ -334,6 +389,8 @@ export async function run(): Promise<Record<string, number | string>> {
     figures[`thingNsPerOp:${trace.name}`] = round(1e9 / median(thingOps), 1);
     figures[`replayFloorNs:${trace.name}`] = round(1e9 / median(floorOps), 1);
   }
+  const budgetTrace = traces.find(({ trace }) => trace.name === BUDGET_TRACE);
+  const budget = budgetTrace === undefined ? {} : await reallocBudget(budgetTrace.trace, log);
   return {
     smallUtilization: round(small.util / small.count),
     smallResidentUtilization: round(small.resident / small.count),
@@ -351,6 +408,7 @@ export async function run(): Promise<Record<string, number | string>> {
     warmRepeats: WARM_REPEATS,
     bufferVsThingGeomean: round(Math.exp(standaloneLogRatio / traces.length), 2),
     traces: traces.length,
+    ...budget,
     ...figures,
   };
 }
